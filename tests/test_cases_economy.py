@@ -27,6 +27,37 @@ def test_fast_encoder_matches_reference_encoder():
         assert all(is_valid_address(a) for a in got)
 
 
+
+def test_hex_strings_are_the_hex_of_each_value():
+    from cryptotrace.cases.ledger import _draw, _hex_strings
+
+    raw = np.random.default_rng(3).bytes(32 * 7)
+    assert _hex_strings(raw, 32).to_pylist() == [raw[i * 32:(i + 1) * 32].hex() for i in range(7)]
+    assert _hex_strings(b"", 32).to_pylist() == []
+    # drawing none still advances the random stream by one value, as the simulator always did
+    a, b = np.random.default_rng(1), np.random.default_rng(1)
+    assert _draw(a, 32, 0) == b"" and a.bytes(4) == b.bytes(36)[32:]
+
+
+def test_generated_tables_come_in_chain_order_and_build_without_reordering():
+    """The simulator hands over its tables already in the Chain's row order (nothing is copied to sort)."""
+    from cryptotrace.cases.economy import Economy
+
+    eco = Economy(seed=4, n_blocks=12, target_txs=400, users=60)
+    eco.run()
+    tables, truth = eco.build()
+    pos = {t: i for i, t in enumerate(tables["txs"].txid)}
+    for name, num in (("outputs", "vout"), ("inputs", "vin")):
+        df = tables[name]
+        key = df.txid.map(pos).to_numpy() * 10_000 + df[num].to_numpy()
+        assert (np.diff(key) > 0).all(), name
+    chain = Chain.from_tables(**tables)
+    assert chain.txs.txid.tolist() == tables["txs"].txid.tolist()
+    # the ledger's txids and addresses, by ledger id, are text like any other column
+    assert set(truth["txids"]) == set(chain.txs.txid)
+    assert set(chain.outputs.address.dropna()) <= set(truth["addr_str"])
+    assert isinstance(truth["addr_str"][0], str) and len(truth["txids"][0]) == 64
+
 def _invariants(chain: Chain, key: AnswerKey):
     ix = chain.index
     # no output spent twice

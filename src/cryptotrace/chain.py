@@ -338,14 +338,16 @@ class Chain:
         # --- every txid-like column becomes an integer code (one hashing pass)
         parts = [txs.txid, outputs.txid, inputs.txid, inputs.prev_txid, outputs.spent_by_txid]
         codes, uniq = _factorize(parts, grouped=(1, 2))  # outputs.txid, inputs.txid come in runs
-        if len(uniq) and (uniq.str.lower() != uniq).any():  # rare: upper-case hex; merge with lower-case
+        if len(uniq) and uniq.str.contains("[A-Z]", regex=True).any():  # rare: upper-case hex; merge with lower-case
             lowered = uniq.str.lower()
             remap, uniq = pd.factorize(lowered)
             uniq = pd.Index(uniq, dtype="string")
             codes = [np.where(c >= 0, remap[np.maximum(c, 0)], -1) for c in codes]
         c_tx, c_out, c_in, c_prev, c_spent = codes
-        null_txid = uniq.get_indexer([_NULL_TXID])[0]
-        if null_txid >= 0:
+        # (compared, not looked up: a lookup would keep a hash table of every txid as Python strings)
+        null_hits = np.flatnonzero(np.asarray(uniq == _NULL_TXID, dtype=bool))
+        if len(null_hits):
+            null_txid = null_hits[0]
             c_prev = np.where(c_prev == null_txid, -1, c_prev)
         if validate:
             _check_txid_format(uniq, txs, inputs, outputs)

@@ -29,7 +29,8 @@ def _to5(payload: np.ndarray) -> np.ndarray:
     return (groups * w).sum(axis=2).astype(np.uint32)
 
 
-def _bech32_batch(witver: int, payload: np.ndarray) -> list[str]:
+def _bech32_chars(witver: int, payload: np.ndarray) -> np.ndarray:
+    """The addresses as an ``(n, width)`` uint8 matrix of ASCII characters (all have one width)."""
     n = payload.shape[0]
     data = np.concatenate([np.full((n, 1), witver, dtype=np.uint32), _to5(payload)], axis=1)
     chk = polymod_columns(np.full(n, _HRP_CHK, dtype=np.uint32),
@@ -39,24 +40,41 @@ def _bech32_batch(witver: int, payload: np.ndarray) -> list[str]:
     full = np.concatenate([data, checksum], axis=1)
     chars = _CHARSET[full]  # (n, L) uint8
     prefix = np.frombuffer(b"bc1", dtype=np.uint8)
-    allc = np.concatenate([np.broadcast_to(prefix, (n, 3)), chars], axis=1)
-    width = allc.shape[1]
-    blob = np.ascontiguousarray(allc).tobytes().decode("ascii")
-    return [blob[i * width:(i + 1) * width] for i in range(n)]
+    return np.ascontiguousarray(np.concatenate([np.broadcast_to(prefix, (n, 3)), chars], axis=1))
+
+
+def fixed_width_strings(chars: np.ndarray):
+    """An ``(n, width)`` uint8 matrix of ASCII text as an Arrow string array, without a Python string per row."""
+    import pyarrow as pa
+
+    n, width = chars.shape
+    offsets = np.arange(n + 1, dtype=np.int64) * width
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets),
+                                                        pa.py_buffer(np.ascontiguousarray(chars))])
+
+
+def address_array(script_type: str, payload: np.ndarray):
+    """Encode an ``(n, size)`` uint8 array of hashes as an Arrow string array of mainnet addresses.
+
+    The compact form the economy simulator keeps millions of addresses in
+    (bech32 kinds never become Python strings; base58 ones are encoded one by one).
+    """
+    import pyarrow as pa
+
+    payload = np.ascontiguousarray(payload, dtype=np.uint8)
+    if payload.shape[0] == 0:
+        return pa.array([], type=pa.large_string())
+    if script_type in ("p2wpkh", "p2wsh", "p2tr"):
+        return fixed_width_strings(_bech32_chars(1 if script_type == "p2tr" else 0, payload))
+    raw = payload.tobytes()
+    size = payload.shape[1]
+    return pa.array([encode_address(script_type, raw[i * size:(i + 1) * size]) for i in range(payload.shape[0])],
+                    type=pa.large_string())
 
 
 def addresses_from_payloads(script_type: str, payload: np.ndarray) -> list[str]:
     """Encode an ``(n, size)`` uint8 array of hashes as mainnet addresses of one script type."""
-    payload = np.ascontiguousarray(payload, dtype=np.uint8)
-    if payload.shape[0] == 0:
-        return []
-    if script_type in ("p2wpkh", "p2wsh"):
-        return _bech32_batch(0, payload)
-    if script_type == "p2tr":
-        return _bech32_batch(1, payload)
-    raw = payload.tobytes()
-    size = payload.shape[1]
-    return [encode_address(script_type, raw[i * size:(i + 1) * size]) for i in range(payload.shape[0])]
+    return address_array(script_type, payload).to_pylist()
 
 
 def fast_random_addresses(rng: np.random.Generator, n: int, script_type: str) -> list[str]:

@@ -82,8 +82,10 @@ def run_scenario(scenario):
     tables, truth = eco.build()
     eco.addr_strings = truth["addr_str"]
     eco.addr_wallet = []  # not needed once the economy has run
-    chain = Chain.from_tables(**tables, validate=True)  # every ledger rule, every address decoded
-    del tables  # the chain holds its own copy
+    # every ledger rule, every address decoded; the tables are handed over (not kept here), so the
+    # Chain's working copies do not sit beside the originals
+    chain = Chain.from_tables(tables.pop("txs"), tables.pop("inputs"), tables.pop("outputs"), tables.pop("blocks"),
+                              validate=True)
     for st in stories:
         if not st.finished:
             warnings.warn(f"case {st.case_id!r} of scenario {scenario.name!r} did not finish its events within "

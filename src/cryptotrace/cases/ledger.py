@@ -21,7 +21,7 @@ from array import array
 import numpy as np
 import pandas as pd
 
-from ._fastaddr import addresses_from_payloads
+from ._fastaddr import address_array
 
 # script types by code (the code is what the ledger stores per address)
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2tr", "p2wsh")
@@ -228,25 +228,40 @@ class Ledger:
 
         Returns ``(tables, truth)`` where ``tables`` has blocks/txs/inputs/outputs
         DataFrames and ``truth`` has addresses/txs/entities DataFrames.
+
+        Txids and addresses are kept as Arrow string arrays (``truth["txids"]``,
+        ``truth["addr_str"]``: indexed by ledger id), never as millions of Python
+        strings, and the tables come in the Chain's own row order (transactions
+        by block, each one's inputs and outputs in turn), so building the Chain
+        copies nothing: a million-transaction economy stays within its memory budget.
         """
+        import pyarrow as pa
+
         self.freeze()
         n_tx = self.n_txs
         rng = seed_rng
         # txids: random 32-byte hashes (the data is synthetic; no serialised form exists)
-        txid_arr = np.frombuffer(rng.bytes(32 * max(n_tx, 1)), dtype=np.uint8).reshape(-1, 32)[:n_tx]
-        txids = _hex_rows(txid_arr)
-        # address strings
+        txid_arr = _hex_strings(_draw(rng, 32, n_tx), 32)
+        # address strings, by address id
         addr_type = np.asarray(self.addr_type, dtype=np.int8)
-        addr_str = np.empty(len(addr_type), dtype=object)
+        n_addr = len(addr_type)
+        parts, where = [], np.zeros(n_addr, dtype=np.int64)
+        done = 0
         for code, name in enumerate(TYPES):
             ids = np.flatnonzero(addr_type == code)
             if len(ids) == 0:
                 continue
             size = 32 if name in ("p2wsh", "p2tr") else 20
             payload = np.frombuffer(rng.bytes(size * len(ids)), dtype=np.uint8).reshape(len(ids), size)
-            addr_str[ids] = addresses_from_payloads(name, payload)
-        for a, s in self.addr_fixed.items():
-            addr_str[a] = s
+            parts.append(address_array(name, payload))
+            where[ids] = done + np.arange(len(ids))
+            done += len(ids)
+        if self.addr_fixed:  # addresses of real keys replace the random ones
+            fixed_ids = np.fromiter(self.addr_fixed, dtype=np.int64, count=len(self.addr_fixed))
+            parts.append(pa.array(list(self.addr_fixed.values()), type=pa.large_string()))
+            where[fixed_ids] = done + np.arange(len(fixed_ids))
+        addr_arr = (pa.concat_arrays(parts) if parts else pa.array([], type=pa.large_string())).take(where)
+        del parts, where
 
         out_tx = np.asarray(self.out_tx, dtype=np.int64)
         out_vout = np.asarray(self.out_vout, dtype=np.int64)
@@ -254,59 +269,65 @@ class Ledger:
         out_value = np.asarray(self.out_value, dtype=np.int64)
         real = out_tx >= 0
         ext = ~real
-        # coins from before the data: each its own (random) earlier transaction
+        # coins from before the data: each its own (random) earlier transaction, listed after the chain's own txids
         n_ext = int(ext.sum())
-        ext_txids = _hex_rows(np.frombuffer(rng.bytes(32 * max(n_ext, 1)), dtype=np.uint8).reshape(-1, 32)[:n_ext])
+        all_txids = pa.concat_arrays([txid_arr, _hex_strings(_draw(rng, 32, n_ext), 32)])
         ext_vout = rng.integers(0, 3, size=n_ext)
-        prev_txid_of_out = np.empty(len(out_tx), dtype=object)
-        prev_vout_of_out = np.empty(len(out_tx), dtype=np.int64)
-        prev_txid_of_out[real] = txids[out_tx[real]]
-        prev_vout_of_out[real] = out_vout[real]
-        prev_txid_of_out[ext] = ext_txids
+        prev_code_of_out = np.where(real, out_tx, 0)
+        prev_code_of_out[ext] = n_tx + np.arange(n_ext)
+        prev_vout_of_out = out_vout.copy()
         prev_vout_of_out[ext] = ext_vout
 
-        o_addr_s = np.where(out_addr[real] >= 0, addr_str[np.maximum(out_addr[real], 0)], None)
-        stype = np.where(out_addr[real] >= 0, np.asarray(TYPES, dtype=object)[addr_type[np.maximum(out_addr[real], 0)]],
-                         "nulldata")
+        height = np.asarray(self.tx_height, dtype=np.int64)
+        is_cb = np.asarray(self.tx_cb, dtype=bool)
+        # within a block: the coinbase first, then the order of writing (nothing spends a same-block coin)
+        t_order = np.lexsort((np.arange(n_tx), ~is_cb, height))
+        rank = np.empty(n_tx, dtype=np.int64)
+        rank[t_order] = np.arange(n_tx)
+
+        ro = np.flatnonzero(real)
+        ro = ro[np.argsort(rank[out_tx[ro]], kind="stable")]  # the chain's order: by tx, then vout
+        oa = out_addr[ro]
         outputs = pd.DataFrame({
-            "txid": txids[out_tx[real]],
-            "vout": out_vout[real],
-            "address": pd.array(o_addr_s, dtype="string"),
-            "value": out_value[real],
-            "script_type": pd.array(stype, dtype="string"),
+            "txid": _str_array(all_txids.take(out_tx[ro])),
+            "vout": out_vout[ro],
+            "address": _str_array(addr_arr.take(pa.array(np.maximum(oa, 0), mask=oa < 0))),
+            "value": out_value[ro],
+            "script_type": _str_array(pa.array(list(TYPES) + ["nulldata"], type=pa.large_string()).take(
+                np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES)))),
         })
+        del oa
 
         in_tx = np.asarray(self.in_tx, dtype=np.int64)
         in_prev = np.asarray(self.in_prev, dtype=np.int64)
         # vin = position within its tx (inputs were appended tx by tx, in order)
-        order = np.argsort(in_tx, kind="stable")
+        order = np.argsort(rank[in_tx], kind="stable")
         in_tx, in_prev = in_tx[order], in_prev[order]
         in_seq = np.asarray(self.in_seq, dtype=np.int64)[order]
+        del order
         starts = np.r_[0, np.flatnonzero(np.diff(in_tx)) + 1]
         counts = np.diff(np.r_[starts, len(in_tx)])
         vin = np.arange(len(in_tx)) - np.repeat(starts, counts)
         cb = in_prev < 0
         pp = np.maximum(in_prev, 0)
         is_ext = ~cb & (out_tx[pp] < 0)
+        ext_addr = out_addr[pp]
         inputs = pd.DataFrame({
-            "txid": txids[in_tx],
+            "txid": _str_array(all_txids.take(in_tx)),
             "vin": vin,
-            "prev_txid": pd.array(np.where(cb, None, prev_txid_of_out[pp]), dtype="string"),
-            "prev_vout": pd.array(np.where(cb, pd.NA, prev_vout_of_out[pp]), dtype="Int64"),
+            "prev_txid": _str_array(all_txids.take(pa.array(prev_code_of_out[pp], mask=cb))),
+            "prev_vout": pd.arrays.IntegerArray(np.where(cb, 0, prev_vout_of_out[pp]), cb),
             # address and value are given only for coins from before the data (the chain fills the rest)
-            "address": pd.array(np.where(is_ext, addr_str[np.maximum(out_addr[pp], 0)], None), dtype="string"),
-            "value": pd.array(np.where(is_ext, out_value[pp], pd.NA), dtype="Int64"),
+            "address": _str_array(addr_arr.take(pa.array(np.maximum(ext_addr, 0), mask=~is_ext | (ext_addr < 0)))),
+            "value": pd.arrays.IntegerArray(np.where(is_ext, out_value[pp], 0), ~is_ext),
             "sequence": in_seq,
         })
+        del pp, is_ext, ext_addr, in_seq, vin, starts, counts, prev_code_of_out, prev_vout_of_out
 
-        height = np.asarray(self.tx_height, dtype=np.int64)
-        is_cb = np.asarray(self.tx_cb, dtype=bool)
-        # within a block: the coinbase first, then the order of writing (nothing spends a same-block coin)
-        t_order = np.lexsort((np.arange(n_tx), ~is_cb, height))
         weight = np.asarray(self.tx_weight, dtype=np.int64)
         btime = block_times[height - first_height]
         txs = pd.DataFrame({
-            "txid": txids[t_order],
+            "txid": _str_array(txid_arr.take(t_order)),
             "block_height": height[t_order],
             "time": btime[t_order],
             "version": np.asarray(self.tx_version, dtype=np.int64)[t_order],
@@ -329,7 +350,6 @@ class Ledger:
         change = np.asarray(self.tx_change, dtype=np.int64)
         used_prev = out_addr[in_prev[~cb]]
         ra = out_addr[real]
-        n_addr = len(addr_type)
 
         def ents():
             return pd.DataFrame(entities)
@@ -341,7 +361,7 @@ class Ledger:
             e = truth["entities"]
             uid = np.flatnonzero(used)
             return pd.DataFrame({
-                "address": addr_str[uid],
+                "address": _str_array(addr_arr.take(uid)),
                 "entity": e.entity.to_numpy(dtype=object)[owner_arr[uid]],
                 "entity_type": e.entity_type.to_numpy(dtype=object)[owner_arr[uid]],
             })
@@ -350,7 +370,7 @@ class Ledger:
             e = truth["entities"]
             c = change[t_order]
             return pd.DataFrame({
-                "txid": txids[t_order],
+                "txid": _str_array(txid_arr.take(t_order)),
                 "purpose": np.asarray(purposes, dtype=object)[t_order],
                 "entity": e.entity.to_numpy(dtype=object)[ent_of_tx[t_order]],
                 "is_coinjoin": cj[t_order],
@@ -358,7 +378,8 @@ class Ledger:
             })
 
         tables = {"blocks": blocks, "txs": txs, "inputs": inputs, "outputs": outputs}
-        truth = _LazyTruth({"entities": ents, "addresses": t_addr, "txs": t_txs}, txids=txids, addr_str=addr_str)
+        truth = _LazyTruth({"entities": ents, "addresses": t_addr, "txs": t_txs},
+                           txids=_str_array(txid_arr), addr_str=_str_array(addr_arr))
         return tables, truth
 
 
@@ -383,3 +404,29 @@ def _hex_rows(arr: np.ndarray) -> np.ndarray:
     h = arr.tobytes().hex()
     w = arr.shape[1] * 2
     return np.array([h[i * w:(i + 1) * w] for i in range(n)], dtype=object)
+
+
+def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
+    """``n`` random values of ``width`` bytes (at least one is drawn, so the random stream does not depend on n == 0)."""
+    return rng.bytes(width * max(n, 1))[:width * n]
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _hex_strings(raw: bytes, width: int):
+    """Consecutive ``width``-byte values of ``raw`` as an Arrow array of lowercase hex strings."""
+    from ._fastaddr import fixed_width_strings
+
+    b = np.frombuffer(raw, dtype=np.uint8)
+    chars = np.empty((len(b) // width, 2 * width), dtype=np.uint8)
+    flat = chars.reshape(-1)
+    flat[0::2] = _HEX[b >> 4]
+    flat[1::2] = _HEX[b & 15]
+    return fixed_width_strings(chars)
+
+
+def _str_array(arr) -> pd.arrays.ArrowStringArray:
+    """An Arrow string array as pandas' string array (shares the memory)."""
+    return pd.arrays.ArrowStringArray(arr)
+

@@ -47,21 +47,24 @@ __all__ = ["FORMAT_NAME", "SCHEMA_VERSION", "content_hash", "load_dataset", "rea
            "atomic_folder", "atomic_write_bytes", "atomic_write_text", "expand_paths"]
 
 
-def _parquet_bytes(df) -> bytes:
+def _parquet_bytes(df):
+    """The table as Parquet (zstd), in a buffer that supports the buffer protocol (no extra copy)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    return buf.getvalue()
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
 
 
-def _table_bytes(chain, with_index: bool = False) -> dict[str, bytes]:
-    out = {name: _parquet_bytes(getattr(chain, name)) for name in TABLES}
+def _table_bytes(chain, with_index: bool = False):
+    """(name, Parquet bytes) of each table, one at a time (only one table's bytes are in memory at once)."""
+    for name in TABLES:
+        yield name, _parquet_bytes(getattr(chain, name))
     if with_index:
-        out.update({name: _parquet_bytes(df) for name, df in chain._index_tables().items()})
-    return out
+        for name, df in chain._index_tables().items():
+            yield name, _parquet_bytes(df)
 
 
 def _combine(digests: dict[str, str]) -> str:
@@ -71,7 +74,7 @@ def _combine(digests: dict[str, str]) -> str:
 
 def content_hash(chain) -> str:
     """The dataset SHA-256 that :func:`save_dataset` would write for ``chain``."""
-    return _combine({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain).items()})
+    return _combine({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain)})
 
 
 def _fsync_dir(path: Path) -> None:
@@ -201,7 +204,7 @@ def save_dataset(chain, path, *, overwrite: bool = False, extra: dict | None = N
                            "Choose an empty or new folder.")
     with atomic_folder(path) as tmp:
         digests = {}
-        for name, data in _table_bytes(chain, with_index=True).items():
+        for name, data in _table_bytes(chain, with_index=True):
             with open(tmp / f"{name}.parquet", "wb") as fh:
                 fh.write(data)
                 fh.flush()
