@@ -4,8 +4,8 @@ Prints each figure as a ratio against a baseline run in the same process:
 
 * the per-transaction cost of a 100,000-tx economy against a 10,000-tx one (1.0 = perfectly linear),
   and its time against the 20 s budget;
-* with ``--full``: a 1,000,000-tx economy against the 4-minute budget, and its peak memory (RSS)
-  against the 4 GB budget;
+* with ``--full``: a 1,000,000-tx economy against the 4-minute budget, and its peak memory (RSS,
+  for the whole process) against the 4 GB budget;
 * the numpy bech32 encoder (cases/_fastaddr.py) against the one-at-a-time reference encoder.
 
 Run: ``python benchmarks/bench_economy.py [--full]``
@@ -50,9 +50,10 @@ def main() -> None:
     if args.full:
         del c10, c100
         (c1m, _), t1m = timed(generate, 1_000_000, seed=1)
-        peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # bytes (Linux reports KiB)
         print(f"generate 1,000,000 txs: {t1m:.0f} s ({t1m / len(c1m) * 1e6:.0f} us/tx) -> {t1m / 240:.2f} of the "
-              f"4-minute budget; peak memory {peak_gb:.2f} GB -> {peak_gb / 4:.2f} of the 4 GB budget")
+              f"4-minute budget; peak memory {peak / 1e9:.2f} GB ({peak / 2**30:.2f} GiB) -> {peak / 4e9:.2f} of "
+              "the 4 GB budget (counted as 4,000,000,000 bytes, the stricter reading)")
 
 
 if __name__ == "__main__":
