@@ -243,13 +243,16 @@ def _factorize(cols: list[pd.Series], grouped: tuple[int, ...] = ()) -> tuple[li
     return out, pd.Index(uniq, dtype="string")
 
 
-def _take_str(uniq: pd.Index, codes: np.ndarray):
-    """Strings for integer codes (-1 gives a missing value), without Python objects."""
+def _take_str(strings, codes: np.ndarray):
+    """Strings for integer codes (-1 gives a missing value), without Python objects.
+
+    ``strings`` is a pandas string Index or array, or an Arrow string array.
+    """
     import pyarrow as pa
 
-    if len(uniq) == 0:
+    if len(strings) == 0:
         return pd.array([pd.NA] * len(codes), dtype="string")
-    base = pa.array(uniq.array)
+    base = strings if isinstance(strings, (pa.Array, pa.ChunkedArray)) else pa.array(strings.array)
     if isinstance(base, pa.ChunkedArray):
         base = base.combine_chunks()
     return pd.arrays.ArrowStringArray(base.take(pa.array(np.maximum(codes, 0), mask=codes < 0)))

@@ -21,7 +21,8 @@ from array import array
 import numpy as np
 import pandas as pd
 
-from ._fastaddr import address_array
+from ..chain import _take_str
+from ._fastaddr import address_array, fixed_width_strings
 
 # script types by code (the code is what the ledger stores per address)
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2tr", "p2wsh")
@@ -289,14 +290,13 @@ class Ledger:
         ro = ro[np.argsort(rank[out_tx[ro]], kind="stable")]  # the chain's order: by tx, then vout
         oa = out_addr[ro]
         outputs = pd.DataFrame({
-            "txid": _str_array(all_txids.take(out_tx[ro])),
+            "txid": _take_str(txid_arr, out_tx[ro]),
             "vout": out_vout[ro],
-            "address": _str_array(addr_arr.take(pa.array(np.maximum(oa, 0), mask=oa < 0))),
+            "address": _take_str(addr_arr, oa),  # -1: no address (OP_RETURN)
             "value": out_value[ro],
-            "script_type": _str_array(pa.array(list(TYPES) + ["nulldata"], type=pa.large_string()).take(
-                np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES)))),
+            "script_type": _take_str(pa.array(TYPES + ("nulldata",), type=pa.large_string()),
+                                     np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES))),
         })
-        del oa
 
         in_tx = np.asarray(self.in_tx, dtype=np.int64)
         in_prev = np.asarray(self.in_prev, dtype=np.int64)
@@ -304,30 +304,27 @@ class Ledger:
         order = np.argsort(rank[in_tx], kind="stable")
         in_tx, in_prev = in_tx[order], in_prev[order]
         in_seq = np.asarray(self.in_seq, dtype=np.int64)[order]
-        del order
         starts = np.r_[0, np.flatnonzero(np.diff(in_tx)) + 1]
         counts = np.diff(np.r_[starts, len(in_tx)])
         vin = np.arange(len(in_tx)) - np.repeat(starts, counts)
         cb = in_prev < 0
         pp = np.maximum(in_prev, 0)
         is_ext = ~cb & (out_tx[pp] < 0)
-        ext_addr = out_addr[pp]
         inputs = pd.DataFrame({
-            "txid": _str_array(all_txids.take(in_tx)),
+            "txid": _take_str(txid_arr, in_tx),
             "vin": vin,
-            "prev_txid": _str_array(all_txids.take(pa.array(prev_code_of_out[pp], mask=cb))),
+            "prev_txid": _take_str(all_txids, np.where(cb, -1, prev_code_of_out[pp])),
             "prev_vout": pd.arrays.IntegerArray(np.where(cb, 0, prev_vout_of_out[pp]), cb),
             # address and value are given only for coins from before the data (the chain fills the rest)
-            "address": _str_array(addr_arr.take(pa.array(np.maximum(ext_addr, 0), mask=~is_ext | (ext_addr < 0)))),
+            "address": _take_str(addr_arr, np.where(is_ext, out_addr[pp], -1)),
             "value": pd.arrays.IntegerArray(np.where(is_ext, out_value[pp], 0), ~is_ext),
             "sequence": in_seq,
         })
-        del pp, is_ext, ext_addr, in_seq, vin, starts, counts, prev_code_of_out, prev_vout_of_out
 
         weight = np.asarray(self.tx_weight, dtype=np.int64)
         btime = block_times[height - first_height]
         txs = pd.DataFrame({
-            "txid": _str_array(txid_arr.take(t_order)),
+            "txid": _take_str(txid_arr, t_order),
             "block_height": height[t_order],
             "time": btime[t_order],
             "version": np.asarray(self.tx_version, dtype=np.int64)[t_order],
@@ -336,10 +333,10 @@ class Ledger:
             "vsize": ((weight + 3) // 4)[t_order],
         })
         used_heights = np.arange(first_height, first_height + len(block_times))
-        bh = _hex_rows(np.frombuffer(rng.bytes(32 * len(used_heights)), dtype=np.uint8).reshape(-1, 32))
-        # block hashes of mainnet start with zeros (proof of work): mimic the look
-        bh = np.array(["00000000000000000" + h[17:] for h in bh], dtype=object)
-        blocks = pd.DataFrame({"height": used_heights, "hash": bh, "time": block_times})
+        bh = _hex_chars(_draw(rng, 32, len(used_heights)), 32)
+        bh[:, :17] = ord("0")  # block hashes of mainnet start with zeros (proof of work): mimic the look
+        blocks = pd.DataFrame({"height": used_heights, "hash": pd.arrays.ArrowStringArray(fixed_width_strings(bh)),
+                               "time": block_times})
 
         # ---- ground truth: made on first use, so it need not sit in memory while the Chain is checked
         entities = self.entities
@@ -361,7 +358,7 @@ class Ledger:
             e = truth["entities"]
             uid = np.flatnonzero(used)
             return pd.DataFrame({
-                "address": _str_array(addr_arr.take(uid)),
+                "address": _take_str(addr_arr, uid),
                 "entity": e.entity.to_numpy(dtype=object)[owner_arr[uid]],
                 "entity_type": e.entity_type.to_numpy(dtype=object)[owner_arr[uid]],
             })
@@ -370,7 +367,7 @@ class Ledger:
             e = truth["entities"]
             c = change[t_order]
             return pd.DataFrame({
-                "txid": _str_array(txid_arr.take(t_order)),
+                "txid": _take_str(txid_arr, t_order),
                 "purpose": np.asarray(purposes, dtype=object)[t_order],
                 "entity": e.entity.to_numpy(dtype=object)[ent_of_tx[t_order]],
                 "is_coinjoin": cj[t_order],
@@ -379,7 +376,8 @@ class Ledger:
 
         tables = {"blocks": blocks, "txs": txs, "inputs": inputs, "outputs": outputs}
         truth = _LazyTruth({"entities": ents, "addresses": t_addr, "txs": t_txs},
-                           txids=_str_array(txid_arr), addr_str=_str_array(addr_arr))
+                           txids=pd.arrays.ArrowStringArray(txid_arr),
+                           addr_str=pd.arrays.ArrowStringArray(addr_arr))
         return tables, truth
 
 
@@ -396,16 +394,6 @@ class _LazyTruth(dict):
         return value
 
 
-def _hex_rows(arr: np.ndarray) -> np.ndarray:
-    """(n, 32) bytes -> array of n lowercase hex strings."""
-    n = arr.shape[0]
-    if n == 0:
-        return np.empty(0, dtype=object)
-    h = arr.tobytes().hex()
-    w = arr.shape[1] * 2
-    return np.array([h[i * w:(i + 1) * w] for i in range(n)], dtype=object)
-
-
 def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
     """``n`` random values of ``width`` bytes (at least one is drawn, so the random stream does not depend on n == 0)."""
     return rng.bytes(width * max(n, 1))[:width * n]
@@ -414,19 +402,16 @@ def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-def _hex_strings(raw: bytes, width: int):
-    """Consecutive ``width``-byte values of ``raw`` as an Arrow array of lowercase hex strings."""
-    from ._fastaddr import fixed_width_strings
-
+def _hex_chars(raw: bytes, width: int) -> np.ndarray:
+    """Consecutive ``width``-byte values of ``raw`` in lowercase hex, as an ``(n, 2 * width)`` uint8 matrix."""
     b = np.frombuffer(raw, dtype=np.uint8)
     chars = np.empty((len(b) // width, 2 * width), dtype=np.uint8)
     flat = chars.reshape(-1)
     flat[0::2] = _HEX[b >> 4]
     flat[1::2] = _HEX[b & 15]
-    return fixed_width_strings(chars)
+    return chars
 
 
-def _str_array(arr) -> pd.arrays.ArrowStringArray:
-    """An Arrow string array as pandas' string array (shares the memory)."""
-    return pd.arrays.ArrowStringArray(arr)
-
+def _hex_strings(raw: bytes, width: int):
+    """Consecutive ``width``-byte values of ``raw`` as an Arrow array of lowercase hex strings."""
+    return fixed_width_strings(_hex_chars(raw, width))
