@@ -263,3 +263,76 @@ def test_index_arrays_are_consistent():
     names = ix.addresses.to_numpy()
     assert list(names[ix.address_of_output]) == list(chain.outputs.address)
     assert np.all(ix.tx_of_output == np.repeat(np.arange(3), [1, 2, 1]))
+
+
+# ------------------------------------------------ outpoints outside the chain (issue: valid blocks refused)
+_OUTSIDE_TXIDS = [txid_of(900 + k, "outside") for k in range(4)]
+
+
+def _spender(outpoints, inside_vouts: int = 1):
+    """One chain: a coinbase with ``inside_vouts`` outputs, and one tx spending ``outpoints`` (all outside)."""
+    cb, t = txid_of(0, "cb"), txid_of(1, "spender")
+    txs = pd.DataFrame({"txid": [cb, t]})
+    inputs = pd.DataFrame({"txid": [cb] + [t] * len(outpoints), "vin": [0] + list(range(len(outpoints))),
+                           "prev_txid": [None] + [p for p, _ in outpoints],
+                           "prev_vout": [None] + [v for _, v in outpoints]})
+    outputs = pd.DataFrame({"txid": [cb] * inside_vouts + [t], "vout": list(range(inside_vouts)) + [0],
+                            "address": [A] * inside_vouts + [B], "value": [1000] * inside_vouts + [500]})
+    return txs, inputs, outputs
+
+
+def test_outside_outpoints_with_high_output_numbers_load():
+    """The minimal case from a real mainnet block: bb..bb:2 and aa..aa:0 spent, only output 0 inside."""
+    txs, inputs, outputs = _spender([("bb" * 32, 2), ("aa" * 32, 0)])
+    chain = ct.Chain.from_tables(txs, inputs, outputs)
+    assert chain.inputs.is_external.sum() == 2
+
+
+_OUTPOINTS = st.lists(st.tuples(st.sampled_from(_OUTSIDE_TXIDS), st.integers(0, 2**32 - 1)), min_size=1,
+                      max_size=8)
+
+
+@given(outpoints=_OUTPOINTS.filter(lambda ps: len(set(ps)) == len(ps)), inside=st.integers(1, 4))
+def test_any_distinct_outside_outpoints_load(outpoints, inside):
+    chain = ct.Chain.from_tables(*_spender(outpoints, inside))
+    assert int(chain.inputs.is_external.sum()) == len(outpoints)
+    got = set(zip(chain.inputs.prev_txid.dropna(), chain.inputs.prev_vout.dropna().astype(int)))
+    assert got == set(outpoints)
+
+
+@given(outpoints=_OUTPOINTS, repeat=st.data(), inside=st.integers(1, 4))
+def test_a_repeated_outside_outpoint_is_refused(outpoints, repeat, inside):
+    again = repeat.draw(st.sampled_from(outpoints))
+    where = repeat.draw(st.integers(0, len(outpoints)))
+    with pytest.raises(E.DoubleSpendError, match=again[0][:16]):
+        ct.Chain.from_tables(*_spender(outpoints[:where] + [again] + outpoints[where:], inside))
+
+
+@given(vout=st.integers(1, 2**32 - 1))
+def test_an_internal_spend_of_a_missing_high_output_is_a_mismatch_not_another_output(vout):
+    """tx*2**32+vout is unique: spending cb:vout (absent) never finds another transaction's output."""
+    cb, t, u = txid_of(0, "cb"), txid_of(1, "t"), txid_of(2, "u")
+    txs = pd.DataFrame({"txid": [cb, t, u]})
+    inputs = pd.DataFrame({"txid": [cb, t, u], "vin": [0, 0, 0], "prev_txid": [None, cb, cb],
+                           "prev_vout": [None, 0, vout]})
+    outputs = pd.DataFrame({"txid": [cb, t, u], "vout": [0, 0, 0], "address": [A, B, C],
+                            "value": [1000, 900, 0]})
+    with pytest.raises(E.PrevoutMismatchError, match=f"{cb}:{vout}"):
+        ct.Chain.from_tables(txs, inputs, outputs)
+
+
+@pytest.mark.parametrize("column,value", [("vout", 2**32), ("vout", -1), ("prev_vout", 2**32), ("vin", -3)])
+def test_positions_outside_32_bits_are_refused(column, value):
+    txs, inputs, outputs = small()
+    table = outputs if column == "vout" else inputs
+    table.loc[table.index[-1], column] = value
+    with pytest.raises(E.TableSchemaError, match=column):
+        ct.Chain.from_tables(txs, inputs, outputs)
+
+
+def test_a_prevout_without_its_output_number_is_refused():
+    txs, inputs, outputs = small()
+    inputs["prev_vout"] = inputs.prev_vout.astype("Int64")
+    inputs.loc[2, "prev_vout"] = pd.NA
+    with pytest.raises(E.TableSchemaError, match="prev_vout"):
+        ct.Chain.from_tables(txs, inputs, outputs)

@@ -258,6 +258,40 @@ def _take_str(strings, codes: np.ndarray):
     return pd.arrays.ArrowStringArray(base.take(pa.array(np.maximum(codes, 0), mask=codes < 0)))
 
 
+_MAX_POSITION = (1 << 32) - 1  # vout, vin and prev_vout are 32-bit unsigned numbers in Bitcoin's format
+
+
+def _outpoint_key(tx: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """One int64 per (transaction, output or input number) pair, unique for every pair.
+
+    ``n`` is a 32-bit number in Bitcoin's format (0 .. 2**32-1), so ``tx * 2**32 + n``
+    never collides while ``tx`` stays below 2**31 (far more transactions than
+    fit in memory). Negative ``tx`` (none) gives negative keys, which match no output.
+    """
+    return tx.astype(np.int64) * np.int64(1 << 32) + n
+
+
+def _check_positions(outputs, inputs, vout, vin, prev_vout, has_prev) -> None:
+    """vout, vin and prev_vout must be Bitcoin's 32-bit unsigned numbers.
+
+    ``prev_vout`` is missing (-1) exactly for coinbase inputs (no ``prev_txid``).
+    """
+    if (has_prev & (prev_vout < 0)).any():
+        bad = has_prev & (prev_vout < 0)
+        _fail(E.TableSchemaError, "inputs name the transaction they spend but no output number (prev_vout)",
+              [f"{t} input {v} spends {p}:?" for t, v, p in zip(inputs.txid[bad], inputs.vin[bad],
+                                                                 inputs.prev_txid[bad])],
+              "Give prev_vout for every input that is not a coinbase", total=int(bad.sum()))
+    for name, df, col, num in (("outputs", outputs, "vout", vout), ("inputs", inputs, "vin", vin),
+                               ("inputs", inputs, "prev_vout", np.where(has_prev, prev_vout, 0))):
+        bad = (num > _MAX_POSITION) | (num < 0)
+        if bad.any():
+            rows = [f"{t} {col} {x}" for t, x in zip(df.txid[bad], df[col][bad])]
+            _fail(E.TableSchemaError, f"{name}.{col} numbers outside 0 .. 4,294,967,295", rows,
+                  f"{col} is a position (0, 1, 2 ...) within a transaction; check the column was not "
+                  "shifted or filled with amounts", total=int(bad.sum()))
+
+
 def _group_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Sum of ``values`` over CSR groups ``start[i]:start[i+1]`` (exact int64)."""
     csum = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
@@ -379,17 +413,19 @@ class Chain:
         # --- rows grouped per tx in tx order, numbered within each tx
         vout = outputs.vout.to_numpy(np.int64)
         vin = inputs.vin.to_numpy(np.int64)
-        big = np.int64(max(int(vout.max()) + 1 if len(vout) else 1, int(vin.max()) + 1 if len(vin) else 1, 1))
-        okey = out_tx * big + vout
+        prev_vout = inputs.prev_vout.to_numpy(dtype=np.int64, na_value=-1)
+        if validate:
+            _check_positions(outputs, inputs, vout, vin, prev_vout, c_prev >= 0)
+        okey = _outpoint_key(out_tx, vout)
         if len(okey) > 1 and (np.diff(okey) <= 0).any():
             o_order = np.argsort(okey, kind="stable")
             outputs = outputs.iloc[o_order].reset_index(drop=True)
             out_tx, vout, okey, c_spent = out_tx[o_order], vout[o_order], okey[o_order], c_spent[o_order]
-        ikey = in_tx * big + vin
+        ikey = _outpoint_key(in_tx, vin)
         if len(ikey) > 1 and (np.diff(ikey) <= 0).any():
             i_order = np.argsort(ikey, kind="stable")
             inputs = inputs.iloc[i_order].reset_index(drop=True)
-            in_tx, vin, c_prev = in_tx[i_order], vin[i_order], c_prev[i_order]
+            in_tx, vin, c_prev, prev_vout = in_tx[i_order], vin[i_order], c_prev[i_order], prev_vout[i_order]
         n_out = np.bincount(out_tx, minlength=n)
         n_in = np.bincount(in_tx, minlength=n)
         out_start = np.concatenate([[0], np.cumsum(n_out)])
@@ -407,10 +443,9 @@ class Chain:
 
         # --- resolve inputs to the outputs they spend
         coinbase_in = c_prev < 0
-        prev_vout = inputs.prev_vout.to_numpy(dtype=np.int64, na_value=-1)
         prev_tx = pos_of[c_prev]
         internal = prev_tx >= 0
-        want = prev_tx * big + prev_vout
+        want = _outpoint_key(prev_tx, prev_vout)
         pos = np.searchsorted(okey, want)
         pos_c = np.minimum(pos, max(len(okey) - 1, 0))
         found = internal & (okey[pos_c] == want) if len(okey) else np.zeros(len(inputs), dtype=bool)
@@ -427,7 +462,7 @@ class Chain:
         if validate:
             counts = np.bincount(o_idx, minlength=len(outputs))
             ext = ~found & ~coinbase_in
-            ext_key = c_prev[ext].astype(np.int64) * big + prev_vout[ext]
+            ext_key = _outpoint_key(c_prev[ext], prev_vout[ext])
             if (counts > 1).any() or len(np.unique(ext_key)) != len(ext_key):
                 dup_out = np.flatnonzero(counts > 1)
                 rows = [f"{outputs.txid[o]}:{outputs.vout[o]} is spent by " + " and by ".join(
