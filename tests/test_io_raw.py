@@ -197,8 +197,10 @@ def test_a_stale_fork_block_is_left_out_with_a_warning(tmp_path, records):
     script = bytes.fromhex("76a914") + bytes(20) + bytes.fromhex("88ac")
     stale = _block(parent, [_coinbase(b"stale", 50 * SATS, script)], 1231470000)
     p = write_blk(tmp_path / "blk00000.dat", records[:4] + [stale])
+    with pytest.raises(E.ProofOfWorkError, match=sha256d(stale[:80])[::-1].hex()):
+        ct.load_blk_files(p)  # a made-up block carries no proof of work ...
     with pytest.warns(UserWarning, match="stale"):
-        chain = ct.load_blk_files(p)
+        chain = ct.load_blk_files(p, check_pow=False)  # ... so this test switches that check off
     assert chain.blocks.height.tolist() == [0, 1, 2, 3]
     assert sha256d(stale[:80])[::-1].hex() not in set(chain.blocks.hash)
 
@@ -253,8 +255,8 @@ def _tx_bytes_from_block(rec: bytes, index: int) -> bytes:
     cols = raw._Columns()
     pos = 81
     for _ in range(index):
-        pos, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
-    end, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
+        pos, _, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
+    end, _, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
     return rec[pos:end]
 
 

@@ -64,6 +64,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "prev_txid": "str",
         "prev_vout": "Int64",
         "address": "str",
+        "address_source": "str",
         "value": "Int64",
         "sequence": "Int64",
         "is_external": "bool",
@@ -269,6 +270,30 @@ def _outpoint_key(tx: np.ndarray, n: np.ndarray) -> np.ndarray:
     fit in memory). Negative ``tx`` (none) gives negative keys, which match no output.
     """
     return tx.astype(np.int64) * np.int64(1 << 32) + n
+
+
+ADDRESS_SOURCES = ("prevout", "script", "unknown")
+
+
+def _address_sources(given: pd.Series, found, coinbase, has_address, validate: bool) -> pd.Series:
+    """How each input's address is known: ``prevout``, ``script`` or ``unknown`` (missing for a coinbase).
+
+    ``prevout``: from the output it spends (inside the chain, or as the source
+    reported it); ``script``: derived from the input's own scriptSig or
+    witness (raw data without the spent output); ``unknown``: not known.
+    """
+    g = given.to_numpy(dtype=object, na_value=None)
+    if validate:
+        bad = ~pd.isna(given).to_numpy() & ~given.isin(ADDRESS_SOURCES).to_numpy(dtype=bool, na_value=False)
+        if bad.any():
+            _fail(E.TableSchemaError, "inputs.address_source holds values other than "
+                  + ", ".join(ADDRESS_SOURCES), sorted({repr(v) for v in g[bad]}),
+                  "Leave the column out (it is derived) or use one of those words")
+    script = g == "script"
+    out = np.where(found, "prevout", np.where(~has_address, "unknown", np.where(script, "script", "prevout")))
+    res = pd.array(out, dtype="string")
+    res[np.asarray(coinbase, dtype=bool)] = pd.NA
+    return pd.Series(res, index=given.index)
 
 
 def _check_positions(outputs, inputs, vout, vin, prev_vout, has_prev) -> None:
@@ -500,6 +525,8 @@ class Chain:
         a_in[fidx] = a_out[o_idx]
         inputs["value"] = pd.arrays.IntegerArray(in_val, ~in_val_known)
         inputs["address"] = _take_str(addr_index, a_in)
+        inputs["address_source"] = _address_sources(inputs.address_source, found, coinbase_in, a_in >= 0,
+                                                    validate)
         inputs["is_external"] = ~found & ~coinbase_in
 
         # --- who spends each output (inside the chain wins over the source's claim)
@@ -585,6 +612,10 @@ class Chain:
         n = len(txs)
         in_tx = ii["tx"].to_numpy(np.int64)
         out_tx = oi["tx"].to_numpy(np.int64)
+        if inputs.address_source.isna().all() and len(inputs):  # saved before address_source existed
+            inputs["address_source"] = _address_sources(
+                inputs.address_source, ii["output"].to_numpy(np.int64) >= 0, inputs.prev_txid.isna().to_numpy(),
+                ii["address"].to_numpy(np.int64) >= 0, False)
         index = ChainIndex(
             txids=pd.Index(txs.txid.array),
             addresses=pd.Index(_as_str(index["addresses"]["address"]).array),
@@ -748,6 +779,7 @@ class Chain:
         """Counts and totals, as a dict (the figures ``cryptotrace info`` prints)."""
         h = self.txs.block_height.dropna()
         t = self.txs.time.dropna()
+        spends = self.inputs.prev_txid.notna().to_numpy()
         return {
             "blocks": int(len(self.blocks)),
             "txs": int(len(self.txs)),
@@ -761,6 +793,9 @@ class Chain:
             "last_time": t.max().isoformat() if len(t) else None,
             "coinbase_txs": int(self.txs.is_coinbase.sum()),
             "external_inputs": int(self.inputs.is_external.sum()),
+            "inputs_without_address": int((spends & self.inputs.address.isna().to_numpy()).sum()),
+            "inputs_without_value": int((spends & self.inputs.value.isna().to_numpy()).sum()),
+            "addresses_from_scripts": int((self.inputs.address_source == "script").sum()),
             "unspent_outputs": int(self.outputs.spent_by_txid.isna().sum()),
         }
 
@@ -778,6 +813,18 @@ class Chain:
                      f"{s['unspent_outputs']:,} outputs are still unspent.")
         if s["external_inputs"]:
             lines.append(f"{s['external_inputs']:,} inputs spend coins from outside this data (a partial chain).")
+        if s["addresses_from_scripts"]:
+            lines.append(f"{s['addresses_from_scripts']:,} input addresses were read from the inputs' own "
+                         "scripts (public keys, redeem and witness scripts), not from the coins they spend.")
+        fill = ("Load the data again with prevouts= (an earlier chain or dataset, a Bitcoin Core node or an "
+                "Esplora server) to fill them in.")
+        if s["inputs_without_value"]:
+            lines.append(f"{s['inputs_without_value']:,} inputs have no value: the coins they spend are outside "
+                         "this data (raw blocks do not repeat them), so their transactions have no fee. " + fill)
+        if s["inputs_without_address"]:
+            lines.append(f"{s['inputs_without_address']:,} inputs have no address: the coins they spend are "
+                         "outside this data and their own scripts do not reveal it (pay-to-public-key, "
+                         "taproot, bare multisig). " + fill)
         return "\n".join(lines)
 
     def __repr__(self) -> str:

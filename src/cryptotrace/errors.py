@@ -81,6 +81,22 @@ class MerkleRootError(InputFormatError):
     """A block's transactions do not hash to the merkle root in its header."""
 
 
+class ProofOfWorkError(InputFormatError):
+    """A block header's hash is above the target its ``bits`` encode: the header was edited or made up."""
+
+
+class WitnessCommitmentError(InputFormatError):
+    """A block's witness data does not match the commitment in its coinbase (BIP 141)."""
+
+
+class BlockLinkError(InputFormatError):
+    """Consecutive blocks do not link: a block's ``prev_hash`` is not the hash of the block before it."""
+
+
+class SkippedDataWarning(UserWarning):
+    """Part of a file could not be read and was skipped (``strict=True`` refuses instead)."""
+
+
 # --- network -----------------------------------------------------------------
 class FetchError(CryptotraceError):
     """A request to a blockchain API or node failed."""

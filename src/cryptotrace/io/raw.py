@@ -33,8 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFormatError, MerkleRootError
-from ._script import addresses_of_scripts
+from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError, SkippedDataWarning,
+                      WitnessCommitmentError)
+from ._script import addresses_of_scripts, spender_addresses
 
 __all__ = ["load_blk_files", "load_raw_blocks", "load_raw_transactions", "parse_block", "parse_transactions",
            "read_blk_records", "MAINNET_MAGIC"]
@@ -58,7 +59,7 @@ class _Columns:
     """Column lists the parser appends to (one row per tx / input / output)."""
 
     __slots__ = ("txid", "version", "locktime", "size", "vsize", "tx_block",
-                 "in_tx", "vin", "prev_txid", "prev_vout", "sequence", "coinbase_script",
+                 "in_tx", "vin", "prev_txid", "prev_vout", "sequence", "coinbase_script", "script_sig", "witness",
                  "out_tx", "vout", "value", "script")
 
     def __init__(self):
@@ -78,8 +79,11 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     return _U64.unpack_from(buf, pos + 1)[0], pos + 9
 
 
-def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, where: str) -> tuple[int, list]:
-    """Parse ``count`` transactions from ``buf`` at ``pos``; return the end and the txids (internal byte order).
+def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, where: str
+               ) -> tuple[int, list, list]:
+    """Parse ``count`` transactions from ``buf`` at ``pos``; return the end, the txids and the wtxids.
+
+    Both in internal byte order; a transaction without witness data has its txid as wtxid (BIP 141).
 
     Appends rows to ``cols``. Any malformed or truncated data raises
     :class:`InputFormatError` naming ``where`` and the byte offset.
@@ -90,10 +94,12 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
     sha = hashlib.sha256
     end_buf = len(buf)
     txids = []
+    wtxids = []
     c_txid, c_version, c_lock, c_size, c_vsize, c_block = (cols.txid, cols.version, cols.locktime, cols.size,
                                                           cols.vsize, cols.tx_block)
     c_in_tx, c_vin, c_prev, c_pvout, c_seq, c_cbs = (cols.in_tx, cols.vin, cols.prev_txid, cols.prev_vout,
                                                      cols.sequence, cols.coinbase_script)
+    c_ss, c_wit = cols.script_sig, cols.witness
     c_out_tx, c_vout, c_value, c_script = cols.out_tx, cols.vout, cols.value, cols.script
     tx_no = len(c_txid)
     start = pos
@@ -128,9 +134,11 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
                     c_prev.append(None)
                     c_pvout.append(-1)
                     c_cbs.append(buf[pos:pos + ln])
+                    c_ss.append(None)
                 else:
                     c_prev.append(prev[::-1].hex())
                     c_pvout.append(pv)
+                    c_ss.append(buf[pos:pos + ln])
                 pos += ln
                 c_seq.append(u32(buf, pos)[0])
                 pos += 4
@@ -155,7 +163,7 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
                 c_out_tx.append(tx_no)
                 c_vout.append(i)
             body_end = pos
-            # --- witnesses (one stack per input), skipped
+            # --- witnesses (one stack per input): kept, they reveal the spender's address
             if segwit:
                 for _i in range(n_in):
                     k = buf[pos]
@@ -163,13 +171,18 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
                         pos += 1
                     else:
                         k, pos = _varint(buf, pos)
+                    stack = []
                     for _j in range(k):
                         ln = buf[pos]
                         if ln < 0xFD:  # one-byte count, the common case, inline for speed
                             pos += 1
                         else:
                             ln, pos = _varint(buf, pos)
+                        stack.append(buf[pos:pos + ln])
                         pos += ln
+                    c_wit.append(stack)
+            else:
+                c_wit.extend([None] * n_in)
             locktime = u32(buf, pos)[0]
             pos += 4
             if pos > end_buf:
@@ -178,9 +191,11 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
             if segwit:
                 stripped = buf[start:start + 4] + buf[body:body_end] + buf[pos - 4:pos]
                 h = sha(sha(stripped).digest()).digest()
+                wtxids.append(sha(sha(buf[start:pos]).digest()).digest())
                 weight = len(stripped) * 3 + size
             else:
                 h = sha(sha(buf[start:pos]).digest()).digest()
+                wtxids.append(h)
                 weight = size * 4
             txids.append(h)
             c_txid.append(h[::-1].hex())
@@ -196,7 +211,47 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
             f"{where}: transaction {len(txids)} (at byte {start}) cannot be read ({why}). The data is "
             "truncated or is not a serialized Bitcoin transaction/block; download or export it again"
         ) from None
-    return pos, txids
+    return pos, txids, wtxids
+
+
+def _target(bits: int) -> int:
+    """The proof-of-work target a header's compact ``bits`` encode (negative or overflowing: 0)."""
+    size, mantissa = bits >> 24, bits & 0x007FFFFF
+    if bits & 0x00800000 or size > 34:
+        return 0
+    return mantissa >> 8 * (3 - size) if size <= 3 else mantissa << 8 * (size - 3)
+
+
+#: The easiest target mainnet allows (Bitcoin Core's ``powLimit``, difficulty 1).
+MAINNET_POW_LIMIT = _target(0x1D00FFFF)
+
+_COMMITMENT = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, the BIP 141 commitment header
+
+
+def _check_witness_commitment(cols: _Columns, first_out: int, first_in: int, wtxids: list, block_hash: str,
+                              where: str) -> None:
+    """BIP 141: a block with witness data commits to it in its coinbase (the last matching output counts)."""
+    if all(w is None or not w for w in cols.witness[first_in + 1:]):
+        return  # no witness data in the block: no commitment needed
+    first_tx = cols.out_tx[first_out] if first_out < len(cols.out_tx) else None
+    commitment = None
+    k = first_out
+    while k < len(cols.out_tx) and cols.out_tx[k] == first_tx:
+        sc = cols.script[k]
+        if len(sc) >= 38 and sc[:6] == _COMMITMENT:
+            commitment = sc[6:38]
+        k += 1
+    reserved = cols.witness[first_in] or []
+    if commitment is None or len(reserved) != 1 or len(reserved[0]) != 32:
+        raise WitnessCommitmentError(
+            f"{where}: block {block_hash} holds witness data but its coinbase has no witness commitment "
+            "(BIP 141) with a 32-byte reserved value; the block was altered or is not from a segwit chain")
+    root = _merkle_root([b"\0" * 32] + wtxids[1:])
+    if _sha256d(root + reserved[0]) != commitment:
+        raise WitnessCommitmentError(
+            f"{where}: block {block_hash}: its witness data does not match the commitment in its coinbase "
+            "(BIP 141). Signatures or other witness data were altered; do not use it as evidence; get a "
+            "fresh copy from a node or explorer")
 
 
 def _merkle_root(txids: list) -> bytes:
@@ -210,13 +265,30 @@ def _merkle_root(txids: list) -> bytes:
     return level[0]
 
 
-def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, check_merkle: bool) -> dict:
-    """Parse one serialized block (header + transactions) into ``cols``; return its header facts."""
+def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, check_merkle: bool,
+                      pow_limit: int | None = MAINNET_POW_LIMIT) -> dict:
+    """Parse one serialized block (header + transactions) into ``cols``; return its header facts.
+
+    ``pow_limit``: check the header's proof of work against the target its
+    ``bits`` encode, and that target against this limit (``None``: no check).
+    """
     if len(buf) < 81:
         raise InputFormatError(f"{where}: {len(buf)} bytes is too short for a block (an 80-byte header and "
                                "transactions); the data is truncated or not a raw block")
     version, prev, merkle, time, bits, nonce = _HEADER.unpack_from(buf, 0)
-    block_hash = _sha256d(buf[:80])[::-1].hex()
+    digest = _sha256d(buf[:80])
+    block_hash = digest[::-1].hex()
+    if pow_limit is not None:
+        target = _target(bits)
+        if not 0 < target <= pow_limit:
+            raise ProofOfWorkError(
+                f"{where}: block {block_hash}: its difficulty bits {bits:08x} encode no valid target for this "
+                "network. The header was edited or made up; get a fresh copy from a node or explorer")
+        if int.from_bytes(digest, "little") > target:
+            raise ProofOfWorkError(
+                f"{where}: block {block_hash}: the header's hash is above the target its bits {bits:08x} "
+                "encode, so it carries no proof of work. Its time, version, nonce, previous hash or merkle "
+                "root was edited; do not use it as evidence; get a fresh copy from a node or explorer")
     try:
         count, pos = _varint(buf, 80)
     except (IndexError, struct.error):
@@ -225,7 +297,8 @@ def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, 
         raise InputFormatError(f"{where}: block header says {count} transactions, which cannot be right for "
                                f"{len(buf):,} bytes; this is not a raw Bitcoin block")
     first_in = len(cols.in_tx)
-    end, txids = _parse_txs(buf, pos, count, cols, block_no, f"{where} (block {block_hash})")
+    first_out = len(cols.out_tx)
+    end, txids, wtxids = _parse_txs(buf, pos, count, cols, block_no, f"{where} (block {block_hash})")
     if end != len(buf):
         raise InputFormatError(f"{where}: block {block_hash} has {len(buf) - end:,} unexpected bytes after its "
                                f"{count} transactions; the record is damaged or holds more than one block")
@@ -236,6 +309,7 @@ def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, 
                 f"{where}: block {block_hash}: its {count} transactions hash to merkle root "
                 f"{root[::-1].hex()}, but the header says {merkle[::-1].hex()}. The block was altered or "
                 "damaged; do not use it as evidence; get a fresh copy from a node or explorer")
+        _check_witness_commitment(cols, first_out, first_in, wtxids, block_hash, where)
     bip34 = None
     if version >= 2 and cols.coinbase_script and len(cols.in_tx) > first_in:
         cb = cols.coinbase_script[-1] if cols.prev_txid[first_in] is None else b""
@@ -245,7 +319,7 @@ def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, 
             "bip34": bip34, "size": len(buf)}
 
 
-def parse_block(data: bytes, *, check_merkle: bool = True) -> dict[str, pd.DataFrame]:
+def parse_block(data: bytes, *, check_merkle: bool = True, check_pow: bool = True) -> dict[str, pd.DataFrame]:
     """Parse one serialized block into plain tables (no heights, no prevout joining).
 
     Returns a dict with ``header`` (one row: hash, prev_hash, time, n_tx),
@@ -253,7 +327,8 @@ def parse_block(data: bytes, *, check_merkle: bool = True) -> dict[str, pd.DataF
     :func:`load_raw_blocks` gives a :class:`~cryptotrace.Chain`.
     """
     cols = _Columns()
-    head = _parse_block_into(bytes(data), cols, 0, "block", check_merkle=check_merkle)
+    head = _parse_block_into(bytes(data), cols, 0, "block", check_merkle=check_merkle,
+                             pow_limit=MAINNET_POW_LIMIT if check_pow else None)
     txs, inputs, outputs = _tables(cols)
     header = pd.DataFrame([{"hash": head["hash"], "prev_hash": head["prev"], "time": head["time"],
                             "n_tx": head["n_tx"]}])
@@ -267,9 +342,14 @@ def _tables(cols: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     in_tx = np.asarray(cols.in_tx, dtype=np.int64)
     prev_vout = pd.array(np.asarray(cols.prev_vout, dtype=np.int64), dtype="Int64")
     prev_vout[prev_vout == -1] = pd.NA
+    in_addrs, _how = spender_addresses(cols.script_sig, cols.witness)
+    source = np.where(np.array([a is not None for a in in_addrs], dtype=bool), "script", "unknown")
+    source = pd.array(source, dtype="string")
+    source[np.asarray(cols.prev_vout, dtype=np.int64) == -1] = pd.NA  # coinbase: nothing is spent
     inputs = pd.DataFrame({"txid": txid[in_tx] if len(in_tx) else np.array([], dtype=object),
                            "vin": np.asarray(cols.vin, dtype=np.int64),
                            "prev_txid": np.array(cols.prev_txid, dtype=object), "prev_vout": prev_vout,
+                           "address": np.array(in_addrs, dtype=object), "address_source": source,
                            "sequence": np.asarray(cols.sequence, dtype=np.int64)})
     out_tx = np.asarray(cols.out_tx, dtype=np.int64)
     addrs, kinds = addresses_of_scripts(cols.script)
@@ -281,7 +361,36 @@ def _tables(cols: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return txs, inputs, outputs
 
 
-def _chain(cols: _Columns, heads: list[dict], heights: np.ndarray | None, *, validate: bool):
+def _fill_prevouts(inputs: pd.DataFrame, txids: pd.Series, prevouts) -> pd.DataFrame:
+    """Value and address of the coins spent from outside the data, from ``prevouts`` (see :mod:`.prevouts`)."""
+    from ..errors import PrevoutMismatchError
+    from .prevouts import resolve_prevouts
+
+    ext = (inputs.prev_txid.notna() & ~inputs.prev_txid.isin(txids)).to_numpy()
+    got = resolve_prevouts(prevouts, inputs.prev_txid[ext], inputs.prev_vout[ext].astype("int64"))
+    known = got.value.notna().to_numpy()
+    derived = inputs.address[ext].reset_index(drop=True).astype("string")
+    clash = (known & derived.notna().to_numpy() & got.address.notna().to_numpy()
+             & (derived != got.address).fillna(False).to_numpy())
+    if clash.any():
+        rows = inputs[ext].reset_index(drop=True)[clash]
+        shown = "; ".join(f"{t} input {v}: its scripts say {d}, the spent coin {p}:{q} says {a}" for t, v, p, q, d, a
+                          in zip(rows.txid, rows.vin, rows.prev_txid, rows.prev_vout, derived[clash],
+                                 got.address[clash]))
+        raise PrevoutMismatchError(f"{int(clash.sum())} inputs disagree with the coins prevouts= gives for them "
+                                   f"({shown[:600]}). The prevouts source is for another chain or was altered")
+    rows = np.flatnonzero(ext)[known]
+    value = pd.array([pd.NA] * len(inputs), dtype="Int64")
+    value[rows] = got.value[known].to_numpy(dtype=np.int64)
+    address = inputs.address.astype("string").copy()
+    has = got.address.notna().to_numpy() & known
+    address.iloc[np.flatnonzero(ext)[has]] = got.address[has].to_numpy()
+    source = inputs.address_source.copy()
+    source.iloc[rows] = pd.NA  # from the spent coin now: Chain.from_tables marks it 'prevout'
+    return inputs.assign(value=value, address=address, address_source=source)
+
+
+def _chain(cols: _Columns, heads: list[dict], heights: np.ndarray | None, *, validate: bool, prevouts=None):
     from ..chain import Chain
 
     txs, inputs, outputs = _tables(cols)
@@ -301,6 +410,8 @@ def _chain(cols: _Columns, heads: list[dict], heights: np.ndarray | None, *, val
         hb = [h for h, k in zip(heads, keep_blocks) if k]
         blocks = pd.DataFrame({"height": heights[keep_blocks], "hash": [h["hash"] for h in hb],
                                "time": [h["time"] for h in hb]})
+    if prevouts is not None:
+        inputs = _fill_prevouts(inputs, txs.txid, prevouts)
     # addresses come from our own encoder, so they are valid by construction: skip re-decoding them
     return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, validate=validate,
                              check_addresses=False)
@@ -373,6 +484,14 @@ def _assign_heights(heads: list[dict], given: dict | int | None, where: str) -> 
     if len(set(kept.tolist())) != len(kept):
         raise InputFormatError(f"{where}: two separate runs of blocks claim the same heights; load one chain "
                                "of blocks at a time")
+    at_height = {int(heights[i]): i for i in range(n) if heights[i] >= 0}
+    for r in roots:  # a run's first block must link to the block before it, when that one is loaded
+        before = at_height.get(int(heights[r]) - 1)
+        if before is not None and heads[r]["prev"] != heads[before]["hash"]:
+            raise BlockLinkError(
+                f"{where}: block {heads[r]['hash']} at height {heights[r]:,} says its parent is {heads[r]['prev']}, "
+                f"but the block at height {heights[r] - 1:,} is {heads[before]['hash']}. A header was edited or "
+                "the blocks come from different chains; get fresh copies from a node or explorer")
     return heights
 
 
@@ -407,7 +526,8 @@ def _block_bytes(item) -> tuple[bytes, str]:
     return data, str(path)
 
 
-def load_raw_blocks(blocks, *, heights=None, check_merkle: bool = True, validate: bool = True):
+def load_raw_blocks(blocks, *, heights=None, prevouts=None, check_merkle: bool = True, check_pow: bool = True,
+                    validate: bool = True):
     """Load serialized blocks (bytes, hex text or files) into a :class:`~cryptotrace.Chain`.
 
     Parameters
@@ -420,34 +540,54 @@ def load_raw_blocks(blocks, *, heights=None, check_merkle: bool = True, validate
         height BIP 34 writes in every coinbase since 2012. For older blocks
         whose parent is not loaded, give ``{block_hash: height}`` (or one
         int for a single run of blocks).
+    prevouts : Chain, dataset folder, table, CoreRPCClient or EsploraClient, optional
+        Where to look up the coins that inputs spend from outside the loaded
+        blocks (their value, and the address where the input's own scripts do
+        not reveal it); see :mod:`cryptotrace.io.prevouts`. Without it, every
+        input still gets the address its scriptSig or witness proves
+        (``inputs.address_source == "script"``), but no value.
     check_merkle : bool, default True
-        Check every block's transactions against its merkle root.
+        Check every block's transactions against its merkle root, and its
+        witness data against the coinbase's commitment (BIP 141).
+    check_pow : bool, default True
+        Check every header's proof of work: its hash is at or below the
+        target its ``bits`` encode, within mainnet's limit. Consecutive
+        blocks must always link (``prev_hash``).
     validate : bool, default True
         Run :meth:`Chain.from_tables` checks.
 
     Raises
     ------
-    MerkleRootError
-        A block's transactions do not match its header.
+    MerkleRootError, WitnessCommitmentError
+        A block's transactions or witness data do not match its header or coinbase.
+    ProofOfWorkError, BlockLinkError
+        A header was edited (time, version, nonce, previous hash ...).
     InputFormatError
         The bytes are not a block (truncated, garbage, a blk file ...).
     """
     cols = _Columns()
     heads = []
+    limit = MAINNET_POW_LIMIT if check_pow else None
     for item in _as_paths(blocks):
         data, where = _block_bytes(item)
-        heads.append(_parse_block_into(data, cols, len(heads), where, check_merkle=check_merkle))
+        heads.append(_parse_block_into(data, cols, len(heads), where, check_merkle=check_merkle, pow_limit=limit))
     if not heads:
         raise InputFormatError("no blocks given; pass raw block bytes, hex text or files")
-    return _chain(cols, heads, _assign_heights(heads, heights, "raw blocks"), validate=validate)
+    return _chain(cols, heads, _assign_heights(heads, heights, "raw blocks"), validate=validate, prevouts=prevouts)
 
 
-def read_blk_records(path, *, magic: bytes = MAINNET_MAGIC, xor_key: bytes | None = None):
+def read_blk_records(path, *, magic: bytes = MAINNET_MAGIC, xor_key: bytes | None = None, strict: bool = False):
     """Yield ``(offset, block_bytes)`` for each record of a Bitcoin Core ``blk*.dat`` file.
 
     Bitcoin Core 28+ scrambles its block files with the 8-byte key in
     ``blocks/xor.dat``; it is read from beside the file when present (or
     give ``xor_key``). The zero padding Core leaves at the end of a file is skipped.
+
+    A damaged record marker (zeros or other bytes where ``magic`` belongs)
+    with block data after it does not end the file: the bytes up to the next
+    marker are skipped with a :class:`~cryptotrace.errors.SkippedDataWarning`
+    saying where (as Bitcoin Core does when it re-indexes). ``strict=True``
+    refuses the file instead.
     """
     path = Path(path)
     if not path.exists():
@@ -462,13 +602,27 @@ def read_blk_records(path, *, magic: bytes = MAINNET_MAGIC, xor_key: bytes | Non
     pos, n = 0, len(data)
     while pos + 8 <= n:
         m = data[pos:pos + 4]
-        if m == b"\0\0\0\0":
-            break  # pre-allocated, unused end of the file
         if m != magic:
-            raise InputFormatError(
-                f"{path}: at byte {pos:,} expected the block marker {magic.hex()} but found {m.hex()}. "
-                "The file is damaged, is not a blk*.dat file, or belongs to another network "
-                "(testnet's marker is 0b110907); for one raw block use load_raw_blocks")
+            if not any(data[pos:]):
+                break  # pre-allocated, unused end of the file
+            nxt = data.find(magic, pos + 1)
+            what = "zeros" if m == b"\0\0\0\0" else m.hex()
+            skipped = (nxt if nxt >= 0 else n) - pos
+            problem = (f"{path}: at byte {pos:,} expected the block marker {magic.hex()} but found {what}, and "
+                       f"{skipped:,} bytes that are not all zeros follow")
+            if strict or pos == 0 and nxt < 0:
+                raise InputFormatError(
+                    f"{problem}. The file is damaged, is not a blk*.dat file, or belongs to another network "
+                    "(testnet's marker is 0b110907); for one raw block use load_raw_blocks")
+            where_next = f"reading on from the next block marker at byte {nxt:,}" if nxt >= 0 else \
+                "no block marker follows, so the rest of the file is left out"
+            warnings.warn(f"{problem}: skipped bytes {pos:,} to {pos + skipped:,} ({where_next}). The file is "
+                          "damaged there; blocks in the skipped part are missing (strict=True refuses such a file)",
+                          SkippedDataWarning, stacklevel=3)
+            if nxt < 0:
+                break
+            pos = nxt
+            continue
         length = _U32.unpack_from(data, pos + 4)[0]
         if pos + 8 + length > n:
             raise InputFormatError(f"{path}: the block record at byte {pos:,} says {length:,} bytes but the file "
@@ -477,8 +631,17 @@ def read_blk_records(path, *, magic: bytes = MAINNET_MAGIC, xor_key: bytes | Non
         pos += 8 + length
 
 
-def load_blk_files(paths, *, heights=None, magic: bytes = MAINNET_MAGIC, xor_key: bytes | None = None,
-                   check_merkle: bool = True, validate: bool = True):
+#: The easiest proof-of-work target of each network, by its blk-file marker (Bitcoin Core's ``powLimit``).
+POW_LIMITS = {
+    MAINNET_MAGIC: MAINNET_POW_LIMIT,
+    bytes.fromhex("0b110907"): MAINNET_POW_LIMIT,  # testnet3
+    bytes.fromhex("0a03cf40"): _target(0x1E0377AE),  # signet
+    bytes.fromhex("fabfb5da"): _target(0x207FFFFF),  # regtest
+}
+
+
+def load_blk_files(paths, *, heights=None, prevouts=None, magic: bytes = MAINNET_MAGIC, xor_key: bytes | None = None,
+                   check_merkle: bool = True, check_pow: bool = True, strict: bool = False, validate: bool = True):
     """Load Bitcoin Core ``blk*.dat`` files into a :class:`~cryptotrace.Chain`.
 
     Blocks may be stored out of order (a node saves them as they arrive);
@@ -489,12 +652,17 @@ def load_blk_files(paths, *, heights=None, magic: bytes = MAINNET_MAGIC, xor_key
     ----------
     paths : str, Path or list of them
         ``blk*.dat`` files; give several to load a longer stretch.
-    heights, check_merkle, validate
+    heights, prevouts, check_merkle, validate
         As for :func:`load_raw_blocks`.
+    check_pow : bool, default True
+        As for :func:`load_raw_blocks`, within the limit of the network ``magic`` names.
     magic : bytes
         The network marker (mainnet ``f9beb4d9``).
     xor_key : bytes, optional
         Bitcoin Core 28+ key; read from ``xor.dat`` beside the files when present.
+    strict : bool, default False
+        Refuse a file with a damaged record marker instead of skipping to the
+        next block with a :class:`~cryptotrace.errors.SkippedDataWarning`.
 
     Example (needs the files or a server, so not run as a test)::
 
@@ -505,13 +673,15 @@ def load_blk_files(paths, *, heights=None, magic: bytes = MAINNET_MAGIC, xor_key
     files = _as_paths(paths)
     if not files:
         raise InputFormatError("no blk files given")
+    limit = POW_LIMITS.get(bytes(magic), 1 << 256) if check_pow else None
     for path in files:
-        for off, rec in read_blk_records(path, magic=magic, xor_key=xor_key):
+        for off, rec in read_blk_records(path, magic=magic, xor_key=xor_key, strict=strict):
             heads.append(_parse_block_into(rec, cols, len(heads), f"{path} at byte {off:,}",
-                                           check_merkle=check_merkle))
+                                           check_merkle=check_merkle, pow_limit=limit))
     if not heads:
         raise InputFormatError(f"{', '.join(map(str, files))} hold no blocks")
-    return _chain(cols, heads, _assign_heights(heads, heights, str(files[0])), validate=validate)
+    return _chain(cols, heads, _assign_heights(heads, heights, str(files[0])), validate=validate,
+                  prevouts=prevouts)
 
 
 def _tx_items(item) -> list[tuple[bytes, str]]:
@@ -554,15 +724,16 @@ def parse_transactions(data: bytes, *, where: str = "transactions") -> dict[str,
 def _parse_all_txs(data: bytes, cols: _Columns, where: str) -> None:
     pos = 0
     while pos < len(data):
-        pos, _ = _parse_txs(data, pos, 1, cols, -1, where)
+        pos, _, _ = _parse_txs(data, pos, 1, cols, -1, where)
 
 
-def load_raw_transactions(transactions, *, validate: bool = True):
+def load_raw_transactions(transactions, *, prevouts=None, validate: bool = True):
     """Load raw transactions (hex strings, bytes, or files with one hex transaction per line).
 
     The transactions carry no block, so heights and times are unknown; an
     input spending an output of another given transaction is joined to it,
-    the others are external with unknown value.
+    the others are external with unknown value unless ``prevouts`` (as for
+    :func:`load_raw_blocks`) knows them.
 
     Examples
     --------
@@ -581,4 +752,4 @@ def load_raw_transactions(transactions, *, validate: bool = True):
             _parse_all_txs(data, cols, where)
     if not cols.txid:
         raise InputFormatError("no transactions given; pass raw transaction hex, bytes or files")
-    return _chain(cols, [], None, validate=validate)
+    return _chain(cols, [], None, validate=validate, prevouts=prevouts)
