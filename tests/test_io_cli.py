@@ -72,7 +72,7 @@ def test_import_raw_transactions_and_wrong_formats(tmp_path, real_data, capsys):
     # a file of raw transaction hex
     tx_hex = tmp_path / "tx.hex"
     start = 81
-    end, _ = raw._parse_txs(recs[9], start, 1, raw._Columns(), 0, "t")
+    end, _, _ = raw._parse_txs(recs[9], start, 1, raw._Columns(), 0, "t")
     tx_hex.write_text(recs[9][start:end].hex() + "\n")
     code, text, err = run(["import", "-f", "raw", str(tx_hex), "-o", str(tmp_path / "tx")], capsys)
     assert code == 0, err
@@ -108,3 +108,32 @@ def test_fetch_from_a_local_esplora_server(tmp_path, real_data, capsys):
     assert code == 2 and "offline" in err and f"/tx/{'ab' * 32}" in err
     code, _, err = run(["fetch", "--esplora", api, "-o", str(tmp_path / "z")], capsys)
     assert code == 2 and "--address or --tx" in err
+
+
+def test_import_a_slice_of_raw_blocks_with_prevouts_from_an_earlier_dataset(tmp_path, real_data, capsys):
+    from cryptotrace.io import raw
+
+    blk = real_data / "blocks" / "mainnet_blk_0-256.dat"
+    recs = [r for _, r in raw.read_blk_records(blk)]
+    code, _, err = run(["import", "-f", "blk", str(blk), "-o", str(tmp_path / "early")], capsys)
+    assert code == 0, err
+    files = []
+    for h in range(170, 190):
+        files.append(tmp_path / f"{h}.raw")
+        files[-1].write_bytes(recs[h])
+    code, text, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "-o",
+                           str(tmp_path / "bare")], capsys)
+    assert code == 0, err
+    assert "inputs have no value" in text and "prevouts=" in text
+    code, text, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "--prevouts",
+                           str(tmp_path / "early"), "-o", str(tmp_path / "slice")], capsys)
+    assert code == 0, err
+    assert "no value" not in text
+    sliced = ct.load_dataset(tmp_path / "slice")
+    assert sliced.inputs.value[sliced.inputs.prev_txid.notna()].notna().all() and sliced.txs.fee.notna().all()
+    code, _, err = run(["import", "-f", "etl", str(real_data / "core-rpc" / "block_0" / "expected_transactions.json"),
+                        "--prevouts", str(tmp_path / "early"), "-o", str(tmp_path / "z")], capsys)
+    assert code == 2 and "--prevouts is for raw blocks" in err
+    code, _, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "--prevouts",
+                        str(tmp_path / "nowhere"), "-o", str(tmp_path / "w")], capsys)
+    assert code == 2 and "nowhere" in err

@@ -29,20 +29,55 @@ def add_arguments(p):
     p.add_argument("--height", type=int, metavar="N",
                    help="raw/blk only: height of the first block, when it cannot be worked out "
                         "(a block from before 2012 whose parent is not in the input)")
+    p.add_argument("--prevouts", metavar="SOURCE",
+                   help="raw/blk only: where to look up the coins the inputs spend from outside the input "
+                        "(their values): an earlier DATASET folder, esplora:URL (e.g. "
+                        "esplora:https://blockstream.info/api) or core:http://USER:PASSWORD@HOST:8332")
 
 
-def _load_raw(inputs, height=None):
+def prevouts_source(text: str | None):
+    """The ``--prevouts`` text as a source for :func:`cryptotrace.io.prevouts.resolve_prevouts`."""
+    if text is None:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    from ..errors import InputFormatError
+
+    kind, _, url = text.partition(":")
+    if kind == "esplora" and url:
+        from ..io.esplora import EsploraClient
+
+        return EsploraClient(url)
+    if kind == "core" and url:
+        from ..io.core_rpc import CoreRPCClient
+
+        parts = urlsplit(url)
+        bare = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path,
+                           "", "")) if parts.hostname else url
+        return CoreRPCClient(bare, user=parts.username, password=parts.password)
+    from pathlib import Path
+
+    from ._common import dataset_path
+
+    path = dataset_path(text)
+    if not Path(path).is_dir():
+        raise InputFormatError(f"--prevouts {text!r} is not a dataset folder, esplora:URL or core:URL")
+    return path
+
+
+def _load_raw(inputs, height=None, prevouts=None):
     """Raw blocks if the inputs parse as blocks, else raw transactions."""
-    from ..errors import InputFormatError, MerkleRootError
+    from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError,
+                          WitnessCommitmentError)
     from ..io.raw import load_raw_blocks, load_raw_transactions
 
     try:
-        return load_raw_blocks(inputs, heights=height)
-    except MerkleRootError:
-        raise
+        return load_raw_blocks(inputs, heights=height, prevouts=prevouts)
+    except (MerkleRootError, ProofOfWorkError, WitnessCommitmentError, BlockLinkError):
+        raise  # blocks that were altered: not to be read as anything else
     except InputFormatError as block_error:
         try:
-            return load_raw_transactions(inputs)
+            return load_raw_transactions(inputs, prevouts=prevouts)
         except InputFormatError:
             raise block_error from None
 
@@ -52,10 +87,13 @@ def run(args) -> int:
 
     fmt = args.format
     height = getattr(args, "height", None)
-    if height is not None and fmt not in ("raw", "blk"):
-        from ..errors import InputFormatError
+    prevouts_text = getattr(args, "prevouts", None)
+    for flag, value in (("--height", height), ("--prevouts", prevouts_text)):
+        if value is not None and fmt not in ("raw", "blk"):
+            from ..errors import InputFormatError
 
-        raise InputFormatError(f"--height is for raw blocks and blk files; {fmt} data carries its heights")
+            raise InputFormatError(f"{flag} is for raw blocks and blk files; {fmt} data carries it already")
+    prevouts = prevouts_source(prevouts_text)
     if fmt == "esplora":
         from ..io.esplora import load_esplora as load
     elif fmt == "core-rpc":
@@ -64,12 +102,12 @@ def run(args) -> int:
         from ..io.raw import load_blk_files
 
         def load(paths):
-            return load_blk_files(paths, heights=height)
+            return load_blk_files(paths, heights=height, prevouts=prevouts)
     elif fmt == "etl":
         from ..io.etl import load_etl as load
     else:
         def load(paths):
-            return _load_raw(paths, height)
+            return _load_raw(paths, height, prevouts)
     chain = load(list(args.inputs))
     path = save_dataset(chain, args.output, overwrite=args.overwrite,
                         extra={"source": fmt, "inputs": [str(x) for x in args.inputs]})

@@ -278,17 +278,6 @@ def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, 
     version, prev, merkle, time, bits, nonce = _HEADER.unpack_from(buf, 0)
     digest = _sha256d(buf[:80])
     block_hash = digest[::-1].hex()
-    if pow_limit is not None:
-        target = _target(bits)
-        if not 0 < target <= pow_limit:
-            raise ProofOfWorkError(
-                f"{where}: block {block_hash}: its difficulty bits {bits:08x} encode no valid target for this "
-                "network. The header was edited or made up; get a fresh copy from a node or explorer")
-        if int.from_bytes(digest, "little") > target:
-            raise ProofOfWorkError(
-                f"{where}: block {block_hash}: the header's hash is above the target its bits {bits:08x} "
-                "encode, so it carries no proof of work. Its time, version, nonce, previous hash or merkle "
-                "root was edited; do not use it as evidence; get a fresh copy from a node or explorer")
     try:
         count, pos = _varint(buf, 80)
     except (IndexError, struct.error):
@@ -302,6 +291,17 @@ def _parse_block_into(buf: bytes, cols: _Columns, block_no: int, where: str, *, 
     if end != len(buf):
         raise InputFormatError(f"{where}: block {block_hash} has {len(buf) - end:,} unexpected bytes after its "
                                f"{count} transactions; the record is damaged or holds more than one block")
+    if pow_limit is not None:
+        target = _target(bits)
+        if not 0 < target <= pow_limit:
+            raise ProofOfWorkError(
+                f"{where}: block {block_hash}: its difficulty bits {bits:08x} encode no valid target for this "
+                "network. The header was edited or made up; get a fresh copy from a node or explorer")
+        if int.from_bytes(digest, "little") > target:
+            raise ProofOfWorkError(
+                f"{where}: block {block_hash}: the header's hash is above the target its bits {bits:08x} "
+                "encode, so it carries no proof of work. Its time, version, nonce, previous hash or merkle "
+                "root was edited; do not use it as evidence; get a fresh copy from a node or explorer")
     if check_merkle:
         root = _merkle_root(txids)
         if root != merkle:
