@@ -38,10 +38,15 @@ from pathlib import Path
 from ..errors import DatasetError, DatasetIntegrityError
 
 FORMAT_NAME = "cryptotrace-dataset"
-SCHEMA_VERSION = 1
+#: 2: the dataset SHA-256 covers the saved index too (version 1 datasets load, their index rebuilt)
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 TABLES = ("blocks", "txs", "inputs", "outputs")
-#: derived integer index, saved so that loading needs no re-indexing (hashed, not part of the dataset identity)
+#: derived integer index, saved so that loading needs no re-indexing. It is part of the dataset
+#: SHA-256: everything an analysis reads is covered by the hash a report quotes.
 INDEX_TABLES = ("inputs_index", "outputs_index", "addresses")
+#: a temporary folder this old is left over from an interrupted save, not one being written
+STALE_SECONDS = 600
 
 __all__ = ["FORMAT_NAME", "SCHEMA_VERSION", "content_hash", "load_dataset", "read_manifest", "save_dataset",
            "atomic_folder", "atomic_write_bytes", "atomic_write_text", "expand_paths"]
@@ -67,14 +72,20 @@ def _table_bytes(chain, with_index: bool = False):
             yield name, _parquet_bytes(df)
 
 
-def _combine(digests: dict[str, str]) -> str:
-    lines = "".join(f"{name} {digests[name]}\n" for name in TABLES)
+def _combine(digests: dict[str, str], version: int = SCHEMA_VERSION) -> str:
+    names = TABLES if version == 1 else TABLES + INDEX_TABLES
+    lines = "".join(f"{name} {digests[name]}\n" for name in names)
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def content_hash(chain) -> str:
-    """The dataset SHA-256 that :func:`save_dataset` would write for ``chain``."""
-    return _combine({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain)})
+    """The dataset SHA-256 that :func:`save_dataset` would write for ``chain``.
+
+    It covers the four tables and the integer index saved beside them (every
+    file :func:`load_dataset` reads), so no saved file can change an analysis
+    without changing this hash.
+    """
+    return _combine({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain, with_index=True)})
 
 
 def _fsync_dir(path: Path) -> None:
@@ -130,6 +141,7 @@ def atomic_folder(path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    recover_folder(path)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
     try:
@@ -146,6 +158,44 @@ def atomic_folder(path) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recover_folder(path) -> bool:
+    """Undo what an interrupted :func:`atomic_folder` left beside ``path``; True if ``path`` was restored.
+
+    * ``path`` missing but its previous version kept aside (``.NAME.old-*``): the
+      save was interrupted between its two renames, so the previous version is
+      put back (with a warning);
+    * previous versions left beside a complete ``path`` are removed;
+    * temporary folders (``.NAME.tmp-*``) untouched for :data:`STALE_SECONDS`
+      are half-written saves: removed.
+    """
+    import time
+    import warnings
+
+    path = Path(path)
+    parent = path.parent
+    if not parent.is_dir():
+        return False
+    restored = False
+    olds = sorted(parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not path.exists():
+        os.replace(olds.pop(), path)
+        _fsync_dir(parent)
+        restored = True
+        warnings.warn(f"{path} was being replaced when the program stopped; its previous version has been "
+                      "restored. Save again if you meant to replace it", stacklevel=3)
+    if path.exists():
+        for old in olds:
+            shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for tmp in parent.glob(f".{path.name}.tmp-*"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink()
+        except OSError:
+            continue
+    return restored
 
 
 def expand_paths(paths, suffixes: tuple[str, ...], what: str, *, recursive: bool = False
@@ -227,7 +277,7 @@ def save_dataset(chain, path, *, overwrite: bool = False, extra: dict | None = N
 def read_manifest(path) -> dict:
     """Read and check a dataset's ``manifest.json``."""
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not recover_folder(path):
         raise DatasetError(f"no dataset at {path}: the folder does not exist. Check the path "
                            "(cryptotrace.load_sample() loads the bundled sample)")
     mpath = path / "manifest.json"
@@ -241,9 +291,21 @@ def read_manifest(path) -> dict:
                                     "Save or download it again") from None
     if manifest.get("format") != FORMAT_NAME:
         raise DatasetError(f"{mpath} does not describe a {FORMAT_NAME} (format is {manifest.get('format')!r})")
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise DatasetError(f"{mpath} does not describe a {FORMAT_NAME}")
+    if manifest.get("schema_version") not in READABLE_VERSIONS:
         raise DatasetError(f"{path} uses schema version {manifest.get('schema_version')!r}; this cryptotrace reads "
-                           f"version {SCHEMA_VERSION}. Upgrade cryptotrace or re-create the dataset")
+                           f"versions {', '.join(map(str, READABLE_VERSIONS))}. Upgrade cryptotrace or re-create "
+                           "the dataset")
+    files = manifest.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(e, dict) for e in files.values()):
+        raise DatasetIntegrityError(f"{mpath}: its 'files' entry is damaged; use an untouched copy of the dataset")
+    for name, entry in files.items():
+        rel = entry.get("path", f"{name}.parquet")
+        if not isinstance(rel, str) or Path(rel).is_absolute() or Path(rel).name != rel or rel in ("", ".", ".."):
+            raise DatasetIntegrityError(
+                f"{mpath}: the {name} table's path {rel!r} leads outside the dataset folder; a dataset's files "
+                "are plain names inside its folder. The manifest was edited: use an untouched copy")
     return manifest
 
 
@@ -273,7 +335,11 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True):
     manifest = read_manifest(path)
     tables = {}
     digests = {}
-    names = TABLES + tuple(n for n in INDEX_TABLES if n in manifest.get("files", {}))
+    version = manifest.get("schema_version")
+    if version >= 2:
+        names = TABLES + INDEX_TABLES
+    else:
+        names = TABLES + tuple(n for n in INDEX_TABLES if n in manifest.get("files", {}))
     for name in names:
         entry = manifest.get("files", {}).get(name)
         fpath = path / (entry or {}).get("path", f"{name}.parquet")
@@ -292,10 +358,11 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True):
         except Exception as exc:  # pyarrow raises several kinds
             raise DatasetIntegrityError(f"{fpath} is not a readable Parquet file ({exc}). Re-create the dataset") \
                 from None
-    if verify_hash and _combine(digests) != manifest.get("sha256"):
+    if verify_hash and _combine(digests, version) != manifest.get("sha256"):
         raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables. "
                                     "Use an untouched copy of the dataset")
-    if not validate and verify_hash and all(n in tables for n in INDEX_TABLES):
+    # the saved index is used only when the dataset hash covers it (version 2); otherwise it is rebuilt
+    if not validate and verify_hash and version >= 2 and all(n in tables for n in INDEX_TABLES):
         return Chain._from_saved(tables, {"inputs": tables["inputs_index"], "outputs": tables["outputs_index"],
                                           "addresses": tables["addresses"]})
     inputs = tables["inputs"].drop(columns=["is_external"], errors="ignore")
