@@ -256,19 +256,12 @@ def load_scenario(path) -> Scenario:
     >>> sc.background.txs >= 30_000
     True
     """
-    import yaml
+    from .._yaml import compose_text, read_text
 
     path = Path(path)
     if not path.exists():
         raise ScenarioError(f"no scenario file at {path}; check the path (scenario files end in .yaml)")
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}{where}: this is not valid YAML ({getattr(exc, 'problem', exc)}). "
-                            "Check the indentation and the colons on that line") from None
+    node = compose_text(read_text(path, ScenarioError), str(path), ScenarioError)
     if node is None:
         raise ScenarioError(f"{path} is empty; a scenario needs at least a name, days and background")
     marks: dict = {}
@@ -293,7 +286,12 @@ def _to_python(node, path: tuple, marks: dict, source: str):
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(v, path + (i,), marks, source) for i, v in enumerate(node.value)]
     loader = yaml.SafeLoader("")
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+        raise ScenarioError(f"{source}, line {node.start_mark.line + 1}: the value {node.value!r:.60} cannot be "
+                            f"read ({getattr(exc, 'problem', None) or exc}); check dates (YYYY-MM-DD, a real "
+                            "day) and numbers") from None
 
 
 def _dotted(path: tuple) -> str:

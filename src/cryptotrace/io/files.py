@@ -286,7 +286,7 @@ def read_manifest(path) -> dict:
                            "Make datasets with chain.save(path) or `cryptotrace import`")
     try:
         manifest = json.loads(mpath.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatasetIntegrityError(f"{mpath} is not valid JSON ({exc}); the dataset is damaged. "
                                     "Save or download it again") from None
     if manifest.get("format") != FORMAT_NAME:
@@ -302,7 +302,8 @@ def read_manifest(path) -> dict:
         raise DatasetIntegrityError(f"{mpath}: its 'files' entry is damaged; use an untouched copy of the dataset")
     for name, entry in files.items():
         rel = entry.get("path", f"{name}.parquet")
-        if not isinstance(rel, str) or Path(rel).is_absolute() or Path(rel).name != rel or rel in ("", ".", ".."):
+        if (not isinstance(rel, str) or len(rel) > 200 or "\x00" in rel or Path(rel).is_absolute()
+                or Path(rel).name != rel or rel in ("", ".", "..")):
             raise DatasetIntegrityError(
                 f"{mpath}: the {name} table's path {rel!r} leads outside the dataset folder; a dataset's files "
                 "are plain names inside its folder. The manifest was edited: use an untouched copy")

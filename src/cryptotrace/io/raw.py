@@ -205,8 +205,9 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
             c_vsize.append((weight + 3) // 4)
             c_block.append(block)
             tx_no += 1
-    except (IndexError, struct.error, ValueError) as exc:
-        why = str(exc) if isinstance(exc, ValueError) and not isinstance(exc, struct.error) else "the data ends early"
+    except (IndexError, struct.error, ValueError, OverflowError, MemoryError) as exc:
+        why = (str(exc) if type(exc) is ValueError else "a length or count larger than the data"
+               if isinstance(exc, (OverflowError, MemoryError)) else "the data ends early")
         raise InputFormatError(
             f"{where}: transaction {len(txids)} (at byte {start}) cannot be read ({why}). The data is "
             "truncated or is not a serialized Bitcoin transaction/block; download or export it again"
