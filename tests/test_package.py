@@ -116,7 +116,9 @@ def test_cli_info_json_has_exactly_the_promised_keys(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
-    assert set(info) == {"blocks", "txs", "inputs", "outputs", "addresses", "total_output_value", "sha256"}
+    assert set(info) == {"blocks", "txs", "inputs", "outputs", "addresses", "total_output_value", "sha256",
+                         "inputs_without_address", "inputs_without_value"}
+    assert info["inputs_without_value"] == 0 == info["inputs_without_address"]
     assert info["txs"] == 3 and info["total_output_value"] == chain.total_output_value
     assert info["sha256"] == chain.content_hash
 
@@ -160,3 +162,22 @@ def test_bulk_address_check_in_slices_agrees_with_one_pass(monkeypatch):
     kinds4, valid4 = ad.classify_addresses(addrs)
     assert list(kinds4) == list(kinds) and list(valid4) == list(valid)
     assert list(valid) == [ad.is_valid_address(a) for a in addrs]
+
+
+def test_cli_bug_gives_one_line_and_exit_3_never_a_traceback(tmp_path, monkeypatch, capsys):
+    """An unexpected exception (a bug) still prints one line; CRYPTOTRACE_DEBUG=1 shows the traceback."""
+    from cryptotrace import cli
+    from cryptotrace.commands import info
+
+    def broken(args):
+        return {}["no such key"]
+
+    monkeypatch.setattr(info, "run", broken)
+    monkeypatch.delenv("CRYPTOTRACE_DEBUG", raising=False)
+    assert cli.main(["info", "sample"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "KeyError" in err and "CRYPTOTRACE_DEBUG=1" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("CRYPTOTRACE_DEBUG", "1")
+    with pytest.raises(KeyError):
+        cli.main(["info", "sample"])

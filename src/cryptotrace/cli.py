@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -60,6 +61,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not the user's mistake: one line, the traceback on request
+        if os.environ.get("CRYPTOTRACE_DEBUG"):
+            raise
+        where = exc.__traceback__
+        while where.tb_next is not None:
+            where = where.tb_next
+        place = f"{os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}"
+        print(f"error: cryptotrace stopped on an unexpected {type(exc).__name__} ({str(exc)[:200]}) at {place}. "
+              "This is a bug in cryptotrace, not in what you typed: please report it with the command you ran "
+              "(run it again with CRYPTOTRACE_DEBUG=1 for the full traceback). Nothing half-written was left "
+              "behind", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

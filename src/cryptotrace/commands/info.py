@@ -23,7 +23,8 @@ def run(args) -> int:
     sha = read_manifest(path)["sha256"]
     s = chain.summary()
     if args.json:
-        keys = ["blocks", "txs", "inputs", "outputs", "addresses", "total_output_value"]
+        keys = ["blocks", "txs", "inputs", "outputs", "addresses", "total_output_value", "inputs_without_address",
+                "inputs_without_value"]
         print(json.dumps({**{k: s[k] for k in keys}, "sha256": sha}, indent=2))
     else:
         print(f"Dataset {args.dataset}")
