@@ -497,7 +497,7 @@ def _check_legacy(question: dict, answer) -> CheckResult:
             a = parse_amount(answer)
         except CaseError as e:
             raise CaseError(f"question {qid}: {e}") from None
-        tol = int(question.get("tolerance_sats", 1))
+        tol = max(int(question.get("tolerance_sats", 1)), 1)
         for lv in chk["levels"]:
             g = int(lv["sats"])
             if g <= tol and h(f"amount:{g}:{a // g}") == lv["hash"]:
