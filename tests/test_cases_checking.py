@@ -232,7 +232,8 @@ HOSTILE = st.one_of(
     st.none(), st.booleans(), st.integers(), st.just(HUGE), st.floats(),
     st.decimals(allow_nan=True, allow_infinity=True), st.text(max_size=80),
     st.sampled_from(["1e999999999", "9" * 5000, "-1 BTC", "2,76 BTC", "NaN", "inf", "-0", "1e-999999999",
-                     "5 EUR", "€ 12", "250 mBTC", "12,500 sats", "0x10", "1_000", "١٢٣", "\x00", "1e999999999 sats"]),
+                     "5 EUR", "€ 12", "250 mBTC", "12,500 sats", "0x10", "1_000", "١٢٣", "\x00",
+                     "1e999999999 sats"]),
     st.lists(st.one_of(st.none(), st.text(max_size=10), st.integers(), st.just(HUGE)), max_size=5),
 )
 

@@ -36,7 +36,6 @@ import hashlib
 import math
 import re
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -80,6 +79,8 @@ def _hashes(chk: dict, texts: list[str]) -> list[str]:
     """Hash several texts on two threads (scrypt releases the GIL)."""
     if len(texts) <= 1:
         return [_h(chk, t) for t in texts]
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(lambda t: _h(chk, t), texts))
 
@@ -246,7 +247,8 @@ def _round_up(x: int) -> int:
 
 # --------------------------------------------------------------------------- building
 def hash_question(kind: str, answer, salt: str, *, tolerance: int = 0, unit: str = "BTC", exam: bool = False,
-                  n: int | None = None, r: int | None = None, p: int | None = None, iterations: int | None = None) -> dict:
+                  n: int | None = None, r: int | None = None, p: int | None = None,
+                  iterations: int | None = None) -> dict:
     """The ``check`` block stored in questions.yaml for one answer.
 
     Parameters
@@ -443,8 +445,9 @@ def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
         return CheckResult(qid, False, f"close: within about {format_amount(far, unit)} of the answer, but not "
                                        "right yet. Check fees and every output", far)
     off = "about 5%" if b > sc.n_lin else format_amount(g, unit)
-    return CheckResult(qid, False, f"{shown} is not close (more than {off} off). Check which transactions "
-                                   "and outputs the question is about, and the unit", None)
+    return CheckResult(qid, False, f"{shown} is not close (more than {off} off). Check the unit "
+                                   f"({'euros or cents' if unit == 'EUR' else 'BTC, mBTC or sats'}) and which "
+                                   "amounts the question asks about", None)
 
 
 def _check_list(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
