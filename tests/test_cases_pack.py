@@ -337,3 +337,20 @@ def test_an_old_pack_is_upgraded_from_the_instructor_answers(pack, tmp_path, cap
         assert case.check(q, a["btc"] if isinstance(a, dict) else a).correct
     assert "upgrade" not in case.check(qid, answers[qid]["btc"]).message
     assert case.answer_key.check_secret != load_case(pack).answer_key.check_secret
+
+
+def test_answer_keys_of_version_1_still_load_and_newer_ones_say_so(pack, tmp_path):
+    import json
+    import shutil
+
+    key_dir = tmp_path / "key"
+    shutil.copytree(pack / "instructor" / "answer_key", key_dir)
+    m = json.loads((key_dir / "manifest.json").read_text())
+    assert m["version"] == 2 and len(m["check_secret"]) == 64
+    old = {k: v for k, v in m.items() if k != "check_secret"} | {"version": 1}
+    (key_dir / "manifest.json").write_text(json.dumps(old))
+    key = ct.load_answer_key(key_dir)
+    assert key.check_secret is None and len(key.txs) == len(load_case(pack).answer_key.txs)
+    (key_dir / "manifest.json").write_text(json.dumps(m | {"version": 3}))
+    with pytest.raises(CaseError, match="newer than this cryptotrace"):
+        ct.load_answer_key(key_dir)
