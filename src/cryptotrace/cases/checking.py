@@ -145,7 +145,11 @@ def parse_amount(value, unit: str = "BTC") -> int:
         raise CaseError(f"{_short(value)} is not an amount; give {_example(unit)}")
     if isinstance(value, int) and abs(value) > 10**30:
         raise CaseError(f"{_short(value)} is far more than the 21 million BTC that can exist; give {_example(unit)}")
-    text = str(value).strip().lower().replace("_", "").replace(" ", "").replace("\u00a0", "")
+    try:
+        text = str(value)
+    except Exception:  # a hostile object's str
+        raise CaseError(f"{_short(value)} is not an amount; give {_example(unit)}") from None
+    text = text.strip().lower().replace("_", "").replace(" ", "").replace("\u00a0", "")
     if len(text) > 60:
         raise CaseError(f"{_short(value)} is too long to be an amount; give {_example(unit)}")
     m = re.fullmatch(r"(.*?)([a-z€]*)", text, re.S)
