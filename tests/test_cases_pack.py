@@ -328,6 +328,8 @@ def test_an_old_pack_is_upgraded_from_the_instructor_answers(pack, tmp_path, cap
     qid = next(q["id"] for q in body["questions"] if q["kind"] == "amount")
     r = load_case(old).check(qid, answers[qid]["btc"])
     assert r.correct and "upgrade" in r.message  # still checks, and says what to do
+    with pytest.raises(CaseError, match="case upgrade"):
+        ct.trainee_copy(old, tmp_path / "exam", exam=True)  # an exam handout of the old scheme would leak
     trainee = ct.trainee_copy(old, tmp_path / "trainee")
     with pytest.raises(CaseError, match="ask your instructor"):
         upgrade_pack(trainee)

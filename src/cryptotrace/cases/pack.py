@@ -37,7 +37,7 @@ import yaml
 from ..errors import CaseError
 from ..io.files import atomic_folder
 from ..units import format_btc
-from .checking import hash_question, question_salt, strip_hints
+from .checking import SCHEME, hash_question, question_salt, strip_hints
 
 __all__ = ["make_case", "trainee_copy", "upgrade_pack", "PACK_FORMAT"]
 
@@ -141,6 +141,11 @@ def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
         raise CaseError(f"{out} already exists; choose another folder or pass overwrite=True (--overwrite)")
     if out.exists() and not (out / "case.yaml").exists() and any(out.iterdir()):
         raise CaseError(f"{out} exists and is not a case pack; refusing to replace it")
+    if exam and (pack / "questions.yaml").exists():
+        body = yaml.safe_load((pack / "questions.yaml").read_text(encoding="utf-8")) or {}
+        if any(q.get("check", {}).get("scheme") != SCHEME for q in body.get("questions", [])):
+            raise CaseError(f"{pack} was made by an older cryptotrace whose self-check gives answers away to a "
+                            f"program; run 'cryptotrace case upgrade {pack}' before making an exam handout")
     with atomic_folder(out) as tmp:
         shutil.copytree(pack, tmp, dirs_exist_ok=True,
                         ignore=lambda d, names: ["instructor"] if Path(d) == pack else [])
