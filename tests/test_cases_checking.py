@@ -60,7 +60,7 @@ def test_production_hashes_are_memory_hard_and_one_check_is_measured():
     timings = {}
     for name, qq, ans in (("amount, right", q, "1.23456789"), ("amount, close (2 hashes)", q, 1.2),
                           ("list of 6, 5 right (1 hash)", lst, "a, b, c, d, e, x"),
-                          ("list of 3, 2 right (3 hashes on 2 threads)", lst, "a, b, x")):
+                          ("list of 2, 1 right (2 hashes on 2 threads)", lst, "a, x")):
         t0 = time.perf_counter()
         check_answer(qq, ans)
         timings[name] = time.perf_counter() - t0
@@ -204,8 +204,8 @@ def test_text_number_txid_and_list():
     assert check_answer(long, "g, f, e, d, c, b, a").correct
     r = check_answer(long, "a, b, c, d, e, f, x")  # more items than are hashed one by one
     assert not r.correct and r.message.startswith("not all right (the answer has 7 items)")
-    r = check_answer(long, "x, b, c")
-    assert r.message == "2 of 7 right, 1 not in the answer"
+    r = check_answer(long, "x, b")
+    assert r.message == "1 of 7 right, 1 not in the answer"
     assert "kryptohaus" not in str(q["check"]).lower()
     with pytest.raises(CaseError, match="unknown question kind"):
         hash_question("colour", "red", "00" * 16)

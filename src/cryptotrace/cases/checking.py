@@ -21,7 +21,7 @@ answers one by one with ``case.check``:
   the normalised answer;
 * a **list** (exchanges, addresses) is one hash of the normalised set (case,
   spaces and order do not matter); a tutorial list also stores one hash per
-  item, so the check can say how many items are right (of at most three items
+  item, so the check can say how many items are right (of at most two items
   at a time: each item costs a slow hash).
 
 An **exam** question (or ``check(..., exam=True)``) gives no hints at all: right
@@ -58,7 +58,7 @@ EUR_UNITS = {"eur": 100, "euro": 100, "euros": 100, "€": 100, "cent": 1, "cent
 #: the largest number a "number" answer may be (more is certainly not a count in a case)
 MAX_NUMBER = 10**15
 #: a list check hashes at most this many of the trainee's items one by one (one check stays quick)
-MAX_ITEM_HASHES = 3
+MAX_ITEM_HASHES = 2
 
 # legacy packs (PBKDF2 with a ladder of roundings) are still checked, with a note
 _LEGACY_NOTE = (" (this pack uses the old self-check, which gives answers away to a program; "
