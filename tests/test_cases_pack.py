@@ -55,11 +55,38 @@ def test_layout(pack):
         assert all(r["category"] == "exchange" for r in rows)
 
 
-def test_same_seed_gives_byte_identical_pack(pack, tmp_path):
-    again = make_case(small_scenario(), tmp_path / "again")
+def salts(pack):
+    return {q["id"]: q["check"]["salt"] for q in yaml.safe_load((pack / "questions.yaml").read_text())["questions"]}
+
+
+def test_same_seed_and_secret_give_a_byte_identical_pack(pack, tmp_path):
+    secret = load_case(pack).answer_key.check_secret
+    assert len(bytes.fromhex(secret)) == 32
+    again = make_case(small_scenario(), tmp_path / "again", secret=secret)
     assert digest_tree(pack) == digest_tree(again)
     other = make_case(small_scenario(), tmp_path / "other", seed=4)
     assert digest_tree(pack)["dataset/manifest.json"] != digest_tree(other)["dataset/manifest.json"]
+
+
+def test_the_seed_is_not_enough_to_recover_a_salt(pack, tmp_path):
+    # the same scenario and seed, made again without the secret: same chain, unrelated salts
+    again = make_case(small_scenario(), tmp_path / "again")
+    assert digest_tree(pack)["dataset/manifest.json"] == digest_tree(again)["dataset/manifest.json"]
+    mine, theirs = salts(pack), salts(again)
+    assert set(mine) == set(theirs) and all(mine[q] != theirs[q] for q in mine)
+    # nor does any seed near the scenario's, hashed the ways a seed could be (the old derivation among them)
+    known = set(mine.values())
+    for seed in range(0, 2_000):
+        base = hashlib.sha256(f"cryptotrace-salt:mini:{seed}".encode()).hexdigest()
+        for qid in mine:
+            for cand in (hashlib.sha256(f"{base}:{qid}".encode()).hexdigest()[:32],
+                         hashlib.sha256(f"{seed}:{qid}".encode()).hexdigest()[:32]):
+                assert cand not in known, (seed, qid)
+    # the salts' secret is in the instructor's answer key only
+    secret = load_case(pack).answer_key.check_secret
+    handout_text = "".join(p.read_text(errors="ignore") for p in pack.rglob("*")
+                           if p.is_file() and "instructor" not in p.parts)
+    assert secret and secret not in handout_text
 
 
 def test_every_answer_checks_right_and_near_misses_are_told(pack):
@@ -73,15 +100,23 @@ def test_every_answer_checks_right_and_near_misses_are_told(pack):
         if kind == "amount":
             assert case.check(qid, ans["btc"]).correct
             assert case.check(qid, f"{ans['sats']:,} sats").correct
-            off = case.check(qid, (ans["sats"] + 40_000) / 1e8)
-            assert not off.correct and "within about" in off.message
+            near = f"{ans['sats'] + ans['sats'] // 100} sats"  # 1% too much
+            off = case.check(qid, near)
+            assert not off.correct and off.message.startswith("close") and "too low" not in off.message, off
             far = case.check(qid, ans["sats"] / 1e8 + 500)
-            assert not far.correct and "off" in far.message
+            assert not far.correct and "not close" in far.message
+            assert case.check(qid, near, exam=True).message.endswith("is not the answer")
         elif kind == "list":
             assert case.check(qid, ans).correct
             if len(ans) > 1:
                 part = case.check(qid, ans[:-1] + ["not-a-real-item"])
-                assert not part.correct and f"{len(ans) - 1} of {len(ans)} right, 1 not in the answer" in part.message
+                assert not part.correct
+                if len(ans) <= 2:
+                    assert part.message == f"{len(ans) - 1} of {len(ans)} right, 1 not in the answer"
+                else:
+                    assert part.message.startswith(f"not all right (the answer has {len(ans)} items)")
+                    two = case.check(qid, ans[:1] + ["not-a-real-item"])
+                    assert two.message == f"1 of {len(ans)} right, 1 not in the answer"
         elif kind == "number":
             assert case.check(qid, ans).correct
             assert not case.check(qid, ans + 1).correct
@@ -95,11 +130,14 @@ def test_every_answer_checks_right_and_near_misses_are_told(pack):
 def test_trainee_files_do_not_reveal_the_answers(pack):
     answers = yaml.safe_load((pack / "instructor" / "answers.yaml").read_text())["answers"]
     qs = yaml.safe_load((pack / "questions.yaml").read_text())["questions"]
-    # the check blocks hold only a salt, hashes and the rounding levels
+    # the check blocks hold only a salt, the scrypt cost, the tolerance grid and hashes
     for q in qs:
         chk = q["check"]
-        assert set(chk) <= {"salt", "iterations", "levels", "hash", "items"}
-        hashes = [chk.get("hash")] + [lv["hash"] for lv in chk.get("levels", [])] + chk.get("items", [])
+        assert set(chk) <= {"scheme", "salt", "n", "r", "p", "unit", "grid", "exact", "hashes", "close", "hash",
+                            "items"}
+        assert chk["scheme"] == "scrypt" and chk["n"] * chk["r"] * 128 >= 16 * 2**20
+        hashes = ([chk.get("hash")] + chk.get("hashes", []) + [e["hash"] for e in chk.get("close", [])]
+                  + chk.get("items", []))
         assert all(len(h) == 32 and int(h, 16) >= 0 for h in hashes if h)
     visible = "".join(yaml.safe_dump({k: v for k, v in q.items() if k != "check"}) for q in qs)
     visible += "".join((pack / f).read_text() for f in ("briefing.md", "case.yaml"))
@@ -226,3 +264,95 @@ def test_handout_copy_has_no_instructor_folder(pack, tmp_path, capsys):
     with pytest.raises(CaseError, match="trainee version"):
         case.answer_key
     assert main(["case", "handout", str(pack), "-o", str(copy)]) == 2  # exists: refuse without --overwrite
+
+
+def test_exam_handout_gives_no_hints(pack, tmp_path, capsys):
+    assert main(["case", "handout", str(pack), "-o", str(tmp_path / "exam"), "--exam"]) == 0
+    assert "exam" in capsys.readouterr().out
+    exam = load_case(tmp_path / "exam")
+    assert exam.exam and "(exam)" in repr(exam)
+    text = (tmp_path / "exam" / "questions.yaml").read_text()
+    assert "close:" not in text and "items:" not in text
+    answers = yaml.safe_load((pack / "instructor" / "answers.yaml").read_text())["answers"]
+    tutorial = load_case(pack)
+    for qid, ans in answers.items():
+        kind = exam.questions.kind[qid]
+        right = ans["btc"] if kind == "amount" else ans
+        assert exam.check(qid, right).correct
+        if kind == "amount":
+            near = f"{ans['sats'] + ans['sats'] // 100} sats"
+            assert tutorial.check(qid, near).message.startswith("close")
+            r = exam.check(qid, near, exam=False)  # an exam pack cannot be asked for hints
+            assert not r.correct and r.message.endswith("is not the answer") and r.within_sats is None
+        elif kind == "list" and len(ans) > 1:
+            assert exam.check(qid, ans[:-1]).message == "not the answer"
+            assert "of" in tutorial.check(qid, ans[:-1]).message
+    # the CLI's per-check exam switch on a tutorial pack
+    qid = next(q for q, k in tutorial.questions.kind.items() if k == "amount")
+    assert main(["case", "check", str(pack), qid, f"{answers[qid]['sats'] * 2}", "sats", "--exam"]) == 1
+    assert capsys.readouterr().out.strip().endswith("is not the answer")
+
+
+def test_handout_of_a_folder_of_variants(tmp_path, capsys):
+    made = make_case(small_scenario(), tmp_path / "class", variants=2)
+    assert main(["case", "handout", str(tmp_path / "class"), "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    for v in made:
+        copy = tmp_path / "out" / v.name
+        assert str(copy) in out and (copy / "case.yaml").exists() and not (copy / "instructor").exists()
+    a, b = (load_case(p).answer_key.check_secret for p in made)
+    assert a != b  # every variant has its own secret
+    with pytest.raises(CaseError, match="folder of variants"):
+        ct.trainee_copy(tmp_path / "out" / "variant_01" / "dataset", tmp_path / "nowhere")
+
+
+def test_an_old_pack_is_upgraded_from_the_instructor_answers(pack, tmp_path, capsys):
+    import shutil
+
+    from cryptotrace.cases.pack import upgrade_pack
+
+    old = tmp_path / "old"
+    shutil.copytree(pack, old)
+    answers = yaml.safe_load((old / "instructor" / "answers.yaml").read_text())["answers"]
+    body = yaml.safe_load((old / "questions.yaml").read_text())
+    for q in body["questions"]:  # write the old scheme's blocks (PBKDF2, a ladder of roundings)
+        def h(text):
+            return hashlib.pbkdf2_hmac("sha256", text.encode(), b"\x01" * 16, 1).hex()[:32]
+        a = answers[q["id"]]
+        if q["kind"] == "amount":
+            q["check"] = {"salt": "01" * 16, "iterations": 1,
+                          "levels": [{"sats": g, "hash": h(f"amount:{g}:{a['sats'] // g}")} for g in (1, 10**8)]}
+        else:
+            q["check"] = {"salt": "01" * 16, "iterations": 1, "hash": "00" * 16, "items": []}
+    (old / "questions.yaml").write_text(yaml.safe_dump(body))
+    qid = next(q["id"] for q in body["questions"] if q["kind"] == "amount")
+    r = load_case(old).check(qid, answers[qid]["btc"])
+    assert r.correct and "upgrade" in r.message  # still checks, and says what to do
+    with pytest.raises(CaseError, match="case upgrade"):
+        ct.trainee_copy(old, tmp_path / "exam", exam=True)  # an exam handout of the old scheme would leak
+    trainee = ct.trainee_copy(old, tmp_path / "trainee")
+    with pytest.raises(CaseError, match="ask your instructor"):
+        upgrade_pack(trainee)
+    assert main(["case", "upgrade", str(old)]) == 0
+    case = load_case(old)
+    for q, a in answers.items():
+        assert case.check(q, a["btc"] if isinstance(a, dict) else a).correct
+    assert "upgrade" not in case.check(qid, answers[qid]["btc"]).message
+    assert case.answer_key.check_secret != load_case(pack).answer_key.check_secret
+
+
+def test_answer_keys_of_version_1_still_load_and_newer_ones_say_so(pack, tmp_path):
+    import json
+    import shutil
+
+    key_dir = tmp_path / "key"
+    shutil.copytree(pack / "instructor" / "answer_key", key_dir)
+    m = json.loads((key_dir / "manifest.json").read_text())
+    assert m["version"] == 2 and len(m["check_secret"]) == 64
+    old = {k: v for k, v in m.items() if k != "check_secret"} | {"version": 1}
+    (key_dir / "manifest.json").write_text(json.dumps(old))
+    key = ct.load_answer_key(key_dir)
+    assert key.check_secret is None and len(key.txs) == len(load_case(pack).answer_key.txs)
+    (key_dir / "manifest.json").write_text(json.dumps(m | {"version": 3}))
+    with pytest.raises(CaseError, match="newer than this cryptotrace"):
+        ct.load_answer_key(key_dir)

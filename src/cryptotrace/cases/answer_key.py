@@ -7,7 +7,8 @@ pack), never inside it. Heuristics are graded against it
 On disk, an answer key is a folder::
 
     answer_key/
-      manifest.json     format name, version, dataset sha256 it belongs to
+      manifest.json     format name, version, dataset sha256 it belongs to, and the pack's
+                        check secret (the random bytes the self-check salts come from)
       addresses.csv     address, entity, entity_type
       txs.csv           txid, purpose, entity, is_coinjoin, change_vout
       entities.csv      entity, entity_type, name, jurisdiction (and any extra columns)
@@ -29,7 +30,7 @@ import pandas as pd
 from ..errors import CaseError
 
 FORMAT_NAME = "cryptotrace-answer-key"
-VERSION = 1
+VERSION = 2  # 2: the manifest may hold ``check_secret``; version 1 keys load unchanged (no secret)
 
 __all__ = ["AnswerKey", "ENTITY_TYPES"]
 
@@ -57,6 +58,11 @@ class AnswerKey:
         Per-case facts, e.g. ``{"nps_vendor": {"seizable_sats": ..., "suspect_entities": [...]}}``.
     dataset_sha256 : str or None
         The content hash of the dataset this key belongs to.
+    check_secret : str or None
+        Hex text of the random per-pack secret the self-check salts of ``questions.yaml`` come
+        from (never derived from the scenario or its seed). Only the instructor has it: give it
+        back to :func:`~cryptotrace.cases.make_case` (``secret=``) to remake the same pack byte
+        for byte. None for keys not made with a case pack, and for keys older than version 2.
     """
 
     addresses: pd.DataFrame
@@ -65,6 +71,7 @@ class AnswerKey:
         columns=["entity_type", "name", "jurisdiction"]).rename_axis("entity"))
     facts: dict = field(default_factory=dict)
     dataset_sha256: str | None = None
+    check_secret: str | None = None
 
     def __post_init__(self):
         self.addresses = _indexed(self.addresses, "address", ["entity", "entity_type"])
@@ -105,9 +112,10 @@ class AnswerKey:
             self.txs.reset_index().to_csv(tmp / "txs.csv", index=False, lineterminator="\n")
             self.entities.reset_index().to_csv(tmp / "entities.csv", index=False, lineterminator="\n")
             (tmp / "facts.json").write_text(json.dumps(self.facts, indent=2, sort_keys=True, default=int) + "\n")
-            (tmp / "manifest.json").write_text(json.dumps(
-                {"format": FORMAT_NAME, "version": VERSION, "dataset_sha256": self.dataset_sha256},
-                indent=2, sort_keys=True) + "\n")
+            manifest = {"format": FORMAT_NAME, "version": VERSION, "dataset_sha256": self.dataset_sha256}
+            if self.check_secret:
+                manifest["check_secret"] = self.check_secret
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
         return path
 
     @classmethod
@@ -121,6 +129,9 @@ class AnswerKey:
         manifest = json.loads(m.read_text())
         if manifest.get("format") != FORMAT_NAME:
             raise CaseError(f"{m} is not a {FORMAT_NAME} manifest")
+        if int(manifest.get("version", 1)) > VERSION:
+            raise CaseError(f"{m} is an answer key of version {manifest['version']}, newer than this cryptotrace "
+                            f"reads (version {VERSION}); update cryptotrace ('pip install -U cryptotrace')")
 
         def csv(name):
             return pd.read_csv(io.StringIO((path / name).read_text()), dtype=str, keep_default_na=False,
@@ -130,7 +141,7 @@ class AnswerKey:
         txs["is_coinjoin"] = txs.is_coinjoin.map({"True": True, "False": False})
         return cls(addresses=csv("addresses.csv"), txs=txs, entities=csv("entities.csv"),
                    facts=json.loads((path / "facts.json").read_text()),
-                   dataset_sha256=manifest.get("dataset_sha256"))
+                   dataset_sha256=manifest.get("dataset_sha256"), check_secret=manifest.get("check_secret"))
 
 
 def _indexed(df: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:

@@ -65,6 +65,8 @@ class Case:
         qf = self.path / "questions.yaml"
         self._questions = (yaml.safe_load(qf.read_text(encoding="utf-8")) or {}).get("questions", []) if qf.exists() else []
         self._by_id = {q["id"]: q for q in self._questions}
+        #: an exam pack: ``check`` says only right or not right (set by ``make_case(exam=True)`` or an exam handout)
+        self.exam = bool(self._meta.get("exam", False))
 
     # ------------------------------------------------------------------ contents
     @cached_property
@@ -112,16 +114,32 @@ class Case:
         return AnswerKey.load(p)
 
     # ------------------------------------------------------------------ checking
-    def check(self, question_id: str, answer) -> CheckResult:
-        """Say whether ``answer`` to a question is right (and for amounts, how far off).
+    def check(self, question_id: str, answer, *, exam: bool = False) -> CheckResult:
+        """Say whether ``answer`` to a question is right (and, outside an exam, how close it is).
 
         Parameters
         ----------
         question_id : str
             An id from :attr:`questions`, e.g. ``"nps_vendor.peel_hops"``.
         answer
-            Amounts in BTC (``0.25``, ``"0.25 BTC"`` or ``"25,000,000 sats"``), numbers,
-            text, a txid or address, or a list (for list questions).
+            Amounts in BTC (``0.25``, ``"0.25 BTC"``, ``"250 mBTC"`` or ``"25,000,000 sats"``;
+            ``"2,76 BTC"`` with a decimal comma is 2.76 BTC), numbers, text, a txid or address,
+            or a list (for list questions; any order, case does not matter).
+        exam : bool, default False
+            Say only right or not right, with no hint. An exam pack (:attr:`exam`) always does.
+
+        Raises
+        ------
+        CaseError
+            For an unknown question id, and for an answer that cannot be of the question's kind
+            (None, NaN, a negative amount, a unit the question does not use ...): the message
+            names the question and says how to write the answer.
+
+        Examples
+        --------
+        >>> import cryptotrace as ct
+        >>> ct.load_case("nps_vendor").check("nps_vendor.peel_hops", 99)
+        <NOT YET nps_vendor.peel_hops: 99 is not the answer>
         """
         q = self._by_id.get(question_id)
         if q is None:
@@ -130,14 +148,14 @@ class Case:
             near = difflib.get_close_matches(str(question_id), list(self._by_id), n=1)
             hint = f"did you mean {near[0]!r}?" if near else "see case.questions for the ids"
             raise CaseError(f"this case has no question {question_id!r}; {hint}")
-        return check_answer(q, answer)
+        return check_answer(q, answer, exam=exam or self.exam)
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
         return self.questions
 
     def __repr__(self) -> str:
-        return f"<Case {self.name!r}: {self.title}, {len(self._questions)} questions>"
+        return f"<Case {self.name!r}: {self.title}, {len(self._questions)} questions{' (exam)' if self.exam else ''}>"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td><code>{html.escape(i)}</code></td><td>{html.escape(r.text)}</td></tr>"

@@ -7,23 +7,28 @@ Layout (``cryptotrace case new SCENARIO.yaml -o PACK``)::
       briefing.md             the story so far, what is in the evidence, the questions
       dataset/                the chain (a cryptotrace dataset: load it with load_case(PACK).chain)
       evidence/               artefacts: market listing, seized-phone note, ransom notes, incident report
-      questions.yaml          the questions, with salted hashes for self-checking (no answers)
+      questions.yaml          the questions, with salted memory-hard hashes for self-checking (no answers)
       tags.yaml               public attribution (GraphSense TagPack): exchanges' hot wallets, the market ...
       legal_responses/        what each exchange answered to a production order (CSV: address, label,
                               category, jurisdiction, account_holder, source)
       instructor/             NOT for trainees: remove it before handing the pack out
-        answer_key/           the ground truth (AnswerKey.save)
+        answer_key/           the ground truth (AnswerKey.save), with the pack's random check secret
         answers.yaml          the plain answers
         solutions.md          the answers with the transactions that show them
         scenario.yaml         the scenario (with its seed) that made this pack
 
-The same scenario and seed give a byte-identical pack.
+The same scenario and seed give the same chain, evidence and answers. The salts of the
+self-check come from a random secret made for each pack (``secrets.token_bytes``) and kept
+only in ``instructor/answer_key``: neither the scenario nor its seed gives them away. The same
+scenario, seed and ``secret=`` give a byte-identical pack.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 import shutil
 from pathlib import Path
 
@@ -32,9 +37,9 @@ import yaml
 from ..errors import CaseError
 from ..io.files import atomic_folder
 from ..units import format_btc
-from .checking import hash_question
+from .checking import SCHEME, hash_question, question_salt, strip_hints
 
-__all__ = ["make_case", "trainee_copy", "PACK_FORMAT"]
+__all__ = ["make_case", "trainee_copy", "upgrade_pack", "PACK_FORMAT"]
 
 PACK_FORMAT = "cryptotrace-case-pack"
 PACK_VERSION = 1
@@ -48,7 +53,8 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, overwrite: bool = False):
+def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, overwrite: bool = False,
+              exam: bool = False, secret: bytes | str | None = None):
     """Write a case pack (or several variants) for a scenario.
 
     Parameters
@@ -63,6 +69,13 @@ def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, over
     variants : int, default 1
     overwrite : bool, default False
         Replace an existing pack.
+    exam : bool, default False
+        An exam pack: ``case.check`` says only right or not right, and ``questions.yaml``
+        holds nothing that could give a hint. (A tutorial pack can also be handed out as
+        an exam: ``trainee_copy(..., exam=True)``.)
+    secret : bytes or hex str, optional
+        The pack's check secret (the self-check salts come from it). Default: 32 fresh random
+        bytes. Give a pack's own ``load_answer_key(PACK).check_secret`` to remake it byte for byte.
 
     Returns
     -------
@@ -86,28 +99,115 @@ def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, over
     out = Path(out)
     if variants < 1:
         raise CaseError(f"variants must be 1 or more, not {variants}")
+    if isinstance(secret, str):
+        try:
+            secret = bytes.fromhex(secret)
+        except ValueError:
+            raise CaseError("secret must be bytes or hex text (an answer key's check_secret)") from None
+    if secret is not None and len(secret) < 16:
+        raise CaseError(f"a check secret of {len(secret)} bytes is guessable; use 16 or more (or leave it out)")
     if variants == 1:
-        return _write_pack(sc, out, overwrite=overwrite)
-    return [_write_pack(sc.with_seed(sc.seed + i), out / f"variant_{i + 1:02d}", overwrite=overwrite)
+        return _write_pack(sc, out, overwrite=overwrite, secret=secret or secrets.token_bytes(32), exam=exam)
+
+    def variant_secret(i):
+        if secret is None:
+            return secrets.token_bytes(32)
+        return hmac.new(secret, f"cryptotrace-variant:{i}".encode(), "sha256").digest()
+
+    return [_write_pack(sc.with_seed(sc.seed + i), out / f"variant_{i + 1:02d}", overwrite=overwrite,
+                        secret=variant_secret(i), exam=exam)
             for i in range(variants)]
 
 
-def trainee_copy(pack, out, *, overwrite: bool = False) -> Path:
-    """Copy a case pack without its ``instructor/`` folder: the version to hand to a trainee."""
+def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
+    """Copy a case pack without its ``instructor/`` folder: the version to hand to a trainee.
+
+    ``pack`` may also be a folder of variants (``make_case(..., variants=K)``): each variant is
+    copied to ``out/<variant name>`` and the list of copies is returned.
+
+    ``exam=True`` makes an exam handout: the hint hashes are left out of ``questions.yaml``
+    and ``case.check`` says only right or not right.
+    """
     pack, out = Path(pack), Path(out)
     if not (pack / "case.yaml").exists():
-        raise CaseError(f"{pack} is not a case pack (no case.yaml)")
+        variants = sorted(p for p in pack.iterdir() if (p / "case.yaml").exists()) if pack.is_dir() else []
+        if not variants:
+            raise CaseError(f"{pack} is not a case pack (no case.yaml) nor a folder of variants (no "
+                            "subfolder with a case.yaml)")
+        if out.exists() and not overwrite and any(out.iterdir()):
+            raise CaseError(f"{out} already exists; choose another folder or pass overwrite=True (--overwrite)")
+        return [trainee_copy(v, out / v.name, overwrite=True, exam=exam) for v in variants]
     if out.exists() and not overwrite:
         raise CaseError(f"{out} already exists; choose another folder or pass overwrite=True (--overwrite)")
     if out.exists() and not (out / "case.yaml").exists() and any(out.iterdir()):
         raise CaseError(f"{out} exists and is not a case pack; refusing to replace it")
+    if exam and (pack / "questions.yaml").exists():
+        body = yaml.safe_load((pack / "questions.yaml").read_text(encoding="utf-8")) or {}
+        if any(q.get("check", {}).get("scheme") != SCHEME for q in body.get("questions", [])):
+            raise CaseError(f"{pack} was made by an older cryptotrace whose self-check gives answers away to a "
+                            f"program; run 'cryptotrace case upgrade {pack}' before making an exam handout")
     with atomic_folder(out) as tmp:
         shutil.copytree(pack, tmp, dirs_exist_ok=True,
                         ignore=lambda d, names: ["instructor"] if Path(d) == pack else [])
+        if exam:
+            meta = yaml.safe_load((tmp / "case.yaml").read_text(encoding="utf-8")) or {}
+            meta["exam"] = True
+            (tmp / "case.yaml").write_text(_yaml(meta), encoding="utf-8")
+            qf = tmp / "questions.yaml"
+            if qf.exists():
+                body = yaml.safe_load(qf.read_text(encoding="utf-8")) or {}
+                body["questions"] = [strip_hints(q) for q in body.get("questions", [])]
+                qf.write_text(_yaml(body), encoding="utf-8")
     return out
 
 
-def _write_pack(sc, out: Path, *, overwrite: bool) -> Path:
+def upgrade_pack(pack, *, secret: bytes | None = None) -> Path:
+    """Remake the self-check of a pack made by an older cryptotrace (instructors: it needs ``instructor/``).
+
+    The old ``questions.yaml`` kept hashes a program could climb digit by digit. This writes new
+    memory-hard hashes from ``instructor/answers.yaml`` with a fresh random secret, which it
+    stores in the answer key. Everything else in the pack stays as it is.
+    """
+    pack = Path(pack)
+    answers_file = pack / "instructor" / "answers.yaml"
+    if not answers_file.exists():
+        raise CaseError(f"{pack} has no instructor/answers.yaml; only the instructor's copy of a pack can be "
+                        "upgraded. Trainees: ask your instructor for a new handout")
+    from .answer_key import AnswerKey
+
+    answers = (yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}).get("answers", {})
+    qf = pack / "questions.yaml"
+    body = yaml.safe_load(qf.read_text(encoding="utf-8")) or {}
+    meta = yaml.safe_load((pack / "case.yaml").read_text(encoding="utf-8")) or {}
+    secret = secret or secrets.token_bytes(32)
+    questions = []
+    for q in body.get("questions", []):
+        if q["id"] not in answers:
+            raise CaseError(f"instructor/answers.yaml has no answer for {q['id']}; cannot upgrade {pack}")
+        questions.append(_question_entry(q, answers[q["id"]], secret, exam=bool(meta.get("exam"))))
+    body["questions"] = questions
+    qf.write_text(_yaml(body), encoding="utf-8")
+    key_dir = pack / "instructor" / "answer_key"
+    if (key_dir / "manifest.json").exists():
+        key = AnswerKey.load(key_dir)
+        key.check_secret = secret.hex()
+        key.save(key_dir)
+    return pack
+
+
+def _question_entry(q: dict, answer, secret: bytes, *, exam: bool) -> dict:
+    """A question of questions.yaml with a fresh check block (``answer`` as in answers.yaml)."""
+    entry = {k: v for k, v in q.items() if k != "check"}
+    extra = {}
+    if q["kind"] == "amount":
+        answer = answer["sats"] if isinstance(answer, dict) else answer
+        extra["tolerance"] = int(entry.setdefault("tolerance_sats", 0))
+        extra["unit"] = entry.setdefault("unit", "BTC")
+    entry["check"] = hash_question(q["kind"], answer, question_salt(secret, q["id"]), exam=exam, **extra)
+    return entry
+
+
+def _write_pack(sc, out: Path, *, overwrite: bool, secret: bytes, exam: bool = False) -> Path:
     from .generate import run_scenario
 
     if out.exists() and not overwrite:
@@ -117,11 +217,12 @@ def _write_pack(sc, out: Path, *, overwrite: bool) -> Path:
     chain, key, eco, stories = run_scenario(sc)
     with atomic_folder(out) as tmp:
         chain.save(tmp / "dataset")
-        content = PackContent(sc, chain, key, eco, stories)
+        content = PackContent(sc, chain, key, eco, stories, secret=secret, exam=exam)
         for rel, text in content.files().items():
             p = tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text, encoding="utf-8")
+        key.check_secret = secret.hex()
         key.save(tmp / "instructor" / "answer_key")
     return out
 
@@ -217,24 +318,24 @@ def case_questions(cid: str, f: dict) -> list[dict]:
 class PackContent:
     """Builds the text files of a pack from the scenario, chain, answer key and stories."""
 
-    def __init__(self, sc, chain, key, eco, stories):
+    def __init__(self, sc, chain, key, eco, stories, *, secret: bytes, exam: bool = False):
         self.sc, self.chain, self.key, self.eco, self.stories = sc, chain, key, eco, stories
+        self.secret, self.exam = secret, exam
         self.questions: list[dict] = []
         self.answers: dict = {}
         self.explain: dict = {}
         self.evidence: dict[str, str] = {}
+        # draws the other customers' rows of the legal responses (not the check salts: those come from secret)
         self._salt_seed = hashlib.sha256(f"cryptotrace-salt:{sc.name}:{sc.seed}".encode()).hexdigest()
 
     # ------------------------------------------------------------------ questions
     def _q(self, case_id: str, name: str, kind: str, text: str, answer, explanation: str, **extra):
         qid = f"{case_id}.{name}"
-        salt = hashlib.sha256(f"{self._salt_seed}:{qid}".encode()).hexdigest()[:32]
         entry = {"id": qid, "case": case_id, "kind": kind, "text": text}
         if kind == "amount":
             entry["unit"] = "BTC"
-            entry["tolerance_sats"] = int(extra.get("tolerance_sats", 1))
-        entry["check"] = hash_question(kind, answer, salt)
-        self.questions.append(entry)
+            entry["tolerance_sats"] = int(extra.get("tolerance_sats", 0))
+        self.questions.append(_question_entry(entry, answer, self.secret, exam=self.exam))
         if kind == "amount":
             self.answers[qid] = {"sats": int(answer), "btc": _btc(answer)}
         elif kind == "list":
@@ -259,6 +360,7 @@ class PackContent:
                 "format": PACK_FORMAT, "version": PACK_VERSION, "name": self.sc.name, "title": self.sc.title,
                 "cases": [{"id": c.id, "title": c.title} for c in self.sc.cases],
                 "dataset": "dataset", "dataset_sha256": self.chain.content_hash,
+                **({"exam": True} if self.exam else {}),
             }),
             "questions.yaml": _yaml({"case": self.sc.name, "how_to_check": (
                 "case = cryptotrace.load_case(PACK); case.check(QUESTION_ID, ANSWER). Amounts are in BTC "

@@ -4,11 +4,13 @@
 one case pack per scenario into ``sample_data/cases/<name>/`` and copies the
 ``sample`` pack's dataset and answer key to ``sample_data/datasets/sample`` and
 ``sample_data/answer_keys/sample`` (what :func:`cryptotrace.load_sample` and
-``load_answer_key("sample")`` read). The same scenario files give the same bytes.
+``load_answer_key("sample")`` read). The same scenario files give the same bytes: a rebuild keeps
+each pack's check secret (the random bytes its self-check salts come from).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -30,7 +32,11 @@ def build_samples(root: Path | None = None, names: list[str] | None = None) -> l
     for sc in sorted((root / "scenarios").glob("*.yaml")):
         if names and sc.stem not in names:
             continue
-        pack = make_case(sc, root / "cases" / sc.stem, overwrite=True)
+        out = root / "cases" / sc.stem
+        # keep each pack's check secret, so a rebuild gives the same bytes (a new pack gets a random one)
+        key = out / "instructor" / "answer_key" / "manifest.json"
+        secret = json.loads(key.read_text()).get("check_secret") if key.exists() else None
+        pack = make_case(sc, out, overwrite=True, secret=secret)
         made.append(pack)
         if sc.stem == "sample":
             _copy_tree(pack / "dataset", root / "datasets" / "sample")
