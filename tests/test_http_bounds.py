@@ -68,7 +68,7 @@ def test_the_deadline_is_per_try_and_tries_are_counted():
     assert elapsed < 2 * 1.0 * 3, elapsed
 
 
-def test_a_fast_answer_is_untouched_and_the_connection_is_reused(esplora_cases):
+def test_a_fast_answer_is_untouched_and_finished_deadlines_never_fire_later(esplora_cases):
     with serve(EsploraReplay(esplora_cases)) as (url, log):
         h = http()
         for _ in range(3):

@@ -53,7 +53,7 @@ DEFAULT_MAX_BYTES = 64 * 2**20
 DEFAULT_MAX_WAIT = 30.0
 #: Longest total of the waits of one request, in seconds.
 DEFAULT_MAX_TOTAL_WAIT = 60.0
-_PIECE = 16 * 1024  # bytes read from the socket at a time
+_PIECE = 64 * 1024  # bytes read from the socket at a time (decoded output is bounded separately)
 
 
 def _retry_after(value: str | None) -> float | None:
