@@ -181,6 +181,20 @@ def test_backoff_waits_are_capped_by_max_wait(esplora_cases):
     assert len(h.waits) == 3 and all(w <= 0.2 for w in h.waits)
 
 
+def test_a_bad_url_is_not_tried_again():
+    h = http(max_retries=3)
+    with pytest.raises(E.FetchError, match="Check the URL"):
+        h.request("GET", "http://exa mple.org:port/", what="test")
+    assert h.n_requests == 1
+
+
+def test_a_damaged_gzip_answer_is_a_clear_error():
+    with serve(lambda *a: (200, {"Content-Encoding": "gzip"}, b"\x1f\x8b\x08\x00garbage-not-deflate")) as (url, log):
+        with pytest.raises(E.FetchError, match="2 tries: the compressed answer is damaged"):
+            http(max_retries=1).request("GET", url, what="test")
+    assert len(log) == 2
+
+
 def test_the_clients_keep_their_defaults_within_the_caps():
     c = ct.EsploraClient("http://127.0.0.1:9", rate_limit=None)
     assert c._http.max_bytes == DEFAULT_MAX_BYTES and c._http.max_total_wait >= c._http.max_wait > 0

@@ -411,25 +411,31 @@ class Http:
                     "much for one request: check that the address is the API you meant (a file download or "
                     "a hostile server?). Only for a server you trust, raise max_bytes=") from None
             except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
-                if resp is not None:
-                    resp.close()
-                return None, f"no answer within {self.timeout:g} s (timeout)", True
+                return self._failed(resp, watch, f"no answer within {self.timeout:g} s (timeout)")
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError, zlib.error,
-                    OSError) as exc:
-                if resp is not None:
-                    resp.close()
-                if watch.expired:
-                    return None, (f"the answer was not complete within {self.timeout:g} s (timeout; the server "
-                                  f"sends too slowly)"), True
-                if isinstance(exc, (zlib.error, requests.exceptions.ContentDecodingError)):
-                    return None, "the compressed answer is damaged", False
-                return None, f"the connection was lost or refused ({type(exc).__name__})", False
+                    requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError, zlib.error) as exc:
+                return self._failed(resp, watch, exc)
             except FetchError as exc:  # an encoding we cannot read: not worth another try
                 resp.close()
                 raise FetchError(f"{what}: {url}: {exc}") from None
             except requests.RequestException as exc:  # invalid URL and the like: no point retrying
+                # (before OSError: requests' exceptions are OSErrors too)
                 raise FetchError(f"{what}: the request to {url} failed: {exc}. Check the URL") from None
+            except OSError as exc:  # the socket itself, e.g. shut by the deadline
+                return self._failed(resp, watch, exc)
         resp._content = body  # requests' own slot for a read body: .content/.text/.json() use it
         resp._content_consumed = True
         return resp, "", False
+
+    def _failed(self, resp, watch, problem):
+        """(None, what went wrong, timed out?) after a try that broke off; the connection is closed."""
+        if resp is not None:
+            resp.close()
+        if watch.expired:
+            return None, (f"the answer was not complete within {self.timeout:g} s (timeout; the server "
+                          "sends too slowly or not at all)"), True
+        if isinstance(problem, str):
+            return None, problem, "timeout" in problem
+        if isinstance(problem, (zlib.error, requests.exceptions.ContentDecodingError)):
+            return None, "the compressed answer is damaged", False
+        return None, f"the connection was lost or refused ({type(problem).__name__})", False
