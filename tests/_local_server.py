@@ -308,12 +308,13 @@ class _RawHandler:
 
 
 @contextlib.contextmanager
-def serve_raw(handler):
+def serve_raw(handler, *, tls=None):
     """A TCP server on 127.0.0.1 where ``handler(sock, n)`` writes raw bytes (n: 0-based connection count).
 
     For misbehaviour ``http.server`` cannot show: dripping bytes, dropping a
     connection without an answer. Every connection is closed after the
-    handler returns. Yields ``(url, connection_times)``.
+    handler returns. ``tls``: an ``ssl.SSLContext`` (server side) to speak
+    HTTPS. Yields ``(url, connection_times)``.
     """
     import socket as _socket
 
@@ -327,6 +328,8 @@ def serve_raw(handler):
 
     def run_one(conn, n):
         try:
+            if tls is not None:
+                conn = tls.wrap_socket(conn, server_side=True)
             with conn:
                 handler(conn, n)
         except OSError:  # the client gave up: fine
@@ -349,7 +352,7 @@ def serve_raw(handler):
     thread = threading.Thread(target=accept_loop, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", times
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{listener.getsockname()[1]}", times
     finally:
         stop.set()
         thread.join(2)
@@ -418,3 +421,24 @@ def drops_first(app, *, drops: int = 1, midway: bool = False):
         # closing here (by returning) drops the connection
 
     return handler
+
+
+def self_signed_tls(folder):
+    """A server-side ``ssl.SSLContext`` and its certificate file for 127.0.0.1 (made with the openssl tool).
+
+    Returns ``(context, cert_path)``, or None when ``openssl`` is not installed.
+    """
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        return None
+    folder = Path(folder)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx, cert

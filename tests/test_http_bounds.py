@@ -17,8 +17,8 @@ import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.io._http import DEFAULT_MAX_BYTES, Http, _retry_after
 
-from ._local_server import (CoreReplay, EsploraReplay, Flaky, WarmingUp, dripping, drops_first, gzip_bomb, serve,
-                            serve_raw)
+from ._local_server import (CoreReplay, EsploraReplay, Flaky, WarmingUp, dripping, drops_first, gzip_bomb,
+                            self_signed_tls, serve, serve_raw)
 
 CORE_FOLDERS = ["block_0", "block_1", "block_without_transactions", "block_with_transactions"]
 SEIZURE = "943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a"
@@ -55,6 +55,26 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(in_headers):
     msg = str(err.value)
     assert url in msg and "timeout=" in msg and "not complete within 2 s" in msg
     assert isinstance(err.value, E.FetchError)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    made = self_signed_tls(tmp_path_factory.mktemp("tls"))
+    if made is None:
+        pytest.skip("the openssl tool is needed to make a test certificate")
+    return made
+
+
+def test_https_answers_and_the_deadline_holds_under_tls(tls, esplora_cases):
+    ctx, cert = tls
+    with serve_raw(drops_first(EsploraReplay(esplora_cases), drops=0), tls=ctx) as (url, conns):
+        r = http().request("GET", f"{url}/api/tx/{SEIZURE}", what="test", verify=str(cert))
+        assert url.startswith("https://") and r.json()["fee"] == 3454
+    with serve_raw(dripping(40, every=0.5), tls=ctx) as (url, conns):
+        t = time.monotonic()
+        with pytest.raises(E.FetchTimeoutError):
+            http(timeout=2.0).request("GET", url, what="test", verify=str(cert))
+        assert time.monotonic() - t < 2.0 * 3
 
 
 def test_the_deadline_is_per_try_and_tries_are_counted():

@@ -162,7 +162,9 @@ def _watched(conn) -> None:
         watch.add(conn)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixin for urllib3's connections: each request tells the current try's watchdog its connection."""
+
     def request(self, *args, **kwargs):
         _watched(self)
         return super().request(*args, **kwargs)
@@ -172,9 +174,12 @@ class _WatchedHTTPConnection(HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    request = _WatchedHTTPConnection.request
-    getresponse = _WatchedHTTPConnection.getresponse
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
