@@ -412,9 +412,10 @@ class Http:
                 size = f" (it announces {big.args[0]:,} bytes)" if big.args[0] else ""
                 raise ResponseTooLargeError(
                     f"{what}: the answer from {url} is larger than {self.max_bytes:,} bytes once decompressed"
-                    f"{size}; cryptotrace stopped reading it and kept nothing. No blockchain API answers that "
-                    "much for one request: check that the address is the API you meant (a file download or "
-                    "a hostile server?). Only for a server you trust, raise max_bytes=") from None
+                    f"{size}; cryptotrace stopped reading it and kept nothing. A public explorer never answers "
+                    "that much for one request: check that the address is the API you meant (a file download? "
+                    "a hostile server?). From your own node, ask for less at a time (a smaller batch_size=, "
+                    "e.g. 5 blocks); only for a server you trust, raise max_bytes=") from None
             except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
                 return self._failed(resp, watch, f"no answer within {self.timeout:g} s (timeout)")
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
