@@ -158,12 +158,12 @@ def test_a_gzip_bomb_leaves_no_cache_file(tmp_path):
 
 # ---------------------------------------------------------------------- waits between tries
 def test_a_huge_retry_after_is_refused_at_once_with_the_time_to_come_back(esplora_cases):
-    for told in ["3600", email.utils.formatdate(time.time() + 3600, usegmt=True)]:
+    for told in ["3600", email.utils.formatdate(time.time() + 3600, usegmt=True), "1e30", "inf"]:
         app = Flaky(EsploraReplay(esplora_cases), fails=1, status=429, retry_after=told)
         with serve(app) as (url, log):
             h = http(max_retries=4)
             t = time.monotonic()
-            with pytest.raises(E.FetchError, match=r"asks to wait 3,[56]\d\d s") as err:
+            with pytest.raises(E.FetchError, match=r"asks to wait (3,[56]\d\d|[\d,]{20,}|inf) s") as err:
                 h.request("GET", f"{url}/api/tx/{SEIZURE}", what="test")
             assert time.monotonic() - t < 2.0
         assert len(app.times) == 1 and h.waits == []

@@ -346,7 +346,10 @@ class Http:
         """Seconds to wait before the next try, or a FetchError when that would be too long."""
         told = _retry_after(resp.headers.get("Retry-After")) if resp is not None else None
         if told is not None and told > self.max_wait:
-            until = datetime.fromtimestamp(time.time() + told, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            try:
+                until = datetime.fromtimestamp(time.time() + told, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            except (OverflowError, ValueError, OSError):  # "Retry-After: 1e30"
+                until = "a long while"
             raise FetchError(
                 f"{what}: {url} answered {problem} and asks to wait {told:,.0f} s before trying again "
                 f"(Retry-After), longer than the {self.max_wait:g} s cryptotrace waits at most (max_wait=), so "
@@ -401,7 +404,7 @@ class Http:
                                    "timeout=/max_retries= (a lower rate_limit= helps when the server says 429)")
 
     def _try(self, method, url, what, kwargs):
-        """One try: (response with its body read, None, False) or (None, what went wrong, timed out?)."""
+        """One try: ``(response with its body read, "", False)`` or ``(None, what went wrong, timed out?)``."""
         resp = None
         with _Watch(self.timeout) as watch:
             try:
