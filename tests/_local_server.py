@@ -237,20 +237,20 @@ def garbage(method, path, headers, body):
 # ---------------------------------------------------------------------------
 # Servers that misbehave on purpose (issue 15: HTTP clients with real bounds)
 # ---------------------------------------------------------------------------
-def gzip_bomb(decoded_bytes: int, *, member_bytes: int = 16 * 2**20, status: int = 200):
-    """An app answering ``decoded_bytes`` "0" bytes gzip-compressed (about 1000 times smaller on the wire).
+def gzip_bomb(decoded_bytes: int, *, member_bytes: int = 16 * 2**20, tail: bytes = b"[]", status: int = 200):
+    """An app answering valid JSON of ``decoded_bytes`` bytes, gzip-compressed (about 1000 times smaller).
 
-    Built from gzip members of ``member_bytes`` each, concatenated (RFC 1952
-    allows it; every gzip reader decodes them as one stream), so a 512 MiB
-    bomb is made in a fraction of a second.
+    The JSON is ``tail`` after that many spaces (JSON allows any amount of
+    white space), so a client without a size limit reads, parses and caches
+    all of it. Built from gzip members of ``member_bytes`` each, concatenated
+    (RFC 1952 allows it; every gzip reader decodes them as one stream), so a
+    512 MiB bomb is made in a fraction of a second.
     """
     import gzip
 
-    member = gzip.compress(b"0" * min(member_bytes, decoded_bytes), compresslevel=9, mtime=0)
-    whole, rest = divmod(decoded_bytes, member_bytes)
-    packed = member * whole + (gzip.compress(b"0" * rest, compresslevel=9, mtime=0) if rest and whole else b"")
-    if not whole:
-        packed = member
+    whole, rest = divmod(max(0, decoded_bytes - len(tail)), member_bytes)
+    packed = gzip.compress(b" " * member_bytes, compresslevel=9, mtime=0) * whole
+    packed += gzip.compress(b" " * rest + tail, compresslevel=9, mtime=0)
 
     def app(method, path, headers, body):
         return status, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, packed

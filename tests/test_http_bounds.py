@@ -148,12 +148,18 @@ def test_gzip_and_deflate_answers_within_the_limit_are_decoded():
             assert http().request("GET", url, what="test").content == doc
 
 
-def test_a_gzip_bomb_leaves_no_cache_file(tmp_path):
-    with serve(gzip_bomb(128 * MiB)) as (url, log):
+def test_a_gzip_bomb_leaves_no_cache_file(tmp_path, esplora_cases):
+    tx = json.dumps(EsploraReplay(esplora_cases).txs[SEIZURE]).encode()
+    with serve(gzip_bomb(128 * MiB, tail=tx)) as (url, log):  # valid JSON: without a limit it is cached
         c = ct.EsploraClient(url + "/api", cache_dir=tmp_path / "cache", max_retries=0, rate_limit=None)
         with pytest.raises(E.ResponseTooLargeError):
             c.tx(SEIZURE)
-    assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*")) if (tmp_path / "cache").exists() else True
+        with serve(gzip_bomb(8 * MiB, tail=tx)) as (small_url, _):  # within the limit: read, parsed, cached
+            ok = ct.EsploraClient(small_url + "/api", cache_dir=tmp_path / "ok", rate_limit=None)
+            assert ok.tx(SEIZURE)["fee"] == 3454
+    cache = tmp_path / "cache"
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))  # before: a 128 MiB file
+    assert sum(p.stat().st_size for p in (tmp_path / "ok").rglob("*") if p.is_file()) > 8 * MiB - len(tx)
 
 
 # ---------------------------------------------------------------------- waits between tries
