@@ -32,7 +32,7 @@ __all__ = ["FORMULA_START", "csv_cell", "csv_text", "frame_csv_text", "md_block"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # a text that itself starts with ' before one of these is guarded too, so reading back is unambiguous
 _QUOTED_NEXT = frozenset(FORMULA_START) | {"'", " "}
-_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")  # ASCII digits only
 # str.splitlines' line boundaries (CR, LF, VT, FF, FS, GS, RS, NEL, LS, PS), CRLF counted once
 _LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _OTHER_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
