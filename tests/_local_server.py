@@ -232,3 +232,213 @@ def stalling(seconds: float):
 def garbage(method, path, headers, body):
     """An app that answers 200 with something that is not JSON."""
     return 200, {"Content-Type": "application/json"}, b"<html>502 Bad Gateway</html>{\"txid\": "
+
+
+# ---------------------------------------------------------------------------
+# Servers that misbehave on purpose (issue 15: HTTP clients with real bounds)
+# ---------------------------------------------------------------------------
+def gzip_bomb(decoded_bytes: int, *, member_bytes: int = 16 * 2**20, tail: bytes = b"[]", status: int = 200):
+    """An app answering valid JSON of ``decoded_bytes`` bytes, gzip-compressed (about 1000 times smaller).
+
+    The JSON is ``tail`` after that many spaces (JSON allows any amount of
+    white space), so a client without a size limit reads, parses and caches
+    all of it. Built from gzip members of ``member_bytes`` each, concatenated
+    (RFC 1952 allows it; every gzip reader decodes them as one stream), so a
+    512 MiB bomb is made in a fraction of a second.
+    """
+    import gzip
+
+    whole, rest = divmod(max(0, decoded_bytes - len(tail)), member_bytes)
+    packed = gzip.compress(b" " * member_bytes, compresslevel=9, mtime=0) * whole
+    packed += gzip.compress(b" " * rest + tail, compresslevel=9, mtime=0)
+
+    def app(method, path, headers, body):
+        return status, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, packed
+
+    app.packed_size = len(packed)
+    return app
+
+
+class WarmingUp:
+    """Bitcoin Core while it starts: the first ``fails`` requests get RPC error -28, then ``app`` answers.
+
+    A single call gets HTTP 500 (as Core answers RPC errors), a batch HTTP 200
+    with the error in every item (as Core does for batches).
+    """
+
+    def __init__(self, app, *, fails: int = 2):
+        self.app, self.fails = app, fails
+        self.times: list[float] = []
+
+    def __call__(self, method, path, headers, body):
+        self.times.append(time.monotonic())
+        if self.fails > 0:
+            self.fails -= 1
+            err = {"code": -28, "message": "Loading block index..."}
+            req = json.loads(body)
+            if isinstance(req, list):
+                return _json([{"result": None, "error": err, "id": r.get("id")} for r in req])
+            return _json({"result": None, "error": err, "id": req.get("id")}, 500)
+        return self.app(method, path, headers, body)
+
+
+class _RawHandler:
+    """Reads one HTTP request off a socket (head and Content-Length body)."""
+
+    @staticmethod
+    def read_request(sock) -> tuple[bytes, bytes]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            piece = sock.recv(65536)
+            if not piece:
+                return data, b""
+            data += piece
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                length = int(v.strip())
+        while len(body) < length:
+            piece = sock.recv(65536)
+            if not piece:
+                break
+            body += piece
+        return head, body
+
+
+@contextlib.contextmanager
+def serve_raw(handler, *, tls=None):
+    """A TCP server on 127.0.0.1 where ``handler(sock, n)`` writes raw bytes (n: 0-based connection count).
+
+    For misbehaviour ``http.server`` cannot show: dripping bytes, dropping a
+    connection without an answer. Every connection is closed after the
+    handler returns. ``tls``: an ``ssl.SSLContext`` (server side) to speak
+    HTTPS. Yields ``(url, connection_times)``.
+    """
+    import socket as _socket
+
+    listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    listener.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.05)
+    stop = threading.Event()
+    times: list[float] = []
+
+    def run_one(conn, n):
+        try:
+            if tls is not None:
+                conn = tls.wrap_socket(conn, server_side=True)
+            with conn:
+                handler(conn, n)
+        except OSError:  # the client gave up: fine
+            pass
+
+    def accept_loop():
+        n = 0
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (TimeoutError, _socket.timeout):
+                continue
+            except OSError:
+                return
+            conn.settimeout(None)
+            times.append(time.monotonic())
+            threading.Thread(target=run_one, args=(conn, n), daemon=True).start()
+            n += 1
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{listener.getsockname()[1]}", times
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+def _raw_answer(app, sock) -> None:
+    head, body = _RawHandler.read_request(sock)
+    if not head:
+        return
+    method, path = head.split(b" ")[:2]
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.decode("latin-1").partition(":")
+        headers[k.strip()] = v.strip()
+    status, h, out = app(method.decode(), path.decode(), headers, body)
+    lines = [f"HTTP/1.1 {status} X"] + [f"{k}: {v}" for k, v in (h or {}).items()]
+    lines += [f"Content-Length: {len(out)}", "Connection: close"]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + out)
+
+
+def dripping(n_bytes: int = 40, *, every: float = 0.5, in_headers: bool = False):
+    """A raw handler that sends an answer one byte every ``every`` seconds.
+
+    ``in_headers=True`` drips the status line and headers too (the client is
+    still waiting for headers); otherwise the headers come at once and the
+    ``n_bytes`` body bytes drip. Either way no single read ever waits long,
+    so a per-read timeout never trips.
+    """
+
+    def handler(sock, n):
+        _RawHandler.read_request(sock)
+        body = b"[" + b" " * max(0, n_bytes - 2) + b"]"
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n").encode()
+        if in_headers:
+            head += b"X-Padding: " + b"a" * n_bytes + b"\r\n"
+            for i in range(len(head)):
+                sock.sendall(head[i:i + 1])
+                time.sleep(every)
+            sock.sendall(b"\r\n" + body)
+            return
+        sock.sendall(head + b"\r\n")
+        for i in range(len(body)):
+            sock.sendall(body[i:i + 1])
+            time.sleep(every)
+
+    return handler
+
+
+def drops_first(app, *, drops: int = 1, midway: bool = False):
+    """A raw handler: the first ``drops`` connections are closed without an answer, then ``app`` answers.
+
+    ``midway=True`` sends the headers and half the body before closing
+    (the client sees an incomplete answer rather than no answer).
+    """
+
+    def handler(sock, n):
+        if n >= drops:
+            _raw_answer(app, sock)
+            return
+        _RawHandler.read_request(sock)
+        if midway:
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                         b"Connection: close\r\n\r\n{\"result\": ")
+        # closing here (by returning) drops the connection
+
+    return handler
+
+
+def self_signed_tls(folder):
+    """A server-side ``ssl.SSLContext`` and its certificate file for 127.0.0.1 (made with the openssl tool).
+
+    Returns ``(context, cert_path)``, or None when ``openssl`` is not installed.
+    """
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        return None
+    folder = Path(folder)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx, cert

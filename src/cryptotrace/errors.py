@@ -134,3 +134,12 @@ class ScenarioError(CryptotraceError, ValueError):
 
 class CaseError(CryptotraceError):
     """A case pack is missing something, or a question id is unknown."""
+
+
+# --- network limits (issue 15) ---------------------------------------------
+class FetchTimeoutError(FetchError):
+    """A server did not finish its answer within the time allowed (``timeout=``, answer included)."""
+
+
+class ResponseTooLargeError(FetchError):
+    """A server's answer is larger than the limit (``max_bytes=``, counted after decompression)."""

@@ -7,10 +7,13 @@
   whole number), lists joined with ``" > "``, and no formula injection: a
   text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
   return) gets a leading ``'`` so Excel shows it instead of running it (an
-  address label such as ``=HYPERLINK(...)`` in a tag file is data, not a command).
+  address label such as ``=HYPERLINK(...)`` in a tag file is data, not a command);
+  plain negative numbers stay numbers. A line break inside a text becomes a
+  space, so every row of the table is one line of the file.
 * :func:`trace_graph` -- a trace as a networkx graph; :func:`to_graphml` and
   :func:`to_gexf` write it (or any networkx graph) for Gephi, with plain
-  text and number attributes only.
+  text and number attributes only; characters XML 1.0 forbids (control
+  characters, lone surrogates) become U+FFFD, so every file parses.
 * :func:`to_json` -- a trace (with its flows, endpoints and seizure
   candidates) or a table as JSON: satoshis as whole numbers, BTC as text.
 
@@ -29,7 +32,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -38,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._safe import csv_cell, csv_text, unguard, xml_text
 from .errors import CryptotraceError, InputFormatError
 from .io.files import atomic_write_bytes, atomic_write_text
 from .units import format_btc
@@ -50,25 +53,20 @@ SATS_COLUMNS = frozenset({
     "value", "tainted_value", "fee", "balance", "start_value", "endpoint_value", "tainted_in", "tainted_out",
     "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount", "total_output_value",
 })
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# a text that itself starts with ' before one of these is guarded too, so reading back is unambiguous
-_GUARDED = frozenset(_FORMULA_START) | {"'"}
 
 
 def excel_safe(text: str) -> str:
     """Text that Excel shows as text: a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` before it.
+
+    Line breaks become spaces. A plain number (``-5``) stays as it is. The
+    one CSV cell rule of the project (:func:`cryptotrace._safe.csv_cell`).
 
     >>> excel_safe("=1+1")
     "'=1+1"
     >>> excel_safe("Kryptohaus")
     'Kryptohaus'
     """
-    guard = text.startswith(_FORMULA_START) or (text[:1] == "'" and text[1:2] in _GUARDED)
-    return "'" + text if guard else text
-
-
-def _unguard(text: str) -> str:
-    return text[1:] if isinstance(text, str) and text[:1] == "'" and text[1:2] in _GUARDED else text
+    return csv_cell(text)
 
 
 def table_of(obj) -> pd.DataFrame:
@@ -94,7 +92,7 @@ def _cell(v) -> str:
     if _is_na(v):
         return ""
     if isinstance(v, (list, tuple, np.ndarray)):
-        return excel_safe(" > ".join(str(x) for x in v))
+        return " > ".join(str(x) for x in v)
     if isinstance(v, (bool, np.bool_)):
         return "TRUE" if v else "FALSE"
     if isinstance(v, (int, np.integer)):
@@ -103,7 +101,7 @@ def _cell(v) -> str:
         return repr(float(v))
     if isinstance(v, pd.Timestamp):
         return v.isoformat()
-    return excel_safe(str(v))
+    return str(v)
 
 
 def _excel_frame(df: pd.DataFrame, sats_columns) -> tuple[list[str], list[list[str]]]:
@@ -122,7 +120,7 @@ def _excel_frame(df: pd.DataFrame, sats_columns) -> tuple[list[str], list[list[s
             header.append(str(c))
             cols.append([_cell(v) for v in s.tolist()])
     rows = [list(r) for r in zip(*cols)] if cols else []
-    return [excel_safe(h) for h in header], rows
+    return header, rows  # the cells are made safe by csv_text
 
 
 def to_csv(obj, path=None, *, sats_columns=None) -> Path | str:
@@ -144,11 +142,7 @@ def to_csv(obj, path=None, *, sats_columns=None) -> Path | str:
     Path (or the text, without ``path``)
     """
     header, rows = _excel_frame(table_of(obj), sats_columns)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(header)
-    w.writerows(rows)
-    text = buf.getvalue()
+    text = csv_text(rows, header=header, lineterminator="\r\n")
     if path is None:
         return text
     return atomic_write_bytes(path, b"\xef\xbb\xbf" + text.encode("utf-8"))
@@ -161,14 +155,17 @@ def read_csv(path) -> pd.DataFrame:
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InputFormatError(f"could not read {path} as CSV ({exc})") from None
     for c in df.columns:
-        df[c] = df[c].map(_unguard)
-    df.columns = [_unguard(c) for c in df.columns]
+        df[c] = df[c].map(unguard)
+    df.columns = [unguard(c) for c in df.columns]
     return df
 
 
 # ====================================================================== graphs
 def _plain(v):
-    """A value GraphML/GEXF writers accept: str, int, float or bool (missing -> empty text)."""
+    """A value GraphML/GEXF writers accept: str, int, float or bool (missing -> empty text).
+
+    Text keeps only characters XML 1.0 allows (others become U+FFFD).
+    """
     if _is_na(v):
         return ""
     if isinstance(v, (bool, np.bool_)):
@@ -178,17 +175,17 @@ def _plain(v):
     if isinstance(v, (float, np.floating)):
         return float(v)
     if isinstance(v, (list, tuple)):
-        return " > ".join(str(x) for x in v)
-    return str(v)
+        return xml_text(" > ".join(str(x) for x in v))
+    return xml_text(str(v))
 
 
 def _sanitised(g):
     h = g.__class__()
-    h.graph.update({k: _plain(v) for k, v in g.graph.items() if not isinstance(v, dict)})
+    h.graph.update({xml_text(str(k)): _plain(v) for k, v in g.graph.items() if not isinstance(v, dict)})
     for n, d in g.nodes(data=True):
-        h.add_node(str(n), **{k: _plain(v) for k, v in d.items()})
+        h.add_node(xml_text(str(n)), **{xml_text(str(k)): _plain(v) for k, v in d.items()})
     for a, b, d in g.edges(data=True):
-        h.add_edge(str(a), str(b), **{k: _plain(v) for k, v in d.items()})
+        h.add_edge(xml_text(str(a)), xml_text(str(b)), **{xml_text(str(k)): _plain(v) for k, v in d.items()})
     # the same attribute must have the same type on every node (GraphML declares it once)
     for items in (list(h.nodes(data=True)), [(a, d) for a, _, d in h.edges(data=True)]):
         types: dict[str, set] = {}

@@ -9,6 +9,10 @@ Colours come from the Okabe-Ito palette, which people with the common forms
 of colour blindness can tell apart; every colour also has a legend entry in
 words, and endpoints differ by shape as well as colour.
 
+Text from data (tag labels, addresses, service names) and titles are drawn
+exactly as written: a ``$`` is escaped, so a label such as ``$\\frac{a}{``
+cannot start a matplotlib formula (mathtext) and break the picture.
+
 * :func:`trace_flow` -- the trace as a flow graph, left to right by hop (or
   time), arrow width by traced value, coins coloured by who holds them;
 * :func:`money_summary` -- where the money went: exchanges, unspent,
@@ -44,6 +48,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ._safe import mpl_text
 from .errors import ClusteringError, NotInChainError, TraceError
 from .tracing import tags_by_address
 from .units import SATS_PER_BTC, format_btc
@@ -369,7 +374,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
         if isinstance(r.label, str) and r.label:
             j = f" ({r.jurisdiction})" if isinstance(r.jurisdiction, str) and r.jurisdiction else ""
             lines += textwrap.wrap(f"{r.label}{j}", 22, break_long_words=False)[:3]
-        ax.annotate("\n".join(lines), (r.xpos, r.ypos), xytext=(0, -14), textcoords="offset points",
+        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, -14), textcoords="offset points",
                     ha="center", va="top", fontsize=7.5, zorder=4,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
     # axes
@@ -382,7 +387,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     sub = f"{len(nodes):,} of {len(nodes_all):,} traced coins shown"
     if len(hidden):
         sub += f"; {len(hidden):,} smaller ones hidden ({format_btc(int(hidden.tainted_value.sum()))} in all)"
-    ax.set_title(f"{title}\n{sub}", fontsize=11, loc="left")
+    ax.set_title(mpl_text(f"{title}\n{sub}"), fontsize=11, loc="left")
     if x == "hop":
         ticks = sorted(nodes.xpos.unique())
         ax.set_xticks(ticks)
@@ -482,8 +487,8 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     ax1.set_xlabel("BTC")
     ax1.set_xlim(0, max(left, 1e-8) * 1.001)
     s = trace.summary()
-    ax1.set_title(title or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} "
-                           f"(policy {s['policy']})", fontsize=11, loc="left")
+    ax1.set_title(mpl_text(title or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} "
+                                    f"(policy {s['policy']})"), fontsize=11, loc="left")
     ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=8, frameon=False)
     for side in ("left", "right", "top"):
         ax1.spines[side].set_visible(False)
@@ -497,7 +502,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         by = by.sort_values(ascending=False).head(top)[::-1]
         ax2.barh(range(len(by)), by.to_numpy() / SATS_PER_BTC, color=SUMMARY_COLOURS["exchanges and services"])
         ax2.set_yticks(range(len(by)))
-        ax2.set_yticklabels(by.index.tolist(), fontsize=9)
+        ax2.set_yticklabels([mpl_text(x) for x in by.index.tolist()], fontsize=9)
         for i, v in enumerate(by.to_numpy()):
             ax2.text(v / SATS_PER_BTC, i, " " + format_btc(int(v)), va="center", fontsize=8)
         ax2.set_xlim(0, by.max() / SATS_PER_BTC * 1.35)
@@ -590,10 +595,10 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
         if tagtab is not None and a in tagtab.index and isinstance(tagtab.at[a, "label"], str):
             label += "\n" + tagtab.at[a, "label"]
         if n <= 40:
-            ax.annotate(label, pos[a], xytext=(0, 9), textcoords="offset points", ha="center", va="bottom",
+            ax.annotate(mpl_text(label), pos[a], xytext=(0, 9), textcoords="offset points", ha="center", va="bottom",
                         fontsize=7.5, zorder=4)
     counts = ev.heuristic.astype(str).value_counts()
-    handles = [Line2D([], [], color=hcol[h], lw=3, label=f"joined by {h} ({int(counts.get(h, 0)):,} links)")
+    handles = [Line2D([], [], color=hcol[h], lw=3, label=mpl_text(f"joined by {h} ({int(counts.get(h, 0)):,} links)"))
                for h in heur]
     handles += [Patch(facecolor=GROUP_COLOURS[gname], edgecolor="black", label=gname)
                 for gname in GROUP_COLOURS if gname in set(groups)]
@@ -604,7 +609,7 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
               title="Evidence", title_fontsize=9)
     size_note = f"{len(members):,} addresses" + (f" (the {len(shown)} nearest the most linked one shown)"
                                                  if len(shown) < len(members) else "")
-    ax.set_title(title or f"Cluster {cluster_id}: {size_note}, {len(ev):,} evidence links", fontsize=11,
+    ax.set_title(mpl_text(title or f"Cluster {cluster_id}: {size_note}, {len(ev):,} evidence links"), fontsize=11,
                  loc="left")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -675,7 +680,7 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
     ax.scatter(pd.to_datetime(outs.time, utc=True), at(outs.time), color=OKABE_ITO["orange"], zorder=3, s=25,
                marker="v", label=f"spent ({len(outs):,} coins, {format_btc(int(-outs.change.sum()))})")
     final = int(bal.iloc[-1]) if len(bal) else 0
-    ax.set_title(title or f"Balance of {name} over time: now {format_btc(final)}", fontsize=11, loc="left")
+    ax.set_title(mpl_text(title or f"Balance of {name} over time: now {format_btc(final)}"), fontsize=11, loc="left")
     ax.set_ylabel("balance (BTC)")
     ax.set_xlabel("time (UTC)")
     ax.set_ylim(bottom=0)

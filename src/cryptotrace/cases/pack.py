@@ -417,21 +417,24 @@ class PackContent:
                         "We ask the police to trace the stolen coins and to tell us where they can be frozen.\n")
 
     def briefing(self) -> str:
+        """The briefing (Markdown). Scenario text is escaped: it cannot add headings, links, HTML or code."""
+        from .._safe import md_block, md_code, md_inline
+
         sc = self.sc
-        lines = [f"# {sc.title}", "",
+        lines = [f"# {md_inline(sc.title)}", "",
                  f"This case pack holds a Bitcoin dataset of {len(self.chain):,} transactions "
                  f"({str(self.chain.blocks.time.min())[:10]} to {str(self.chain.blocks.time.max())[:10]}). "
                  "Somewhere in it are the payments of the case(s) below.", ""]
         for c in sc.cases:
-            lines += [f"## {c.title}", ""]
+            lines += [f"## {md_inline(c.title)}", ""]
             if c.briefing:
-                lines += [c.briefing.strip(), ""]
+                lines += [md_block(c.briefing.strip()), ""]
             ev = [n for n in sorted(self.evidence) if n.startswith(c.id + "_")]
             if ev:
-                lines += ["Evidence: " + ", ".join(f"`evidence/{n}`" for n in ev), ""]
+                lines += ["Evidence: " + ", ".join(md_code(f"evidence/{n}") for n in ev), ""]
             qs = [q for q in self.questions if q["case"] == c.id]
             if qs:
-                lines += ["Questions:", ""] + [f"- `{q['id']}`: {q['text']}" for q in qs] + [""]
+                lines += ["Questions:", ""] + [f"- {md_code(q['id'])}: {md_inline(q['text'])}" for q in qs] + [""]
         lines += ["## What you have", "",
                   "- `dataset/`: the chain. `case = cryptotrace.load_case(\"PACK\")`, then `case.chain`.",
                   "- `tags.yaml`: public attribution (known exchange hot wallets, the market, the mixer ...).",
@@ -479,8 +482,14 @@ class PackContent:
                       "currency": "BTC", "is_public": True, "tags": tags})
 
     def legal_responses(self) -> dict[str, str]:
-        """Per exchange: the suspects' deposit addresses with the account holder, among other requested ones."""
+        """Per exchange: the suspects' deposit addresses with the account holder, among other requested ones.
+
+        Names come from the scenario: every cell goes through the project's one
+        CSV writer (formula cells guarded, line breaks as spaces).
+        """
         import numpy as np
+
+        from .._safe import csv_text
 
         eco = self.eco
         rng = np.random.default_rng(int(self._salt_seed[:8], 16))
@@ -508,9 +517,8 @@ class PackContent:
                 rows.append((addr_str[addr], f"{ex.name} deposit address", "exchange", ex.jurisdiction,
                              holder, f"{ex.name} reply to production order of {date}"))
             rows.sort()
-            text = "address,label,category,jurisdiction,account_holder,source\n" + "".join(
-                ",".join(_csv(x) for x in r) + "\n" for r in rows)
-            out[slug(ex.name)] = text
+            out[slug(ex.name)] = csv_text(rows, header=["address", "label", "category", "jurisdiction",
+                                                        "account_holder", "source"], lineterminator="\n")
         return out
 
     def _addr_strings(self):
@@ -543,8 +551,3 @@ def _person(ent: dict) -> str:
     last = ("Jansen", "Meyer", "Dubois", "Rossi", "Novak", "Berg", "Kowalski", "Garcia", "Smit", "Weber")
     h = int(hashlib.sha256(ent["entity"].encode()).hexdigest()[:8], 16)
     return f"{first[h % len(first)]} {last[(h // 16) % len(last)]}"
-
-
-def _csv(x) -> str:
-    s = str(x)
-    return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n') else s

@@ -81,6 +81,8 @@ def run(args) -> int:
         if len(table):
             print(_show(table[cols], args.limit))
     if args.csv:
-        atomic_write_text(args.csv, table.to_csv())
+        from .._safe import frame_csv_text
+
+        atomic_write_text(args.csv, frame_csv_text(table))  # formula cells guarded, one line per row
         print(f"wrote {args.csv}")
     return 0
