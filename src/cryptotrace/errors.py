@@ -81,6 +81,22 @@ class MerkleRootError(InputFormatError):
     """A block's transactions do not hash to the merkle root in its header."""
 
 
+class FieldTypeError(InputFormatError):
+    """A field of a node or API answer has the wrong type or an impossible value.
+
+    For example ``"is_coinbase": "false"`` (text, not true/false), an amount
+    given as text, a negative amount, or a txid that is not 64 hex characters.
+    """
+
+
+class SourceMismatchError(InputFormatError):
+    """An answer disagrees with itself: its JSON fields say one thing, its raw bytes another."""
+
+
+class TxidMismatchError(SourceMismatchError):
+    """A transaction's raw bytes do not hash to the txid the answer gives."""
+
+
 # --- network -----------------------------------------------------------------
 class FetchError(CryptotraceError):
     """A request to a blockchain API or node failed."""
