@@ -32,7 +32,7 @@ _U32 = 0xFFFFFFFF
 
 def _shown(v) -> str:
     r = repr(v)
-    return r if len(r) <= 60 else r[:57] + "..."
+    return r if len(r) <= 100 else r[:97] + "..."
 
 
 def _kind(v) -> str:

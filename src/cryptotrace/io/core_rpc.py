@@ -149,7 +149,8 @@ def _compare(t: dict, r: V.RawTx, where: str) -> None:
         if ("coinbase" in v) != (prev is None):
             raise V.field_mismatch(where, txid, f"vin[{i}] is a coinbase", "coinbase" in v, prev is None)
         if prev is not None and (v["txid"].lower(), v["vout"]) != (prev, pv):
-            raise V.field_mismatch(where, txid, f"vin[{i}] spends", f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
+            raise V.field_mismatch(where, txid, f"vin[{i}] (the coin it spends, txid:vout)",
+                                   f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
         if v.get("sequence") is not None and v["sequence"] != seq:
             raise V.field_mismatch(where, txid, f"vin[{i}].sequence", v["sequence"], seq)
     if len(t["vout"]) != len(r.outs):
@@ -181,9 +182,6 @@ def _verify(blocks: list[dict], txs: list[dict], where_of: dict) -> int:
     for b in blocks:
         w, h = where_of.get(id(b), "the answers"), b["hash"].lower()
         ids = [t["txid"].lower() for t in b["tx"]]
-        if b.get("nTx") is not None and b["nTx"] != len(ids):
-            raise E.SourceMismatchError(f"{w}: block {h} says nTx = {b['nTx']} but lists {len(ids)} transactions; "
-                                        "the answer is incomplete or altered, fetch it again")
         if b.get("merkleroot") is not None:
             root = V.merkle_root_hex(ids)
             if root != b["merkleroot"].lower():
@@ -198,6 +196,9 @@ def _verify(blocks: list[dict], txs: list[dict], where_of: dict) -> int:
                     raise E.SourceMismatchError(
                         f"{w}: block {h}: its header fields (version, previousblockhash, merkleroot, time, bits, "
                         f"nonce) hash to {got}, not to the block's hash. The answer was altered; fetch it again")
+        if b.get("nTx") is not None and b["nTx"] != len(ids):
+            raise E.SourceMismatchError(f"{w}: block {h} says nTx = {b['nTx']} but lists {len(ids)} transactions; "
+                                        "the answer is incomplete or altered, fetch it again")
     return len(rows)
 
 
