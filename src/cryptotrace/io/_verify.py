@@ -157,7 +157,8 @@ class RawTx:
         self.outs: list[tuple] = []  # (value in sats, address or None, script type)
 
 
-def _rows_from_tables(t: dict) -> list[RawTx]:
+def rows_from_tables(t: dict) -> list[RawTx]:
+    """Per-transaction :class:`RawTx` from the raw parser's ``txs``/``inputs``/``outputs`` tables."""
     txs = t["txs"]
     out = [RawTx(*r) for r in zip(*(txs[c].tolist() for c in ("txid", "version", "locktime", "size", "vsize")))]
     ins, outs = t["inputs"], t["outputs"]
@@ -194,7 +195,7 @@ def raw_rows(items: list[tuple[str, str, str]]) -> list[RawTx]:
         need_hex(hx, where, f"transaction {txid}", "hex")
         blobs.append(bytes.fromhex(hx))
     try:
-        rows = _rows_from_tables(parse_transactions(b"".join(blobs), where="raw transactions"))
+        rows = rows_from_tables(parse_transactions(b"".join(blobs), where="raw transactions"))
     except E.InputFormatError:
         rows = None
     if rows is not None and len(rows) == len(blobs) and all(r.size == len(b) for r, b in zip(rows, blobs)):
@@ -203,7 +204,7 @@ def raw_rows(items: list[tuple[str, str, str]]) -> list[RawTx]:
     out = []
     for (hx, where, txid), b in zip(items, blobs):
         try:
-            one = _rows_from_tables(parse_transactions(b, where=f"{where}: transaction {txid} 'hex'"))
+            one = rows_from_tables(parse_transactions(b, where=f"{where}: transaction {txid} 'hex'"))
         except E.InputFormatError as exc:
             raise E.SourceMismatchError(
                 f"{exc} The raw bytes ('hex') of transaction {txid} do not parse; the answer was altered or "
