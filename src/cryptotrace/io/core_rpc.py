@@ -67,9 +67,9 @@ def _check_spk(spk, where, subj, field):
     V.need_dict(spk, where, subj, field)
     if "hex" in spk:
         V.need_hex(spk["hex"], where, subj, f"{field}.hex")
-    if spk.get("address") is not None:
+    if "address" in spk:
         V.need_str(spk["address"], where, subj, f"{field}.address")
-    if spk.get("addresses") is not None:
+    if "addresses" in spk:
         for a in V.need_list(spk["addresses"], where, subj, f"{field}.addresses"):
             V.need_str(a, where, subj, f"{field}.addresses[...]")
 
@@ -80,23 +80,23 @@ def _check_tx(t: dict, where: str) -> None:
     subj = f"transaction {txid}"
     for k, (lo, hi) in (("version", _I32), ("locktime", (0, _U32)), ("size", (0, _U32)), ("vsize", (0, _U32)),
                         ("weight", (0, _U32)), ("blocktime", (0, _U32)), ("time", (0, _U32))):
-        if t.get(k) is not None:
+        if k in t:
             V.need_int(t[k], where, subj, k, lo=lo, hi=hi)
     if "hex" in t:
         V.need_hex(t["hex"], where, subj, "hex")
-    if t.get("blockhash") is not None:
+    if "blockhash" in t:
         V.need_hex64(t["blockhash"], where, subj, "blockhash")
     for i, v in enumerate(V.need_list(t["vin"], where, subj, "vin", nonempty=True)):
         f = f"vin[{i}]"
         V.need_dict(v, where, subj, f)
-        if v.get("sequence") is not None:
+        if "sequence" in v:
             V.need_int(v["sequence"], where, subj, f"{f}.sequence", hi=_U32)
         if "coinbase" in v:
             V.need_hex(v["coinbase"], where, subj, f"{f}.coinbase")
             continue
         V.need_hex64(v.get("txid"), where, subj, f"{f}.txid")
         V.need_int(v.get("vout"), where, subj, f"{f}.vout", hi=_U32)
-        if v.get("prevout") is not None:
+        if "prevout" in v:
             p = V.need_dict(v["prevout"], where, subj, f"{f}.prevout")
             V.btc_to_sats(p.get("value"), where, subj, f"{f}.prevout.value")
             _check_spk(p.get("scriptPubKey"), where, subj, f"{f}.prevout.scriptPubKey")
@@ -106,7 +106,7 @@ def _check_tx(t: dict, where: str) -> None:
         V.btc_to_sats(o.get("value"), where, subj, f"{f}.value")
         if V.need_int(o.get("n"), where, subj, f"{f}.n") != j:
             raise V.bad(where, subj, f"{f}.n", o["n"], f"{j} (outputs are numbered in order from 0)", V.FIX)
-        if o.get("scriptPubKey") is not None:
+        if "scriptPubKey" in o:
             _check_spk(o["scriptPubKey"], where, subj, f"{f}.scriptPubKey")
 
 
@@ -114,15 +114,15 @@ def _check_block(b: dict, where: str) -> None:
     h = V.need_hex64(b.get("hash"), where, "a block", "hash")
     subj = f"block {h}"
     for k in ("merkleroot", "previousblockhash"):
-        if b.get(k) is not None:
+        if k in b:
             V.need_hex64(b[k], where, subj, k)
     for k, (lo, hi) in (("height", (0, _I32[1])), ("time", (0, _U32)), ("nonce", (0, _U32)), ("version", _I32),
                         ("nTx", (0, _U32))):
-        if b.get(k) is not None:
+        if k in b:
             V.need_int(b[k], where, subj, k, lo=lo, hi=hi)
     if b.get("bits") is not None and (not isinstance(b["bits"], str) or len(b["bits"]) != 8):
         raise V.bad(where, subj, "bits", b["bits"], "8 hexadecimal characters (e.g. '1d00ffff')", V.FIX)
-    if b.get("bits") is not None:
+    if "bits" in b:
         V.need_hex(b["bits"], where, subj, "bits")
     for t in b["tx"]:
         if isinstance(t, str):
@@ -386,7 +386,7 @@ def load_core_json(paths, *, validate: bool = True, verify: bool = True):
     >>> load_core_json(path)
     Traceback (most recent call last):
     ...
-    cryptotrace.errors.SourceMismatchError: ...genesis_coinbase.json: transaction 4a5e1e4b...: the JSON says vout[0].value (in satoshis) = 5100000000, but its raw bytes ('hex'), which hash to this txid, say 5000000000. ...
+    cryptotrace.errors.SourceMismatchError: ...json: transaction 4a5e...: the JSON says vout[0].value ... = 5100000000, ...
     >>> answer["vout"][0]["value"] = 50
     >>> _ = path.write_text(json.dumps(answer))
     >>> load_core_json(path).outputs.value.tolist()

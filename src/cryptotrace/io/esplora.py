@@ -63,13 +63,12 @@ def check_tx(t, where: str) -> str:
     txid = V.need_hex64(t.get("txid"), where, "a transaction", "txid")
     subj = f"transaction {txid}"
     for k, (lo, hi) in (("version", _I32), ("locktime", (0, _U32)), ("size", (0, _U32)), ("weight", (0, _U32))):
-        if t.get(k) is not None:
+        if k in t:
             V.need_int(t[k], where, subj, k, lo=lo, hi=hi)
-    if t.get("fee") is not None:
+    if "fee" in t:
         V.sats(t["fee"], where, subj, "fee")
-    st = t.get("status")
-    if st is not None:
-        V.need_dict(st, where, subj, "status")
+    if "status" in t:
+        st = V.need_dict(t["status"], where, subj, "status")
         if V.need_bool(st.get("confirmed", False), where, subj, "status.confirmed"):
             V.need_int(st.get("block_height"), where, subj, "status.block_height", hi=_I32[1])
             V.need_int(st.get("block_time"), where, subj, "status.block_time", hi=_U32)
@@ -78,11 +77,11 @@ def check_tx(t, where: str) -> str:
         f = f"vin[{i}]"
         V.need_dict(v, where, subj, f)
         cb = V.need_bool(v.get("is_coinbase", False), where, subj, f"{f}.is_coinbase")
-        if v.get("sequence") is not None:
+        if "sequence" in v:
             V.need_int(v["sequence"], where, subj, f"{f}.sequence", hi=_U32)
-        if v.get("scriptsig") is not None:
+        if "scriptsig" in v:
             V.need_hex(v["scriptsig"], where, subj, f"{f}.scriptsig")
-        if v.get("witness") is not None:
+        if "witness" in v:
             for w in V.need_list(v["witness"], where, subj, f"{f}.witness"):
                 V.need_hex(w, where, subj, f"{f}.witness[...]")
         if cb:
@@ -98,14 +97,14 @@ def check_tx(t, where: str) -> str:
         V.need_dict(p, where, subj, f"{f}.prevout")
         V.need_hex(p.get("scriptpubkey"), where, subj, f"{f}.prevout.scriptpubkey")
         V.sats(p.get("value"), where, subj, f"{f}.prevout.value")
-        if p.get("scriptpubkey_address") is not None:
+        if "scriptpubkey_address" in p:
             V.need_str(p["scriptpubkey_address"], where, subj, f"{f}.prevout.scriptpubkey_address")
     for j, o in enumerate(V.need_list(t.get("vout"), where, subj, "vout")):
         f = f"vout[{j}]"
         V.need_dict(o, where, subj, f)
         V.need_hex(o.get("scriptpubkey"), where, subj, f"{f}.scriptpubkey")
         V.sats(o.get("value"), where, subj, f"{f}.value")
-        if o.get("scriptpubkey_address") is not None:
+        if "scriptpubkey_address" in o:
             V.need_str(o["scriptpubkey_address"], where, subj, f"{f}.scriptpubkey_address")
     return txid
 
