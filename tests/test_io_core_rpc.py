@@ -428,3 +428,47 @@ def test_served_answers_are_verified_by_the_client_too(rpc):
         with pytest.raises(E.SourceMismatchError, match="asked for block .* at height 50002"):
             c.fetch_chain(50002)  # hash 50001's answered for height 50002
         assert (block, prev) == saved
+
+
+def _paths(obj, prefix=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+def _json_kind(v) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float, Decimal)):
+        return "number"
+    return type(v).__name__
+
+
+_OTHER = [None, True, False, 0, -1, Decimal("1.5"), Decimal("0.000000001"), 10 ** 30, float("nan"), "", "false",
+          "0", "zz", "0" * 64, [], [0], {}, {"value": 1}]
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_any_single_field_type_mutation_loads_the_true_chain_or_is_a_cryptotrace_error(tmp_path_factory, rpc, data):
+    obj = _block(rpc)
+    path = data.draw(st.sampled_from(sorted(_paths(obj), key=repr)), label="field")
+    target = obj
+    for k in path[:-1]:
+        target = target[k]
+    old = target[path[-1]]
+    pool = [v for v in _OTHER if _json_kind(v) != _json_kind(old)]
+    if _json_kind(old) in ("number", "bool"):
+        pool.append(str(old))
+    target[path[-1]] = data.draw(st.sampled_from(pool), label="value")
+    d = tmp_path_factory.mktemp("mut")
+    try:
+        chain = _load(d, obj)
+    except E.CryptotraceError:
+        return
+    assert chain == _load(d, _block(rpc)), path  # loaded: the field is one the loader does not use
