@@ -94,13 +94,14 @@ def _core_to_esplora(t: dict, block: dict, prev: dict) -> dict:
 class VerifyingReplay(EsploraReplay):
     """EsploraReplay plus ``/tx/:txid/hex`` and ``/block/:hash/raw`` (bytes made before any test edits the JSON)."""
 
-    def __init__(self, folder, *, extra_txs=(), raw_blocks=None, **kw):
+    def __init__(self, folder, *, extra_txs=(), raw_blocks=None, headers=None, **kw):
         super().__init__(folder, **kw)
         for t in extra_txs:
             self.txs[t["txid"]] = t
             self.blocks.setdefault(t["status"]["block_hash"], []).append(t["txid"])
         self.hex = {txid: serialize(t).hex() for txid, t in self.txs.items()}
         self.raw_blocks = dict(raw_blocks or {})
+        self.headers = dict(headers or {})  # full GET /block/:hash answers
 
     def __call__(self, method, path, headers, body):
         parts = path[len(self.prefix) + 1:].split("/")
@@ -108,6 +109,10 @@ class VerifyingReplay(EsploraReplay):
             return 200, {"Content-Type": "text/plain"}, self.hex[parts[1]].encode()
         if len(parts) == 3 and parts[0] == "block" and parts[2] == "raw" and parts[1] in self.raw_blocks:
             return 200, {"Content-Type": "application/octet-stream"}, self.raw_blocks[parts[1]]
+        if len(parts) == 3 and parts[0] == "block" and parts[2] == "txids" and parts[1] in self.blocks:
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.blocks[parts[1]]).encode()
+        if len(parts) == 2 and parts[0] == "block" and parts[1] in self.headers:
+            return 200, {"Content-Type": "application/json"}, json.dumps(self.headers[parts[1]]).encode()
         return super().__call__(method, path, headers, body)
 
 
@@ -138,11 +143,15 @@ def block_50001(real_data):
     for t in block["tx"]:
         prev[t["txid"]] = t
     txs = [_core_to_esplora(t, block, prev) for t in block["tx"]]
+    info = {"id": block["hash"], "height": block["height"], "version": block["version"], "timestamp": block["time"],
+            "tx_count": len(block["tx"]), "size": block["size"], "weight": block["weight"],
+            "merkle_root": block["merkleroot"], "previousblockhash": block["previousblockhash"],
+            "nonce": block["nonce"], "bits": int(block["bits"], 16)}
     header = struct.pack("<i32s32sIII", block["version"], bytes.fromhex(block["previousblockhash"])[::-1],
                          bytes.fromhex(block["merkleroot"])[::-1], block["time"], int(block["bits"], 16),
                          block["nonce"])
     raw = header + _varint(len(block["tx"])) + b"".join(bytes.fromhex(t["hex"]) for t in block["tx"])
-    return txs, raw
+    return txs, raw, info
 
 
 def _client(url, **kw):
@@ -151,8 +160,9 @@ def _client(url, **kw):
 
 @pytest.fixture()
 def app(cases, block_50001):
-    txs, raw = block_50001
-    return VerifyingReplay(cases, extra_txs=copy.deepcopy(txs), raw_blocks={BLOCK_50001: raw})
+    txs, raw, info = block_50001
+    return VerifyingReplay(cases, extra_txs=copy.deepcopy(txs), raw_blocks={BLOCK_50001: raw},
+                           headers={BLOCK_50001: copy.deepcopy(info)})
 
 
 # ---------------------------------------------------------------------- the rebuilt bytes are the real ones
@@ -218,7 +228,7 @@ def test_a_flipped_byte_or_an_edited_json_field_is_refused_naming_url_and_txid(a
 
 
 def test_a_whole_block_is_checked_against_its_raw_bytes(app, block_50001):
-    txs, raw = block_50001
+    txs, raw, _ = block_50001
     with serve(app) as (url, log):
         c = _client(url, verify=True)
         got = c.block_txs(BLOCK_50001)
@@ -401,3 +411,29 @@ def test_served_mutations_give_a_correct_answer_or_a_cryptotrace_error(shared_ap
     finally:
         app.txs[SEIZURE] = recorded[SEIZURE]
     assert chain == _chain_from_esplora([recorded[SEIZURE]]), path
+
+
+def test_without_raw_blocks_txids_are_checked_against_the_header_and_each_tx_against_its_bytes(app, block_50001):
+    del app.raw_blocks[BLOCK_50001]  # a server without /block/:hash/raw
+    with serve(app) as (url, log):
+        c = _client(url, verify=True)
+        assert len(c.block_txs(BLOCK_50001)) == 3
+        assert sum(p.endswith("/txids") for _, p in log) == 1 and sum(p.endswith("/hex") for _, p in log) == 3
+        assert c.block_txids(BLOCK_50001) == [t["txid"] for t in block_50001[0]]
+
+        ids = app.blocks[BLOCK_50001]
+        ids.reverse()  # pages and txids reordered alike: only the merkle root can tell
+        with pytest.raises(E.MerkleRootError, match=f"/block/{BLOCK_50001}/txids: the 3 txids, in the order given"):
+            c.block_txs(BLOCK_50001)
+        assert _client(url).block_txids(BLOCK_50001) == ids  # not checked without verify
+        ids.reverse()
+        app.headers[BLOCK_50001]["nonce"] += 1  # a header field edited
+        with pytest.raises(E.SourceMismatchError, match="header fields .* hash to"):
+            c.block_txids(BLOCK_50001)
+        app.headers[BLOCK_50001]["nonce"] -= 1
+        app.headers[BLOCK_50001]["bits"] = "1c2a1115"  # Esplora gives bits as a number
+        with pytest.raises(E.FieldTypeError, match="field 'bits' is '1c2a1115' \\(text\\)"):
+            c.block_txids(BLOCK_50001)
+        del app.headers[BLOCK_50001]  # a server whose block answer has no header fields
+        with pytest.raises(E.FetchError, match="has no 'merkle_root'"):
+            c.block_txids(BLOCK_50001)

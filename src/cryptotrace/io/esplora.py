@@ -342,7 +342,9 @@ class EsploraClient:
         (:class:`~cryptotrace.errors.SourceMismatchError`). A whole block
         (:meth:`block_txs`) is checked against ``GET /block/:hash/raw`` in one
         request: its header must hash to the block's hash, its transactions
-        to the merkle root, and the pages must list them in block order. Not
+        to the merkle root, and the pages must list them in block order
+        (servers without it: ``/block/:hash/txids`` against the header, and
+        each transaction's hex). Not
         covered: input values and addresses (``prevout``), which are not in
         the spending transaction's bytes (fetch the spent transaction too to
         check them), scriptsig and witness bytes. Field types are always
@@ -616,7 +618,10 @@ class EsploraClient:
         """All transactions of a block, page by page (``GET /block/:hash/txs/:start``).
 
         With ``verify=True`` the raw block is fetched too (one request) and
-        the pages are checked against it: see the class's ``verify``.
+        the pages are checked against it: see the class's ``verify``. A
+        server without ``/block/:hash/raw`` is checked with
+        ``/block/:hash/txids`` (against the header's merkle root) and each
+        transaction's ``/tx/:txid/hex`` instead.
         """
         info = self.block(block)
         h, n = info["id"].lower(), info["tx_count"]
@@ -632,10 +637,67 @@ class EsploraClient:
             self._verify_block(h, out)
         return out
 
+    def block_txids(self, block: str | int) -> list[str]:
+        """The txids of a block in block order (``GET /block/:hash/txids``).
+
+        With ``verify=True`` they must hash to the merkle root of the block's
+        header, and the header fields (``GET /block/:hash``) to the block's hash.
+        """
+        info = self.block(block)
+        h = info["id"].lower()
+        path = f"/block/{h}/txids"
+        where = f"GET {self.base_url}{path}"
+        ids = [V.need_hex64(t, where, f"block {h}", "txids[...]")
+               for t in V.need_list(self._get(path, what=f"txids of block {h}"), where, f"block {h}", "answer")]
+        if len(ids) != info["tx_count"]:
+            raise E.SourceMismatchError(f"{where}: lists {len(ids)} txids, but GET /block/{h} says tx_count = "
+                                        f"{info['tx_count']}; fetch both again")
+        if self.verify:
+            self._check_header(info, ids)
+        return ids
+
+    def _check_header(self, info: dict, ids: list[str]) -> None:
+        """The block answer's header fields hash to its id, and ``ids`` to its merkle root."""
+        h = info["id"].lower()
+        where = f"GET {self.base_url}/block/{h}"
+        subj = f"block {h}"
+        try:
+            root = V.need_hex64(info["merkle_root"], where, subj, "merkle_root")
+            prev = V.need_hex64(info["previousblockhash"], where, subj, "previousblockhash") \
+                if info.get("height") != 0 else None
+            fields = [V.need_int(info[k], where, subj, k, lo=lo, hi=hi)
+                      for k, lo, hi in (("version", *_I32), ("timestamp", 0, _U32), ("bits", 0, _U32),
+                                        ("nonce", 0, _U32))]
+        except KeyError as exc:
+            raise E.FetchError(f"{where}: the server's block answer has no {exc.args[0]!r}, so its header cannot "
+                               "be checked; use a full Esplora server, or verify=False") from None
+        got = V.header_hash(fields[0], prev, root, fields[1], fields[2], fields[3])
+        if got != h:
+            raise E.SourceMismatchError(f"{where}: the header fields (version, previousblockhash, merkle_root, "
+                                        f"timestamp, bits, nonce) hash to {got}, not to the block's id {h}; the "
+                                        "answer was altered, fetch it again")
+        mine = V.merkle_root_hex(ids)
+        if mine != root:
+            raise E.MerkleRootError(f"GET {self.base_url}/block/{h}/txids: the {len(ids)} txids, in the order "
+                                    f"given, hash to merkle root {mine}, but block {h} says {root}. Txids were left "
+                                    "out, added, reordered or altered; fetch them again")
+
     def _verify_block(self, h: str, objs: list[dict]) -> None:
         from .raw import parse_block
 
-        data = self.raw_block(h)
+        pages = f"GET {self.base_url}/block/{h}/txs/..."
+        try:
+            data = self.raw_block(h)
+        except E.NotFoundError:  # a server without /raw: txids against the header, then each tx's own bytes
+            ids = self.block_txids(h)
+            have = [o["txid"].lower() for o in objs]
+            if have != ids:
+                k = next((i for i, (a, b) in enumerate(zip(have, ids)) if a != b), min(len(have), len(ids)))
+                raise E.SourceMismatchError(
+                    f"{pages}: the pages list {len(have)} transactions and GET /block/{h}/txids {len(ids)}, "
+                    f"first differing at position {k}; the pages were reordered or altered")
+            self.verify_txs(objs)
+            return
         where = f"GET {self.base_url}/block/{h}/raw"
         try:
             parsed = parse_block(data, check_merkle=True)
@@ -648,7 +710,6 @@ class EsploraClient:
             raise E.SourceMismatchError(f"{where}: asked for block {h}, the raw bytes are block {got}; "
                                         "the server answered another block")
         rows = V.rows_from_tables(parsed)
-        pages = f"GET {self.base_url}/block/{h}/txs/..."
         if len(rows) != len(objs):
             raise E.SourceMismatchError(f"{pages}: the pages give {len(objs)} transactions, the raw block "
                                         f"{h} holds {len(rows)}; transactions were left out or added")
