@@ -26,7 +26,6 @@ from .raw import _merkle_root, _sha256d, parse_transactions
 
 MAX_SATS = 21_000_000 * SATS_PER_BTC
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 _U32 = 0xFFFFFFFF
 
 
@@ -93,7 +92,13 @@ def need_hex64(v, where, subject, field, fix: str = FIX) -> str:
 
 def need_hex(v, where, subject, field, fix: str = FIX) -> str:
     """Hex-encoded bytes (an even number of hexadecimal characters)."""
-    if not isinstance(v, str) or not _HEX.fullmatch(v):
+    ok = isinstance(v, str)
+    if ok:
+        try:  # far faster than a regular expression on a whole transaction
+            ok = len(bytes.fromhex(v)) * 2 == len(v)  # fromhex skips spaces: a length check refuses them
+        except ValueError:
+            ok = False
+    if not ok:
         raise bad(where, subject, field, v, "hexadecimal text (bytes as pairs of 0-9a-f)", fix)
     return v
 
