@@ -472,3 +472,15 @@ def test_any_single_field_type_mutation_loads_the_true_chain_or_is_a_cryptotrace
     except E.CryptotraceError:
         return
     assert chain == _load(d, _block(rpc)), path  # loaded: the field is one the loader does not use
+
+
+def test_the_import_command_refuses_a_tampered_answer_with_a_plain_message(tmp_path, rpc, capsys):
+    from cryptotrace.cli import main
+
+    obj = _block(rpc)
+    obj["tx"][1]["vout"][0]["value"] = Decimal("99.00000000")
+    (tmp_path / "block.json").write_text(_dump(obj))
+    code = main(["import", "--format", "core-rpc", str(tmp_path / "block.json"), "-o", str(tmp_path / "case")])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "case").exists()
+    assert "Traceback" not in err and f"transaction {SPENDER}: the JSON says vout[0].value" in err, err
