@@ -437,3 +437,29 @@ def test_without_raw_blocks_txids_are_checked_against_the_header_and_each_tx_aga
         del app.headers[BLOCK_50001]  # a server whose block answer has no header fields
         with pytest.raises(E.FetchError, match="has no 'merkle_root'"):
             c.block_txids(BLOCK_50001)
+
+
+def test_a_verified_cache_is_checked_again_when_loaded(app, tmp_path):
+    cache = tmp_path / "cache"
+    with serve(app) as (url, log):
+        c = _client(url, verify=True, cache_dir=cache)
+        chain = c.chain(txids=[SEIZURE, RANSOM_PAY])
+        n = len(log)
+        offline = _client(url, verify=True, cache_dir=cache, offline=True)
+        assert offline.chain(txids=[SEIZURE, RANSOM_PAY]) == chain and len(log) == n  # hex answered from the cache
+    hex_file = cache / f"tx__{SEIZURE}__hex.txt"
+    assert hex_file.exists() and ct.load_esplora(cache) == chain
+    good = hex_file.read_text()
+    hex_file.write_text(good[:20] + ("1" if good[20] != "1" else "2") + good[21:])
+    with pytest.raises(E.TxidMismatchError, match=f"tx__{SEIZURE}.json and .*tx__{SEIZURE}__hex.txt"):
+        ct.load_esplora(cache)
+    assert ct.load_esplora(cache, verify=False) == chain
+    with pytest.raises(E.TxidMismatchError):
+        _client("http://127.0.0.1:9", verify=True, cache_dir=cache, offline=True).tx(SEIZURE)
+    hex_file.write_text(good)
+    entry = cache / f"tx__{SEIZURE}.json"
+    t = json.loads(entry.read_text())
+    t["vout"][0]["value"] += 1
+    entry.write_text(json.dumps(t))
+    with pytest.raises(E.SourceMismatchError, match=r"vout\[0\].value"):
+        ct.load_esplora(cache)

@@ -246,7 +246,7 @@ def _tx_objects(obj, where: str) -> list[dict]:
         "of them as GET /address/:address/txs returns)")
 
 
-def load_esplora(paths, *, validate: bool = True):
+def load_esplora(paths, *, validate: bool = True, verify: bool = True):
     """Load saved Esplora API answers into a :class:`~cryptotrace.Chain`.
 
     Parameters
@@ -264,9 +264,14 @@ def load_esplora(paths, *, validate: bool = True):
     an amount given as text or with a decimal point, a negative amount, a
     txid that is not 64 hex characters ... each raise
     :class:`~cryptotrace.errors.FieldTypeError` naming the file, the
-    transaction and the field. Saved Esplora answers carry no raw bytes, so
-    their txids cannot be recomputed here; fetch with
-    ``EsploraClient(..., verify=True)`` for that.
+    transaction and the field.
+    verify : bool, default True
+        Where the raw bytes lie beside the answers, as in the cache folder of
+        an ``EsploraClient(..., verify=True)`` (``tx__<txid>__hex.txt`` beside
+        ``tx__<txid>.json``), check each such transaction against them again
+        (txid recomputed, JSON compared with the bytes). Saved answers without
+        raw bytes cannot be checked this way; fetch with
+        ``EsploraClient(..., verify=True)`` for that.
 
     Example (needs the files or a server, so not run as a test)::
 
@@ -298,7 +303,16 @@ def load_esplora(paths, *, validate: bool = True):
             txs.extend(found)
     if not txs:
         raise E.InputFormatError(f"no Esplora transactions found in {', '.join(map(str, files)) or 'the input'}")
-    return _chain_from_esplora(txs, validate=validate, where_of=where_of)
+    chain = _chain_from_esplora(txs, validate=validate, where_of=where_of)  # checks the field types first
+    if verify:
+        pairs = []
+        for t in txs:
+            hex_file = Path(where_of[id(t)]).parent / f"tx__{t['txid'].lower()}__hex.txt"
+            if hex_file.exists():
+                hx = hex_file.read_text(encoding="ascii", errors="replace").strip()
+                pairs.append((t, hx, f"{where_of[id(t)]} and {hex_file}"))
+        verify_txs(pairs)
+    return chain
 
 
 # ---------------------------------------------------------------------- client
