@@ -21,12 +21,10 @@ import struct
 from decimal import Decimal, InvalidOperation
 
 from .. import errors as E
-from ..units import SATS_PER_BTC
+from ..units import MAX_SATS, SATS_PER_BTC
 from .raw import _merkle_root, _sha256d, parse_transactions
 
-MAX_SATS = 21_000_000 * SATS_PER_BTC
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-_U32 = 0xFFFFFFFF
 
 
 def _shown(v) -> str:

@@ -750,7 +750,7 @@ class EsploraClient:
             objs.extend(self.block_txs(b))
         if not objs:
             raise E.FetchError("nothing to fetch: give txids=, addresses= or blocks=")
-        return _chain_from_esplora(objs)  # field types already checked as each answer came in
+        return _chain_from_esplora(objs)
 
 
 def _seed_kind(seed: str) -> str:
