@@ -132,3 +132,43 @@ def test_nonstandard_pseudo_addresses_are_left_empty(tmp_path, rpc):
     chain = ct.load_etl(tmp_path / "ns.json")
     assert chain.outputs.address.isna().all()
     assert chain.outputs.script_type.tolist() == ["nonstandard"]
+
+
+ETL_MUTATIONS = [  # (field of the spending transaction 7940cdde..., new value, words in the error)
+    (("is_coinbase",), "false", "is_coinbase is 'false'"),
+    (("is_coinbase",), None, "is_coinbase is None"),
+    (("hash",), "7940cdde", "hash (the txid)"),
+    (("inputs",), 5, "inputs is '5'"),
+    (("inputs",), None, "inputs is 'None'"),
+    (("outputs",), {}, "outputs is '{}'"),
+    (("outputs", 0), "x", "outputs is"),
+    (("outputs", 0, "value"), [1], "output 0 value"),
+    (("outputs", 0, "value"), 10 ** 30, "output 0 value"),
+    (("outputs", 0, "value"), -1, "output 0 value"),
+    (("outputs", 0, "value"), "1e400", "output 0 value"),
+    (("outputs", 0, "index"), None, "outputs[0] has no index"),
+    (("outputs", 0, "script_hex"), "76a9zz", "script_hex"),
+    (("outputs", 0, "addresses"), 5, "output 0 addresses"),
+    (("inputs", 0, "index"), True, "inputs[0].index"),
+    (("inputs", 0, "spent_transaction_hash"), 7, "spent_transaction_hash"),
+    (("inputs", 0, "addresses"), {"a": 1}, "input 0 addresses"),
+    (("block_timestamp",), "yesterday", "block_timestamp is 'yesterday'"),
+    (("block_timestamp",), True, "block_timestamp is True"),
+    (("block_hash",), 1, "block_hash is 1"),
+]
+
+
+@pytest.mark.parametrize("path, value, words", ETL_MUTATIONS,
+                         ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:40] for m in ETL_MUTATIONS])
+def test_strict_types_each_mutation_is_a_clear_field_error(tmp_path, rpc, path, value, words):
+    src = rpc / "stream_50001_50002" / "expected_transactions.json"
+    recs = [json.loads(ln) for ln in src.read_text().splitlines() if ln.strip()]
+    spender = next(r for r in recs if r["hash"].startswith("7940cdde"))
+    target = spender
+    for k in path[:-1]:
+        target = target[k]
+    target[path[-1]] = value
+    (tmp_path / "tx.json").write_text("\n".join(json.dumps(r) for r in recs))
+    with pytest.raises(E.FieldTypeError) as err:
+        ct.load_etl(tmp_path / "tx.json")
+    assert "tx.json: " in str(err.value) and words in str(err.value), str(err.value)

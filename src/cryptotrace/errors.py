@@ -97,6 +97,22 @@ class SkippedDataWarning(UserWarning):
     """Part of a file could not be read and was skipped (``strict=True`` refuses instead)."""
 
 
+class FieldTypeError(InputFormatError):
+    """A field of a node or API answer has the wrong type or an impossible value.
+
+    For example ``"is_coinbase": "false"`` (text, not true/false), an amount
+    given as text, a negative amount, or a txid that is not 64 hex characters.
+    """
+
+
+class SourceMismatchError(InputFormatError):
+    """An answer disagrees with itself: its JSON fields say one thing, its raw bytes another."""
+
+
+class TxidMismatchError(SourceMismatchError):
+    """A transaction's raw bytes do not hash to the txid the answer gives."""
+
+
 # --- network -----------------------------------------------------------------
 class FetchError(CryptotraceError):
     """A request to a blockchain API or node failed."""

@@ -33,18 +33,15 @@ from pathlib import Path
 import pandas as pd
 
 from .. import errors as E
-from ..units import SATS_PER_BTC
+from . import _verify as V
 from ._http import Http
 from ._script import addresses_of_scripts, script_address
 
 __all__ = ["CoreRPCClient", "load_core_json", "core_tables"]
 
 
-def _sats(value) -> int | None:
-    if value is None:
-        return None
-    d = value if isinstance(value, Decimal) else Decimal(str(value))
-    return int((d * SATS_PER_BTC).to_integral_value())
+_I32 = (-(2 ** 31), 2 ** 31 - 1)
+_U32 = 0xFFFFFFFF
 
 
 def _spk_address(spk: dict) -> tuple[str | None, bytes | None]:
@@ -65,21 +62,169 @@ def _is_tx(obj) -> bool:
     return isinstance(obj, dict) and "txid" in obj and "vin" in obj and "vout" in obj
 
 
-def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict] = ()) -> dict[str, pd.DataFrame]:
+# ---------------------------------------------------------------------- strict field types
+def _check_spk(spk, where, subj, field):
+    V.need_dict(spk, where, subj, field)
+    if "hex" in spk:
+        V.need_hex(spk["hex"], where, subj, f"{field}.hex")
+    if "address" in spk:
+        V.need_str(spk["address"], where, subj, f"{field}.address")
+    if "addresses" in spk:
+        for a in V.need_list(spk["addresses"], where, subj, f"{field}.addresses"):
+            V.need_str(a, where, subj, f"{field}.addresses[...]")
+
+
+def _check_tx(t: dict, where: str) -> None:
+    """Every field the loader reads has its Bitcoin Core type (FieldTypeError names the first that does not)."""
+    txid = V.need_hex64(t.get("txid"), where, "a transaction", "txid")
+    subj = f"transaction {txid}"
+    for k, (lo, hi) in (("version", _I32), ("locktime", (0, _U32)), ("size", (0, _U32)), ("vsize", (0, _U32)),
+                        ("weight", (0, _U32)), ("blocktime", (0, _U32)), ("time", (0, _U32))):
+        if k in t:
+            V.need_int(t[k], where, subj, k, lo=lo, hi=hi)
+    if "hex" in t:
+        V.need_hex(t["hex"], where, subj, "hex")
+    if "blockhash" in t:
+        V.need_hex64(t["blockhash"], where, subj, "blockhash")
+    for i, v in enumerate(V.need_list(t["vin"], where, subj, "vin", nonempty=True)):
+        f = f"vin[{i}]"
+        V.need_dict(v, where, subj, f)
+        if "sequence" in v:
+            V.need_int(v["sequence"], where, subj, f"{f}.sequence", hi=_U32)
+        if "coinbase" in v:
+            V.need_hex(v["coinbase"], where, subj, f"{f}.coinbase")
+            continue
+        V.need_hex64(v.get("txid"), where, subj, f"{f}.txid")
+        V.need_int(v.get("vout"), where, subj, f"{f}.vout", hi=_U32)
+        if "prevout" in v:
+            p = V.need_dict(v["prevout"], where, subj, f"{f}.prevout")
+            V.btc_to_sats(p.get("value"), where, subj, f"{f}.prevout.value")
+            _check_spk(p.get("scriptPubKey"), where, subj, f"{f}.prevout.scriptPubKey")
+    for j, o in enumerate(V.need_list(t["vout"], where, subj, "vout")):
+        f = f"vout[{j}]"
+        V.need_dict(o, where, subj, f)
+        V.btc_to_sats(o.get("value"), where, subj, f"{f}.value")
+        if V.need_int(o.get("n"), where, subj, f"{f}.n") != j:
+            raise V.bad(where, subj, f"{f}.n", o["n"], f"{j} (outputs are numbered in order from 0)", V.FIX)
+        if "scriptPubKey" in o:
+            _check_spk(o["scriptPubKey"], where, subj, f"{f}.scriptPubKey")
+
+
+def _check_block(b: dict, where: str) -> None:
+    h = V.need_hex64(b.get("hash"), where, "a block", "hash")
+    subj = f"block {h}"
+    for k in ("merkleroot", "previousblockhash"):
+        if k in b:
+            V.need_hex64(b[k], where, subj, k)
+    for k, (lo, hi) in (("height", (0, _I32[1])), ("time", (0, _U32)), ("nonce", (0, _U32)), ("version", _I32),
+                        ("nTx", (0, _U32))):
+        if k in b:
+            V.need_int(b[k], where, subj, k, lo=lo, hi=hi)
+    if b.get("bits") is not None and (not isinstance(b["bits"], str) or len(b["bits"]) != 8):
+        raise V.bad(where, subj, "bits", b["bits"], "8 hexadecimal characters (e.g. '1d00ffff')", V.FIX)
+    if "bits" in b:
+        V.need_hex(b["bits"], where, subj, "bits")
+    for t in b["tx"]:
+        if isinstance(t, str):
+            raise E.InputFormatError(
+                f"{where}: block {h} lists only txids (getblock verbosity 1); save it with verbosity 2 or 3 "
+                "(bitcoin-cli getblock HASH 2)")
+        if not isinstance(t, dict):
+            raise V.bad(where, subj, "tx[...]", t, "a transaction object (getblock verbosity 2 or 3)", V.FIX)
+        _check_tx(t, where)
+
+
+# ---------------------------------------------------------------------- raw-bytes verification
+def _compare(t: dict, r: V.RawTx, where: str) -> None:
+    """The JSON fields of one transaction against what its raw bytes say."""
+    txid = t["txid"].lower()
+    if r.txid != txid:
+        raise V.txid_mismatch(where, txid, r.txid)
+    for k, raw in (("version", r.version), ("locktime", r.locktime), ("size", r.size), ("vsize", r.vsize)):
+        if t.get(k) is not None and t[k] != raw:
+            raise V.field_mismatch(where, txid, k, t[k], raw)
+    if len(t["vin"]) != len(r.ins):
+        raise V.field_mismatch(where, txid, "the number of inputs", len(t["vin"]), len(r.ins))
+    for i, (v, (prev, pv, seq)) in enumerate(zip(t["vin"], r.ins)):
+        if ("coinbase" in v) != (prev is None):
+            raise V.field_mismatch(where, txid, f"vin[{i}] is a coinbase", "coinbase" in v, prev is None)
+        if prev is not None and (v["txid"].lower(), v["vout"]) != (prev, pv):
+            raise V.field_mismatch(where, txid, f"vin[{i}] (the coin it spends, txid:vout)",
+                                   f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
+        if v.get("sequence") is not None and v["sequence"] != seq:
+            raise V.field_mismatch(where, txid, f"vin[{i}].sequence", v["sequence"], seq)
+    if len(t["vout"]) != len(r.outs):
+        raise V.field_mismatch(where, txid, "the number of outputs", len(t["vout"]), len(r.outs))
+    for j, (o, (value, addr, _kind)) in enumerate(zip(t["vout"], r.outs)):
+        sats = V.btc_to_sats(o["value"], where, f"transaction {txid}", f"vout[{j}].value")
+        if sats != value:
+            raise V.field_mismatch(where, txid, f"vout[{j}].value (in satoshis)", sats, value)
+        named, script = _spk_address(o.get("scriptPubKey") or {})
+        if script is not None and script_address(script)[0] != addr:
+            raise V.field_mismatch(where, txid, f"vout[{j}].scriptPubKey.hex pays to", script_address(script)[0],
+                                   addr)
+        if named is not None and addr is not None and named != addr:
+            raise V.field_mismatch(where, txid, f"vout[{j}] address", named, addr)
+
+
+def _verify(blocks: list[dict], txs: list[dict], where_of: dict) -> int:
+    """Recompute every txid from its ``hex``, compare the JSON with the bytes, check merkle roots and headers.
+
+    Returns how many transactions were checked against their raw bytes.
+    """
+    todo = []
+    for b in blocks:
+        todo.extend((t, where_of.get(id(b), "the answers")) for t in b["tx"] if "hex" in t)
+    todo.extend((t, where_of.get(id(t), "the answers")) for t in txs if "hex" in t)
+    rows = V.raw_rows([(t["hex"], w, t["txid"]) for t, w in todo])
+    for (t, w), r in zip(todo, rows):
+        _compare(t, r, w)
+    for b in blocks:
+        w, h = where_of.get(id(b), "the answers"), b["hash"].lower()
+        ids = [t["txid"].lower() for t in b["tx"]]
+        if b.get("merkleroot") is not None:
+            root = V.merkle_root_hex(ids)
+            if root != b["merkleroot"].lower():
+                raise E.MerkleRootError(
+                    f"{w}: block {h}: its {len(ids)} transactions, in the order given, hash to merkle root {root}, "
+                    f"but the block says {b['merkleroot']}. Transactions were left out, added, reordered or "
+                    "altered; do not use the answer as evidence, fetch it again from the node")
+            if all(b.get(k) is not None for k in ("version", "time", "bits", "nonce")):
+                got = V.header_hash(b["version"], b.get("previousblockhash"), b["merkleroot"], b["time"],
+                                    int(b["bits"], 16), b["nonce"])
+                if got != h:
+                    raise E.SourceMismatchError(
+                        f"{w}: block {h}: its header fields (version, previousblockhash, merkleroot, time, bits, "
+                        f"nonce) hash to {got}, not to the block's hash. The answer was altered; fetch it again")
+        if b.get("nTx") is not None and b["nTx"] != len(ids):
+            raise E.SourceMismatchError(f"{w}: block {h} says nTx = {b['nTx']} but lists {len(ids)} transactions; "
+                                        "the answer is incomplete or altered, fetch it again")
+    return len(rows)
+
+
+def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict] = (), *,
+                where: str = "the answers", check: bool = True) -> dict[str, pd.DataFrame]:
     """Chain tables from ``getblock`` (verbosity 2/3) and ``getrawtransaction`` answers.
 
     ``blocks`` give their transactions with heights; ``txs`` are extra
     transactions (placed in a loaded block when their ``blockhash`` is one,
     otherwise without a height); ``prevout_txs`` only supply the address and
-    value of outputs the loaded transactions spend.
+    value of outputs the loaded transactions spend. Every field read is
+    checked for its type first (``check=False`` when already done); a bad one
+    raises :class:`~cryptotrace.errors.FieldTypeError` naming ``where``.
     """
+    if check:
+        for b in blocks:
+            _check_block(b, where)
+        for t in list(txs) + list(prevout_txs):
+            _check_tx(t, where)
     height_of = {b["hash"]: b.get("height") for b in blocks}
     time_of = {b["hash"]: b.get("time") for b in blocks}
     tx_rows, in_rows, out_rows, out_scripts, out_named = [], [], [], [], []
     in_scripts: list = []
     seen: set[str] = set()
     block_rows = [{"height": b.get("height"), "hash": b["hash"], "time": b.get("time")} for b in blocks]
-    prev_src = {t["txid"]: t for t in prevout_txs}
+    prev_src = {t["txid"].lower(): t for t in prevout_txs}
 
     def add_tx(t: dict, height, time):
         txid = t["txid"].lower()
@@ -95,30 +240,29 @@ def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict
                 in_scripts.append(None)
                 continue
             value, script = None, None
+            prev = v["txid"].lower()
             p = v.get("prevout")
-            if p is None and v["txid"] in prev_src:
-                src = prev_src[v["txid"]]["vout"]
-                p = next((o for o in src if o.get("n") == v["vout"]), None)
+            if p is None and prev in prev_src:
+                src = prev_src[prev]["vout"]
+                p = src[v["vout"]] if v["vout"] < len(src) else None  # outputs are checked to be numbered in order
             if p is not None:
-                value = _sats(p.get("value"))
+                value = V.btc_to_sats(p.get("value"), "the answers", f"transaction {txid}", f"vin[{i}] prevout value")
                 named, script = _spk_address(p.get("scriptPubKey") or {})
                 if script is None and named is not None:
                     script = named  # an address string: used as is
-            in_rows.append({"txid": txid, "vin": i, "prev_txid": v["txid"], "prev_vout": v["vout"], "value": value,
+            in_rows.append({"txid": txid, "vin": i, "prev_txid": prev, "prev_vout": v["vout"], "value": value,
                             "sequence": v.get("sequence")})
             in_scripts.append(script)
-        for o in t["vout"]:
+        for j, o in enumerate(t["vout"]):
             named, script = _spk_address(o.get("scriptPubKey") or {})
-            out_rows.append({"txid": txid, "vout": o["n"], "value": _sats(o.get("value"))})
+            out_rows.append({"txid": txid, "vout": j, "value": V.btc_to_sats(o["value"], "the answers",
+                                                                             f"transaction {txid}",
+                                                                             f"vout[{j}].value")})
             out_scripts.append(script)
             out_named.append(named)
 
     for b in blocks:
         for t in b["tx"]:
-            if isinstance(t, str):
-                raise E.InputFormatError(
-                    f"block {b['hash']} lists only txids (getblock verbosity 1); save it with verbosity 2 or 3 "
-                    "(bitcoin-cli getblock HASH 2)")
             add_tx(t, b.get("height"), b.get("time"))
     for t in txs:
         bh = t.get("blockhash")
@@ -154,16 +298,6 @@ def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict
     }
 
 
-def _chain(blocks, txs, prevout_txs, *, validate: bool):
-    from ..chain import Chain
-
-    if not blocks and not txs:
-        raise E.InputFormatError("no getblock or getrawtransaction answers found")
-    t = core_tables(blocks, txs, prevout_txs)
-    return Chain.from_tables(txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
-                             validate=validate)
-
-
 def _is_etl(v) -> bool:
     """A blockchain-etl record (flattened block or transaction), not an RPC answer."""
     return isinstance(v, dict) and (("number" in v and "merkle_root" in v)
@@ -196,7 +330,7 @@ def _split(values: list, where: str) -> tuple[list, list]:
     return blocks, txs
 
 
-def load_core_json(paths, *, validate: bool = True):
+def load_core_json(paths, *, validate: bool = True, verify: bool = True):
     """Load saved Bitcoin Core RPC answers into a :class:`~cryptotrace.Chain`.
 
     Parameters
@@ -213,11 +347,55 @@ def load_core_json(paths, *, validate: bool = True):
     given and its block is not among them, it only tells the address and
     value of the outputs the loaded transactions spend (just as
     :meth:`CoreRPCClient.fetch_chain` uses it).
+
+    validate : bool, default True
+        Run the :meth:`Chain.from_tables` checks.
+    verify : bool, default True
+        Check each answer against itself, the way a node checks what it is
+        sent. Bitcoin Core puts every transaction's raw bytes in its answers
+        (``hex``), so this costs no extra data: each txid is recomputed from
+        the bytes (:class:`~cryptotrace.errors.TxidMismatchError` when it
+        differs); the JSON fields (inputs' prev txid, vout and sequence,
+        outputs' values and addresses, version, locktime, size) are compared
+        with what the bytes say (:class:`~cryptotrace.errors.SourceMismatchError`);
+        each block's txids, in the order given, must hash to its merkle root
+        (:class:`~cryptotrace.errors.MerkleRootError`) and its header fields to
+        its hash. Input values come from the spent transaction's own verified
+        outputs when its ``getrawtransaction`` answer is loaded; the
+        ``prevout`` objects of ``getblock`` verbosity 3 are not in the raw
+        bytes and are taken as given. Field types are always checked
+        strictly (:class:`~cryptotrace.errors.FieldTypeError`, naming the
+        file, the transaction and the field), ``verify`` or not.
+
+    Examples
+    --------
+    A saved ``getrawtransaction`` answer (the genesis coinbase) whose JSON
+    was edited to claim 51 BTC, while its raw bytes say 50, is refused:
+
+    >>> import json, pathlib, tempfile
+    >>> raw = ("01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04"
+    ...   "ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272"
+    ...   "696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000"
+    ...   "434104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f355"
+    ...   "04e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000")
+    >>> answer = {"txid": "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b", "hex": raw,
+    ...           "version": 1, "locktime": 0, "vin": [{"coinbase": "04ffff001d01", "sequence": 4294967295}],
+    ...           "vout": [{"value": 51, "n": 0}]}
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "genesis_coinbase.json"
+    >>> _ = path.write_text(json.dumps(answer))
+    >>> load_core_json(path)
+    Traceback (most recent call last):
+    ...
+    cryptotrace.errors.SourceMismatchError: ...json: transaction 4a5e...: the JSON says vout[0].value ... = 5100000000, ...
+    >>> answer["vout"][0]["value"] = 50
+    >>> _ = path.write_text(json.dumps(answer))
+    >>> load_core_json(path).outputs.value.tolist()
+    [5000000000]
     """
     from .files import expand_paths
 
     files, in_folder = expand_paths(paths, (".json",), "the saved RPC answers")
-    blocks, txs = [], []
+    blocks, txs, where_of = [], [], {}
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
         try:
@@ -231,24 +409,40 @@ def load_core_json(paths, *, validate: bool = True):
         if f in in_folder and values and _is_etl(values[0]):
             continue  # a blockchain-etl export lying in the same folder (load it with load_etl)
         b, t = _split(values, str(f))
+        where_of.update((id(x), str(f)) for x in b + t)
         blocks.extend(b)
         txs.extend(t)
-    return _build(blocks, txs, validate=validate)
+    return _build(blocks, txs, where_of, validate=validate, verify=verify)
 
 
-def _build(blocks, txs, *, validate):
+def _build(blocks, txs, where_of=None, *, validate: bool, verify: bool):
+    """Check every answer's field types, verify it against its raw bytes, and make the Chain."""
+    from ..chain import Chain
+
+    where_of = where_of or {}
+    for b in blocks:
+        _check_block(b, where_of.get(id(b), "the answers"))
+    for t in txs:
+        _check_tx(t, where_of.get(id(t), "the answers"))
+    if not blocks and not txs:
+        raise E.InputFormatError("no getblock or getrawtransaction answers found")
     uniq = {}
     for b in blocks:
-        uniq.setdefault(b["hash"], b)
-    blocks = sorted(uniq.values(), key=lambda b: b.get("height", 0))
+        uniq.setdefault(b["hash"].lower(), b)
+    blocks = sorted(uniq.values(), key=lambda b: b.get("height") or 0)
     if blocks:
-        in_blocks = {t["txid"] for b in blocks for t in b["tx"] if isinstance(t, dict)}
+        in_blocks = {t["txid"].lower() for b in blocks for t in b["tx"]}
         hashes = set(uniq)
-        member = [t for t in txs if t.get("blockhash") in hashes and t["txid"] not in in_blocks]
-        prevouts = [t for t in txs if t.get("blockhash") not in hashes]
+        member = [t for t in txs if (t.get("blockhash") or "").lower() in hashes
+                  and t["txid"].lower() not in in_blocks]
+        prevouts = [t for t in txs if (t.get("blockhash") or "").lower() not in hashes]
     else:
         member, prevouts = txs, []
-    return _chain(blocks, member, prevouts, validate=validate)
+    if verify:
+        _verify(blocks, member + prevouts, where_of)
+    t = core_tables(blocks, member, prevouts, check=False)
+    return Chain.from_tables(txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
+                             validate=validate)
 
 
 class CoreRPCClient:
@@ -375,7 +569,7 @@ class CoreRPCClient:
                     disable=None if self.progress is None else not self.progress)
 
     def fetch_chain(self, first: int, last: int | None = None, *, verbosity: int = 3,
-                    resolve_prevouts: bool = True, validate: bool = True):
+                    resolve_prevouts: bool = True, validate: bool = True, verify: bool = True):
         """Import blocks ``first..last`` (inclusive) into a :class:`~cryptotrace.Chain`.
 
         Parameters
@@ -388,24 +582,57 @@ class CoreRPCClient:
         resolve_prevouts : bool, default True
             Look up the address and value of inputs spending coins from before
             ``first``; False leaves them unknown (external).
+        validate : bool, default True
+            Run the :meth:`Chain.from_tables` checks.
+        verify : bool, default True
+            Check every answer against its own raw bytes, which the node
+            sends anyway (no extra calls): txids recomputed from ``hex``, the
+            JSON fields compared with the bytes, each block's merkle root and
+            header hash recomputed, and each block is the one asked for
+            (hash and height). See :func:`load_core_json` for what is and is
+            not covered. Field types are checked strictly in any case.
         """
         last = first if last is None else last
         if first < 0 or last < first:
             raise E.FetchError(f"heights {first}..{last} are not a range; give first <= last, both 0 or more")
         heights = list(range(int(first), int(last) + 1))
         hashes = self.batch([("getblockhash", [h]) for h in heights])
+        where_of: dict = {}
+        for height, h in zip(heights, hashes):
+            V.need_hex64(h, f"{self.url} getblockhash({height})", "", "result")
         blocks = []
         with self._bar(len(hashes), "blocks") as bar:
             for k in range(0, len(hashes), self.batch_size):
                 chunk = hashes[k:k + self.batch_size]
-                blocks.extend(self.batch([("getblock", [h, verbosity]) for h in chunk]))
+                got = self.batch([("getblock", [h, verbosity]) for h in chunk])
+                for height, h, b in zip(heights[k:k + self.batch_size], chunk, got):
+                    where = f"{self.url} getblock({h!r}, {verbosity})"
+                    if not _is_block(b):
+                        raise E.FetchError(f"{where}: the node's answer is not a block (keys "
+                                           f"{sorted(b)[:6] if isinstance(b, dict) else type(b).__name__})")
+                    _check_block(b, where)
+                    if verify and (b["hash"].lower() != h.lower() or b.get("height", height) != height):
+                        raise E.SourceMismatchError(
+                            f"{where}: asked for block {h} at height {height}, the node answered block "
+                            f"{b['hash']} at height {b.get('height')}; is something between you and the node?")
+                    where_of[id(b)] = where
+                    blocks.append(b)
                 bar.update(len(chunk))
         prevouts = []
         if resolve_prevouts:
-            inside = {t["txid"] for b in blocks for t in b["tx"]}
+            inside = {t["txid"].lower() for b in blocks for t in b["tx"]}
             need = list(dict.fromkeys(
-                v["txid"] for b in blocks for t in b["tx"] for v in t["vin"]
-                if "coinbase" not in v and "prevout" not in v and v["txid"] not in inside))
+                v["txid"].lower() for b in blocks for t in b["tx"] for v in t["vin"]
+                if "coinbase" not in v and "prevout" not in v and v["txid"].lower() not in inside))
             if need:
                 prevouts = self.batch([("getrawtransaction", [t, True]) for t in need])
-        return _build(blocks, prevouts, validate=validate)
+                for txid, t in zip(need, prevouts):
+                    where = f"{self.url} getrawtransaction({txid!r}, True)"
+                    if not _is_tx(t):
+                        raise E.FetchError(f"{where}: the node's answer is not a transaction")
+                    _check_tx(t, where)
+                    if verify and t["txid"].lower() != txid:
+                        raise E.SourceMismatchError(f"{where}: asked for transaction {txid}, the node answered "
+                                                    f"{t['txid']}")
+                    where_of[id(t)] = where
+        return _build(blocks, prevouts, where_of, validate=validate, verify=verify)

@@ -42,35 +42,78 @@ import pandas as pd
 
 from .. import errors as E
 from ..addresses import is_valid_address
+from ..units import MAX_SATS
 from ._script import TYPE_NAMES, addresses_of_scripts
+
+_U32 = 0xFFFFFFFF
 
 __all__ = ["load_etl", "etl_tables"]
 
 
-def _int(v, what: str):
+def _int(v, what: str, *, lo: int | None = None, hi: int | None = None):
+    """A whole number from a JSON number or text (BigQuery's NUMERIC may come as text); None/"" is unknown."""
     if v is None or v == "":
         return None
-    if isinstance(v, bool):
-        raise E.InputFormatError(f"{what} is {v!r}, not a number")
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise E.FieldTypeError(f"{what} is {v!r}, not a number; export the column unchanged")
     if isinstance(v, int):
-        return v
-    try:
-        d = Decimal(str(v))
-    except InvalidOperation:
-        raise E.InputFormatError(f"{what} is {v!r}, which is not a number; a blockchain-etl export gives "
-                                 "amounts as whole satoshis") from None
-    if d != d.to_integral_value():
-        raise E.InputFormatError(f"{what} is {v!r}, not a whole number of satoshis; was the value exported "
-                                 "in BTC? Export the raw 'value' column")
-    return int(d)
+        n = v
+    else:
+        try:
+            d = Decimal(v.strip() if isinstance(v, str) else repr(v))
+        except InvalidOperation:
+            raise E.FieldTypeError(f"{what} is {v!r}, which is not a number; a blockchain-etl export gives "
+                                   "amounts as whole satoshis") from None
+        if not d.is_finite() or d != d.to_integral_value():
+            raise E.FieldTypeError(f"{what} is {v!r}, not a whole number of satoshis; was the value exported "
+                                   "in BTC? Export the raw 'value' column")
+        n = int(d)
+    if (lo is not None and n < lo) or (hi is not None and n > hi):
+        rng = f"from {lo:,} to {hi:,}" if hi is not None else f"{lo:,} or more"
+        raise E.FieldTypeError(f"{what} is {v!r}, but it must be {rng}; export the column unchanged")
+    return n
 
 
-def _time(v):
+def _sats(v, what: str):
+    return _int(v, what, lo=0, hi=MAX_SATS)
+
+
+def _time(v, what: str = "a time"):
     if v is None or v == "":
         return None
-    if isinstance(v, (int, float)) or (isinstance(v, str) and v.strip().lstrip("-").isdigit()):
-        return pd.Timestamp(int(v), unit="s", tz="UTC")
-    return pd.Timestamp(str(v).replace(" UTC", "Z"))
+    try:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise TypeError
+        if isinstance(v, (int, float)) or v.strip().lstrip("-").isdigit():
+            return pd.Timestamp(int(v), unit="s", tz="UTC")
+        return pd.Timestamp(v.replace(" UTC", "Z"))
+    except (TypeError, ValueError, OverflowError):
+        raise E.FieldTypeError(f"{what} is {v!r}, which is not a time; blockchain-etl gives Unix seconds, "
+                               "BigQuery a timestamp like '2009-01-12 03:30:25 UTC'") from None
+
+
+def _hex64(v, what: str, *, optional: bool = True):
+    if v is None and optional:
+        return None
+    if not isinstance(v, str) or len(v) != 64 or not all(c in "0123456789abcdefABCDEF" for c in v):
+        raise E.FieldTypeError(f"{what} is {v!r}, but it must be 64 hexadecimal characters (a txid or block "
+                               "hash); export the column unchanged")
+    return v.lower()
+
+
+def _list(v, what: str) -> list:
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise E.FieldTypeError(f"{what} is {str(v)[:60]!r}, but it must be a list of objects (the nested "
+                               "records of the transactions table); export it as JSON, not as text")
+    return v
+
+
+def _addresses(v, what: str):
+    """The ``addresses`` field: null, text, or a list of texts (anything else is refused)."""
+    if v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(a, str) for a in v)):
+        return v
+    raise E.FieldTypeError(f"{what} is {str(v)[:60]!r}, but it must be a list of addresses (texts); export the "
+                           "column unchanged")
 
 
 def _one_address(addrs) -> str | None:
@@ -81,52 +124,88 @@ def _one_address(addrs) -> str | None:
     return None
 
 
-def etl_tables(records) -> dict[str, pd.DataFrame]:
-    """The four Chain tables from blockchain-etl transaction and block records (dicts)."""
+def etl_tables(records, *, where_of: dict | None = None) -> dict[str, pd.DataFrame]:
+    """The four Chain tables from blockchain-etl transaction and block records (dicts).
+
+    Field types are checked (:class:`~cryptotrace.errors.FieldTypeError`):
+    ``"is_coinbase": "false"`` is text, not a boolean, and is refused; amounts
+    must be whole satoshis from 0 to 21 million BTC (as numbers or text).
+    ``where_of`` maps ``id(record)`` to the file it came from, named in errors.
+    """
     tx_rows, in_rows, out_rows, out_scripts, out_fallback, block_rows = [], [], [], [], [], {}
     seen: set[str] = set()
+    where_of = where_of or {}
     for k, r in enumerate(records):
         if not isinstance(r, dict):
             raise E.InputFormatError(f"record {k + 1} is {type(r).__name__}, not a JSON object")
+        src = where_of.get(id(r), "the export")
         kind = r.get("type")
         if kind == "block" or ("number" in r and "merkle_root" in r):
-            h = _int(r.get("number"), f"block record {k + 1} number")
-            block_rows[h] = {"height": h, "hash": r.get("hash"), "time": _time(r.get("timestamp"))}
+            h = _int(r.get("number"), f"{src}: block record {k + 1} number", lo=0)
+            block_rows[h] = {"height": h, "hash": _hex64(r.get("hash"), f"{src}: block {h} hash"),
+                             "time": _time(r.get("timestamp"), f"{src}: block {h} timestamp")}
             continue
         if "hash" not in r or "outputs" not in r:
             raise E.InputFormatError(
                 f"record {k + 1} is neither a blockchain-etl transaction (hash, inputs, outputs) nor a block "
                 f"(number, hash, timestamp); its keys are {sorted(r)[:8]}")
-        txid = str(r["hash"]).lower()
+        txid = _hex64(r["hash"], f"{src}: record {k + 1} hash (the txid)", optional=False)
         if txid in seen:
             continue
         seen.add(txid)
-        where = f"transaction {txid}"
-        tx_rows.append({"txid": txid, "block_height": _int(r.get("block_number"), f"{where} block_number"),
-                        "time": _time(r.get("block_timestamp")), "version": _int(r.get("version"), where),
-                        "locktime": _int(r.get("lock_time"), where), "size": _int(r.get("size"), where),
-                        "vsize": _int(r.get("virtual_size"), where), "fee": None})
-        if r.get("block_number") is not None and r.get("block_hash"):
+        where = f"{src}: transaction {txid}"
+        tx_rows.append({"txid": txid,
+                        "block_height": _int(r.get("block_number"), f"{where} block_number", lo=0),
+                        "time": _time(r.get("block_timestamp"), f"{where} block_timestamp"),
+                        "version": _int(r.get("version"), f"{where} version"),
+                        "locktime": _int(r.get("lock_time"), f"{where} lock_time", lo=0, hi=_U32),
+                        "size": _int(r.get("size"), f"{where} size", lo=0),
+                        "vsize": _int(r.get("virtual_size"), f"{where} virtual_size", lo=0), "fee": None})
+        block_hash = _hex64(r.get("block_hash"), f"{where} block_hash")
+        if r.get("block_number") is not None and block_hash:
             h = tx_rows[-1]["block_height"]
-            block_rows.setdefault(h, {"height": h, "hash": r.get("block_hash"), "time": tx_rows[-1]["time"]})
-        inputs = r.get("inputs") or []
-        if r.get("is_coinbase") and not any(i.get("spent_transaction_hash") is None for i in inputs):
+            block_rows.setdefault(h, {"height": h, "hash": block_hash, "time": tx_rows[-1]["time"]})
+        inputs = _list(r.get("inputs", []), f"{where} inputs")
+        outputs = _list(r["outputs"], f"{where} outputs")
+        coinbase = r.get("is_coinbase", False)
+        if not isinstance(coinbase, bool):
+            raise E.FieldTypeError(f"{where} is_coinbase is {coinbase!r}, but it must be true or false (a JSON "
+                                   "boolean, not text or a number); export the column unchanged")
+        if coinbase and not any(i.get("spent_transaction_hash") is None for i in inputs):
             in_rows.append({"txid": txid, "vin": 0, "prev_txid": None, "prev_vout": None, "value": None,
                             "sequence": None, "address": None})
-        for i in sorted(inputs, key=lambda i: _int(i.get("index"), where)):
+        indexed = []
+        for n, i in enumerate(inputs):
+            vin = _int(i.get("index"), f"{where} inputs[{n}].index", lo=0)
+            if vin is None:
+                raise E.FieldTypeError(f"{where} inputs[{n}] has no index; export the column unchanged")
+            indexed.append((vin, i))
+        for vin, i in sorted(indexed, key=lambda x: x[0]):
             in_rows.append({
-                "txid": txid, "vin": _int(i.get("index"), f"{where} input index"),
-                "prev_txid": i.get("spent_transaction_hash"),
-                "prev_vout": _int(i.get("spent_output_index"), f"{where} input spent_output_index"),
-                "value": _int(i.get("value"), f"{where} input {i.get('index')} value"),
-                "sequence": _int(i.get("sequence"), where), "address": _one_address(i.get("addresses")),
+                "txid": txid, "vin": vin,
+                "prev_txid": _hex64(i.get("spent_transaction_hash"), f"{where} input {vin} spent_transaction_hash"),
+                "prev_vout": _int(i.get("spent_output_index"), f"{where} input {vin} spent_output_index",
+                                  lo=0, hi=_U32),
+                "value": _sats(i.get("value"), f"{where} input {vin} value"),
+                "sequence": _int(i.get("sequence"), f"{where} input {vin} sequence", lo=0, hi=_U32),
+                "address": _one_address(_addresses(i.get("addresses"), f"{where} input {vin} addresses")),
             })
-        for o in r["outputs"]:
-            out_rows.append({"txid": txid, "vout": _int(o.get("index"), f"{where} output index"),
-                             "value": _int(o.get("value"), f"{where} output {o.get('index')} value")})
+        for n, o in enumerate(outputs):
+            vout = _int(o.get("index"), f"{where} outputs[{n}].index", lo=0)
+            if vout is None:
+                raise E.FieldTypeError(f"{where} outputs[{n}] has no index; export the column unchanged")
+            out_rows.append({"txid": txid, "vout": vout,
+                             "value": _sats(o.get("value"), f"{where} output {vout} value")})
             sh = o.get("script_hex")
-            out_scripts.append(bytes.fromhex(sh) if isinstance(sh, str) and sh else None)
-            out_fallback.append((_one_address(o.get("addresses")), TYPE_NAMES.get(str(o.get("type")), None)))
+            if sh is not None and not isinstance(sh, str):
+                raise E.FieldTypeError(f"{where} output {vout} script_hex is {sh!r}, but it must be hexadecimal text")
+            try:
+                out_scripts.append(bytes.fromhex(sh) if sh else None)
+            except ValueError:
+                raise E.FieldTypeError(f"{where} output {vout} script_hex is {sh[:40]!r}, which is not hexadecimal; "
+                                       "export the column unchanged") from None
+            named = _one_address(_addresses(o.get("addresses"), f"{where} output {vout} addresses"))
+            out_fallback.append((named, TYPE_NAMES.get(str(o.get("type")), None)))
     have = [i for i, s in enumerate(out_scripts) if s is not None]
     addrs = [a for a, _ in out_fallback]
     kinds = [t for _, t in out_fallback]
@@ -194,7 +273,7 @@ def load_etl(paths, *, validate: bool = True):
     from .files import expand_paths
 
     files, in_folder = expand_paths(paths, (".json", ".jsonl", ".gz"), "the blockchain-etl export")
-    records = []
+    records, where_of = [], {}
     for f in files:
         try:
             got = _read_records(f)
@@ -204,14 +283,17 @@ def load_etl(paths, *, validate: bool = True):
             raise
         if f in in_folder and got and not _is_record(got[0]):
             continue
+        where_of.update((id(r), str(f)) for r in got)
         records.extend(got)
-    t = etl_tables(records)
+    t = etl_tables(records, where_of=where_of)
     if t["txs"].empty:
         raise E.InputFormatError(f"no transaction records in {', '.join(map(str, files))}; export the "
                                  "transactions table (with its nested inputs and outputs)")
-    fees = {str(r["hash"]).lower(): r.get("fee") for r in records
-            if isinstance(r, dict) and "outputs" in r and not r.get("is_coinbase")}
+    fees = {r["hash"].lower(): (r.get("fee"), where_of.get(id(r), "the export")) for r in records
+            if isinstance(r, dict) and "outputs" in r and r.get("is_coinbase") is False}
     txs = t["txs"]
-    txs["fee"] = [_int(fees.get(x), f"transaction {x} fee") if x in fees else None for x in txs.txid]
+    # not range-checked: bitcoin-etl writes a negative fee when it could not resolve the inputs' values
+    txs["fee"] = [_int(fees[x][0], f"{fees[x][1]}: transaction {x} fee") if x in fees else None
+                  for x in txs.txid]
     return Chain.from_tables(txs=txs, inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
                              validate=validate)
