@@ -32,6 +32,7 @@ def run(args) -> int:
     import warnings
 
     from ..clustering import ClusterCollapseWarning, Clustering
+    from .._safe import frame_csv_text
     from ..io.files import atomic_write_text
 
     chain = load_chain(args.dataset)
@@ -39,7 +40,7 @@ def run(args) -> int:
         warnings.simplefilter("always", ClusterCollapseWarning)
         c = Clustering(args.heuristics, skip_coinjoin=args.skip_coinjoin,
                        refuse_collapse=args.refuse_collapse).fit(chain)
-    atomic_write_text(args.output, c.to_frame().to_csv(index=False, lineterminator="\n"))
+    atomic_write_text(args.output, frame_csv_text(c.to_frame(), index=False))
     sizes = c.clusters_["size"]
     print(f"{len(c.labels_):,} addresses in {c.n_clusters_:,} clusters; largest {int(sizes.max()):,} addresses; "
           f"{int((sizes > 1).sum()):,} clusters with 2 or more addresses.")

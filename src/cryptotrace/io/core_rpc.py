@@ -34,7 +34,7 @@ import pandas as pd
 
 from .. import errors as E
 from . import _verify as V
-from ._http import Http
+from ._http import DEFAULT_MAX_BYTES, Http
 from ._script import addresses_of_scripts, script_address
 
 __all__ = ["CoreRPCClient", "load_core_json", "core_tables"]
@@ -463,11 +463,15 @@ class CoreRPCClient:
         Calls sent in one HTTP request.
     progress : bool or None
         Progress bar for long imports (``None``: only in a terminal).
+    max_bytes : int, optional
+        Largest answer accepted, after decompression (default: 16 MiB per call
+        of a batch, at least 64 MiB); a larger one raises ``ResponseTooLargeError``.
     """
 
     def __init__(self, url: str = "http://127.0.0.1:8332", *, user: str | None = None,
                  password: str | None = None, cookie_file=None, timeout: float = 60.0, max_retries: int = 3,
-                 backoff: float = 1.0, batch_size: int = 50, progress: bool | None = None):
+                 backoff: float = 1.0, batch_size: int = 50, progress: bool | None = None,
+                 max_bytes: int | None = None):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise E.FetchError(f"url {url!r} is not a web address; give e.g. 'http://127.0.0.1:8332'")
         if cookie_file is not None:
@@ -479,9 +483,12 @@ class CoreRPCClient:
         self.url = url
         self.batch_size = max(1, int(batch_size))
         self.progress = progress
+        # a batch of recent blocks at verbosity 3 is several MB of JSON per block: the default answer limit
+        # grows with the batch (16 MiB a call) unless max_bytes says otherwise
+        limit = max_bytes if max_bytes is not None else max(DEFAULT_MAX_BYTES, 16 * 2**20 * self.batch_size)
         self._http = Http(timeout=timeout, max_retries=max_retries, backoff=backoff, rate_limit=None,
                           auth=(user, password or "") if user else None,
-                          retry_statuses=(429, 502, 503, 504))
+                          retry_statuses=(429, 502, 503, 504), max_bytes=int(limit))
         self._id = 0
 
     def __repr__(self) -> str:

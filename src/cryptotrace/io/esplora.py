@@ -34,7 +34,7 @@ import pandas as pd
 from .. import errors as E
 from ..addresses import decode_address
 from . import _verify as V
-from ._http import Http
+from ._http import DEFAULT_MAX_BYTES, Http
 from ._script import addresses_of_scripts, script_address
 
 __all__ = ["EsploraClient", "fetch_neighborhood", "load_esplora", "esplora_tables"]
@@ -363,6 +363,9 @@ class EsploraClient:
         the spending transaction's bytes (fetch the spent transaction too to
         check them), scriptsig and witness bytes. Field types are always
         checked strictly, ``verify`` or not.
+    max_bytes : int, default 64 MiB
+        Largest answer accepted, after decompression; a larger one raises
+        :class:`~cryptotrace.errors.ResponseTooLargeError` and is not cached.
 
     Example (needs the files or a server, so not run as a test)::
 
@@ -373,7 +376,7 @@ class EsploraClient:
     def __init__(self, base_url: str = DEFAULT_URL, *, cache_dir=None, offline: bool = False,
                  timeout: float = 30.0, max_retries: int = 4, backoff: float = 1.0,
                  rate_limit: float | None = 4.0, page_size: int = 25, progress: bool | None = None,
-                 verify: bool = False):
+                 verify: bool = False, max_bytes: int = DEFAULT_MAX_BYTES):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise E.FetchError(f"base_url {base_url!r} is not a web address; give e.g. "
                                "'https://blockstream.info/api' or 'https://mempool.space/api'")
@@ -388,7 +391,8 @@ class EsploraClient:
         from .. import __version__
 
         self._http = Http(timeout=timeout, max_retries=max_retries, backoff=backoff, rate_limit=rate_limit,
-                          user_agent=f"cryptotrace/{__version__} (teaching; +https://pypi.org/project/cryptotrace)")
+                          user_agent=f"cryptotrace/{__version__} (teaching; +https://pypi.org/project/cryptotrace)",
+                          max_bytes=int(max_bytes))
 
     def __repr__(self) -> str:
         cache = f", cache_dir={str(self.cache_dir)!r}" if self.cache_dir else ""
