@@ -182,8 +182,15 @@ def test_bech32_address_is_case_insensitive(tmp_path):
 def test_unknown_category_names_file_and_line(tmp_path):
     p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                      f"- address: {A[1]}\n  label: y\n  category: mixer\n")
+    # by default the tag is kept without the unknown category, and the problem is listed with its line
+    with pytest.warns(T.TagWarning, match=r"1 problem\(s\) noted on tags kept \(1 unknown concept\)"):
+        store = T.load_tags(p)
+    assert len(store) == 2 and store.for_address(A[1])[0].category is None
+    prob = store.problems
+    assert list(prob.kind) == ["unknown concept"] and int(prob.line.iloc[0]) == 8 and prob.address.iloc[0] == A[1]
+    assert "'mixer'" in prob.problem.iloc[0] and "mixing_service" in prob.problem.iloc[0]
     with pytest.raises(TagError) as e:
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
     msg = str(e.value)
     assert "bad.yaml, line 8" in msg and "'mixer'" in msg and "mixing_service" in msg
     assert isinstance(e.value, CryptotraceError)
@@ -193,7 +200,11 @@ def test_unknown_category_in_header_names_header_line(tmp_path):
     p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ncategory: exchnage\ntags:\n- address: {A[0]}\n"
                                      "  label: x\n")
     with pytest.raises(TagError, match=r"bad.yaml, line 3: unknown category 'exchnage'.*'exchange'"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(p)
+    # a header problem is listed once, at the header's line (not once per tag)
+    assert list(zip(store.problems.kind, store.problems.line)) == [("unknown concept", 3)]
 
 
 def test_unknown_confidence_and_bad_numbers(tmp_path):
@@ -202,8 +213,12 @@ def test_unknown_confidence_and_bad_numbers(tmp_path):
         p = write(tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                        f"  confidence: {conf}\n")
         with pytest.raises(TagError, match=pat) as e:
-            T.load_tags(p)
+            T.load_tags(p, strict=True)
         assert "c.yaml, line 6" in str(e.value)
+        with pytest.warns(T.TagWarning, match="bad field"):
+            store = T.load_tags(p)
+        assert store.for_address(A[0])[0].confidence_name == "unknown"  # kept, with the default confidence
+        assert list(zip(store.problems.kind, store.problems.line)) == [("bad field", 6)]
 
 
 def test_invalid_address_reported_or_strict(tmp_path):
@@ -220,13 +235,19 @@ def test_invalid_address_reported_or_strict(tmp_path):
         T.load_tags(p, strict=True)
 
 
-def test_conflicting_duplicates_raise(tmp_path):
+def test_conflicting_duplicates_are_problems_or_raise(tmp_path):
     p = write(tmp_path / "dup.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
                                      f"  category: exchange\n- address: {A[0]}\n  label: Kraken\n"
                                      "  category: market\n")
-    with pytest.raises(TagError, match=r"dup.yaml: .* same source with conflicting category "
+    with pytest.raises(TagError, match=r"dup.yaml, line 7: .* same source with conflicting category "
                                        r"\(exchange / market\) \(line 4 and line 7\)"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning, match="1 conflict"):
+        store = T.load_tags(p)
+    assert sorted(t.category for t in store.for_address(A[0])) == ["exchange", "market"]  # both claims kept
+    prob = store.problems
+    assert list(zip(prob.kind, prob.line, prob.address)) == [("conflict", 7, A[0])]
+    assert "(line 4 and line 7)" in prob.problem.iloc[0]
     # two sources may disagree: both claims are kept
     p = write(tmp_path / "two.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
                                      f"  category: exchange\n  source: a\n- address: {A[0]}\n  label: Kraken\n"
@@ -288,12 +309,19 @@ def test_not_a_tagpack_and_bad_yaml(tmp_path):
         T.load_tags(p)
     with pytest.raises(TagError, match="does not exist"):
         T.load_tags(tmp_path / "missing.yaml")
-    p = write(tmp_path / "n.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n")
+    p = write(tmp_path / "n.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n- address: {A[1]}\n  label: y\n")
     with pytest.raises(TagError, match="n.yaml, line 4: .* has no label"):
-        T.load_tags(p)
-    p = write(tmp_path / "x.yaml", "title: t\ncreator: c\ntags:\n- label: nobody\n")
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning, match="1 tag\\(s\\) left out"):
+        store = T.load_tags(p)
+    assert len(store) == 1 and list(zip(store.problems.kind, store.problems.line)) == [("missing field", 4)]
+    p = write(tmp_path / "x.yaml", "title: t\ncreator: c\ntags:\n- label: nobody\n- 42\n")
     with pytest.raises(TagError, match="x.yaml, line 4: this tag has no address"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(p)
+    assert len(store) == 0
+    assert list(zip(store.problems.kind, store.problems.line)) == [("missing field", 4), ("bad tag", 5)]
 
 
 # --------------------------------------------------------------------------- CSV and case packs
@@ -328,7 +356,7 @@ def test_table_saved_as_csv_reads_back(tmp_path, pack):
 def test_csv_errors_name_line(tmp_path):
     p = write(tmp_path / "t.csv", f"address,label,category\n{A[0]},a,exchange\n{A[1]},b,shopp\n")
     with pytest.raises(TagError, match=r"t.csv, line 3: unknown category 'shopp'.*'shop'"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
     p = write(tmp_path / "u.csv", "wallet,label\nx,y\n")
     with pytest.raises(TagError, match="needs an 'address' column"):
         T.load_tags(p)
@@ -629,8 +657,12 @@ def test_cli_tags_errors(tmp_path, capsys):
     small_chain().save(ds)
     bad = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                        "  category: bank\n")
-    assert main(["tags", str(ds), "--tagpack", str(bad)]) == 2
+    assert main(["tags", str(ds), "--tagpack", str(bad), "--strict"]) == 2
     assert "bad.yaml, line 6: unknown category 'bank'" in capsys.readouterr().err
+    # without --strict the tag is kept (without the category) and the problem is shown as a note
+    assert main(["tags", str(ds), "--tagpack", str(bad)]) == 0
+    out = capsys.readouterr().out
+    assert "note:" in out and "line 6): unknown category 'bank'" in out
 
 
 # the fast TagPack reader must read exactly what YAML reads, or step aside (return None)

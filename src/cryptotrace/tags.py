@@ -830,6 +830,7 @@ _NOT_PLAIN_START = set("-?:,[]{}#&*!|>'\"%@`")
 _scalar_cache: dict[str, object] = {}
 _PLAIN_KEYS: set[str] = set()
 _RAW_KEYS = frozenset({"address", "tx_hash"})
+_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 
 
 def _fast_scalar(text: str | None):
@@ -915,7 +916,10 @@ def _fast_read(data: bytes):
             if _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) != _STR:
                 return None  # a key such as 'yes' or 'null' means something else in YAML
             _PLAIN_KEYS.add(key)
-        value = _fast_scalar(m.group(3))
+        if key in _RAW_KEYS and m.group(3) is not None and _ALNUM.match(m.group(3)):
+            value = m.group(3)  # an address is text as written (what the line below would give, faster)
+        else:
+            value = _fast_scalar(m.group(3))
         if value is _FALLBACK or key in cur:
             return None
         if key in _RAW_KEYS and not isinstance(value, str):
@@ -1180,19 +1184,18 @@ class _Builder:
             raise TagError(f"{_where(pack, line)}: {text}")
         self.problems.append((pack, line, address, kind, text))
 
-    def _classify(self, records: list, defaults: dict):
-        """Check all new addresses of a pack at once (vectorised); the invalid ones get their
-        reason (from decode_address) only when a Bitcoin tag uses them."""
-        todo = {}
-        for r in records:
-            if isinstance(r, dict):
-                a = _norm_address(r.get("address", defaults.get("address")))
-                if a is not None and a not in self._addr_ok:
-                    todo[a] = None
+    def _classify(self, records: list, defaults: dict) -> list:
+        """The tags' addresses (normalised), all new ones checked at once (vectorised); an invalid
+        one gets its reason (from decode_address) only when a Bitcoin tag uses it."""
+        d = _norm_address(defaults.get("address"))
+        addrs = [(_norm_address(r["address"]) if "address" in r else d) if isinstance(r, dict) else None
+                 for r in records]
+        known = self._addr_ok
+        todo = list(dict.fromkeys(a for a in addrs if a is not None and a not in known))
         if todo:
-            uniq = list(todo)
-            _, valid = classify_addresses(uniq)
-            self._addr_ok.update(zip(uniq, (None if ok else _UNCHECKED for ok in valid.tolist())))
+            _, valid = classify_addresses(todo)
+            known.update(zip(todo, (None if ok else _UNCHECKED for ok in valid.tolist())))
+        return addrs
 
     def _check_address(self, addr: str) -> str | None:
         why = self._addr_ok.get(addr, _UNCHECKED)
@@ -1216,7 +1219,12 @@ class _Builder:
         cache: dict = {}  # (field, value) -> (result, problem text or None)
         seen: dict[tuple, int] = {}  # (address, source) -> row of first occurrence (in this pack)
         defaults = defaults or {}
-        self._classify(records, defaults)
+        # a header field is every tag's default: its text and checks are worked out once per pack
+        dtext = {k: _text(v) for k, v in defaults.items()}
+        dchecked: dict = {}
+        addresses = self._classify(records, defaults)
+        extra_keys: dict = {}
+        d_extra = sorted(defaults.keys() - _RESERVED)
 
         def line_of(i, key):
             if own is not None:
@@ -1230,15 +1238,30 @@ class _Builder:
                             return k.start_mark.line + 1
             return lines[i]
 
-        def checked(i, key, raw, fn, default, kind, what):
-            """fn(raw), cached; a value it refuses is a problem (named at the field's own line)."""
+        def run(raw, fn, default):
+            try:
+                return fn(raw), None
+            except TagError as exc:
+                return default, str(exc)
+
+        def checked(i, rec, key, fn, default, kind, what):
+            """fn(value of key), cached; a value it refuses is a problem (named at the field's own line;
+            a header field's problem is named once, at its line in the header)."""
+            if key not in rec:
+                if key not in defaults:
+                    return default
+                hit = dchecked.get(key)
+                if hit is None:
+                    hit = dchecked[key] = run(defaults[key], fn, default)
+                    if hit[1] is not None:
+                        self._problem(pack, header_lines.get(key), None, kind, hit[1] + " (in the header: for "
+                                      "every tag without its own value)")
+                return hit[0]
+            raw = rec[key]
             ckey = (key, type(raw), raw) if not isinstance(raw, (dict, list)) else None
             hit = cache.get(ckey) if ckey is not None else None
             if hit is None:
-                try:
-                    hit = (fn(raw), None)
-                except TagError as exc:
-                    hit = (default, str(exc))
+                hit = run(raw, fn, default)
                 if ckey is not None:
                     cache[ckey] = hit
             if hit[1] is not None:
@@ -1251,12 +1274,14 @@ class _Builder:
                 self._problem(pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines starting "
                               f"with '- address:', not {raw!r}. This entry was left out.")
                 continue
-            rec = {**defaults, **raw} if defaults else raw
-            get = rec.get
-            cur = _text(get("currency")) or _text(get("network"))
-            address = _norm_address(get("address"))
-            tx_hash = _text(get("tx_hash"))
-            if cur is not None and cur.upper() != "BTC":
+
+            def text(key):
+                return _text(raw[key]) if key in raw else dtext.get(key)
+
+            cur = text("currency") or text("network")
+            address = addresses[i]
+            tx_hash = text("tx_hash")
+            if cur is not None and cur != "BTC" and cur.upper() != "BTC":
                 self.problems.append((pack, line, address or tx_hash, "other currency",
                                       f"a {cur} tag, not Bitcoin: left out"))
                 continue
@@ -1265,7 +1290,9 @@ class _Builder:
                               "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.")
                 continue
             if address is not None:
-                why = self._check_address(address)
+                why = self._addr_ok.get(address, _UNCHECKED)
+                if why is not None:
+                    why = self._check_address(address)
                 if why is not None:
                     self._problem(pack, line_of(i, "address"), address, "invalid address",
                                   f"{why} This tag was left out.")
@@ -1275,7 +1302,7 @@ class _Builder:
                               f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
                 continue
             what = address or tx_hash
-            label = _text(get("label"))
+            label = text("label")
             if label is None:
                 label = (meta or {}).get("default_label")
             if label is None:
@@ -1283,41 +1310,40 @@ class _Builder:
                               "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
                               "left out.")
                 continue
-            category = checked(i, "category", get("category"), _category_of, None, "unknown concept", what)
-            abuse = checked(i, "abuse", get("abuse"), _abuse_of, None, "unknown concept", what)
+            category = checked(i, raw, "category", _category_of, None, "unknown concept", what)
+            abuse = checked(i, raw, "abuse", _abuse_of, None, "unknown concept", what)
             concepts = None
-            craw = get("concepts")
+            craw = raw["concepts"] if "concepts" in raw else defaults.get("concepts")
             if craw is not None:
                 concepts, unknown = _concept_list(craw)
-                for name in unknown:
-                    self._problem(pack, line_of(i, "concepts"), what, "unknown concept",
-                                  f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' but "
-                                  "gives no category; the known names are in cryptotrace.tags.CONCEPTS")
+                if unknown and ("concepts" in raw or "concepts" not in dchecked):
+                    dchecked["concepts"] = True
+                    where = line_of(i, "concepts") if "concepts" in raw else header_lines.get("concepts")
+                    for name in unknown:
+                        self._problem(pack, where, what if "concepts" in raw else None, "unknown concept",
+                                      f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
+                                      "but gives no category; the known names are in cryptotrace.tags.CONCEPTS")
                 if category is None or abuse is None:
                     c_cat, c_abuse = _categories_from(concepts)
                     category = category or c_cat
                     abuse = abuse or c_abuse
-            tag_type = checked(i, "tag_type", get("tag_type"), _tag_type_of, None, "bad field", what)
-            score, cname = checked(i, "confidence", get("confidence"), _confidence_of,
+                concepts = ", ".join(concepts) or None
+            tag_type = checked(i, raw, "tag_type", _tag_type_of, None, "bad field", what)
+            score, cname = checked(i, raw, "confidence", _confidence_of,
                                    (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE), "bad field", what)
-            named = get("confidence_name")  # a to_frame() table read back: 50 may be 'forensic', not the first 50
+            named = raw.get("confidence_name")  # a to_frame() table read back: 50 may be 'forensic', not the first 50
             if named is not None and CONFIDENCE_LEVELS.get(str(named).strip()) == score:
                 cname = str(named).strip()
-            definer = checked(i, "is_cluster_definer", get("is_cluster_definer"), _definer_of, None, "bad field",
-                              what)
-            row = {
-                "address": address, "label": label, "category": category, "abuse": abuse,
-                "actor": _text(get("actor")), "confidence": score, "confidence_name": cname,
-                "source": _text(get("source")), "jurisdiction": _text(get("jurisdiction")), "pack": pack,
-                "line": line, "tx_hash": tx_hash.lower() if tx_hash else None, "currency": "BTC",
-                "lastmod": _text(get("lastmod")), "is_cluster_definer": definer,
-                "concepts": ", ".join(concepts) if concepts else None, "tag_type": tag_type,
-            }
+            definer = checked(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what)
+            source = text("source")
             # duplicates inside one pack: one source should not claim two different things about an
             # address (two sources may disagree: those claims are both kept)
-            dkey = (address or "tx:" + str(row["tx_hash"]), row["source"])
+            dkey = (address or "tx:" + tx_hash.lower(), source)
+            row = None
             if dkey in seen:
                 j = seen[dkey]
+                row = {"label": label, "category": category, "abuse": abuse, "actor": text("actor"),
+                       "confidence": score, "source": source, "jurisdiction": text("jurisdiction")}
                 verdict = self._compare(j, row)
                 if verdict == "same":
                     self.problems.append((pack, line, dkey[0], "duplicate",
@@ -1331,16 +1357,36 @@ class _Builder:
                                   "one, or give each claim its own source")
             else:
                 seen[dkey] = self.n
-            for c in COLUMNS:
-                cols[c].append(row[c])
-            for k in rec.keys() - _RESERVED:
+            cols["address"].append(address)
+            cols["label"].append(label)
+            cols["category"].append(category)
+            cols["abuse"].append(abuse)
+            cols["actor"].append(text("actor"))
+            cols["confidence"].append(score)
+            cols["confidence_name"].append(cname)
+            cols["source"].append(source)
+            cols["jurisdiction"].append(text("jurisdiction"))
+            cols["pack"].append(pack)
+            cols["line"].append(line)
+            cols["tx_hash"].append(tx_hash.lower() if tx_hash else None)
+            cols["currency"].append("BTC")
+            cols["lastmod"].append(text("lastmod"))
+            cols["is_cluster_definer"].append(definer)
+            cols["concepts"].append(concepts)
+            cols["tag_type"].append(tag_type)
+            kk = tuple(raw)
+            mine = extra_keys.get(kk)
+            if mine is None:
+                mine = extra_keys[kk] = sorted(set(d_extra) | (raw.keys() - _RESERVED))
+            for k in mine:
                 if k not in extras:
                     extras[k] = [None] * self.n
-                extras[k].append(_text(rec[k]))
+                extras[k].append(text(k))
             self.n += 1
-            for k, lst in extras.items():
-                if len(lst) < self.n:
-                    lst.append(None)
+            if extras and len(mine) < len(extras):
+                for k, lst in extras.items():
+                    if len(lst) < self.n:
+                        lst.append(None)
         info = {"pack": pack, "n_tags": self.n - start,
                 "n_left_out": sum(1 for p in self.problems[n_problems:] if p[3] in _LEFT_OUT)}
         info.update({k: _text(v) for k, v in (meta or {}).items() if k in ("title", "creator")})
