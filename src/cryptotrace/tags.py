@@ -549,25 +549,44 @@ def _concept_list(value) -> tuple[list[str], list[str]]:
     return out
 
 
+def _is_narrower(concept: str, than: str) -> bool:
+    """True if ``concept`` sits below ``than`` in GraphSense's concept tree (e.g. exchange < service)."""
+    seen = set()
+    while concept in _BROADER and concept not in seen:
+        seen.add(concept)
+        concept = _BROADER[concept]
+        if concept == than:
+            return True
+    return False
+
+
+def _first_most_specific(candidates: list[str]) -> str | None:
+    best = None
+    for c in candidates:
+        if best is None or _is_narrower(c, best):
+            best = c
+    return best
+
+
 def _categories_from(concepts: Iterable[str]) -> tuple[str | None, str | None]:
-    """The category and the abuse a list of concepts gives: of the known concepts that are
-    categories, the most specific one (deepest in GraphSense's concept tree; the first
-    written when two are as specific).
+    """The category and the abuse a list of concepts gives.
+
+    Of the concepts that are categories (:data:`ENTITY_CATEGORIES` for the category,
+    :data:`ABUSE_CATEGORIES` for the abuse), the first one written, or a later one that is
+    narrower than it in GraphSense's concept tree (``[service, exchange]`` is an exchange).
+    ``dark_web``, which GraphSense now files under 'source' (where a tag was found), gives
+    the abuse only when no other concept does.
 
     >>> _categories_from(["exchange", "deposit_wallet"])
     ('exchange', None)
     >>> _categories_from(["service", "market", "dark_web", "drugs"])
     ('market', 'drugs')
     """
-    best = {True: (None, -1), False: (None, -1)}
-    for c in concepts:
-        entity = c in ENTITY_CATEGORIES
-        if not entity and c not in ABUSE_CATEGORIES:
-            continue
-        d = _DEPTH.get(c, 0)
-        if d > best[entity][1]:
-            best[entity] = (c, d)
-    return best[True][0], best[False][0]
+    concepts = list(concepts)
+    entities = [c for c in concepts if c in ENTITY_CATEGORIES]
+    abuses = [c for c in concepts if c in ABUSE_CATEGORIES]
+    real = [c for c in abuses if not (c == "source" or _is_narrower(c, "source"))]
+    return _first_most_specific(entities), _first_most_specific(real or abuses)
 
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -1129,7 +1148,7 @@ def _actor_frame(rows: list[dict], b: _Builder | None = None) -> pd.DataFrame:
     if len(df) and b is not None:
         dup = df["id"].duplicated()
         for r in df[dup].itertuples():
-            b._problem(r.pack, r.line, r.id, "duplicate actor", f"actor {r.id!r} is defined again; the first "
+            b._problem(r.pack, int(r.line), r.id, "duplicate actor", f"actor {r.id!r} is defined again; the first "
                        "definition is used")
         df = df[~dup]
     for c in ACTOR_COLUMNS:
@@ -1653,7 +1672,7 @@ class TagStore:
 
     def _arrays(self) -> dict:
         if getattr(self, "_cols", None) is None:
-            self._cols = {c: [None if _isna(v) else v for v in self._df[c].tolist()] for c in self._df.columns}
+            self._cols = {c: _none_for_missing(self._df[c]) for c in self._df.columns}
         return self._cols
 
     def _tag(self, i: int) -> Tag:
@@ -1854,6 +1873,15 @@ class TagStore:
 def _n(count: int, noun: str) -> str:
     plural = noun + ("es" if noun.endswith("ss") else "s")
     return f"{count:,} {noun if count == 1 else plural}"
+
+
+def _none_for_missing(col: pd.Series) -> list:
+    """A column as a Python list, missing values as None (vectorised)."""
+    missing = col.isna().to_numpy(bool)
+    values = col.astype(object).to_numpy(copy=True)
+    if missing.any():
+        values[missing] = None
+    return values.tolist()
 
 
 def _isna(v) -> bool:
