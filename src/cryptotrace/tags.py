@@ -460,6 +460,9 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
 
 
 def _text(value) -> str | None:
+    if type(value) is str:  # nearly always: first, and fast
+        value = value.strip()
+        return value or None
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -917,7 +920,8 @@ def _fast_read(data: bytes):
             continue
         m = _ITEM.match(ln)
         if m is not None:
-            indent = len(m.group(1))
+            ind, key, rawv = m.groups()
+            indent = len(ind)
             if item_indent < 0:
                 item_indent = indent
             elif indent != item_indent:
@@ -928,21 +932,23 @@ def _fast_read(data: bytes):
             tag_lines.append(i + 1)
         else:
             m = _FIELD.match(ln)
-            if m is None or cur is None or len(m.group(1)) != item_indent + 2:
+            if m is None or cur is None:
                 return None
-        key = m.group(2)
+            ind, key, rawv = m.groups()
+            if len(ind) != item_indent + 2:
+                return None
         if key not in _PLAIN_KEYS:
             if _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) != _STR:
                 return None  # a key such as 'yes' or 'null' means something else in YAML
             _PLAIN_KEYS.add(key)
-        if key in _RAW_KEYS and m.group(3) is not None and _ALNUM.match(m.group(3)):
-            value = m.group(3)  # an address is text as written (what the line below would give, faster)
+        if key in _RAW_KEYS and rawv is not None and _ALNUM.match(rawv):
+            value = rawv  # an address is text as written (what the lines below would give, faster)
         else:
-            value = _fast_scalar(m.group(3))
+            value = _fast_scalar(rawv)
         if value is _FALLBACK or key in cur:
             return None
         if key in _RAW_KEYS and not isinstance(value, str):
-            value = m.group(3).strip(" ")  # an address is text even if it looks like a number (0x...)
+            value = rawv.strip(" ")  # an address is text even if it looks like a number (0x...)
         cur[key] = value
         cur_lines[key] = i + 1
     if not tags:
@@ -1287,19 +1293,24 @@ class _Builder:
                 self._problem(pack, line_of(i, key), what, kind, hit[1])
             return hit[0]
 
+        d_currency, d_network, d_tx_hash, d_label, d_actor, d_source, d_jurisdiction, d_lastmod = (
+            dtext.get(k) for k in ("currency", "network", "tx_hash", "label", "actor", "source", "jurisdiction",
+                                   "lastmod"))
+        no_check = {k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence",
+                                                   "is_cluster_definer")}
+        d_conf = (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE)
         for i, raw in enumerate(records):
             line = lines[i] if i < len(lines) else None
-            if not isinstance(raw, dict):
-                self._problem(pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines starting "
-                              f"with '- address:', not {raw!r}. This entry was left out.")
-                continue
-
-            def text(key):
-                return _text(raw[key]) if key in raw else dtext.get(key)
-
-            cur = text("currency") or text("network")
+            if type(raw) is not dict:
+                if not isinstance(raw, dict):
+                    self._problem(pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines "
+                                  f"starting with '- address:', not {raw!r}. This entry was left out.")
+                    continue
+            cur = _text(raw["currency"]) if "currency" in raw else d_currency
+            if cur is None:
+                cur = _text(raw["network"]) if "network" in raw else d_network
             address = addresses[i]
-            tx_hash = text("tx_hash")
+            tx_hash = _text(raw["tx_hash"]) if "tx_hash" in raw else d_tx_hash
             if cur is not None and cur != "BTC" and cur.upper() != "BTC":
                 self.problems.append((pack, line, address or tx_hash, "other currency",
                                       f"a {cur} tag, not Bitcoin: left out"))
@@ -1321,7 +1332,7 @@ class _Builder:
                               f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
                 continue
             what = address or tx_hash
-            label = text("label")
+            label = _text(raw["label"]) if "label" in raw else d_label
             if label is None:
                 label = (meta or {}).get("default_label")
             if label is None:
@@ -1329,8 +1340,10 @@ class _Builder:
                               "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
                               "left out.")
                 continue
-            category = checked(i, raw, "category", _category_of, None, "unknown concept", what)
-            abuse = checked(i, raw, "abuse", _abuse_of, None, "unknown concept", what)
+            category = (None if no_check["category"] and "category" not in raw else
+                        checked(i, raw, "category", _category_of, None, "unknown concept", what))
+            abuse = (None if no_check["abuse"] and "abuse" not in raw else
+                     checked(i, raw, "abuse", _abuse_of, None, "unknown concept", what))
             concepts = None
             craw = raw["concepts"] if "concepts" in raw else defaults.get("concepts")
             if craw is not None:
@@ -1347,22 +1360,27 @@ class _Builder:
                     category = category or c_cat
                     abuse = abuse or c_abuse
                 concepts = ", ".join(concepts) or None
-            tag_type = checked(i, raw, "tag_type", _tag_type_of, None, "bad field", what)
-            score, cname = checked(i, raw, "confidence", _confidence_of,
-                                   (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE), "bad field", what)
-            named = raw.get("confidence_name")  # a to_frame() table read back: 50 may be 'forensic', not the first 50
-            if named is not None and CONFIDENCE_LEVELS.get(str(named).strip()) == score:
-                cname = str(named).strip()
-            definer = checked(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what)
-            source = text("source")
+            tag_type = (None if no_check["tag_type"] and "tag_type" not in raw else
+                        checked(i, raw, "tag_type", _tag_type_of, None, "bad field", what))
+            score, cname = (d_conf if no_check["confidence"] and "confidence" not in raw else
+                            checked(i, raw, "confidence", _confidence_of, d_conf, "bad field", what))
+            if "confidence_name" in raw:  # a to_frame() table read back: 50 may be 'forensic', not the first 50
+                named = str(raw["confidence_name"]).strip()
+                if CONFIDENCE_LEVELS.get(named) == score:
+                    cname = named
+            definer = (None if no_check["is_cluster_definer"] and "is_cluster_definer" not in raw else
+                       checked(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what))
+            source = _text(raw["source"]) if "source" in raw else d_source
+            actor = _text(raw["actor"]) if "actor" in raw else d_actor
+            jurisdiction = _text(raw["jurisdiction"]) if "jurisdiction" in raw else d_jurisdiction
             # duplicates inside one pack: one source should not claim two different things about an
             # address (two sources may disagree: those claims are both kept)
             dkey = (address or "tx:" + tx_hash.lower(), source)
             row = None
             if dkey in seen:
                 j = seen[dkey]
-                row = {"label": label, "category": category, "abuse": abuse, "actor": text("actor"),
-                       "confidence": score, "source": source, "jurisdiction": text("jurisdiction")}
+                row = {"label": label, "category": category, "abuse": abuse, "actor": actor,
+                       "confidence": score, "source": source, "jurisdiction": jurisdiction}
                 verdict = self._compare(j, row)
                 if verdict == "same":
                     self.problems.append((pack, line, dkey[0], "duplicate",
@@ -1380,16 +1398,16 @@ class _Builder:
             cols["label"].append(label)
             cols["category"].append(category)
             cols["abuse"].append(abuse)
-            cols["actor"].append(text("actor"))
+            cols["actor"].append(actor)
             cols["confidence"].append(score)
             cols["confidence_name"].append(cname)
             cols["source"].append(source)
-            cols["jurisdiction"].append(text("jurisdiction"))
+            cols["jurisdiction"].append(jurisdiction)
             cols["pack"].append(pack)
             cols["line"].append(line)
             cols["tx_hash"].append(tx_hash.lower() if tx_hash else None)
             cols["currency"].append("BTC")
-            cols["lastmod"].append(text("lastmod"))
+            cols["lastmod"].append(_text(raw["lastmod"]) if "lastmod" in raw else d_lastmod)
             cols["is_cluster_definer"].append(definer)
             cols["concepts"].append(concepts)
             cols["tag_type"].append(tag_type)
@@ -1400,7 +1418,7 @@ class _Builder:
             for k in mine:
                 if k not in extras:
                     extras[k] = [None] * self.n
-                extras[k].append(text(k))
+                extras[k].append(_text(raw[k]) if k in raw else dtext.get(k))
             self.n += 1
             if extras and len(mine) < len(extras):
                 for k, lst in extras.items():
@@ -1439,10 +1457,23 @@ def _make_frame(cols: Mapping[str, list], extras: Mapping[str, list] | None = No
         elif c == "is_cluster_definer":
             data[c] = pd.array(vals, dtype="boolean")
         else:
-            data[c] = pd.array(vals, dtype="string")
+            data[c] = _string_array(vals)
     for k, vals in (extras or {}).items():
-        data[k] = pd.array(vals, dtype="string")
+        data[k] = _string_array(vals)
     return pd.DataFrame(data)
+
+
+def _string_array(vals: list):
+    """A pandas "string" array from a list of str/None (straight through pyarrow when it can: 5x faster)."""
+    try:
+        import pyarrow as pa
+
+        arr = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()))
+        if arr.dtype == pd.StringDtype():
+            return arr
+    except Exception:  # no pyarrow, another pandas string layout, or values that are not text: the safe way
+        pass
+    return pd.array(vals, dtype="string")
 
 
 def _problem_frame(problems: list[tuple]) -> pd.DataFrame:
