@@ -1693,12 +1693,18 @@ class TagStore:
 
     def _lookup(self) -> dict:
         if self._index is None:
-            addr = self._df["address"]
             order = _rank_order(self._df)
-            ranked = addr.iloc[order]
-            ranked = ranked[ranked.notna()]
-            self._index = pd.Series(ranked.index.to_numpy(), index=ranked.to_numpy()).groupby(level=0).indices
-            self._positions = ranked.index.to_numpy()
+            addr = _none_for_missing(self._df["address"])
+            index: dict[str, list[int]] = {}
+            for k, pos in enumerate(order.tolist()):  # address -> its tags' places in `order`, strongest first
+                a = addr[pos]
+                if a is not None:
+                    if a in index:
+                        index[a].append(k)
+                    else:
+                        index[a] = [k]
+            self._index = index
+            self._positions = order
         return self._index
 
     def _arrays(self) -> dict:
