@@ -18,27 +18,41 @@ from files:
       tags:
       - address: 16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T
 
+  Both TagPack schemas are read: the older one (``category``, ``abuse``, a
+  numeric or named ``confidence``) and the current one, whose tags list
+  ``concepts`` (e.g. ``[exchange]`` or ``[market, drugs]``: the first concept
+  that is a category, or a narrower one after it, gives the tag's category and
+  abuse; all are kept) and a ``tag_type`` (:data:`TAG_TYPES`).
+
+* **GraphSense ActorPacks** (YAML, an ``actors:`` list): who an actor id such as
+  ``binance`` is (label, categories, jurisdictions, uri, aliases). A tag naming
+  an actor takes its jurisdictions when it gives none; ``store.actors`` lists them.
+
 * **CSV files** with the columns ``address, label, category, abuse, actor,
   confidence, source, jurisdiction`` (any other column, such as
   ``account_holder``, is kept). A case pack's ``legal_responses/<service>.csv``
   (what an exchange answers to a production order) is such a file.
 
 Every tag has a **category** from the INTERPOL Darknet and Cryptocurrencies
-taxonomy as GraphSense uses it (:data:`CATEGORIES`): what kind of actor it is
+taxonomy as GraphSense uses it (:data:`CATEGORIES`; all concept names, with the
+grouping ones, in :data:`CONCEPTS`): what kind of actor it is
 (``exchange``, ``market``, ``mixing_service`` ...) and, separately, an
 **abuse** (``ransomware``, ``scam``, ``sanction`` ...). Its **confidence**
 (:data:`CONFIDENCE_LEVELS`) says how far the source can be trusted, from
 ``ownership`` (100: the creator holds the key) down to ``unknown`` (5).
 
 Tags are claims by third parties, not facts checkable on the chain: always
-quote the source.
+quote the source. Problems (an unknown concept, a bad field, one source
+contradicting itself, an address that does not decode) do not stop the
+loading: they are listed in ``store.problems`` with file and line
+(``strict=True`` stops at the first one instead).
 
 Examples
 --------
-With the GraphSense packs (``../shared/data/real/tagpacks`` in the project's
-workspace, or a clone of graphsense-tagpacks)::
+With the GraphSense packs (``../shared/data/real/graphsense-tagpacks`` in the
+project's workspace, or a clone of graphsense-tagpacks: packs and actors)::
 
-    store = ct.load_tags("graphsense-tagpacks/packs")
+    store = ct.load_tags("graphsense-tagpacks")
     store.for_address("16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T")
     # [Tag(16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T: 'Hydra Market', market, authority_data (60), hydra.yaml line 33), ...]
 
@@ -1079,8 +1093,9 @@ def _looks_like_tags(path: Path) -> bool:
             return "address" in head and ("label" in head or "category" in head or "legal_responses" in path.parts)
         with open(path, "rb") as fh:
             text = fh.read()
-        return (re.search(rb"^(tags|actors)\s*:", text, re.M) is not None
-                and re.search(rb"^title\s*:", text, re.M) is not None)
+        if re.search(rb"^title\s*:", text, re.M) is None:
+            return False
+        return re.search(rb"^tags\s*:", text, re.M) is not None or _actor_header(text)
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -1093,7 +1108,12 @@ def _is_actorpack(path: Path) -> bool:
             text = fh.read()
     except OSError:
         return False
-    return re.search(rb"^actors\s*:", text, re.M) is not None and re.search(rb"^tags\s*:", text, re.M) is None
+    return _actor_header(text) and re.search(rb"^tags\s*:", text, re.M) is None
+
+
+def _actor_header(text: bytes) -> bool:
+    """An ActorPack has (actorpack_schema.yaml) a title, a creator and an 'actors:' list."""
+    return all(re.search(rb"^" + k + rb"\s*:", text, re.M) is not None for k in (rb"title", rb"creator", rb"actors"))
 
 
 #: The columns of ``TagStore.actors`` (indexed by the actor id).
