@@ -209,6 +209,7 @@ def current(current_dir):
         return T.load_tags(current_dir)
 
 
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_collection_loads_whole(current, current_dir):
     files = sorted(current_dir.glob("packs/**/*.yaml"))
     assert len(files) == 86 and len(current.packs) == 86
@@ -223,6 +224,7 @@ def test_current_collection_loads_whole(current, current_dir):
     assert set(current.packs.pack.map(name)) >= {"miners.yaml", "samourai.yaml", "exchange-wallets-bitmex_6.yaml"}
 
 
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_exchange_address_and_its_actor(current):
     # exchange-wallets-binance.yaml line 10 (header: category exchange, actor binance, service_data);
     # chaininfo.yaml line 23 and richest_addresses.yaml line 39 tag it too; the ActorPack gives Binance
@@ -245,6 +247,7 @@ def test_current_exchange_address_and_its_actor(current):
         ("interpol-real_services.yaml", 9, "bitcoinbon.at", "exchange", "bitcoinbon", "AT", "authority_data")
 
 
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_hydra_and_drug_markets(current):
     h = [t for t in current.for_address(HYDRA) if name(t.pack) == "hydra.yaml"]
     assert [(t.category, t.actor, t.jurisdiction) for t in h] == [("market", "hydramarket", "RU")]
@@ -258,6 +261,7 @@ def test_current_hydra_and_drug_markets(current):
     assert not (df.abuse == "drugs").any() and df.concepts.isna().all()
 
 
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_schema_fields_seen(current, current_dir):
     df = current.to_frame()
     assert set(df.confidence_name) == {"service_data", "forensic", "web_crawl", "unknown", "authority_data",
@@ -271,6 +275,7 @@ def test_current_schema_fields_seen(current, current_dir):
                                                                        "n_tags"]) == 0
 
 
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_conflicts_are_kept_and_listed(current):
     # miners.yaml gives two addresses to two mining pools, with one source
     conf = current.problems[current.problems.kind == "conflict"]
