@@ -8,6 +8,12 @@
    plus synthetic ones) against a plain pandas baseline (map address -> cluster, sort by
    confidence, first row per cluster).
 3. ``store.for_address`` lookups against a plain dict lookup.
+4. The whole current GraphSense collection (../shared/data/real/graphsense-tagpacks, commit 29ff93c:
+   86 packs, 524,170 address entries, 30 MB, and the ActorPack) with ``load_tags``, against a plain
+   ``yaml.load`` (C loader) of the same files and against ``load_tags`` with every pack read by the
+   C loader (issue 13: what dropping the line reader would cost). Also the tags per second of the
+   40 packs of 1. and of the whole collection (target: no worse than half the 40 packs' rate).
+   Skipped with ``--no-current``.
 
 Run::
 
@@ -30,6 +36,7 @@ from cryptotrace import tags as T
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = ROOT.parent / "shared" / "data" / "real" / "tagpacks"
+CURRENT = ROOT.parent / "shared" / "data" / "real" / "graphsense-tagpacks"
 
 
 def best_of(fn, repeat: int) -> float:
@@ -41,7 +48,7 @@ def best_of(fn, repeat: int) -> float:
     return best
 
 
-def main(n_addresses: int = 1_000_000) -> None:
+def main(n_addresses: int = 1_000_000) -> float:
     files = sorted(PACKS.glob("*.yaml"))
     if not files:
         sys.exit(f"no TagPacks in {PACKS}: the shared real-data folder must sit beside the project")
@@ -105,7 +112,52 @@ def main(n_addresses: int = 1_000_000) -> None:
     print(f"   dict lookup (no Tag objects)    : {t_dict:6.3f} s")
     print(f"   store.for_address               : {t_look:6.3f} s   ({len(sample) / t_look:,.0f} lookups/s, "
           f"ratio {t_look / t_dict:,.0f}x a bare dict)")
+    return len(store) / t_ours
+
+
+def current(rate_40: float, repeat: int = 2) -> None:
+    files = sorted(CURRENT.rglob("*.yaml"))
+    if not files:
+        print(f"\n4. skipped: no {CURRENT}")
+        return
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    def ours():
+        T._scalar_cache.clear()
+        T._PLAIN_KEYS.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", T.TagWarning)
+            return T.load_tags(CURRENT)
+
+    def c_loader_only():
+        real = T._fast_read
+        T._fast_read = lambda data: None  # every pack through yaml's C parser (nodes, for line numbers)
+        try:
+            return ours()
+        finally:
+            T._fast_read = real
+
+    def baseline():
+        for f in files:
+            with open(f, "rb") as fh:
+                yaml.load(fh, Loader=loader)
+
+    store = ours()
+    t_ours, t_c, t_base = (best_of(f, repeat) for f in (ours, c_loader_only, baseline))
+    entries = len(store) + int(store.problems.kind.isin(["other currency", "invalid address"]).sum())
+    rate = len(store) / t_ours
+    print(f"\n4. the current collection: {len(store.packs)} packs, {entries:,} address entries, {len(store):,} "
+          f"Bitcoin tags, {len(store.actors):,} actors")
+    print(f"   yaml.load ({loader.__name__}) only : {t_base:6.2f} s")
+    print(f"   load_tags, every pack via the C loader: {t_c:6.2f} s   ratio {t_c / t_base:4.2f}x the bare parse")
+    print(f"   load_tags (line reader)         : {t_ours:6.2f} s   ratio {t_ours / t_base:4.2f}x the bare parse")
+    verdict = "PASS" if rate >= rate_40 / 2 else "FAIL"
+    print(f"   {rate:,.0f} tags/s against {rate_40:,.0f} tags/s for the 40 packs in this run "
+          f"(target >= half: {verdict})")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    rate_40 = main(int(args[0]) if args else 1_000_000)
+    if "--no-current" not in sys.argv:
+        current(rate_40)

@@ -182,8 +182,15 @@ def test_bech32_address_is_case_insensitive(tmp_path):
 def test_unknown_category_names_file_and_line(tmp_path):
     p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                      f"- address: {A[1]}\n  label: y\n  category: mixer\n")
+    # by default the tag is kept without the unknown category, and the problem is listed with its line
+    with pytest.warns(T.TagWarning, match=r"1 problem\(s\) noted on tags kept \(1 unknown concept\)"):
+        store = T.load_tags(p)
+    assert len(store) == 2 and store.for_address(A[1])[0].category is None
+    prob = store.problems
+    assert list(prob.kind) == ["unknown concept"] and int(prob.line.iloc[0]) == 8 and prob.address.iloc[0] == A[1]
+    assert "'mixer'" in prob.problem.iloc[0] and "mixing_service" in prob.problem.iloc[0]
     with pytest.raises(TagError) as e:
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
     msg = str(e.value)
     assert "bad.yaml, line 8" in msg and "'mixer'" in msg and "mixing_service" in msg
     assert isinstance(e.value, CryptotraceError)
@@ -193,7 +200,11 @@ def test_unknown_category_in_header_names_header_line(tmp_path):
     p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ncategory: exchnage\ntags:\n- address: {A[0]}\n"
                                      "  label: x\n")
     with pytest.raises(TagError, match=r"bad.yaml, line 3: unknown category 'exchnage'.*'exchange'"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(p)
+    # a header problem is listed once, at the header's line (not once per tag)
+    assert list(zip(store.problems.kind, store.problems.line)) == [("unknown concept", 3)]
 
 
 def test_unknown_confidence_and_bad_numbers(tmp_path):
@@ -202,8 +213,12 @@ def test_unknown_confidence_and_bad_numbers(tmp_path):
         p = write(tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                        f"  confidence: {conf}\n")
         with pytest.raises(TagError, match=pat) as e:
-            T.load_tags(p)
+            T.load_tags(p, strict=True)
         assert "c.yaml, line 6" in str(e.value)
+        with pytest.warns(T.TagWarning, match="bad field"):
+            store = T.load_tags(p)
+        assert store.for_address(A[0])[0].confidence_name == "unknown"  # kept, with the default confidence
+        assert list(zip(store.problems.kind, store.problems.line)) == [("bad field", 6)]
 
 
 def test_invalid_address_reported_or_strict(tmp_path):
@@ -220,13 +235,19 @@ def test_invalid_address_reported_or_strict(tmp_path):
         T.load_tags(p, strict=True)
 
 
-def test_conflicting_duplicates_raise(tmp_path):
+def test_conflicting_duplicates_are_problems_or_raise(tmp_path):
     p = write(tmp_path / "dup.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
                                      f"  category: exchange\n- address: {A[0]}\n  label: Kraken\n"
                                      "  category: market\n")
-    with pytest.raises(TagError, match=r"dup.yaml: .* same source with conflicting category "
+    with pytest.raises(TagError, match=r"dup.yaml, line 7: .* same source with conflicting category "
                                        r"\(exchange / market\) \(line 4 and line 7\)"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning, match="1 conflict"):
+        store = T.load_tags(p)
+    assert sorted(t.category for t in store.for_address(A[0])) == ["exchange", "market"]  # both claims kept
+    prob = store.problems
+    assert list(zip(prob.kind, prob.line, prob.address)) == [("conflict", 7, A[0])]
+    assert "(line 4 and line 7)" in prob.problem.iloc[0]
     # two sources may disagree: both claims are kept
     p = write(tmp_path / "two.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
                                      f"  category: exchange\n  source: a\n- address: {A[0]}\n  label: Kraken\n"
@@ -288,12 +309,19 @@ def test_not_a_tagpack_and_bad_yaml(tmp_path):
         T.load_tags(p)
     with pytest.raises(TagError, match="does not exist"):
         T.load_tags(tmp_path / "missing.yaml")
-    p = write(tmp_path / "n.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n")
+    p = write(tmp_path / "n.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n- address: {A[1]}\n  label: y\n")
     with pytest.raises(TagError, match="n.yaml, line 4: .* has no label"):
-        T.load_tags(p)
-    p = write(tmp_path / "x.yaml", "title: t\ncreator: c\ntags:\n- label: nobody\n")
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning, match="1 tag\\(s\\) left out"):
+        store = T.load_tags(p)
+    assert len(store) == 1 and list(zip(store.problems.kind, store.problems.line)) == [("missing field", 4)]
+    p = write(tmp_path / "x.yaml", "title: t\ncreator: c\ntags:\n- label: nobody\n- 42\n")
     with pytest.raises(TagError, match="x.yaml, line 4: this tag has no address"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(p)
+    assert len(store) == 0
+    assert list(zip(store.problems.kind, store.problems.line)) == [("missing field", 4), ("bad tag", 5)]
 
 
 # --------------------------------------------------------------------------- CSV and case packs
@@ -328,7 +356,7 @@ def test_table_saved_as_csv_reads_back(tmp_path, pack):
 def test_csv_errors_name_line(tmp_path):
     p = write(tmp_path / "t.csv", f"address,label,category\n{A[0]},a,exchange\n{A[1]},b,shopp\n")
     with pytest.raises(TagError, match=r"t.csv, line 3: unknown category 'shopp'.*'shop'"):
-        T.load_tags(p)
+        T.load_tags(p, strict=True)
     p = write(tmp_path / "u.csv", "wallet,label\nx,y\n")
     with pytest.raises(TagError, match="needs an 'address' column"):
         T.load_tags(p)
@@ -629,8 +657,12 @@ def test_cli_tags_errors(tmp_path, capsys):
     small_chain().save(ds)
     bad = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
                                        "  category: bank\n")
-    assert main(["tags", str(ds), "--tagpack", str(bad)]) == 2
+    assert main(["tags", str(ds), "--tagpack", str(bad), "--strict"]) == 2
     assert "bad.yaml, line 6: unknown category 'bank'" in capsys.readouterr().err
+    # without --strict the tag is kept (without the category) and the problem is shown as a note
+    assert main(["tags", str(ds), "--tagpack", str(bad)]) == 0
+    out = capsys.readouterr().out
+    assert "note:" in out and "line 6): unknown category 'bank'" in out
 
 
 # the fast TagPack reader must read exactly what YAML reads, or step aside (return None)
@@ -663,3 +695,240 @@ def test_property_fast_reader_equals_yaml(header, items, indent, comment):
     assert fast[0] == {k: v for k, v in expected.items() if k != "tags"}
     assert fast[3] == expected["tags"]
     assert fast[2] == [i + 1 for i, ln in enumerate(lines) if ln.lstrip().startswith("- ")]
+
+
+# --------------------------------------------------------------------------- the current TagPack schema
+CURRENT = f"""\
+title: Current schema
+creator: Course team
+source: https://example.org/current
+currency: BTC
+tags:
+- address: {A[0]}
+  label: Deposit address of an exchange
+  concepts:
+  - exchange
+  - deposit_wallet
+  tag_type: actor
+  confidence: forensic_investigation
+- address: {A[1]}
+  label: A drug market
+  concepts: [service, market, dark_web, drugs, weapons]
+  confidence: ledger_immanent
+- address: {A[2]}
+  label: A vendor
+  abuse: drugs
+  tag_type: event
+- address: {A[3]}
+  label: Old and new together
+  category: wallet_service
+  concepts: [exchange]
+"""
+
+
+def test_current_schema_concepts_confidence_and_tag_type(tmp_path):
+    p = write(tmp_path / "cur.yaml", CURRENT)
+    with pytest.warns(T.TagWarning, match="1 unknown concept"):
+        store = T.load_tags(p)
+    (a,), (b,), (c,), (d,) = (store.for_address(x) for x in A[:4])
+    # the first concept that is a category decides; all concepts are kept as written
+    assert (a.category, a.abuse, a.concepts, a.tag_type) == ("exchange", None, ("exchange", "deposit_wallet"), "actor")
+    assert (a.confidence_name, a.confidence) == ("forensic_investigation", 70)
+    assert a.category in T.STOP_CATEGORIES and a.is_custodial and "production order" in a.next_step
+    # the most specific: market (under service), drugs (under abuse; dark_web is a 'source' concept)
+    assert (b.category, b.abuse, b.confidence_name, b.confidence) == ("market", "drugs", "ledger_immanent", 100)
+    assert b.confidence == T.CONFIDENCE_LEVELS["ownership"] == max(T.CONFIDENCE_LEVELS.values())
+    assert (c.category, c.abuse, c.concepts, c.tag_type) == (None, "drugs", (), "event")
+    assert d.category == "wallet_service" and d.concepts == ("exchange",)  # a written category wins
+    # deposit_wallet is not in GraphSense's concepts taxonomy: listed with its line, the tag kept
+    prob = store.problems
+    assert list(zip(prob.kind, prob.line, prob.address)) == [("unknown concept", 8, A[0])]
+    assert "'deposit_wallet'" in prob.problem.iloc[0]
+    with pytest.raises(TagError, match=r"cur.yaml, line 8: unknown concept 'deposit_wallet'"):
+        T.load_tags(p, strict=True)
+    assert "concepts:   exchange, deposit_wallet" in str(a)
+    df = store.to_frame()
+    assert list(df.columns) == T.COLUMNS and df.concepts.iloc[0] == "exchange, deposit_wallet"
+
+
+def test_current_schema_bad_tag_type_and_round_trip(tmp_path):
+    p = write(tmp_path / "t.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+                                   "  tag_type: rumour\n  concepts: [market, drugs]\n")
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(p)
+    assert store.for_address(A[0])[0].tag_type is None
+    assert list(zip(store.problems.kind, store.problems.line)) == [("bad field", 6)]
+    out = store.to_tagpack(tmp_path / "out.yaml", title="t", creator="c", lastmod="2020-01-01")
+    assert yaml.safe_load(out.read_text())["concepts"] == ["market", "drugs"]  # written as a list
+    again = T.load_tags(out).for_address(A[0])[0]
+    assert (again.category, again.abuse, again.concepts) == ("market", "drugs", ("market", "drugs"))
+
+
+# the mapping of concepts to category and abuse, as a table (GraphSense concepts.yaml, see tags._BROADER)
+@pytest.mark.parametrize("concepts, category, abuse", [
+    (["exchange"], "exchange", None),
+    (["exchange", "deposit_wallet"], "exchange", None),
+    (["deposit_wallet"], None, None),
+    (["service", "exchange"], "exchange", None),  # exchange is more specific than service
+    (["exchange", "service"], "exchange", None),
+    (["market", "drugs"], "market", "drugs"),
+    (["dark_web", "market"], "market", "dark_web"),
+    (["weapons", "dark_web"], None, "weapons"),
+    (["abuse", "ransomware"], None, "ransomware"),  # ransomware < extortion < abuse
+    (["pyramid_scheme", "scam"], None, "pyramid_scheme"),
+    (["scam", "pyramid_scheme"], None, "scam"),
+    (["investment_fraud", "pyramid_scheme"], None, "pyramid_scheme"),
+    (["defi", "defi_dex_pair"], "defi_dex_pair", None),
+    (["coinjoin"], "coinjoin", None),
+    (["mixing_service", "coinjoin"], "mixing_service", None),  # unrelated: the first written
+    (["coinjoin", "mixing_service"], "coinjoin", None),
+    (["user", "miner"], "miner", None),
+    (["miner", "user"], "miner", None),
+    (["wallet_service", "exchange", "escrow_wallet"], "escrow_wallet", None),
+    (["entity", "behaviour", "source"], None, None),
+    (["unknown"], None, None),
+    ([], None, None),
+])
+def test_concepts_to_category_table(tmp_path, concepts, category, abuse):
+    p = write(tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+                                   f"  concepts: [{', '.join(concepts)}]\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", T.TagWarning)
+        (t,) = T.load_tags(p).for_address(A[0])
+    assert (t.category, t.abuse, t.concepts) == (category, abuse, tuple(concepts))
+    role = t.category in T.STOP_CATEGORIES
+    assert role == (category in {"exchange", "market", "defi_dex_pair", "coinjoin", "mixing_service", "escrow_wallet"})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(sorted(T.CONCEPTS)), min_size=1, max_size=5, unique=True))
+def test_property_old_and_new_schema_agree(tmp_path_factory, concepts):
+    # one concept written as the old 'category'/'abuse' field or as the new 'concepts' list gives
+    # the same category and abuse; with several, the deepest of each kind wins
+    d = tmp_path_factory.mktemp("schema")
+    first = concepts[0]
+    field_ = "abuse" if first in T.ABUSE_CATEGORIES else "category"
+    old = write(d / "old.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  {field_}: {first}\n")
+    new = write(d / "new.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+                                f"  concepts: [{', '.join(concepts)}]\n")
+    (n,) = T.load_tags(new).for_address(A[0])
+    assert n.concepts == tuple(concepts)
+    if first in T.CATEGORIES:
+        (o,) = T.load_tags(old).for_address(A[0])
+        (n1,) = T.load_tags(write(d / "one.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+                                                  f"  concepts: [{first}]\n")).for_address(A[0])
+        if first in T.ENTITY_CATEGORIES or first in T.ABUSE_CATEGORIES:
+            assert (n1.category, n1.abuse) == (o.category, o.abuse)
+    for got, kind in ((n.category, T.ENTITY_CATEGORIES), (n.abuse, T.ABUSE_CATEGORIES)):
+        mine = [c for c in concepts if c in kind]
+        if kind is T.ABUSE_CATEGORIES and [c for c in mine if c != "dark_web"]:
+            mine = [c for c in mine if c != "dark_web"]  # a 'source' concept, used only when alone
+        if not mine:
+            assert got is None
+            continue
+        assert got in mine
+        assert got == mine[0] or T._is_narrower(got, mine[0])  # the first, or narrower than the first
+        assert not any(T._is_narrower(c, got) for c in mine)  # nothing more specific was listed
+
+
+def test_taxonomy_facts_from_graphsense():
+    # concepts.yaml of graphsense-tagpack-tool (b20fe62): the INTERPOL-derived concepts are known
+    for c in ("drugs", "weapons", "dark_web", "counterfeit", "human_trafficking", "hacking", "malware",
+              "defi_dex_pair", "nameservice", "sextortion"):
+        assert c in T.CONCEPTS and c in T._BROADER
+    assert set(T._BROADER) <= set(T.CONCEPTS) and set(T.CONCEPTS) - set(T._BROADER) == {"concept"}
+    assert "deposit_wallet" not in T.CONCEPTS and "black_list" not in T.CONCEPTS
+    assert T.CONFIDENCE_LEVELS["ledger_immanent"] == 100 and T.CONFIDENCE_LEVELS["forensic_investigation"] == 70
+    assert set(T.TAG_TYPES) == {"actor", "event", "mention"}
+    assert T.confidence_name_of(70) == "service_api" and T.confidence_name_of(100) == "override"
+
+
+# --------------------------------------------------------------------------- ActorPacks
+ACTORS = """\
+title: Actors
+creator: Course team
+lastmod: '2024-01-01'
+actors:
+- id: kraken
+  label: Kraken
+  uri: kraken.com
+  jurisdictions: [US]
+  categories: [organization, exchange]
+- id: omgomg
+  label: OMG!OMG! Market
+  uri: example.onion
+  jurisdictions:
+  - RU
+  categories:
+  - market
+  - drugs
+  - cartel
+  aliases: [omg]
+- id: kraken
+  label: Kraken again
+  uri: kraken.com
+  categories: [exchange]
+"""
+
+
+def test_actorpack_jurisdictions_reach_tags(tmp_path):
+    write(tmp_path / "actors" / "a.actorpack.yaml", ACTORS)
+    write(tmp_path / "packs" / "p.yaml", f"title: t\ncreator: c\ntags:\n"
+                                         f"- address: {A[0]}\n  label: Kraken\n  category: exchange\n  actor: kraken\n"
+                                         f"- address: {A[1]}\n  label: OMG\n  concepts: [market, drugs]\n  actor: omg\n"
+                                         f"- address: {A[2]}\n  label: K\n  actor: kraken\n  jurisdiction: GB\n"
+                                         f"- address: {A[3]}\n  label: Someone\n  actor: nobody\n")
+    with pytest.warns(T.TagWarning):
+        store = T.load_tags(tmp_path)
+    assert list(store.actors.index) == ["kraken", "omgomg"]
+    assert store.actors.loc["omgomg", "categories"] == "market, drugs, cartel"
+    assert store.actors.loc["kraken", "label"] == "Kraken"  # the first definition
+    k, o, g, n = (store.for_address(x)[0] for x in A[:4])
+    assert (k.jurisdiction, o.jurisdiction, g.jurisdiction, n.jurisdiction) == ("US", "RU", "GB", None)
+    assert (o.category, o.abuse) == ("market", "drugs")  # 'omg' is an alias of omgomg
+    prob = store.problems.assign(pack=store.problems.pack.map(lambda p: Path(p).name))
+    assert set(zip(prob.pack, prob.line, prob.kind)) == {
+        ("a.actorpack.yaml", 10, "unknown concept"),  # 'cartel'
+        ("a.actorpack.yaml", 20, "duplicate actor"),
+        ("p.yaml", 16, "unknown actor")}
+    # the ActorPack given on its own, beside a tag file
+    with pytest.warns(T.TagWarning, match="1 duplicate actor"):
+        alone = T.load_tags(tmp_path / "packs" / "p.yaml", actors=tmp_path / "actors")
+    assert alone.for_address(A[0])[0].jurisdiction == "US"
+    with pytest.raises(TagError, match=r"a.actorpack.yaml, line 10: actor 'omgomg': unknown category 'cartel'"):
+        T.load_tags(tmp_path, strict=True)
+    merged = T.load_tags(tmp_path / "packs" / "p.yaml") + alone
+    assert len(merged.actors) == 2
+
+
+# --------------------------------------------------------------------------- YAML aliases are bounded
+def _laughs(levels: int, where: str) -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 10) + "]")
+    last = chr(ord("a") + levels - 1)
+    body = "\n".join(lines)
+    if where == "header":
+        return f"title: t\ncreator: c\n{body}\ntags:\n- address: {A[0]}\n  label: x\n"
+    return f"title: t\ncreator: c\n{body}\ntags:\n- address: {A[0]}\n  label: x\n  context: *{last}\n"
+
+
+@pytest.mark.parametrize("where", ["header", "tag"])
+def test_billion_laughs_is_refused_quickly(tmp_path, where):
+    import time
+
+    p = write(tmp_path / "lol.yaml", _laughs(9, where))  # 10**9 'lol's if written out
+    t = time.perf_counter()
+    with pytest.raises(TagError, match=r"lol.yaml|the header") as e:
+        T.load_tags(p)
+    assert time.perf_counter() - t < 5 and "aliases" in str(e.value) and "billion laughs" in str(e.value)
+    # a few aliases (a merge key, a repeated value) are fine
+    ok = write(tmp_path / "ok.yaml", _laughs(2, where))
+    assert len(T.load_tags(ok)) == 1
+
+
+def test_self_referring_alias_is_refused(tmp_path):
+    p = write(tmp_path / "loop.yaml", f"title: t\ncreator: c\nx: &x [1, *x]\ntags:\n- address: {A[0]}\n  label: y\n")
+    with pytest.raises(TagError, match="self-referring"):
+        T.load_tags(p)

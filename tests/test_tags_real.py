@@ -185,3 +185,112 @@ def test_fast_reader_builds_what_yaml_safe_load_builds(packs_dir, real_data):
 def test_other_currency_addresses_are_reported_as_written(store):
     eth = store.problems[store.problems.kind == "other currency"]
     assert "0x9a1f1e3985bd94c128e065584f66c9f26593f958" in set(eth.address)
+
+
+# ----------------------------------------------------------------------------------------------
+# The whole current collection (../shared/data/real/graphsense-tagpacks, commit 29ff93c): 86 packs
+# in today's schema and the ActorPack. The facts below were read from the YAML files themselves.
+# ----------------------------------------------------------------------------------------------
+BINANCE_RESERVE = "34xp4vRoCGJym3xR7yCVPFHoCNxv4Twseo"
+BITCOINBON = "3QyUSB4eRYePHcvpS6k6YDMBUDGXRSSMPc"
+BINANCE_JURISDICTIONS = "MT, CA, US, FR, LT, PL, AE, BH, CY, AU, NZ, IT, KY, ES, KZ, ZA"
+
+
+@pytest.fixture(scope="module")
+def current_dir(real_data):
+    return real_data / "graphsense-tagpacks"
+
+
+@pytest.fixture(scope="module")
+def current(current_dir):
+    # the folder holds packs/ (86 TagPacks, all currencies) and actors/ (the ActorPack): both are found
+    with pytest.warns(T.TagWarning, match=r"10 tag\(s\) left out \(10 invalid address\).*2 problem\(s\) noted on "
+                                          r"tags kept \(2 conflict\)"):
+        return T.load_tags(current_dir)
+
+
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
+def test_current_collection_loads_whole(current, current_dir):
+    files = sorted(current_dir.glob("packs/**/*.yaml"))
+    assert len(files) == 86 and len(current.packs) == 86
+    # every address entry of every pack (counted here with a plain regex) is a Bitcoin tag or left out
+    entries = sum(len(re.findall(r"^ *(?:- +)?address:", f.read_text(), re.M)) for f in files)
+    assert entries == 524_170
+    kinds = current.problems.kind.value_counts().to_dict()
+    assert kinds == {"other currency": 24_843, "invalid address": 10, "conflict": 2}
+    assert len(current) == 499_317 == entries - kinds["other currency"] - kinds["invalid address"]
+    assert (current.to_frame().currency == "BTC").all()
+    assert len(current.actors) == 3_813 and current.actors.index.is_unique
+    assert set(current.packs.pack.map(name)) >= {"miners.yaml", "samourai.yaml", "exchange-wallets-bitmex_6.yaml"}
+
+
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
+def test_current_exchange_address_and_its_actor(current):
+    # exchange-wallets-binance.yaml line 10 (header: category exchange, actor binance, service_data);
+    # chaininfo.yaml line 23 and richest_addresses.yaml line 39 tag it too; the ActorPack gives Binance
+    # 16 jurisdictions
+    tags = current.for_address(BINANCE_RESERVE)
+    got = sorted((name(t.pack), t.line, t.label, t.category, t.actor, t.confidence_name) for t in tags)
+    assert got == [("chaininfo.yaml", 23, "Binance.com", "exchange", "binance", "service_data"),
+                   ("exchange-wallets-binance.yaml", 10, "binance reserve wallets BTC", "exchange", "binance",
+                    "service_data"),
+                   ("richest_addresses.yaml", 39, "Binance.com", "exchange", "binance", "service_data")]
+    assert all(t.jurisdiction == BINANCE_JURISDICTIONS for t in tags)  # from the actor: the tags give none
+    assert all(t.category in T.STOP_CATEGORIES and t.is_custodial for t in tags)
+    assert "production order" in tags[0].next_step
+    b = current.actors.loc["binance"]
+    assert (b.label, b.uri, b.jurisdictions) == ("Binance", "binance.com", BINANCE_JURISDICTIONS)
+    assert b.categories == "organization, defi_dex, exchange, mining_service" and "binanceus" in b.aliases
+    # interpol-real_services.yaml line 9: bitcoinbon.at, an Austrian exchange, INTERPOL's authority data
+    (t,) = current.for_address(BITCOINBON)
+    assert (name(t.pack), t.line, t.label, t.category, t.actor, t.jurisdiction, t.confidence_name) == \
+        ("interpol-real_services.yaml", 9, "bitcoinbon.at", "exchange", "bitcoinbon", "AT", "authority_data")
+
+
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
+def test_current_hydra_and_drug_markets(current):
+    h = [t for t in current.for_address(HYDRA) if name(t.pack) == "hydra.yaml"]
+    assert [(t.category, t.actor, t.jurisdiction) for t in h] == [("market", "hydramarket", "RU")]
+    assert current.actors.loc["hydramarket", "categories"] == "dark_web, market"
+    # the ActorPack names a drug and weapons market (OMG!OMG!, RU); at this commit no tag names drugs
+    omg = current.actors.loc["omgomgmarket"]
+    assert (omg.label, omg.categories, omg.jurisdictions) == ("OMG!OMG! Market", "market, drugs, weapons", "RU")
+    cats = set(current.actors.categories.dropna().str.split(", ").explode())
+    assert {"drugs", "weapons", "dark_web", "social_engineering", "hacking"} <= cats <= set(T.CONCEPTS)
+    df = current.to_frame()
+    assert not (df.abuse == "drugs").any() and df.concepts.isna().all()
+
+
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
+def test_current_schema_fields_seen(current, current_dir):
+    df = current.to_frame()
+    assert set(df.confidence_name) == {"service_data", "forensic", "web_crawl", "unknown", "authority_data",
+                                       "untrusted_transaction"}
+    # usdt_blacklist.yaml (the one pack with confidence ledger_immanent, category black_list) is all Ethereum
+    usdt = current.problems[current.problems.pack.map(name) == "usdt_blacklist.yaml"]
+    assert len(usdt) == 774 and (usdt.kind == "other currency").all()
+    # etherscan-wordcloud-exchange.yaml (the one pack using 'concepts:') is all Ethereum too
+    assert "concepts:" in (current_dir / "packs" / "etherscan-wordcloud-exchange.yaml").read_text()
+    assert (current.packs.set_index(current.packs.pack.map(name)).loc["etherscan-wordcloud-exchange.yaml",
+                                                                       "n_tags"]) == 0
+
+
+@pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
+def test_current_conflicts_are_kept_and_listed(current):
+    # miners.yaml gives two addresses to two mining pools, with one source
+    conf = current.problems[current.problems.kind == "conflict"]
+    got = {(name(p), int(line), a) for p, line, a in zip(conf.pack, conf.line, conf.address)}
+    assert got == {("miners.yaml", 24402, "147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq"),
+                   ("miners.yaml", 24434, "1FLH1SoLv4U68yUERhDiWzrJn5TggMqkaZ")}
+    assert "(btctop / canoe) (line 24398 and line 24402)" in " ".join(conf.problem)
+    pools = {t.actor for t in current.for_address("147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq") if name(t.pack) == "miners.yaml"}
+    assert pools == {"btctop", "canoe"}
+    with pytest.raises(T.TagError, match=r"miners.yaml, line 24402: 147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq is tagged "
+                                         r"twice by the same source with conflicting actor \(btctop / canoe\)"):
+        T.load_tags(current.packs.pack[current.packs.pack.map(name) == "miners.yaml"].iloc[0], strict=True)
+
+
+def test_old_folder_counts_unchanged_by_the_new_schema(store):
+    # measured with main (a5b03a6) before the current schema was added: the same numbers
+    assert len(store) == 17_694 and store.to_frame().address.nunique() == 10_374
+    assert store.to_frame().concepts.isna().all() and len(store.actors) == 0

@@ -18,27 +18,41 @@ from files:
       tags:
       - address: 16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T
 
+  Both TagPack schemas are read: the older one (``category``, ``abuse``, a
+  numeric or named ``confidence``) and the current one, whose tags list
+  ``concepts`` (e.g. ``[exchange]`` or ``[market, drugs]``: the first concept
+  that is a category, or a narrower one after it, gives the tag's category and
+  abuse; all are kept) and a ``tag_type`` (:data:`TAG_TYPES`).
+
+* **GraphSense ActorPacks** (YAML, an ``actors:`` list): who an actor id such as
+  ``binance`` is (label, categories, jurisdictions, uri, aliases). A tag naming
+  an actor takes its jurisdictions when it gives none; ``store.actors`` lists them.
+
 * **CSV files** with the columns ``address, label, category, abuse, actor,
   confidence, source, jurisdiction`` (any other column, such as
   ``account_holder``, is kept). A case pack's ``legal_responses/<service>.csv``
   (what an exchange answers to a production order) is such a file.
 
 Every tag has a **category** from the INTERPOL Darknet and Cryptocurrencies
-taxonomy as GraphSense uses it (:data:`CATEGORIES`): what kind of actor it is
+taxonomy as GraphSense uses it (:data:`CATEGORIES`; all concept names, with the
+grouping ones, in :data:`CONCEPTS`): what kind of actor it is
 (``exchange``, ``market``, ``mixing_service`` ...) and, separately, an
 **abuse** (``ransomware``, ``scam``, ``sanction`` ...). Its **confidence**
 (:data:`CONFIDENCE_LEVELS`) says how far the source can be trusted, from
 ``ownership`` (100: the creator holds the key) down to ``unknown`` (5).
 
 Tags are claims by third parties, not facts checkable on the chain: always
-quote the source.
+quote the source. Problems (an unknown concept, a bad field, one source
+contradicting itself, an address that does not decode) do not stop the
+loading: they are listed in ``store.problems`` with file and line
+(``strict=True`` stops at the first one instead).
 
 Examples
 --------
-With the GraphSense packs (``../shared/data/real/tagpacks`` in the project's
-workspace, or a clone of graphsense-tagpacks)::
+With the GraphSense packs (``../shared/data/real/graphsense-tagpacks`` in the
+project's workspace, or a clone of graphsense-tagpacks: packs and actors)::
 
-    store = ct.load_tags("graphsense-tagpacks/packs")
+    store = ct.load_tags("graphsense-tagpacks")
     store.for_address("16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T")
     # [Tag(16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T: 'Hydra Market', market, authority_data (60), hydra.yaml line 33), ...]
 
@@ -71,17 +85,19 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .addresses import decode_address
+from .addresses import classify_addresses, decode_address
 from .errors import InvalidAddressError, TagError
 
 __all__ = [
     "ABUSE_CATEGORIES",
     "CATEGORIES",
+    "CONCEPTS",
     "CONFIDENCE_DESCRIPTIONS",
     "CONFIDENCE_LEVELS",
     "CUSTODIAL_CATEGORIES",
     "ENTITY_CATEGORIES",
     "STOP_CATEGORIES",
+    "TAG_TYPES",
     "Tag",
     "TagStore",
     "TagWarning",
@@ -138,6 +154,13 @@ _ENTITIES = {
     "defi_bridge": "a bridge that moves coins to another blockchain",
     "item": "a digital item",
     "collectible": "a digital collectible",
+    # added to GraphSense's concepts.yaml after the first version of this list (see _CONCEPT_FACTS)
+    "nameservice": "a blockchain name service (maps readable names to addresses)",
+    "defi_token": "a token contract (e.g. an ERC-20 token)",
+    "defi_dex_pair": "a trading pair (pool) of a decentralised exchange",
+    "defi_dao": "a decentralised autonomous organisation governed by a smart contract",
+    "defi_staking": "a staking program: users lock coins in a smart contract",
+    "defi_custody": "a smart contract that keeps digital assets in custody",
 }
 #: What abuse the address is linked to (the ``abuse`` field), in plain words.
 _ABUSES = {
@@ -163,6 +186,32 @@ _ABUSES = {
     "violence": "violence",
     "torture": "torture",
     "mixing": "mixing: hiding the source or destination of payments",
+    # added to GraphSense's concepts.yaml after the first version of this list (see _CONCEPT_FACTS)
+    "drugs": "(illegal) drugs: e.g. a darknet drug vendor or a drug market",
+    "weapons": "weapons: selling or buying arms or ammunition",
+    "counterfeit": "counterfeits: fake documents, money or goods",
+    "human_trafficking": "human trafficking",
+    "murder": "murder (e.g. a 'hitman' offer)",
+    "terrorism_financing": "financing of terrorism",
+    "hacking": "hacking: breaking into computers or accounts",
+    "account_hack": "a hacked account (to steal from it or impersonate its owner)",
+    "exploit": "an exploit: code that abuses a software weakness",
+    "data_breach": "a data breach: leaked personal or secret data",
+    "social_engineering": "social engineering: manipulating people into giving access or money",
+    "malware": "malware: software made to harm or steal",
+}
+#: Concepts of GraphSense's taxonomy that only group others (the tree's inner nodes) or
+#: describe where a tag came from; known, kept in ``concepts``, but no category.
+_STRUCTURAL = {
+    "concept": "anything that describes an actor",
+    "entity": "an actor: a person, an organisation or a service",
+    "behaviour": "how something behaves",
+    "gray_usage": "use that may be of concern, depending on the context",
+    "white_usage": "use that is usually not of concern",
+    "source": "something about the source of the information",
+    "mention": "the tag comes from a mention",
+    "website_mention": "the tag comes from a mention on a website",
+    "forum_mention": "the tag comes from a mention in a forum",
 }
 _UNKNOWN = {"unknown": "the source did not say"}
 
@@ -181,7 +230,75 @@ CUSTODIAL_CATEGORIES = frozenset({
 })
 #: Where a trace stops by default: past these, coins are pooled with other people's
 #: coins (or mixed), so following "the same" coins further means little.
-STOP_CATEGORIES = CUSTODIAL_CATEGORIES | frozenset({"coinjoin", "service", "defi_dex", "defi_bridge"})
+STOP_CATEGORIES = CUSTODIAL_CATEGORIES | frozenset({"coinjoin", "service", "defi_dex", "defi_dex_pair",
+                                                     "defi_bridge"})
+
+#: Every concept name of GraphSense's concepts taxonomy (and the ``unknown`` category):
+#: the categories above plus the grouping concepts. A TagPack's ``concepts:`` list (and
+#: an ActorPack's ``categories:``) is checked against it.
+CONCEPTS: dict[str, str] = {**CATEGORIES, **_STRUCTURAL}
+
+# _CONCEPT_FACTS: where the current TagPack schema comes from (facts read, no code taken):
+#   graphsense/graphsense-tagpack-tool @ a14a1597359297e5111236aa76b93a7e03110dd3 (2025-09-04):
+#     src/tagpack/db/concepts.yaml (last changed in b20fe6255067e8e1924770066a5a433eb0ef0f58,
+#       scheme "Concepts Taxonomy" 0.1.0, "derived from the INTERPOL Darknet and Cryptocurrencies
+#       Working Group taxonomy"): the concept ids and their 'broader' links in _BROADER below;
+#     src/tagpack/db/confidence.csv (fcddd3ad04a4a22f008f2ab492160e4b8674dec2): the levels and
+#       scores in CONFIDENCE_LEVELS (ledger_immanent 100, forensic_investigation 70 are new);
+#     src/tagpack/db/tag_types.csv (4eb0374c061991109e8c9ac64b0dc122da5c48c3): TAG_TYPES;
+#     src/tagpack/conf/tagpack_schema.yaml (87b5a94b8243d6164ba14ea3e8bd5881a5e32b0d): tag fields
+#       concepts (list, taxonomy concept), tag_type, category/abuse (taxonomy concept), actor, context;
+#     src/tagpack/conf/actorpack_schema.yaml (038f4c0ba0288a745cba023e4ca521dd12596409): actor fields
+#       id, uri, label, lastmod, categories (concepts), jurisdictions (countries), context, aliases;
+#     src/tagpack/db/concept_relation_annotation.csv (67c0fc2): the legacy 'category' field is the
+#       tag's primary concept, the legacy 'abuse' field an abuse concept.
+#   Not in that taxonomy (checked): 'deposit_wallet', 'black_list' (used by usdt_blacklist.yaml).
+#: concept -> the broader concept it belongs to (GraphSense concepts.yaml, see above).
+_BROADER = {
+    "unknown": "concept", "behaviour": "concept", "source": "concept", "mention": "source",
+    "website_mention": "mention", "forum_mention": "website_mention", "abuse": "behaviour",
+    "gray_usage": "behaviour", "mixing": "gray_usage", "white_usage": "behaviour", "sexual_abuse": "abuse",
+    "child_sexual_abuse": "sexual_abuse", "violence": "abuse", "human_trafficking": "abuse", "murder": "violence",
+    "torture": "violence", "scam": "abuse", "financial_crime": "abuse", "investment_fraud": "financial_crime",
+    "ponzi_scheme": "investment_fraud", "pyramid_scheme": "ponzi_scheme", "money_laundering": "financial_crime",
+    "extortion": "abuse", "sextortion": "extortion", "phishing": "abuse", "hacking": "abuse",
+    "service_hack": "hacking", "account_hack": "hacking", "exploit": "hacking", "data_breach": "hacking",
+    "social_engineering": "hacking", "malware": "hacking", "drugs": "abuse", "weapons": "abuse",
+    "payment_card_fraud": "financial_crime", "ransomware": "extortion", "sanction": "abuse",
+    "counterfeit": "abuse", "extremism": "abuse", "terrorism": "extremism", "terrorism_financing": "extremism",
+    "dark_web": "source", "entity": "concept", "organization": "entity", "user": "entity", "service": "entity",
+    "victim": "user", "perpetrator": "user", "donation": "user", "exchange": "service",
+    "wallet_service": "service", "escrow_wallet": "wallet_service", "ico_wallet": "wallet_service",
+    "cold_wallet": "white_usage", "hot_wallet": "white_usage", "warm_wallet": "white_usage",
+    "filesharing": "service", "index": "service", "market": "service", "messaging_service": "service",
+    "mixing_service": "service", "coinjoin": "mixing", "miner": "user", "mining_service": "service",
+    "gambling": "service", "search_engine": "service", "shop": "service", "faucet": "service",
+    "payment_processor": "service", "atm": "service", "hosting": "service", "vpn": "service",
+    "nameservice": "service", "defi": "service", "defi_token": "defi", "defi_lending": "defi",
+    "defi_dex": "defi", "defi_dex_pair": "defi_dex", "defi_derivative": "defi", "defi_bridge": "defi",
+    "defi_dao": "defi", "defi_staking": "defi", "defi_custody": "defi", "item": "concept",
+    "collectible": "item",
+}
+
+
+def _depth(concept: str) -> int:
+    """How far below the taxonomy's top a concept sits (deeper = more specific)."""
+    d, seen = 0, set()
+    while concept in _BROADER and concept not in seen:
+        seen.add(concept)
+        concept = _BROADER[concept]
+        d += 1
+    return d
+
+
+_DEPTH = {c: _depth(c) for c in CONCEPTS}
+
+#: GraphSense tag types (the ``tag_type`` field; tag_types.csv), name -> meaning.
+TAG_TYPES: dict[str, str] = {
+    "actor": "the tag says who controls the address",
+    "event": "the tag names an event on the address or involving it",
+    "mention": "the address was mentioned somewhere of interest (e.g. a dark web forum or market)",
+}
 
 #: Lawful businesses that usually answer a production order.
 _ORDERABLE = frozenset({"exchange", "wallet_service", "escrow_wallet", "payment_processor", "gambling",
@@ -194,8 +311,10 @@ _GENERIC = frozenset({"organization", "user", "service", "victim", "perpetrator"
 CONFIDENCE_LEVELS: dict[str, int] = {
     "override": 100,
     "ownership": 100,
+    "ledger_immanent": 100,
     "manual_transaction": 90,
     "service_api": 70,
+    "forensic_investigation": 70,
     "authority_data": 60,
     "trusted_provider": 50,
     "service_data": 50,
@@ -210,7 +329,10 @@ CONFIDENCE_DESCRIPTIONS: dict[str, str] = {
     "override": "set by hand for a whole cluster by someone who knows it",
     "ownership": "the tag's creator holds the private key of the address",
     "manual_transaction": "the creator paid from one known service to another and watched the addresses",
+    "ledger_immanent": "read directly from the ledger (the blockchain) by a reliable procedure",
     "service_api": "read from a trusted service's own interface",
+    "forensic_investigation": "found in a forensic investigation (e.g. a known victim's or perpetrator's address, "
+                              "or one a service provider gave)",
     "authority_data": "published by an authority (e.g. a sanctions list or a court record)",
     "trusted_provider": "from a trusted third party",
     "service_data": "from the service itself (e.g. records an exchange sent)",
@@ -238,13 +360,18 @@ _ALIASES = {
 # ---------------------------------------------------------------------------------------------
 #: The columns of :meth:`TagStore.to_frame`, in order (extra columns follow).
 COLUMNS = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-           "jurisdiction", "pack", "line", "tx_hash", "currency", "lastmod", "is_cluster_definer"]
+           "jurisdiction", "pack", "line", "tx_hash", "currency", "lastmod", "is_cluster_definer", "concepts",
+           "tag_type"]
 _TEXT = ["address", "label", "category", "abuse", "actor", "confidence_name", "source", "jurisdiction", "pack",
-         "tx_hash", "currency", "lastmod"]
+         "tx_hash", "currency", "lastmod", "concepts", "tag_type"]
 _TAG_FIELDS = {"address", "tx_hash", "label", "category", "abuse", "actor", "confidence", "source",
-               "jurisdiction", "currency", "network", "lastmod", "is_cluster_definer"}
+               "jurisdiction", "currency", "network", "lastmod", "is_cluster_definer", "concepts", "tag_type"}
 _PACK_META = {"title", "creator", "description", "is_public", "tags", "owner"}
 _PROBLEM_COLUMNS = ["pack", "line", "address", "kind", "problem"]
+#: problem kinds whose tag was left out (the others are notes on tags that were kept:
+#: "unknown concept", "bad field", "conflict", "unknown actor", and notes on actors)
+_LEFT_OUT = frozenset({"other currency", "invalid address", "invalid tx_hash", "missing field", "bad tag",
+                       "duplicate"})
 # never extra fields: ours (pack, line, confidence_name are set by the loader, e.g. when a
 # to_frame() table saved as CSV is read back)
 _RESERVED = frozenset(COLUMNS) | _TAG_FIELDS | _PACK_META | {"n_tags"}
@@ -259,11 +386,17 @@ class TagWarning(UserWarning):
 # ---------------------------------------------------------------------------------------------
 _MISSING = object()
 _FALLBACK = object()
+_UNCHECKED = object()
 _RESOLVER = yaml.resolver.Resolver()
 
 
 def _where(pack: str, line: int | None) -> str:
     return f"{pack}, line {line}" if line else str(pack)
+
+
+def _at(pack, line) -> str:
+    """``"file, line N: "`` in front of a message, or nothing when the caller adds the place itself."""
+    return "" if pack is None else _where(pack, line) + ": "
 
 
 def _suggest(name: str, choices: Iterable[str]) -> str:
@@ -277,14 +410,14 @@ def _norm_category(value, what: str, pack: str, line: int | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TagError(f"{_where(pack, line)}: the {what} {value!r} is not a name; write one of the category "
+        raise TagError(f"{_at(pack, line)}the {what} {value!r} is not a name; write one of the category "
                        "names in cryptotrace.tags.CATEGORIES (e.g. exchange, market, ransomware)")
     name = value.strip().lower().replace(" ", "_").replace("-", "_")
     if not name:
         return None
     if name not in CATEGORIES:
         raise TagError(
-            f"{_where(pack, line)}: unknown {what} {value!r}.{_suggest(name, CATEGORIES)} The known names are "
+            f"{_at(pack, line)}unknown {what} {value!r}.{_suggest(name, CATEGORIES)} The known names are "
             f"in cryptotrace.tags.CATEGORIES (exchange, market, mixing_service, ransomware, scam, sanction, ...)"
         )
     return name
@@ -309,7 +442,7 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
     if value is None or (isinstance(value, str) and not value.strip()) or _isna(value):
         return CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE
     if isinstance(value, (bool, np.bool_)):
-        raise TagError(f"{_where(pack, line)}: confidence {value!r} is not a level; write a name such as "
+        raise TagError(f"{_at(pack, line)}confidence {value!r} is not a level; write a name such as "
                        "'authority_data' or a number from 0 to 100")
     if isinstance(value, str):
         text = value.strip()
@@ -323,7 +456,7 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
                 value = float(text)
             except ValueError:
                 raise TagError(
-                    f"{_where(pack, line)}: unknown confidence {text!r}.{_suggest(name, CONFIDENCE_LEVELS)} "
+                    f"{_at(pack, line)}unknown confidence {text!r}.{_suggest(name, CONFIDENCE_LEVELS)} "
                     f"Write one of {', '.join(CONFIDENCE_LEVELS)}, or a number from 0 to 100"
                 ) from None
     if isinstance(value, (int, np.integer)):
@@ -332,15 +465,18 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
         # a float from 0 to 1 is a fraction (0.8 means 80); larger floats are scores
         number = value * 100 if 0 <= value <= 1 else value
     else:
-        raise TagError(f"{_where(pack, line)}: confidence {value!r} is neither a level name nor a number")
+        raise TagError(f"{_at(pack, line)}confidence {value!r} is neither a level name nor a number")
     if not 0 <= number <= 100:
-        raise TagError(f"{_where(pack, line)}: confidence {value!r} is outside 0-100; write a number from "
+        raise TagError(f"{_at(pack, line)}confidence {value!r} is outside 0-100; write a number from "
                        "0 to 100 or a level name such as 'forensic'")
     score = int(round(number))
     return score, confidence_name_of(score)
 
 
 def _text(value) -> str | None:
+    if type(value) is str:  # nearly always: first, and fast
+        value = value.strip()
+        return value or None
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -363,7 +499,7 @@ def _bool(value, pack: str, line: int | None, what: str) -> bool | None:
         return True
     if s in ("false", "no", "0", "n"):
         return False
-    raise TagError(f"{_where(pack, line)}: {what} {value!r} is not true or false")
+    raise TagError(f"{_at(pack, line)}{what} {value!r} is not true or false")
 
 
 def _norm_address(value) -> str | None:
@@ -373,6 +509,101 @@ def _norm_address(value) -> str | None:
     if not s:
         return None
     return s.lower() if s[:3].lower() == "bc1" else s
+
+
+def _category_of(value):
+    return _norm_category(value, "category", None, None)
+
+
+def _abuse_of(value):
+    return _norm_category(value, "abuse", None, None)
+
+
+def _confidence_of(value):
+    return _parse_confidence(value, None, None)
+
+
+def _definer_of(value):
+    return _bool(value, None, None, "is_cluster_definer")
+
+
+def _tag_type_of(value):
+    name = _text(value)
+    if name is None:
+        return None
+    key = name.lower().replace(" ", "_").replace("-", "_")
+    if key not in TAG_TYPES:
+        raise TagError(f"unknown tag_type {name!r}.{_suggest(key, TAG_TYPES)} Write one of {', '.join(TAG_TYPES)} "
+                       "(GraphSense tag types); it was left empty")
+    return key
+
+
+_concept_cache: dict = {}
+
+
+def _concept_list(value) -> tuple[list[str], list[str]]:
+    """A ``concepts`` field (a YAML list, or text such as ``"exchange, deposit_wallet"``) as
+    (all names, normalised and in order, without repeats; the names not in :data:`CONCEPTS`)."""
+    key = tuple(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else value
+    try:
+        hit = _concept_cache.get(key)
+    except TypeError:
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+    names = []
+    for v in items:
+        t = _text(v)
+        if t is None:
+            continue
+        name = t.lower().replace(" ", "_").replace("-", "_")
+        if name not in names:
+            names.append(name)
+    out = (names, [n for n in names if n not in CONCEPTS])
+    if key is not None and len(_concept_cache) < 10_000:
+        _concept_cache[key] = out
+    return out
+
+
+def _is_narrower(concept: str, than: str) -> bool:
+    """True if ``concept`` sits below ``than`` in GraphSense's concept tree (e.g. exchange < service)."""
+    seen = set()
+    while concept in _BROADER and concept not in seen:
+        seen.add(concept)
+        concept = _BROADER[concept]
+        if concept == than:
+            return True
+    return False
+
+
+def _first_most_specific(candidates: list[str]) -> str | None:
+    best = None
+    for c in candidates:
+        if best is None or _is_narrower(c, best):
+            best = c
+    return best
+
+
+def _categories_from(concepts: Iterable[str]) -> tuple[str | None, str | None]:
+    """The category and the abuse a list of concepts gives.
+
+    Of the concepts that are categories (:data:`ENTITY_CATEGORIES` for the category,
+    :data:`ABUSE_CATEGORIES` for the abuse), the first one written, or a later one that is
+    narrower than it in GraphSense's concept tree (``[service, exchange]`` is an exchange).
+    ``dark_web``, which GraphSense now files under 'source' (where a tag was found), gives
+    the abuse only when no other concept does.
+
+    >>> _categories_from(["exchange", "deposit_wallet"])
+    ('exchange', None)
+    >>> _categories_from(["service", "market", "dark_web", "drugs"])
+    ('market', 'drugs')
+    """
+    concepts = list(concepts)
+    entities = [c for c in concepts if c in ENTITY_CATEGORIES]
+    abuses = [c for c in concepts if c in ABUSE_CATEGORIES]
+    real = [c for c in abuses if not (c == "source" or _is_narrower(c, "source"))]
+    return _first_most_specific(entities), _first_most_specific(real or abuses)
 
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -407,6 +638,12 @@ class Tag:
         Country (or authority) the service answers to, when known.
     pack, line :
         The file and line the tag was read from.
+    concepts : tuple of str
+        The GraphSense concepts the tag lists (``concepts:`` in a current TagPack), all kept
+        as written; the most specific one that is a category gives ``category`` (and
+        ``abuse``) when the tag does not name them itself.
+    tag_type : str or None
+        GraphSense tag type (:data:`TAG_TYPES`): ``actor``, ``event`` or ``mention``.
     extra : dict
         Any further fields (e.g. ``account_holder`` in a legal response).
     """
@@ -426,6 +663,8 @@ class Tag:
     currency: str = "BTC"
     lastmod: str | None = None
     is_cluster_definer: bool | None = None
+    concepts: tuple = ()
+    tag_type: str | None = None
     extra: dict = field(default_factory=dict, hash=False)
 
     @property
@@ -465,6 +704,8 @@ class Tag:
                  f"  what:       {self.description}",
                  f"  confidence: {self.confidence_name} ({self.confidence}/100): "
                  f"{CONFIDENCE_DESCRIPTIONS.get(self.confidence_name, '')}"]
+        if self.concepts:
+            lines.append(f"  concepts:   {', '.join(self.concepts)}")
         if self.jurisdiction:
             lines.append(f"  jurisdiction: {self.jurisdiction}")
         for k, v in self.extra.items():
@@ -534,6 +775,7 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int], list[int], list[dict],
     gc.disable()  # the parser makes many small objects; collecting them midway only costs time
     try:
         node = loader.get_single_node()
+        _check_expansion(node, path)
         doc = _construct_pack(loader, node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -561,6 +803,58 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int], list[int], list[dict],
     return header, header_lines, tag_lines, doc["tags"], tag_nodes
 
 
+#: Most YAML nodes a tag file may expand to through aliases (``*name``) beyond its own size:
+#: aliases repeat a node without copying it, so a few lines can stand for billions of values
+#: ("billion laughs"). A pack whose aliases expand it more than this is refused.
+_MAX_ALIAS_GROWTH = 100_000
+
+
+def _check_expansion(node, where) -> None:
+    """Refuse YAML whose aliases expand it far beyond its size (or refer to themselves).
+
+    Counts, in time linear in the number of distinct nodes, how many nodes the document
+    would have with every alias written out.
+    """
+    if node is None:
+        return
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack = [(node, False)]
+    while stack:
+        n, done = stack.pop()
+        key = id(n)
+        if done:
+            on_path.discard(key)
+            if isinstance(n, yaml.MappingNode):
+                kids = [x for kv in n.value for x in kv]
+            else:
+                kids = n.value
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            continue
+        if key in size:
+            continue
+        if not isinstance(n, (yaml.SequenceNode, yaml.MappingNode)):
+            size[key] = 1
+            continue
+        if key in on_path:
+            raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
+                           "file must not be self-referring. Write the values out instead")
+        on_path.add(key)
+        stack.append((n, True))
+        kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
+        for k in kids:
+            if id(k) in on_path:
+                raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
+                               "file must not be self-referring. Write the values out instead")
+            if id(k) not in size:
+                stack.append((k, False))
+    total = size[id(node)]
+    if total > len(size) + _MAX_ALIAS_GROWTH:
+        raise TagError(f"{where}: its aliases (*name) would expand it to {total:,} values from {len(size):,} "
+                       "written ones (a 'billion laughs' file?). Refused: write the values out instead of "
+                       "repeating them with aliases")
+
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _TAGS_LINE = re.compile(r"^tags:[ ]*$")
@@ -572,6 +866,7 @@ _NOT_PLAIN_START = set("-?:,[]{}#&*!|>'\"%@`")
 _scalar_cache: dict[str, object] = {}
 _PLAIN_KEYS: set[str] = set()
 _RAW_KEYS = frozenset({"address", "tx_hash"})
+_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
 
 
 def _fast_scalar(text: str | None):
@@ -639,7 +934,8 @@ def _fast_read(data: bytes):
             continue
         m = _ITEM.match(ln)
         if m is not None:
-            indent = len(m.group(1))
+            ind, key, rawv = m.groups()
+            indent = len(ind)
             if item_indent < 0:
                 item_indent = indent
             elif indent != item_indent:
@@ -650,18 +946,23 @@ def _fast_read(data: bytes):
             tag_lines.append(i + 1)
         else:
             m = _FIELD.match(ln)
-            if m is None or cur is None or len(m.group(1)) != item_indent + 2:
+            if m is None or cur is None:
                 return None
-        key = m.group(2)
+            ind, key, rawv = m.groups()
+            if len(ind) != item_indent + 2:
+                return None
         if key not in _PLAIN_KEYS:
             if _RESOLVER.resolve(yaml.ScalarNode, key, (True, False)) != _STR:
                 return None  # a key such as 'yes' or 'null' means something else in YAML
             _PLAIN_KEYS.add(key)
-        value = _fast_scalar(m.group(3))
+        if key in _RAW_KEYS and rawv is not None and _ALNUM.match(rawv):
+            value = rawv  # an address is text as written (what the lines below would give, faster)
+        else:
+            value = _fast_scalar(rawv)
         if value is _FALLBACK or key in cur:
             return None
         if key in _RAW_KEYS and not isinstance(value, str):
-            value = m.group(3).strip(" ")  # an address is text even if it looks like a number (0x...)
+            value = rawv.strip(" ")  # an address is text even if it looks like a number (0x...)
         cur[key] = value
         cur_lines[key] = i + 1
     if not tags:
@@ -671,6 +972,7 @@ def _fast_read(data: bytes):
         loader = _yaml_loader()(head)
         try:
             node = loader.get_single_node()
+            _check_expansion(node, "the header")
             header = loader.construct_document(node) if node is not None else {}
         finally:
             loader.dispose()
@@ -791,9 +1093,120 @@ def _looks_like_tags(path: Path) -> bool:
             return "address" in head and ("label" in head or "category" in head or "legal_responses" in path.parts)
         with open(path, "rb") as fh:
             text = fh.read()
-        return re.search(rb"^tags\s*:", text, re.M) is not None and re.search(rb"^title\s*:", text, re.M) is not None
+        if re.search(rb"^title\s*:", text, re.M) is None:
+            return False
+        return re.search(rb"^tags\s*:", text, re.M) is not None or _actor_header(text)
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def _is_actorpack(path: Path) -> bool:
+    if path.suffix.lower() == ".csv":
+        return False
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    return _actor_header(text) and re.search(rb"^tags\s*:", text, re.M) is None
+
+
+def _actor_header(text: bytes) -> bool:
+    """An ActorPack has (actorpack_schema.yaml) a title, a creator and an 'actors:' list."""
+    return all(re.search(rb"^" + k + rb"\s*:", text, re.M) is not None for k in (rb"title", rb"creator", rb"actors"))
+
+
+#: The columns of ``TagStore.actors`` (indexed by the actor id).
+ACTOR_COLUMNS = ["label", "categories", "jurisdictions", "uri", "aliases", "lastmod", "pack", "line"]
+
+
+def _read_actorpack(path: Path, b: _Builder) -> list[dict]:
+    """Read a GraphSense ActorPack: one row per actor (fields of actorpack_schema.yaml, see
+    _CONCEPT_FACTS). An unknown category is a problem (the actor is kept)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TagError(f"cannot read the actor file {path}: {exc.strerror}. Check the path") from None
+    loader = _yaml_loader()(data)
+    try:
+        node = loader.get_single_node()
+        _check_expansion(node, path)
+        doc = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise TagError(f"{_where(str(path), mark.line + 1 if mark else None)}: not valid YAML ({exc.problem or exc}). "
+                       "Fix the file (check the indentation and the ':' after each field name)") from None
+    except yaml.YAMLError as exc:
+        raise TagError(f"{path}: not valid YAML ({exc})") from None
+    finally:
+        loader.dispose()
+    if not isinstance(doc, dict) or not isinstance(doc.get("actors"), list):
+        raise TagError(f"{path} is not an ActorPack: it needs a header (title, creator) and an 'actors:' list, "
+                       "each actor with 'id:', 'label:' and 'categories:'")
+    lines = []
+    for k, v in node.value:
+        if k.value == "actors":
+            lines = [n.start_mark.line + 1 for n in v.value]
+    pack, rows = str(path), []
+    for a, line in zip(doc["actors"], lines):
+        if not isinstance(a, dict) or _text(a.get("id")) is None:
+            b._problem(pack, line, None, "bad actor", f"an actor needs 'id: ...' (and label, categories); not "
+                       f"{a!r}. This entry was left out.")
+            continue
+        aid = _text(a["id"])
+        cats, unknown = _concept_list(a.get("categories") or [])
+        for c in unknown:
+            b._problem(pack, line, aid, "unknown concept", f"actor {aid!r}: unknown category {c!r}."
+                       f"{_suggest(c, CONCEPTS)} It is kept but means nothing to cryptotrace")
+        jur = a.get("jurisdictions") or []
+        jur = [str(j).strip() for j in (jur if isinstance(jur, list) else [jur]) if _text(j)]
+        aliases = a.get("aliases") or []
+        aliases = [str(x).strip() for x in (aliases if isinstance(aliases, list) else [aliases]) if _text(x)]
+        rows.append({"id": aid, "label": _text(a.get("label")) or aid, "categories": ", ".join(cats) or None,
+                     "jurisdictions": ", ".join(jur) or None, "uri": _text(a.get("uri")),
+                     "aliases": ", ".join(aliases) or None,
+                     "lastmod": _text(a.get("lastmod")) or _text(doc.get("lastmod")), "pack": pack, "line": line})
+    return rows
+
+
+def _actor_frame(rows: list[dict], b: _Builder | None = None) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=["id", *ACTOR_COLUMNS])
+    if len(df) and b is not None:
+        dup = df["id"].duplicated()
+        for r in df[dup].itertuples():
+            b._problem(r.pack, int(r.line), r.id, "duplicate actor", f"actor {r.id!r} is defined again; the first "
+                       "definition is used")
+        df = df[~dup]
+    for c in ACTOR_COLUMNS:
+        df[c] = df[c].astype("Int64" if c == "line" else "string")
+    return df.set_index(pd.Index(df["id"].astype("string"), name="id")).drop(columns="id")
+
+
+def _apply_actors(df: pd.DataFrame, actors: pd.DataFrame, b: _Builder) -> pd.DataFrame:
+    """Tags that name an actor of the ActorPack get its jurisdictions (when they give none);
+    a tag naming an actor the ActorPack does not define is noted in the problems."""
+    if not len(actors) or not len(df):
+        return df
+    ids = actors.index.to_numpy(object)
+    resolve = dict(zip(ids, ids))
+    for aid, al in zip(ids, actors["aliases"].tolist()):
+        if not _isna(al):
+            for x in al.split(", "):
+                resolve.setdefault(x, aid)
+    actor = df["actor"]
+    has = actor.notna().to_numpy()
+    resolved = actor.map(resolve)
+    missing = has & resolved.isna().to_numpy()
+    for i in np.flatnonzero(missing):
+        b._problem(df["pack"].iat[i], int(df["line"].iat[i]), df["address"].iat[i] or df["tx_hash"].iat[i],
+                   "unknown actor", f"actor {df['actor'].iat[i]!r} is not in the ActorPack; the tag is kept "
+                   "without the actor's details")
+    jur = resolved.map(actors["jurisdictions"].to_dict())
+    fill = df["jurisdiction"].isna() & jur.notna()
+    if fill.any():
+        df = df.copy()
+        df.loc[fill, "jurisdiction"] = jur[fill].astype("string")
+    return df
 
 
 class _Builder:
@@ -809,13 +1222,30 @@ class _Builder:
         self._addr_ok: dict[str, str | None] = {}
 
     def _problem(self, pack, line, address, kind, text):
-        if self.strict and kind != "other currency":
+        if self.strict and kind not in ("other currency", "duplicate"):
+            for kept in (" This tag was left out.", " This entry was left out."):
+                text = text.replace(kept, "")
+            text = text.replace(": both tags are kept.", ".")
             raise TagError(f"{_where(pack, line)}: {text}")
         self.problems.append((pack, line, address, kind, text))
 
+    def _classify(self, records: list, defaults: dict) -> list:
+        """The tags' addresses (normalised), all new ones checked at once (vectorised); an invalid
+        one gets its reason (from decode_address) only when a Bitcoin tag uses it."""
+        d = _norm_address(defaults.get("address"))
+        addrs = [(_norm_address(r["address"]) if "address" in r else d) if isinstance(r, dict) else None
+                 for r in records]
+        known = self._addr_ok
+        todo = list(dict.fromkeys(a for a in addrs if a is not None and a not in known))
+        if todo:
+            _, valid = classify_addresses(todo)
+            known.update(zip(todo, (None if ok else _UNCHECKED for ok in valid.tolist())))
+        return addrs
+
     def _check_address(self, addr: str) -> str | None:
-        if addr in self._addr_ok:
-            return self._addr_ok[addr]
+        why = self._addr_ok.get(addr, _UNCHECKED)
+        if why is not _UNCHECKED:
+            return why
         try:
             decode_address(addr)
             why = None
@@ -831,10 +1261,15 @@ class _Builder:
         n_problems = len(self.problems)
         cols, extras = self.cols, self.extras
         header_lines = header_lines or {}
-        conf_cache: dict = {}
-        cat_cache: dict = {}
+        cache: dict = {}  # (field, value) -> (result, problem text or None)
         seen: dict[tuple, int] = {}  # (address, source) -> row of first occurrence (in this pack)
         defaults = defaults or {}
+        # a header field is every tag's default: its text and checks are worked out once per pack
+        dtext = {k: _text(v) for k, v in defaults.items()}
+        dchecked: dict = {}
+        addresses = self._classify(records, defaults)
+        extra_keys: dict = {}
+        d_extra = sorted(defaults.keys() - _RESERVED)
 
         def line_of(i, key):
             if own is not None:
@@ -848,33 +1283,66 @@ class _Builder:
                             return k.start_mark.line + 1
             return lines[i]
 
-        def precise(i, key, check):
-            """Run a check; if it fails, run it again naming the exact line of the field (found only then)."""
+        def run(raw, fn, default):
             try:
-                return check(lines[i])
-            except TagError:
-                pass
-            return check(line_of(i, key))
+                return fn(raw), None
+            except TagError as exc:
+                return default, str(exc)
 
+        def checked(i, rec, key, fn, default, kind, what):
+            """fn(value of key), cached; a value it refuses is a problem (named at the field's own line;
+            a header field's problem is named once, at its line in the header)."""
+            if key not in rec:
+                if key not in defaults:
+                    return default
+                hit = dchecked.get(key)
+                if hit is None:
+                    hit = dchecked[key] = run(defaults[key], fn, default)
+                    if hit[1] is not None:
+                        self._problem(pack, header_lines.get(key), None, kind, hit[1] + " (in the header: for "
+                                      "every tag without its own value)")
+                return hit[0]
+            raw = rec[key]
+            ckey = (key, type(raw), raw) if not isinstance(raw, (dict, list)) else None
+            hit = cache.get(ckey) if ckey is not None else None
+            if hit is None:
+                hit = run(raw, fn, default)
+                if ckey is not None:
+                    cache[ckey] = hit
+            if hit[1] is not None:
+                self._problem(pack, line_of(i, key), what, kind, hit[1])
+            return hit[0]
+
+        d_currency, d_network, d_tx_hash, d_label, d_actor, d_source, d_jurisdiction, d_lastmod = (
+            dtext.get(k) for k in ("currency", "network", "tx_hash", "label", "actor", "source", "jurisdiction",
+                                   "lastmod"))
+        no_check = {k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence",
+                                                   "is_cluster_definer")}
+        d_conf = (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE)
         for i, raw in enumerate(records):
-            if not isinstance(raw, dict):
-                raise TagError(f"{_where(pack, lines[i] if i < len(lines) else None)}: a tag must be a set of "
-                               f"'field: value' lines starting with '- address:', not {raw!r}")
-            rec = {**defaults, **raw} if defaults else raw
-            line = lines[i]
-            get = rec.get
-            cur = _text(get("currency")) or _text(get("network"))
-            address = _norm_address(get("address"))
-            tx_hash = _text(get("tx_hash"))
-            if cur is not None and cur.upper() != "BTC":
+            line = lines[i] if i < len(lines) else None
+            if type(raw) is not dict:
+                if not isinstance(raw, dict):
+                    self._problem(pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines "
+                                  f"starting with '- address:', not {raw!r}. This entry was left out.")
+                    continue
+            cur = _text(raw["currency"]) if "currency" in raw else d_currency
+            if cur is None:
+                cur = _text(raw["network"]) if "network" in raw else d_network
+            address = addresses[i]
+            tx_hash = _text(raw["tx_hash"]) if "tx_hash" in raw else d_tx_hash
+            if cur is not None and cur != "BTC" and cur.upper() != "BTC":
                 self.problems.append((pack, line, address or tx_hash, "other currency",
                                       f"a {cur} tag, not Bitcoin: left out"))
                 continue
             if address is None and tx_hash is None:
-                raise TagError(f"{_where(pack, line)}: this tag has no address; every tag needs 'address: ...' "
-                               "(or 'tx_hash: ...' for a transaction)")
+                self._problem(pack, line, None, "missing field", "this tag has no address; every tag needs "
+                              "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.")
+                continue
             if address is not None:
-                why = self._check_address(address)
+                why = self._addr_ok.get(address, _UNCHECKED)
+                if why is not None:
+                    why = self._check_address(address)
                 if why is not None:
                     self._problem(pack, line_of(i, "address"), address, "invalid address",
                                   f"{why} This tag was left out.")
@@ -883,46 +1351,56 @@ class _Builder:
                 self._problem(pack, line, tx_hash, "invalid tx_hash",
                               f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
                 continue
-            craw = get("category")
-            key = ("c", craw) if not isinstance(craw, (dict, list)) else None
-            if key is None or key not in cat_cache:
-                cat_cache[key] = precise(i, "category", lambda ln: _norm_category(craw, "category", pack, ln))
-            category = cat_cache[key]
-            araw = get("abuse")
-            key = ("a", araw) if not isinstance(araw, (dict, list)) else None
-            if key is None or key not in cat_cache:
-                cat_cache[key] = precise(i, "abuse", lambda ln: _norm_category(araw, "abuse", pack, ln))
-            abuse = cat_cache[key]
-            conf = get("confidence")
-            ckey = (type(conf), conf) if not isinstance(conf, (dict, list)) else None
-            if ckey is not None and ckey in conf_cache:
-                score, cname = conf_cache[ckey]
-            else:
-                score, cname = precise(i, "confidence", lambda ln: _parse_confidence(conf, pack, ln))
-                if ckey is not None:
-                    conf_cache[ckey] = (score, cname)
-            named = get("confidence_name")  # a to_frame() table read back: 50 may be 'forensic', not the first 50
-            if named is not None and CONFIDENCE_LEVELS.get(str(named).strip()) == score:
-                cname = str(named).strip()
-            label = _text(get("label"))
+            what = address or tx_hash
+            label = _text(raw["label"]) if "label" in raw else d_label
             if label is None:
                 label = (meta or {}).get("default_label")
             if label is None:
-                raise TagError(f"{_where(pack, line)}: the tag for {address or tx_hash} has no label; add "
-                               "'label: <who it is>' to the tag (or to the pack's header for all its tags)")
-            row = {
-                "address": address, "label": label, "category": category, "abuse": abuse,
-                "actor": _text(get("actor")), "confidence": score, "confidence_name": cname,
-                "source": _text(get("source")), "jurisdiction": _text(get("jurisdiction")), "pack": pack,
-                "line": line, "tx_hash": tx_hash.lower() if tx_hash else None, "currency": "BTC",
-                "lastmod": _text(get("lastmod")),
-                "is_cluster_definer": _bool(get("is_cluster_definer"), pack, line, "is_cluster_definer"),
-            }
-            # duplicates inside one pack: one source cannot claim two different things about an address
-            # (two sources may disagree: those claims are both kept)
-            dkey = (address or "tx:" + str(row["tx_hash"]), row["source"])
+                self._problem(pack, line, what, "missing field", f"the tag for {what} has no label; add 'label: "
+                              "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
+                              "left out.")
+                continue
+            category = (None if no_check["category"] and "category" not in raw else
+                        checked(i, raw, "category", _category_of, None, "unknown concept", what))
+            abuse = (None if no_check["abuse"] and "abuse" not in raw else
+                     checked(i, raw, "abuse", _abuse_of, None, "unknown concept", what))
+            concepts = None
+            craw = raw["concepts"] if "concepts" in raw else defaults.get("concepts")
+            if craw is not None:
+                concepts, unknown = _concept_list(craw)
+                if unknown and ("concepts" in raw or "concepts" not in dchecked):
+                    dchecked["concepts"] = True
+                    where = line_of(i, "concepts") if "concepts" in raw else header_lines.get("concepts")
+                    for name in unknown:
+                        self._problem(pack, where, what if "concepts" in raw else None, "unknown concept",
+                                      f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
+                                      "but gives no category; the known names are in cryptotrace.tags.CONCEPTS")
+                if category is None or abuse is None:
+                    c_cat, c_abuse = _categories_from(concepts)
+                    category = category or c_cat
+                    abuse = abuse or c_abuse
+                concepts = ", ".join(concepts) or None
+            tag_type = (None if no_check["tag_type"] and "tag_type" not in raw else
+                        checked(i, raw, "tag_type", _tag_type_of, None, "bad field", what))
+            score, cname = (d_conf if no_check["confidence"] and "confidence" not in raw else
+                            checked(i, raw, "confidence", _confidence_of, d_conf, "bad field", what))
+            if "confidence_name" in raw:  # a to_frame() table read back: 50 may be 'forensic', not the first 50
+                named = str(raw["confidence_name"]).strip()
+                if CONFIDENCE_LEVELS.get(named) == score:
+                    cname = named
+            definer = (None if no_check["is_cluster_definer"] and "is_cluster_definer" not in raw else
+                       checked(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what))
+            source = _text(raw["source"]) if "source" in raw else d_source
+            actor = _text(raw["actor"]) if "actor" in raw else d_actor
+            jurisdiction = _text(raw["jurisdiction"]) if "jurisdiction" in raw else d_jurisdiction
+            # duplicates inside one pack: one source should not claim two different things about an
+            # address (two sources may disagree: those claims are both kept)
+            dkey = (address or "tx:" + tx_hash.lower(), source)
+            row = None
             if dkey in seen:
                 j = seen[dkey]
+                row = {"label": label, "category": category, "abuse": abuse, "actor": actor,
+                       "confidence": score, "source": source, "jurisdiction": jurisdiction}
                 verdict = self._compare(j, row)
                 if verdict == "same":
                     self.problems.append((pack, line, dkey[0], "duplicate",
@@ -930,24 +1408,44 @@ class _Builder:
                                           "attribution: kept once"))
                     continue
                 if verdict:
-                    raise TagError(
-                        f"{pack}: {dkey[0]} is tagged twice by the same source with conflicting {verdict} "
-                        f"(line {cols['line'][j]} and line {line}). Keep the right one, or give each claim "
-                        "its own source"
-                    )
+                    self._problem(pack, line, dkey[0], "conflict",
+                                  f"{dkey[0]} is tagged twice by the same source with conflicting {verdict} "
+                                  f"(line {cols['line'][j]} and line {line}): both tags are kept. Keep the right "
+                                  "one, or give each claim its own source")
             else:
                 seen[dkey] = self.n
-            for c in COLUMNS:
-                cols[c].append(row[c])
-            for k in rec.keys() - _RESERVED:
+            cols["address"].append(address)
+            cols["label"].append(label)
+            cols["category"].append(category)
+            cols["abuse"].append(abuse)
+            cols["actor"].append(actor)
+            cols["confidence"].append(score)
+            cols["confidence_name"].append(cname)
+            cols["source"].append(source)
+            cols["jurisdiction"].append(jurisdiction)
+            cols["pack"].append(pack)
+            cols["line"].append(line)
+            cols["tx_hash"].append(tx_hash.lower() if tx_hash else None)
+            cols["currency"].append("BTC")
+            cols["lastmod"].append(_text(raw["lastmod"]) if "lastmod" in raw else d_lastmod)
+            cols["is_cluster_definer"].append(definer)
+            cols["concepts"].append(concepts)
+            cols["tag_type"].append(tag_type)
+            kk = tuple(raw)
+            mine = extra_keys.get(kk)
+            if mine is None:
+                mine = extra_keys[kk] = sorted(set(d_extra) | (raw.keys() - _RESERVED))
+            for k in mine:
                 if k not in extras:
                     extras[k] = [None] * self.n
-                extras[k].append(_text(rec[k]))
+                extras[k].append(_text(raw[k]) if k in raw else dtext.get(k))
             self.n += 1
-            for k, lst in extras.items():
-                if len(lst) < self.n:
-                    lst.append(None)
-        info = {"pack": pack, "n_tags": self.n - start, "n_left_out": len(self.problems) - n_problems}
+            if extras and len(mine) < len(extras):
+                for k, lst in extras.items():
+                    if len(lst) < self.n:
+                        lst.append(None)
+        info = {"pack": pack, "n_tags": self.n - start,
+                "n_left_out": sum(1 for p in self.problems[n_problems:] if p[3] in _LEFT_OUT)}
         info.update({k: _text(v) for k, v in (meta or {}).items() if k in ("title", "creator")})
         self.packs.append(info)
 
@@ -979,10 +1477,23 @@ def _make_frame(cols: Mapping[str, list], extras: Mapping[str, list] | None = No
         elif c == "is_cluster_definer":
             data[c] = pd.array(vals, dtype="boolean")
         else:
-            data[c] = pd.array(vals, dtype="string")
+            data[c] = _string_array(vals)
     for k, vals in (extras or {}).items():
-        data[k] = pd.array(vals, dtype="string")
+        data[k] = _string_array(vals)
     return pd.DataFrame(data)
+
+
+def _string_array(vals: list):
+    """A pandas "string" array from a list of str/None (straight through pyarrow when it can: 5x faster)."""
+    try:
+        import pyarrow as pa
+
+        arr = pd.arrays.ArrowStringArray(pa.array(vals, type=pa.large_string()))
+        if arr.dtype == pd.StringDtype():
+            return arr
+    except Exception:  # no pyarrow, another pandas string layout, or values that are not text: the safe way
+        pass
+    return pd.array(vals, dtype="string")
 
 
 def _problem_frame(problems: list[tuple]) -> pd.DataFrame:
@@ -993,40 +1504,64 @@ def _problem_frame(problems: list[tuple]) -> pd.DataFrame:
     return df
 
 
-def load_tags(paths, *, strict: bool = False) -> TagStore:
+def load_tags(paths, *, strict: bool = False, actors=None) -> TagStore:
     """Read attribution tags from TagPack YAML files, tag CSV files, or folders of them.
 
     Parameters
     ----------
     paths : str, Path, or a list of them
-        TagPack ``.yaml`` / ``.yml`` files, tag ``.csv`` files, or folders. A folder is searched
-        (with its sub-folders) for TagPacks and tag CSVs, so a case pack folder loads its
-        ``legal_responses/*.csv``.
+        TagPack ``.yaml`` / ``.yml`` files, tag ``.csv`` files, GraphSense ActorPacks, or folders.
+        A folder is searched (with its sub-folders) for all of them, so a case pack folder loads
+        its ``legal_responses/*.csv`` and a clone of ``graphsense-tagpacks`` loads ``packs/``
+        and ``actors/``.
     strict : bool, default False
-        Stop with :class:`~cryptotrace.errors.TagError` at the first tag whose address does not
-        decode. By default such tags are left out, listed in ``store.problems`` and reported with
-        a :class:`TagWarning`. Tags for other currencies (ETH, LTC ...) are always left out and
+        Stop with :class:`~cryptotrace.errors.TagError` (naming file, line, value and how to fix
+        it) at the first problem. By default a problem does not stop the loading: it is listed
+        in ``store.problems`` (file, line, address, kind, problem) and reported with a
+        :class:`TagWarning`. Tags for other currencies (ETH, LTC ...) are always left out and
         listed in ``store.problems``.
+    actors : str, Path, or a list of them, optional
+        ActorPack files (or folders) to read besides ``paths``.
 
     Returns
     -------
     TagStore
+        With ``store.actors``: the actors of the ActorPacks read (label, categories,
+        jurisdictions, uri, aliases), indexed by actor id.
 
     Raises
     ------
     TagError
-        Naming the file and line: an unknown category or confidence, a tag without address or
-        label, the same address tagged twice in one file with conflicting categories or actors,
-        a file that is not a TagPack or a tag CSV; with ``strict=True`` also an address that
-        does not decode.
+        A file that does not exist, is not valid YAML, is not a TagPack, ActorPack or tag CSV,
+        or whose aliases (``*name``) would expand it enormously; with ``strict=True`` also the
+        first problem below.
 
     Notes
     -----
-    Header fields of a TagPack are defaults for every tag. Confidence may be a GraphSense
-    level name (``authority_data``) or a number (0-100, or a fraction such as 0.8); a tag
-    without one gets ``unknown`` (5). CSV files without a confidence column get ``unknown``,
-    except the records in a ``legal_responses`` folder: those come from the service itself
-    (``service_data``) and their label defaults to the file's name.
+    Header fields of a TagPack are defaults for every tag. Both TagPack schemas are read:
+
+    * the older one, with ``category`` and ``abuse`` (names of :data:`CATEGORIES`);
+    * the current one, with ``concepts`` (a list of names of :data:`CONCEPTS`) and
+      ``tag_type`` (:data:`TAG_TYPES`). When a tag names no ``category`` (or no ``abuse``),
+      the most specific of its concepts that is one gives it (``[exchange, ...]`` is an
+      exchange, so a trace stops there). All concepts are kept in ``concepts``.
+
+    Confidence may be a GraphSense level name (:data:`CONFIDENCE_LEVELS`, e.g.
+    ``authority_data`` or ``ledger_immanent``) or a number (0-100, or a fraction such as 0.8);
+    a tag without one gets ``unknown`` (5). CSV files without a confidence column get
+    ``unknown``, except the records in a ``legal_responses`` folder: those come from the
+    service itself (``service_data``) and their label defaults to the file's name.
+
+    A tag naming an actor of a loaded ActorPack (by id or alias) takes the actor's
+    jurisdictions when it gives none.
+
+    Problems (``store.problems.kind``). Left out: ``other currency``, ``invalid address``,
+    ``invalid tx_hash``, ``missing field`` (no address or label), ``bad tag``, ``duplicate``
+    (the same claim again). Kept, with a note: ``unknown concept`` (an unknown category,
+    abuse or concept is dropped from the tag's category but kept in ``concepts``),
+    ``bad field`` (a confidence, tag_type or is_cluster_definer that is not one: the default
+    is used), ``conflict`` (one source tags an address twice with different categories or
+    actors: both kept), ``unknown actor`` (not in the ActorPack).
 
     Examples
     --------
@@ -1049,7 +1584,10 @@ def load_tags(paths, *, strict: bool = False) -> TagStore:
     [Tag(16ZSAEfYpPCj3D94fsNt2okYj9Ue8mxy6T: 'Hydra Market', market, authority_data (60), hydra.yaml, line 9)]
     """
     files = _expand(paths)
+    if actors is not None:
+        files += [f for f in _expand(actors) if f.resolve() not in {g.resolve() for g in files}]
     b = _Builder(strict)
+    actor_rows: list[dict] = []
     for path in files:
         pack = str(path)
         if path.suffix.lower() == ".csv":
@@ -1058,20 +1596,30 @@ def load_tags(paths, *, strict: bool = False) -> TagStore:
             defaults = {"confidence": _LEGAL_CONFIDENCE} if legal else {}
             meta = {"title": path.stem, "default_label": path.stem if legal else None}
             b.add_pack(pack, rows, lines, defaults=defaults, meta=meta)
+        elif _is_actorpack(path):
+            actor_rows += _read_actorpack(path, b)
         else:
             header, header_lines, tag_lines, tags, tag_nodes = _read_yaml(path)
             defaults = {k: v for k, v in header.items() if k not in _PACK_META}
             b.add_pack(pack, tags, tag_lines, own=tags, header_lines=header_lines, defaults=defaults, meta=header,
                        nodes=tag_nodes)
-    store = TagStore._from_parts(b.frame(), b.problem_frame(), pd.DataFrame(b.packs))
-    bad = store.problems[store.problems.kind != "other currency"]
-    bad = bad[bad.kind != "duplicate"]
-    if len(bad):
-        first = bad.iloc[0]
-        warnings.warn(
-            f"{len(bad)} tag(s) left out because their address does not decode, e.g. {first.address!r} "
-            f"({_where(first.pack, first.line)}). See store.problems; load with strict=True to stop instead",
-            TagWarning, stacklevel=2)
+    actor_df = _actor_frame(actor_rows, b)
+    df = _apply_actors(b.frame(), actor_df, b)
+    store = TagStore._from_parts(df, b.problem_frame(), pd.DataFrame(b.packs), actor_df)
+    probs = store.problems[store.problems.kind != "other currency"]
+    probs = probs[probs.kind != "duplicate"]
+    if len(probs):
+        out = probs[probs.kind.isin(list(_LEFT_OUT))]
+        kept = probs[~probs.kind.isin(list(_LEFT_OUT))]
+        parts = []
+        for part, what in ((out, "tag(s) left out"), (kept, "problem(s) noted on tags kept")):
+            if len(part):
+                first = part.iloc[0]
+                kinds = ", ".join(f"{int(v):,} {k}" for k, v in part.kind.value_counts().items())
+                parts.append(f"{len(part):,} {what} ({kinds}), e.g. {first.address!r} ({_where(first.pack, first.line)}"
+                             f"): {first.problem.rstrip('.')}")
+        warnings.warn("; ".join(parts) + ". See store.problems; load with strict=True to stop at the first "
+                      "problem instead", TagWarning, stacklevel=2)
     return store
 
 
@@ -1116,15 +1664,18 @@ class TagStore:
         self._df = _make_frame({})
         self.problems = _problem_frame([])
         self.packs = pd.DataFrame(columns=["pack", "n_tags", "n_left_out", "title", "creator"])
+        self.actors = _actor_frame([])
         self._index = None
         self._cols = None
 
     @classmethod
-    def _from_parts(cls, df: pd.DataFrame, problems: pd.DataFrame, packs: pd.DataFrame) -> TagStore:
+    def _from_parts(cls, df: pd.DataFrame, problems: pd.DataFrame, packs: pd.DataFrame,
+                    actors: pd.DataFrame | None = None) -> TagStore:
         store = cls.__new__(cls)
         store._df = df.reset_index(drop=True)
         store.problems = problems.reset_index(drop=True)
         store.packs = packs.reset_index(drop=True)
+        store.actors = actors if actors is not None else _actor_frame([])
         store._index = None
         store._cols = None
         return store
@@ -1162,17 +1713,23 @@ class TagStore:
 
     def _lookup(self) -> dict:
         if self._index is None:
-            addr = self._df["address"]
             order = _rank_order(self._df)
-            ranked = addr.iloc[order]
-            ranked = ranked[ranked.notna()]
-            self._index = pd.Series(ranked.index.to_numpy(), index=ranked.to_numpy()).groupby(level=0).indices
-            self._positions = ranked.index.to_numpy()
+            addr = _none_for_missing(self._df["address"])
+            index: dict[str, list[int]] = {}
+            for k, pos in enumerate(order.tolist()):  # address -> its tags' places in `order`, strongest first
+                a = addr[pos]
+                if a is not None:
+                    if a in index:
+                        index[a].append(k)
+                    else:
+                        index[a] = [k]
+            self._index = index
+            self._positions = order
         return self._index
 
     def _arrays(self) -> dict:
         if getattr(self, "_cols", None) is None:
-            self._cols = {c: [None if _isna(v) else v for v in self._df[c].tolist()] for c in self._df.columns}
+            self._cols = {c: _none_for_missing(self._df[c]) for c in self._df.columns}
         return self._cols
 
     def _tag(self, i: int) -> Tag:
@@ -1184,7 +1741,9 @@ class TagStore:
                    source=a["source"][i], jurisdiction=a["jurisdiction"][i], pack=a["pack"][i],
                    line=None if line is None else int(line), tx_hash=a["tx_hash"][i],
                    currency=a["currency"][i] or "BTC", lastmod=a["lastmod"][i],
-                   is_cluster_definer=None if definer is None else bool(definer), extra=extra)
+                   is_cluster_definer=None if definer is None else bool(definer),
+                   concepts=tuple(a["concepts"][i].split(", ")) if a["concepts"][i] else (),
+                   tag_type=a["tag_type"][i], extra=extra)
 
     def for_address(self, address: str) -> list[Tag]:
         """All tags of one address, strongest first (an empty list if it has none).
@@ -1279,7 +1838,9 @@ class TagStore:
                 df[c] = df[c].astype("string")
         probs = pd.concat([self.problems, other.problems], ignore_index=True).drop_duplicates(ignore_index=True)
         packs = pd.concat([self.packs, other.packs], ignore_index=True).drop_duplicates("pack", ignore_index=True)
-        return TagStore._from_parts(df, probs, packs)
+        actors = pd.concat([self.actors, other.actors])
+        actors = actors[~actors.index.duplicated()]
+        return TagStore._from_parts(df, probs, packs, actors)
 
     def __add__(self, other):
         if not isinstance(other, TagStore):
@@ -1324,7 +1885,8 @@ class TagStore:
             raise TagError("there are no tags to write; load or add tags first")
         lastmod = lastmod or _dt.date.today()
         lastmod = lastmod.isoformat() if isinstance(lastmod, _dt.date) else str(lastmod)
-        fields = ["label", "category", "abuse", "actor", "confidence", "source", "lastmod", "is_cluster_definer"]
+        fields = ["label", "category", "abuse", "actor", "confidence", "source", "lastmod", "is_cluster_definer",
+                  "concepts", "tag_type"]
         extras = [c for c in df.columns if c not in COLUMNS]
         if extra_fields:
             fields += ["jurisdiction", *extras]
@@ -1338,6 +1900,8 @@ class TagStore:
                     v = name if CONFIDENCE_LEVELS.get(name) == int(v) else int(v)
                 if f == "lastmod" and v == lastmod:
                     continue
+                if f == "concepts" and not _isna(v):
+                    v = v.split(", ")
                 if not _isna(v):
                     rec[f] = bool(v) if f == "is_cluster_definer" else (int(v) if isinstance(v, np.integer) else v)
             records.append(rec)
@@ -1366,6 +1930,15 @@ class TagStore:
 def _n(count: int, noun: str) -> str:
     plural = noun + ("es" if noun.endswith("ss") else "s")
     return f"{count:,} {noun if count == 1 else plural}"
+
+
+def _none_for_missing(col: pd.Series) -> list:
+    """A column as a Python list, missing values as None (vectorised)."""
+    missing = col.isna().to_numpy(bool)
+    values = col.astype(object).to_numpy(copy=True)
+    if missing.any():
+        values[missing] = None
+    return values.tolist()
 
 
 def _isna(v) -> bool:

@@ -20,7 +20,8 @@ def add_arguments(p):
     p.add_argument("--per-address", action="store_true",
                    help="list tagged addresses instead of clusters")
     p.add_argument("--strict", action="store_true",
-                   help="stop at the first tag whose address does not decode (default: leave it out and say so)")
+                   help="stop at the first problem: an unknown category or concept, a bad field, a conflict, an "
+                        "address that does not decode (default: list it, say so, and go on)")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N rows (default 50; 0 = all)")
     p.add_argument("--csv", metavar="OUT", help="also write the full table to this CSV file")
 
