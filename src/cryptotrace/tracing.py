@@ -82,7 +82,9 @@ from .units import format_btc
 __all__ = [
     "DIRECTIONS",
     "ENDPOINT_KINDS",
+    "DEFAULT_FEE_POLICY",
     "FEE_POLICIES",
+    "FIFO_ORDERS",
     "POLICIES",
     "SEIZURE_CLASSES",
     "SeizureCandidates",
@@ -106,6 +108,21 @@ FEE_POLICIES = {
     "clean_first": "the fee is paid from clean coins first",
     "tainted_first": "the fee is paid from tainted coins first",
     "last": "the fee comes last in the policy's order (FIFO/LIFO: after the last output)",
+}
+#: Each policy's fee convention when ``fee_policy`` is not given: the one its published
+#: implementations use (see the module notes for the sources and the differences).
+DEFAULT_FEE_POLICY = {
+    "poison": "last",  # no choice to make: poison taints the fee in full (BlockSci getPoisonTainted)
+    "haircut": "proportional",  # BlockSci getHaircutTainted; zkokelj HaircutTainting.cpp
+    "fifo": "last",  # BlockSci getFifoTainted (2018); TaintChain/RustyTaintChain; zkokelj FIFOTainting.cpp
+    "lifo": "last",  # zkokelj LIFOTainting.cpp: the outputs take their share, the rest is the fee
+    "tiho": "last",  # zkokelj TIHOTainting.cpp: taint fills the largest outputs, only the rest is fee
+}
+#: Where the taint sits inside a partly tainted coin (FIFO, forward traces).
+FIFO_ORDERS = {
+    "tainted_first": "a partly tainted coin is read as its tainted part, then its clean part",
+    "keep": "a coin keeps the order of its tainted and clean parts from the transaction that made it "
+            "(TaintChain, zkokelj/bitcoin_tainting_methods)",
 }
 DIRECTIONS = ("forward", "backward")
 #: Kinds of endpoint (where traced value stops), with what each means.
@@ -260,6 +277,57 @@ def _prefix_before(values, grp, start):
     return csum - base[grp]
 
 
+def _pair_segments(s_val, s_taint):
+    """Segments of sources read "tainted part first": (values, tainted flags, owning source)."""
+    n = len(s_val)
+    seg = np.empty(2 * n, dtype=np.int64)
+    seg[0::2] = s_taint
+    seg[1::2] = s_val - s_taint
+    tainted = np.zeros(2 * n, dtype=bool)
+    tainted[0::2] = True
+    return seg, tainted, np.repeat(np.arange(n, dtype=np.int64), 2)
+
+
+def _cut(seg, tainted, t_val, pieces=False):
+    """Match a stream of segments to a stream of targets (both in order, laid end to end).
+
+    The targets take consecutive pieces of the segment stream. Returns the taint of each
+    target and, with ``pieces``, the pieces each target receives as CSR arrays
+    ``(start, values, tainted)``: runs of equal kind merged, empty pieces dropped.
+    """
+    n = len(seg)
+    ends = np.cumsum(seg)
+    starts = ends - seg
+    t_seg = np.where(tainted, seg, 0)
+    t_before = np.cumsum(t_seg) - t_seg
+    b = np.cumsum(t_val)
+    a = b - t_val
+
+    def f(x):
+        if n == 0:
+            return np.zeros_like(x)
+        k = np.minimum(np.searchsorted(ends, x, side="left"), n - 1)
+        return t_before[k] + np.where(tainted[k], np.clip(x - starts[k], 0, seg[k]), 0)
+
+    taint = f(b) - f(a)
+    if not pieces:
+        return taint
+    k0 = np.searchsorted(ends, a, side="right")  # first segment ending after the target starts
+    k1 = np.searchsorted(ends, b, side="left")  # the segment in which the target ends
+    cnt = np.where(t_val > 0, np.minimum(k1, n - 1) - k0 + 1, 0).clip(0)
+    k, owner = _expand(k0, k0 + cnt)
+    val = np.minimum(ends[k], b[owner]) - np.maximum(starts[k], a[owner])
+    kind = tainted[k]
+    ok = val > 0
+    k, owner, val, kind = k[ok], owner[ok], val[ok], kind[ok]
+    new_run = np.ones(len(k), dtype=bool)
+    new_run[1:] = (owner[1:] != owner[:-1]) | (kind[1:] != kind[:-1])
+    r_val = np.add.reduceat(val, np.flatnonzero(new_run)) if len(val) else np.zeros(0, dtype=np.int64)
+    r_kind = kind[new_run]
+    r_owner = owner[new_run]
+    return taint, (_gstart(r_owner, len(t_val)), r_val, r_kind)
+
+
 def _stream(s_grp, s_val, s_taint, t_val):
     """FIFO-style matching of a source stream to a target stream (both already in order).
 
@@ -268,33 +336,19 @@ def _stream(s_grp, s_val, s_taint, t_val):
     Groups are laid end to end; every group's sources and targets have the
     same total, so the pieces line up.
     """
-    n = len(s_val)
-    seg = np.empty(2 * n, dtype=np.int64)
-    seg[0::2] = s_taint
-    seg[1::2] = s_val - s_taint
-    tainted = np.zeros(2 * n, dtype=bool)
-    tainted[0::2] = True
-    ends = np.cumsum(seg)
-    starts = ends - seg
-    t_before = np.cumsum(np.where(tainted, seg, 0)) - np.where(tainted, seg, 0)
-
-    def f(x):
-        k = np.searchsorted(ends, x, side="left")
-        k = np.minimum(k, max(2 * n - 1, 0))
-        if 2 * n == 0:
-            return np.zeros_like(x)
-        return t_before[k] + np.where(tainted[k], np.clip(x - starts[k], 0, seg[k]), 0)
-
-    b = np.cumsum(t_val)
-    return f(b) - f(b - t_val)
+    seg, tainted, _ = _pair_segments(s_val, s_taint)
+    return _cut(seg, tainted, t_val)
 
 
-def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee, t_pos):
+def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee, t_pos, segs=None):
     """The taint of every target item of ``n`` transactions under one policy.
 
     Sources and targets are sorted by group and, within it, in stream order
     (pseudo items last). ``t_fee`` marks the fee pseudo-target (forward).
-    Returns ``(target_taint, tainted_in_per_group)``.
+    ``segs`` (FIFO/LIFO only): the sources' ordered tainted/clean segments
+    ``(values, tainted, source)``; by default each source is its tainted part,
+    then its clean part. Returns ``(target_taint, tainted_in_per_group)``, and
+    with ``segs`` also the pieces each target receives (see :func:`_cut`).
     """
     s_start = _gstart(s_grp, n)
     t_start = _gstart(t_grp, n)
@@ -310,11 +364,15 @@ def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee,
 
     natural = (policy == "haircut" and fee_policy in ("proportional", "last")) or (
         policy in ("fifo", "lifo") and fee_policy == "last")
+    want = segs is not None
+    if policy in ("fifo", "lifo"):
+        seg, seg_t, seg_src = segs if want else _pair_segments(s_val, s_taint)
     if natural or not F.any():
         if policy == "haircut":
             return _largest_remainder(t_grp, t_start, t_val, T, Vt, t_pos), T
         if policy in ("fifo", "lifo"):
-            return _stream(s_grp, s_val, s_taint, t_val), T
+            res = _cut(seg, seg_t, t_val, want)
+            return (res[0], T, res[1]) if want else (res, T)
         fee_t = lo  # tiho without a fee (or fee_policy irrelevant)
     elif fee_policy == "proportional":
         share = _largest_remainder(t_grp, t_start, t_val, T, Vt, t_pos)
@@ -333,15 +391,18 @@ def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee,
         before = _prefix_before(v, t_grp[order], t_start)
         out = np.empty(len(t_grp), dtype=np.int64)
         out[order] = np.clip(D[t_grp[order]] - before, 0, v)
-    else:  # fifo / lifo: take the fee out of the end of the source stream, then match
+    else:  # fifo / lifo: take the fee out of the end of the source stream (tainted and clean parts), then match
         fee_clean = F - fee_t
-        t_after = _suffix_before(s_taint, s_grp, s_start)
-        rm_t = np.clip(fee_t[s_grp] - t_after, 0, s_taint)
-        clean = s_val - s_taint
-        c_after = _suffix_before(clean, s_grp, s_start)
-        rm_c = np.clip(fee_clean[s_grp] - c_after, 0, clean)
-        new_taint = s_taint - rm_t
-        out = _stream(s_grp, s_val - rm_t - rm_c, new_taint, real_val)
+        g = s_grp[seg_src]
+        g_start = _gstart(g, n)
+        tv = np.where(seg_t, seg, 0)
+        cv = seg - tv
+        rm_t = np.clip(fee_t[g] - _suffix_before(tv, g, g_start), 0, tv)
+        rm_c = np.clip(fee_clean[g] - _suffix_before(cv, g, g_start), 0, cv)
+        res = _cut(seg - rm_t - rm_c, seg_t, real_val, want)
+        out = res[0] if want else res
+        out = np.where(t_fee, fee_t[t_grp], out).astype(np.int64)
+        return (out, T, res[1]) if want else (out, T)
     out = np.where(t_fee, fee_t[t_grp], out)
     return out.astype(np.int64), T
 
@@ -385,12 +446,16 @@ def _chain_arrays(chain) -> tuple[np.ndarray, np.ndarray]:
 class _Engine:
     """Propagates taint hop by hop over a chain's integer index."""
 
-    def __init__(self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out):
+    def __init__(self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out,
+                 fifo_order="tainted_first"):
         ix = chain.index
         self.ix = ix
         self.forward = direction == "forward"
         self.policy = policy
         self.fee_policy = fee_policy
+        # FIFO keeping the order inside coins: every coin the trace writes gets its ordered list of
+        # tainted/clean segments, stored CSR-style (seg_off, seg_len) in one append-only pool
+        self.keep = policy == "fifo" and fifo_order == "keep" and self.forward
         self.max_hops = max_hops
         self.threshold = max(int(min_value), 1)
         self.out_value, self.in_value = _chain_arrays(chain)
@@ -406,6 +471,69 @@ class _Engine:
         self.pseudo = np.zeros(n_tx, dtype=np.int64)  # fee (forward) or unfunded part (backward)
         self.ext = np.zeros(n_in, dtype=np.int64)  # backward: taint reaching inputs from outside
         self.iterations = 0
+        if self.keep:
+            self.seg_off = np.zeros(n_out, dtype=np.int64)
+            self.seg_len = np.zeros(n_out, dtype=np.int64)  # 0: not written (read as tainted part first)
+            self.seg_fp = np.zeros(n_out, dtype=np.int64)  # fingerprint of the layout (to notice a change)
+            self.pool_val = np.zeros(1024, dtype=np.int64)
+            self.pool_t = np.zeros(1024, dtype=bool)
+            self.pool_n = 0
+
+    # -------------------------------------------------------------- segments (fifo_order="keep")
+    def _source_segments(self, s):
+        """The ordered segments of a batch's sources: ``(values, tainted, source item)``."""
+        row = s["row"]
+        ok = row >= 0
+        r = np.where(ok, row, 0)
+        stored = ok & ~self.stopped[r] & (self.seg_len[r] > 0)
+        n_seg = np.where(stored, self.seg_len[r], 2)  # not written: its tainted part, then its clean part
+        off = np.where(stored, self.seg_off[r], 0)
+        k, src = _expand(off, off + n_seg)
+        st = stored[src]
+        kk = np.where(st, k, 0)
+        taint = s["taint"][src]
+        val = np.where(st, self.pool_val[kk], np.where(k == 0, taint, s["val"][src] - taint))
+        tt = np.where(st, self.pool_t[kk], k == 0)
+        keep = val > 0
+        return val[keep], tt[keep], src[keep]
+
+    def _store_segments(self, outs, start, p_val, p_t, ti):
+        """Write the pieces that target items ``ti`` received as the segments of output rows ``outs``.
+
+        Returns the rows whose layout changed (same taint, different order counts as a change).
+        """
+        lo, hi = start[ti], start[ti + 1]
+        k, owner = _expand(lo, hi)
+        m = len(k)
+        val, tt = p_val[k], p_t[k]
+        if self.pool_n + m > len(self.pool_val):
+            size = max(2 * len(self.pool_val), self.pool_n + m)
+            self.pool_val = np.concatenate([self.pool_val, np.zeros(size - len(self.pool_val), dtype=np.int64)])
+            self.pool_t = np.concatenate([self.pool_t, np.zeros(size - len(self.pool_t), dtype=bool)])
+        self.pool_val[self.pool_n:self.pool_n + m] = val
+        self.pool_t[self.pool_n:self.pool_n + m] = tt
+        cnt = hi - lo
+        first = np.cumsum(cnt) - cnt
+        gs = _gstart(owner, len(ti))
+        at = _prefix_before(val, owner, gs)  # where each piece starts inside its coin
+        with np.errstate(over="ignore"):
+            h = np.where(tt, at * np.int64(2654435761) + val * np.int64(40503) + 1, 0)
+            fp = _gsum(h, gs)
+        changed = self.seg_fp[outs] != fp
+        self.seg_fp[outs] = fp
+        self.seg_off[outs] = self.pool_n + first
+        self.seg_len[outs] = cnt
+        self.pool_n += m
+        return changed
+
+    def segments(self, row: int) -> list[tuple[str, int]]:
+        """The ordered parts of output ``row`` as ``[("tainted"|"clean", satoshis), ...]``."""
+        if self.keep and self.seg_len[row] > 0:
+            o, n = int(self.seg_off[row]), int(self.seg_len[row])
+            return [("tainted" if t else "clean", int(v))
+                    for v, t in zip(self.pool_val[o:o + n].tolist(), self.pool_t[o:o + n].tolist())]
+        t, v = int(self.taint[row]), int(self.out_value[row])
+        return [(k, x) for k, x in (("tainted", t), ("clean", v - t)) if x > 0]
 
     # -------------------------------------------------------------- per batch
     def _eff(self, rows):
@@ -442,8 +570,9 @@ class _Engine:
             pt_val, pt_fee = short, False  # coinbase / unknown-value inputs
         s_pos, s_n = _layout(src_grp, B, ps_val > 0, rev and self.forward)
         s = dict(grp=np.empty(s_n, dtype=np.int64), val=np.empty(s_n, dtype=np.int64),
-                 taint=np.zeros(s_n, dtype=np.int64))
+                 taint=np.zeros(s_n, dtype=np.int64), row=np.full(s_n, -1, dtype=np.int64))
         s["grp"][s_pos[0]], s["val"][s_pos[0]], s["taint"][s_pos[0]] = src_grp, src_val, src_taint
+        s["row"][s_pos[0]] = self.ix.output_of_input[in_rows] if self.forward else out_rows
         s["grp"][s_pos[1]], s["val"][s_pos[1]] = groups[ps_val > 0], ps_val[ps_val > 0]
         t_pos, t_n = _layout(tgt_grp, B, pt_val > 0, rev and not self.forward)
         t = dict(grp=np.empty(t_n, dtype=np.int64), val=np.empty(t_n, dtype=np.int64),
@@ -513,12 +642,17 @@ class _Engine:
     def _process(self, batch) -> np.ndarray:
         ix = self.ix
         s, t, _ = self._items(batch)
-        alloc, _T = _allocate(self.policy, self.fee_policy, len(batch), s["grp"], s["val"], s["taint"],
-                              t["grp"], t["val"], t["fee"], t["key"])
+        args = (self.policy, self.fee_policy, len(batch), s["grp"], s["val"], s["taint"],
+                t["grp"], t["val"], t["fee"], t["key"])
+        if self.keep:
+            alloc, _T, pieces = _allocate(*args, segs=self._source_segments(s))
+        else:
+            alloc, _T = _allocate(*args)
         tx = batch[t["grp"]]
         pseudo = t["pseudo"]
         self.pseudo[tx[pseudo]] = alloc[pseudo]
         real = ~pseudo
+        ti = np.flatnonzero(real)
         rows = t["row"][real]
         a = alloc[real]
         txr = tx[real]
@@ -533,6 +667,8 @@ class _Engine:
         self.returned[outs[st]] = a[st]
         outs, a, txr = outs[~st], a[~st], txr[~st]
         changed = self.taint[outs] != a
+        if self.keep:  # forward only, so the targets are these outputs
+            changed |= self._store_segments(outs, *pieces, ti[~st])
         self.taint[outs] = a
         first = (self.hop[outs] < 0) & (a > 0)
         self.hop[outs[first]] = self.txdist[txr[first]]
@@ -723,7 +859,7 @@ def _stop_mask(chain, stop_at, tagtab) -> tuple[np.ndarray, str]:
 # ====================================================================== public API
 def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", max_hops: int = 10,
           min_value: int = 546, stop_at="services", tags=None, clustering=None,
-          fee_policy: str = "proportional") -> Trace:
+          fee_policy: str | None = None, fifo_order: str = "tainted_first") -> Trace:
     """Follow coins forward (where did they go?) or backward (where did they come from?).
 
     Parameters
@@ -762,8 +898,16 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         cluster's tag when all the cluster's tags agree (an exchange's deposit
         addresses are the exchange once clustering joins them to a tagged
         hot wallet).
-    fee_policy : {"proportional", "clean_first", "tainted_first", "last"}
-        How the fee takes taint (forward traces; see the module notes).
+    fee_policy : {"proportional", "clean_first", "tainted_first", "last"}, optional
+        How the fee takes taint (forward traces; see the module notes). By
+        default each policy's published convention (:data:`DEFAULT_FEE_POLICY`):
+        ``"proportional"`` for haircut, ``"last"`` for FIFO, LIFO and TIHO.
+    fifo_order : {"tainted_first", "keep"}
+        FIFO only, forward only: how a partly tainted coin is read when it is
+        spent again. ``"tainted_first"`` (default): its tainted part first;
+        ``"keep"``: in the order its parts were paid into it (the coin
+        carries its ordered list of tainted and clean parts, as in TaintChain).
+        See :data:`FIFO_ORDERS` and the module notes.
 
     Returns
     -------
@@ -785,8 +929,16 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
     policy = str(policy).lower()
     if policy not in POLICIES:
         raise TraceError(f"policy {policy!r} is not known; use one of {', '.join(POLICIES)}")
+    if fee_policy is None:
+        fee_policy = DEFAULT_FEE_POLICY[policy]
     if fee_policy not in FEE_POLICIES:
-        raise TraceError(f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}")
+        raise TraceError(f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}, "
+                         f"or leave it out for the policy's usual one ({DEFAULT_FEE_POLICY[policy]!r} for {policy})")
+    if fifo_order not in FIFO_ORDERS:
+        raise TraceError(f"fifo_order {fifo_order!r} is not known; use one of {', '.join(FIFO_ORDERS)}")
+    if fifo_order == "keep" and (policy != "fifo" or direction != "forward"):
+        raise TraceError("fifo_order='keep' applies to forward FIFO traces only "
+                         f"(this trace is {direction} {policy}); leave fifo_order out")
     if isinstance(max_hops, bool) or not isinstance(max_hops, (int, np.integer)) or max_hops < 0:
         raise TraceError(f"max_hops must be a whole number 0 or more, not {max_hops!r}")
     if isinstance(min_value, bool) or not isinstance(min_value, (int, np.integer)) or min_value < 0:
@@ -797,7 +949,7 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
     tagtab = _tag_table(tags, labels)
     stopped, stop_desc = _stop_mask(chain, stop_at, tagtab)
     eng = _Engine(chain, direction=direction, policy=policy, fee_policy=fee_policy, max_hops=int(max_hops),
-                  min_value=int(min_value), stopped_out=stopped)
+                  min_value=int(min_value), stopped_out=stopped, fifo_order=fifo_order)
     eng.run(rows, named)
     params = {
         "start": start_desc,
@@ -806,6 +958,7 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         "max_hops": int(max_hops),
         "min_value": int(min_value),
         "fee_policy": fee_policy,
+        **({"fifo_order": fifo_order} if policy == "fifo" else {}),
         "stop_at": stop_desc,
         "tags": None if tagtab is None else (f"{int((~tagtab.via_cluster).sum()):,} tagged addresses"
                                              + (f", {int(tagtab.via_cluster.sum()):,} more through their clusters"
@@ -1016,6 +1169,18 @@ class Trace:
             "fee_taint": e.pseudo[tx] if e.forward else np.zeros(len(tx), dtype=np.int64),
         })
         return df.sort_values(["hop", "txid"], kind="stable").reset_index(drop=True)
+
+    def coin_parts(self, output) -> list[tuple[str, int]]:
+        """The parts of one output in order: ``[("tainted" | "clean", satoshis), ...]``.
+
+        With ``fifo_order="keep"`` this is the coin's ordered layout (what the
+        next FIFO transaction reads first); otherwise a partly tainted coin is
+        read as its tainted part, then its clean part.
+        """
+        rows, _, _ = _resolve_start(self.chain, output, None)
+        if len(rows) != 1:
+            raise TraceError(f"coin_parts needs one output 'txid:vout', not {output!r}")
+        return self._e.segments(int(rows[0]))
 
     # -------------------------------------------------------------- evidence paths
     def evidence_path(self, txid: str, vout=None) -> list[str]:
