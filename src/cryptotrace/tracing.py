@@ -29,8 +29,14 @@ Conventions (all amounts are exact integer satoshis):
   the whole satoshis of its exact share, then the satoshis left over go one
   each to the outputs with the largest fractional parts (ties: lower output
   number first). The shares add up exactly to the taint that came in.
+* **haircut against BlockSci**: BlockSci's haircut (``citp/BlockSci``
+  ``src/heuristics/taint.cpp``) gives each output ``trunc(value / (outputs +
+  fee) * taint)`` in floating point and the fee what is left (at most the
+  fee); the truncated satoshis go to the fee, or are lost when there is no
+  fee, so BlockSci's shares can add up to less than the taint (its own tests
+  say "-1 for rounding error"). Here the shares are exact and always add up.
 * **fee** (``fee_policy``, forward traces): the fee is what the inputs bring
-  in beyond the outputs. ``"proportional"`` (default): the fee carries the
+  in beyond the outputs. ``"proportional"``: the fee carries the
   transaction's taint ratio, like one more output (largest-remainder);
   ``"clean_first"``: the fee is paid from clean coins first (taint stays in
   the outputs as far as possible); ``"tainted_first"``: the fee is paid from
@@ -39,8 +45,75 @@ Conventions (all amounts are exact integer satoshis):
   i.e. like ``clean_first``; haircut: like ``"proportional"``). Whatever
   taint the fee takes is an endpoint of kind ``"fee"`` (paid to the miner).
   Backward traces have no choice to make: the fee funds nothing.
-* **where the taint sits inside one coin** (FIFO/LIFO): a coin that is partly
-  tainted is read as "tainted part first".
+  **Default: each policy's published convention** (:data:`DEFAULT_FEE_POLICY`):
+
+  =========  ==============  ================================================
+  policy     default fee     published implementation it follows
+  =========  ==============  ================================================
+  poison     (no choice)     BlockSci ``getPoisonTainted``: the fee in full
+  haircut    proportional    BlockSci ``getHaircutTainted`` (the fee is one
+                             more share); zkokelj ``HaircutTainting.cpp``
+  fifo       last            BlockSci ``getFifoTainted`` (2018, commit
+                             4e42e43), TaintChain ``RustyTaintChain`` ("the
+                             outputs get paid first ... then the rest is
+                             given to the miners"), zkokelj ``FIFOTainting.cpp``
+  lifo       last            zkokelj ``LIFOTainting.cpp`` (see below)
+  tiho       last            zkokelj ``TIHOTainting.cpp``: taint fills the
+                             largest outputs; only what they cannot hold is
+                             left for the fee
+  =========  ==============  ================================================
+
+  BlockSci's ``taint_fee`` switch decides what happens *after* the fee: with
+  ``True`` the fee's taint flows into the block's coinbase outputs (the
+  miner's reward), with ``False`` it is dropped. cryptotrace stops at the
+  fee: its taint is an endpoint of kind ``"fee"``, so the totals match
+  BlockSci with ``taint_fee=True`` (nothing is lost) without following the
+  miner. Until issue 16 the default was ``"proportional"`` for every policy,
+  so FIFO disagreed with every published FIFO (inputs 4 stolen + 6 clean,
+  outputs 5 and 4, fee 1: they give 4 / 0 / fee 0; the old default gave
+  3.6 / 0 / fee 0.4). ``fee_policy="proportional"`` still gives that.
+* **where the taint sits inside one coin** (``fifo_order``, FIFO, forward):
+  ``"tainted_first"`` (default) reads a partly tainted coin as its tainted
+  part, then its clean part (as BlockSci's 2018 FIFO did for its inputs);
+  ``"keep"`` keeps the order in which the parts were paid into the coin:
+  every coin carries its ordered list of tainted and clean parts (as
+  TaintChain's ``VecDeque<TaintPart>`` and zkokelj's ``TaintVector`` do);
+  :meth:`Trace.coin_parts` shows it. Example: a coin paid 2 clean, then 3
+  stolen, split into 2 and 3: ``"keep"`` gives 0 and 3, ``"tainted_first"``
+  2 and 1. LIFO and TIHO read coins tainted part first.
+* **what courts have seen** (for the expert's report; checked in public
+  sources, not legal advice): first in, first out is the rule in *Clayton's
+  case* (Devaynes v Noble (1816) 1 Mer 572), a rebuttable presumption of
+  English law for withdrawals from a running account. The Court of Appeal in
+  Barlow Clowes v Vaughan [1992] 4 All ER 22 kept it as the default between
+  equally innocent claimants but set it aside where it is impracticable or
+  unjust, sharing rateably (pari passu; the "North American" rolling charge is
+  proportional, i.e. haircut-like) instead; Commerzbank v IMB Morgan [2004]
+  EWHC 2771 (Ch) also disapplied it. Against a wrongdoing fiduciary the
+  presumption is different: Re Hallett's Estate (1879) 13 Ch D 696 (the
+  wrongdoer spends his own money first) and, in the US, the "lowest
+  intermediate balance" rule; some US bankruptcy courts apply FIFO to mixed
+  accounts (e.g. In re Tydings, W.D. Mo. 2020). TaintChain's authors chose
+  FIFO because of Clayton's case. For crypto, D'Aloia v Persons Unknown
+  [2024] EWHC 2342 (Ch) rejected tracing evidence whose method could not be
+  explained and checked; the commentaries found do not show it endorsing one
+  rule. Not established: no decision was found on the order of the parts
+  *inside* one bitcoin output. Clayton's case orders deposits in time, which
+  ``"keep"`` carries through each coin; ``"tainted_first"`` is a modelling
+  choice of the software. Say which one you used.
+* **LIFO**: here the last input pays the first output, coins read tainted
+  part first, and with ``"last"`` the fee comes after the last output, so it
+  is paid from the *first* inputs. zkokelj ``LIFOTainting.cpp`` lays the
+  inputs out in order and fills the outputs from the last one, so its fee is
+  paid from the *last* inputs and a coin's parts keep their order. Without a
+  fee and with whole coins the two agree; with a fee they differ (inputs 4
+  stolen + 6 clean, outputs 5 and 4, fee 1: here 0 / 3 / fee 1, zkokelj 0 /
+  4 / fee 0), and over several hops the differences carry on
+  (``tests/test_taint_reference.py`` has the hand-worked tables).
+* **TIHO ties**: outputs of equal value take taint in output order (lower
+  number first, as in haircut rounding); zkokelj ``TIHOTainting.cpp`` sorts
+  ``(value, index)`` descending, so the *higher* output number goes first.
+  The totals agree; which of two equal outputs is tainted differs.
 * **hops**: the start outputs are hop 0; a transaction spending them is hop
   1, and so on. A transaction is followed when it is at most ``max_hops``
   away and at least one of its traced inputs carries ``min_value`` or more.
@@ -94,12 +167,18 @@ __all__ = [
     "worked_example_chain",
 ]
 
-#: The taint policies, with a plain-language rule for each.
+#: The taint policies, with a plain-language rule for each (the published implementation each
+#: follows, and where cryptotrace differs from it, are in the module notes).
 POLICIES = {
+    # BlockSci getPoisonTainted (citp/BlockSci src/heuristics/taint.cpp)
     "poison": "any taint taints every output of the transaction completely (the widest net; not conserved)",
+    # BlockSci getHaircutTainted; zkokelj HaircutTainting.cpp (cryptotrace splits exactly, largest remainder)
     "haircut": "every output gets the transaction's share of taint, in proportion to its value",
+    # BlockSci getFifoTainted (2018, 4e42e43); TaintChain/RustyTaintChain; zkokelj FIFOTainting.cpp
     "fifo": "first in, first out: inputs in order pay the outputs in order (Clayton's case)",
+    # zkokelj LIFOTainting.cpp (which end pays the fee differs: module notes)
     "lifo": "last in, first out: the last input pays the first outputs",
+    # zkokelj TIHOTainting.cpp (ties between equal outputs differ: module notes)
     "tiho": "tainted in, highest out: the taint goes to the largest outputs first",
 }
 #: How the fee takes taint (forward traces).
