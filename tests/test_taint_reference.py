@@ -100,6 +100,17 @@ def test_haircut_default_stays_proportional_like_blocksci_and_zkokelj():
     assert t.params["fee_policy"] == "proportional"
 
 
+def test_haircut_clean_first_is_blocksci_2018_haircut_without_its_lost_satoshi():
+    # BlockSci 4e42e43 getHaircutTainted: each output value * taint // total output value (int128), the fee no
+    # taint: C = 5e8 * 4e8 // 9e8 = 222,222,222; D = 4e8 * 4e8 // 9e8 = 177,777,777; one satoshi is lost.
+    # cryptotrace's clean_first gives the same split with the leftover satoshi placed by largest remainder.
+    blocksci_2018 = (222_222_222, 177_777_777, 0)
+    t = trace(fee_case(), f"{txid(1)}:0", policy="haircut", fee_policy="clean_first", min_value=0)
+    got = (*hop_taint(t, 1), fee_taint(t))
+    assert got == (222_222_222, 177_777_778, 0)
+    assert sum(got) - sum(blocksci_2018) == 1 and sum(got) == 4 * BTC
+
+
 def test_lifo_default_and_zkokelj_differ_on_which_end_pays_the_fee():
     # cryptotrace LIFO: the last input pays the first output; the fee is last in that order:
     #   stream (last input first): 6 clean, 4 stolen -> C 5 clean; D 1 clean + 3 stolen; fee 1 stolen

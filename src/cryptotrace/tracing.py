@@ -30,11 +30,14 @@ Conventions (all amounts are exact integer satoshis):
   each to the outputs with the largest fractional parts (ties: lower output
   number first). The shares add up exactly to the taint that came in.
 * **haircut against BlockSci**: BlockSci's haircut (``citp/BlockSci``
-  ``src/heuristics/taint.cpp``) gives each output ``trunc(value / (outputs +
-  fee) * taint)`` in floating point and the fee what is left (at most the
-  fee); the truncated satoshis go to the fee, or are lost when there is no
-  fee, so BlockSci's shares can add up to less than the taint (its own tests
-  say "-1 for rounding error"). Here the shares are exact and always add up.
+  ``src/heuristics/taint.cpp``, master 14ccc93) gives each output
+  ``trunc(value / (outputs + fee) * taint)`` in floating point and the fee
+  what is left (at most the fee); the truncated satoshis go to the fee, or
+  are lost when there is no fee, so the shares can add up to less than the
+  taint (its own tests say "-1 for rounding error"). Its 2018 version
+  (commit 4e42e43) used integer division per output, ``value * taint //
+  outputs``, which loses up to one satoshi per output and gives the fee no
+  taint. Here the shares are exact and always add up.
 * **fee** (``fee_policy``, forward traces): the fee is what the inputs bring
   in beyond the outputs. ``"proportional"``: the fee carries the
   transaction's taint ratio, like one more output (largest-remainder);
@@ -651,7 +654,8 @@ class _Engine:
         s = dict(grp=np.empty(s_n, dtype=np.int64), val=np.empty(s_n, dtype=np.int64),
                  taint=np.zeros(s_n, dtype=np.int64), row=np.full(s_n, -1, dtype=np.int64))
         s["grp"][s_pos[0]], s["val"][s_pos[0]], s["taint"][s_pos[0]] = src_grp, src_val, src_taint
-        s["row"][s_pos[0]] = self.ix.output_of_input[in_rows] if self.forward else out_rows
+        if self.keep:  # the coins each source spends, to read their stored parts
+            s["row"][s_pos[0]] = self.ix.output_of_input[in_rows]
         s["grp"][s_pos[1]], s["val"][s_pos[1]] = groups[ps_val > 0], ps_val[ps_val > 0]
         t_pos, t_n = _layout(tgt_grp, B, pt_val > 0, rev and not self.forward)
         t = dict(grp=np.empty(t_n, dtype=np.int64), val=np.empty(t_n, dtype=np.int64),
