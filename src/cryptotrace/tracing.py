@@ -189,7 +189,7 @@ FEE_POLICIES = {
     "proportional": "the fee carries the transaction's taint ratio, like one more output",
     "clean_first": "the fee is paid from clean coins first",
     "tainted_first": "the fee is paid from tainted coins first",
-    "last": "the fee comes last in the policy's order (FIFO/LIFO: after the last output)",
+    "last": "the fee comes last in the policy's order (FIFO/LIFO: after the last output; TIHO: after the smallest)",
 }
 #: Each policy's fee convention when ``fee_policy`` is not given: the one its published
 #: implementations use (see the module notes for the sources and the differences).
@@ -1389,8 +1389,13 @@ class Trace:
         s = self.summary()
         way = "forward (where the coins went)" if s["direction"] == "forward" else \
             "backward (where the coins came from)"
+        conv = []
+        if s["direction"] == "forward" and s["policy"] != "poison":
+            conv.append(f"fee {s['fee_policy']}: {FEE_POLICIES[s['fee_policy']]}")
+        if "fifo_order" in s:
+            conv.append(f"coins read {s['fifo_order']}: {FIFO_ORDERS[s['fifo_order']]}")
         lines = [f"Traced {format_btc(s['start_value'])} from {s['start']} {way}, policy {s['policy']}: "
-                 f"{POLICIES[s['policy']]}.",
+                 f"{POLICIES[s['policy']]}.", *[f"Convention: {c}." for c in conv],
                  f"Followed {s['txs_followed']:,} transaction(s) over {s['hops_reached']} hop(s) "
                  f"(limit {s['max_hops']}); the value ended in {s['endpoints']:,} place(s):"]
         for k, v in sorted(s["by_kind"].items(), key=lambda kv: -kv[1]):
