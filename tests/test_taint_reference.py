@@ -17,8 +17,8 @@ References (read through the project's code index; commits as stored there):
   master 14ccc9358443b2eb5730bb2902c4b11ab7928abf. Poison: every output and the fee are
   tainted in full. Haircut: each output gets ``trunc(value / (outputs + fee) * taint)`` in
   floating point, then the fee gets what is left (at most the fee). With
-  ``taint_fee=True`` the fee's taint goes on into the block's coinbase outputs; with
-  ``False`` it is dropped.
+  ``taint_fee=True`` (the default of the Python binding, as quoted in citp/BlockSci issue #348)
+  the fee's taint goes on into the block's coinbase outputs; with ``False`` it is dropped.
 * BlockSci's own tests: ``test/blockscipy/test_taint.py`` (master, last changed in
   a1747fbdd85be8d4a493ac5bf2083b5109e0af66) on the chain made by ``citp/testchain-generator``
   ``testchain/motifs/taint.py`` (commit a62f1bfc3cbb94d24e143dcfb8dafbe1bd6abe05), with

@@ -108,8 +108,12 @@ Conventions (all amounts are exact integer satoshis):
   part first, and with ``"last"`` the fee comes after the last output, so it
   is paid from the *first* inputs. zkokelj ``LIFOTainting.cpp`` lays the
   inputs out in order and fills the outputs from the last one, so its fee is
-  paid from the *last* inputs and a coin's parts keep their order. Without a
-  fee and with whole coins the two agree; with a fee they differ (inputs 4
+  paid from the *last* inputs and a coin's parts keep their order. Read as
+  an account, cryptotrace treats the fee as the last withdrawal (as TaintChain
+  does for FIFO: "the outputs get paid first ... then the rest is given to
+  the miners"), so under LIFO it takes the earliest deposits; zkokelj's
+  layout amounts to paying the fee first. Without a fee and with whole coins
+  the two agree; with a fee they differ (inputs 4
   stolen + 6 clean, outputs 5 and 4, fee 1: here 0 / 3 / fee 1, zkokelj 0 /
   4 / fee 0), and over several hops the differences carry on
   (``tests/test_taint_reference.py`` has the hand-worked tables).
