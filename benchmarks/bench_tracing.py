@@ -7,13 +7,24 @@ index arrays for the same number of hops (no amounts, no policy), i.e. the
 least any hop-by-hop trace has to do; and one plain numpy pass over all
 outputs (value paid out per transaction), the cost of touching the chain once.
 
-Run:  python benchmarks/bench_tracing.py [--txs 1000000] [--repeat 3]
+With ``--baseline REV`` (a git revision, e.g. ``main`` or a commit), the
+tracing module of that revision is loaded beside the current one (``git
+show REV:src/cryptotrace/tracing.py``) and the same traces are timed with
+both in the same run, so a change to the engine is measured as a ratio
+(new / old; below 1 is faster).
+
+Run:  python benchmarks/bench_tracing.py [--txs 1000000] [--repeat 3] [--baseline REV]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -102,6 +113,57 @@ def full_pass(chain: Chain) -> int:
     return int((csum[ix.out_start[1:]] - csum[ix.out_start[:-1]]).max())
 
 
+def load_baseline(rev: str):
+    """The ``trace`` function of ``src/cryptotrace/tracing.py`` at git revision ``rev``."""
+    root = Path(__file__).resolve().parents[1]
+    text = subprocess.run(["git", "show", f"{rev}:src/cryptotrace/tracing.py"], cwd=root, check=True,
+                          capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "_tracing_baseline.py"
+    path.write_text(text, encoding="utf-8")
+    name = "cryptotrace._tracing_baseline"  # inside the package, so its relative imports resolve
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    mod.__package__ = "cryptotrace"
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod.trace
+
+
+def compare(chain, start, wide, old_trace, repeat):
+    """Time the same traces with the current and the baseline engine; print new / old.
+
+    FIFO, LIFO and TIHO send one coin's taint down few paths, so they start from ``wide``
+    (many outputs) to have work to time."""
+    runs = [
+        ("10-hop haircut", dict(policy="haircut", max_hops=10), dict(policy="haircut", max_hops=10)),
+        ("50-hop poison", dict(policy="poison", max_hops=50), dict(policy="poison", max_hops=50)),
+        ("50-hop haircut", dict(policy="haircut", max_hops=50), dict(policy="haircut", max_hops=50)),
+        ("50-hop fifo, fee proportional (same work)", dict(policy="fifo", fee_policy="proportional"),
+         dict(policy="fifo", fee_policy="proportional")),
+        ("50-hop fifo, each default (new: fee last)", dict(policy="fifo"), dict(policy="fifo")),
+        ("50-hop fifo, fifo_order='keep' (new only)", dict(policy="fifo", fifo_order="keep"), dict(policy="fifo")),
+        ("50-hop lifo, fee proportional (same work)", dict(policy="lifo", fee_policy="proportional"),
+         dict(policy="lifo", fee_policy="proportional")),
+        ("50-hop tiho, fee proportional (same work)", dict(policy="tiho", fee_policy="proportional"),
+         dict(policy="tiho", fee_policy="proportional")),
+    ]
+    for _, new_kw, old_kw in runs[3:]:  # FIFO/LIFO/TIHO: follow everything, so there is work to time
+        for kw in (new_kw, old_kw):
+            kw.update(max_hops=50, min_value=0, start=wide)
+    print("baseline comparison (same chain, same start, best of each; ratio new / old):")
+    for label, new_kw, old_kw in runs:
+        new_kw, old_kw = dict(new_kw), dict(old_kw)
+        s_new, s_old = new_kw.pop("start", start), old_kw.pop("start", start)
+        new_s = old_s = float("inf")
+        for _ in range(repeat):  # alternate, so that load from other work hits both alike
+            new_s = min(new_s, best(lambda: trace(chain, s_new, **new_kw).endpoints, 1)[0])
+            old_s = min(old_s, best(lambda: old_trace(chain, s_old, **old_kw).endpoints, 1)[0])
+        n_new = trace(chain, s_new, **new_kw).summary()["txs_followed"]
+        n_old = old_trace(chain, s_old, **old_kw).summary()["txs_followed"]
+        print(f"  {label}: new {new_s:.3f} s ({n_new:,} txs), old {old_s:.3f} s ({n_old:,} txs): "
+              f"ratio {new_s / old_s:.2f}")
+
+
 def best(fn, repeat):
     times, out = [], None
     for _ in range(repeat):
@@ -115,7 +177,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--txs", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline", default=None, help="git revision whose tracing.py to time beside this one")
     args = ap.parse_args()
+    old_trace = load_baseline(args.baseline) if args.baseline else None
     t0 = time.perf_counter()
     chain = make_chain(args.txs)
     print(f"built {chain!r} in {time.perf_counter() - t0:.1f} s")
@@ -150,6 +214,10 @@ def main() -> None:
         print(f"50-hop haircut, min_value={mv}: {t1.summary()['txs_followed']:,} txs followed in "
               f"{t1._e.iterations} rounds; {tr_s:.3f} s with the endpoints table "
               f"= {tr_s / base_s:.1f}x the 50-hop reachability pass")
+    if old_trace is not None:
+        wide = [f"{ix.txids[ix.tx_of_output[r]]}:{r - ix.out_start[ix.tx_of_output[r]]}" for r in rows[:2000]]
+        print(f"wide start for FIFO/LIFO/TIHO: {len(wide):,} outputs")
+        compare(chain, start, wide, old_trace, args.repeat)
 
 
 if __name__ == "__main__":

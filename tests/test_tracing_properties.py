@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from cryptotrace.addresses import random_addresses
 from cryptotrace.chain import Chain
-from cryptotrace.tracing import FEE_POLICIES, POLICIES, trace
+from cryptotrace.tracing import DEFAULT_FEE_POLICY, FEE_POLICIES, POLICIES, trace
 
 CONSERVING = ["haircut", "fifo", "lifo", "tiho"]
 _ADDR = random_addresses(np.random.default_rng(7), 12)
@@ -316,7 +316,7 @@ def test_huge_amounts_are_split_exactly(policy):
     for pick in range(0, 30, 3):
         t = trace(chain, _start(chain, pick), policy=policy, max_hops=50, min_value=0)
         assert int(t.endpoints.tainted_value.sum()) == t.start_value
-        ref, _ = reference_forward(chain, t.start_rows, policy, "proportional")
+        ref, _ = reference_forward(chain, t.start_rows, policy, DEFAULT_FEE_POLICY[policy])
         fl = t.flows
         o = chain.outputs
         keys = (o.txid + ":" + o.vout.astype(str)).tolist()

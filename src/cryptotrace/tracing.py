@@ -29,8 +29,17 @@ Conventions (all amounts are exact integer satoshis):
   the whole satoshis of its exact share, then the satoshis left over go one
   each to the outputs with the largest fractional parts (ties: lower output
   number first). The shares add up exactly to the taint that came in.
+* **haircut against BlockSci**: BlockSci's haircut (``citp/BlockSci``
+  ``src/heuristics/taint.cpp``, master 14ccc93) gives each output
+  ``trunc(value / (outputs + fee) * taint)`` in floating point and the fee
+  what is left (at most the fee); the truncated satoshis go to the fee, or
+  are lost when there is no fee, so the shares can add up to less than the
+  taint (its own tests say "-1 for rounding error"). Its 2018 version
+  (commit 4e42e43) used integer division per output, ``value * taint //
+  outputs``, which loses up to one satoshi per output and gives the fee no
+  taint. Here the shares are exact and always add up.
 * **fee** (``fee_policy``, forward traces): the fee is what the inputs bring
-  in beyond the outputs. ``"proportional"`` (default): the fee carries the
+  in beyond the outputs. ``"proportional"``: the fee carries the
   transaction's taint ratio, like one more output (largest-remainder);
   ``"clean_first"``: the fee is paid from clean coins first (taint stays in
   the outputs as far as possible); ``"tainted_first"``: the fee is paid from
@@ -39,8 +48,79 @@ Conventions (all amounts are exact integer satoshis):
   i.e. like ``clean_first``; haircut: like ``"proportional"``). Whatever
   taint the fee takes is an endpoint of kind ``"fee"`` (paid to the miner).
   Backward traces have no choice to make: the fee funds nothing.
-* **where the taint sits inside one coin** (FIFO/LIFO): a coin that is partly
-  tainted is read as "tainted part first".
+  **Default: each policy's published convention** (:data:`DEFAULT_FEE_POLICY`):
+
+  =========  ==============  ================================================
+  policy     default fee     published implementation it follows
+  =========  ==============  ================================================
+  poison     (no choice)     BlockSci ``getPoisonTainted``: the fee in full
+  haircut    proportional    BlockSci ``getHaircutTainted`` (the fee is one
+                             more share); zkokelj ``HaircutTainting.cpp``
+  fifo       last            BlockSci ``getFifoTainted`` (2018, commit
+                             4e42e43), TaintChain ``RustyTaintChain`` ("the
+                             outputs get paid first ... then the rest is
+                             given to the miners"), zkokelj ``FIFOTainting.cpp``
+  lifo       last            zkokelj ``LIFOTainting.cpp`` (see below)
+  tiho       last            zkokelj ``TIHOTainting.cpp``: taint fills the
+                             largest outputs; only what they cannot hold is
+                             left for the fee
+  =========  ==============  ================================================
+
+  BlockSci's ``taint_fee`` switch decides what happens *after* the fee: with
+  ``True`` the fee's taint flows into the block's coinbase outputs (the
+  miner's reward), with ``False`` it is dropped. cryptotrace stops at the
+  fee: its taint is an endpoint of kind ``"fee"``, so the totals match
+  BlockSci with ``taint_fee=True`` (nothing is lost) without following the
+  miner. Until issue 16 the default was ``"proportional"`` for every policy,
+  so FIFO disagreed with every published FIFO (inputs 4 stolen + 6 clean,
+  outputs 5 and 4, fee 1: they give 4 / 0 / fee 0; the old default gave
+  3.6 / 0 / fee 0.4). ``fee_policy="proportional"`` still gives that.
+* **where the taint sits inside one coin** (``fifo_order``, FIFO, forward):
+  ``"tainted_first"`` (default) reads a partly tainted coin as its tainted
+  part, then its clean part (as BlockSci's 2018 FIFO did for its inputs);
+  ``"keep"`` keeps the order in which the parts were paid into the coin:
+  every coin carries its ordered list of tainted and clean parts (as
+  TaintChain's ``VecDeque<TaintPart>`` and zkokelj's ``TaintVector`` do);
+  :meth:`Trace.coin_parts` shows it. Example: a coin paid 2 clean, then 3
+  stolen, split into 2 and 3: ``"keep"`` gives 0 and 3, ``"tainted_first"``
+  2 and 1. LIFO and TIHO read coins tainted part first.
+* **what courts have seen** (for the expert's report; checked in public
+  sources, not legal advice): first in, first out is the rule in *Clayton's
+  case* (Devaynes v Noble (1816) 1 Mer 572), a rebuttable presumption of
+  English law for withdrawals from a running account. The Court of Appeal in
+  Barlow Clowes v Vaughan [1992] 4 All ER 22 kept it as the default between
+  equally innocent claimants but set it aside where it is impracticable or
+  unjust, sharing rateably (pari passu; the "North American" rolling charge is
+  proportional, i.e. haircut-like) instead; Commerzbank v IMB Morgan [2004]
+  EWHC 2771 (Ch) also disapplied it. Against a wrongdoing fiduciary the
+  presumption is different: Re Hallett's Estate (1879) 13 Ch D 696 (the
+  wrongdoer spends his own money first) and, in the US, the "lowest
+  intermediate balance" rule; some US bankruptcy courts apply FIFO to mixed
+  accounts (e.g. In re Tydings, W.D. Mo. 2020). TaintChain's authors chose
+  FIFO because of Clayton's case. For crypto, D'Aloia v Persons Unknown
+  [2024] EWHC 2342 (Ch) rejected tracing evidence whose method could not be
+  explained and checked; the commentaries found do not show it endorsing one
+  rule. Not established: no decision was found on the order of the parts
+  *inside* one bitcoin output. Clayton's case orders deposits in time, which
+  ``"keep"`` carries through each coin; ``"tainted_first"`` is a modelling
+  choice of the software. Say which one you used.
+* **LIFO**: here the last input pays the first output, coins read tainted
+  part first, and with ``"last"`` the fee comes after the last output, so it
+  is paid from the *first* inputs. zkokelj ``LIFOTainting.cpp`` lays the
+  inputs out in order and fills the outputs from the last one, so its fee is
+  paid from the *last* inputs and a coin's parts keep their order. Read as
+  an account, cryptotrace treats the fee as the last withdrawal (as TaintChain
+  does for FIFO: "the outputs get paid first ... then the rest is given to
+  the miners"), so under LIFO it takes the earliest deposits; zkokelj's
+  layout amounts to paying the fee first. Without a fee and with whole coins
+  the two agree; with a fee they differ (inputs 4
+  stolen + 6 clean, outputs 5 and 4, fee 1: here 0 / 3 / fee 1, zkokelj 0 /
+  4 / fee 0), and over several hops the differences carry on
+  (``tests/test_taint_reference.py`` has the hand-worked tables).
+* **TIHO ties**: outputs of equal value take taint in output order (lower
+  number first, as in haircut rounding); zkokelj ``TIHOTainting.cpp`` sorts
+  ``(value, index)`` descending, so the *higher* output number goes first.
+  The totals agree; which of two equal outputs is tainted differs.
 * **hops**: the start outputs are hop 0; a transaction spending them is hop
   1, and so on. A transaction is followed when it is at most ``max_hops``
   away and at least one of its traced inputs carries ``min_value`` or more.
@@ -82,7 +162,9 @@ from .units import format_btc
 __all__ = [
     "DIRECTIONS",
     "ENDPOINT_KINDS",
+    "DEFAULT_FEE_POLICY",
     "FEE_POLICIES",
+    "FIFO_ORDERS",
     "POLICIES",
     "SEIZURE_CLASSES",
     "SeizureCandidates",
@@ -92,12 +174,18 @@ __all__ = [
     "worked_example_chain",
 ]
 
-#: The taint policies, with a plain-language rule for each.
+#: The taint policies, with a plain-language rule for each (the published implementation each
+#: follows, and where cryptotrace differs from it, are in the module notes).
 POLICIES = {
+    # BlockSci getPoisonTainted (citp/BlockSci src/heuristics/taint.cpp)
     "poison": "any taint taints every output of the transaction completely (the widest net; not conserved)",
+    # BlockSci getHaircutTainted; zkokelj HaircutTainting.cpp (cryptotrace splits exactly, largest remainder)
     "haircut": "every output gets the transaction's share of taint, in proportion to its value",
+    # BlockSci getFifoTainted (2018, 4e42e43); TaintChain/RustyTaintChain; zkokelj FIFOTainting.cpp
     "fifo": "first in, first out: inputs in order pay the outputs in order (Clayton's case)",
+    # zkokelj LIFOTainting.cpp (which end pays the fee differs: module notes)
     "lifo": "last in, first out: the last input pays the first outputs",
+    # zkokelj TIHOTainting.cpp (ties between equal outputs differ: module notes)
     "tiho": "tainted in, highest out: the taint goes to the largest outputs first",
 }
 #: How the fee takes taint (forward traces).
@@ -105,7 +193,22 @@ FEE_POLICIES = {
     "proportional": "the fee carries the transaction's taint ratio, like one more output",
     "clean_first": "the fee is paid from clean coins first",
     "tainted_first": "the fee is paid from tainted coins first",
-    "last": "the fee comes last in the policy's order (FIFO/LIFO: after the last output)",
+    "last": "the fee comes last in the policy's order (FIFO/LIFO: after the last output; TIHO: after the smallest)",
+}
+#: Each policy's fee convention when ``fee_policy`` is not given: the one its published
+#: implementations use (see the module notes for the sources and the differences).
+DEFAULT_FEE_POLICY = {
+    "poison": "last",  # no choice to make: poison taints the fee in full (BlockSci getPoisonTainted)
+    "haircut": "proportional",  # BlockSci getHaircutTainted; zkokelj HaircutTainting.cpp
+    "fifo": "last",  # BlockSci getFifoTainted (2018); TaintChain/RustyTaintChain; zkokelj FIFOTainting.cpp
+    "lifo": "last",  # zkokelj LIFOTainting.cpp: the outputs take their share, the rest is the fee
+    "tiho": "last",  # zkokelj TIHOTainting.cpp: taint fills the largest outputs, only the rest is fee
+}
+#: Where the taint sits inside a partly tainted coin (FIFO, forward traces).
+FIFO_ORDERS = {
+    "tainted_first": "a partly tainted coin is read as its tainted part, then its clean part",
+    "keep": "a coin keeps the order of its tainted and clean parts from the transaction that made it "
+            "(TaintChain, zkokelj/bitcoin_tainting_methods)",
 }
 DIRECTIONS = ("forward", "backward")
 #: Kinds of endpoint (where traced value stops), with what each means.
@@ -260,6 +363,57 @@ def _prefix_before(values, grp, start):
     return csum - base[grp]
 
 
+def _pair_segments(s_val, s_taint):
+    """Segments of sources read "tainted part first": (values, tainted flags, owning source)."""
+    n = len(s_val)
+    seg = np.empty(2 * n, dtype=np.int64)
+    seg[0::2] = s_taint
+    seg[1::2] = s_val - s_taint
+    tainted = np.zeros(2 * n, dtype=bool)
+    tainted[0::2] = True
+    return seg, tainted, np.repeat(np.arange(n, dtype=np.int64), 2)
+
+
+def _cut(seg, tainted, t_val, pieces=False):
+    """Match a stream of segments to a stream of targets (both in order, laid end to end).
+
+    The targets take consecutive pieces of the segment stream. Returns the taint of each
+    target and, with ``pieces``, the pieces each target receives as CSR arrays
+    ``(start, values, tainted)``: runs of equal kind merged, empty pieces dropped.
+    """
+    n = len(seg)
+    ends = np.cumsum(seg)
+    starts = ends - seg
+    t_seg = np.where(tainted, seg, 0)
+    t_before = np.cumsum(t_seg) - t_seg
+    b = np.cumsum(t_val)
+    a = b - t_val
+
+    def f(x):
+        if n == 0:
+            return np.zeros_like(x)
+        k = np.minimum(np.searchsorted(ends, x, side="left"), n - 1)
+        return t_before[k] + np.where(tainted[k], np.clip(x - starts[k], 0, seg[k]), 0)
+
+    taint = f(b) - f(a)
+    if not pieces:
+        return taint
+    k0 = np.searchsorted(ends, a, side="right")  # first segment ending after the target starts
+    k1 = np.searchsorted(ends, b, side="left")  # the segment in which the target ends
+    cnt = np.where(t_val > 0, np.minimum(k1, n - 1) - k0 + 1, 0).clip(0)
+    k, owner = _expand(k0, k0 + cnt)
+    val = np.minimum(ends[k], b[owner]) - np.maximum(starts[k], a[owner])
+    kind = tainted[k]
+    ok = val > 0
+    k, owner, val, kind = k[ok], owner[ok], val[ok], kind[ok]
+    new_run = np.ones(len(k), dtype=bool)
+    new_run[1:] = (owner[1:] != owner[:-1]) | (kind[1:] != kind[:-1])
+    r_val = np.add.reduceat(val, np.flatnonzero(new_run)) if len(val) else np.zeros(0, dtype=np.int64)
+    r_kind = kind[new_run]
+    r_owner = owner[new_run]
+    return taint, (_gstart(r_owner, len(t_val)), r_val, r_kind)
+
+
 def _stream(s_grp, s_val, s_taint, t_val):
     """FIFO-style matching of a source stream to a target stream (both already in order).
 
@@ -268,33 +422,19 @@ def _stream(s_grp, s_val, s_taint, t_val):
     Groups are laid end to end; every group's sources and targets have the
     same total, so the pieces line up.
     """
-    n = len(s_val)
-    seg = np.empty(2 * n, dtype=np.int64)
-    seg[0::2] = s_taint
-    seg[1::2] = s_val - s_taint
-    tainted = np.zeros(2 * n, dtype=bool)
-    tainted[0::2] = True
-    ends = np.cumsum(seg)
-    starts = ends - seg
-    t_before = np.cumsum(np.where(tainted, seg, 0)) - np.where(tainted, seg, 0)
-
-    def f(x):
-        k = np.searchsorted(ends, x, side="left")
-        k = np.minimum(k, max(2 * n - 1, 0))
-        if 2 * n == 0:
-            return np.zeros_like(x)
-        return t_before[k] + np.where(tainted[k], np.clip(x - starts[k], 0, seg[k]), 0)
-
-    b = np.cumsum(t_val)
-    return f(b) - f(b - t_val)
+    seg, tainted, _ = _pair_segments(s_val, s_taint)
+    return _cut(seg, tainted, t_val)
 
 
-def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee, t_pos):
+def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee, t_pos, segs=None):
     """The taint of every target item of ``n`` transactions under one policy.
 
     Sources and targets are sorted by group and, within it, in stream order
     (pseudo items last). ``t_fee`` marks the fee pseudo-target (forward).
-    Returns ``(target_taint, tainted_in_per_group)``.
+    ``segs`` (FIFO/LIFO only): the sources' ordered tainted/clean segments
+    ``(values, tainted, source)``; by default each source is its tainted part,
+    then its clean part. Returns ``(target_taint, tainted_in_per_group)``, and
+    with ``segs`` also the pieces each target receives (see :func:`_cut`).
     """
     s_start = _gstart(s_grp, n)
     t_start = _gstart(t_grp, n)
@@ -310,11 +450,15 @@ def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee,
 
     natural = (policy == "haircut" and fee_policy in ("proportional", "last")) or (
         policy in ("fifo", "lifo") and fee_policy == "last")
+    want = segs is not None
+    if policy in ("fifo", "lifo"):
+        seg, seg_t, seg_src = segs if want else _pair_segments(s_val, s_taint)
     if natural or not F.any():
         if policy == "haircut":
             return _largest_remainder(t_grp, t_start, t_val, T, Vt, t_pos), T
         if policy in ("fifo", "lifo"):
-            return _stream(s_grp, s_val, s_taint, t_val), T
+            res = _cut(seg, seg_t, t_val, want)
+            return (res[0], T, res[1]) if want else (res, T)
         fee_t = lo  # tiho without a fee (or fee_policy irrelevant)
     elif fee_policy == "proportional":
         share = _largest_remainder(t_grp, t_start, t_val, T, Vt, t_pos)
@@ -333,15 +477,18 @@ def _allocate(policy, fee_policy, n, s_grp, s_val, s_taint, t_grp, t_val, t_fee,
         before = _prefix_before(v, t_grp[order], t_start)
         out = np.empty(len(t_grp), dtype=np.int64)
         out[order] = np.clip(D[t_grp[order]] - before, 0, v)
-    else:  # fifo / lifo: take the fee out of the end of the source stream, then match
+    else:  # fifo / lifo: take the fee out of the end of the source stream (tainted and clean parts), then match
         fee_clean = F - fee_t
-        t_after = _suffix_before(s_taint, s_grp, s_start)
-        rm_t = np.clip(fee_t[s_grp] - t_after, 0, s_taint)
-        clean = s_val - s_taint
-        c_after = _suffix_before(clean, s_grp, s_start)
-        rm_c = np.clip(fee_clean[s_grp] - c_after, 0, clean)
-        new_taint = s_taint - rm_t
-        out = _stream(s_grp, s_val - rm_t - rm_c, new_taint, real_val)
+        g = s_grp[seg_src]
+        g_start = _gstart(g, n)
+        tv = np.where(seg_t, seg, 0)
+        cv = seg - tv
+        rm_t = np.clip(fee_t[g] - _suffix_before(tv, g, g_start), 0, tv)
+        rm_c = np.clip(fee_clean[g] - _suffix_before(cv, g, g_start), 0, cv)
+        res = _cut(seg - rm_t - rm_c, seg_t, real_val, want)
+        out = res[0] if want else res
+        out = np.where(t_fee, fee_t[t_grp], out).astype(np.int64)
+        return (out, T, res[1]) if want else (out, T)
     out = np.where(t_fee, fee_t[t_grp], out)
     return out.astype(np.int64), T
 
@@ -385,12 +532,16 @@ def _chain_arrays(chain) -> tuple[np.ndarray, np.ndarray]:
 class _Engine:
     """Propagates taint hop by hop over a chain's integer index."""
 
-    def __init__(self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out):
+    def __init__(self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out,
+                 fifo_order="tainted_first"):
         ix = chain.index
         self.ix = ix
         self.forward = direction == "forward"
         self.policy = policy
         self.fee_policy = fee_policy
+        # FIFO keeping the order inside coins: every coin the trace writes gets its ordered list of
+        # tainted/clean segments, stored CSR-style (seg_off, seg_len) in one append-only pool
+        self.keep = policy == "fifo" and fifo_order == "keep" and self.forward
         self.max_hops = max_hops
         self.threshold = max(int(min_value), 1)
         self.out_value, self.in_value = _chain_arrays(chain)
@@ -406,6 +557,69 @@ class _Engine:
         self.pseudo = np.zeros(n_tx, dtype=np.int64)  # fee (forward) or unfunded part (backward)
         self.ext = np.zeros(n_in, dtype=np.int64)  # backward: taint reaching inputs from outside
         self.iterations = 0
+        if self.keep:
+            self.seg_off = np.zeros(n_out, dtype=np.int64)
+            self.seg_len = np.zeros(n_out, dtype=np.int64)  # 0: not written (read as tainted part first)
+            self.seg_fp = np.zeros(n_out, dtype=np.int64)  # fingerprint of the layout (to notice a change)
+            self.pool_val = np.zeros(1024, dtype=np.int64)
+            self.pool_t = np.zeros(1024, dtype=bool)
+            self.pool_n = 0
+
+    # -------------------------------------------------------------- segments (fifo_order="keep")
+    def _source_segments(self, s):
+        """The ordered segments of a batch's sources: ``(values, tainted, source item)``."""
+        row = s["row"]
+        ok = row >= 0
+        r = np.where(ok, row, 0)
+        stored = ok & ~self.stopped[r] & (self.seg_len[r] > 0)
+        n_seg = np.where(stored, self.seg_len[r], 2)  # not written: its tainted part, then its clean part
+        off = np.where(stored, self.seg_off[r], 0)
+        k, src = _expand(off, off + n_seg)
+        st = stored[src]
+        kk = np.where(st, k, 0)
+        taint = s["taint"][src]
+        val = np.where(st, self.pool_val[kk], np.where(k == 0, taint, s["val"][src] - taint))
+        tt = np.where(st, self.pool_t[kk], k == 0)
+        keep = val > 0
+        return val[keep], tt[keep], src[keep]
+
+    def _store_segments(self, outs, start, p_val, p_t, ti):
+        """Write the pieces that target items ``ti`` received as the segments of output rows ``outs``.
+
+        Returns the rows whose layout changed (same taint, different order counts as a change).
+        """
+        lo, hi = start[ti], start[ti + 1]
+        k, owner = _expand(lo, hi)
+        m = len(k)
+        val, tt = p_val[k], p_t[k]
+        if self.pool_n + m > len(self.pool_val):
+            size = max(2 * len(self.pool_val), self.pool_n + m)
+            self.pool_val = np.concatenate([self.pool_val, np.zeros(size - len(self.pool_val), dtype=np.int64)])
+            self.pool_t = np.concatenate([self.pool_t, np.zeros(size - len(self.pool_t), dtype=bool)])
+        self.pool_val[self.pool_n:self.pool_n + m] = val
+        self.pool_t[self.pool_n:self.pool_n + m] = tt
+        cnt = hi - lo
+        first = np.cumsum(cnt) - cnt
+        gs = _gstart(owner, len(ti))
+        at = _prefix_before(val, owner, gs)  # where each piece starts inside its coin
+        with np.errstate(over="ignore"):
+            h = np.where(tt, at * np.int64(2654435761) + val * np.int64(40503) + 1, 0)
+            fp = _gsum(h, gs)
+        changed = self.seg_fp[outs] != fp
+        self.seg_fp[outs] = fp
+        self.seg_off[outs] = self.pool_n + first
+        self.seg_len[outs] = cnt
+        self.pool_n += m
+        return changed
+
+    def segments(self, row: int) -> list[tuple[str, int]]:
+        """The ordered parts of output ``row`` as ``[("tainted"|"clean", satoshis), ...]``."""
+        if self.keep and self.seg_len[row] > 0:
+            o, n = int(self.seg_off[row]), int(self.seg_len[row])
+            return [("tainted" if t else "clean", int(v))
+                    for v, t in zip(self.pool_val[o:o + n].tolist(), self.pool_t[o:o + n].tolist())]
+        t, v = int(self.taint[row]), int(self.out_value[row])
+        return [(k, x) for k, x in (("tainted", t), ("clean", v - t)) if x > 0]
 
     # -------------------------------------------------------------- per batch
     def _eff(self, rows):
@@ -442,8 +656,10 @@ class _Engine:
             pt_val, pt_fee = short, False  # coinbase / unknown-value inputs
         s_pos, s_n = _layout(src_grp, B, ps_val > 0, rev and self.forward)
         s = dict(grp=np.empty(s_n, dtype=np.int64), val=np.empty(s_n, dtype=np.int64),
-                 taint=np.zeros(s_n, dtype=np.int64))
+                 taint=np.zeros(s_n, dtype=np.int64), row=np.full(s_n, -1, dtype=np.int64))
         s["grp"][s_pos[0]], s["val"][s_pos[0]], s["taint"][s_pos[0]] = src_grp, src_val, src_taint
+        if self.keep:  # the coins each source spends, to read their stored parts
+            s["row"][s_pos[0]] = self.ix.output_of_input[in_rows]
         s["grp"][s_pos[1]], s["val"][s_pos[1]] = groups[ps_val > 0], ps_val[ps_val > 0]
         t_pos, t_n = _layout(tgt_grp, B, pt_val > 0, rev and not self.forward)
         t = dict(grp=np.empty(t_n, dtype=np.int64), val=np.empty(t_n, dtype=np.int64),
@@ -513,12 +729,17 @@ class _Engine:
     def _process(self, batch) -> np.ndarray:
         ix = self.ix
         s, t, _ = self._items(batch)
-        alloc, _T = _allocate(self.policy, self.fee_policy, len(batch), s["grp"], s["val"], s["taint"],
-                              t["grp"], t["val"], t["fee"], t["key"])
+        args = (self.policy, self.fee_policy, len(batch), s["grp"], s["val"], s["taint"],
+                t["grp"], t["val"], t["fee"], t["key"])
+        if self.keep:
+            alloc, _T, pieces = _allocate(*args, segs=self._source_segments(s))
+        else:
+            alloc, _T = _allocate(*args)
         tx = batch[t["grp"]]
         pseudo = t["pseudo"]
         self.pseudo[tx[pseudo]] = alloc[pseudo]
         real = ~pseudo
+        ti = np.flatnonzero(real)
         rows = t["row"][real]
         a = alloc[real]
         txr = tx[real]
@@ -533,6 +754,8 @@ class _Engine:
         self.returned[outs[st]] = a[st]
         outs, a, txr = outs[~st], a[~st], txr[~st]
         changed = self.taint[outs] != a
+        if self.keep:  # forward only, so the targets are these outputs
+            changed |= self._store_segments(outs, *pieces, ti[~st])
         self.taint[outs] = a
         first = (self.hop[outs] < 0) & (a > 0)
         self.hop[outs[first]] = self.txdist[txr[first]]
@@ -723,7 +946,7 @@ def _stop_mask(chain, stop_at, tagtab) -> tuple[np.ndarray, str]:
 # ====================================================================== public API
 def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", max_hops: int = 10,
           min_value: int = 546, stop_at="services", tags=None, clustering=None,
-          fee_policy: str = "proportional") -> Trace:
+          fee_policy: str | None = None, fifo_order: str = "tainted_first") -> Trace:
     """Follow coins forward (where did they go?) or backward (where did they come from?).
 
     Parameters
@@ -762,8 +985,16 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         cluster's tag when all the cluster's tags agree (an exchange's deposit
         addresses are the exchange once clustering joins them to a tagged
         hot wallet).
-    fee_policy : {"proportional", "clean_first", "tainted_first", "last"}
-        How the fee takes taint (forward traces; see the module notes).
+    fee_policy : {"proportional", "clean_first", "tainted_first", "last"}, optional
+        How the fee takes taint (forward traces; see the module notes). By
+        default each policy's published convention (:data:`DEFAULT_FEE_POLICY`):
+        ``"proportional"`` for haircut, ``"last"`` for FIFO, LIFO and TIHO.
+    fifo_order : {"tainted_first", "keep"}
+        FIFO only, forward only: how a partly tainted coin is read when it is
+        spent again. ``"tainted_first"`` (default): its tainted part first;
+        ``"keep"``: in the order its parts were paid into it (the coin
+        carries its ordered list of tainted and clean parts, as in TaintChain).
+        See :data:`FIFO_ORDERS` and the module notes.
 
     Returns
     -------
@@ -785,8 +1016,16 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
     policy = str(policy).lower()
     if policy not in POLICIES:
         raise TraceError(f"policy {policy!r} is not known; use one of {', '.join(POLICIES)}")
+    if fee_policy is None:
+        fee_policy = DEFAULT_FEE_POLICY[policy]
     if fee_policy not in FEE_POLICIES:
-        raise TraceError(f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}")
+        raise TraceError(f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}, "
+                         f"or leave it out for the policy's usual one ({DEFAULT_FEE_POLICY[policy]!r} for {policy})")
+    if fifo_order not in FIFO_ORDERS:
+        raise TraceError(f"fifo_order {fifo_order!r} is not known; use one of {', '.join(FIFO_ORDERS)}")
+    if fifo_order == "keep" and (policy != "fifo" or direction != "forward"):
+        raise TraceError("fifo_order='keep' applies to forward FIFO traces only "
+                         f"(this trace is {direction} {policy}); leave fifo_order out")
     if isinstance(max_hops, bool) or not isinstance(max_hops, (int, np.integer)) or max_hops < 0:
         raise TraceError(f"max_hops must be a whole number 0 or more, not {max_hops!r}")
     if isinstance(min_value, bool) or not isinstance(min_value, (int, np.integer)) or min_value < 0:
@@ -797,7 +1036,7 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
     tagtab = _tag_table(tags, labels)
     stopped, stop_desc = _stop_mask(chain, stop_at, tagtab)
     eng = _Engine(chain, direction=direction, policy=policy, fee_policy=fee_policy, max_hops=int(max_hops),
-                  min_value=int(min_value), stopped_out=stopped)
+                  min_value=int(min_value), stopped_out=stopped, fifo_order=fifo_order)
     eng.run(rows, named)
     params = {
         "start": start_desc,
@@ -806,6 +1045,7 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         "max_hops": int(max_hops),
         "min_value": int(min_value),
         "fee_policy": fee_policy,
+        **({"fifo_order": fifo_order} if policy == "fifo" else {}),
         "stop_at": stop_desc,
         "tags": None if tagtab is None else (f"{int((~tagtab.via_cluster).sum()):,} tagged addresses"
                                              + (f", {int(tagtab.via_cluster.sum()):,} more through their clusters"
@@ -1017,6 +1257,18 @@ class Trace:
         })
         return df.sort_values(["hop", "txid"], kind="stable").reset_index(drop=True)
 
+    def coin_parts(self, output) -> list[tuple[str, int]]:
+        """The parts of one output in order: ``[("tainted" | "clean", satoshis), ...]``.
+
+        With ``fifo_order="keep"`` this is the coin's ordered layout (what the
+        next FIFO transaction reads first); otherwise a partly tainted coin is
+        read as its tainted part, then its clean part.
+        """
+        rows, _, _ = _resolve_start(self.chain, output, None)
+        if len(rows) != 1:
+            raise TraceError(f"coin_parts needs one output 'txid:vout', not {output!r}")
+        return self._e.segments(int(rows[0]))
+
     # -------------------------------------------------------------- evidence paths
     def evidence_path(self, txid: str, vout=None) -> list[str]:
         """The chain of outputs (``txid:vout``) that links the start to an endpoint.
@@ -1141,8 +1393,13 @@ class Trace:
         s = self.summary()
         way = "forward (where the coins went)" if s["direction"] == "forward" else \
             "backward (where the coins came from)"
+        conv = []
+        if s["direction"] == "forward" and s["policy"] != "poison":
+            conv.append(f"fee {s['fee_policy']}: {FEE_POLICIES[s['fee_policy']]}")
+        if "fifo_order" in s:
+            conv.append(f"coins read {s['fifo_order']}: {FIFO_ORDERS[s['fifo_order']]}")
         lines = [f"Traced {format_btc(s['start_value'])} from {s['start']} {way}, policy {s['policy']}: "
-                 f"{POLICIES[s['policy']]}.",
+                 f"{POLICIES[s['policy']]}.", *[f"Convention: {c}." for c in conv],
                  f"Followed {s['txs_followed']:,} transaction(s) over {s['hops_reached']} hop(s) "
                  f"(limit {s['max_hops']}); the value ended in {s['endpoints']:,} place(s):"]
         for k, v in sorted(s["by_kind"].items(), key=lambda kv: -kv[1]):
