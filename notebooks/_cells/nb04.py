@@ -134,8 +134,9 @@ CELLS = [
     * FIFO gives whole, concrete amounts along a short path: easier to explain and to freeze,
       but another expert may argue for another order of inputs.
 
-    Say which policy you used and why, and state the **fee convention** (here: the fee
-    carries the transaction's share of taint). `trace.params` records both.
+    Say which policy you used and why, and state the **fee convention**. Each policy uses the
+    one its published implementations use: haircut gives the fee its share of the taint; FIFO,
+    LIFO and TIHO pay the fee last, after every output. `trace.params` records both.
     """),
     code("""
     traces["fifo"].params

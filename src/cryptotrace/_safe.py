@@ -168,3 +168,25 @@ def md_code(text) -> str:
     fence = "`" * (max((len(r) for r in runs), default=0) + 1)
     pad = " " if text[:1] == "`" or text[-1:] == "`" or (text[:1] == " " and text[-1:] == " " and text.strip()) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# ---------------------------------------------------------------- JSON
+def loads_json(text, *, parse_float=None):
+    """``json.loads``, with nesting too deep for Python's recursion reported as malformed JSON.
+
+    The standard decoder raises ``RecursionError`` on ``[[[[...]]]]`` a few thousand levels deep;
+    here it is a :class:`json.JSONDecodeError` like any other broken file, so loaders answer it
+    with their usual clear error.
+
+    >>> loads_json("[" * 100_000 + "]" * 100_000)
+    Traceback (most recent call last):
+    ...
+    json.decoder.JSONDecodeError: nested too deeply to be a data file: line 1 column 1 (char 0)
+    """
+    import json
+
+    try:
+        return json.loads(text, parse_float=parse_float)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply to be a data file", text if isinstance(text, str) else "",
+                                   0) from None

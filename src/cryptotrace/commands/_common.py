@@ -39,8 +39,9 @@ def add_trace_arguments(p) -> None:
     p.add_argument("--max-hops", type=int, default=10, help="how many transactions to follow (default 10)")
     p.add_argument("--min-value", type=int, default=546,
                    help="satoshis below which a coin is not followed (default 546, the dust limit)")
-    p.add_argument("--fee-policy", default="proportional", choices=list(FEE_POLICIES),
-                   help="how the fee takes taint (default proportional)")
+    p.add_argument("--fee-policy", default=None, choices=list(FEE_POLICIES),
+                   help="how the fee takes taint (default: the policy's published convention: proportional "
+                        "for haircut, last for FIFO, LIFO and TIHO)")
     p.add_argument("--tagpack", action="extend", nargs="+", default=[], metavar="FILE",
                    help="tag files (GraphSense TagPack YAML or CSV, e.g. a case pack's tags.yaml and "
                         "legal_responses/*.csv; folders are searched); the trace stops at tagged services")

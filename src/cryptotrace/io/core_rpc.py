@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._safe import loads_json
 from .. import errors as E
 from . import _verify as V
 from ._http import DEFAULT_MAX_BYTES, Http
@@ -399,10 +400,10 @@ def load_core_json(paths, *, validate: bool = True, verify: bool = True):
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
         try:
-            values = [json.loads(text, parse_float=Decimal)]
+            values = [loads_json(text, parse_float=Decimal)]
         except json.JSONDecodeError:
             try:
-                values = [json.loads(ln, parse_float=Decimal) for ln in text.splitlines() if ln.strip()]
+                values = [loads_json(ln, parse_float=Decimal) for ln in text.splitlines() if ln.strip()]
             except json.JSONDecodeError as exc:
                 raise E.InputFormatError(f"{f} is not JSON ({exc.msg} at line {exc.lineno}); save the RPC "
                                          "answer unchanged (bitcoin-cli ... > file.json)") from None

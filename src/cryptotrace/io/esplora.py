@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._safe import loads_json
 from .. import errors as E
 from ..addresses import decode_address
 from . import _verify as V
@@ -285,14 +286,14 @@ def load_esplora(paths, *, validate: bool = True, verify: bool = True):
     for f in files:
         text = f.read_text(encoding="utf-8", errors="replace")
         try:
-            values = [json.loads(text)]
+            values = [loads_json(text)]
         except json.JSONDecodeError:
             values = []
             for k, line in enumerate(text.splitlines()):
                 if not line.strip():
                     continue
                 try:
-                    values.append(json.loads(line))
+                    values.append(loads_json(line))
                 except json.JSONDecodeError as exc:
                     raise E.InputFormatError(
                         f"{f} is neither JSON nor JSON lines (line {k + 1}: {exc.msg}). Save the API answer "
@@ -453,7 +454,7 @@ class EsploraClient:
                     raise ValueError("empty")
                 return bytes(body)
             if kind == "json":
-                return json.loads(body)
+                return loads_json(body)
             text = body.decode("utf-8").strip()
             if kind == "int":
                 return int(text)

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._safe import loads_json
 from .. import errors as E
 from ..addresses import is_valid_address
 from ..units import MAX_SATS
@@ -238,7 +239,7 @@ def _read_records(path: Path) -> list:
     stripped = text.lstrip()
     if stripped.startswith("["):
         try:
-            return json.loads(text)
+            return loads_json(text)
         except json.JSONDecodeError as exc:
             raise E.InputFormatError(f"{path} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
     out = []
@@ -246,7 +247,7 @@ def _read_records(path: Path) -> list:
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
+            out.append(loads_json(line))
         except json.JSONDecodeError as exc:
             raise E.InputFormatError(f"{path} line {n + 1} is not JSON ({exc.msg}); a blockchain-etl export has "
                                      "one JSON object per line (BigQuery: export as 'JSON (newline delimited)')"

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .._safe import loads_json
 from ..errors import DatasetError, DatasetIntegrityError
 
 FORMAT_NAME = "cryptotrace-dataset"
@@ -285,7 +286,7 @@ def read_manifest(path) -> dict:
         raise DatasetError(f"{path} is not a cryptotrace dataset: it has no manifest.json. "
                            "Make datasets with chain.save(path) or `cryptotrace import`")
     try:
-        manifest = json.loads(mpath.read_text())
+        manifest = loads_json(mpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise DatasetIntegrityError(f"{mpath} is not valid JSON ({exc}); the dataset is damaged. "
                                     "Save or download it again") from None

@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError, SkippedDataWarning,
                       WitnessCommitmentError)
+from ..units import MAX_SATS
 from ._script import addresses_of_scripts, spender_addresses
 
 __all__ = ["load_blk_files", "load_raw_blocks", "load_raw_transactions", "parse_block", "parse_transactions",
@@ -353,11 +354,17 @@ def _tables(cols: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                            "address": np.array(in_addrs, dtype=object), "address_source": source,
                            "sequence": np.asarray(cols.sequence, dtype=np.int64)})
     out_tx = np.asarray(cols.out_tx, dtype=np.int64)
+    values = np.asarray(cols.value, dtype=np.uint64)
+    if len(values) and int(values.max()) > MAX_SATS:  # 8 bytes can say more than all bitcoins there are
+        k = int(np.argmax(values > MAX_SATS))
+        raise InputFormatError(f"transaction {txid[out_tx[k]]} output {cols.vout[k]} pays {int(values[k]):,} sats, "
+                               "more than the 21 million BTC that can exist; the data is damaged or is not Bitcoin "
+                               "data. Get a fresh copy from a node or explorer")
     addrs, kinds = addresses_of_scripts(cols.script)
     outputs = pd.DataFrame({"txid": txid[out_tx] if len(out_tx) else np.array([], dtype=object),
                             "vout": np.asarray(cols.vout, dtype=np.int64),
                             "address": np.array(addrs, dtype=object),
-                            "value": np.asarray(cols.value, dtype=np.int64),
+                            "value": values.astype(np.int64),
                             "script_type": np.array(kinds, dtype=object)})
     return txs, inputs, outputs
 
