@@ -136,7 +136,7 @@ def coinjoin_reference(r, ins, outs, stype):
         pre = Counter(v for v in vals if d + 100 <= v <= d + 110_000)
         n_pre = max(pre.values(), default=0)
         n_fee = sum(1 for v in vals if fee // 2 <= v <= 3 * fee and not d + 100 <= v <= d + 110_000)
-        tx0 |= n_pre >= 1 and len(sp) - n_pre <= 2 and n_fee == 1
+        tx0 |= n_pre >= 1 and len(sp) - n_pre <= 2 and (n_fee == 1 or fee in vals)
     tx0 = not cb and tx0 and n_opret == 1
     # Whirlpool mix
     n = len(sp)
@@ -150,7 +150,7 @@ def coinjoin_reference(r, ins, outs, stype):
     n_base = max((c for v, c in rep.items() if abs(v - 10_000_000) <= 2_000_000), default=0)
     singles = sum(1 for c in counts.values() if c == 1)
     w1 = (not cb and n_base >= 10 and len(ins) >= n_base and len(in_addr) >= n_base and singles >= 2
-          and distinct_out and out_wpkh and in_wpkh)
+          and distinct_out and out_wpkh)
     # JoinMarket and the generic equal-output rule
     k = len(sp) - top_n
     gate = len(ins) < 50 or (len(ins) <= 20 * top_n and len(sp) * 10 >= 17 * top_n)
@@ -158,7 +158,8 @@ def coinjoin_reference(r, ins, outs, stype):
           and n_self == 0 and subset and gate and not tx0)
     eq = (not cb and len(ins) >= 2 and top_n >= 3 and k <= top_n + 1 and top_n <= len(ins)
           and top_n <= len(in_addr) and n_self == 0 and subset and not tx0)
-    sw = (not cb and len(ins) >= 2 and len(sp) in (3, 4) and distinct_out and len(rep) == 1 and top_n == 2)
+    sw = (not cb and len(ins) >= 2 and len(sp) in (3, 4) and distinct_out and len(rep) == 1 and top_n == 2
+          and not tx0)
     return {"whirlpool_tx0": tx0, "whirlpool": wp, "wasabi1": w1, "joinmarket": jm, "equal_output": eq,
             "stonewall_like": sw}
 

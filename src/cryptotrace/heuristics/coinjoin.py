@@ -48,7 +48,7 @@ from .base import SCRIPT_TYPES, TxFlag, _CombinedFlag, features, isin_sorted
 __all__ = ["EqualOutput", "Whirlpool", "Wasabi1", "Wasabi2", "JoinMarket", "PayJoinLikely", "StonewallLike",
            "WhirlpoolTx0", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket", "coinjoin",
            "payjoin_likely", "stonewall_like", "whirlpool_tx0", "WHIRLPOOL_POOLS", "WHIRLPOOL_FEES",
-           "wasabi2_denominations", "REFERENCES"]
+           "wasabi2_denominations", "REFERENCES", "FAMILIES", "accuracy_table"]
 
 #: Where each rule comes from (repository, file, commit read for this module; papers and documentation).
 REFERENCES = {
@@ -263,7 +263,8 @@ class WhirlpoolTx0(TxFlag):
     name = "whirlpool_tx0"
     rationale = ("A Whirlpool tx0 is one user's transaction before the CoinJoin: it splits a coin into premix coins "
                  "of the pool size plus a miner-fee margin (100 to 110,000 sats over it), pays the coordinator's pool "
-                 "fee (one output between half and three times the published fee) and at most one change. Its "
+                 "fee (one output between half and three times the published fee, or one exactly the published fee "
+                 "when the change also falls in that range) and at most one change. Its "
                  "inputs are one wallet's, so it is NOT a CoinJoin; it is flagged so the equal-output rules do not "
                  "mistake its equal premix outputs for participants. A tx0 carries exactly one OP_RETURN (its payload for the "
                  "coordinator).")
@@ -285,7 +286,8 @@ class WhirlpoolTx0(TxFlag):
             n_pre, _ = _top_run(c.run_t, c.run_v, c.run_len, rkeep, n)
             fee_out = (v >= fee // 2) & (v <= 3 * fee) & ~in_range
             n_fee = np.bincount(t[fee_out], minlength=n)
-            hit |= (n_pre >= 1) & (c.n_sp - n_pre <= 2) & (n_fee == 1)
+            exact = np.bincount(t[v == fee], minlength=n)  # the published pool fee itself
+            hit |= (n_pre >= 1) & (c.n_sp - n_pre <= 2) & ((n_fee == 1) | (exact >= 1))
         n_opret = f.n_out - c.n_sp  # exactly one OP_RETURN: the tx0's payload for the coordinator (GraphSense)
         return _not_coinbase(f) & hit & (n_opret == 1)
 
@@ -327,8 +329,9 @@ class Wasabi1(TxFlag):
     rationale = ("Wasabi Wallet 1.x CoinJoins pay 10 or more equal outputs of about 0.1 BTC (the base mixing level, "
                  "0.08 to 0.12 BTC) -- counted at the base level even where a higher level (0.2, 0.4 BTC ...) has "
                  "as many equal outputs -- plus changes and the coordinator's fee (so at least 2 outputs of a value "
-                 "of their own). There are at least as many inputs, and input addresses, as base outputs; inputs "
-                 "and outputs are native segwit (P2WPKH); no output address repeats.")
+                 "of their own). There are at least as many inputs, and input addresses, as base outputs; the "
+                 "outputs are native segwit (P2WPKH), no output address repeats. (Dumplings also demands P2WPKH "
+                 "inputs; like GraphSense we do not, so a round with one older coin registered is still found.)")
     reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_10/_wasabi_11); " \
                 f"{REFERENCES['wasabi_docs']}"
     because = "has the Wasabi 1.x shape: 10 or more equal outputs of about 0.1 BTC"
@@ -339,7 +342,7 @@ class Wasabi1(TxFlag):
         keep = (np.abs(c.run_v - WASABI1_BASE) <= WASABI1_PRECISION) & (c.run_len >= 2)
         n_base, _ = _top_run(c.run_t, c.run_v, c.run_len, keep, f.n_txs)
         return (_not_coinbase(f) & (n_base >= WASABI1_MIN_EQUAL) & (f.n_in >= n_base) & (f.n_in_addr >= n_base)
-                & (c.n_singles >= 2) & (c.n_sp_addr == c.n_sp) & (c.out_not_wpkh == 0) & (c.in_not_wpkh == 0))
+                & (c.n_singles >= 2) & (c.n_sp_addr == c.n_sp) & (c.out_not_wpkh == 0))
 
 
 class Wasabi2(TxFlag):
@@ -418,7 +421,7 @@ class StonewallLike(TxFlag):
                  "two equal outputs (the payment and a decoy of the same amount) and one or two changes, 3 or 4 "
                  "outputs to different addresses, 2 or more inputs. STONEWALLx2 has the same shape with two people. "
                  "So the inputs may or may not be one owner's: a caveat, not a CoinJoin finding (clustering does "
-                 "not skip it).")
+                 "not skip it). A Whirlpool tx0 with two premix coins is not counted.")
     reference = f"{REFERENCES['graphsense']} (_is_stonewall); {REFERENCES['stonewall_docs']}"
     because = "may be a STONEWALL: two equal outputs and changes, possibly from one wallet"
 
@@ -426,7 +429,7 @@ class StonewallLike(TxFlag):
         f = features(chain)
         c = numbers(chain)
         return (_not_coinbase(f) & (f.n_in >= 2) & ((c.n_sp == 3) | (c.n_sp == 4)) & (c.n_sp_addr == c.n_sp)
-                & (c.n_rep_groups == 1) & (c.top_cnt == 2))
+                & (c.n_rep_groups == 1) & (c.top_cnt == 2) & ~whirlpool_tx0._flags(chain))
 
 
 class PayJoinLikely(TxFlag):
@@ -461,3 +464,55 @@ coinjoin.rationale = ("A transaction is taken to be a CoinJoin when any of the d
                       "generic equal-output rule, Whirlpool, Wasabi 1.x, Wasabi 2.0 or JoinMarket. The caveats "
                       "stonewall_like, payjoin_likely and whirlpool_tx0 are not part of it.")
 coinjoin.because = "looks like a CoinJoin"
+
+
+# --------------------------------------------------------------------------- measuring the detectors
+FAMILIES = ("whirlpool", "wasabi1", "wasabi2", "joinmarket")
+
+
+def accuracy_table(chain, family) -> "pd.DataFrame":
+    """Recall and precision of each CoinJoin detector, per CoinJoin family, against a known truth.
+
+    Parameters
+    ----------
+    chain : Chain
+    family : sequence of str, one per transaction (rows of ``chain.txs``)
+        The true family of each transaction: ``whirlpool``, ``wasabi1``, ``wasabi2``, ``joinmarket``
+        for CoinJoins (optionally with a variant after a colon, ``whirlpool: surge cycle``); anything
+        else (``other``, ``lookalike: ...``) for transactions that are not.
+        For a generated economy: ``cases.economy.coinjoin_family`` of each answer-key ``purpose``.
+
+    Returns
+    -------
+    DataFrame
+        One row per family (with its count) and per detector: the share of the family's transactions the
+        detector flags (recall for CoinJoin families, false-alarm rate for the others); and the rows
+        ``precision`` (share of the detector's flags that are true CoinJoins) and ``precision (own family)``
+        (share of its flags in the family it is named after).
+    """
+    import pandas as pd
+
+    label = np.asarray(family, dtype=object)
+    fam = np.array([str(x).split(":")[0] for x in label], dtype=object)
+    if fam.shape != (len(chain.txs),):
+        from ..errors import HeuristicError
+
+        raise HeuristicError(f"accuracy_table() needs one family per transaction ({len(chain.txs)}), got {fam.shape}")
+    dets = (whirlpool, wasabi1, wasabi2, joinmarket, equal_output, coinjoin, stonewall_like, whirlpool_tx0)
+    flags = {h.name: h._flags(chain) for h in dets}
+    is_cj = np.isin(fam, FAMILIES)
+    kinds = sorted(set(label.tolist()))
+    names = ([x for f in FAMILIES for x in kinds if str(x).split(":")[0] == f]
+             + [x for x in kinds if str(x).split(":")[0] not in FAMILIES and x != "other"] + ["other"])
+    rows = []
+    for f in names:
+        m = label == f
+        rows.append({"family": f, "transactions": int(m.sum()),
+                     **{k: (float(v[m].mean()) if m.any() else float("nan")) for k, v in flags.items()}})
+    rows.append({"family": "precision", "transactions": int(is_cj.sum()),
+                 **{k: (float(is_cj[v].mean()) if v.any() else float("nan")) for k, v in flags.items()}})
+    own = {}
+    for k, v in flags.items():
+        own[k] = float((fam[v] == k).mean()) if (k in FAMILIES and v.any()) else float("nan")
+    rows.append({"family": "precision (own family)", "transactions": int(is_cj.sum()), **own})
+    return pd.DataFrame(rows).set_index("family")
