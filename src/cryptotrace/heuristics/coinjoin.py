@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import SCRIPT_TYPES, TxFlag, _CombinedFlag, features, isin_sorted
+from .base import SCRIPT_TYPES, TxFlag, _CombinedFlag, _sorted_unique, features, isin_sorted
 
 __all__ = ["EqualOutput", "Whirlpool", "Wasabi1", "Wasabi2", "JoinMarket", "PayJoinLikely", "StonewallLike",
            "WhirlpoolTx0", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket", "coinjoin",
@@ -134,22 +134,30 @@ class _Numbers:
         # participants' outputs: those with an address that are not OP_RETURN data carriers
         sp = (f.out_addr >= 0) & (f.out_script_type != _NULLDATA)
         self.sp = sp
+        self.tx0 = None  # the whirlpool_tx0 flags, once asked for
         self.n_sp = np.bincount(t_out[sp], minlength=n)
         rows = np.flatnonzero(sp)
         t, v = t_out[rows], f.out_value[rows]
         # distinct output addresses
-        keys = np.unique(t.astype(np.int64) * max(f.n_addr, 1) + f.out_addr[rows])
+        keys = _sorted_unique(t.astype(np.int64) * max(f.n_addr, 1) + f.out_addr[rows])
         self.n_sp_addr = np.bincount(keys // max(f.n_addr, 1), minlength=n)
         # outputs paid back to one of the tx's own input addresses (a wallet's reused change: no CoinJoin
         # participant does this; BlockSci's isPossibleCoinjoin sets such outputs aside)
         self.n_self = np.bincount(t_out[sp & f.is_self_payment], minlength=n)
         # runs of equal values per tx: (run_t, run_v, run_len), sorted by tx then value
-        order = np.lexsort((v, t))
-        ts, vs = t[order], v[order]
-        if len(ts):
-            start = np.flatnonzero(np.r_[True, (ts[1:] != ts[:-1]) | (vs[1:] != vs[:-1])])
-            run_len = np.diff(np.r_[start, len(ts)])
-            run_t, run_v = ts[start], vs[start]
+        # (a sort of the values to ranks, then one sort of tx * n_values + rank: faster than lexsort)
+        if len(t):
+            o = np.argsort(v)
+            vs = v[o]
+            step = np.r_[True, vs[1:] != vs[:-1]]
+            value_of_rank = vs[step]
+            nv = len(value_of_rank)
+            rank = np.empty(len(v), dtype=np.int64)
+            rank[o] = np.cumsum(step) - 1
+            key = np.sort(t.astype(np.int64) * nv + rank)
+            start = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            run_len = np.diff(np.r_[start, len(key)])
+            run_t, run_v = key[start] // nv, value_of_rank[key[start] % nv]
         else:
             run_len = run_t = run_v = np.zeros(0, dtype=np.int64)
         self.run_t, self.run_v, self.run_len = run_t, run_v, run_len
@@ -196,19 +204,21 @@ class _Numbers:
         self.in_rises = np.bincount(it[1:][rise], minlength=n)
 
 
-def _max_by_tx(t, v, n, empty):
+def _reduce_sorted(t, v, n, ufunc, empty):
+    """``ufunc`` of ``v`` per tx, for rows already grouped by tx (``t`` non-decreasing); ``empty`` elsewhere."""
     out = np.full(n, empty, dtype=np.int64)
     if len(t):
-        np.maximum.at(out, t, v)
+        starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+        out[t[starts]] = ufunc.reduceat(v, starts)
     return out
+
+
+def _max_by_tx(t, v, n, empty):
+    return _reduce_sorted(t, v, n, np.maximum, empty)
 
 
 def _min_by_tx(t, v, n):
-    big = np.iinfo(np.int64).max
-    out = np.full(n, big, dtype=np.int64)
-    if len(t):
-        np.minimum.at(out, t, v)
-    return out
+    return _reduce_sorted(t, v, n, np.minimum, np.iinfo(np.int64).max)
 
 
 def _top_run(run_t, run_v, run_len, keep, n):
@@ -217,12 +227,12 @@ def _top_run(run_t, run_v, run_len, keep, n):
     val = np.full(n, -1, dtype=np.int64)
     rt, rv, rl = run_t[keep], run_v[keep], run_len[keep]
     if len(rt):
-        # runs of one tx come in rising value order: the last maximal run of a tx has the larger value
-        order = np.lexsort((rv, rl, rt))
-        last = np.r_[rt[order][1:] != rt[order][:-1], True]
-        sel = order[last]
-        cnt[rt[sel]] = rl[sel]
-        val[rt[sel]] = rv[sel]
+        # runs come sorted by tx, then value: per tx the longest, and of the longest the last (larger value)
+        best = _reduce_sorted(rt, rl, n, np.maximum, 0)
+        idx = np.flatnonzero(rl == best[rt])
+        last = idx[np.r_[rt[idx][1:] != rt[idx][:-1], True]]
+        cnt[rt[last]] = rl[last]
+        val[rt[last]] = rv[last]
     return cnt, val
 
 
@@ -272,6 +282,12 @@ class WhirlpoolTx0(TxFlag):
     because = "is a Whirlpool tx0 (premix split): one wallet's coins, before a CoinJoin"
 
     def flags(self, chain):
+        c = numbers(chain)
+        if c.tx0 is None:  # the other rules ask for it too: computed once per chain
+            c.tx0 = self._compute(chain)
+        return c.tx0
+
+    def _compute(self, chain):
         f = features(chain)
         c = numbers(chain)
         n = f.n_txs
