@@ -316,3 +316,13 @@ def test_a_pure_batch_of_equal_payments_from_one_input_is_never_a_coinjoin(k, va
     outs = [value] * k + ([change] if change >= 546 else [])
     v = verdicts(one_tx([value * k + change + 10_000], outs, in_type=typ, out_type=typ, known=known))
     assert not v["coinjoin"]
+
+
+def test_explain_names_the_caveats():
+    chain = one_tx([("w1", 3_000_000), ("w2", 2_500_000)], [1_000_000, 1_000_000, 2_398_000, 1_098_500])
+    e = H.explain(chain, chain.txs.txid.iloc[0])
+    assert "stonewall_like" in e.fired and any("STONEWALL" in n for n in e.notes)
+    assert not any("looks like a CoinJoin" in n for n in e.notes)
+    tx0 = one_tx([30_000_000], [OP_RETURN, 175_000] + [5_010_000] * 4 + [9_700_000])
+    e = H.explain(tx0, tx0.txs.txid.iloc[0])
+    assert "whirlpool_tx0" in e.fired and any("tx0" in n for n in e.notes)

@@ -18,34 +18,52 @@ TX0_FEES = {100_000: 5_000, 1_000_000: 50_000, 5_000_000: 175_000, 50_000_000: 1
 
 @st.composite
 def chains(draw):
-    names = [f"n{i}" for i in range(draw(st.integers(2, 9)))]
+    names = [f"n{i}" for i in range(draw(st.integers(2, 24)))]
     unspent, txs = [], []
     for t in range(draw(st.integers(2, 12))):
-        shape = draw(st.sampled_from(["any", "any", "peel", "mix"]))  # bias towards peel hops and 5x5 mixes
+        # bias towards peel hops, premix splits, Whirlpool-like mixes and equal-output CoinJoins
+        shape = draw(st.sampled_from(["any", "any", "peel", "split", "mix", "eq"]))
+        premix = [i for i, (_, v) in enumerate(unspent) if 100_000 <= v <= 210_000]
         if shape == "peel" and unspent:
-            k = 1
-        elif shape == "mix" and len(unspent) >= 5:
-            k = draw(st.integers(5, min(8, len(unspent))))
+            idx = [draw(st.integers(0, len(unspent) - 1))]
+        elif shape == "mix" and len(premix) >= 5:
+            idx = draw(st.lists(st.sampled_from(premix), min_size=5, max_size=min(8, len(premix)), unique=True))
+        elif shape == "split" and unspent:
+            idx = [max(range(len(unspent)), key=lambda i: unspent[i][1])]
         else:
             k = draw(st.integers(0, min(5, len(unspent))))
-        idx = draw(st.lists(st.integers(0, max(len(unspent) - 1, 0)), min_size=k, max_size=k, unique=True)) if k else []
+            idx = draw(st.lists(st.integers(0, max(len(unspent) - 1, 0)), min_size=k, max_size=k, unique=True)) if k else []
         spend = [unspent[i] for i in idx]
         unspent = [u for i, u in enumerate(unspent) if i not in idx]
         total = sum(v for _, v in spend) if spend else 60_000_000
         n_out = 2 if shape == "peel" else draw(st.integers(1, 6))
         vals = draw(st.lists(st.sampled_from(VALUES), min_size=n_out, max_size=n_out))
-        if shape == "mix" and k >= 5 and total >= 500_000:
-            vals = [100_000] * k
-        if sum(vals) > total:
+        exact = False
+        if shape == "mix" and len(spend) >= 5 and total >= 100_000 * len(spend):
+            vals, exact = [100_000] * len(spend), True
+        elif shape in ("split", "eq") and spend:
+            x = draw(st.sampled_from([105_000, 100_000, 175_000, 5_000] if shape == "split" else
+                                     [100_000, 1_000_000, 4_000]))
+            m = min(draw(st.integers(1, 8)), (total - 2_000) // x)
+            if m >= 1:
+                rest = total - m * x - 1_000
+                extra = [v for v in vals[:2] if v < rest // 3]
+                vals, exact = [x] * m + extra + ([rest - sum(extra)] if rest - sum(extra) > 0 else []), True
+        if sum(vals) > total and not exact:
             vals = [v * total // (sum(vals) + 1) for v in vals]
-        outs = [(draw(st.sampled_from(names)), v) for v in vals]
+        if shape in ("mix", "eq", "split") and len(vals) <= len(names) and draw(st.booleans()):
+            to = draw(st.permutations(names))[: len(vals)]  # every output to its own address
+        else:
+            to = [draw(st.sampled_from(names)) for _ in vals]
+        outs = list(zip(to, vals))
         tx = {"out": outs, "version": draw(st.sampled_from([1, 2])), "locktime": draw(st.sampled_from([0, 0, 5])),
               "sequence": draw(st.sampled_from([0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD]))}
         if spend:
             tx["in"] = [r for r, _ in spend]
         txs.append(tx)
         unspent += [(f"{t}:{v}", val) for v, (_, val) in enumerate(outs)]
-    types = {n: draw(st.sampled_from(["p2wpkh", "p2pkh", "p2sh"])) for n in names}
+    segwit_only = draw(st.booleans())  # CoinJoin wallets use P2WPKH throughout
+    types = {n: "p2wpkh" if segwit_only else draw(st.sampled_from(["p2wpkh", "p2pkh", "p2sh"])) for n in names}
     return toy_chain(txs, types=types)[0]
 
 

@@ -250,16 +250,6 @@ def _not_coinbase(f):
     return ~f.is_coinbase
 
 
-def _inputs_within(chain, lo_tx, hi_tx):
-    """Per tx: how many inputs of known value lie outside [lo, hi] (the bounds given per tx)."""
-    f = features(chain)
-    c = numbers(chain)
-    t = f.in_tx[c.in_known]
-    v = f.in_value[c.in_known]
-    bad = (v < lo_tx[t]) | (v > hi_tx[t])
-    return np.bincount(t[bad], minlength=f.n_txs)
-
-
 def _subset_shortcut(chain):
     """Dumplings' shortcut for the subset-sum test: the largest known input is no more than the denomination
     plus the largest other output (plus a fee margin; true where nothing is known)."""
