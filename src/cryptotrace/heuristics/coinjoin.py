@@ -61,17 +61,25 @@ REFERENCES = {
     "graphsense": ("GraphSense, graphsense/graphsense-lib src/graphsenselib/db/asynchronous/services/"
                    "heuristics_service.py @a82914bf4bcb6210ff585ee5fc966b839cfdbd31 (Whirlpool 5-8 with surge "
                    "cycles, tx0, Wasabi 1.0/1.1/2.0, JoinMarket, Stonewall veto)"),
-    "stuetz": ("Stuetz, Stockinger, Hinteregger, Nagy, Judmayer, Weippl: Adoption and Actual Privacy of "
-               "Decentralized CoinJoin Implementations in Bitcoin, ACM AFT 2022 (JoinMarket: n equal outputs, "
-               "at most one change per participant, n <= inputs)"),
-    "whirlpool_docs": ("Samourai Whirlpool documentation: pools 0.001/0.01/0.05/0.5 BTC with fixed pool fees "
-                       "5,000/50,000/175,000/1,750,000 sats paid in tx0; 5-input mixes, 'surge cycles' (2023) up "
-                       "to 8 inputs and outputs"),
-    "wasabi_docs": ("Wasabi Wallet documentation: 1.x (ZeroLink) base denomination ~0.1 BTC with mixing levels "
-                    "x2, x4 ...; 2.0 (WabiSabi, Ficsor et al. 2021) standard denominations (powers of 2 and 3, "
-                    "2x powers of 3, 1-2-5 x powers of 10, 5,000 sats .. 1,343.75 BTC), outputs and inputs "
-                    "ordered by value, largest first"),
-    "stonewall_docs": "Samourai Wallet documentation: STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes)",
+    "stuetz": ("Stuetz, Stockinger, Haslhofer, Moreno-Sanchez, Maffei: Adoption and Actual Privacy of Decentralized "
+               "CoinJoin Implementations in Bitcoin, ACM AFT 2022 (arXiv 2109.10229; first version 'Pinpointing and "
+               "Measuring Wasabi and Samourai CoinJoins'): the Wasabi and Samourai detection heuristics (Samourai: "
+               "5 equal outputs at a pool size, 5 inputs, some equal to it, the rest up to 0.0011 BTC above)"),
+    "moeser": ("Moeser & Boehme, Join Me on a Market for Anonymity, WEIS 2016/PETS 2017: JoinMarket CoinJoins "
+               "pay n equal outputs, one change per participant, n <= inputs"),
+    "whirlpool_docs": ("Samourai Whirlpool: pools 0.001/0.01/0.05/0.5 BTC with pool fees 5,000/50,000/175,000/"
+                       "1,750,000 sats paid in tx0 (GraphSense's WHIRLPOOL_POOLS table), 5-input mixes and 'surge "
+                       "cycles' of 6 to 8 (GraphSense's docstring); Samourai's own documentation (code.samourai.io, "
+                       "offline since 2024) was not read"),
+    "wasabi_docs": ("Wasabi Wallet 1.x (ZeroLink) documentation: base denomination ~0.1 BTC with mixing levels "
+                    "x2, x4 ...; WalletWasabi/WalletWasabi @4d0615d13224d0711e7301c4ed6c7abb10c89c8f: "
+                    "WalletWasabi/WabiSabi/Coordinator/WabiSabiConfig.cs (at most 100 inputs, at least half that, 40% "
+                    "in blame rounds; P2WPKH and P2TR inputs), WalletWasabi/WabiSabi/Client/CoinJoin/Client/Decomposer/"
+                    "DenominationBuilder.cs (powers of 2 and 3, 2x powers of 3, 1-2-5 x powers of 10), "
+                    "WalletWasabi/WabiSabi/Models/MultipartyTransaction/SigningState.cs (inputs by amount and outputs "
+                    "by value, largest first)"),
+    "stonewall_docs": ("Samourai STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes), as GraphSense's _is_stonewall "
+                       "describes them; Samourai's own documentation was not read"),
 }
 
 #: Whirlpool pool sizes in satoshis (0.001, 0.01, 0.05, 0.5 BTC)
@@ -89,7 +97,8 @@ WHIRLPOOL_MIN, WHIRLPOOL_MAX = 5, 8
 MIN_DENOMINATION = 5_000
 #: Wasabi 1.x base denomination about 0.1 BTC, within 0.02 BTC (Dumplings Constants.cs)
 WASABI1_BASE, WASABI1_PRECISION, WASABI1_MIN_EQUAL = 10_000_000, 2_000_000, 10
-#: Wasabi 2 minimum inputs: 50 at launch, 20 since the 2024 coordinators (GraphSense; Dumplings' fork uses 15)
+#: Wasabi 2 minimum inputs: the coordinator's minimum is half its maximum (50 of 100 by default, 40 in blame rounds;
+#: WabiSabiConfig.cs) and later coordinators run smaller rounds: 20 as GraphSense (Dumplings' fork uses 15)
 WASABI2_MIN_INPUTS = 20
 #: JoinMarket needs at least 3 participants (GraphSense); big rounds have few inputs and ~2 outputs each
 JOINMARKET_MIN_PARTICIPANTS = 3
@@ -306,7 +315,7 @@ class Whirlpool(TxFlag):
                  "The inputs are the pool size (remixers, free) or the pool size plus 100 to 110,000 sats (new "
                  "entrants paying the miner fee); at least one new entrant pays. OP_RETURN outputs are ignored.")
     reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_whirlpool_coinjoin_heuristic); " \
-                f"{REFERENCES['whirlpool_docs']}"
+                f"{REFERENCES['stuetz']}; {REFERENCES['whirlpool_docs']}"
     because = "has the Whirlpool shape: 5-8 inputs, as many equal outputs at a pool size"
 
     def flags(self, chain):
@@ -339,7 +348,7 @@ class Wasabi1(TxFlag):
                  "outputs are native segwit (P2WPKH), no output address repeats. (Dumplings also demands P2WPKH "
                  "inputs; like GraphSense we do not, so a round with one older coin registered is still found.)")
     reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_10/_wasabi_11); " \
-                f"{REFERENCES['wasabi_docs']}"
+                f"{REFERENCES['stuetz']}; {REFERENCES['wasabi_docs']}"
     because = "has the Wasabi 1.x shape: 10 or more equal outputs of about 0.1 BTC"
 
     def flags(self, chain):
@@ -353,8 +362,8 @@ class Wasabi1(TxFlag):
 
 class Wasabi2(TxFlag):
     name = "wasabi2"
-    rationale = ("Wasabi Wallet 2.0 (WabiSabi) CoinJoins have 20 or more inputs (50 at launch in 2022; later "
-                 "coordinators run smaller rounds), all segwit (P2WPKH or P2TR), no address bringing more than a "
+    rationale = ("Wasabi Wallet 2.0 (WabiSabi) CoinJoins have 20 or more inputs (at least 50 of 100 with the default "
+                 "coordinator settings, 40 in blame rounds; later coordinators run smaller rounds), all segwit (P2WPKH or P2TR), no address bringing more than a "
                  "tenth of them; outputs listed largest first (inputs too, where their values are known), more "
                  "than 80% of them at the standard denominations (powers of 2 and 3, 1-2-5 x powers of 10), at "
                  "least three standard amounts each paid two or more times, none below 5,000 sats, no address "
@@ -385,7 +394,7 @@ class JoinMarket(TxFlag):
                  "exceeds one participant's share (amount + largest other output + 0.001 BTC for fees); rounds of 50+ inputs have at most 20 inputs and "
                  "about 2 outputs per participant. A Whirlpool tx0 is excluded.")
     reference = f"{REFERENCES['dumplings']} (other CoinJoins); {REFERENCES['graphsense']} (_joinmarket_heuristic); " \
-                f"{REFERENCES['stuetz']}; {REFERENCES['blocksci']}"
+                f"{REFERENCES['moeser']}; {REFERENCES['blocksci']}"
     because = "has the JoinMarket shape: one equal amount for 3+ participants, at most one change each"
 
     def flags(self, chain):
