@@ -33,11 +33,11 @@ def test_scenario_option_parses():
 def test_every_family_and_lookalike_is_generated(economy):
     _, key, fam = economy
     kinds = set(fam)
-    for k in ("whirlpool: 5 x 5", "whirlpool: surge cycle (6-8)", "wasabi1", "wasabi2: under 50 inputs",
+    for k in ("whirlpool: 5 x 5", "whirlpool: surge cycle (6-8)", "wasabi2: under 50 inputs",
               "wasabi2: 50+ inputs", "lookalike: stonewall", "lookalike: token transfer",
               "lookalike: equal-amount batch", "lookalike: 1-2-5 consolidation", "lookalike: whirlpool tx0"):
         assert k in kinds, k
-    assert any(k.startswith("joinmarket") for k in kinds)
+    assert any(k.startswith("joinmarket") for k in kinds) and any(k.startswith("wasabi1") for k in kinds)
     # the answer key's is_coinjoin agrees with the families
     is_cj = key.txs.loc[economy[0].txs.txid, "is_coinjoin"].to_numpy(bool)
     assert np.array_equal(is_cj, np.isin([f.split(":")[0] for f in fam], CJ.FAMILIES))

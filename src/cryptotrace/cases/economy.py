@@ -26,6 +26,12 @@ upgrade        p2sh       fresh p2wpkh  random           2        anti-snipe  RB
 
 Everything random comes from one ``numpy.random.Generator`` made from the
 seed, so the same seed gives the same economy, byte for byte.
+
+``Economy(coinjoin_variants=True)`` (scenario ``background: {coinjoin_variants: true}``) adds every
+CoinJoin family the detectors know (Whirlpool surge cycles, Wasabi 1.x rounds with two full levels,
+WabiSabi rounds of 20-150 inputs, JoinMarket with and without changes) and the transactions that only
+look like CoinJoins (STONEWALL, token transfers, equal-amount exchange batches, 60-input 1-2-5
+consolidations); :func:`coinjoin_family` reads each one's family from its answer-key ``purpose``.
 """
 
 from __future__ import annotations
@@ -973,10 +979,16 @@ class Wasabi:
         parts = list(self.registered)
         self.registered = []
         seen = {id(w) for w, _ in parts}
+        # with the CoinJoin variants on, half the rounds have every participant at two levels (0.1 and 0.2 BTC),
+        # so the higher level has as many equal outputs as the base level
+        two_levels = getattr(eco, "variants", None) is not None and rng.random() < 0.5
+        need = self.denom * (3.3 if two_levels else 1.2)
         for w in cand:
             if len(parts) >= 25 + int(rng.integers(0, 30)):
                 break
-            if id(w) not in seen and w.balance() > self.denom * 1.2:
+            if two_levels and id(w) not in seen and w.balance() <= need and w.profile.receive_type == T_P2WPKH:
+                eco.fund(w, [int(need * rng.uniform(1.05, 1.5))])  # a wealthier mixer (a coin from before the data)
+            if id(w) not in seen and w.balance() > need:
                 parts.append((w, None))
                 seen.add(id(w))
         if len(parts) < 10:
@@ -992,14 +1004,15 @@ class Wasabi:
                 for u in cs:
                     coins.append(u)
                     tot += lv[u]
-                    if tot > self.denom + coord_fee_each + fr * (per_in * len(coins) + 2 * per_out) + DUST:
+                    if tot > (3 if two_levels else 1) * (self.denom + coord_fee_each) + fr * (
+                            per_in * len(coins) + 3 * per_out) + DUST:
                         break
             coins = [c for c in coins if c in conf]
             tot = sum(lv[u] for u in coins)
             # mixing levels as in Wasabi 1.x: 0.1, 0.2, 0.4 ... BTC, each level once, while affordable
             levels, used = [], 0
             lvl = self.denom
-            while len(levels) < 7:
+            while len(levels) < (2 if two_levels else 7):
                 cost_next = int(fr * (per_in * len(coins) + per_out * (len(levels) + 2))) + coord_fee_each * (
                     len(levels) + 1)
                 if used + lvl + cost_next + DUST > tot:
@@ -1033,7 +1046,8 @@ class Wasabi:
         outputs = [outputs[i] for i in idx]
         owners = [owners[i] for i in idx]
         t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity,
-                           purpose="CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)", coinjoin=True, version=1,
+                           purpose="CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)" if not two_levels else
+                           "CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)", coinjoin=True, version=1,
                            locktime=0, sequence=SEQ_FINAL)
         eco._block_txs += 1
         self.rounds.append(t)
@@ -1083,6 +1097,8 @@ def coinjoin_family(purpose: str, *, variant: bool = False) -> str:
         return fam
     if fam == "whirlpool":
         return "whirlpool: surge cycle (6-8)" if "surge" in purpose else "whirlpool: 5 x 5"
+    if fam == "wasabi1":
+        return "wasabi1: two levels, as many 0.2 as 0.1 BTC" if "two levels" in purpose else "wasabi1: levels"
     if fam == "wasabi2":
         return "wasabi2: under 50 inputs" if "under 50" in purpose else "wasabi2: 50+ inputs"
     if fam == "joinmarket":
