@@ -326,3 +326,13 @@ def test_explain_names_the_caveats():
     tx0 = one_tx([30_000_000], [OP_RETURN, 175_000] + [5_010_000] * 4 + [9_700_000])
     e = H.explain(tx0, tx0.txs.txid.iloc[0])
     assert "whirlpool_tx0" in e.fired and any("tx0" in n for n in e.notes)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(20, 80), st.integers(0, 40))
+def test_an_op_return_output_does_not_change_a_wasabi2_verdict(n_in, pos):
+    chain = wasabi2_round(n_in)
+    outs = chain.outputs.value.tolist()
+    outs.insert(min(pos, len(outs)), OP_RETURN)
+    ins = chain.inputs.value.tolist()
+    assert verdicts(one_tx(ins, outs)) == verdicts(chain) and verdicts(chain)["wasabi2"]
