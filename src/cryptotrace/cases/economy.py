@@ -1045,9 +1045,9 @@ class Wasabi:
         idx = sorted(range(len(outputs)), key=lambda i: (-outputs[i][1], outputs[i][0]))
         outputs = [outputs[i] for i in idx]
         owners = [owners[i] for i in idx]
-        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity,
-                           purpose="CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)" if not two_levels else
-                           "CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)", coinjoin=True, version=1,
+        what = ("CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)" if two_levels else
+                "CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)")
+        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity, purpose=what, coinjoin=True, version=1,
                            locktime=0, sequence=SEQ_FINAL)
         eco._block_txs += 1
         self.rounds.append(t)
@@ -1279,7 +1279,10 @@ class CoinJoinVariants:
             t_change = 0
         else:
             c = self._coin_at_least(taker, d + sum(cjfees) + miner + 50_000)
-            t_coins = [c] if c is not None else eco.fund(taker, [d + sum(cjfees) + miner + int(rng.integers(50_000, 5 * SATS // 10))])
+            if c is not None:
+                t_coins = [c]
+            else:
+                t_coins = eco.fund(taker, [d + sum(cjfees) + miner + int(rng.integers(50_000, 5 * SATS // 10))])
             t_change = sum(lv[c] for c in t_coins) - d - sum(cjfees) - miner
         inputs, outputs, owners = list(t_coins), [], []
         tw = taker.new_address()
@@ -1341,7 +1344,8 @@ class CoinJoinVariants:
             return None
         c1 = int(rest * rng.uniform(0.2, 0.8))
         other = eco.users[int(rng.integers(0, len(eco.users)))]
-        outputs = [(other.receive_address(), a), (w.new_address(), a), (w.new_address(), c1), (w.new_address(), rest - c1)]
+        outputs = [(other.receive_address(), a), (w.new_address(), a),  # the payment and its decoy
+                   (w.new_address(), c1), (w.new_address(), rest - c1)]
         outputs = [outputs[i] for i in rng.permutation(4)]
         r = eco.ledger.add_tx(eco.h, coins, outputs, entity=w.entity,
                               purpose="STONEWALL payment (one wallet: payment, equal decoy, two changes)",

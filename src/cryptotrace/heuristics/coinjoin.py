@@ -181,10 +181,9 @@ class _Numbers:
         self.max_other = _max_by_tx(t_out[other], f.out_value[other], n, -1)
         self.min_sp = _min_by_tx(t, v, n)
         self.max_sp = _max_by_tx(t, v, n, -1)
-        # script types: every participant output p2wpkh (p2wpkh or p2tr); inputs where known
+        # script types: participant outputs not P2WPKH; inputs (where known) not P2WPKH, not P2WPKH/P2TR
         st = f.out_script_type[rows]
         self.out_not_wpkh = np.bincount(t[st != _P2WPKH], minlength=n)
-        self.out_not_w2 = np.bincount(t[(st != _P2WPKH) & (st != _P2TR)], minlength=n)
         ist = f.in_script_type
         known_t = ist >= 0
         self.in_not_wpkh = np.bincount(f.in_tx[known_t & (ist != _P2WPKH)], minlength=n)
