@@ -11,10 +11,12 @@ Prints, in one run and as ratios:
   ``Clustering().fit``. The union-find runs are interleaved (ours, old, Rust,
   ours, ...) and each keeps its best of 7, so a noisy neighbour on the machine
   hits them alike; the median ratio is printed too;
-* all change heuristics together (target: <= 15 s);
+* all change heuristics together (target: <= 15 s); every CoinJoin detector and caveat; and all
+  heuristics together (multi-input, change, CoinJoin, caveats; target: <= 15 s);
 * our multi-input clustering vs networkx connected components on the same graph (target: >= 10x faster).
 
-Run: ``python benchmarks/bench_clustering.py`` (``BENCH_TXS=200000`` for a quicker run).
+Run: ``python benchmarks/bench_clustering.py`` (``BENCH_TXS=200000`` for a quicker run;
+``BENCH_HEURISTICS_ONLY=1`` stops after the heuristic timings).
 The chain comes from ``benchmarks/_synth.py`` (valid, value-conserving, random spending; not an economy,
 so most addresses end in one giant multi-input component: the hard case for union-find).
 """
@@ -79,6 +81,18 @@ def main():
     t_change, _ = timed(lambda: [h.calls(chain) for h in H.CHANGE])
     print(f"all {len(H.CHANGE)} change heuristics together: {t_change:.2f} s (target <= 15 s): "
           f"{'OK' if t_change <= 15 else 'TOO SLOW'}")
+
+    # --- every CoinJoin detector and caveat, then every heuristic together, each from a cold start
+    cj_dets = (*H.COINJOIN, H.coinjoin.coinjoin, *H.CAVEATS)
+    base._FEATURES.clear()
+    t_cj, _ = timed(lambda: [h._flags(chain) for h in cj_dets])
+    print(f"all {len(cj_dets)} CoinJoin detectors and caveats together: {t_cj:.2f} s")
+    base._FEATURES.clear()
+    t_every, _ = timed(lambda: ([h.calls(chain) for h in H.CHANGE], [h._flags(chain) for h in (H.multi_input, *cj_dets)]))
+    print(f"every heuristic together (multi-input, {len(H.CHANGE)} change, {len(cj_dets)} CoinJoin/caveat): "
+          f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}")
+    if os.environ.get("BENCH_HEURISTICS_ONLY"):
+        return
 
     # --- the same inputs for everyone: input address ids of multi-input, non-CoinJoin transactions
     f = base.features(chain)

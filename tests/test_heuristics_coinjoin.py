@@ -18,15 +18,20 @@ def mix(n_in, outs, *, fund=10_000_000):
 
 
 def flags_of_last(chain):
-    return {h.name: bool(h(chain).iloc[-1]) for h in (*H.COINJOIN, CJ.coinjoin, CJ.payjoin_likely)}
+    return {h.name: bool(h(chain).iloc[-1]) for h in (*H.COINJOIN, CJ.coinjoin, *H.CAVEATS)}
 
 
 def test_whirlpool_5x5_at_a_pool_size():
-    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)])
+    # new entrants bring the pool size plus a miner-fee margin (here 0.0001 BTC)
+    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)], fund=5_010_000)
     f = flags_of_last(chain)
     assert f["whirlpool"] and f["coinjoin"]
     # same shape at a non-pool amount: not Whirlpool (the generic rule still sees equal outputs)
-    chain, _ = mix(5, [(f"o{i}", 4_000_000) for i in range(5)])
+    chain, _ = mix(5, [(f"o{i}", 4_000_000) for i in range(5)], fund=4_010_000)
+    f = flags_of_last(chain)
+    assert not f["whirlpool"] and f["equal_output"]
+    # inputs of 0.1 BTC are no Whirlpool premix coins
+    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)], fund=10_000_000)
     assert not flags_of_last(chain)["whirlpool"]
 
 
@@ -35,18 +40,23 @@ def test_equal_output_rule_blocksci_form():
     outs = [("a", 2_000_000), ("b", 2_000_000), ("c", 2_000_000), ("x", 7_990_000), ("y", 7_990_001)]
     chain, _ = mix(3, outs)
     assert flags_of_last(chain)["equal_output"]
-    # equal outputs at a dust amount do not count
-    outs = [("a", 546), ("b", 546), ("c", 546), ("x", 7_990_000), ("y", 7_990_001)]
-    chain, _ = mix(3, outs)
-    assert not flags_of_last(chain)["equal_output"]
+    # equal outputs at a dust amount (or below 5,000 sats: token markers) do not count
+    for dust in (546, 2_730, 4_999):
+        outs = [("a", dust), ("b", dust), ("c", dust), ("x", 7_990_000), ("y", 7_990_001)]
+        chain, _ = mix(3, outs)
+        assert not flags_of_last(chain)["equal_output"]
 
 
 def test_wasabi1_ten_equal_outputs_of_about_a_tenth():
-    outs = [(f"o{i}", 10_000_000) for i in range(12)] + [("coord", 123_456)]
-    chain, _ = mix(6, outs, fund=30_000_000)
+    outs = [(f"o{i}", 10_000_000) for i in range(12)] + [("chg", 9_000_000), ("coord", 123_456)]
+    chain, _ = mix(14, outs, fund=10_100_000)
     f = flags_of_last(chain)
     assert f["wasabi1"] and f["coinjoin"]
-    outs = [(f"o{i}", 1_000_000) for i in range(12)]
+    outs = [(f"o{i}", 1_000_000) for i in range(12)] + [("chg", 9_000_000), ("coord", 123_456)]
+    chain, _ = mix(14, outs, fund=10_100_000)
+    assert not flags_of_last(chain)["wasabi1"]
+    # fewer inputs than equal outputs: a payer's batch, not a Wasabi round (Dumplings: inputs >= equal outputs)
+    outs = [(f"o{i}", 10_000_000) for i in range(12)] + [("chg", 9_000_000), ("coord", 123_456)]
     chain, _ = mix(6, outs, fund=30_000_000)
     assert not flags_of_last(chain)["wasabi1"]
 
@@ -55,10 +65,13 @@ def test_wasabi2_many_inputs_standard_denominations():
     denoms = CJ.wasabi2_denominations()
     assert 100_000 in denoms and 131_072 in denoms and 1_594_323 in denoms and 200_000 in denoms
     assert 123_456 not in denoms
-    outs = [(f"o{i}", int(v)) for i, v in enumerate([100_000] * 20 + [131_072] * 20 + [1_000_000] * 15)]
+    # Wasabi 2 lists outputs largest first
+    outs = [(f"o{i}", int(v)) for i, v in enumerate([1_000_000] * 15 + [131_072] * 20 + [100_000] * 20)]
     chain, _ = mix(55, outs, fund=1_000_000)
     assert flags_of_last(chain)["wasabi2"]
-    chain, _ = mix(20, outs, fund=3_000_000)
+    chain, _ = mix(19, outs, fund=3_000_000)   # fewer than 20 inputs
+    assert not flags_of_last(chain)["wasabi2"]
+    chain, _ = mix(55, outs[::-1], fund=1_000_000)   # smallest first: not the coordinator's order
     assert not flags_of_last(chain)["wasabi2"]
 
 
@@ -92,13 +105,13 @@ def test_multi_input_flags_only_several_input_addresses():
 
 
 def test_flag_combinators():
-    # BlockSci's equal-output rule misses a 5x5 Whirlpool mix (it expects (5+1)/2 = 3 equal outputs)
-    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)])
+    # a 5x5 Whirlpool mix has no changes, so it is not JoinMarket's shape (which has at least one)
+    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)], fund=5_010_000)
     last = lambda h: bool(h(chain).iloc[-1])  # noqa: E731
-    assert last(CJ.whirlpool) and not last(CJ.equal_output)
-    assert not last(CJ.whirlpool & CJ.equal_output)
-    assert last(CJ.whirlpool | CJ.equal_output)
-    assert last(CJ.whirlpool - CJ.equal_output) and not last(CJ.equal_output - CJ.whirlpool)
+    assert last(CJ.whirlpool) and not last(CJ.joinmarket) and last(CJ.equal_output)
+    assert not last(CJ.whirlpool & CJ.joinmarket)
+    assert last(CJ.whirlpool | CJ.joinmarket)
+    assert last(CJ.whirlpool - CJ.joinmarket) and not last(CJ.joinmarket - CJ.whirlpool)
     with pytest.raises(HeuristicError):
         bool(CJ.coinjoin)
 
@@ -122,7 +135,7 @@ def test_explain_one_transaction_in_words():
 
 
 def test_explain_notes_a_coinjoin_and_errors():
-    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)])
+    chain, _ = mix(5, [(f"o{i}", 5_000_000) for i in range(5)], fund=5_010_000)
     e = H.explain(chain, chain.txs.txid.iloc[-1])
     assert any("CoinJoin" in n for n in e.notes)
     with pytest.raises(NotInChainError, match="64 hex"):

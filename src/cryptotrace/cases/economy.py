@@ -26,6 +26,12 @@ upgrade        p2sh       fresh p2wpkh  random           2        anti-snipe  RB
 
 Everything random comes from one ``numpy.random.Generator`` made from the
 seed, so the same seed gives the same economy, byte for byte.
+
+``Economy(coinjoin_variants=True)`` (scenario ``background: {coinjoin_variants: true}``) adds every
+CoinJoin family the detectors know (Whirlpool surge cycles, Wasabi 1.x rounds with two full levels,
+WabiSabi rounds of 20-150 inputs, JoinMarket with and without changes) and the transactions that only
+look like CoinJoins (STONEWALL, token transfers, equal-amount exchange batches, 60-input 1-2-5
+consolidations); :func:`coinjoin_family` reads each one's family from its answer-key ``purpose``.
 """
 
 from __future__ import annotations
@@ -138,7 +144,7 @@ class Economy:
 
     def __init__(self, *, seed: int, n_blocks: int, target_txs: int, users: int, exchanges: int = 4,
                  merchants: int = 8, mining_pools: int = 3, vendors: int = 6, buyers_share: float = 0.08,
-                 whirlpool: bool = True, wasabi: bool = True, mixer: bool = True,
+                 whirlpool: bool = True, wasabi: bool = True, mixer: bool = True, coinjoin_variants: bool = False,
                  first_height: int = 850_000, start_time: int = 1_719_446_400,
                  start_price_eur: float = 57_000.0):
         self.rng = np.random.default_rng(seed)
@@ -171,6 +177,10 @@ class Economy:
         self._build_actors(users=users, exchanges=exchanges, merchants=merchants, pools=mining_pools,
                            vendors=vendors, buyers_share=buyers_share, whirlpool=whirlpool, wasabi=wasabi,
                            mixer=mixer)
+        # every CoinJoin family and its look-alikes, for measuring the detectors (off by default)
+        self.variants = CoinJoinVariants(self) if coinjoin_variants else None
+        if self.variants and self.whirlpool:
+            self.whirlpool.surge = True
 
     # ================================================================== helpers
     @property
@@ -277,7 +287,7 @@ class Economy:
         at, oa, lv = L.addr_type, L.out_addr, L.out_value
         in_types = [at[oa[u]] for u in coins]
         total = sum(lv[u] for u in coins)
-        out_types = [at[a] for a, _ in payments]
+        out_types = [at[a] if a >= 0 else T_P2WSH for a, _ in payments]  # a < 0: an OP_RETURN (weighed as 34 bytes)
         if send_all:
             w, _ = tx_weight(in_types, out_types)
             fee = int(math.ceil(fr * w / 4))
@@ -460,6 +470,8 @@ class Economy:
             self.whirlpool.step()
         if self.wasabi:
             self.wasabi.step()
+        if self.variants:
+            self.variants.step()
         for m in self.merchants:
             m.step()
         for p in self.pools:
@@ -835,6 +847,7 @@ class Whirlpool:
         self.premix: dict[int, list[tuple[int, Wallet]]] = {d: [] for d in WHIRLPOOL_POOLS}
         self.postmix: dict[int, list[tuple[int, Wallet]]] = {d: [] for d in WHIRLPOOL_POOLS}
         self.mixes: list[int] = []
+        self.surge = False  # surge cycles (2023): up to 3 extra remixers, 6 to 8 inputs and outputs
 
     def surplus(self) -> int:
         return int(max(self.eco.fee_rate, 2.0) * 130)
@@ -854,7 +867,8 @@ class Whirlpool:
             return None
         # premix coins go to fresh p2wpkh addresses of the user (Whirlpool uses segwit)
         premix_addrs = [w.new_address(T_P2WPKH) for _ in range(n)]
-        pays = [(self.fee_addr[pool], WHIRLPOOL_FEE[pool])] + [(a, s) for a in premix_addrs]
+        # a real tx0 starts with an OP_RETURN (its payload for the coordinator), then the pool fee, then premix coins
+        pays = [(-1, 0), (self.fee_addr[pool], WHIRLPOOL_FEE[pool])] + [(a, s) for a in premix_addrs]
         r = eco.pay(w, pays, purpose=purpose or "Whirlpool tx0: split into pool-sized coins",
                     coins=coins, credit=False)
         if r is None:
@@ -863,6 +877,8 @@ class Whirlpool:
         oa = eco.ledger.out_addr
         for o in outs:
             a = oa[o]
+            if a < 0:  # the OP_RETURN: nobody's coin
+                continue
             if a in premix_addrs:
                 self.premix[pool].append((o, w))
             else:  # the coordinator fee and the change
@@ -880,17 +896,23 @@ class Whirlpool:
             return None
         rng = eco.rng
         n_pre = max(min(2, n_pre_ok), 5 - n_post_ok)
+        size = 5
+        if self.surge and n_pre_ok + n_post_ok > 5:  # a surge cycle: extra remixers (or new entrants)
+            size = min(n_pre_ok + n_post_ok, 5 + int(rng.integers(0, 4)))
+            n_pre = max(n_pre, size - n_post_ok)
         pi = sorted(rng.choice(n_pre_ok, size=n_pre, replace=False).tolist(), reverse=True)
         chosen = [preq.pop(i) for i in pi]
-        if n_pre < 5:
-            qi = sorted(rng.choice(n_post_ok, size=5 - n_pre, replace=False).tolist(), reverse=True)
+        if n_pre < size:
+            qi = sorted(rng.choice(n_post_ok, size=size - n_pre, replace=False).tolist(), reverse=True)
             chosen += [postq.pop(i) for i in qi]
-        order = rng.permutation(5)
+        order = rng.permutation(size)
         chosen = [chosen[i] for i in order]
-        out_owner = [chosen[i][1] for i in rng.permutation(5)]
+        out_owner = [chosen[i][1] for i in rng.permutation(size)]
         out_addrs = [w.new_address(T_P2WPKH) for w in out_owner]
+        what = ("CoinJoin (Whirlpool-like, 5 inputs x 5 equal outputs)" if size == 5 else
+                f"CoinJoin (Whirlpool-like surge cycle, {size} inputs x {size} equal outputs)")
         t, outs = eco.ledger.add_tx(eco.h, [o for o, _ in chosen], [(a, pool) for a in out_addrs],
-                                    entity=self.entity, purpose="CoinJoin (Whirlpool-like, 5 inputs x 5 equal outputs)",
+                                    entity=self.entity, purpose=what,
                                     coinjoin=True, version=1, locktime=0, sequence=SEQ_FINAL)
         eco._block_txs += 1
         self.mixes.append(t)
@@ -957,10 +979,16 @@ class Wasabi:
         parts = list(self.registered)
         self.registered = []
         seen = {id(w) for w, _ in parts}
+        # with the CoinJoin variants on, half the rounds have every participant at two levels (0.1 and 0.2 BTC),
+        # so the higher level has as many equal outputs as the base level
+        two_levels = getattr(eco, "variants", None) is not None and rng.random() < 0.5
+        need = self.denom * (3.3 if two_levels else 1.2)
         for w in cand:
             if len(parts) >= 25 + int(rng.integers(0, 30)):
                 break
-            if id(w) not in seen and w.balance() > self.denom * 1.2:
+            if two_levels and id(w) not in seen and w.balance() <= need and w.profile.receive_type == T_P2WPKH:
+                eco.fund(w, [int(need * rng.uniform(1.05, 1.5))])  # a wealthier mixer (a coin from before the data)
+            if id(w) not in seen and w.balance() > need:
                 parts.append((w, None))
                 seen.add(id(w))
         if len(parts) < 10:
@@ -976,14 +1004,15 @@ class Wasabi:
                 for u in cs:
                     coins.append(u)
                     tot += lv[u]
-                    if tot > self.denom + coord_fee_each + fr * (per_in * len(coins) + 2 * per_out) + DUST:
+                    if tot > (3 if two_levels else 1) * (self.denom + coord_fee_each) + fr * (
+                            per_in * len(coins) + 3 * per_out) + DUST:
                         break
             coins = [c for c in coins if c in conf]
             tot = sum(lv[u] for u in coins)
             # mixing levels as in Wasabi 1.x: 0.1, 0.2, 0.4 ... BTC, each level once, while affordable
             levels, used = [], 0
             lvl = self.denom
-            while len(levels) < 7:
+            while len(levels) < (2 if two_levels else 7):
                 cost_next = int(fr * (per_in * len(coins) + per_out * (len(levels) + 2))) + coord_fee_each * (
                     len(levels) + 1)
                 if used + lvl + cost_next + DUST > tot:
@@ -1016,8 +1045,9 @@ class Wasabi:
         idx = sorted(range(len(outputs)), key=lambda i: (-outputs[i][1], outputs[i][0]))
         outputs = [outputs[i] for i in idx]
         owners = [owners[i] for i in idx]
-        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity,
-                           purpose="CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)", coinjoin=True, version=1,
+        what = ("CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)" if two_levels else
+                "CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)")
+        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity, purpose=what, coinjoin=True, version=1,
                            locktime=0, sequence=SEQ_FINAL)
         eco._block_txs += 1
         self.rounds.append(t)
@@ -1025,3 +1055,386 @@ class Wasabi:
             self.round_of_coin[c] = t
         for o, w in zip(outs, owners):
             w.utxos.append(o)
+
+
+# ====================================================================== CoinJoin families and look-alikes
+#: (purpose prefix or fragment, family): how the answer key's ``purpose`` names each CoinJoin family and each
+#: transaction that only looks like one (see :func:`coinjoin_family`)
+COINJOIN_FAMILIES = (
+    ("CoinJoin (Whirlpool", "whirlpool"),
+    ("CoinJoin (Wasabi-like", "wasabi1"),
+    ("CoinJoin (WabiSabi", "wasabi2"),
+    ("CoinJoin (JoinMarket", "joinmarket"),
+    ("Whirlpool tx0", "lookalike: whirlpool tx0"),
+    ("STONEWALL", "lookalike: stonewall"),
+    ("token transfer", "lookalike: token transfer"),
+    ("(batch, equal amounts)", "lookalike: equal-amount batch"),
+    ("consolidation into 1-2-5 amounts", "lookalike: 1-2-5 consolidation"),
+)
+
+
+def coinjoin_family(purpose: str, *, variant: bool = False) -> str:
+    """The CoinJoin family of a transaction from its answer-key ``purpose``.
+
+    One of ``whirlpool``, ``wasabi1``, ``wasabi2``, ``joinmarket``; ``lookalike: ...`` for a
+    transaction made to look like (or easily mistaken for) a CoinJoin; ``other`` for everything else.
+    With ``variant=True`` the CoinJoin families are split further (``whirlpool: surge cycle``,
+    ``wasabi2: under 50 inputs``, ``joinmarket: fewer changes than makers`` ...).
+
+    >>> coinjoin_family("CoinJoin (JoinMarket-like, 4 participants, 2 changes)")
+    'joinmarket'
+    >>> coinjoin_family("CoinJoin (JoinMarket-like, 4 participants, 2 changes)", variant=True)
+    'joinmarket: fewer changes than makers'
+    >>> coinjoin_family("payment to a person")
+    'other'
+    """
+    for key, fam in COINJOIN_FAMILIES:
+        if key in purpose:
+            break
+    else:
+        return "other"
+    if not variant:
+        return fam
+    if fam == "whirlpool":
+        return "whirlpool: surge cycle (6-8)" if "surge" in purpose else "whirlpool: 5 x 5"
+    if fam == "wasabi1":
+        return "wasabi1: two levels, as many 0.2 as 0.1 BTC" if "two levels" in purpose else "wasabi1: levels"
+    if fam == "wasabi2":
+        return "wasabi2: under 50 inputs" if "under 50" in purpose else "wasabi2: 50+ inputs"
+    if fam == "joinmarket":
+        words = purpose.split()
+        n = int(words[words.index("participants,") - 1])
+        k = int(words[words.index("participants,") + 1])
+        return ("joinmarket: no change" if k == 0 else "joinmarket: fewer changes than makers" if k < n - 1
+                else "joinmarket: a change for (nearly) everyone")
+    return fam
+
+
+def _ww2_amounts(value: int, denoms: list[int], max_outputs: int = 8) -> tuple[list[int], int]:
+    """Split ``value`` into WabiSabi standard amounts, largest first (greedy); returns (amounts, leftover)."""
+    outs = []
+    left = value
+    for d in denoms:  # largest first
+        while d <= left and len(outs) < max_outputs:
+            outs.append(d)
+            left -= d
+        if len(outs) >= max_outputs:
+            break
+    return outs, left
+
+
+class CoinJoinVariants:
+    """Every CoinJoin family the detectors should find, and the transactions that only look like CoinJoins.
+
+    Turned on by ``Economy(coinjoin_variants=True)``. Each block may bring (shapes from the wallets'
+    documentation and the scanners' rules; see ``cryptotrace.heuristics.coinjoin.REFERENCES``):
+
+    * a **WabiSabi-like round** (Wasabi 2): 20 to 150 segwit inputs from remixing users, outputs at the
+      standard denominations, inputs and outputs listed largest first, sometimes a coordinator fee;
+    * a **JoinMarket-like CoinJoin**: a taker and 2-8 makers, one equal amount each, a change for most
+      (makers whose coin nearly equals the amount have none; a sweeping taker has none);
+    * look-alikes (not CoinJoins): a **STONEWALL** payment (one wallet: payment + equal decoy + 2 changes),
+      an Omni/Colu-like **token transfer** (OP_RETURN + two equal dust outputs + change), an exchange's
+      **equal-amount batch** (3 equal withdrawals, or 10-16 of 0.1 BTC), a **60-input consolidation into
+      1-2-5 amounts**. The Whirlpool coordinator also runs **surge cycles** (6-8 inputs).
+    """
+
+    def __init__(self, eco: Economy):
+        self.eco = eco
+        rng = eco.rng
+        E = eco.entity
+        from ..heuristics.coinjoin import wasabi2_denominations
+
+        self.denoms = [int(d) for d in wasabi2_denominations()[::-1] if d <= 100 * SATS]
+        self.ww2_entity = E("wabisabi_coordinator", "coinjoin_coordinator", "WabiSabi-like coordinator", "unknown")
+        self.ww2_fee_wallet = eco.wallet(self.ww2_entity, "service", label="WabiSabi-like coordinator fees")
+        self.ww2_fee_addr = self.ww2_fee_wallet.new_address()
+        self.ww2_users = []
+        for i in range(90):
+            ent = E(f"wabisabi_user_{i + 1:03d}", "user", f"WabiSabi user {i + 1}", COUNTRIES[i % len(COUNTRIES)])
+            w = eco.wallet(ent, "taproot" if i % 4 == 0 else "core")
+            eco.fund(w, rng.lognormal(np.log(0.03 * SATS), 1.0, size=int(rng.integers(1, 4))).astype(np.int64) + 20_000)
+            self.ww2_users.append(w)
+        self.jm = []
+        for i in range(30):
+            ent = E(f"joinmarket_{i + 1:03d}", "user", f"JoinMarket user {i + 1}", COUNTRIES[(i * 5) % len(COUNTRIES)])
+            self.jm.append(eco.wallet(ent, "core" if i % 3 else "nested"))
+        self.batch_payees = [eco.wallet(E(f"batch_payee_{i + 1:03d}", "user", f"customer {i + 1}", "DE"), "mobile")
+                             for i in range(40)]
+        self.rounds: dict[str, list[int]] = {"wasabi2": [], "joinmarket": [], "stonewall": [], "token": [],
+                                             "equal_batch": [], "consolidation": []}
+
+    # ------------------------------------------------------------------ helpers
+    def _ww2_type_ok(self, o: int) -> bool:
+        L = self.eco.ledger
+        return L.addr_type[L.out_addr[o]] in (T_P2WPKH, T_P2TR)
+
+    def step(self) -> None:
+        eco = self.eco
+        r = eco.rng.random(6)
+        if r[0] < 0.06:
+            self.wabisabi_round()
+        if r[1] < 0.08:
+            self.joinmarket()
+        if r[2] < 0.08:
+            self.stonewall()
+        if r[3] < 0.08:
+            self.token_transfer()
+        if r[4] < 0.05:
+            self.equal_batch()
+        if r[5] < 0.025:
+            self.consolidation()
+
+    # ------------------------------------------------------------------ CoinJoins
+    def wabisabi_round(self) -> int | None:
+        eco = self.eco
+        rng = eco.rng
+        L = eco.ledger
+        lv = L.out_value
+        fr = max(eco.fee_rate, 1.0)
+        small = rng.random() < 0.5
+        target = int(rng.integers(20, 50)) if small else int(rng.integers(50, 151))
+        order = rng.permutation(len(self.ww2_users))
+        parts = []  # (wallet, coins)
+        n_in = 0
+        for i in order:
+            w = self.ww2_users[int(i)]
+            coins = [c for c in w.confirmed() if self._ww2_type_ok(c) and lv[c] >= 10_000][:3]
+            if not coins:
+                continue
+            parts.append((w, coins))
+            n_in += len(coins)
+            if n_in >= target:
+                break
+        if n_in < 20:
+            # the users' coins are in this block's rounds; top them up from outside for the next rounds
+            for w in self.ww2_users[:10]:
+                eco.fund(w, [int(rng.lognormal(np.log(0.03 * SATS), 1.0)) + 20_000])
+            return None
+        coord = rng.random() < 0.5  # a coordinator fee (0.3% of fresh inputs of 0.01 BTC or more), else free
+        inputs, outputs, owners = [], [], []
+        coord_fee = 0
+        for w, coins in parts:
+            value = sum(lv[c] for c in coins)
+            fee = int(fr * (68 * len(coins) + 43 * 4))
+            cf = sum(lv[c] for c in coins if lv[c] >= 1_000_000) * 3 // 1000 if coord else 0
+            amounts, left = _ww2_amounts(value - fee - cf, self.denoms)
+            if not amounts:
+                continue
+            coord_fee += cf
+            inputs += coins
+            cs = set(coins)
+            w.utxos = [u for u in w.utxos if u not in cs]
+            atype = T_P2TR if w.profile.receive_type == T_P2TR else T_P2WPKH
+            for a in amounts:
+                outputs.append((w.new_address(atype), a))
+                owners.append(w)
+            if left >= 5_000 and rng.random() < 0.3:  # a change the client could not split (else to the miners)
+                outputs.append((w.new_address(atype), left))
+                owners.append(w)
+        if len(inputs) < 20 or not outputs:
+            return None
+        if coord_fee >= 5_000:
+            outputs.append((self.ww2_fee_addr, coord_fee))
+            owners.append(self.ww2_fee_wallet)
+        # WabiSabi lists inputs and outputs by value, largest first
+        inputs.sort(key=lambda c: -lv[c])
+        idx = sorted(range(len(outputs)), key=lambda i: (-outputs[i][1], outputs[i][0]))
+        outputs = [outputs[i] for i in idx]
+        owners = [owners[i] for i in idx]
+        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.ww2_entity,
+                           purpose=f"CoinJoin (WabiSabi-like, {'under 50' if len(inputs) < 50 else '50+'} inputs)",
+                           coinjoin=True, version=2, locktime=0, sequence=SEQ_FINAL)
+        eco._block_txs += 1
+        self.rounds["wasabi2"].append(t)
+        for o, w in zip(outs, owners):
+            w.utxos.append(o)
+        return t
+
+    def _coin_at_least(self, w: Wallet, v: int) -> int | None:
+        lv = self.eco.ledger.out_value
+        best = [c for c in w.confirmed() if lv[c] >= v]
+        return min(best, key=lambda c: lv[c]) if best else None
+
+    def joinmarket(self) -> int | None:
+        eco = self.eco
+        rng = eco.rng
+        L = eco.ledger
+        lv = L.out_value
+        fr = max(eco.fee_rate, 1.0)
+        k = int(rng.integers(2, 9))  # makers
+        pick = rng.choice(len(self.jm), size=k + 1, replace=False)
+        taker, makers = self.jm[int(pick[0])], [self.jm[int(i)] for i in pick[1:]]
+        sweep = rng.random() < 0.3
+        d = int(rng.lognormal(np.log(0.02 * SATS), 1.0)) + 200_000
+        cjfees = [max(100, int(d * rng.uniform(0.00002, 0.0003))) for _ in makers]
+        n_in_est = k + 2
+        miner = int(fr * (68 * n_in_est + 31 * 2 * (k + 1) + 11))
+        # the taker's coin
+        if sweep:
+            t_coins = [c for c in taker.confirmed()][:2] or eco.fund(taker, [d + sum(cjfees) + miner])
+            d = sum(lv[c] for c in t_coins) - sum(cjfees) - miner
+            if d < 100_000:
+                return None
+            t_change = 0
+        else:
+            c = self._coin_at_least(taker, d + sum(cjfees) + miner + 50_000)
+            if c is not None:
+                t_coins = [c]
+            else:
+                t_coins = eco.fund(taker, [d + sum(cjfees) + miner + int(rng.integers(50_000, 5 * SATS // 10))])
+            t_change = sum(lv[c] for c in t_coins) - d - sum(cjfees) - miner
+        inputs, outputs, owners = list(t_coins), [], []
+        tw = taker.new_address()
+        outputs.append((tw, d))
+        owners.append(taker)
+        if t_change >= DUST:
+            outputs.append((taker.new_address(), t_change))
+            owners.append(taker)
+        n_change = int(t_change >= DUST)
+        for m, cf in zip(makers, cjfees):
+            if rng.random() < 0.25:  # a coin that nearly equals the amount: no change for this maker
+                coin = eco.fund(m, [d - cf + int(rng.integers(0, 500))])[0]
+            else:
+                coin = self._coin_at_least(m, d + 20_000)
+                if coin is None:
+                    coin = eco.fund(m, [d + int(rng.lognormal(np.log(0.01 * SATS), 1.0)) + 20_000])[0]
+            inputs.append(coin)
+            outputs.append((m.new_address(), d))
+            owners.append(m)
+            ch = lv[coin] - d + cf
+            if ch >= DUST:
+                outputs.append((m.new_address(), ch))
+                owners.append(m)
+                n_change += 1
+        for c in inputs:
+            for w in [taker, *makers]:
+                if c in w.utxos:
+                    w.utxos.remove(c)
+        if sum(lv[c] for c in inputs) < sum(v for _, v in outputs):
+            return None  # pragma: no cover - the fee estimate fell short
+        oi = rng.permutation(len(outputs))
+        outputs = [outputs[i] for i in oi]
+        owners = [owners[i] for i in oi]
+        inputs = [inputs[i] for i in rng.permutation(len(inputs))]
+        t, outs = L.add_tx(eco.h, inputs, outputs, entity=taker.entity,
+                           purpose=f"CoinJoin (JoinMarket-like, {k + 1} participants, {n_change} changes)",
+                           coinjoin=True, version=2, locktime=eco.h - 1, sequence=SEQ_LOCKTIME)
+        eco._block_txs += 1
+        self.rounds["joinmarket"].append(t)
+        for o, w in zip(outs, owners):
+            w.utxos.append(o)
+        return t
+
+    # ------------------------------------------------------------------ look-alikes
+    def stonewall(self) -> int | None:
+        """STONEWALL: one wallet pays someone and adds a decoy output of the same amount to itself."""
+        eco = self.eco
+        rng = eco.rng
+        lv = eco.ledger.out_value
+        w = eco.users[int(rng.integers(0, len(eco.users)))]
+        coins = sorted(w.confirmed(), key=lambda c: -lv[c])[:4]
+        if len(coins) < 2:
+            return None
+        total = sum(lv[c] for c in coins)
+        fee = int(max(eco.fee_rate, 1.0) * (68 * len(coins) + 31 * 4 + 11))
+        a = int(total * rng.uniform(0.1, 0.3)) // 1000 * 1000
+        rest = total - 2 * a - fee
+        if a < 10_000 or rest < 4 * DUST:
+            return None
+        c1 = int(rest * rng.uniform(0.2, 0.8))
+        other = eco.users[int(rng.integers(0, len(eco.users)))]
+        outputs = [(other.receive_address(), a), (w.new_address(), a),  # the payment and its decoy
+                   (w.new_address(), c1), (w.new_address(), rest - c1)]
+        outputs = [outputs[i] for i in rng.permutation(4)]
+        r = eco.ledger.add_tx(eco.h, coins, outputs, entity=w.entity,
+                              purpose="STONEWALL payment (one wallet: payment, equal decoy, two changes)",
+                              version=2, locktime=eco.h - 1, sequence=SEQ_RBF)
+        cs = set(coins)
+        w.utxos = [u for u in w.utxos if u not in cs]
+        eco.credit(r[1], [x for x, _ in outputs])
+        eco._block_txs += 1
+        self.rounds["stonewall"].append(r[0])
+        return r[0]
+
+    def token_transfer(self) -> int | None:
+        """An Omni/Colu-like token transfer: OP_RETURN payload, two equal dust outputs, a bitcoin change."""
+        eco = self.eco
+        rng = eco.rng
+        lv = eco.ledger.out_value
+        w = eco.users[int(rng.integers(0, len(eco.users)))]
+        coins = sorted(w.confirmed(), key=lambda c: -lv[c])[: int(rng.integers(1, 3))]
+        if not coins:
+            return None
+        dust = int(rng.choice([546, 600, 651, 1_000]))
+        fee = int(max(eco.fee_rate, 1.0) * (148 * len(coins) + 34 * 3 + 20 + 10))
+        change = sum(lv[c] for c in coins) - 2 * dust - fee
+        if change < 10 * DUST:
+            return None
+        other = eco.users[int(rng.integers(0, len(eco.users)))]
+        outputs = [(-1, 0), (other.receive_address(), dust), (w.new_address(), dust), (w.new_address(), change)]
+        r = eco.ledger.add_tx(eco.h, coins, outputs, entity=w.entity,
+                              purpose="token transfer (Omni/Colu-like: OP_RETURN, two equal dust outputs)",
+                              version=1, locktime=0, sequence=SEQ_FINAL, change_vout=3)
+        cs = set(coins)
+        w.utxos = [u for u in w.utxos if u not in cs]
+        eco.credit(r[1], [x for x, _ in outputs])
+        eco._block_txs += 1
+        self.rounds["token"].append(r[0])
+        return r[0]
+
+    def equal_batch(self) -> int | None:
+        """An exchange pays several customers the same amount in one batch (3 equal, or 10-16 of 0.1 BTC)."""
+        eco = self.eco
+        rng = eco.rng
+        if not eco.exchanges:
+            return None
+        ex = eco.random_exchange()
+        if rng.random() < 0.5:
+            k, amount = 3, int(rng.choice([100_000, 500_000, 1_000_000, 2_000_000]))
+        else:
+            k, amount = int(rng.integers(10, 17)), 10_000_000
+        pays = [(self.batch_payees[int(i)].new_address(), amount) for i in rng.choice(len(self.batch_payees), k)]
+        pays += [(self.batch_payees[int(i)].new_address(), int(rng.lognormal(np.log(0.01 * SATS), 1.0)) + 20_000)
+                 for i in rng.choice(len(self.batch_payees), int(rng.integers(0, 6)))]
+        pays = [pays[i] for i in rng.permutation(len(pays))]
+        r = eco.pay(ex.hot, pays, purpose=f"{ex.name} pays customer withdrawals (batch, equal amounts)")
+        if r is None:
+            ex.refill()
+            return None
+        self.rounds["equal_batch"].append(r[0])
+        return r[0]
+
+    def consolidation(self) -> int | None:
+        """A service sweeps 60 small coins (60 addresses) into 1-2-5 amounts, inputs and outputs largest first."""
+        eco = self.eco
+        rng = eco.rng
+        L = eco.ledger
+        ent = eco.entity(f"consolidator_{len(self.rounds['consolidation']) + 1:03d}", "merchant", "a shop's wallet",
+                         "DE")
+        w = eco.wallet(ent, "core")
+        coins = eco.fund(w, rng.lognormal(np.log(0.02 * SATS), 0.8, size=60).astype(np.int64) + 20_000)
+        coins.sort(key=lambda c: -L.out_value[c])
+        total = sum(L.out_value[c] for c in coins)
+        fee = int(max(eco.fee_rate, 1.0) * (68 * 60 + 31 * 4 + 11))
+        ones = [x for x in (10 ** p * m for p in range(4, 11) for m in (1, 2, 5)) if x * 3 <= total - fee]
+        if not ones:
+            return None
+        x = max(ones)
+        smaller = [v for v in ones if v < x and v <= total - fee - 2 * x]
+        y = max(smaller) if smaller else 0
+        amounts = [x, x] + ([y] if y else [])
+        rest = total - fee - sum(amounts)
+        outputs = [(w.new_address(), v) for v in amounts]
+        if rest >= DUST:
+            outputs.append((w.new_address(), rest))
+        outputs.sort(key=lambda o: -o[1])
+        t, outs = L.add_tx(eco.h, coins, outputs, entity=ent,
+                           purpose="consolidation into 1-2-5 amounts (60 inputs of one wallet)",
+                           version=2, locktime=0, sequence=SEQ_FINAL)
+        cs = set(coins)
+        w.utxos = [u for u in w.utxos if u not in cs]
+        eco.credit(outs, [a for a, _ in outputs])
+        eco._block_txs += 1
+        self.rounds["consolidation"].append(t)
+        return t

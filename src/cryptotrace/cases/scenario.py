@@ -101,7 +101,7 @@ _BG_FIELDS = {"txs": ("int", 10_000, 100, 5_000_000), "users": ("int", None, 20,
               "exchanges": ("int", 4, 1, 8), "merchants": ("int", 8, 0, 12), "mining_pools": ("int", 3, 1, 5),
               "vendors": ("int", 6, 0, 10), "buyers_share": ("num", 0.08, 0.0, 0.9),
               "whirlpool": ("bool", True, None, None), "wasabi": ("bool", True, None, None),
-              "mixer": ("bool", True, None, None)}
+              "mixer": ("bool", True, None, None), "coinjoin_variants": ("bool", False, None, None)}
 _TOP_FIELDS = ("name", "title", "seed", "start", "days", "first_height", "background", "cases")
 _CASE_FIELDS = ("id", "title", "briefing", "start_day", "suspect", "events")
 _SUSPECT_FIELDS = ("name", "real_name", "wallet", "jurisdiction")
@@ -121,6 +121,9 @@ class Background:
     whirlpool: bool = True
     wasabi: bool = True
     mixer: bool = True
+    #: every CoinJoin family (WabiSabi, JoinMarket, Whirlpool surge cycles) and the look-alikes
+    #: (STONEWALL, token transfers, equal-amount batches, 1-2-5 consolidations), for measuring the detectors
+    coinjoin_variants: bool = False
 
     def __post_init__(self):
         if self.users is None:

@@ -34,15 +34,17 @@ from .peel import peel_chain, peel_chains
 
 __all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "all_of", "any_of", "but_not", "unique_change",
            "multi_input", "change", "coinjoin", "peel", "peel_chain", "peel_chains", "explain", "TxExplanation",
-           "get", "resolve", "CHANGE", "COINJOIN", "REGISTRY", "describe_all"]
+           "get", "resolve", "CHANGE", "COINJOIN", "CAVEATS", "REGISTRY", "describe_all"]
 
 #: every change heuristic that needs no extra data, in a fixed order
 CHANGE = (change.address_reuse, change.fresh_address, change.round_amount, change.script_type,
           change.optimal_change, change.wallet_fingerprint, peel_chain)
 #: the CoinJoin detectors (and their union, ``coinjoin``)
-COINJOIN = (coinjoin.equal_output, coinjoin.whirlpool, coinjoin.wasabi1, coinjoin.wasabi2)
+COINJOIN = (coinjoin.equal_output, coinjoin.whirlpool, coinjoin.wasabi1, coinjoin.wasabi2, coinjoin.joinmarket)
+#: caveats about a transaction's inputs (not CoinJoin findings; clustering does not skip them)
+CAVEATS = (coinjoin.payjoin_likely, coinjoin.stonewall_like, coinjoin.whirlpool_tx0)
 #: name -> heuristic, for the command line and for names given as text
-REGISTRY = {h.name: h for h in (multi_input, *CHANGE, *COINJOIN, coinjoin.coinjoin, coinjoin.payjoin_likely)}
+REGISTRY = {h.name: h for h in (multi_input, *CHANGE, *COINJOIN, coinjoin.coinjoin, *CAVEATS)}
 
 
 def get(name: str) -> Heuristic:
@@ -84,7 +86,7 @@ def resolve(heuristics) -> list[Heuristic]:
 
 
 def default_explain_set() -> list[Heuristic]:
-    return [multi_input, *CHANGE, coinjoin.coinjoin, *COINJOIN, coinjoin.payjoin_likely]
+    return [multi_input, *CHANGE, coinjoin.coinjoin, *COINJOIN, *CAVEATS]
 
 
 def describe_all():

@@ -58,7 +58,8 @@ def explain(chain, txid: str, *, heuristics=None) -> TxExplanation:
     chain : Chain
     txid : str
     heuristics : list of Heuristic or names, optional
-        Default: multi-input, every change heuristic, every CoinJoin detector and the PayJoin caveat.
+        Default: multi-input, every change heuristic, every CoinJoin detector and the caveats (PayJoin,
+        STONEWALL, Whirlpool tx0).
 
     Examples
     --------
@@ -89,12 +90,18 @@ def explain(chain, txid: str, *, heuristics=None) -> TxExplanation:
               + ("" if pd.isna(t.block_height) else f", block {int(t.block_height):,}"))
     notes = []
     fired = dict(zip(table.heuristic, table.fired))
-    cj = [n for n in ("coinjoin", "equal_output", "whirlpool", "wasabi1", "wasabi2") if fired.get(n)]
+    cj = [n for n in ("coinjoin", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket") if fired.get(n)]
     if cj:
         notes.append("this looks like a CoinJoin: its inputs belong to different people, so common-input "
                      "ownership and change calls are not trusted here (clustering skips it by default).")
     if fired.get("payjoin_likely"):
         notes.append("this may be a PayJoin: joining its input addresses could merge two different people.")
+    if fired.get("stonewall_like"):
+        notes.append("this may be a STONEWALL: two equal outputs and changes, made by one wallet to look like two "
+                     "people (or by two people, STONEWALLx2); neither the payment nor the owners are certain.")
+    if fired.get("whirlpool_tx0"):
+        notes.append("this is a Whirlpool tx0: one wallet splits its coins into premix coins for a CoinJoin that "
+                     "follows; its inputs are that wallet's.")
     change = table[(table.kind == "change") & table.fired]
     if len(change):
         called = change.conclusion.str.extract(r"^output (\d+)")[0]
