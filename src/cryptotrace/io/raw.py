@@ -152,7 +152,10 @@ def _parse_txs(buf: bytes, pos: int, count: int, cols: _Columns, block: int, whe
             else:
                 n, pos = _varint(buf, pos)
             for i in range(n):
-                c_value.append(u64(buf, pos)[0])
+                value = u64(buf, pos)[0]
+                if value > MAX_SATS:  # 8 bytes can say more than all the bitcoins there can be
+                    raise ValueError(f"output {i} pays {value:,} sats, more than 21 million BTC")
+                c_value.append(value)
                 pos += 8
                 ln = buf[pos]
                 if ln < 0xFD:  # one-byte count, the common case, inline for speed
@@ -354,17 +357,11 @@ def _tables(cols: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
                            "address": np.array(in_addrs, dtype=object), "address_source": source,
                            "sequence": np.asarray(cols.sequence, dtype=np.int64)})
     out_tx = np.asarray(cols.out_tx, dtype=np.int64)
-    values = np.asarray(cols.value, dtype=np.uint64)
-    if len(values) and int(values.max()) > MAX_SATS:  # 8 bytes can say more than all bitcoins there are
-        k = int(np.argmax(values > MAX_SATS))
-        raise InputFormatError(f"transaction {txid[out_tx[k]]} output {cols.vout[k]} pays {int(values[k]):,} sats, "
-                               "more than the 21 million BTC that can exist; the data is damaged or is not Bitcoin "
-                               "data. Get a fresh copy from a node or explorer")
     addrs, kinds = addresses_of_scripts(cols.script)
     outputs = pd.DataFrame({"txid": txid[out_tx] if len(out_tx) else np.array([], dtype=object),
                             "vout": np.asarray(cols.vout, dtype=np.int64),
                             "address": np.array(addrs, dtype=object),
-                            "value": values.astype(np.int64),
+                            "value": np.asarray(cols.value, dtype=np.int64),
                             "script_type": np.array(kinds, dtype=object)})
     return txs, inputs, outputs
 
