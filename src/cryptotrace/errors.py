@@ -134,3 +134,8 @@ class ScenarioError(CryptotraceError, ValueError):
 
 class CaseError(CryptotraceError):
     """A case pack is missing something, or a question id is unknown."""
+
+
+# --- chain store -------------------------------------------------------------
+class StoreError(CryptotraceError):
+    """A chain store (Parquet + DuckDB) is missing, damaged, or was asked for something it does not hold."""

@@ -1,0 +1,905 @@
+"""The chain store: the four tables as Parquet on disk, queried with DuckDB, for chains larger than memory.
+
+A :class:`Chain` lives in memory. When the data is too big for that (months
+of blocks, the whole chain), import it into a :class:`ChainStore`, a folder
+of Parquet files, and take from it the small :class:`Chain` you need for one
+question (the transactions around a suspect's address), which then works
+with every other part of cryptotrace (clustering, tracing, plots, reports).
+
+::
+
+    my-store/
+      manifest.json              format, the batches (the only files a reader reads), counts, next ids
+      blocks/b000001.parquet     height, hash, time, n_tx
+      txs/b000001.parquet        tx_id, block_height, time, version, locktime, size, vsize, fee,
+                                 is_coinbase, n_in, n_out
+      inputs/b000001.parquet     tx_id, vin, prev_tx_id, prev_vout, address_id, address_source, value, sequence
+      outputs/b000001.parquet    tx_id, vout, address_id, value, script_type
+      txids/b000001.parquet      tx_id, txid          (dictionary: the txids first seen in that batch)
+      addresses/b000001.parquet  address_id, address  (dictionary: the addresses first seen in that batch)
+      clusters.parquet           address_id, cluster_id (written by :meth:`ChainStore.cluster`)
+
+The tables mean what the :class:`Chain`'s tables mean (see
+:mod:`cryptotrace.chain`), with whole numbers in place of the text ids:
+``tx_id`` numbers a txid and ``address_id`` an address, in the order they
+were first seen; the text lives once, in the dictionary tables. A txid
+that an input spends from but that is not (yet) in the store gets a number
+too, so importing it later joins up. ``outputs`` keeps no ``spent_by``
+columns: a coin is spent by the input that names it, found with a join.
+
+Importing (:meth:`ChainStore.import_chain`, :meth:`~ChainStore.import_dataset`,
+``cryptotrace store import``) appends *batches*, each a run of blocks (by
+height). A batch is written to hidden files, renamed into place, and only
+then listed in ``manifest.json`` (written last, atomically): an interrupted
+import leaves the store exactly as it was before that batch, and running
+the same import again skips the transactions already stored and goes on.
+Every input's spent coin (its address and value) is looked up across the
+whole store when its batch is imported, so an input spending a coin of an
+earlier batch carries its value and address, and a slice extracted later is
+complete.
+
+Examples
+--------
+>>> import tempfile, cryptotrace as ct
+>>> chain = ct.load_sample()
+>>> store = ct.ChainStore(tempfile.mkdtemp() + "/store")
+>>> store.import_chain(chain.subset(heights=(850000, 850009)), progress=False)
+2020
+>>> sub = store.extract(chain.txs.txid[5], hops=1)
+>>> chain.txs.txid[5] in set(sub.txs.txid)
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import StoreError
+
+__all__ = ["ChainStore", "StoreClusters", "FORMAT_NAME", "STORE_TABLES"]
+
+FORMAT_NAME = "cryptotrace-store"
+FORMAT_VERSION = 1
+#: the tables of a batch, each in its own folder
+STORE_TABLES = ("blocks", "txs", "inputs", "outputs", "txids", "addresses")
+_TXID = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _schemas():
+    import pyarrow as pa
+
+    ts = pa.timestamp("s", tz="UTC")
+    return {
+        "blocks": pa.schema([("height", pa.int64()), ("hash", pa.string()), ("time", ts), ("n_tx", pa.int64())]),
+        "txs": pa.schema([("tx_id", pa.int64()), ("block_height", pa.int64()), ("time", ts),
+                          ("version", pa.int64()), ("locktime", pa.int64()), ("size", pa.int64()),
+                          ("vsize", pa.int64()), ("fee", pa.int64()), ("is_coinbase", pa.bool_()),
+                          ("n_in", pa.int64()), ("n_out", pa.int64())]),
+        "inputs": pa.schema([("tx_id", pa.int64()), ("vin", pa.int64()), ("prev_tx_id", pa.int64()),
+                             ("prev_vout", pa.int64()), ("address_id", pa.int64()), ("address_source", pa.string()),
+                             ("value", pa.int64()), ("sequence", pa.int64())]),
+        "outputs": pa.schema([("tx_id", pa.int64()), ("vout", pa.int64()), ("address_id", pa.int64()),
+                              ("value", pa.int64()), ("script_type", pa.string())]),
+        "txids": pa.schema([("tx_id", pa.int64()), ("txid", pa.string())]),
+        "addresses": pa.schema([("address_id", pa.int64()), ("address", pa.string())]),
+        "clusters": pa.schema([("address_id", pa.int64()), ("cluster_id", pa.int64())]),
+    }
+
+
+_SQL_TYPES = {"int64": "BIGINT", "string": "VARCHAR", "bool": "BOOLEAN", "timestamp[s, tz=UTC]": "TIMESTAMPTZ"}
+
+
+def _write_parquet(df: pd.DataFrame, path: Path, schema) -> None:
+    """Write one table as Parquet (zstd) to ``path`` (the caller renames it into place)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    with open(path, "wb") as fh:
+        pq.write_table(table, fh, compression="zstd", row_group_size=256_000)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _atomic_json(path: Path, obj) -> None:
+    from .io.files import atomic_write_text
+
+    atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
+
+
+def _progress(iterable=None, *, total=None, desc="", unit="batch", enabled=None):
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False,
+                disable=None if enabled is None else not enabled)
+
+
+def _int_or_na(s: pd.Series) -> pd.Series:
+    return pd.array(s, dtype="Int64") if len(s) else pd.array([], dtype="Int64")
+
+
+class ChainStore:
+    """A chain larger than memory: Parquet files partitioned by height, queried with DuckDB.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store folder; created (empty) if it does not exist.
+    memory_limit : str, default "2GB"
+        How much memory DuckDB may use before it spills to disk (inside the store's ``.tmp`` folder).
+    threads : int, optional
+        DuckDB worker threads (default: DuckDB's choice).
+
+    Attributes
+    ----------
+    path : Path
+    manifest : dict
+        What ``manifest.json`` says: the batches and the counts.
+
+    Examples
+    --------
+    >>> import tempfile, cryptotrace as ct
+    >>> store = ct.ChainStore(tempfile.mkdtemp() + "/store")
+    >>> store.n_txs
+    0
+    """
+
+    def __init__(self, path, *, memory_limit: str = "2GB", threads: int | None = None):
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise StoreError(f"{str(self.path)!r} is a file, not a store folder; give a folder name")
+        mf = self.path / "manifest.json"
+        if self.path.exists() and not mf.exists() and any(p for p in self.path.iterdir()
+                                                           if not p.name.startswith(".")):
+            raise StoreError(f"{str(self.path)!r} is a folder but not a cryptotrace store (no manifest.json); "
+                             "give an empty or new folder, or the folder made by 'cryptotrace store import'")
+        self.memory_limit = memory_limit
+        self.threads = threads
+        self._con = None
+        self._views_for = None
+        self.manifest = self._read_manifest()
+
+    # ------------------------------------------------------------------ manifest and files
+    def _read_manifest(self) -> dict:
+        mf = self.path / "manifest.json"
+        if not mf.exists():
+            return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "batches": [], "next_tx_id": 0,
+                    "next_address_id": 0, "clusters": None}
+        try:
+            m = json.loads(mf.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{mf} cannot be read ({exc}); the store is damaged: import again into a new folder")
+        if m.get("format") != FORMAT_NAME:
+            raise StoreError(f"{mf} is not a cryptotrace store manifest (format {m.get('format')!r})")
+        if int(m.get("version", 0)) > FORMAT_VERSION:
+            raise StoreError(f"{self.path} was written by a newer cryptotrace (store version {m['version']}); "
+                             "upgrade cryptotrace")
+        for b in m["batches"]:
+            for t in STORE_TABLES:
+                if not (self.path / t / f"{b['name']}.parquet").exists():
+                    raise StoreError(f"{self.path} lists batch {b['name']} but {t}/{b['name']}.parquet is missing; "
+                                     "the store was changed by hand: import again into a new folder")
+        return m
+
+    def _files(self, table: str) -> list[str]:
+        return [str(self.path / table / f"{b['name']}.parquet") for b in self.manifest["batches"]]
+
+    def _clean_orphans(self) -> None:
+        """Remove files no batch lists (left by an interrupted import); they were never part of the store."""
+        listed = {f"{b['name']}.parquet" for b in self.manifest["batches"]}
+        for t in STORE_TABLES:
+            d = self.path / t
+            if d.is_dir():
+                for p in d.iterdir():
+                    if p.name not in listed:
+                        p.unlink()
+        tmp = self.path / ".tmp"
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    # ------------------------------------------------------------------ DuckDB
+    @property
+    def con(self):
+        """The DuckDB connection, with one view per table over the files the manifest lists."""
+        import duckdb
+
+        if self._con is None:
+            self._con = duckdb.connect(config={"memory_limit": self.memory_limit})
+            if self.threads:
+                self._con.execute(f"SET threads = {int(self.threads)}")
+            self._con.execute("SET preserve_insertion_order = false")
+            spill = self.path / ".tmp"
+            self._con.execute(f"SET temp_directory = '{str(spill)}'")
+        key = tuple(b["name"] for b in self.manifest["batches"])
+        if self._views_for != key:
+            schemas = _schemas()
+            for t in STORE_TABLES:
+                files = self._files(t)
+                if files:
+                    lst = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                    self._con.execute(f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT * FROM read_parquet([{lst}])")
+                else:
+                    cols = ", ".join(f"NULL::{_SQL_TYPES[str(f.type)]} AS {f.name}" for f in schemas[t])
+                    self._con.execute(f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {cols} WHERE false")
+            self._views_for = key
+        return self._con
+
+    def query(self, sql: str, **tables) -> pd.DataFrame:
+        """Run SQL over the store's views (``blocks``, ``txs``, ``inputs``, ``outputs``, ``txids``,
+        ``addresses``) and return a DataFrame; keyword arguments register DataFrames as extra tables.
+
+        Examples
+        --------
+        >>> import tempfile, cryptotrace as ct
+        >>> ct.ChainStore(tempfile.mkdtemp() + "/s").query("SELECT count(*) AS n FROM txs").n.tolist()
+        [0]
+        """
+        con = self.con
+        for name, df in tables.items():
+            con.register(name, df)
+        try:
+            return con.execute(sql).df()
+        finally:
+            for name in tables:
+                con.unregister(name)
+
+    def close(self) -> None:
+        """Close the DuckDB connection (it is reopened when needed)."""
+        if self._con is not None:
+            self._con.close()
+        self._con = None
+        self._views_for = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ------------------------------------------------------------------ summary
+    @property
+    def n_txs(self) -> int:
+        return int(sum(b["n_txs"] for b in self.manifest["batches"]))
+
+    @property
+    def n_batches(self) -> int:
+        return len(self.manifest["batches"])
+
+    def summary(self) -> dict:
+        """Counts, heights and size on disk, as a dict (what ``cryptotrace store info`` prints)."""
+        bs = self.manifest["batches"]
+        size = sum(p.stat().st_size for t in STORE_TABLES for p in map(Path, self._files(t)))
+        cl = self.path / "clusters.parquet"
+        return {
+            "path": str(self.path),
+            "batches": len(bs),
+            "transactions": self.n_txs,
+            "inputs": int(sum(b["n_inputs"] for b in bs)),
+            "outputs": int(sum(b["n_outputs"] for b in bs)),
+            "addresses": int(self.manifest["next_address_id"]),
+            "txids_known": int(self.manifest["next_tx_id"]),
+            "first_height": min((b["first_height"] for b in bs if b["first_height"] is not None), default=None),
+            "last_height": max((b["last_height"] for b in bs if b["last_height"] is not None), default=None),
+            "bytes_on_disk": int(size + (cl.stat().st_size if cl.exists() else 0)),
+            "clusters": self.manifest.get("clusters"),
+        }
+
+    def describe(self) -> str:
+        s = self.summary()
+        if not s["batches"]:
+            return f"Chain store {s['path']}: empty (import data with store.import_chain or 'cryptotrace store import')"
+        per = s["bytes_on_disk"] / max(s["transactions"], 1)
+        lines = [
+            f"Chain store {s['path']}",
+            f"  {s['transactions']:,} transactions in {s['batches']:,} batch(es), heights "
+            f"{s['first_height']:,} to {s['last_height']:,}" if s["first_height"] is not None else
+            f"  {s['transactions']:,} transactions in {s['batches']:,} batch(es) (unconfirmed)",
+            f"  {s['inputs']:,} inputs, {s['outputs']:,} outputs, {s['addresses']:,} addresses",
+            f"  {s['bytes_on_disk'] / 1e6:,.1f} MB on disk ({per:,.0f} bytes per transaction)",
+        ]
+        c = s["clusters"]
+        if c:
+            fresh = "up to date" if c["batches"] == s["batches"] else "OUT OF DATE: run store.cluster() again"
+            lines.append(f"  clusters: {c['n_clusters']:,} ({c['engine']}, {fresh})")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ChainStore {self.path}: {self.n_txs:,} transactions in {self.n_batches:,} batch(es)>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(self.describe())}</pre>"
+
+    # ------------------------------------------------------------------ import
+    def import_chain(self, chain, *, batch_txs: int = 200_000, progress: bool | None = None) -> int:
+        """Append a :class:`Chain` in batches of whole blocks (about ``batch_txs`` transactions each).
+
+        Each batch is atomic (see the module notes). Transactions already in
+        the store are skipped, so importing the same data again after an
+        interruption finishes the job. Returns how many transactions were added.
+        """
+        from .chain import Chain
+
+        if not isinstance(chain, Chain):
+            raise StoreError(f"import_chain() takes a Chain, not {type(chain).__name__}; "
+                             "for a dataset folder use import_dataset(path)")
+        if isinstance(batch_txs, bool) or not isinstance(batch_txs, (int, np.integer)) or batch_txs < 1:
+            raise StoreError(f"batch_txs={batch_txs!r}: give a whole number of transactions, 1 or more")
+        ix = chain.index
+        h = chain.txs.block_height.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
+        # cut only between blocks: the first tx of each height run that starts past a multiple of batch_txs
+        starts = [0]
+        if len(h):
+            new_block = np.flatnonzero(np.r_[True, h[1:] != h[:-1]])
+            for s in new_block[1:]:
+                if s - starts[-1] >= batch_txs:
+                    starts.append(int(s))
+        bounds = list(zip(starts, starts[1:] + [len(h)]))
+        added = 0
+        blocks = chain.blocks
+        for a, b in _progress(bounds, desc="importing", enabled=progress):
+            if a == b:
+                continue
+            txs = chain.txs.iloc[a:b]
+            inputs = chain.inputs.iloc[ix.in_start[a]:ix.in_start[b]]
+            outputs = chain.outputs.iloc[ix.out_start[a]:ix.out_start[b]]
+            hs = txs.block_height.dropna()
+            blk = blocks[blocks.height.isin(hs.unique())] if len(hs) else blocks.iloc[:0]
+            added += self._append(txs, inputs, outputs, blk)
+        return added
+
+    def import_dataset(self, path, *, batch_txs: int = 200_000, progress: bool | None = None) -> int:
+        """Append a saved dataset folder (``chain.save(...)``, ``cryptotrace import``); see :meth:`import_chain`."""
+        from .io.files import load_dataset
+
+        return self.import_chain(load_dataset(path), batch_txs=batch_txs, progress=progress)
+
+    def _lookup_ids(self, kind: str, values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
+        """Ids of ``values`` (distinct strings), with new ids for the unseen ones; returns (ids, new rows)."""
+        col, idc, nxt = ("txid", "tx_id", "next_tx_id") if kind == "txids" else ("address", "address_id",
+                                                                                "next_address_id")
+        want = pd.DataFrame({col: pd.Series(values, dtype="string[pyarrow]").reset_index(drop=True)})
+        want["_pos"] = np.arange(len(want), dtype=np.int64)
+        got = self.query(f"SELECT w._pos, d.{idc} FROM want w JOIN {kind} d ON d.{col} = w.{col}", want=want)
+        ids = np.full(len(want), -1, dtype=np.int64)
+        ids[got._pos.to_numpy(np.int64)] = got[idc].to_numpy(np.int64)
+        new = np.flatnonzero(ids < 0)
+        start = int(self.manifest[nxt])
+        ids[new] = start + np.arange(len(new), dtype=np.int64)
+        rows = pd.DataFrame({idc: ids[new], col: want[col].to_numpy()[new]})
+        return ids, rows
+
+    def _append(self, txs, inputs, outputs, blocks) -> int:
+        """Write one batch (tables in the Chain schema, whole transactions) atomically; returns txs added."""
+        self._clean_orphans()
+        # --- txids: the batch's own and those its inputs spend from
+        own = txs.txid.astype("string[pyarrow]").str.lower()
+        prev = inputs.prev_txid.astype("string[pyarrow]").str.lower()
+        all_txids = pd.Index(pd.concat([own, prev.dropna()], ignore_index=True)).unique()
+        ids, new_txids = self._lookup_ids("txids", pd.Series(all_txids))
+        tx_map = pd.Series(ids, index=all_txids)
+        own_ids = tx_map.reindex(own.to_numpy()).to_numpy(np.int64)
+        stored = self.query("SELECT tx_id FROM txs WHERE tx_id IN (SELECT tx_id FROM w)",
+                            w=pd.DataFrame({"tx_id": own_ids}))
+        if len(stored):  # already imported (an earlier run): skip those transactions
+            keep_tx = ~np.isin(own_ids, stored.tx_id.to_numpy(np.int64))
+            keep_set = set(own[keep_tx])
+            txs, own, own_ids = txs[keep_tx], own[keep_tx], own_ids[keep_tx]
+            inputs = inputs[inputs.txid.str.lower().isin(keep_set).to_numpy(bool)]
+            prev = inputs.prev_txid.astype("string[pyarrow]").str.lower()
+            outputs = outputs[outputs.txid.str.lower().isin(keep_set).to_numpy(bool)]
+            blocks = blocks[blocks.height.isin(txs.block_height.dropna().unique())]
+            used = pd.Index(pd.concat([own, prev.dropna()], ignore_index=True)).unique()
+            new_txids = new_txids[new_txids.txid.isin(used)]
+            if not len(txs):
+                return 0
+            # ids must stay dense: renumber the new ones that are still used
+            old_new = new_txids.tx_id.to_numpy(np.int64)
+            renum = pd.Series(int(self.manifest["next_tx_id"]) + np.arange(len(old_new)), index=old_new)
+            tx_map = tx_map.reindex(used)
+            is_new = tx_map.isin(old_new).to_numpy()
+            tx_map[is_new] = renum.reindex(tx_map[is_new].to_numpy()).to_numpy()
+            new_txids = new_txids.assign(tx_id=renum.to_numpy())
+            own_ids = tx_map.reindex(own.to_numpy()).to_numpy(np.int64)
+        # --- addresses
+        addrs = pd.Index(pd.concat([inputs.address.dropna(), outputs.address.dropna()],
+                                   ignore_index=True).astype("string[pyarrow]")).unique()
+        a_ids, new_addrs = self._lookup_ids("addresses", pd.Series(addrs))
+        a_map = pd.Series(a_ids, index=addrs)
+
+        def addr_ids(s):
+            return _int_or_na(a_map.reindex(s.astype("string[pyarrow]").to_numpy()).to_numpy())
+
+        in_tx = tx_map.reindex(inputs.txid.str.lower().to_numpy()).to_numpy(np.int64)
+        t = pd.DataFrame({
+            "tx_id": own_ids, "block_height": _int_or_na(txs.block_height), "time": txs.time.array,
+            "version": _int_or_na(txs.version), "locktime": _int_or_na(txs.locktime),
+            "size": _int_or_na(txs["size"]), "vsize": _int_or_na(txs.vsize), "fee": _int_or_na(txs.fee),
+            "is_coinbase": txs.is_coinbase.to_numpy(bool), "n_in": txs.n_in.to_numpy(np.int64),
+            "n_out": txs.n_out.to_numpy(np.int64)})
+        i = pd.DataFrame({
+            "tx_id": in_tx, "vin": inputs.vin.to_numpy(np.int64),
+            "prev_tx_id": _int_or_na(tx_map.reindex(prev.to_numpy()).to_numpy()),
+            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": addr_ids(inputs.address),
+            "address_source": inputs.address_source.astype("string[pyarrow]").to_numpy()
+            if "address_source" in inputs else pd.array([pd.NA] * len(inputs), dtype="string[pyarrow]"),
+            "value": _int_or_na(inputs.value), "sequence": _int_or_na(inputs.sequence)})
+        o = pd.DataFrame({
+            "tx_id": tx_map.reindex(outputs.txid.str.lower().to_numpy()).to_numpy(np.int64),
+            "vout": outputs.vout.to_numpy(np.int64), "address_id": addr_ids(outputs.address),
+            "value": outputs.value.to_numpy(np.int64),
+            "script_type": outputs.script_type.astype("string[pyarrow]").to_numpy()})
+        i = self._resolve_prevouts(i, set_ids=own_ids)
+        b = pd.DataFrame({"height": blocks.height.to_numpy(np.int64),
+                          "hash": blocks.hash.astype("string[pyarrow]").to_numpy() if "hash" in blocks
+                          else pd.array([pd.NA] * len(blocks), dtype="string[pyarrow]"),
+                          "time": blocks.time.array if "time" in blocks else pd.NaT,
+                          "n_tx": t.block_height.value_counts().reindex(blocks.height.to_numpy()).fillna(0)
+                          .to_numpy(np.int64)})
+        order = np.argsort(own_ids, kind="stable")
+        t = t.iloc[order]
+        i = i.sort_values(["tx_id", "vin"], kind="stable")
+        o = o.sort_values(["tx_id", "vout"], kind="stable")
+        hs = t.block_height.dropna()
+        return self._commit({"blocks": b, "txs": t, "inputs": i, "outputs": o, "txids": new_txids,
+                             "addresses": new_addrs},
+                            first_height=int(hs.min()) if len(hs) else None,
+                            last_height=int(hs.max()) if len(hs) else None,
+                            n_new_txids=len(new_txids), n_new_addresses=len(new_addrs))
+
+    def _resolve_prevouts(self, i: pd.DataFrame, set_ids: np.ndarray) -> pd.DataFrame:
+        """Fill the value and address of inputs spending coins already in the store (earlier batches)."""
+        need = i.prev_tx_id.notna() & (i.value.isna() | i.address_id.isna())
+        need &= ~i.prev_tx_id.isin(set_ids)
+        if not need.any() or not self.manifest["batches"]:
+            return i
+        rows = np.flatnonzero(need.to_numpy(bool))
+        w = pd.DataFrame({"_row": rows, "prev_tx_id": i.prev_tx_id.to_numpy()[rows].astype(np.int64),
+                          "prev_vout": i.prev_vout.to_numpy()[rows].astype(np.int64)})
+        got = self.query("SELECT w._row, o.value, o.address_id FROM w JOIN outputs o "
+                         "ON o.tx_id = w.prev_tx_id AND o.vout = w.prev_vout", w=w)
+        if not len(got):
+            return i
+        r = got._row.to_numpy(np.int64)
+        value = i.value.array.copy()
+        addr = i.address_id.array.copy()
+        src = pd.array(i.address_source, dtype="string[pyarrow]").copy()
+        fill_v = np.asarray(pd.isna(value[r]), dtype=bool)
+        value[r[fill_v]] = got.value.to_numpy(np.int64)[fill_v]
+        got_a = pd.array(got.address_id, dtype="Int64")
+        fill_a = np.asarray(pd.isna(addr[r]), dtype=bool) & ~np.asarray(pd.isna(got_a), dtype=bool)
+        addr[r[fill_a]] = got_a[fill_a]
+        src[r[fill_a]] = "prevout"
+        return i.assign(value=value, address_id=addr, address_source=src)
+
+    def _commit(self, tables: dict, **info) -> int:
+        """Write a batch's files aside, rename them into place, then list the batch in the manifest."""
+        schemas = _schemas()
+        seq = 1 + max((int(b["name"][1:]) for b in self.manifest["batches"]), default=0)
+        name = f"b{seq:06d}"
+        tmp = self.path / ".tmp" / f"{name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True, exist_ok=True)
+        for t in STORE_TABLES:
+            _write_parquet(tables[t], tmp / f"{t}.parquet", schemas[t])
+        for t in STORE_TABLES:
+            (self.path / t).mkdir(exist_ok=True)
+            os.replace(tmp / f"{t}.parquet", self.path / t / f"{name}.parquet")
+        shutil.rmtree(tmp, ignore_errors=True)
+        m = json.loads(json.dumps(self.manifest))
+        n_txs = len(tables["txs"])
+        m["batches"].append({"name": name, "n_txs": n_txs, "n_inputs": len(tables["inputs"]),
+                             "n_outputs": len(tables["outputs"]), **info})
+        m["next_tx_id"] = int(m["next_tx_id"]) + info["n_new_txids"]
+        m["next_address_id"] = int(m["next_address_id"]) + info["n_new_addresses"]
+        _atomic_json(self.path / "manifest.json", m)
+        self.manifest = m
+        return n_txs
+
+    # ------------------------------------------------------------------ lookups
+    def _ids_of(self, kind: str, values) -> dict:
+        col, idc = ("txid", "tx_id") if kind == "txids" else ("address", "address_id")
+        want = pd.DataFrame({col: pd.Series(list(values), dtype="string[pyarrow]")})
+        got = self.query(f"SELECT d.{col}, d.{idc} FROM {kind} d SEMI JOIN want w ON d.{col} = w.{col}", want=want)
+        return dict(zip(got[col], got[idc].astype(np.int64)))
+
+    def _seed_txs(self, seeds) -> np.ndarray:
+        """tx_ids of the seed transactions: txids (and txid:vout) as given, addresses: every tx touching them."""
+        seeds = [seeds] if isinstance(seeds, str) else list(seeds)
+        if not seeds:
+            raise StoreError("give at least one seed: a txid, txid:vout or an address")
+        txids, addrs = [], []
+        for s in seeds:
+            s = str(s).strip()
+            head = s.split(":")[0]
+            if _TXID.match(head) and (s == head or s[len(head) + 1:].isdigit()):
+                txids.append(head.lower())
+            else:
+                addrs.append(s)
+        found = []
+        if txids:
+            tid = self._ids_of("txids", txids)
+            have = set(self.query("SELECT tx_id FROM txs SEMI JOIN w USING (tx_id)",
+                                  w=pd.DataFrame({"tx_id": np.array(list(tid.values()), dtype=np.int64)}))
+                       .tx_id.astype(np.int64))
+            missing = [t for t in txids if tid.get(t) not in have]
+            if missing:
+                raise StoreError(f"transaction {missing[0]} is not in the store {self.path}"
+                                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                                 + "; check the txid, or import the blocks that hold it")
+            found.extend(tid[t] for t in txids)
+        if addrs:
+            aid = self._ids_of("addresses", addrs)
+            missing = [a for a in addrs if a not in aid]
+            if missing:
+                raise StoreError(f"address {missing[0]!r} is not in the store {self.path}; check its spelling "
+                                 "(addresses are case-sensitive except bech32), or import more blocks")
+            w = pd.DataFrame({"address_id": np.array(list(aid.values()), dtype=np.int64)})
+            hit = self.query("SELECT DISTINCT tx_id FROM outputs SEMI JOIN w USING (address_id) UNION "
+                             "SELECT DISTINCT tx_id FROM inputs SEMI JOIN w USING (address_id)", w=w)
+            found.extend(hit.tx_id.astype(np.int64))
+        return np.unique(np.asarray(found, dtype=np.int64))
+
+    def _neighbours(self, frontier: np.ndarray, direction: str) -> np.ndarray:
+        w = pd.DataFrame({"tx_id": frontier})
+        parts = []
+        if direction in ("forward", "both"):  # transactions spending the frontier's outputs
+            parts.append(self.query("SELECT DISTINCT tx_id FROM inputs WHERE prev_tx_id IN (SELECT tx_id FROM w)",
+                                    w=w).tx_id)
+        if direction in ("backward", "both"):  # transactions whose outputs the frontier spends (if stored)
+            parts.append(self.query(
+                "SELECT DISTINCT t.tx_id FROM txs t WHERE t.tx_id IN "
+                "(SELECT prev_tx_id FROM inputs WHERE tx_id IN (SELECT tx_id FROM w) AND prev_tx_id IS NOT NULL)",
+                w=w).tx_id)
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]))
+
+    def extract(self, seeds, *, hops: int = 1, direction: str = "both", max_txs: int = 200_000):
+        """The seeds' transactions and their neighbourhood, as an ordinary checked :class:`Chain`.
+
+        Parameters
+        ----------
+        seeds : str or list of str
+            Txids (``txid:vout`` is read as its txid) and addresses (every
+            transaction paying to or spending from the address).
+        hops : int, default 1
+            How many steps to take from the seed transactions.
+        direction : {"both", "forward", "backward"}
+            ``forward``: add the transactions that spend the outputs (where
+            did the money go); ``backward``: the transactions that made the
+            coins the inputs spend (where did it come from); ``both``: either.
+        max_txs : int, default 200,000
+            Refuse (StoreError) rather than build a Chain bigger than this.
+
+        Inputs spending coins outside the extract are *external*: they
+        carry the address and value from the store.
+        """
+        if direction not in ("both", "forward", "backward"):
+            raise StoreError(f"direction {direction!r} is not known; use 'both', 'forward' or 'backward'")
+        if isinstance(hops, bool) or not isinstance(hops, (int, np.integer)) or hops < 0:
+            raise StoreError(f"hops must be a whole number 0 or more, not {hops!r}")
+        sel = self._seed_txs(seeds)
+        frontier = sel
+        for hop in range(int(hops)):
+            nxt = self._neighbours(frontier, direction)
+            frontier = np.setdiff1d(nxt, sel, assume_unique=True)
+            sel = np.union1d(sel, frontier)
+            if len(sel) > max_txs:
+                raise StoreError(f"the {hop + 1}-hop neighbourhood already holds {len(sel):,} transactions, more "
+                                 f"than max_txs={max_txs:,}; take fewer hops, one direction, or raise max_txs")
+            if not len(frontier):
+                break
+        return self._chain_of(sel)
+
+    def _chain_of(self, tx_ids: np.ndarray):
+        """A checked Chain of these stored transactions (external inputs carry address and value)."""
+        from .chain import Chain
+
+        w = pd.DataFrame({"tx_id": np.asarray(tx_ids, dtype=np.int64)})
+        txs = self.query("SELECT * FROM txs SEMI JOIN w USING (tx_id) ORDER BY tx_id", w=w)
+        ins = self.query(
+            "SELECT i.tx_id, i.vin, i.prev_tx_id, i.prev_vout, coalesce(i.address_id, o.address_id) AS address_id, "
+            "CASE WHEN i.address_id IS NULL AND o.address_id IS NOT NULL THEN 'prevout' ELSE i.address_source END "
+            "AS address_source, coalesce(i.value, o.value) AS value, i.sequence "
+            "FROM (SELECT * FROM inputs SEMI JOIN w USING (tx_id)) i "
+            "LEFT JOIN outputs o ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout ORDER BY i.tx_id, i.vin", w=w)
+        outs = self.query(
+            "SELECT o.tx_id, o.vout, o.address_id, o.value, o.script_type, s.tx_id AS spent_by_tx_id, "
+            "s.vin AS spent_by_vin FROM (SELECT * FROM outputs SEMI JOIN w USING (tx_id)) o "
+            "LEFT JOIN inputs s ON s.prev_tx_id = o.tx_id AND s.prev_vout = o.vout ORDER BY o.tx_id, o.vout", w=w)
+        need_tx = pd.DataFrame({"tx_id": pd.concat([txs.tx_id, ins.prev_tx_id.dropna(), outs.spent_by_tx_id.dropna()])
+                                .astype(np.int64).unique()})
+        need_a = pd.DataFrame({"address_id": pd.concat([ins.address_id.dropna(), outs.address_id.dropna()])
+                               .astype(np.int64).unique()})
+        tmap = self.query("SELECT tx_id, txid FROM txids SEMI JOIN w USING (tx_id)", w=need_tx)
+        tmap = pd.Series(tmap.txid.to_numpy(), index=tmap.tx_id.astype(np.int64).to_numpy())
+        amap = self.query("SELECT address_id, address FROM addresses SEMI JOIN w USING (address_id)", w=need_a)
+        amap = pd.Series(amap.address.to_numpy(), index=amap.address_id.astype(np.int64).to_numpy())
+
+        def s(m, col):
+            return pd.Series(m.reindex(pd.array(col, dtype="Int64")).to_numpy(), dtype="string[pyarrow]")
+
+        heights = txs.block_height.dropna().astype(np.int64).unique()
+        blocks = self.query("SELECT height, hash, time FROM blocks SEMI JOIN w USING (height)",
+                            w=pd.DataFrame({"height": heights}))
+        t = txs.drop(columns=["tx_id"]).assign(txid=s(tmap, txs.tx_id).to_numpy())
+        i = ins.drop(columns=["tx_id", "prev_tx_id", "address_id"]).assign(
+            txid=s(tmap, ins.tx_id).to_numpy(), prev_txid=s(tmap, ins.prev_tx_id).to_numpy(),
+            address=s(amap, ins.address_id).to_numpy())
+        o = outs.drop(columns=["tx_id", "address_id", "spent_by_tx_id"]).assign(
+            txid=s(tmap, outs.tx_id).to_numpy(), address=s(amap, outs.address_id).to_numpy(),
+            spent_by_txid=s(tmap, outs.spent_by_tx_id).to_numpy())
+        # addresses were decoded when the data was first loaded; the ledger rules are checked again here
+        return Chain.from_tables(txs=t, inputs=i, outputs=o, blocks=blocks, validate=True, check_addresses=False)
+
+    def tx(self, txid: str):
+        """One transaction, with its inputs' addresses and values (a ``chain.tx`` view)."""
+        if not _TXID.match(str(txid).split(":")[0]):
+            raise StoreError(f"txid {str(txid)!r} is not 64 hex characters; copy the whole transaction id")
+        return self.extract([txid], hops=0).tx(str(txid).split(":")[0].lower())
+
+    def address(self, address: str):
+        """One address: its history (``.transactions``) and balance, over the whole store (a ``chain.address`` view)."""
+        return self.extract([address], hops=0).address(address)
+
+    # ------------------------------------------------------------------ tracing
+    def trace(self, start, *, direction: str = "forward", max_hops: int = 10, max_txs: int = 200_000, **kwargs):
+        """Trace from the store: extract the neighbourhood the trace can reach, then :func:`cryptotrace.trace` it.
+
+        The extract takes ``max_hops + 1`` hops in the trace's direction from
+        the start's transactions (one more than the trace follows, so the
+        last coins' spending transactions are known too); every transaction
+        the trace can reach in ``max_hops`` is in it, with its inputs' values,
+        so the result is the same as tracing the whole chain in memory. Other
+        keyword arguments go to :func:`cryptotrace.trace`.
+        """
+        from .tracing import trace
+
+        starts = [start] if isinstance(start, str) else list(start)
+        for s in starts:
+            if not isinstance(s, str):
+                raise StoreError(f"a store trace starts from txid:vout, a txid or an address (text), not {s!r}")
+        sub = self.extract(starts, hops=int(max_hops) + 1, direction=direction, max_txs=max_txs)
+        return trace(sub, start, direction=direction, max_hops=max_hops, **kwargs)
+
+    # ------------------------------------------------------------------ clustering
+    def cluster(self, engine: str = "duckdb", *, skip_coinjoin: bool = True, progress: bool | None = None):
+        """Multi-input clustering over the whole store; labels written to ``clusters.parquet``.
+
+        Common-input ownership: all input addresses of a transaction are one
+        owner's, except in CoinJoins, which are skipped (the project's
+        detector :data:`cryptotrace.heuristics.coinjoin.coinjoin`, run on each
+        batch's multi-input transactions as a small Chain: the same rule as
+        ``Clustering().fit(chain)``). Memory grows with the number of
+        addresses (the union-find), not transactions: links are read one
+        batch at a time.
+
+        Parameters
+        ----------
+        engine : {"duckdb", "spark"}
+            ``"spark"`` runs the same job on PySpark (local mode, needs the ``spark`` extra).
+        skip_coinjoin : bool, default True
+
+        Returns
+        -------
+        StoreClusters
+        """
+        if engine not in ("duckdb", "spark"):
+            raise StoreError(f"engine {engine!r} is not known; use 'duckdb' or 'spark'")
+        if not self.manifest["batches"]:
+            raise StoreError(f"the store {self.path} is empty; import data first")
+        n = int(self.manifest["next_address_id"])
+        if engine == "spark":
+            from ._spark import cluster_spark
+
+            labels, n_skipped = cluster_spark(self, skip_coinjoin=skip_coinjoin, progress=progress)
+        else:
+            labels, n_skipped = self._cluster_duckdb(n, skip_coinjoin, progress)
+        labels = _relabel_by_size(labels)
+        n_clusters = int(labels.max()) + 1 if n else 0
+        tmp = self.path / f".clusters.parquet.tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            _write_parquet(pd.DataFrame({"address_id": np.arange(n, dtype=np.int64), "cluster_id": labels}),
+                           tmp, _schemas()["clusters"])
+            os.replace(tmp, self.path / "clusters.parquet")
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        m = json.loads(json.dumps(self.manifest))
+        m["clusters"] = {"engine": engine, "batches": len(m["batches"]), "addresses": n, "n_clusters": n_clusters,
+                         "heuristics": ["multi_input"], "skip_coinjoin": bool(skip_coinjoin),
+                         "n_skipped": int(n_skipped)}
+        _atomic_json(self.path / "manifest.json", m)
+        self.manifest = m
+        return StoreClusters(self)
+
+    def _batch_links(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray, int]:
+        """(anchor, other) address links of one batch's multi-input transactions; and how many CoinJoins were skipped."""
+        f = {t: "'" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "'" for t in ("txs", "inputs",
+                                                                                                  "outputs")}
+        con = self.con
+        cand = con.execute(
+            f"SELECT tx_id FROM read_parquet({f['inputs']}) WHERE address_id IS NOT NULL GROUP BY tx_id "
+            "HAVING count(DISTINCT address_id) >= 2").df().tx_id.to_numpy(np.int64)
+        n_skip = 0
+        if skip_coinjoin and len(cand):
+            cj = _coinjoin_ids(con, f, cand)
+            n_skip = len(cj)
+            cand = np.setdiff1d(cand, cj)
+        if not len(cand):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), n_skip
+        con.register("cand", pd.DataFrame({"tx_id": cand}))
+        try:
+            r = con.execute(
+                f"SELECT min(address_id) OVER (PARTITION BY tx_id) AS a, address_id AS b FROM "
+                f"(SELECT DISTINCT tx_id, address_id FROM read_parquet({f['inputs']}) SEMI JOIN cand USING (tx_id) "
+                "WHERE address_id IS NOT NULL)").fetchnumpy()
+        finally:
+            con.unregister("cand")
+        a, b = np.asarray(r["a"], dtype=np.int64), np.asarray(r["b"], dtype=np.int64)
+        keep = a != b
+        return a[keep], b[keep], n_skip
+
+    def _cluster_duckdb(self, n: int, skip_coinjoin: bool, progress) -> tuple[np.ndarray, int]:
+        from .clustering import union_find
+
+        lab = np.arange(n, dtype=np.int64)  # each address's current representative (a component's lowest member)
+        skipped = 0
+        for b in _progress(self.manifest["batches"], desc="clustering", enabled=progress):
+            a, c, k = self._batch_links(b["name"], skip_coinjoin)
+            skipped += k
+            if not len(a):
+                continue
+            # join the representatives; a component's new label is its lowest representative (= lowest member)
+            _, comp = union_find(n, lab[a], lab[c])
+            low = np.full(int(comp.max()) + 1, n, dtype=np.int64)
+            np.minimum.at(low, comp, np.arange(n, dtype=np.int64))
+            lab = low[comp[lab]]
+        return lab, skipped
+
+    def cluster_of(self, address: str) -> int:
+        """The cluster id of an address (run :meth:`cluster` first)."""
+        return StoreClusters(self).cluster_of(address)
+
+    def clusters(self) -> StoreClusters:
+        """The clustering written by :meth:`cluster`."""
+        return StoreClusters(self)
+
+
+def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
+    """Number clusters 0 = largest (ties: the one holding the lowest address id), as Clustering does."""
+    if not len(labels):
+        return labels.astype(np.int64)
+    _, inv = np.unique(labels, return_inverse=True)
+    k = int(inv.max()) + 1
+    sizes = np.bincount(inv, minlength=k)
+    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, inv, np.arange(len(inv), dtype=np.int64))
+    order = np.lexsort((first, -sizes))
+    new = np.empty(k, dtype=np.int64)
+    new[order] = np.arange(k, dtype=np.int64)
+    return new[inv]
+
+
+def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
+    """tx_ids among ``cand`` that the project's CoinJoin detector flags, judged on a Chain of just them.
+
+    The detector looks only at each transaction's own inputs and outputs
+    (counts, amounts, distinct input addresses), so a Chain of the
+    candidates alone, with placeholder txids and addresses standing for the
+    integer ids, gets the same flags as the whole chain.
+    """
+    from .chain import Chain
+    from .heuristics.coinjoin import coinjoin
+
+    con.register("cand", pd.DataFrame({"tx_id": cand}))
+    try:
+        txs = con.execute(f"SELECT tx_id, is_coinbase FROM read_parquet({files['txs']}) SEMI JOIN cand USING (tx_id) "
+                          "ORDER BY tx_id").df()
+        ins = con.execute(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, value FROM "
+                          f"read_parquet({files['inputs']}) SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vin").df()
+        outs = con.execute(f"SELECT tx_id, vout, address_id, value, script_type FROM read_parquet({files['outputs']}) "
+                           "SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vout").df()
+    finally:
+        con.unregister("cand")
+
+    def hexid(col):
+        v = pd.array(col, dtype="Int64")
+        out = pd.Series([f"{x:064x}" if x is not pd.NA else pd.NA for x in v], dtype="string[pyarrow]")
+        return out
+
+    def addr(col):
+        v = pd.array(col, dtype="Int64")
+        return pd.Series(["a" + str(x) if x is not pd.NA else pd.NA for x in v], dtype="string[pyarrow]")
+
+    chain = Chain.from_tables(
+        txs=pd.DataFrame({"txid": hexid(txs.tx_id), "is_coinbase": txs.is_coinbase.to_numpy(bool)}),
+        inputs=pd.DataFrame({"txid": hexid(ins.tx_id), "vin": ins.vin, "prev_txid": hexid(ins.prev_tx_id),
+                             "prev_vout": ins.prev_vout, "address": addr(ins.address_id), "value": ins.value}),
+        outputs=pd.DataFrame({"txid": hexid(outs.tx_id), "vout": outs.vout, "address": addr(outs.address_id),
+                              "value": outs.value, "script_type": outs.script_type}),
+        validate=False, check_addresses=False)
+    flags = np.asarray(coinjoin(chain), dtype=bool)
+    pos = np.flatnonzero(flags)
+    ids = chain.txs.txid.to_numpy()[pos]
+    return np.array([int(t, 16) for t in ids], dtype=np.int64)
+
+
+class StoreClusters:
+    """The clustering saved in a store (``clusters.parquet``): look-ups without loading it all.
+
+    Attributes
+    ----------
+    n_clusters_ : int
+    params_ : dict
+        Engine, heuristics, CoinJoins skipped, and how many batches it covers.
+    """
+
+    def __init__(self, store: ChainStore):
+        info = store.manifest.get("clusters")
+        if not info or not (store.path / "clusters.parquet").exists():
+            raise StoreError(f"the store {store.path} has no clustering yet: run store.cluster() "
+                             "or 'cryptotrace store cluster STORE -o clusters.csv'")
+        if info["batches"] != store.n_batches:
+            raise StoreError(f"the clustering of {store.path} covers {info['batches']} of its {store.n_batches} "
+                             "batches (data was imported since): run store.cluster() again")
+        self.store = store
+        self.params_ = info
+        self.n_clusters_ = int(info["n_clusters"])
+        self.n_skipped_ = int(info["n_skipped"])
+
+    def _file(self) -> str:
+        return "'" + str(self.store.path / "clusters.parquet").replace("'", "''") + "'"
+
+    def cluster_of(self, address: str) -> int:
+        """The cluster id of ``address`` (0 is the largest cluster)."""
+        aid = self.store._ids_of("addresses", [address])
+        if address not in aid:
+            raise StoreError(f"address {address!r} is not in the store {self.store.path}; check its spelling")
+        r = self.store.con.execute(f"SELECT cluster_id FROM read_parquet({self._file()}) WHERE address_id = ?",
+                                   [int(aid[address])]).fetchall()
+        return int(r[0][0])
+
+    def members(self, cluster_id: int) -> list[str]:
+        """The addresses of one cluster."""
+        r = self.store.query(f"SELECT a.address FROM read_parquet({self._file()}) c JOIN addresses a "
+                             f"USING (address_id) WHERE c.cluster_id = {int(cluster_id)} ORDER BY a.address_id")
+        return r.address.tolist()
+
+    def sizes(self) -> pd.DataFrame:
+        """``cluster_id, size`` of every cluster, largest first."""
+        return self.store.query(f"SELECT cluster_id, count(*) AS size FROM read_parquet({self._file()}) "
+                                "GROUP BY cluster_id ORDER BY cluster_id")
+
+    def to_frame(self) -> pd.DataFrame:
+        """``address, cluster_id`` for every address (the columns ``cryptotrace cluster`` writes)."""
+        return self.store.query(f"SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
+                                "JOIN addresses a USING (address_id) ORDER BY a.address_id")
+
+    def to_csv(self, path) -> Path:
+        """Write ``address,cluster_id`` to a CSV file, streamed by DuckDB (no table in memory); atomic."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            q = str(tmp).replace("'", "''")
+            self.store.con.execute(f"COPY (SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
+                                   "JOIN addresses a USING (address_id) ORDER BY a.address_id) "
+                                   f"TO '{q}' (HEADER, DELIMITER ',')")
+            os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return path
+
+    def __repr__(self) -> str:
+        return (f"<StoreClusters: {self.n_clusters_:,} clusters over {self.params_['addresses']:,} addresses "
+                f"({self.params_['engine']}; {self.n_skipped_:,} CoinJoins skipped)>")
