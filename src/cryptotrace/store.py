@@ -44,7 +44,7 @@ Examples
 >>> chain = ct.load_sample()
 >>> store = ct.ChainStore(tempfile.mkdtemp() + "/store")
 >>> store.import_chain(chain.subset(heights=(850000, 850009)), progress=False)
-2020
+96
 >>> sub = store.extract(chain.txs.txid[5], hops=1)
 >>> chain.txs.txid[5] in set(sub.txs.txid)
 True
@@ -439,6 +439,7 @@ class ChainStore:
             "value": outputs.value.to_numpy(np.int64),
             "script_type": outputs.script_type.astype("string[pyarrow]").to_numpy()})
         i = self._resolve_prevouts(i, set_ids=own_ids)
+        t["fee"] = _fees(t, i, o)
         b = pd.DataFrame({"height": blocks.height.to_numpy(np.int64),
                           "hash": blocks.hash.astype("string[pyarrow]").to_numpy() if "hash" in blocks
                           else pd.array([pd.NA] * len(blocks), dtype="string[pyarrow]"),
@@ -669,7 +670,18 @@ class ChainStore:
             if not isinstance(s, str):
                 raise StoreError(f"a store trace starts from txid:vout, a txid or an address (text), not {s!r}")
         sub = self.extract(starts, hops=int(max_hops) + 1, direction=direction, max_txs=max_txs)
-        return trace(sub, start, direction=direction, max_hops=max_hops, **kwargs)
+        t = trace(sub, start, direction=direction, max_hops=max_hops, **kwargs)
+        if self.is_complete():
+            # the extract is a slice, but the store holds every block from its first to its last, and the
+            # outputs' spent_by columns come from the whole store: an output nothing spends is unspent
+            t.__dict__["records_complete"] = True
+        return t
+
+    def is_complete(self) -> bool:
+        """Does the store hold every block between its first and last height (so "unspent" is certain)?"""
+        r = self.query("SELECT count(DISTINCT height) AS n, min(height) AS lo, max(height) AS hi FROM blocks")
+        n, lo, hi = r.n[0], r.lo[0], r.hi[0]
+        return bool(n) and int(hi) - int(lo) + 1 == int(n)
 
     # ------------------------------------------------------------------ clustering
     def cluster(self, engine: str = "duckdb", *, skip_coinjoin: bool = True, progress: bool | None = None):
@@ -773,6 +785,24 @@ class ChainStore:
     def clusters(self) -> StoreClusters:
         """The clustering written by :meth:`cluster`."""
         return StoreClusters(self)
+
+
+def _fees(t: pd.DataFrame, i: pd.DataFrame, o: pd.DataFrame) -> pd.arrays.IntegerArray:
+    """The fee of each tx row of ``t``: given, or inputs minus outputs once every input's value is known."""
+    fee = pd.array(t.fee, dtype="Int64").copy()
+    todo = np.asarray(pd.isna(fee), dtype=bool) & ~t.is_coinbase.to_numpy(bool)
+    if not todo.any():
+        return fee
+    in_tx = i.tx_id.to_numpy(np.int64)
+    sum_in = pd.Series(i.value.to_numpy(np.int64, na_value=0)).groupby(in_tx).sum()
+    unknown = pd.Series(np.asarray(i.value.isna(), dtype=bool)).groupby(in_tx).any()
+    sum_out = pd.Series(o.value.to_numpy(np.int64)).groupby(o.tx_id.to_numpy(np.int64)).sum()
+    ids = t.tx_id.to_numpy(np.int64)
+    ok = todo & ~unknown.reindex(ids).fillna(True).to_numpy(bool)
+    rows = np.flatnonzero(ok)
+    fee[rows] = (sum_in.reindex(ids[rows]).to_numpy(np.int64) - sum_out.reindex(ids[rows]).fillna(0)
+                 .to_numpy(np.int64))
+    return fee
 
 
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
