@@ -104,7 +104,7 @@ def _write_parquet(df: pd.DataFrame, path: Path, schema) -> None:
 
     table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
     with open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd", row_group_size=256_000)
+        pq.write_table(table, fh, compression="zstd", row_group_size=65_536)
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -191,6 +191,44 @@ class ChainStore:
 
     def _files(self, table: str) -> list[str]:
         return [str(self.path / table / f"{b['name']}.parquet") for b in self.manifest["batches"]]
+
+    def _scan(self, table: str, ids) -> str:
+        """A ``read_parquet`` of only the batches of ``table`` whose id range can hold one of ``ids``.
+
+        ``txs``, ``inputs`` and ``outputs`` files are found by their transactions' ``tx_id`` range,
+        ``txids`` and ``addresses`` files by the ids they introduced (each batch numbers its new
+        ones from where the one before stopped).
+        """
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        bs = self.manifest["batches"]
+        if table in ("txs", "inputs", "outputs"):
+            lo = np.array([b["tx_id_min"] if b["tx_id_min"] is not None else 0 for b in bs], dtype=np.int64)
+            hi = np.array([b["tx_id_max"] if b["tx_id_max"] is not None else -1 for b in bs], dtype=np.int64)
+        else:
+            key, n = ("txids_from", "n_new_txids") if table == "txids" else ("addresses_from", "n_new_addresses")
+            lo = np.array([b[key] for b in bs], dtype=np.int64)
+            hi = lo + np.array([b[n] for b in bs], dtype=np.int64) - 1
+        # a batch is needed when some id lies in [lo, hi]
+        hit = np.searchsorted(ids, hi, side="right") > np.searchsorted(ids, lo, side="left")
+        files = [str(self.path / table / f"{b['name']}.parquet") for b, h in zip(bs, hit) if h]
+        if not files:
+            return table + " WHERE false"
+        return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+
+    def _spender_scan(self, ids) -> str:
+        """``inputs`` of the batches that can spend coins of the transactions ``ids``.
+
+        A batch's inputs name only txids known when it was imported, so their numbers are below the
+        end of that batch's dictionary range: a batch whose range ends before the smallest id cannot
+        spend any of them.
+        """
+        lo = int(np.min(ids)) if len(ids) else 0
+        bs = self.manifest["batches"]
+        files = [str(self.path / "inputs" / f"{b['name']}.parquet") for b in bs
+                 if b["txids_from"] + b["n_new_txids"] - 1 >= lo]
+        if not files:
+            return "inputs WHERE false"
+        return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
 
     def _clean_orphans(self) -> None:
         """Remove files no batch lists (left by an interrupted import); they were never part of the store."""
@@ -497,8 +535,13 @@ class ChainStore:
         shutil.rmtree(tmp, ignore_errors=True)
         m = json.loads(json.dumps(self.manifest))
         n_txs = len(tables["txs"])
+        ids = tables["txs"].tx_id
         m["batches"].append({"name": name, "n_txs": n_txs, "n_inputs": len(tables["inputs"]),
-                             "n_outputs": len(tables["outputs"]), **info})
+                             "n_outputs": len(tables["outputs"]), **info,
+                             # id ranges, so a look-up by id reads only the batches that can hold it
+                             "tx_id_min": int(ids.min()) if n_txs else None,
+                             "tx_id_max": int(ids.max()) if n_txs else None,
+                             "txids_from": int(m["next_tx_id"]), "addresses_from": int(m["next_address_id"])})
         m["next_tx_id"] = int(m["next_tx_id"]) + info["n_new_txids"]
         m["next_address_id"] = int(m["next_address_id"]) + info["n_new_addresses"]
         _atomic_json(self.path / "manifest.json", m)
@@ -605,25 +648,44 @@ class ChainStore:
         """A checked Chain of these stored transactions (external inputs carry address and value)."""
         from .chain import Chain
 
-        w = pd.DataFrame({"tx_id": np.asarray(tx_ids, dtype=np.int64)})
-        txs = self.query("SELECT * FROM txs SEMI JOIN w USING (tx_id) ORDER BY tx_id", w=w)
-        ins = self.query(
-            "SELECT i.tx_id, i.vin, i.prev_tx_id, i.prev_vout, coalesce(i.address_id, o.address_id) AS address_id, "
-            "CASE WHEN i.address_id IS NULL AND o.address_id IS NOT NULL THEN 'prevout' ELSE i.address_source END "
-            "AS address_source, coalesce(i.value, o.value) AS value, i.sequence "
-            "FROM (SELECT * FROM inputs SEMI JOIN w USING (tx_id)) i "
-            "LEFT JOIN outputs o ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout ORDER BY i.tx_id, i.vin", w=w)
-        outs = self.query(
-            "SELECT o.tx_id, o.vout, o.address_id, o.value, o.script_type, s.tx_id AS spent_by_tx_id, "
-            "s.vin AS spent_by_vin FROM (SELECT * FROM outputs SEMI JOIN w USING (tx_id)) o "
-            "LEFT JOIN inputs s ON s.prev_tx_id = o.tx_id AND s.prev_vout = o.vout ORDER BY o.tx_id, o.vout", w=w)
-        need_tx = pd.DataFrame({"tx_id": pd.concat([txs.tx_id, ins.prev_tx_id.dropna(), outs.spent_by_tx_id.dropna()])
-                                .astype(np.int64).unique()})
-        need_a = pd.DataFrame({"address_id": pd.concat([ins.address_id.dropna(), outs.address_id.dropna()])
-                               .astype(np.int64).unique()})
-        tmap = self.query("SELECT tx_id, txid FROM txids SEMI JOIN w USING (tx_id)", w=need_tx)
+        ids = np.unique(np.asarray(tx_ids, dtype=np.int64))
+        w = pd.DataFrame({"tx_id": ids})
+        txs = self.query(f"SELECT * FROM {self._scan('txs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id", w=w)
+        ins = self.query(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, address_source, value, sequence "
+                         f"FROM {self._scan('inputs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id, vin", w=w)
+        # coins whose value or address was not known at import (imported out of height order): look up now
+        miss = (ins.prev_tx_id.notna() & (ins.value.isna() | ins.address_id.isna())).to_numpy(bool)
+        if miss.any():
+            pv = ins.loc[miss, ["prev_tx_id", "prev_vout"]].astype(np.int64)
+            got = self.query(f"SELECT o.tx_id AS prev_tx_id, o.vout AS prev_vout, o.value AS v, o.address_id AS a "
+                             f"FROM {self._scan('outputs', pv.prev_tx_id.to_numpy())} o "
+                             "SEMI JOIN pv ON o.tx_id = pv.prev_tx_id AND o.vout = pv.prev_vout", pv=pv)
+            got = pv.merge(got, on=["prev_tx_id", "prev_vout"], how="left")
+            rows = np.flatnonzero(miss)
+            value = pd.array(ins.value, dtype="Int64").copy()
+            addr = pd.array(ins.address_id, dtype="Int64").copy()
+            src = pd.array(ins.address_source, dtype="string[pyarrow]").copy()
+            gv, ga = pd.array(got.v, dtype="Int64"), pd.array(got.a, dtype="Int64")
+            fv = np.asarray(pd.isna(value[rows]), bool) & ~np.asarray(pd.isna(gv), bool)
+            value[rows[fv]] = gv[fv]
+            fa = np.asarray(pd.isna(addr[rows]), bool) & ~np.asarray(pd.isna(ga), bool)
+            addr[rows[fa]] = ga[fa]
+            src[rows[fa]] = "prevout"
+            ins = ins.assign(value=value, address_id=addr, address_source=src)
+        outs = self.query(f"SELECT tx_id, vout, address_id, value, script_type "
+                          f"FROM {self._scan('outputs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id, vout", w=w)
+        spent = self.query(f"SELECT prev_tx_id AS tx_id, prev_vout AS vout, tx_id AS spent_by_tx_id, vin AS spent_by_vin "
+                           f"FROM {self._spender_scan(ids)} WHERE prev_tx_id IN (SELECT tx_id FROM w)", w=w)
+        outs = outs.merge(spent, on=["tx_id", "vout"], how="left")
+        need_tx = np.unique(np.concatenate([txs.tx_id.to_numpy(np.int64), ins.prev_tx_id.dropna().to_numpy(np.int64),
+                                            outs.spent_by_tx_id.dropna().to_numpy(np.int64)]))
+        need_a = np.unique(np.concatenate([ins.address_id.dropna().to_numpy(np.int64),
+                                           outs.address_id.dropna().to_numpy(np.int64)]))
+        tmap = self.query(f"SELECT tx_id, txid FROM {self._scan('txids', need_tx)} SEMI JOIN w USING (tx_id)",
+                          w=pd.DataFrame({"tx_id": need_tx}))
         tmap = pd.Series(tmap.txid.to_numpy(), index=tmap.tx_id.astype(np.int64).to_numpy())
-        amap = self.query("SELECT address_id, address FROM addresses SEMI JOIN w USING (address_id)", w=need_a)
+        amap = self.query(f"SELECT address_id, address FROM {self._scan('addresses', need_a)} "
+                          "SEMI JOIN w USING (address_id)", w=pd.DataFrame({"address_id": need_a}))
         amap = pd.Series(amap.address.to_numpy(), index=amap.address_id.astype(np.int64).to_numpy())
 
         def s(m, col):
