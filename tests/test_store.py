@@ -214,11 +214,11 @@ def test_interrupted_import_leaves_store_as_before_and_resumes(chain, tmp_path, 
     calls = {"n": 0}
     real = store_mod._write_parquet
 
-    def failing(df, path, schema):
+    def failing(df, path, schema, **kw):
         calls["n"] += 1
-        if calls["n"] == 4:  # txs, blocks, inputs written; the outputs file fails
+        if calls["n"] == 4:  # blocks, txs, inputs written; the outputs file fails
             raise OSError("disk full (simulated)")
-        return real(df, path, schema)
+        return real(df, path, schema, **kw)
 
     monkeypatch.setattr(store_mod, "_write_parquet", failing)
     third = chain.subset(heights=BATCHES[2])
