@@ -62,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import StoreError
+from ..errors import StoreError
 
 __all__ = ["ChainStore", "StoreClusters", "FORMAT_NAME", "STORE_TABLES"]
 
@@ -110,7 +110,7 @@ def _write_parquet(df: pd.DataFrame, path: Path, schema, row_group_size: int = 6
 
 
 def _atomic_json(path: Path, obj) -> None:
-    from .io.files import atomic_write_text
+    from ..io.files import atomic_write_text
 
     atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
 
@@ -365,7 +365,7 @@ class ChainStore:
         the store are skipped, so importing the same data again after an
         interruption finishes the job. Returns how many transactions were added.
         """
-        from .chain import Chain
+        from ..chain import Chain
 
         if not isinstance(chain, Chain):
             raise StoreError(f"import_chain() takes a Chain, not {type(chain).__name__}; "
@@ -397,7 +397,7 @@ class ChainStore:
 
     def import_dataset(self, path, *, batch_txs: int = 200_000, progress: bool | None = None) -> int:
         """Append a saved dataset folder (``chain.save(...)``, ``cryptotrace import``); see :meth:`import_chain`."""
-        from .io.files import load_dataset
+        from ..io.files import load_dataset
 
         return self.import_chain(load_dataset(path), batch_txs=batch_txs, progress=progress)
 
@@ -657,7 +657,7 @@ class ChainStore:
 
     def _chain_of(self, tx_ids: np.ndarray):
         """A checked Chain of these stored transactions (external inputs carry address and value)."""
-        from .chain import Chain
+        from ..chain import Chain
 
         ids = np.unique(np.asarray(tx_ids, dtype=np.int64))
         w = pd.DataFrame({"tx_id": ids})
@@ -736,7 +736,7 @@ class ChainStore:
         so the result is the same as tracing the whole chain in memory. Other
         keyword arguments go to :func:`cryptotrace.trace`.
         """
-        from .tracing import trace
+        from ..tracing import trace
 
         starts = [start] if isinstance(start, str) else list(start)
         for s in starts:
@@ -784,7 +784,7 @@ class ChainStore:
             raise StoreError(f"the store {self.path} is empty; import data first")
         n = int(self.manifest["next_address_id"])
         if engine == "spark":
-            from ._spark import cluster_spark
+            from .spark import cluster_spark
 
             labels, n_skipped = cluster_spark(self, skip_coinjoin=skip_coinjoin, progress=progress)
         else:
@@ -807,19 +807,32 @@ class ChainStore:
         self.manifest = m
         return StoreClusters(self)
 
-    def _batch_links(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray, int]:
-        """(anchor, other) address links of one batch's multi-input transactions; and how many CoinJoins were skipped."""
-        f = {t: "'" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "'" for t in ("txs", "inputs",
-                                                                                                  "outputs")}
-        con = self.con
-        cand = con.execute(
+    def _batch_files(self, name: str) -> dict:
+        return {t: "'" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "'"
+                for t in ("txs", "inputs", "outputs")}
+
+    def _batch_candidates(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray]:
+        """One batch's multi-input transactions (2+ distinct input addresses), and those the CoinJoin detector flags."""
+        f = self._batch_files(name)
+        cand = self.con.execute(
             f"SELECT tx_id FROM read_parquet({f['inputs']}) WHERE address_id IS NOT NULL GROUP BY tx_id "
             "HAVING count(DISTINCT address_id) >= 2").df().tx_id.to_numpy(np.int64)
-        n_skip = 0
-        if skip_coinjoin and len(cand):
-            cj = _coinjoin_ids(con, f, cand)
-            n_skip = len(cj)
-            cand = np.setdiff1d(cand, cj)
+        cj = _coinjoin_ids(self.con, f, cand) if skip_coinjoin and len(cand) else np.zeros(0, np.int64)
+        return cand, cj
+
+    def coinjoin_ids(self, *, progress: bool | None = None) -> np.ndarray:
+        """tx_ids of the multi-input transactions the CoinJoin detector flags, batch by batch (what clustering skips)."""
+        parts = [self._batch_candidates(b["name"], True)[1]
+                 for b in _progress(self.manifest["batches"], desc="CoinJoins", enabled=progress)]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def _batch_links(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray, int]:
+        """(anchor, other) address links of one batch's multi-input transactions; and how many CoinJoins were skipped."""
+        f = self._batch_files(name)
+        con = self.con
+        cand, cj = self._batch_candidates(name, skip_coinjoin)
+        n_skip = len(cj)
+        cand = np.setdiff1d(cand, cj)
         if not len(cand):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), n_skip
         con.register("cand", pd.DataFrame({"tx_id": cand}))
@@ -835,7 +848,7 @@ class ChainStore:
         return a[keep], b[keep], n_skip
 
     def _cluster_duckdb(self, n: int, skip_coinjoin: bool, progress) -> tuple[np.ndarray, int]:
-        from .clustering import union_find
+        from ..clustering import union_find
 
         lab = np.arange(n, dtype=np.int64)  # each address's current representative (a component's lowest member)
         skipped = 0
@@ -901,8 +914,8 @@ def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
     candidates alone, with placeholder txids and addresses standing for the
     integer ids, gets the same flags as the whole chain.
     """
-    from .chain import Chain
-    from .heuristics.coinjoin import coinjoin
+    from ..chain import Chain
+    from ..heuristics.coinjoin import coinjoin
 
     con.register("cand", pd.DataFrame({"tx_id": cand}))
     try:
