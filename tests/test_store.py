@@ -344,3 +344,17 @@ def test_one_writer_at_a_time(chain, tmp_path):
         s2 = ct.ChainStore(tmp_path / "s")
         with pytest.raises(StoreError, match="another import"):
             s2.import_chain(chain.subset(heights=(850011, 850020)), progress=False)
+
+
+def test_upper_case_txids_are_stored_in_lower_case(chain, tmp_path):
+    c = chain.subset(heights=(850000, 850003))
+    up = Chain.from_tables(c.txs.assign(txid=c.txs.txid.str.upper()),
+                           c.inputs.drop(columns=["is_external"]).assign(txid=c.inputs.txid.str.upper(),
+                                                                         prev_txid=c.inputs.prev_txid.str.upper()),
+                           c.outputs.assign(txid=c.outputs.txid.str.upper(),
+                                            spent_by_txid=c.outputs.spent_by_txid.str.upper()), validate=False)
+    s = ct.ChainStore(tmp_path / "s")
+    s.import_chain(up, progress=False)
+    txid = c.txs.txid.iloc[-1]
+    assert s.tx(txid.upper()).txid == txid
+    assert s.import_chain(c, progress=False) == 0  # the same transactions, whatever the case

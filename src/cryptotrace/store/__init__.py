@@ -421,63 +421,79 @@ class ChainStore:
 
         return self.import_chain(load_dataset(path), batch_txs=batch_txs, progress=progress)
 
-    def _lookup_ids(self, kind: str, values: pd.Series) -> tuple[np.ndarray, pd.DataFrame]:
-        """Ids of ``values`` (distinct strings), with new ids for the unseen ones; returns (ids, new rows)."""
+    def _assign_ids(self, kind: str, uniq, used: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+        """Ids of the distinct strings ``uniq`` (-1 where not ``used``): the stored id, or a new one.
+
+        Returns the ids and the new dictionary rows (new ids follow on from the store's last one).
+        """
         col, idc, nxt = ("txid", "tx_id", "next_tx_id") if kind == "txids" else ("address", "address_id",
                                                                                 "next_address_id")
-        want = pd.DataFrame({col: pd.Series(values, dtype="string[pyarrow]").reset_index(drop=True)})
-        want["_pos"] = np.arange(len(want), dtype=np.int64)
-        got = self.query(f"SELECT w._pos, d.{idc} FROM want w JOIN {kind} d ON d.{col} = w.{col}", want=want)
-        ids = np.full(len(want), -1, dtype=np.int64)
-        ids[got._pos.to_numpy(np.int64)] = got[idc].to_numpy(np.int64)
-        new = np.flatnonzero(ids < 0)
-        start = int(self.manifest[nxt])
-        ids[new] = start + np.arange(len(new), dtype=np.int64)
-        rows = pd.DataFrame({idc: ids[new], col: want[col].to_numpy()[new]})
+        want = pd.DataFrame({col: pd.array(uniq, dtype="string[pyarrow]"),
+                             "_pos": np.arange(len(uniq), dtype=np.int64)})
+        ids = np.full(len(uniq), -1, dtype=np.int64)
+        if self.manifest["batches"] and len(want):
+            got = self.query(f"SELECT w._pos, d.{idc} FROM want w JOIN {kind} d ON d.{col} = w.{col}", want=want)
+            ids[got._pos.to_numpy(np.int64)] = got[idc].to_numpy(np.int64)
+        new = np.flatnonzero((ids < 0) & used)
+        ids[new] = int(self.manifest[nxt]) + np.arange(len(new), dtype=np.int64)
+        ids[~used] = -1
+        rows = pd.DataFrame({idc: ids[new], col: want[col].array[new]})
         return ids, rows
 
     def _append(self, txs, inputs, outputs, blocks) -> int:
-        """Write one batch (tables in the Chain schema, whole transactions) atomically; returns txs added."""
+        """Write one batch (tables in the Chain schema, whole transactions) atomically; returns how many
+        transactions were added. Txids are stored in lower case."""
         self._clean_orphans()
-        # --- txids: the batch's own and those its inputs spend from
-        own = txs.txid.astype("string[pyarrow]").str.lower()
-        prev = inputs.prev_txid.astype("string[pyarrow]").str.lower()
-        all_txids = pd.Index(pd.concat([own, prev.dropna()], ignore_index=True)).unique()
-        ids, new_txids = self._lookup_ids("txids", pd.Series(all_txids))
-        tx_map = pd.Series(ids, index=all_txids)
-        own_ids = tx_map.reindex(own.to_numpy()).to_numpy(np.int64)
+        n_t, n_i = len(txs), len(inputs)
+        # --- txids: one hashing pass over every txid column, then one look-up per distinct txid
+        codes, uniq = pd.factorize(pd.concat([txs.txid, inputs.txid, inputs.prev_txid, outputs.txid],
+                                             ignore_index=True).astype("string[pyarrow]"))
+        lowered = pd.Series(pd.array(uniq, dtype="string[pyarrow]")).str.lower()
+        if (lowered != pd.Series(pd.array(uniq, dtype="string[pyarrow]"))).any():  # rare: upper-case hex
+            remap, uniq = pd.factorize(lowered)
+            codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+        c_own, c_in = codes[:n_t], codes[n_t:n_t + n_i]
+        c_prev, c_out = codes[n_t + n_i:n_t + 2 * n_i], codes[n_t + 2 * n_i:]
+        everything = np.zeros(len(uniq), dtype=bool)
+        everything[c_own] = True
+        everything[c_prev[c_prev >= 0]] = True
+        ids, _ = self._assign_ids("txids", uniq, everything)
+        own_existing = ids[c_own]
+        # transactions stored already (an earlier run, an overlapping import) are skipped
         stored = self.query("SELECT tx_id FROM txs WHERE tx_id IN (SELECT tx_id FROM w)",
-                            w=pd.DataFrame({"tx_id": own_ids}))
-        if len(stored):  # already imported (an earlier run): skip those transactions
-            keep_tx = ~np.isin(own_ids, stored.tx_id.to_numpy(np.int64))
-            keep_set = set(own[keep_tx])
-            txs, own, own_ids = txs[keep_tx], own[keep_tx], own_ids[keep_tx]
-            inputs = inputs[inputs.txid.str.lower().isin(keep_set).to_numpy(bool)]
-            prev = inputs.prev_txid.astype("string[pyarrow]").str.lower()
-            outputs = outputs[outputs.txid.str.lower().isin(keep_set).to_numpy(bool)]
-            blocks = blocks[blocks.height.isin(txs.block_height.dropna().unique())]
-            used = pd.Index(pd.concat([own, prev.dropna()], ignore_index=True)).unique()
-            new_txids = new_txids[new_txids.txid.isin(used)]
-            if not len(txs):
+                            w=pd.DataFrame({"tx_id": own_existing[own_existing < int(self.manifest["next_tx_id"])]}))
+        keep_code = np.ones(len(uniq), dtype=bool)
+        if len(stored):
+            keep_code[c_own[np.isin(own_existing, stored.tx_id.to_numpy(np.int64))]] = False
+            keep_tx, keep_in, keep_out = keep_code[c_own], keep_code[c_in], keep_code[c_out]
+            if not keep_tx.any():
                 return 0
-            # ids must stay dense: renumber the new ones that are still used
-            old_new = new_txids.tx_id.to_numpy(np.int64)
-            renum = pd.Series(int(self.manifest["next_tx_id"]) + np.arange(len(old_new)), index=old_new)
-            tx_map = tx_map.reindex(used)
-            is_new = tx_map.isin(old_new).to_numpy()
-            tx_map[is_new] = renum.reindex(tx_map[is_new].to_numpy()).to_numpy()
-            new_txids = new_txids.assign(tx_id=renum.to_numpy())
-            own_ids = tx_map.reindex(own.to_numpy()).to_numpy(np.int64)
-        # --- addresses
-        addrs = pd.Index(pd.concat([inputs.address.dropna(), outputs.address.dropna()],
-                                   ignore_index=True).astype("string[pyarrow]")).unique()
-        a_ids, new_addrs = self._lookup_ids("addresses", pd.Series(addrs))
-        a_map = pd.Series(a_ids, index=addrs)
+            txs, inputs, outputs = txs[keep_tx], inputs[keep_in], outputs[keep_out]
+            c_own, c_in, c_prev, c_out = c_own[keep_tx], c_in[keep_in], c_prev[keep_in], c_out[keep_out]
+            blocks = blocks[blocks.height.isin(txs.block_height.dropna().unique())]
+        used = np.zeros(len(uniq), dtype=bool)
+        used[c_own] = True
+        used[c_prev[c_prev >= 0]] = True
+        ids, new_txids = self._assign_ids("txids", uniq, used)
+        own_ids = ids[c_own]
 
-        def addr_ids(s):
-            return _int_or_na(a_map.reindex(s.astype("string[pyarrow]").to_numpy()).to_numpy())
+        def tx_id_col(c):
+            return pd.array(np.where(c >= 0, ids[np.maximum(c, 0)], 0), dtype="Int64").copy() if len(c) else \
+                pd.array([], dtype="Int64")
 
-        in_tx = tx_map.reindex(inputs.txid.str.lower().to_numpy()).to_numpy(np.int64)
+        prev_ids = tx_id_col(c_prev)
+        prev_ids[c_prev < 0] = pd.NA
+        # --- addresses: the same, over the inputs' and outputs' address columns
+        a_codes, a_uniq = pd.factorize(pd.concat([inputs.address, outputs.address],
+                                                 ignore_index=True).astype("string[pyarrow]"))
+        a_ids, new_addrs = self._assign_ids("addresses", a_uniq, np.ones(len(a_uniq), dtype=bool))
+
+        def addr_col(c):
+            out = pd.array(np.where(c >= 0, a_ids[np.maximum(c, 0)], 0), dtype="Int64").copy()
+            out[c < 0] = pd.NA
+            return out
+
+        n_i = len(inputs)
         t = pd.DataFrame({
             "tx_id": own_ids, "block_height": _int_or_na(txs.block_height), "time": txs.time.array,
             "version": _int_or_na(txs.version), "locktime": _int_or_na(txs.locktime),
@@ -485,27 +501,24 @@ class ChainStore:
             "is_coinbase": txs.is_coinbase.to_numpy(bool), "n_in": txs.n_in.to_numpy(np.int64),
             "n_out": txs.n_out.to_numpy(np.int64)})
         i = pd.DataFrame({
-            "tx_id": in_tx, "vin": inputs.vin.to_numpy(np.int64),
-            "prev_tx_id": _int_or_na(tx_map.reindex(prev.to_numpy()).to_numpy()),
-            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": addr_ids(inputs.address),
-            "address_source": inputs.address_source.astype("string[pyarrow]").to_numpy()
-            if "address_source" in inputs else pd.array([pd.NA] * len(inputs), dtype="string[pyarrow]"),
+            "tx_id": ids[c_in], "vin": inputs.vin.to_numpy(np.int64), "prev_tx_id": prev_ids,
+            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": addr_col(a_codes[:n_i]),
+            "address_source": pd.array(inputs.address_source, dtype="string[pyarrow]")
+            if "address_source" in inputs else pd.array([pd.NA] * n_i, dtype="string[pyarrow]"),
             "value": _int_or_na(inputs.value), "sequence": _int_or_na(inputs.sequence)})
         o = pd.DataFrame({
-            "tx_id": tx_map.reindex(outputs.txid.str.lower().to_numpy()).to_numpy(np.int64),
-            "vout": outputs.vout.to_numpy(np.int64), "address_id": addr_ids(outputs.address),
+            "tx_id": ids[c_out], "vout": outputs.vout.to_numpy(np.int64), "address_id": addr_col(a_codes[n_i:]),
             "value": outputs.value.to_numpy(np.int64),
-            "script_type": outputs.script_type.astype("string[pyarrow]").to_numpy()})
+            "script_type": pd.array(outputs.script_type, dtype="string[pyarrow]")})
         i = self._resolve_prevouts(i, set_ids=own_ids)
         t["fee"] = _fees(t, i, o)
         b = pd.DataFrame({"height": blocks.height.to_numpy(np.int64),
-                          "hash": blocks.hash.astype("string[pyarrow]").to_numpy() if "hash" in blocks
+                          "hash": pd.array(blocks.hash, dtype="string[pyarrow]") if "hash" in blocks
                           else pd.array([pd.NA] * len(blocks), dtype="string[pyarrow]"),
                           "time": blocks.time.array if "time" in blocks else pd.NaT,
                           "n_tx": t.block_height.value_counts().reindex(blocks.height.to_numpy()).fillna(0)
                           .to_numpy(np.int64)})
-        order = np.argsort(own_ids, kind="stable")
-        t = t.iloc[order]
+        t = t.sort_values("tx_id", kind="stable")
         i = i.sort_values(["tx_id", "vin"], kind="stable")
         o = o.sort_values(["tx_id", "vout"], kind="stable")
         hs = t.block_height.dropna()
