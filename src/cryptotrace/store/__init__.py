@@ -694,9 +694,9 @@ class ChainStore:
 
         ids = np.unique(np.asarray(tx_ids, dtype=np.int64))
         w = pd.DataFrame({"tx_id": ids})
-        txs = self.query(f"SELECT * FROM {self._scan('txs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id", w=w)
+        txs = self.query(f"SELECT * FROM {self._scan('txs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id", w=w)
         ins = self.query(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, address_source, value, sequence "
-                         f"FROM {self._scan('inputs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id, vin", w=w)
+                         f"FROM {self._scan('inputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vin", w=w)
         # coins whose value or address was not known at import (imported out of height order): look up now
         miss = (ins.prev_tx_id.notna() & (ins.value.isna() | ins.address_id.isna())).to_numpy(bool)
         if miss.any():
@@ -717,7 +717,7 @@ class ChainStore:
             src[rows[fa]] = "prevout"
             ins = ins.assign(value=value, address_id=addr, address_source=src)
         outs = self.query(f"SELECT tx_id, vout, address_id, value, script_type "
-                          f"FROM {self._scan('outputs', ids)} SEMI JOIN w USING (tx_id) ORDER BY tx_id, vout", w=w)
+                          f"FROM {self._scan('outputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vout", w=w)
         spent = self.query(f"SELECT prev_tx_id AS tx_id, prev_vout AS vout, tx_id AS spent_by_tx_id, vin AS spent_by_vin "
                            f"FROM {self._spender_scan(ids)} WHERE prev_tx_id IN (SELECT tx_id FROM w)", w=w)
         outs = outs.merge(spent, on=["tx_id", "vout"], how="left")
@@ -725,11 +725,11 @@ class ChainStore:
                                             outs.spent_by_tx_id.dropna().to_numpy(np.int64)]))
         need_a = np.unique(np.concatenate([ins.address_id.dropna().to_numpy(np.int64),
                                            outs.address_id.dropna().to_numpy(np.int64)]))
-        tmap = self.query(f"SELECT tx_id, txid FROM {self._scan('txids', need_tx)} SEMI JOIN w USING (tx_id)",
+        tmap = self.query(f"SELECT tx_id, txid FROM {self._scan('txids', need_tx)} WHERE {_among('tx_id', need_tx)}",
                           w=pd.DataFrame({"tx_id": need_tx}))
         tmap = pd.Series(tmap.txid.to_numpy(), index=tmap.tx_id.astype(np.int64).to_numpy())
         amap = self.query(f"SELECT address_id, address FROM {self._scan('addresses', need_a)} "
-                          "SEMI JOIN w USING (address_id)", w=pd.DataFrame({"address_id": need_a}))
+                          f"WHERE {_among('address_id', need_a)}", w=pd.DataFrame({"address_id": need_a}))
         amap = pd.Series(amap.address.to_numpy(), index=amap.address_id.astype(np.int64).to_numpy())
 
         def s(m, col):
@@ -909,6 +909,16 @@ class ChainStore:
     def clusters(self) -> StoreClusters:
         """The clustering written by :meth:`cluster`."""
         return StoreClusters(self)
+
+
+def _among(col: str, ids) -> str:
+    """``col IN (1, 2, ...)`` written out (DuckDB then skips row groups by their min/max), or a join for many ids."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) > 5000:
+        return f"{col} IN (SELECT {col} FROM w)"
+    if not len(ids):
+        return "false"
+    return f"{col} IN ({', '.join(map(str, ids.tolist()))})"
 
 
 def _fees(t: pd.DataFrame, i: pd.DataFrame, o: pd.DataFrame) -> pd.arrays.IntegerArray:
