@@ -312,6 +312,11 @@ def test_out_of_order_import_still_extracts_complete_chains(chain, tmp_path):
         for direction in ("both", "backward"):
             got = s.extract(txid, hops=1, direction=direction)
             _compare_chains(got, chain.subset(sorted(_expected_tx_set(chain, np.array([pos]), 1, direction))))
+    # clustering reads the late-found addresses too
+    res = s.cluster(progress=False).to_frame()
+    mem = ct.Clustering().fit(chain).labels_.reindex(res.address).to_numpy()
+    pairs = pd.DataFrame({"mem": mem, "store": res.cluster_id.to_numpy()}).drop_duplicates()
+    assert not pd.isna(mem).any() and pairs["mem"].is_unique and pairs["store"].is_unique
     # and the spending side: a batch-1 coin spent in batch 3 shows its spender
     txid = third.inputs[third.inputs.prev_txid.isin(set(first.txs.txid))].prev_txid.iloc[0]
     got = s.extract(txid, hops=1, direction="forward")

@@ -526,7 +526,9 @@ class ChainStore:
                              "addresses": new_addrs},
                             first_height=int(hs.min()) if len(hs) else None,
                             last_height=int(hs.max()) if len(hs) else None,
-                            n_new_txids=len(new_txids), n_new_addresses=len(new_addrs))
+                            n_new_txids=len(new_txids), n_new_addresses=len(new_addrs),
+                            # inputs whose spent coin is not known yet (its batch not imported yet)
+                            n_unresolved=int((i.prev_tx_id.notna() & i.address_id.isna()).sum()))
 
     def _resolve_prevouts(self, i: pd.DataFrame, set_ids: np.ndarray) -> pd.DataFrame:
         """Fill the value and address of inputs spending coins already in the store (earlier batches)."""
@@ -846,14 +848,22 @@ class ChainStore:
         return StoreClusters(self)
 
     def _batch_files(self, name: str) -> dict:
-        return {t: "'" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "'"
-                for t in ("txs", "inputs", "outputs")}
+        """SQL sources of one batch's txs, inputs and outputs. Inputs whose coin was not in the store when
+        they were imported (batches imported out of height order) take its address and value now."""
+        src = {t: "read_parquet('" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "')"
+               for t in ("txs", "inputs", "outputs")}
+        batch = next(b for b in self.manifest["batches"] if b["name"] == name)
+        if batch.get("n_unresolved", 1):
+            src["inputs"] = (f"(SELECT i.* REPLACE (coalesce(i.address_id, o.address_id) AS address_id, "
+                             f"coalesce(i.value, o.value) AS value) FROM {src['inputs']} i LEFT JOIN outputs o "
+                             "ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout)")
+        return src
 
     def _batch_candidates(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray]:
         """One batch's multi-input transactions (2+ distinct input addresses), and those the CoinJoin detector flags."""
         f = self._batch_files(name)
         cand = self.con.execute(
-            f"SELECT tx_id FROM read_parquet({f['inputs']}) WHERE address_id IS NOT NULL GROUP BY tx_id "
+            f"SELECT tx_id FROM {f['inputs']} WHERE address_id IS NOT NULL GROUP BY tx_id "
             "HAVING count(DISTINCT address_id) >= 2").df().tx_id.to_numpy(np.int64)
         cj = _coinjoin_ids(self.con, f, cand) if skip_coinjoin and len(cand) else np.zeros(0, np.int64)
         return cand, cj
@@ -877,7 +887,7 @@ class ChainStore:
         try:
             r = con.execute(
                 f"SELECT min(address_id) OVER (PARTITION BY tx_id) AS a, address_id AS b FROM "
-                f"(SELECT DISTINCT tx_id, address_id FROM read_parquet({f['inputs']}) SEMI JOIN cand USING (tx_id) "
+                f"(SELECT DISTINCT tx_id, address_id FROM {f['inputs']} SEMI JOIN cand USING (tx_id) "
                 "WHERE address_id IS NOT NULL)").fetchnumpy()
         finally:
             con.unregister("cand")
@@ -974,7 +984,7 @@ def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
 
     con.register("cand", pd.DataFrame({"tx_id": cand}))
     try:
-        cand = con.execute(f"SELECT DISTINCT tx_id FROM read_parquet({files['outputs']}) SEMI JOIN cand USING (tx_id) "
+        cand = con.execute(f"SELECT DISTINCT tx_id FROM {files['outputs']} SEMI JOIN cand USING (tx_id) "
                            "GROUP BY tx_id, value HAVING count(*) >= 2").df().tx_id.to_numpy(np.int64)
     finally:
         con.unregister("cand")
@@ -982,11 +992,11 @@ def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     con.register("cand", pd.DataFrame({"tx_id": cand}))
     try:
-        txs = con.execute(f"SELECT tx_id, is_coinbase FROM read_parquet({files['txs']}) SEMI JOIN cand USING (tx_id) "
+        txs = con.execute(f"SELECT tx_id, is_coinbase FROM {files['txs']} SEMI JOIN cand USING (tx_id) "
                           "ORDER BY tx_id").df()
         ins = con.execute(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, value FROM "
-                          f"read_parquet({files['inputs']}) SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vin").df()
-        outs = con.execute(f"SELECT tx_id, vout, address_id, value, script_type FROM read_parquet({files['outputs']}) "
+                          f"{files['inputs']} SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vin").df()
+        outs = con.execute(f"SELECT tx_id, vout, address_id, value, script_type FROM {files['outputs']} "
                            "SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vout").df()
     finally:
         con.unregister("cand")

@@ -86,8 +86,14 @@ def cluster_spark(store, *, skip_coinjoin: bool = True, progress=None, spark=Non
     spark = spark or spark_session()
     spark.sparkContext.setLogLevel("ERROR")
     n = int(store.manifest["next_address_id"])
-    inputs = spark.read.parquet(*store._files("inputs")).select("tx_id", "address_id").where(
-        F.col("address_id").isNotNull()).distinct()
+    raw = spark.read.parquet(*store._files("inputs"))
+    if any(b.get("n_unresolved", 1) for b in store.manifest["batches"]):
+        # inputs imported before the coin they spend: its address, from the outputs
+        outs = spark.read.parquet(*store._files("outputs")).select(
+            F.col("tx_id").alias("prev_tx_id"), F.col("vout").alias("prev_vout"), F.col("address_id").alias("pa"))
+        raw = raw.join(outs, ["prev_tx_id", "prev_vout"], "left").withColumn(
+            "address_id", F.coalesce("address_id", "pa"))
+    inputs = raw.select("tx_id", "address_id").where(F.col("address_id").isNotNull()).distinct()
     multi = inputs.groupBy("tx_id").agg(F.count("address_id").alias("k")).where(F.col("k") >= 2).select("tx_id")
     cj = store.coinjoin_ids(progress=progress) if skip_coinjoin else np.zeros(0, np.int64)
     if len(cj):
