@@ -1,6 +1,6 @@
 """engine="spark": the same multi-input clustering on PySpark (local mode) gives the same partition as DuckDB.
 
-Slow (a JVM starts, and each large-star/small-star round is a few Spark jobs: about 1-2 minutes on
+Slow (a JVM starts, and each large-star/small-star round is a few Spark jobs: about 2 minutes for both tests on
 two busy cores); skipped when PySpark is not installed (``pip install 'cryptotrace[spark]'``).
 """
 
