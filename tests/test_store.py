@@ -363,3 +363,15 @@ def test_upper_case_txids_are_stored_in_lower_case(chain, tmp_path):
     txid = c.txs.txid.iloc[-1]
     assert s.tx(txid.upper()).txid == txid
     assert s.import_chain(c, progress=False) == 0  # the same transactions, whatever the case
+
+
+def test_extract_a_transaction_without_addresses(tmp_path):
+    """A coinbase paying only an OP_RETURN-like output: no address to look up, still a valid extract."""
+    txid = "ab" * 32
+    txs = pd.DataFrame({"txid": [txid], "block_height": [1], "time": [1_300_000_000], "is_coinbase": [True]})
+    ins = pd.DataFrame({"txid": [txid], "vin": [0], "prev_txid": [None], "prev_vout": pd.array([pd.NA], dtype="Int64")})
+    outs = pd.DataFrame({"txid": [txid], "vout": [0], "address": [None], "value": [0], "script_type": ["nulldata"]})
+    s = ct.ChainStore(tmp_path / "s")
+    s.import_chain(Chain.from_tables(txs, ins, outs), progress=False)
+    sub = s.extract(txid, hops=2)
+    assert sub.txs.txid.tolist() == [txid] and sub.outputs.address.isna().all()

@@ -135,7 +135,7 @@ class ChainStore:
     path : str or Path
         The store folder; created (empty) if it does not exist.
     memory_limit : str, default "2GB"
-        How much memory DuckDB may use before it spills to disk (inside the store's ``.tmp`` folder).
+        How much memory DuckDB may use before it spills to disk (inside the store's ``.duckdb_tmp`` folder).
     threads : int, optional
         DuckDB worker threads (default: DuckDB's choice).
 
@@ -213,7 +213,7 @@ class ChainStore:
         hit = np.searchsorted(ids, hi, side="right") > np.searchsorted(ids, lo, side="left")
         files = [str(self.path / table / f"{b['name']}.parquet") for b, h in zip(bs, hit) if h]
         if not files:
-            return table + " WHERE false"
+            return f"(SELECT * FROM {table} WHERE false)"
         return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
 
     def _spender_scan(self, ids) -> str:
@@ -228,7 +228,7 @@ class ChainStore:
         files = [str(self.path / "inputs" / f"{b['name']}.parquet") for b in bs
                  if b["txids_from"] + b["n_new_txids"] - 1 >= lo]
         if not files:
-            return "inputs WHERE false"
+            return "(SELECT * FROM inputs WHERE false)"
         return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
 
     def _clean_orphans(self) -> None:
@@ -477,21 +477,16 @@ class ChainStore:
         ids, new_txids = self._assign_ids("txids", uniq, used)
         own_ids = ids[c_own]
 
-        def tx_id_col(c):
-            return pd.array(np.where(c >= 0, ids[np.maximum(c, 0)], 0), dtype="Int64").copy() if len(c) else \
-                pd.array([], dtype="Int64")
+        def id_col(id_of_code, c):  # code -1 (no value) -> NA
+            out = pd.array(np.append(id_of_code, 0)[c], dtype="Int64").copy()
+            out[c < 0] = pd.NA
+            return out
 
-        prev_ids = tx_id_col(c_prev)
-        prev_ids[c_prev < 0] = pd.NA
+        prev_ids = id_col(ids, c_prev)
         # --- addresses: the same, over the inputs' and outputs' address columns
         a_codes, a_uniq = pd.factorize(pd.concat([inputs.address, outputs.address],
                                                  ignore_index=True).astype("string[pyarrow]"))
         a_ids, new_addrs = self._assign_ids("addresses", a_uniq, np.ones(len(a_uniq), dtype=bool))
-
-        def addr_col(c):
-            out = pd.array(np.where(c >= 0, a_ids[np.maximum(c, 0)], 0), dtype="Int64").copy()
-            out[c < 0] = pd.NA
-            return out
 
         n_i = len(inputs)
         t = pd.DataFrame({
@@ -502,12 +497,12 @@ class ChainStore:
             "n_out": txs.n_out.to_numpy(np.int64)})
         i = pd.DataFrame({
             "tx_id": ids[c_in], "vin": inputs.vin.to_numpy(np.int64), "prev_tx_id": prev_ids,
-            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": addr_col(a_codes[:n_i]),
+            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": id_col(a_ids, a_codes[:n_i]),
             "address_source": pd.array(inputs.address_source, dtype="string[pyarrow]")
             if "address_source" in inputs else pd.array([pd.NA] * n_i, dtype="string[pyarrow]"),
             "value": _int_or_na(inputs.value), "sequence": _int_or_na(inputs.sequence)})
         o = pd.DataFrame({
-            "tx_id": ids[c_out], "vout": outputs.vout.to_numpy(np.int64), "address_id": addr_col(a_codes[n_i:]),
+            "tx_id": ids[c_out], "vout": outputs.vout.to_numpy(np.int64), "address_id": id_col(a_ids, a_codes[n_i:]),
             "value": outputs.value.to_numpy(np.int64),
             "script_type": pd.array(outputs.script_type, dtype="string[pyarrow]")})
         i = self._resolve_prevouts(i, set_ids=own_ids)
