@@ -375,3 +375,26 @@ def test_extract_a_transaction_without_addresses(tmp_path):
     s.import_chain(Chain.from_tables(txs, ins, outs), progress=False)
     sub = s.extract(txid, hops=2)
     assert sub.txs.txid.tolist() == [txid] and sub.outputs.address.isna().all()
+
+
+@pytest.mark.skipif(not BLK.exists(), reason="real blk file not available")
+def test_blk_files_one_at_a_time_resolve_across_files(tmp_path):
+    """The real file cut in two (blocks 0-127, 128-255): block 170 spends block 9's coinbase in the other file."""
+    from cryptotrace.io.raw import read_blk_records
+
+    recs = list(read_blk_records(BLK))
+    magic = bytes.fromhex("f9beb4d9")
+    for name, part in (("blk00000.dat", recs[:128]), ("blk00001.dat", recs[128:])):
+        (tmp_path / name).write_bytes(b"".join(magic + len(r).to_bytes(4, "little") + r for _, r in part))
+    s = ct.ChainStore(tmp_path / "two")
+    # the second file first: its blocks' heights still come from the first file's headers
+    added = s.import_blk_files([tmp_path / "blk00001.dat", tmp_path / "blk00000.dat"], progress=False)
+    whole = ct.load_blk_files(BLK)
+    assert added == len(whole) and s.n_batches == 2
+    v = s.tx(HAL)
+    assert v.block_height == 170 and v.inputs.value.tolist() == [50 * 10**8]
+    assert v.inputs.address.tolist() == ["12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"]
+    blocks = s.query("SELECT height, hash FROM blocks ORDER BY height")
+    assert blocks.height.tolist() == list(range(256)) and blocks.hash.tolist() == whole.blocks.hash.tolist()
+    # a third import of the same files adds nothing
+    assert s.import_blk_files([tmp_path / "blk00000.dat", tmp_path / "blk00001.dat"], progress=False) == 0

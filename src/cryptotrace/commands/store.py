@@ -31,8 +31,8 @@ def add_arguments(p):
                        description="Append data to a store (created if new). Each batch of blocks is written "
                                    "completely or not at all; run the same import again after an interruption "
                                    "and it skips what is stored and goes on. Dataset, etl, esplora and core-rpc "
-                                   "inputs are read one at a time; blk and raw inputs are read together (block "
-                                   "heights come from the links between blocks).")
+                                   "and blk inputs are read one file at a time (blk: the block headers of all files "
+                                   "are read first, for the heights); raw inputs are read together.")
     q.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     q.add_argument("store", metavar="STORE", help="the store folder (the last argument)")
     q.add_argument("--format", "-f", required=True, choices=FORMATS, help="what the input files are")
@@ -102,16 +102,12 @@ def _import(args) -> int:
         raise InputFormatError(f"--height is for raw blocks and blk files; {fmt} data carries it already")
     store = _open(args.store, must_exist=False)
     before = store.n_txs
-    if fmt in ("raw", "blk"):
+    if fmt == "blk":
+        store.import_blk_files(list(args.inputs), height=args.height, batch_txs=args.batch_txs)
+    elif fmt == "raw":
         from .import_ import _load_raw
 
-        if fmt == "blk":
-            from ..io.raw import load_blk_files
-
-            chain = load_blk_files(list(args.inputs), heights=args.height)
-        else:
-            chain = _load_raw(list(args.inputs), args.height)
-        store.import_chain(chain, batch_txs=args.batch_txs)
+        store.import_chain(_load_raw(list(args.inputs), args.height), batch_txs=args.batch_txs)
     else:
         if fmt == "dataset":
             from ..io.files import load_dataset as load

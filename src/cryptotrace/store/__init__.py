@@ -397,6 +397,47 @@ class ChainStore:
                 added += self._append(txs, inputs, outputs, blk)
         return added
 
+    def import_blk_files(self, paths, *, height: int | None = None, batch_txs: int = 200_000,
+                         progress: bool | None = None, **loader_options) -> int:
+        """Append Bitcoin Core ``blk*.dat`` files one file at a time (memory: one file, not all of them).
+
+        A first pass reads only the block headers of every file to give each block its height (from
+        the links between blocks, from the blocks already in the store, or ``height`` for the first
+        block when it is neither the genesis block nor in the store); then each file is loaded with
+        :func:`cryptotrace.load_blk_files` and imported. Inputs spending coins of earlier files or
+        earlier imports get their address and value from the store. ``loader_options`` go to
+        ``load_blk_files`` (``magic``, ``xor_key``, ``strict``, ...). Returns transactions added.
+
+        Where two blocks claim the same parent (a fork), the longer branch is kept, as
+        ``load_blk_files`` does within one file.
+        """
+        import hashlib
+
+        from ..io.raw import load_blk_files, read_blk_records
+
+        files = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        rec_opts = {k: loader_options[k] for k in ("magic", "xor_key", "strict") if k in loader_options}
+        prev_of: dict[str, str] = {}
+        order: list[str] = []
+        for path in _progress(files, desc="reading headers", unit="file", enabled=progress):
+            for _, rec in read_blk_records(path, **rec_opts):
+                h = hashlib.sha256(hashlib.sha256(rec[:80]).digest()).digest()[::-1].hex()
+                if h not in prev_of:
+                    prev_of[h] = rec[4:36][::-1].hex()
+                    order.append(h)
+        known = {}
+        if self.manifest["batches"]:
+            got = self.query("SELECT hash, height FROM blocks WHERE hash IN (SELECT h FROM w)",
+                             w=pd.DataFrame({"h": pd.array(list(set(prev_of.values())), dtype="string[pyarrow]")}))
+            known = dict(zip(got.hash, got.height.astype(np.int64)))
+        heights = _block_heights(order, prev_of, known, height)
+        added = 0
+        for path in _progress(files, desc="importing files", unit="file", enabled=progress):
+            chain = load_blk_files(path, heights=heights, **loader_options)
+            added += self.import_chain(chain, batch_txs=batch_txs, progress=False)
+            del chain
+        return added
+
     @contextmanager
     def _writing(self):
         """Hold the store's write lock (one writer at a time; the lock ends with the process that holds it)."""
@@ -914,6 +955,47 @@ class ChainStore:
     def clusters(self) -> StoreClusters:
         """The clustering written by :meth:`cluster`."""
         return StoreClusters(self)
+
+
+def _block_heights(order: list[str], prev_of: dict, known: dict, first: int | None) -> dict:
+    """Height of each block hash: from its parent's (in the data or ``known`` from the store), 0 for the genesis
+    block, ``first`` for a block whose parent is nowhere; blocks of the shorter branch of a fork get none."""
+    children: dict[str, list[str]] = {}
+    roots = []
+    for h in order:
+        p = prev_of[h]
+        if p in prev_of:
+            children.setdefault(p, []).append(h)
+        else:
+            roots.append(h)
+    heights: dict[str, int] = {}
+    given_used = False
+    for r in roots:
+        p = prev_of[r]
+        if p in known:
+            start = int(known[p]) + 1
+        elif p == "0" * 64:
+            start = 0
+        elif first is not None and not given_used:
+            start, given_used = int(first), True
+        else:
+            continue  # left to load_blk_files (BIP 34 height in the coinbase, or a clear error)
+        # depth of the longest branch below each block, to follow the main chain through forks
+        stack, seq = [r], []
+        while stack:
+            x = stack.pop()
+            seq.append(x)
+            stack.extend(children.get(x, []))
+        depth = {}
+        for x in reversed(seq):
+            depth[x] = 1 + max((depth[c] for c in children.get(x, [])), default=0)
+        x, hgt = r, start
+        while x is not None:
+            heights[x] = hgt
+            kids = children.get(x, [])
+            x = max(kids, key=lambda k: depth[k]) if kids else None
+            hgt += 1
+    return heights
 
 
 def _among(col: str, ids) -> str:
