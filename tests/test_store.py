@@ -398,3 +398,29 @@ def test_blk_files_one_at_a_time_resolve_across_files(tmp_path):
     assert blocks.height.tolist() == list(range(256)) and blocks.hash.tolist() == whole.blocks.hash.tolist()
     # a third import of the same files adds nothing
     assert s.import_blk_files([tmp_path / "blk00000.dat", tmp_path / "blk00001.dat"], progress=False) == 0
+
+
+def test_store_trace_with_tags_and_the_store_clustering(store, chain):
+    """Tags stop the trace at services, and reach whole clusters, as in memory (the store's clustering)."""
+    tags = ct.load_tags(Path(__file__).resolve().parents[1] / "sample_data" / "cases" / "sample" / "tags.yaml")
+    mem_clusters = ct.Clustering().fit(chain)
+    store.cluster(progress=False)
+    ix = chain.index
+    for pos in range(15_000, 34_000, 97):  # the first start (every 97th tx) whose coins reach a tagged service
+        start = f"{chain.txs.txid[pos]}:0"
+        want = ct.trace(chain, start, max_hops=4, tags=tags, clustering=mem_clusters)
+        if (want.endpoints.kind == "service").any() and ix.input_of_output[ix.out_start[pos]] >= 0:
+            break
+    else:
+        pytest.fail("no start in the sample reaches a tagged service in 4 hops")
+    got = store.trace(start, max_hops=4, tags=tags, clustering="store")
+    key = ["txid", "vout"]
+    cols = key + ["hop", "value", "tainted_value", "tag"]
+    pd.testing.assert_frame_equal(got.flows.sort_values(key).reset_index(drop=True)[cols].astype(object),
+                                  want.flows.sort_values(key).reset_index(drop=True)[cols].astype(object))
+    cols = key + ["kind", "tainted_value"]
+    pd.testing.assert_frame_equal(got.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object),
+                                  want.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object))
+    # the cluster column is the store's clustering
+    f = got.flows.dropna(subset=["address"]).head(5)
+    assert [store.cluster_of(a) for a in f.address] == f.cluster.tolist()

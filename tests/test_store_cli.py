@@ -57,6 +57,15 @@ def test_extract_and_trace(small, tmp_path, capsys):
     assert main(["store", "trace", str(d / "st"), "--from", f"{txid}:0", "--max-hops", "3", "--min-value", "0"]) == 0
     out = capsys.readouterr().out
     assert "Endpoints" in out
+    assert main(["store", "cluster", str(d / "st"), "-o", str(tmp_path / "c.csv")]) == 0
+    tags = Path(__file__).resolve().parents[1] / "sample_data" / "cases" / "sample" / "tags.yaml"
+    capsys.readouterr()
+    assert main(["store", "trace", str(d / "st"), "--from", f"{txid}:0", "--max-hops", "3", "--tagpack", str(tags),
+                 "--clusters", "--json"]) == 0
+    import json
+
+    got = json.loads(capsys.readouterr().out)
+    assert got["params"]["tags"] and got["params"]["clustering"]
 
 
 @pytest.mark.skipif(not BLK.exists(), reason="real blk file not available")

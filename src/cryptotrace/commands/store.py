@@ -76,6 +76,12 @@ def add_arguments(p):
     q.add_argument("--min-value", type=int, default=546)
     q.add_argument("--fee-policy", default="proportional", choices=list(FEE_POLICIES))
     q.add_argument("--max-txs", type=int, default=200_000, help="refuse a larger extract (default 200,000)")
+    q.add_argument("--tagpack", action="extend", nargs="+", default=[], metavar="FILE",
+                   help="tag files (TagPack YAML or CSV; folders are searched): the trace stops at tagged services")
+    q.add_argument("--no-stop", action="store_true", help="do not stop at tagged services")
+    q.add_argument("--clusters", action="store_true",
+                   help="use the store's clustering ('store cluster' first) for the cluster column and for tags "
+                        "that reach a whole cluster")
     q.add_argument("--limit", type=int, default=20, help="endpoints to print (default 20)")
     q.add_argument("--json", action="store_true", help="print machine-readable JSON (amounts in satoshis)")
     q.set_defaults(_step=_trace)
@@ -171,8 +177,18 @@ def _trace(args) -> int:
 
     store = _open(args.store)
     start = args.start[0] if len(args.start) == 1 else args.start
+    tags = None
+    if args.tagpack:
+        import warnings
+
+        from ..tags import load_tags
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tags = load_tags(args.tagpack)
     t = store.trace(start, direction=args.direction, policy=args.policy, max_hops=args.max_hops,
-                    min_value=args.min_value, fee_policy=args.fee_policy, max_txs=args.max_txs)
+                    min_value=args.min_value, fee_policy=args.fee_policy, max_txs=args.max_txs, tags=tags,
+                    clustering="store" if args.clusters else None, stop_at=None if args.no_stop else "services")
     if args.json:
         print(json.dumps(t.to_dict(), indent=2, default=str))
         return 0
@@ -182,7 +198,8 @@ def _trace(args) -> int:
     for r in ep.sort_values("tainted_value", ascending=False, kind="stable").head(args.limit).itertuples():
         where = r.txid if pd.isna(r.vout) else f"{r.txid}:{r.vout}"
         addr = "" if r.address is None or pd.isna(r.address) else r.address
-        print(f"  {format_btc(r.tainted_value):>22}  {r.kind:<15} {where}  {addr}")
+        who = "" if r.service is None or pd.isna(r.service) else f"  [{r.service}]"
+        print(f"  {format_btc(r.tainted_value):>22}  {r.kind:<15} {where}  {addr}{who}")
     return 0
 
 

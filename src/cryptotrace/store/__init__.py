@@ -798,24 +798,36 @@ class ChainStore:
         return self.extract([address], hops=0).address(address)
 
     # ------------------------------------------------------------------ tracing
-    def trace(self, start, *, direction: str = "forward", max_hops: int = 10, max_txs: int = 200_000, **kwargs):
+    def trace(self, start, *, direction: str = "forward", max_hops: int = 10, max_txs: int = 200_000,
+              clustering=None, tags=None, **kwargs):
         """Trace from the store: extract the neighbourhood the trace can reach, then :func:`cryptotrace.trace` it.
 
         The extract takes ``max_hops + 1`` hops in the trace's direction from
         the start's transactions (one more than the trace follows, so the
         last coins' spending transactions are known too); every transaction
         the trace can reach in ``max_hops`` is in it, with its inputs' values,
-        so the result is the same as tracing the whole chain in memory. Other
-        keyword arguments go to :func:`cryptotrace.trace`.
+        so the result is the same as tracing the whole chain in memory.
+
+        ``clustering="store"`` uses the store's own clustering (:meth:`cluster`) for the cluster
+        column and for tags reaching a whole cluster; ``tags`` and other keyword arguments go to
+        :func:`cryptotrace.trace`.
         """
-        from ..tracing import trace
+        from ..tracing import tags_by_address, trace
 
         starts = [start] if isinstance(start, str) else list(start)
         for s in starts:
             if not isinstance(s, str):
                 raise StoreError(f"a store trace starts from txid:vout, a txid or an address (text), not {s!r}")
         sub = self.extract(starts, hops=int(max_hops) + 1, direction=direction, max_txs=max_txs)
-        t = trace(sub, start, direction=direction, max_hops=max_hops, **kwargs)
+        if isinstance(clustering, str):
+            if clustering != "store":
+                raise StoreError(f"clustering={clustering!r}: give 'store' (the store's clustering) or a fitted "
+                                 "Clustering of the extract")
+            addrs = set(sub.index.addresses)
+            if tags is not None:  # tagged addresses outside the extract can still name a cluster inside it
+                addrs |= set(tags_by_address(tags).index)
+            clustering = self.clusters().labels_of(addrs)
+        t = trace(sub, start, direction=direction, max_hops=max_hops, clustering=clustering, tags=tags, **kwargs)
         if self.is_complete():
             # the extract is a slice, but the store holds every block from its first to its last, and the
             # outputs' spent_by columns come from the whole store: an output nothing spends is unspent
@@ -1139,6 +1151,14 @@ class StoreClusters:
         r = self.store.con.execute(f"SELECT cluster_id FROM read_parquet({self._file()}) WHERE address_id = ?",
                                    [int(aid[address])]).fetchall()
         return int(r[0][0])
+
+    def labels_of(self, addresses) -> pd.Series:
+        """``address -> cluster_id`` for these addresses (those in the store), like ``Clustering.labels_``."""
+        want = pd.DataFrame({"address": pd.array(list(addresses), dtype="string[pyarrow]")})
+        r = self.store.query(f"SELECT a.address, c.cluster_id FROM addresses a SEMI JOIN want USING (address) "
+                             f"JOIN read_parquet({self._file()}) c USING (address_id)", want=want)
+        return pd.Series(r.cluster_id.to_numpy(np.int64), index=pd.Index(r.address, name="address"),
+                         name="cluster_id")
 
     def members(self, cluster_id: int) -> list[str]:
         """The addresses of one cluster."""
