@@ -424,3 +424,16 @@ def test_store_trace_with_tags_and_the_store_clustering(store, chain):
     # the cluster column is the store's clustering
     f = got.flows.dropna(subset=["address"]).head(5)
     assert [store.cluster_of(a) for a in f.address] == f.cluster.tolist()
+
+
+def test_a_damaged_file_is_a_store_error(chain, tmp_path):
+    s = ct.ChainStore(tmp_path / "s")
+    sub = chain.subset(heights=(850000, 850005))
+    s.import_chain(sub, progress=False)
+    f = tmp_path / "s" / "outputs" / "b000001.parquet"
+    f.write_bytes(f.read_bytes()[:200])
+    with pytest.raises(StoreError, match="could not be read"):
+        ct.ChainStore(tmp_path / "s").extract(sub.txs.txid.iloc[0], hops=1)
+    (tmp_path / "s" / "inputs" / "b000001.parquet").unlink()
+    with pytest.raises(StoreError, match="missing"):
+        ct.ChainStore(tmp_path / "s")

@@ -281,14 +281,22 @@ class ChainStore:
         >>> ct.ChainStore(tempfile.mkdtemp() + "/s").query("SELECT count(*) AS n FROM txs").n.tolist()
         [0]
         """
-        con = self.con
-        for name, df in tables.items():
-            con.register(name, df)
+        import duckdb
+
+        con = None
         try:
+            con = self.con
+            for name, df in tables.items():
+                con.register(name, df)
             return con.execute(sql).df()
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a file damaged or removed by hand
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"the store {self.path} could not be read ({first[:300]}); a file was damaged or "
+                             "changed by hand: import the data again into a new store") from None
         finally:
-            for name in tables:
-                con.unregister(name)
+            if con is not None:
+                for name in tables:
+                    con.unregister(name)
 
     def close(self) -> None:
         """Close the DuckDB connection (it is reopened when needed)."""
