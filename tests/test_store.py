@@ -437,3 +437,27 @@ def test_a_damaged_file_is_a_store_error(chain, tmp_path):
     (tmp_path / "s" / "inputs" / "b000001.parquet").unlink()
     with pytest.raises(StoreError, match="missing"):
         ct.ChainStore(tmp_path / "s")
+
+
+def test_import_dataset_streams_in_batches_and_checks_hashes(chain, tmp_path):
+    sub = chain.subset(heights=(850000, 850700))
+    sub.save(tmp_path / "ds")
+    s = ct.ChainStore(tmp_path / "s")
+    assert s.import_dataset(tmp_path / "ds", batch_txs=2500, progress=False) == len(sub)
+    assert s.n_batches >= 3
+    hs = [(b["first_height"], b["last_height"]) for b in s.manifest["batches"]]
+    assert all(a[1] < b[0] for a, b in zip(hs, hs[1:]))  # whole blocks
+    txs, ins, outs = _store_tables(s)
+    icols = ["txid", "vin", "prev_txid", "prev_vout", "address", "value"]
+    pd.testing.assert_frame_equal(_norm(ins[icols], ["txid", "vin"]), _norm(sub.inputs[icols], ["txid", "vin"]))
+    ocols = ["txid", "vout", "address", "value", "script_type"]
+    pd.testing.assert_frame_equal(_norm(outs[ocols], ["txid", "vout"]), _norm(sub.outputs[ocols], ["txid", "vout"]))
+    assert s.import_dataset(tmp_path / "ds", progress=False) == 0
+    # a changed table is refused before anything is written
+    from cryptotrace.errors import DatasetIntegrityError
+
+    f = tmp_path / "ds" / "outputs.parquet"
+    f.write_bytes(f.read_bytes() + b"x")
+    with pytest.raises(DatasetIntegrityError, match="changed"):
+        ct.ChainStore(tmp_path / "s2").import_dataset(tmp_path / "ds", progress=False)
+    assert not (tmp_path / "s2" / "manifest.json").exists()

@@ -116,10 +116,12 @@ def _import(args) -> int:
         store.import_chain(_load_raw(list(args.inputs), args.height), batch_txs=args.batch_txs)
     else:
         if fmt == "dataset":
-            from ..io.files import load_dataset as load
             from ._common import dataset_path
 
             items = [dataset_path(x) for x in args.inputs]
+            for item in tqdm(items, desc="inputs", unit="input", leave=False, disable=len(items) < 2 or None):
+                store.import_dataset(item, batch_txs=args.batch_txs)
+            items = []
         else:
             if fmt == "esplora":
                 from ..io.esplora import load_esplora as load

@@ -465,10 +465,72 @@ class ChainStore:
             fh.close()
 
     def import_dataset(self, path, *, batch_txs: int = 200_000, progress: bool | None = None) -> int:
-        """Append a saved dataset folder (``chain.save(...)``, ``cryptotrace import``); see :meth:`import_chain`."""
-        from ..io.files import load_dataset
+        """Append a saved dataset folder (``chain.save(...)``, ``cryptotrace import``), streaming it.
 
-        return self.import_chain(load_dataset(path), batch_txs=batch_txs, progress=progress)
+        The SHA-256 of each table is checked against the dataset's manifest first (reading the files
+        in pieces). The tables are then read a batch of whole blocks at a time: a dataset keeps each
+        transaction's inputs and outputs together, in the order of its ``txs`` table, so a batch's
+        rows are the next ``n_in``/``n_out`` rows. A dataset not in that order is loaded whole
+        instead. Each batch becomes a Chain (external inputs keep their address and value) and is
+        appended as by :meth:`import_chain`. Returns how many transactions were added.
+        """
+        import hashlib
+
+        import pyarrow.parquet as pq
+
+        from ..chain import Chain
+        from ..errors import DatasetIntegrityError
+        from ..io.files import TABLES, load_dataset, read_manifest
+
+        path = Path(path)
+        manifest = read_manifest(path)
+        digests = {}
+        for name in TABLES:
+            h = hashlib.sha256()
+            with open(path / manifest["files"][name]["path"], "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 24), b""):
+                    h.update(block)
+            digests[name] = h.hexdigest()
+            if digests[name] != manifest["files"][name]["sha256"]:
+                raise DatasetIntegrityError(f"{path / manifest['files'][name]['path']} was changed after the dataset "
+                                            "was saved (its SHA-256 does not match the manifest); use an untouched "
+                                            "copy or re-create it from its source")
+        whole = hashlib.sha256("".join(f"{n} {digests[n]}\n" for n in TABLES).encode()).hexdigest()
+        if whole != manifest.get("sha256"):
+            raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables")
+
+        def rows(name):
+            return _RowStream(pq.ParquetFile(path / manifest["files"][name]["path"]))
+
+        txs_rows, in_rows, out_rows = rows("txs"), rows("inputs"), rows("outputs")
+        blocks = pq.read_table(path / manifest["files"]["blocks"]["path"]).to_pandas()
+        added = 0
+        in_order = True
+        bar = _progress(total=int(manifest["counts"]["txs"]), desc="importing", unit="tx", enabled=progress)
+        with self._writing(), bar:
+            while True:
+                txs = txs_rows.take_blocks(batch_txs)
+                if txs is None:
+                    break
+                ins = in_rows.take(int(txs.n_in.sum()))
+                outs = out_rows.take(int(txs.n_out.sum()))
+                aligned = (len(ins) == int(txs.n_in.sum()) and len(outs) == int(txs.n_out.sum())
+                           and (ins.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_in.to_numpy())).all()
+                           and (outs.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_out.to_numpy())).all())
+                if not aligned:  # not in the saved order: load it whole (rare; memory as the Chain needs)
+                    in_order = False
+                    break
+                hs = txs.block_height.dropna().unique()
+                chain = Chain.from_tables(txs=txs, inputs=ins.drop(columns=["is_external"], errors="ignore"),
+                                          outputs=outs, blocks=blocks[blocks.height.isin(hs)].drop(
+                                              columns=["n_tx"], errors="ignore"), validate=False)
+                ix = chain.index
+                added += self._append(chain.txs, chain.inputs, chain.outputs, chain.blocks)
+                bar.update(len(txs))
+                del chain, ix
+        if in_order:
+            return added
+        return added + self.import_chain(load_dataset(path), batch_txs=batch_txs, progress=progress)
 
     def _assign_ids(self, kind: str, uniq, used: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
         """Ids of the distinct strings ``uniq`` (-1 where not ``used``): the stored id, or a new one.
@@ -975,6 +1037,55 @@ class ChainStore:
     def clusters(self) -> StoreClusters:
         """The clustering written by :meth:`cluster`."""
         return StoreClusters(self)
+
+
+class _RowStream:
+    """Rows of a Parquet file read in order, a few at a time."""
+
+    def __init__(self, pf, chunk: int = 65_536):
+        self._it = pf.iter_batches(batch_size=chunk)
+        self._buf: list[pd.DataFrame] = []
+        self._n = 0
+
+    def _fill(self, k: int) -> None:
+        while self._n < k:
+            try:
+                b = next(self._it).to_pandas()
+            except StopIteration:
+                return
+            self._buf.append(b)
+            self._n += len(b)
+
+    def take(self, k: int) -> pd.DataFrame:
+        """The next ``k`` rows (fewer at the end of the file)."""
+        self._fill(k)
+        if not self._buf:
+            return pd.DataFrame()
+        allrows = pd.concat(self._buf, ignore_index=True) if len(self._buf) > 1 else self._buf[0]
+        head, tail = allrows.iloc[:k].reset_index(drop=True), allrows.iloc[k:].reset_index(drop=True)
+        self._buf, self._n = ([tail] if len(tail) else []), len(tail)
+        return head
+
+    def take_blocks(self, k: int) -> pd.DataFrame | None:
+        """About ``k`` rows of a txs table, ending at a block boundary (None at the end)."""
+        self._fill(k + 1)
+        if not self._n:
+            return None
+        allrows = pd.concat(self._buf, ignore_index=True) if len(self._buf) > 1 else self._buf[0]
+        if len(allrows) <= k:
+            self._buf, self._n = [], 0
+            return allrows.reset_index(drop=True)
+        h = allrows.block_height.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
+        cut = k
+        while cut < len(h) and h[cut] == h[cut - 1]:  # do not split a block
+            cut += 1
+            if cut == len(h):
+                self._fill(self._n + k)
+                allrows = pd.concat(self._buf, ignore_index=True) if len(self._buf) > 1 else self._buf[0]
+                h = allrows.block_height.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
+        head, tail = allrows.iloc[:cut].reset_index(drop=True), allrows.iloc[cut:].reset_index(drop=True)
+        self._buf, self._n = ([tail] if len(tail) else []), len(tail)
+        return head
 
 
 def _block_heights(order: list[str], prev_of: dict, known: dict, first: int | None) -> dict:
