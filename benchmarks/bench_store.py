@@ -16,7 +16,9 @@ Run: ``python benchmarks/bench_store.py`` (``--txs 200000`` for a quick run; ``-
 
 The synthetic chain: blocks of 2,000 transactions, the first of each a coinbase; about 2 inputs and
 2.2 outputs per transaction; inputs spend random coins of the previous two batches (so every spend
-crosses a batch boundary); 70% of outputs pay a fresh address, 30% an earlier one. Addresses are
+crosses a batch boundary); 70% of outputs pay a fresh address, 30% an earlier one; 0.5% of the
+transactions are JoinMarket-shaped CoinJoins (3 inputs, 3 equal outputs and 2 change) that
+clustering must skip. Addresses are
 address-shaped strings, not decodable addresses (the store never decodes them). Not an economy.
 """
 
@@ -62,6 +64,9 @@ def synthetic_batches(n_txs: int, batch_txs: int, *, seed: int = 0):
         cb = np.zeros(b, dtype=bool)
         cb[np.r_[0:b:BLOCK_TXS]] = True
         n_in = np.where(cb, 1, rng.choice([1, 1, 1, 2, 2, 3, 4], size=b))
+        # 0.5% CoinJoins of the JoinMarket form (BlockSci's rule): 3 inputs, 3 equal outputs + 2 change
+        cj = ~cb & (rng.random(b) < 0.005)
+        n_in[cj] = 3
         if pool is None:
             cb[:] = True
             n_in[:] = 1
@@ -70,7 +75,9 @@ def synthetic_batches(n_txs: int, batch_txs: int, *, seed: int = 0):
             short = need > len(pool["value"])
             cb |= short
             n_in = np.where(cb, 1, n_in)
+        cj &= ~cb
         n_out = rng.choice([1, 2, 2, 2, 3], size=b)
+        n_out[cj] = 5
         # inputs
         spend_tx = np.repeat(np.flatnonzero(~cb), n_in[~cb])
         k = len(spend_tx)
@@ -89,6 +96,10 @@ def synthetic_batches(n_txs: int, batch_txs: int, *, seed: int = 0):
         share = np.floor(budget[out_tx] * (w / wsum[out_tx])).astype(np.int64)
         out_start = np.r_[0, np.cumsum(n_out)]
         share[out_start[1:] - 1] += budget - np.bincount(out_tx, weights=share, minlength=b).astype(np.int64)
+        for t in np.flatnonzero(cj):  # few: 3 equal outputs, two unequal change outputs, nothing lost
+            v = budget[t] // 4
+            c1 = (budget[t] - 3 * v) // 3
+            share[out_start[t]:out_start[t] + 5] = [v, v, v, c1, budget[t] - 3 * v - c1]
         fresh = rng.random(len(out_tx)) < 0.7
         addr_i = np.where(fresh, next_addr + np.cumsum(fresh) - 1,
                           rng.integers(0, max(next_addr, 1), size=len(out_tx)))

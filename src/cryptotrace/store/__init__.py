@@ -645,7 +645,7 @@ class ChainStore:
         rows = np.flatnonzero(need.to_numpy(bool))
         w = pd.DataFrame({"_row": rows, "prev_tx_id": i.prev_tx_id.to_numpy()[rows].astype(np.int64),
                           "prev_vout": i.prev_vout.to_numpy()[rows].astype(np.int64)})
-        got = self.query("SELECT w._row, o.value, o.address_id FROM w JOIN outputs o "
+        got = self.query(f"SELECT w._row, o.value, o.address_id FROM w JOIN {self._scan('outputs', w.prev_tx_id)} o "
                          "ON o.tx_id = w.prev_tx_id AND o.vout = w.prev_vout", w=w)
         if not len(got):
             return i
