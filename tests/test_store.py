@@ -461,3 +461,18 @@ def test_import_dataset_streams_in_batches_and_checks_hashes(chain, tmp_path):
     with pytest.raises(DatasetIntegrityError, match="changed"):
         ct.ChainStore(tmp_path / "s2").import_dataset(tmp_path / "ds", progress=False)
     assert not (tmp_path / "s2" / "manifest.json").exists()
+
+
+def test_union_batches_equals_one_union_find_over_all_links():
+    from cryptotrace.clustering import union_find
+    from cryptotrace.store import union_batches
+
+    rng = np.random.default_rng(7)
+    for n, m, k in [(50, 40, 7), (2000, 1500, 30), (500, 2000, 3), (1, 0, 1)]:
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        cuts = np.sort(rng.integers(0, m + 1, k))
+        got = union_batches(n, zip(np.split(a, cuts), np.split(b, cuts)))
+        _, want = union_find(n, a, b)
+        low = np.full(n, n)
+        np.minimum.at(low, want, np.arange(n))
+        assert got.tolist() == low[want].tolist()  # each node labelled by its component's smallest node

@@ -1014,21 +1014,16 @@ class ChainStore:
         return a[keep], b[keep], n_skip
 
     def _cluster_duckdb(self, n: int, skip_coinjoin: bool, progress) -> tuple[np.ndarray, int]:
-        from ..clustering import union_find
-
-        lab = np.arange(n, dtype=np.int64)  # each address's current representative (a component's lowest member)
         skipped = 0
-        for b in _progress(self.manifest["batches"], desc="clustering", enabled=progress):
-            a, c, k = self._batch_links(b["name"], skip_coinjoin)
-            skipped += k
-            if not len(a):
-                continue
-            # join the representatives; a component's new label is its lowest representative (= lowest member)
-            _, comp = union_find(n, lab[a], lab[c])
-            low = np.full(int(comp.max()) + 1, n, dtype=np.int64)
-            np.minimum.at(low, comp, np.arange(n, dtype=np.int64))
-            lab = low[comp[lab]]
-        return lab, skipped
+
+        def links():
+            nonlocal skipped
+            for b in _progress(self.manifest["batches"], desc="clustering", enabled=progress):
+                a, c, k = self._batch_links(b["name"], skip_coinjoin)
+                skipped += k
+                yield a, c
+
+        return union_batches(n, links()), skipped
 
     def cluster_of(self, address: str) -> int:
         """The cluster id of an address (run :meth:`cluster` first)."""
@@ -1155,6 +1150,47 @@ def _fees(t: pd.DataFrame, i: pd.DataFrame, o: pd.DataFrame) -> pd.arrays.Intege
     fee[rows] = (sum_in.reindex(ids[rows]).to_numpy(np.int64) - sum_out.reindex(ids[rows]).fillna(0)
                  .to_numpy(np.int64))
     return fee
+
+
+def union_batches(n: int, link_batches) -> np.ndarray:
+    """Connected components of ``n`` nodes from links given a batch at a time; label = smallest node of the component.
+
+    ``parent`` (one number per node) is the only state: a root stands for its component, and every
+    root is its component's smallest node. Each batch ``(a, b)`` joins the roots of its links (a
+    union-find over just those roots, so the work grows with the batch, not with ``n``) and points
+    each joined root at the smallest of its component. Memory: ``n`` numbers plus one batch.
+
+    Examples
+    --------
+    >>> union_batches(6, [([0], [1]), ([4, 1], [5, 3])]).tolist()
+    [0, 0, 2, 0, 4, 4]
+    """
+    from ..clustering import union_find
+
+    parent = np.arange(n, dtype=np.int64)
+    for a, c in link_batches:
+        a, c = np.asarray(a, dtype=np.int64), np.asarray(c, dtype=np.int64)
+        if not len(a):
+            continue
+        ra, rc = _find(parent, a), _find(parent, c)
+        nodes, inv = np.unique(np.concatenate([ra, rc]), return_inverse=True)
+        m, comp = union_find(len(nodes), inv[:len(ra)], inv[len(ra):])
+        low = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(low, comp, nodes)
+        parent[nodes] = low[comp]
+    return _find(parent, np.arange(n, dtype=np.int64))
+
+
+def _find(parent: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Roots of the nodes ``x`` (vectorised pointer jumping), shortening their paths in ``parent`` on the way."""
+    r = parent[x]
+    while True:
+        nxt = parent[r]
+        if np.array_equal(nxt, r):
+            break
+        r = nxt
+    parent[x] = r
+    return r
 
 
 def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
