@@ -29,6 +29,7 @@ _EXPORTS = {
     "SCHEMA": "cryptotrace.chain",
     "load_dataset": "cryptotrace.io.files",
     "save_dataset": "cryptotrace.io.files",
+    "ChainStore": "cryptotrace.store",
     "load_sample": "cryptotrace.io.sample",
     "tx_graph": "cryptotrace.graph",
     "address_graph": "cryptotrace.graph",

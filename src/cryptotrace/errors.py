@@ -159,3 +159,8 @@ class FetchTimeoutError(FetchError):
 
 class ResponseTooLargeError(FetchError):
     """A server's answer is larger than the limit (``max_bytes=``, counted after decompression)."""
+
+
+# --- chain store -------------------------------------------------------------
+class StoreError(CryptotraceError):
+    """A chain store (Parquet + DuckDB) is missing, damaged, or was asked for something it does not hold."""
