@@ -23,7 +23,7 @@ from cryptotrace import heuristics as H
 from cryptotrace.addresses import random_addresses
 from cryptotrace.heuristics import coinjoin as CJ
 
-REAL = Path("/work/shared/data/real")
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 BLOCK_702861 = REAL / "blocks" / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
 WASABI1_REAL = "5c2f55fc17854a18f447d74e32356c9ff6faf43bf937ed13611857b2bb3fef3a"
 OP_RETURN = "OP_RETURN"
@@ -241,8 +241,7 @@ def test_stonewall_is_a_caveat_not_a_coinjoin():
 # --------------------------------------------------------------------------- real transactions
 def _real(name):
     path = REAL / "esplora-cases" / name
-    if not path.exists():  # pragma: no cover - the shared real data is not on this machine
-        pytest.skip(f"{path} not present")
+    assert path.exists(), f"{path}: the shared real data must sit beside the project (see tests/conftest.py)"
     return ct.load_esplora(path)
 
 
@@ -255,8 +254,7 @@ def test_real_whirlpool_mix_and_tx0():
 
 @pytest.fixture(scope="module")
 def block_702861():
-    if not BLOCK_702861.exists():  # pragma: no cover
-        pytest.skip("real block not present")
+    assert BLOCK_702861.exists(), f"{BLOCK_702861}: the shared real data must sit beside the project"
     return ct.load_raw_blocks(BLOCK_702861)
 
 

@@ -20,7 +20,7 @@ from cryptotrace.errors import StoreError
 
 BATCHES = [(850000, 851300), (851301, 852700), (852701, 860000)]
 SMALL = [(850000, 850400), (850401, 850800), (850801, 851200)]  # about 10,000 txs: for the slower scenarios
-BLK = Path("/work/shared/data/real/blocks/mainnet_blk_0-256.dat")
+BLK = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "blocks" / "mainnet_blk_0-256.dat"
 HAL = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 
@@ -262,7 +262,6 @@ def test_import_chain_in_batches_by_size(chain, tmp_path):
     assert all(a[1] < b[0] for a, b in zip(hs, hs[1:]))  # whole blocks, in height order
 
 
-@pytest.mark.skipif(not BLK.exists(), reason="real blk file not available")
 def test_real_blk_file_satoshi_to_hal_finney(tmp_path):
     s = ct.ChainStore(tmp_path / "blk")
     s.import_chain(ct.load_blk_files(BLK), batch_txs=100, progress=False)
@@ -377,7 +376,6 @@ def test_extract_a_transaction_without_addresses(tmp_path):
     assert sub.txs.txid.tolist() == [txid] and sub.outputs.address.isna().all()
 
 
-@pytest.mark.skipif(not BLK.exists(), reason="real blk file not available")
 def test_blk_files_one_at_a_time_resolve_across_files(tmp_path):
     """The real file cut in two (blocks 0-127, 128-255): block 170 spends block 9's coinbase in the other file."""
     from cryptotrace.io.raw import read_blk_records

@@ -10,7 +10,7 @@ import pytest
 import cryptotrace as ct
 from cryptotrace.cli import main
 
-BLK = Path("/work/shared/data/real/blocks/mainnet_blk_0-256.dat")
+BLK = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "blocks" / "mainnet_blk_0-256.dat"
 HAL = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 
@@ -68,7 +68,6 @@ def test_extract_and_trace(small, tmp_path, capsys):
     assert got["params"]["tags"] and got["params"]["clustering"]
 
 
-@pytest.mark.skipif(not BLK.exists(), reason="real blk file not available")
 def test_blk_import_and_errors(tmp_path, capsys):
     st = str(tmp_path / "blk")
     assert main(["store", "import", "--format", "blk", str(BLK), st]) == 0
