@@ -143,10 +143,28 @@ def mutate_yaml(data: bytes, rng: random.Random) -> bytes:
         return flip_bits(data, rng)
 
 
+def mutate_csv(data: bytes, rng: random.Random) -> bytes:
+    """A CSV with one field made huge (over the csv module's 128 KiB limit), quoted oddly, or a line cut."""
+    lines = data.split(b"\n")
+    k = rng.randrange(1, len(lines)) if len(lines) > 1 else 0
+    choice = rng.random()
+    if choice < 0.3:
+        lines[k] = lines[k] + b',"' + b"A" * rng.choice([140_000, 1_000]) + b'"'
+    elif choice < 0.5:
+        lines[k] = b'"' + lines[k]  # an unterminated quote
+    elif choice < 0.7:
+        lines[k] = lines[k].replace(b",", b",=cmd|' /C calc'!A0,", 1)
+    else:
+        lines[k] = lines[k] + b"\r" + bytes(rng.randrange(256) for _ in range(8))
+    return b"\n".join(lines)
+
+
 def mutate(data: bytes, kind: str, rng: random.Random) -> bytes:
     """One mutation of ``data``, structural for ``json``/``yaml`` half of the time."""
     if kind == "json" and rng.random() < 0.6:
         return mutate_json(data, rng)
     if kind == "yaml" and rng.random() < 0.6:
         return mutate_yaml(data, rng)
+    if kind == "csv" and rng.random() < 0.6:
+        return mutate_csv(data, rng)
     return rng.choice(BYTE_MUTATORS)(data, rng)

@@ -356,3 +356,33 @@ def test_answer_keys_of_version_1_still_load_and_newer_ones_say_so(pack, tmp_pat
     (key_dir / "manifest.json").write_text(json.dumps(m | {"version": 3}))
     with pytest.raises(CaseError, match="newer than this cryptotrace"):
         ct.load_answer_key(key_dir)
+
+
+def test_a_pack_whose_dataset_was_swapped_is_refused(tmp_path):
+    """case.yaml records the dataset SHA-256: another (valid) dataset in its place is refused."""
+    import shutil
+
+    from cryptotrace import errors as E
+    from cryptotrace.io.sample import sample_data_dir
+
+    pack = tmp_path / "pack"
+    shutil.copytree(sample_data_dir() / "cases" / "nps_vendor", pack)
+    assert len(ct.load_case(pack).chain.txs) > 0
+    shutil.rmtree(pack / "dataset")
+    shutil.copytree(sample_data_dir() / "cases" / "ransomware" / "dataset", pack / "dataset")
+    with pytest.raises(E.DatasetIntegrityError, match="case.yaml says"):
+        ct.load_case(pack).chain
+
+
+@pytest.mark.parametrize("text", ["dataset: ../../elsewhere\n", "- a list\n", "a: &x [1]\nb: *x\n",
+                                  "name: [" * 200 + "\n", "name: \x07\n"])
+def test_a_damaged_case_yaml_gives_a_case_error(tmp_path, text):
+    import shutil
+
+    from cryptotrace.io.sample import sample_data_dir
+
+    pack = tmp_path / "pack"
+    shutil.copytree(sample_data_dir() / "cases" / "nps_vendor", pack, ignore=shutil.ignore_patterns("dataset"))
+    (pack / "case.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ct.CryptotraceError):
+        ct.load_case(pack).chain

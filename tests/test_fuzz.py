@@ -51,6 +51,15 @@ def _load_dataset_with(path: Path, tmp: Path, name: str, data: bytes):
     return ct.load_dataset(folder)
 
 
+def _case_with(path: Path, tmp: Path, name: str, data: bytes):
+    folder = tmp / "pack"
+    if folder.exists():
+        shutil.rmtree(folder)
+    shutil.copytree(path, folder, ignore=shutil.ignore_patterns("dataset", "instructor"))
+    (folder / name).write_bytes(data)
+    return ct.load_case(folder)
+
+
 # name -> (seed files, kind, default cases, how to load one mutated file)
 def _targets():
     blocks = REAL / "blocks"
@@ -70,6 +79,10 @@ def _targets():
         "blockchain-etl json": (etl, "jsonl", 40, lambda p: ct.load_etl(p)),
         "tagpack yaml": (packs, "yaml", 60, lambda p: ct.load_tags(p)),
         "scenario yaml": (scenarios, "yaml", 40, lambda p: ct.load_scenario(p)),
+        "tag csv (legal responses)": (sorted((SAMPLES / "cases" / "sample" / "legal_responses").glob("*.csv")),
+                                      "csv", 40, lambda p: ct.load_tags(p)),
+        "case pack yaml": ([SAMPLES / "cases" / "nps_vendor" / "case.yaml",
+                            SAMPLES / "cases" / "nps_vendor" / "questions.yaml"], "yaml", 40, "case"),
         "dataset manifest": ([hydra / "manifest.json"], "json", 30, None),
         "dataset table": ([hydra / "txs.parquet", hydra / "addresses.parquet"], "bytes", 20, None),
     }
@@ -104,7 +117,7 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
         for case in range(CASES or default_cases):
             seed = rng.choice(seeds)
             original = _seed_bytes(seed, kind, rng)
-            mkind = "json" if kind in ("json",) else "yaml" if kind == "yaml" else "bytes"
+            mkind = kind if kind in ("json", "yaml", "csv") else "bytes"
             if kind == "jsonl":  # mutate one line as JSON
                 lines = original.splitlines()
                 k = rng.randrange(len(lines))
@@ -121,6 +134,9 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
                     warnings.simplefilter("ignore")
                     if load is None:  # one file of a dataset folder replaced
                         _load_dataset_with(seed.parent, tmp_path, seed.name, data)
+                    elif load == "case":  # one file of a case pack replaced; open it and check an answer
+                        pack = _case_with(seed.parent, tmp_path, seed.name, data)
+                        pack.check("nps_vendor.peel_hops", 3)
                     else:
                         load(path)
                 loaded += 1

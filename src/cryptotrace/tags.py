@@ -1029,25 +1029,35 @@ def _read_csv(path: Path) -> tuple[list[dict], list[int]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise TagError(f"cannot read the tag file {path} ({exc}). It must be a UTF-8 CSV file") from None
+    if "\x00" in text:
+        raise TagError(f"{path}: holds a NUL character at line {text.count(chr(10), 0, text.index(chr(0))) + 1}; "
+                       "this is not a text CSV (export it again as UTF-8 CSV)")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         head = next(reader)
     except StopIteration:
         raise TagError(f"{path} is empty; a tag CSV needs a header line such as "
                        "'address,label,category,jurisdiction'") from None
+    except csv.Error as exc:
+        raise TagError(f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
+                       "and the length of that line (a field over 128 KiB is not a tag)") from None
     cols = [c.strip().lower() for c in head]
     if "address" not in cols and "tx_hash" not in cols:
         raise TagError(f"{path}, line 1: a tag CSV needs an 'address' column (found {', '.join(cols) or 'none'}). "
                        "Write a header line such as 'address,label,category,jurisdiction'")
     rows, lines = [], []
-    for row in reader:
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) > len(cols):
-            raise TagError(f"{_where(str(path), reader.line_num)}: {len(row)} values for {len(cols)} columns; "
-                           "put quotes around values that contain a comma")
-        rows.append({c: (v.strip() or None) for c, v in zip(cols, row) if c})
-        lines.append(reader.line_num)
+    try:
+        for row in reader:
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) > len(cols):
+                raise TagError(f"{_where(str(path), reader.line_num)}: {len(row)} values for {len(cols)} columns; "
+                               "put quotes around values that contain a comma")
+            rows.append({c: (v.strip() or None) for c, v in zip(cols, row) if c})
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise TagError(f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
+                       "and the length of that line (a field over 128 KiB is not a tag)") from None
     return rows, lines
 
 

@@ -7,12 +7,34 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from .._yaml import load_file
 from ..errors import CaseError
 from .checking import CheckResult, check_answer
 
 __all__ = ["Case", "load_case"]
+
+
+def _mapping(obj, path) -> dict:
+    if obj is None:
+        return {}
+    if not isinstance(obj, dict):
+        raise CaseError(f"{path} should hold named fields (a YAML mapping), not a {type(obj).__name__}; the file "
+                        "was damaged or edited. Use the pack as it was handed out")
+    return obj
+
+
+def _questions(items, path) -> list[dict]:
+    """The question list, each with text fields id, case, kind, text (a damaged file is a CaseError)."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise CaseError(f"{path}: 'questions' should be a list, not a {type(items).__name__}")
+    for k, q in enumerate(items):
+        if not isinstance(q, dict) or not all(isinstance(q.get(f), str) for f in ("id", "case", "kind", "text")):
+            raise CaseError(f"{path}: question {k + 1} lacks one of id, case, kind, text (each a text); the file "
+                            "was damaged or edited. Use the pack as it was handed out")
+    return items
 
 
 def load_case(path) -> Case:
@@ -59,11 +81,11 @@ class Case:
         if not meta.exists():
             raise CaseError(f"{self.path} is not a case pack (no case.yaml). Make one with "
                             "'cryptotrace case new SCENARIO.yaml -o FOLDER'")
-        self._meta = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-        self.name = self._meta.get("name", self.path.name)
-        self.title = self._meta.get("title", self.name)
+        self._meta = _mapping(load_file(meta, CaseError), meta)
+        self.name = str(self._meta.get("name", self.path.name))
+        self.title = str(self._meta.get("title", self.name))
         qf = self.path / "questions.yaml"
-        self._questions = (yaml.safe_load(qf.read_text(encoding="utf-8")) or {}).get("questions", []) if qf.exists() else []
+        self._questions = _questions(_mapping(load_file(qf, CaseError), qf).get("questions"), qf) if qf.exists() else []
         self._by_id = {q["id"]: q for q in self._questions}
         #: an exam pack: ``check`` says only right or not right (set by ``make_case(exam=True)`` or an exam handout)
         self.exam = bool(self._meta.get("exam", False))
@@ -72,9 +94,21 @@ class Case:
     @cached_property
     def chain(self):
         """The case's chain (loaded on first use)."""
-        from ..io.files import load_dataset
+        from ..errors import DatasetIntegrityError
+        from ..io.files import load_dataset, read_manifest
 
-        return load_dataset(self.path / self._meta.get("dataset", "dataset"))
+        name = self._meta.get("dataset", "dataset")
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            raise CaseError(f"{self.path / 'case.yaml'}: dataset {name!r} must be the name of a folder inside the "
+                            "pack (normally 'dataset'); the file was edited. Use the pack as it was handed out")
+        chain = load_dataset(self.path / name)  # checks every file against the dataset's manifest
+        want, have = self._meta.get("dataset_sha256"), read_manifest(self.path / name).get("sha256")
+        if want is not None and want != have:
+            raise DatasetIntegrityError(
+                f"{self.path / name}: its SHA-256 is {str(have)[:16]}..., but case.yaml says {str(want)[:16]}... "
+                "The pack's dataset was replaced or edited after the pack was made; use the pack as it was handed "
+                "out (answers checked against another dataset would be wrong)")
+        return chain
 
     @property
     def briefing(self) -> str:
@@ -148,7 +182,12 @@ class Case:
             near = difflib.get_close_matches(str(question_id), list(self._by_id), n=1)
             hint = f"did you mean {near[0]!r}?" if near else "see case.questions for the ids"
             raise CaseError(f"this case has no question {question_id!r}; {hint}")
-        return check_answer(q, answer, exam=exam or self.exam)
+        try:
+            return check_answer(q, answer, exam=exam or self.exam)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise CaseError(f"{self.path / 'questions.yaml'}: the self-check data of {question_id!r} is damaged "
+                            f"({type(exc).__name__}: {exc}); use the pack as it was handed out, or ask your "
+                            "instructor for a fresh copy") from None
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
