@@ -127,3 +127,38 @@ def test_stale_temporary_folders_are_cleaned_fresh_ones_kept(tmp_path, saved):
     os.utime(stale, (old, old))
     chain.save(path, overwrite=True)
     assert not stale.exists() and fresh.exists()  # a fresh one may belong to a save still running
+
+
+def test_a_kill_at_any_step_of_an_overwrite_leaves_the_old_or_the_new_dataset(tmp_path):
+    """Kill the saving process at each of its durable steps (every fsync and rename): the next load
+    gives the complete old dataset or the complete new one, never a mix, never nothing."""
+    old_chain = ct.load_sample("hydra")
+    new_chain = ct.load_sample("whirlpool")
+    script = """
+import os, sys, cryptotrace as ct
+stop = int(sys.argv[1]); n = [0]
+def step(real):
+    def f(*a):
+        out = real(*a)
+        n[0] += 1
+        if n[0] == stop:
+            os._exit(9)
+        return out
+    return f
+os.fsync, os.replace = step(os.fsync), step(os.replace)
+ct.load_sample("whirlpool").save(sys.argv[2], overwrite=True)
+"""
+    outcomes = []
+    for stop in range(1, 12):  # a save of a dataset makes 11 durable steps (8 fsyncs, 2 renames, 1 fsync)
+        target = tmp_path / f"ds{stop}"
+        old_chain.save(target)
+        proc = subprocess.run([sys.executable, "-c", script, str(stop), str(target)], capture_output=True, text=True)
+        assert proc.returncode == 9, proc.stderr
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "previous version restored" where the kill fell between renames
+            back = ct.load_dataset(target)
+        assert back == old_chain or back == new_chain, stop
+        outcomes.append("old" if back == old_chain else "new")
+    assert outcomes[0] == "old" and outcomes[-1] == "new"  # the kills really fell before and after the switch
