@@ -50,6 +50,7 @@ from matplotlib.patches import Patch
 
 from ._safe import mpl_text
 from .errors import ClusteringError, NotInChainError, TraceError
+from .tags import category_role
 from .tracing import tags_by_address
 from .units import SATS_PER_BTC, format_btc
 
@@ -80,10 +81,6 @@ SUMMARY_COLOURS = {
     "fees (to miners)": OKABE_ITO["black"],
     "unknown / moved on": OKABE_ITO["grey"],
 }
-_MIXING = {"mixing_service", "mixer", "coinjoin", "coinjoin_coordinator"}
-_MARKET = {"market", "darknet_market"}
-_CUSTODIAL = {"exchange", "wallet_service", "escrow_wallet", "payment_processor", "gambling", "atm",
-              "mining_service", "custodial_wallet", "service", "miner", "mining_pool"}
 _HEURISTIC_COLOURS = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple",
                                              "sky_blue", "black", "yellow")]
 
@@ -122,11 +119,12 @@ def _group_of(category, kind=None, *, is_start=False, is_coinjoin=False) -> str:
     cat = "" if category is None or (not isinstance(category, str) and pd.isna(category)) else str(category).lower()
     if is_start:
         return "start (traced coins)"
-    if cat in _MIXING or is_coinjoin:
+    role = category_role(cat)  # one taxonomy: cryptotrace.tags
+    if role == "mixing" or is_coinjoin:
         return "mixer / CoinJoin"
-    if cat in _MARKET:
+    if role == "market":
         return "darknet market"
-    if cat in _CUSTODIAL:
+    if role == "custodial":
         return "exchange / custodial service"
     if cat:
         return "other tagged"

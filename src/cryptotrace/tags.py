@@ -96,6 +96,10 @@ __all__ = [
     "CONFIDENCE_LEVELS",
     "CUSTODIAL_CATEGORIES",
     "ENTITY_CATEGORIES",
+    "MARKET_CATEGORIES",
+    "MIXING_CATEGORIES",
+    "ROLES",
+    "category_role",
     "STOP_CATEGORIES",
     "TAG_TYPES",
     "Tag",
@@ -232,6 +236,38 @@ CUSTODIAL_CATEGORIES = frozenset({
 #: coins (or mixed), so following "the same" coins further means little.
 STOP_CATEGORIES = CUSTODIAL_CATEGORIES | frozenset({"coinjoin", "service", "defi_dex", "defi_dex_pair",
                                                      "defi_bridge"})
+#: Mixers and CoinJoins: coins paid in come out as other people's coins (the thread is lost).
+MIXING_CATEGORIES = frozenset({"mixing_service", "coinjoin"})
+#: Markets: online marketplaces, usually darknet markets selling drugs or other illegal goods.
+MARKET_CATEGORIES = frozenset({"market"})
+#: The roles :func:`category_role` gives, in the order it tests them.
+ROLES = ("mixing", "market", "custodial", "stop", "other")
+
+
+def category_role(category) -> str | None:
+    """What a category means for following money: the one place tracing and the pictures read it from.
+
+    ``"mixing"`` (a mixer or CoinJoin), ``"market"``, ``"custodial"`` (holds its customers' coins:
+    can freeze them), ``"stop"`` (another place a trace stops by default), ``"other"`` (a known
+    category of no special role) or ``None`` (no category). Common other names for a category
+    (``mixer``, ``darknet_market``, ``mining_pool`` ...) are read as the category they stand for.
+
+    >>> [category_role(c) for c in ("mixer", "darknet_market", "exchange", "service", "ransomware", None)]
+    ['mixing', 'market', 'custodial', 'stop', 'other', None]
+    """
+    if category is None or not isinstance(category, str) or not category.strip():
+        return None
+    c = category.strip().lower()
+    c = _ALIASES.get(c, c)
+    if c in MIXING_CATEGORIES:
+        return "mixing"
+    if c in MARKET_CATEGORIES:
+        return "market"
+    if c in CUSTODIAL_CATEGORIES:
+        return "custodial"
+    if c in STOP_CATEGORIES:
+        return "stop"
+    return "other"
 
 #: Every concept name of GraphSense's concepts taxonomy (and the ``unknown`` category):
 #: the categories above plus the grouping concepts. A TagPack's ``concepts:`` list (and
@@ -348,6 +384,7 @@ _LEGAL_CONFIDENCE = "service_data"  # records a service returned to a legal requ
 # suggestions for names people often write
 _ALIASES = {
     "mixer": "mixing_service", "tumbler": "mixing_service", "mixing": "mixing_service",
+    "coinjoin_coordinator": "coinjoin",
     "darknet_market": "market", "dark_market": "market", "marketplace": "market", "dnm": "market",
     "payment_service": "payment_processor", "payment": "payment_processor", "wallet": "wallet_service",
     "custodial_wallet": "wallet_service", "casino": "gambling", "betting": "gambling", "mining_pool": "miner",

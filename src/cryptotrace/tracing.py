@@ -157,6 +157,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import NotInChainError, TraceError
+from .tags import STOP_CATEGORIES, category_role
 from .units import format_btc
 
 __all__ = [
@@ -227,29 +228,11 @@ ENDPOINT_KINDS = {
     "unknown_source": "came from an input whose value these records do not give",
 }
 _KIND_CODE = {k: i for i, k in enumerate(ENDPOINT_KINDS)}
-#: Default stop categories when :mod:`cryptotrace.tags` does not provide them.
-_FALLBACK_STOP_CATEGORIES = frozenset({
-    "exchange", "mixing_service", "mixer", "market", "darknet_market", "gambling", "wallet_service",
-    "service", "payment_processor", "miner", "mining_pool", "coinjoin", "custodial_wallet",
-})
-_CUSTODIAL = {"exchange", "wallet_service", "payment_processor", "gambling", "custodial_wallet", "service",
-              "miner", "mining_pool", "market", "darknet_market"}
-_MIXING = {"mixing_service", "mixer", "coinjoin", "coinjoin_coordinator"}
-
 _OUTPOINT = re.compile(r"^\s*([0-9a-fA-F]{64})\s*:\s*(\d+)\s*$")
 _TXID = re.compile(r"^\s*[0-9a-fA-F]{64}\s*$")
 
 
 # ====================================================================== helpers
-def _stop_categories() -> frozenset:
-    try:  # the attribution module owns the list when it exists
-        from .tags import STOP_CATEGORIES
-
-        return frozenset(str(c).lower() for c in STOP_CATEGORIES)
-    except (ImportError, AttributeError):
-        return _FALLBACK_STOP_CATEGORIES
-
-
 def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``starts[g]:ends[g]`` for every group g, and the group of each row."""
     lens = (ends - starts).astype(np.int64)
@@ -908,7 +891,7 @@ def _stop_mask(chain, stop_at, tagtab) -> tuple[np.ndarray, str]:
     """Per output row: does the trace stop there? And a description of the rule."""
     ix = chain.index
     stop_addr = np.zeros(ix.n_addresses + 1, dtype=bool)  # last slot: outputs without address
-    cats = _stop_categories()
+    cats = STOP_CATEGORIES
     desc = []
     if isinstance(stop_at, str) and stop_at == "services":
         wanted_cats, addrs = set(cats), []
@@ -1548,15 +1531,6 @@ class SeizureCandidates:
         return f"<div><b>Seizure candidates</b>{t.to_html(index=False)}</div>"
 
 
-def _custodial() -> frozenset:
-    try:
-        from .tags import CUSTODIAL_CATEGORIES
-
-        return frozenset(CUSTODIAL_CATEGORIES)
-    except (ImportError, AttributeError):
-        return frozenset(_CUSTODIAL)
-
-
 def _next_step(category, label, jurisdiction) -> str:
     """What to do about funds at a tagged service (from cryptotrace.tags when it is there)."""
     try:
@@ -1725,9 +1699,11 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     unspent = kind == "unspent"
     cls[unspent] = "unspent_unknown"
     cls[unspent & in_suspect.to_numpy()] = "suspect_unspent"
-    at_service = (kind == "service") | (np.isin(kind, ["stopped"]) & np.isin(cat, list(_custodial())))
+    kinds_of, which = np.unique(cat.astype(str), return_inverse=True)  # one taxonomy: cryptotrace.tags
+    role = np.array([category_role(c) for c in kinds_of], dtype=object)[which.reshape(-1)]
+    at_service = (kind == "service") | (np.isin(kind, ["stopped"]) & (role == "custodial"))
     cls[at_service] = "at_service"
-    cls[np.array(crossed, dtype=bool) | np.isin(cat, list(_MIXING))] = "mixed"
+    cls[np.array(crossed, dtype=bool) | (role == "mixing")] = "mixed"
     rank_of = {k: i for i, k in enumerate(SEIZURE_CLASSES)}
     action = []
     for c, s, j, k, ad in zip(cls, service.tolist(), juris.tolist(), cat.tolist(), addr.tolist()):
