@@ -152,6 +152,8 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
                 failures.append(f"case {case} ({seed.name}): took {time.monotonic() - start:.1f} s")
     finally:
         signal.signal(signal.SIGALRM, old)
+    print(f"fuzz {target}: {loaded + refused + len(failures)} cases, {loaded} loaded, {refused} refused with a "
+          f"CryptotraceError, {len(failures)} other outcomes")
     assert not failures, f"{target}: {len(failures)} of {loaded + refused + len(failures)} cases:\n" + "\n".join(
         failures[:15])
     assert refused > 0  # the mutations did reach the checks

@@ -6,7 +6,6 @@ Expectations are computed independently from the in-memory Chain (its numpy inde
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +89,7 @@ def _norm(df, keys):
 
 
 def test_store_tables_equal_the_chain(store, chain):
-    assert store.n_batches == 3 and store.n_txs == len(chain) == 34_001
+    assert store.n_batches == 3 and store.n_txs == len(chain) == len(ct.load_sample().txs) > 30_000
     txs, ins, outs = _store_tables(store)
     cols = ["txid", "block_height", "fee", "is_coinbase", "n_in", "n_out", "size", "vsize", "locktime"]
     pd.testing.assert_frame_equal(_norm(txs[cols], ["txid"]), _norm(chain.txs[cols], ["txid"]))

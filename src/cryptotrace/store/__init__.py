@@ -474,30 +474,14 @@ class ChainStore:
         instead. Each batch becomes a Chain (external inputs keep their address and value) and is
         appended as by :meth:`import_chain`. Returns how many transactions were added.
         """
-        import hashlib
 
         import pyarrow.parquet as pq
 
         from ..chain import Chain
-        from ..errors import DatasetIntegrityError
-        from ..io.files import TABLES, load_dataset, read_manifest
+        from ..io.files import load_dataset, verify_dataset
 
         path = Path(path)
-        manifest = read_manifest(path)
-        digests = {}
-        for name in TABLES:
-            h = hashlib.sha256()
-            with open(path / manifest["files"][name]["path"], "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 24), b""):
-                    h.update(block)
-            digests[name] = h.hexdigest()
-            if digests[name] != manifest["files"][name]["sha256"]:
-                raise DatasetIntegrityError(f"{path / manifest['files'][name]['path']} was changed after the dataset "
-                                            "was saved (its SHA-256 does not match the manifest); use an untouched "
-                                            "copy or re-create it from its source")
-        whole = hashlib.sha256("".join(f"{n} {digests[n]}\n" for n in TABLES).encode()).hexdigest()
-        if whole != manifest.get("sha256"):
-            raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables")
+        manifest = verify_dataset(path)  # every file against the manifest, in pieces (bounded memory)
 
         def rows(name):
             return _RowStream(pq.ParquetFile(path / manifest["files"][name]["path"]))
