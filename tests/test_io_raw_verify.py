@@ -241,3 +241,14 @@ def test_prevouts_of_the_wrong_kind_say_what_to_give():
             "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff0704ffff001d0104"
             "ffffffff0100f2052a0100000043410496b538e853519c726a2c91e61ec11600ae1390813a627c66fb8be7947be63c52da"
             "7589379515d4e0a604f8141781e62294721166bf621e73a82cbf2342c858eeac00000000", prevouts=42)
+
+
+def test_prevouts_from_a_chain_store(tmp_path, records):
+    """The chain store of the scale issue answers prevouts= with one SQL join (DuckDB over Parquet)."""
+    full = ct.load_blk_files(_blk(tmp_path / "full.dat", records))
+    store = ct.ChainStore(tmp_path / "store")
+    store.import_chain(full.subset(heights=(0, 169)), progress=False)
+    part = ct.load_raw_blocks(records[170:], heights=170, prevouts=store)
+    assert part.summary()["inputs_without_value"] == 0
+    mine = part.inputs.set_index(["txid", "vin"])[["address", "value"]]
+    pd.testing.assert_frame_equal(mine, full.inputs.set_index(["txid", "vin"]).loc[mine.index, ["address", "value"]])

@@ -9,6 +9,7 @@ earlier, so another source knows them:
 * a :class:`~cryptotrace.io.core_rpc.CoreRPCClient` (a node with ``-txindex``):
   ``getrawtransaction`` in batches, the raw bytes parsed and their txid checked;
 * an :class:`~cryptotrace.io.esplora.EsploraClient` (``GET /tx/:txid``);
+* a :class:`~cryptotrace.ChainStore` (one SQL join over the store's Parquet files);
 * a table with ``txid, vout, value`` (and ``address``).
 
 Each distinct spent transaction is asked for once. Addresses always come from
@@ -126,6 +127,7 @@ def resolve_prevouts(source, txids, vouts) -> pd.DataFrame:
     True
     """
     from ..chain import Chain
+    from ..store import ChainStore
     from .core_rpc import CoreRPCClient
     from .esplora import EsploraClient
 
@@ -150,6 +152,12 @@ def resolve_prevouts(source, txids, vouts) -> pd.DataFrame:
 
         def table(_):
             return source
+    elif isinstance(source, ChainStore):
+        def table(distinct):
+            return source.query(
+                "SELECT t.txid, o.vout, o.value, a.address FROM want w JOIN txids t ON t.txid = w.txid "
+                "JOIN outputs o ON o.tx_id = t.tx_id LEFT JOIN addresses a ON a.address_id = o.address_id",
+                want=pd.DataFrame({"txid": distinct}))
     elif isinstance(source, CoreRPCClient):
         def table(distinct):
             return _from_core(source, distinct)
@@ -158,8 +166,8 @@ def resolve_prevouts(source, txids, vouts) -> pd.DataFrame:
             return _from_esplora(source, distinct)
     else:
         raise E.InputFormatError(f"prevouts= cannot be a {type(source).__name__}; give an earlier Chain, a "
-                                 "dataset folder, a table (txid, vout, value, address), a CoreRPCClient or an "
-                                 "EsploraClient")
+                                 "dataset folder, a ChainStore, a table (txid, vout, value, address), a "
+                                 "CoreRPCClient or an EsploraClient")
     if not txids:
         return pd.DataFrame({"value": pd.array([], dtype="Int64"), "address": pd.array([], dtype="string")})
     return _from_table(table(list(dict.fromkeys(txids))), txids, vouts)
