@@ -12,6 +12,7 @@ runs a longer campaign on demand (default: a few dozen cases per target, well un
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import random
 import shutil
@@ -34,7 +35,7 @@ CASES = int(os.environ.get("CRYPTOTRACE_FUZZ_CASES", "0"))
 TIME_BOUND = 20.0  # seconds per load: a hang, not a slow machine, trips it
 
 
-class Hang(Exception):
+class Hang(BaseException):  # not an Exception: a loader's own "except Exception" must not swallow it
     pass
 
 
@@ -129,6 +130,8 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
             path.write_bytes(data)
             start = time.monotonic()
             signal.setitimer(signal.ITIMER_REAL, TIME_BOUND)
+            # a hang inside C code (no Python bytecode runs, so no signal handler): end the run, with tracebacks
+            faulthandler.dump_traceback_later(TIME_BOUND * 4, exit=True)
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -148,6 +151,7 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
                 failures.append(f"case {case} ({seed.name}): {type(exc).__name__}: {str(exc)[:160]}")
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+                faulthandler.cancel_dump_traceback_later()
             if time.monotonic() - start > TIME_BOUND:
                 failures.append(f"case {case} ({seed.name}): took {time.monotonic() - start:.1f} s")
     finally:

@@ -135,8 +135,8 @@ def btc_to_sats(v, where, subject, field) -> int:
         raise bad(where, subject, field, v, "a finite number of BTC", fix)
     try:
         d = v if isinstance(v, Decimal) else Decimal(str(v))
-        if not d.is_finite():
-            raise bad(where, subject, field, v, "a finite number of BTC", fix)
+        if not d.is_finite() or d.adjusted() > 15:  # 1e999999999 would take minutes to turn into an int
+            raise bad(where, subject, field, v, "a finite number of BTC up to 21,000,000", fix)
         s = d * SATS_PER_BTC
         if s != s.to_integral_value():
             raise bad(where, subject, field, v, "a number of BTC with at most 8 decimals (whole satoshis)", fix)

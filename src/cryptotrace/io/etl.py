@@ -65,7 +65,7 @@ def _int(v, what: str, *, lo: int | None = None, hi: int | None = None):
         except InvalidOperation:
             raise E.FieldTypeError(f"{what} is {v!r}, which is not a number; a blockchain-etl export gives "
                                    "amounts as whole satoshis") from None
-        if not d.is_finite() or d != d.to_integral_value():
+        if not d.is_finite() or d.adjusted() > 30 or d != d.to_integral_value():  # 30: no int of 1e999999999
             raise E.FieldTypeError(f"{what} is {v!r}, not a whole number of satoshis; was the value exported "
                                    "in BTC? Export the raw 'value' column")
         n = int(d)
