@@ -22,6 +22,7 @@ from cryptotrace.io.core_rpc import CoreRPCClient
 from cryptotrace.io.esplora import EsploraClient
 
 from ._local_server import CoreReplay, EsploraReplay, serve
+from .test_io_verify_esplora import serialize
 
 BLOCK = "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
 MAGIC = raw.MAINNET_MAGIC
@@ -194,28 +195,6 @@ def test_prevouts_from_a_bitcoin_core_node(real_data):
     assert chain.txs.fee.iloc[0] == expected["fee"]
 
 
-def _serialize(tx: dict) -> bytes:
-    """An Esplora transaction object back to its bytes (so its txid can be checked against Esplora's)."""
-    def var(n):
-        return bytes([n]) if n < 0xFD else b"\xfd" + struct.pack("<H", n)
-
-    segwit = any(v.get("witness") for v in tx["vin"])
-    out = struct.pack("<i", tx["version"]) + (b"\x00\x01" if segwit else b"") + var(len(tx["vin"]))
-    for v in tx["vin"]:
-        ss = bytes.fromhex(v["scriptsig"])
-        out += bytes.fromhex(v["txid"])[::-1] + struct.pack("<I", v["vout"]) + var(len(ss)) + ss
-        out += struct.pack("<I", v["sequence"])
-    out += var(len(tx["vout"]))
-    for o in tx["vout"]:
-        sc = bytes.fromhex(o["scriptpubkey"])
-        out += struct.pack("<Q", o["value"]) + var(len(sc)) + sc
-    if segwit:
-        for v in tx["vin"]:
-            w = [bytes.fromhex(x) for x in v.get("witness") or []]
-            out += var(len(w)) + b"".join(var(len(x)) + x for x in w)
-    return out + struct.pack("<I", tx["locktime"])
-
-
 def test_prevouts_from_an_esplora_server(real_data):
     """Colonial Pipeline: the spends of the ransom, their coins looked up on a (replayed) Esplora server."""
     txs = json.loads((real_data / "esplora-cases" / "colonial_ransom_txs.json").read_text())
@@ -223,7 +202,7 @@ def test_prevouts_from_an_esplora_server(real_data):
              for t in json.loads(f.read_text())}
     spends = [t for t in txs if all(v["txid"] in known for v in t["vin"])]
     assert spends
-    hexes = [_serialize(t).hex() for t in spends]
+    hexes = [serialize(t).hex() for t in spends]
     bare = ct.load_raw_transactions(hexes)
     assert bare.txs.txid.tolist() == [t["txid"] for t in spends]  # the serialization is exact
     with serve(EsploraReplay(real_data / "esplora-cases")) as (url, log):

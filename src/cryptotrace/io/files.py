@@ -319,6 +319,17 @@ def _file_names(manifest: dict) -> tuple[str, ...]:
     return TABLES + tuple(n for n in INDEX_TABLES if n in manifest.get("files", {}))
 
 
+def _dataset_files(path: Path, manifest: dict):
+    """``(name, manifest entry, file path)`` of every file the dataset must hold (a missing one: DatasetError)."""
+    for name in _file_names(manifest):
+        entry = manifest.get("files", {}).get(name)
+        fpath = path / (entry or {}).get("path", f"{name}.parquet")
+        if not fpath.exists():
+            raise DatasetError(f"dataset {path} lacks its {name} table ({fpath.name}); it is incomplete. "
+                               "Save or download it again")
+        yield name, entry, fpath
+
+
 def _check_digest(path: Path, name: str, entry, digest: str) -> None:
     if entry and digest != entry.get("sha256"):
         raise DatasetIntegrityError(
@@ -337,12 +348,7 @@ def verify_dataset(path) -> dict:
     path = Path(path)
     manifest = read_manifest(path)
     digests = {}
-    for name in _file_names(manifest):
-        entry = manifest.get("files", {}).get(name)
-        fpath = path / (entry or {}).get("path", f"{name}.parquet")
-        if not fpath.exists():
-            raise DatasetError(f"dataset {path} lacks its {name} table ({fpath.name}); it is incomplete. "
-                               "Save or download it again")
+    for name, entry, fpath in _dataset_files(path, manifest):
         h = hashlib.sha256()
         with open(fpath, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 24), b""):
@@ -382,12 +388,7 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True):
     tables = {}
     digests = {}
     version = manifest.get("schema_version")
-    for name in _file_names(manifest):
-        entry = manifest.get("files", {}).get(name)
-        fpath = path / (entry or {}).get("path", f"{name}.parquet")
-        if not fpath.exists():
-            raise DatasetError(f"dataset {path} lacks its {name} table ({fpath.name}); it is incomplete. "
-                               "Save or download it again")
+    for name, entry, fpath in _dataset_files(path, manifest):
         data = fpath.read_bytes()
         digests[name] = hashlib.sha256(data).hexdigest()
         if verify_hash:
