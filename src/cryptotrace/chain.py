@@ -145,6 +145,16 @@ def _as_int(s: pd.Series, nullable: bool, table: str, column: str) -> pd.Series:
                 f"column {table}.{column} must hold whole numbers, but holds {out[frac].iloc[0]!r}; "
                 "give amounts in integer satoshis (BTC x 100,000,000), not BTC"
             )
+    if out.dtype.kind == "f":
+        too_big = (out.abs() >= 2.0**63).fillna(False).to_numpy(dtype=bool)
+    elif out.dtype == object:  # whole numbers too large for 64 bits stay Python ints
+        too_big = np.array([isinstance(v, int) and not -2**63 <= v < 2**63 for v in out], dtype=bool)
+    else:
+        too_big = np.zeros(len(out), dtype=bool)
+    if too_big.any():
+        raise E.TableSchemaError(
+            f"column {table}.{column} holds {out[too_big].iloc[0]!r}, far larger than any count or amount in "
+            "Bitcoin (more than 64 bits); the data is damaged or the column is the wrong one")
     if nullable:
         return out.astype("Int64")
     if out.isna().any():
