@@ -1576,6 +1576,12 @@ def _next_step(category, label, jurisdiction) -> str:
     return next_step(category, label=label, jurisdiction=jurisdiction)
 
 
+def _share_text(share: float) -> str:
+    """3.00%, or 0.0026% for a small share (never a misleading 0.00%)."""
+    p = 100 * float(share)
+    return f"{p:.2f}%" if p >= 1 or p == 0 else f"{p:.2g}%"
+
+
 def _custodial_action(label, category, jurisdiction, tainted: int, value: int, share: float,
                       min_share: float) -> str:
     """The request to a custodial service, worded by the traced amount and its share of the coin.
@@ -1590,7 +1596,7 @@ def _custodial_action(label, category, jurisdiction, tainted: int, value: int, s
         return (f"{who}: ask them to freeze {format_btc(tainted)} and send a production order for the "
                 "account holder")
     return (f"{who}: ask for the account holder's details (production order); the traced part is "
-            f"{format_btc(tainted)} ({share:.2%} of the {format_btc(value)} coin), too small a share to ask "
+            f"{format_btc(tainted)} ({_share_text(share)} of the {format_btc(value)} coin), too small a share to ask "
             "for a freeze of the funds")
 
 
