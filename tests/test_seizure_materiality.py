@@ -89,3 +89,14 @@ def test_mixed_at_an_exchange_still_says_the_exchange_can_freeze(case):
     assert "CoinHarbor hot wallet" in g.action and "ask them to freeze 2.99900000 BTC" in g.action
     assert "probabilistic" in g.action
     assert not bool(tab.loc[B, "custodial"])
+
+
+def test_findings_ask_a_hot_wallet_for_details_not_a_freeze(case):
+    from cryptotrace.report import findings
+
+    sc = seizure_candidates(case, coinjoins=set())
+    lines = findings(case, sc)
+    hot = next(line for line in lines if "CoinHarbor" in line)
+    kraken = next(line for line in lines if "Kraken" in line)
+    assert "account holder's details" in hot and "freeze" not in hot.replace("too small to ask for a freeze", "")
+    assert "ask Kraken to freeze it" in kraken

@@ -139,8 +139,18 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         for (who, where), grp in g.groupby(["who", "where"], sort=False):
             total = int(grp.tainted_value.sum())
             n = len(grp)
+            small = grp[grp.custodial & (grp.share < candidates.params["min_share"])] if "custodial" in grp else grp[:0]
+            if len(small) == n:
+                ask = (f"ask {who} for the account holder's details (the traced part is a small share of "
+                       "the coins there, too small to ask for a freeze)")
+            elif len(small):
+                ask = (f"ask {who} to freeze {format_btc(total - int(small.tainted_value.sum()))} of it and to name "
+                       f"the account holder ({format_btc(int(small.tainted_value.sum()))} is only a small share of "
+                       "its coins: ask for the holder's details)")
+            else:
+                ask = f"ask {who} to freeze it and to name the account holder"
             sent = (f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
-                    f"{'s' if n != 1 else ''}): ask {who} to freeze it and to name the account holder.")
+                    f"{'s' if n != 1 else ''}): {ask}.")
             holders = _account_holders(tags if tags is not None else getattr(trace, "_tags", None), grp.address)
             if holders:
                 sent += f" Its records name: {', '.join(holders)}."
