@@ -7,6 +7,7 @@ import pytest
 from cryptotrace.addresses import encode_address
 from cryptotrace.errors import TraceError
 from cryptotrace.tracing import seizure_candidates, trace
+
 from .test_tracing import BTC, Clusters, Tags, make_chain, txid
 
 A, B, C, D, E, F, G, H = (encode_address("p2wpkh", bytes([i]) * 20) for i in range(40, 48))

@@ -1511,7 +1511,7 @@ class SeizureCandidates:
         self.table = table
         self.params = params
 
-    def to_frame(self, *, all: bool = True) -> pd.DataFrame:  # noqa: A002 - reads like the concept
+    def to_frame(self, *, all: bool = True) -> pd.DataFrame:
         """The ranked table (satoshis): every candidate, or with ``all=False`` only the material ones."""
         return (self.table if all else self.table[self.table.material]).copy()
 
@@ -1523,7 +1523,7 @@ class SeizureCandidates:
     def tail(self) -> dict:
         """The immaterial candidates folded into one: ``{"count": n, "tainted_value": satoshis}``."""
         t = self.table[~self.table.material]
-        return {"count": int(len(t)), "tainted_value": int(t.tainted_value.sum())}
+        return {"count": len(t), "tainted_value": int(t.tainted_value.sum())}
 
     def tail_line(self) -> str:
         """``"704 more, 0.0023 BTC in all (each under 0.001 BTC)"``, or ``""`` when there is no tail."""
@@ -1794,7 +1794,6 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     share = np.where(value > 0, tainted / np.maximum(value, 1), 0.0)
     material = tainted >= int(min_value)
     custodial = role == "custodial"
-    crossed_a = np.array(crossed, dtype=bool)
     action = []
     for i, (c, s, j, k) in enumerate(zip(cls, service.tolist(), juris.tolist(), cat.tolist())):
         s = None if s is pd.NA or not s else s
