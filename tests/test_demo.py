@@ -62,6 +62,19 @@ def test_demo_runs_a_whole_case(tmp_path, ransom_facts, economy):
     paid = sum(p["sats"] for p in ransom_facts["ransom_payments"]["payments"])
     assert f"Traced {format_btc(paid)} from" in s
     assert "Its records name: Anton Mirov" in s  # from the exchanges' legal responses
+    # the candidate table: the material candidates (at most ~25 of the sample's ~680) and one tail line
+    m = re.search(r"Seizure candidates: ([\d,]+) in all, (\d+) with at least 0\.00100000 BTC traced", s)
+    assert m, s[-3000:]
+    n_all, n_mat = int(m.group(1).replace(",", "")), int(m.group(2))
+    rows = re.findall(r"^ +\d+\. \d+\.\d{8} BTC \(", s, re.MULTILINE)
+    assert len(rows) == n_mat <= 30 < n_all
+    tail = re.search(r"^ +([\d,]+) more, (\d+\.\d{8}) BTC in all", s, re.MULTILINE)
+    assert tail and int(tail.group(1).replace(",", "")) == n_all - n_mat
+    assert float(tail.group(2)) < 0.001 * (n_all - n_mat)
+    # a big hot-wallet coin with a small traced part is not "freeze the funds"
+    for line in s.splitlines():
+        if "hot wallet" in line and re.search(r"\((0\.\d+|\d)(\.\d+)?%\)", line):
+            assert "ask them to freeze" not in line and "account holder's details" in line, line
 
 
 def test_demo_without_a_case_pack(tmp_path, project_root, ransom_facts):

@@ -47,7 +47,7 @@ def test_self_contained(html_text):
 
 def test_contents(case, html_text):
     chain, tags, a, txids, t = case
-    for heading in ("Findings", "Case summary", "Data and parameters", "Pictures", "Seizure candidates (3)",
+    for heading in ("Findings", "Case summary", "Data and parameters", "Pictures", "Seizure candidates (3; 3 material)",
                     "Evidence paths", "Flows (5 outputs carrying traced value)", "Method and caveats"):
         assert f"<h2>{heading}</h2>" in html_text
     assert chain.content_hash in html_text
@@ -159,3 +159,23 @@ def test_real_colonial_report_and_graph(tmp_path):
     node = g.nodes[f"{seizure}:1"]
     assert int(node["value_sats"]) == 6_369_996_546
     assert node["address"] == "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls"
+
+
+def test_every_heuristic_used_is_listed_composed_and_parameterised(case):
+    """Clustering(["multi_input", round_amount & script_type, round_amount(digits=6)]): each one is named,
+    with the parts of the composed one and the CoinJoin detector (before issue 16 only the detector was)."""
+    import html
+
+    from cryptotrace import heuristics as H
+    from cryptotrace.heuristics.change import RoundAmount
+
+    chain, tags, a, txids, t = case
+    six = RoundAmount(digits=6)
+    both = H.change.round_amount & H.change.script_type
+    c = ct.Clustering(["multi_input", both, six]).fit(chain)
+    text = report(t, clustering=c, tags=tags, figures=False)
+    methods = text[text.index("<h3>Clustering heuristics</h3>"):text.index("<h3>Attribution (tags)</h3>")]
+    for h in (H.multi_input, both, six, H.change.round_amount, H.change.script_type, H.coinjoin.coinjoin):
+        assert f"<b>{html.escape(h.name)}</b>" in methods, h.name
+    for h in (H.multi_input, six, H.change.script_type):
+        assert html.escape(h.rationale) in methods and html.escape(h.reference) in methods

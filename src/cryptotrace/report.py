@@ -139,8 +139,18 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         for (who, where), grp in g.groupby(["who", "where"], sort=False):
             total = int(grp.tainted_value.sum())
             n = len(grp)
+            small = grp[grp.custodial & (grp.share < candidates.params["min_share"])] if "custodial" in grp else grp[:0]
+            if len(small) == n:
+                ask = (f"ask {who} for the account holder's details (the traced part is a small share of "
+                       "the coins there, too small to ask for a freeze)")
+            elif len(small):
+                ask = (f"ask {who} to freeze {format_btc(total - int(small.tainted_value.sum()))} of it and to name "
+                       f"the account holder ({format_btc(int(small.tainted_value.sum()))} is only a small share of "
+                       "its coins: ask for the holder's details)")
+            else:
+                ask = f"ask {who} to freeze it and to name the account holder"
             sent = (f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
-                    f"{'s' if n != 1 else ''}): ask {who} to freeze it and to name the account holder.")
+                    f"{'s' if n != 1 else ''}): {ask}.")
             holders = _account_holders(tags if tags is not None else getattr(trace, "_tags", None), grp.address)
             if holders:
                 sent += f" Its records name: {', '.join(holders)}."
@@ -243,6 +253,12 @@ figcaption{font-size:.9em;color:#444}.note{color:#555;font-size:.9em}details{mar
 """
 
 
+def _pct(v) -> str:
+    """A share as a percentage that does not round a small share to 0.0%."""
+    p = 100 * float(v)
+    return f"{p:.1f}%" if p >= 1 or p == 0 else f"{p:.2g}%"
+
+
 def _table(df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
     """columns: (column, heading, kind) with kind 'btc', 'num', 'mono' or 'text'."""
     head = "".join(f"<th>{_esc(h)}</th>" for _, h, _ in columns)
@@ -257,7 +273,7 @@ def _table(df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
             elif kind == "num":
                 cells.append(f'<td class="num">{_esc(v)}</td>')
             elif kind == "pct":
-                cells.append(f'<td class="num">{_esc(f"{100 * float(v):.1f}%")}</td>' if v is not None else "<td></td>")
+                cells.append(f'<td class="num">{_esc(_pct(v))}</td>' if v is not None else "<td></td>")
             elif kind == "mono":
                 cells.append(f'<td class="mono">{_esc(v)}</td>')
             else:
@@ -270,8 +286,18 @@ def _kv(items) -> str:
     return "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in items) + "</table>"
 
 
+def _heuristic_item(h) -> str:
+    """One heuristic as a list item; a composed one lists each of its parts under it."""
+    sub = getattr(h, "parts", None)
+    kind = _esc(str(getattr(h, "kind", "heuristic")).replace("_", " "))
+    if sub:
+        return (f"<li><b>{_esc(h.name)}</b> ({kind}), made of:<ul>" + "".join(_heuristic_item(p) for p in sub)
+                + "</ul></li>")
+    return (f"<li><b>{_esc(h.name)}</b> ({kind}): {_esc(h.rationale)} "
+            f"<span class='note'>Source: {_esc(h.reference)}</span></li>")
+
+
 def _methods(trace, clustering, tags) -> str:
-    from . import heuristics as H
     from .tracing import ENDPOINT_KINDS, FEE_POLICIES, POLICIES, SEIZURE_CLASSES
 
     p = trace.params
@@ -282,22 +308,14 @@ def _methods(trace, clustering, tags) -> str:
              + "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in POLICIES.items()) + "</ul></details>"]
     if clustering is not None and getattr(clustering, "params_", None):
         cp = clustering.params_
+        hs, cj = clustering._check_params()  # the heuristic objects the fit used (composed, parameterised)
         parts.append("<h3>Clustering heuristics</h3><ul>")
-        try:
-            hs = H.resolve(cp.get("heuristics"))
-        except Exception:
-            hs = []
-        try:
-            cj = H.get(cp.get("coinjoin")) if cp.get("coinjoin") else None
-        except Exception:
-            cj = None
-        for h in hs + ([cj] if cj is not None and cp.get("skip_coinjoin") else []):
-            parts.append(f"<li><b>{_esc(h.name)}</b> ({_esc(h.kind.replace('_', ' '))}): {_esc(h.rationale)} "
-                         f"<span class='note'>Source: {_esc(h.reference)}</span></li>")
+        for h in hs + ([cj] if cp.get("skip_coinjoin") else []):
+            parts.append(_heuristic_item(h))
         parts.append("</ul>")
         if cp.get("skip_coinjoin"):
-            parts.append("<p>Transactions recognised as CoinJoins were left out of the clustering: their inputs "
-                         "belong to many people.</p>")
+            parts.append(f"<p>Transactions recognised as CoinJoins (by <b>{_esc(cj.name)}</b>) were left out of "
+                         "the clustering: their inputs belong to many people.</p>")
     parts.append("<h3>Attribution (tags)</h3>")
     parts.append(f"<p>{_esc(_TAG_CAVEAT)}</p>")
     parts.append("<h3>Seizure classes</h3><ul>" + "".join(
@@ -355,7 +373,8 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     notes : str, optional
         The investigator's own notes (shown as text).
     max_candidates : int, default 5000
-        List (with their evidence paths) at most this many seizure candidates, best first.
+        List (with their evidence paths) at most this many material seizure candidates, largest first;
+        the immaterial tail is one line (see :func:`cryptotrace.seizure_candidates`, ``min_value``).
     max_rows : int, default 500
         The flows table lists the largest flows up to this many rows (the
         CSV export has them all).
@@ -428,20 +447,32 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     # seizure candidates
     if candidates is not None:
         t = candidates.to_frame()
-        out.append(f"<h2>Seizure candidates ({len(t):,})</h2>")
-        out.append("<p class='note'>Best prospects first. <i>traced</i> is the part of the coin the policy "
-                   "counts as coming from the start; <i>share</i> is that part of the coin's value.</p>")
+        m = candidates.to_frame(all=False)
+        cp = candidates.params
+        out.append(f"<h2>Seizure candidates ({len(t):,}; {len(m):,} material)</h2>")
+        out.append("<p class='note'>Largest traced value first. <i>traced</i> is the part of the coin the policy "
+                   "counts as coming from the start; <i>share</i> is that part of the coin's value. A candidate is "
+                   f"material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a freeze is asked "
+                   f"for only when the traced share is at least {100 * cp['min_share']:.0f}% of the coin, otherwise "
+                   "the account holder's details. <i>can freeze</i>: the coin sits at a custodial service "
+                   "(even when the path went through a mixer).</p>")
         if len(t):
-            tt = t.head(max_candidates)
-            out.append(_table(tt, [("rank", "#", "num"), ("classification", "class", "text"),
-                                   ("action", "what to do", "text"), ("address", "address", "mono"),
-                                   ("service", "service", "text"), ("jurisdiction", "country", "text"),
-                                   ("tainted_value", "traced (BTC)", "btc"), ("value", "coin value (BTC)", "btc"),
-                                   ("share", "share", "pct"), ("kind", "endpoint", "text")]))
-            if len(t) > max_candidates:
-                out.append(f"<p class='note'>{len(t) - max_candidates:,} smaller candidates not listed; export them "
-                           "with cryptotrace.export.to_csv.</p>")
-            out.append("<h2>Evidence paths</h2><p class='note'>For each candidate, the outputs "
+            tt = m.head(max_candidates)
+            out.append(_table(tt.assign(custodial=tt.custodial.map({True: "yes", False: ""})),
+                              [("rank", "#", "num"), ("classification", "class", "text"),
+                               ("action", "what to do", "text"), ("address", "address", "mono"),
+                               ("service", "service", "text"), ("jurisdiction", "country", "text"),
+                               ("custodial", "can freeze", "text"),
+                               ("tainted_value", "traced (BTC)", "btc"), ("value", "coin value (BTC)", "btc"),
+                               ("share", "share", "pct"), ("kind", "endpoint", "text")]))
+            tail = candidates.tail_line()
+            if tail:
+                out.append(f"<p class='note tail'>{_esc(tail)}: no action of their own; all are in the CSV export "
+                           "(cryptotrace.export.to_csv).</p>")
+            if len(m) > max_candidates:
+                out.append(f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
+                           "export them with cryptotrace.export.to_csv.</p>")
+            out.append("<h2>Evidence paths</h2><p class='note'>For each material candidate, the outputs "
                        "(<code>txid:vout</code>) that link the start to it, in order.</p>")
             for r in tt.itertuples(index=False):
                 path_items = list(r.evidence_path) if isinstance(r.evidence_path, (list, tuple)) else []

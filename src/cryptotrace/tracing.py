@@ -1483,23 +1483,55 @@ SEIZURE_CLASSES = {
 }
 
 
+#: Default materiality thresholds of :func:`seizure_candidates`.
+DEFAULT_MIN_VALUE = 100_000        # satoshis (0.001 BTC): below this a candidate has no action line of its own
+DEFAULT_MIN_SHARE = 0.5            # traced share of the coin: below this, ask for details, not a freeze
+
+
 class SeizureCandidates:
     """Where the traced value can be frozen or seized, ranked (see :func:`seizure_candidates`).
+
+    Displays the *material* candidates (traced value at least ``min_value``)
+    and one line for the immaterial tail; :attr:`table` (or
+    ``to_frame()``) keeps every candidate.
 
     Attributes
     ----------
     table : DataFrame
         ``rank, classification, action, txid, vout, address, cluster, value,
-        tainted_value, share, service, category, jurisdiction, kind, evidence_path``.
+        tainted_value, share, material, custodial, service, category,
+        jurisdiction, kind, evidence_path``; every candidate, largest traced
+        value first.
+    params : dict
+        The thresholds, the suspects and the trace's own parameters
+        (``trace_params``: policy, fee convention, hops ...).
     """
 
     def __init__(self, table: pd.DataFrame, params: dict):
         self.table = table
         self.params = params
 
-    def to_frame(self) -> pd.DataFrame:
-        """The ranked table (satoshis)."""
-        return self.table.copy()
+    def to_frame(self, *, all: bool = True) -> pd.DataFrame:
+        """The ranked table (satoshis): every candidate, or with ``all=False`` only the material ones."""
+        return (self.table if all else self.table[self.table.material]).copy()
+
+    @property
+    def material(self) -> pd.DataFrame:
+        """The candidates worth acting on one by one (traced value at least ``min_value``)."""
+        return self.to_frame(all=False)
+
+    def tail(self) -> dict:
+        """The immaterial candidates folded into one: ``{"count": n, "tainted_value": satoshis}``."""
+        t = self.table[~self.table.material]
+        return {"count": len(t), "tainted_value": int(t.tainted_value.sum())}
+
+    def tail_line(self) -> str:
+        """``"704 more, 0.0023 BTC in all (each under 0.001 BTC)"``, or ``""`` when there is no tail."""
+        t = self.tail()
+        if not t["count"]:
+            return ""
+        return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all "
+                f"(each under {format_btc(self.params['min_value'])} traced)")
 
     def totals(self) -> pd.Series:
         """Traced satoshis per classification."""
@@ -1510,8 +1542,9 @@ class SeizureCandidates:
         out = []
         for r in self.table.itertuples(index=False):
             out.append({k: (None if (not isinstance(v, list) and pd.isna(v)) else
-                            (int(v) if isinstance(v, (np.integer, int)) and not isinstance(v, bool) else
-                             (float(v) if isinstance(v, np.floating) else (v if isinstance(v, list) else str(v)))))
+                            (bool(v) if isinstance(v, (bool, np.bool_)) else
+                             (int(v) if isinstance(v, (np.integer, int)) else
+                              (float(v) if isinstance(v, np.floating) else (v if isinstance(v, list) else str(v))))))
                         for k, v in r._asdict().items()})
         return out
 
@@ -1521,26 +1554,50 @@ class SeizureCandidates:
     def __repr__(self) -> str:
         t = self.totals()
         parts = ", ".join(f"{k} {format_btc(v)}" for k, v in t.items())
-        return f"<SeizureCandidates: {len(self.table):,} candidates ({parts or 'none'})>"
+        n_mat = int(self.table.material.sum())
+        return (f"<SeizureCandidates: {len(self.table):,} candidates, {n_mat:,} material "
+                f"({parts or 'none'})>")
 
     def _repr_html_(self) -> str:
-        t = self.table.head(25).drop(columns=["evidence_path"]).copy()
+        t = self.material.drop(columns=["evidence_path"]).copy()
         for c in ("value", "tainted_value"):
             t[c] = t[c].map(lambda v: format_btc(v, unit=False))
+        t["share"] = t["share"].map(lambda v: f"{v:.2%}")
         t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)"})
-        return f"<div><b>Seizure candidates</b>{t.to_html(index=False)}</div>"
+        tail = self.tail_line()
+        return (f"<div><b>Seizure candidates</b>{t.to_html(index=False)}"
+                + (f"<p>{html.escape(tail)}</p>" if tail else "") + "</div>")
 
 
 def _next_step(category, label, jurisdiction) -> str:
-    """What to do about funds at a tagged service (from cryptotrace.tags when it is there)."""
-    try:
-        from .tags import next_step
+    """What to do about funds at a tagged service that is not custodial (cryptotrace.tags.next_step)."""
+    from .tags import next_step
 
-        return next_step(category, label=label, jurisdiction=jurisdiction)
-    except (ImportError, AttributeError):
-        who = label or category or "the service"
-        return f"{who} ({category or 'service'}, {jurisdiction or 'jurisdiction unknown'}): ask for a freeze " \
-               "and a production order"
+    return next_step(category, label=label, jurisdiction=jurisdiction)
+
+
+def _share_text(share: float) -> str:
+    """3.00%, or 0.0026% for a small share (never a misleading 0.00%)."""
+    p = 100 * float(share)
+    return f"{p:.2f}%" if p >= 1 or p == 0 else f"{p:.2g}%"
+
+
+def _custodial_action(label, category, jurisdiction, tainted: int, value: int, share: float,
+                      min_share: float) -> str:
+    """The request to a custodial service, worded by the traced amount and its share of the coin.
+
+    A freeze is asked for only when the traced part is at least ``min_share``
+    of the coin; otherwise the traced part is a small slice of someone's
+    balance (an exchange's hot wallet, say) and the request is for the
+    account holder's details, with the traced amount stated.
+    """
+    who = f"{label or category or 'the service'} ({category or 'service'}, {jurisdiction or 'jurisdiction unknown'})"
+    if share >= min_share:
+        return (f"{who}: ask them to freeze {format_btc(tainted)} and send a production order for the "
+                "account holder")
+    return (f"{who}: ask for the account holder's details (production order); the traced part is "
+            f"{format_btc(tainted)} ({_share_text(share)} of the {format_btc(value)} coin), too small a share to ask "
+            "for a freeze of the funds")
 
 
 def _derive(xpubs, gap: int) -> dict[str, str]:
@@ -1585,7 +1642,8 @@ def _coinjoin_set(chain, coinjoins) -> set:
 
 
 def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=None,
-                       suspects=None, xpubs=None, gap: int = 20) -> SeizureCandidates:
+                       suspects=None, xpubs=None, gap: int = 20, min_value: int = DEFAULT_MIN_VALUE,
+                       min_share: float = DEFAULT_MIN_SHARE) -> SeizureCandidates:
     """Rank and classify where the traced value can be frozen or seized.
 
     Each endpoint of a forward trace (except fees) becomes a candidate in
@@ -1622,13 +1680,34 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
         and coins there (and in their clusters) count as the suspect's.
     gap : int, default 20
         How many addresses of each branch to derive (the usual wallet gap limit).
+    min_value : int, default 100_000 (0.001 BTC)
+        Materiality threshold in satoshis. A candidate whose traced value is
+        below it gets no action of its own: it is folded into one tail line
+        ("704 more, 0.0023 BTC in all").
+    min_share : float, default 0.5
+        At a custodial service (exchange, wallet provider ...), a freeze of
+        the traced amount is asked for only when the traced value is at
+        least this share of the coin; below it the action asks for the
+        account holder's details and states the traced amount and share
+        (a hot wallet holding 99 BTC of which 0.00007 BTC is traced is not
+        "freeze the funds").
 
     Returns
     -------
     SeizureCandidates
-        Ranked best prospect first: by class, then by traced amount.
-        ``tainted_value`` is the policy's share, ``share`` its fraction of
-        the output, and ``evidence_path`` the outputs from start to candidate.
+        Ranked by traced value, largest first (ties: the class order of
+        :data:`SEIZURE_CLASSES`). ``tainted_value`` is the policy's share,
+        ``share`` its fraction of the coin (output) it sits in,
+        ``material`` whether it reaches ``min_value``, ``custodial`` whether
+        it sits at a service that can freeze it, and ``evidence_path`` the
+        outputs from start to candidate.
+
+    Notes
+    -----
+    A coin at a custodial service that was reached through a CoinJoin or
+    mixer keeps the classification ``mixed`` (the link is probabilistic),
+    but ``custodial`` is True and its action says the service can freeze
+    it, so the chance to freeze is not hidden behind the word "mixed".
 
     Examples
     --------
@@ -1649,6 +1728,11 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     if trace.params["direction"] != "forward":
         raise TraceError("seizure candidates come from a forward trace (where the money went); "
                          "run trace(..., direction='forward')")
+    if isinstance(min_value, bool) or not isinstance(min_value, (int, np.integer)) or min_value < 0:
+        raise TraceError(f"min_value is a whole number of satoshis (0 or more), not {min_value!r}; "
+                         "e.g. min_value=100_000 for 0.001 BTC")
+    if isinstance(min_share, bool) or not isinstance(min_share, (int, float, np.number)) or not 0 <= min_share <= 1:
+        raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; e.g. min_share=0.5 for half the coin")
     chain, ix = trace.chain, trace.chain.index
     labels = _labels(clustering) if clustering is not None else trace._labels
     tagtab = _tag_table(tags, labels) if tags is not None else trace._tags
@@ -1705,32 +1789,44 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     cls[at_service] = "at_service"
     cls[np.array(crossed, dtype=bool) | (role == "mixing")] = "mixed"
     rank_of = {k: i for i, k in enumerate(SEIZURE_CLASSES)}
+    value = ep.value.to_numpy(np.int64)
+    tainted = ep.tainted_value.to_numpy(np.int64)
+    share = np.where(value > 0, tainted / np.maximum(value, 1), 0.0)
+    material = tainted >= int(min_value)
+    custodial = role == "custodial"
     action = []
-    for c, s, j, k, ad in zip(cls, service.tolist(), juris.tolist(), cat.tolist(), addr.tolist()):
+    for i, (c, s, j, k) in enumerate(zip(cls, service.tolist(), juris.tolist(), cat.tolist())):
         s = None if s is pd.NA or not s else s
         j = None if j is pd.NA or not j else j
+        ad = addr.iloc[i]
+        if not material[i]:
+            action.append(f"none on its own: under {format_btc(int(min_value))} traced (see the tail line)")
+            continue
         a = SEIZURE_CLASSES[c]
-        if c in ("at_service", "mixed") and (s or k):
+        if custodial[i] and c in ("at_service", "mixed"):
+            a = _custodial_action(s, k or None, j, int(tainted[i]), int(value[i]), float(share[i]), min_share)
+            if c == "mixed":
+                a += "; the link to the start is probabilistic (the path crossed a CoinJoin or mixer)"
+        elif c in ("at_service", "mixed") and (s or k):
             a = _next_step(k or None, s, j) or a
         elif c == "suspect_unspent" and ad in derived:
             a = (f"unspent at {derived[ad]} of the seized wallet's public key: seizable with that wallet's "
                  "seed or private keys")
         action.append(a)
-    value = ep.value.to_numpy(np.int64)
-    tainted = ep.tainted_value.to_numpy(np.int64)
     table = pd.DataFrame({
         "classification": pd.array(cls, dtype="string"),
         "action": pd.array(action, dtype="string"),
         "txid": ep.txid.to_numpy(), "vout": ep.vout.to_numpy(), "address": addr.to_numpy(),
         "cluster": cluster.to_numpy(), "value": value, "tainted_value": tainted,
-        "share": np.where(value > 0, tainted / np.maximum(value, 1), 0.0),
+        "share": share, "material": material, "custodial": custodial,
         "service": service.to_numpy(), "category": category.to_numpy(), "jurisdiction": juris.to_numpy(),
         "kind": ep.kind.to_numpy(), "evidence_path": paths,
     })
     table["_r"] = [rank_of[c] for c in cls]
-    table = table.sort_values(["_r", "tainted_value"], ascending=[True, False], kind="stable").drop(columns="_r")
+    table = table.sort_values(["tainted_value", "_r"], ascending=[False, True], kind="stable").drop(columns="_r")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    params = {"trace": repr(trace), "suspects": sorted(map(str, sus)), "coinjoins_known": len(cj),
+    params = {"trace": repr(trace), "trace_params": dict(trace.params), "min_value": int(min_value),
+              "min_share": float(min_share), "suspects": sorted(map(str, sus)), "coinjoins_known": len(cj),
               "xpub_addresses": len(derived)}
     return SeizureCandidates(table.reset_index(drop=True), params)
 

@@ -284,6 +284,14 @@ def run(args) -> int:
     print()
     print(f"Can be frozen at exchanges: {format_btc(freeze)}. Seizable in the suspect's own wallets: "
           f"{format_btc(seize)}.")
+    mat = cands.material
+    print()
+    print(f"Seizure candidates: {len(cands):,} in all, {len(mat):,} with at least "
+          f"{format_btc(cands.params['min_value'])} traced (largest first; share = traced part of the coin):")
+    for r in mat.itertuples(index=False):
+        print(f"  {r.rank:>3}. {format_btc(r.tainted_value)} ({100 * r.share:.3g}%) {r.classification}: {r.action}")
+    if cands.tail_line():
+        print(f"       {cands.tail_line()}: no action of their own (all are in seizure_candidates.csv)")
     print()
     print(f"Files written to {out}:")
     for p in [rep, *written, csv_path]:
