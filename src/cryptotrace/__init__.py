@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 
 from . import _bcl  # noqa: F401  (points bitcoinlib at a private folder before anything imports it)
+from ._jupyter import install as _install_jupyter_errors
+from ._jupyter import show_tracebacks
 from .errors import CryptotraceError
 from .glossary import glossary  # light (no pandas); imported here so ct.glossary is always the function
 
@@ -81,7 +83,9 @@ _EXPORTS = {
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
 _MODULES = {"heuristics", "plot", "export"}
 
-__all__ = ["CryptotraceError", "__version__", "glossary", *sorted(_EXPORTS)]
+__all__ = ["CryptotraceError", "__version__", "glossary", "show_tracebacks", *sorted(_EXPORTS)]
+
+_install_jupyter_errors()  # in a notebook, a CryptotraceError shows as its message (see cryptotrace._jupyter)
 
 
 def __getattr__(name: str):
