@@ -244,3 +244,22 @@ def header_hash(version: int, prev: str | None, merkle: str, time: int, bits: in
     head = struct.pack("<i32s32sIII", version, bytes.fromhex(prev or "0" * 64)[::-1], bytes.fromhex(merkle)[::-1],
                        time, bits, nonce)
     return _sha256d(head)[::-1].hex()
+
+
+def compare_inputs(vins: list, r, where, txid: str, is_coinbase, coinbase_field: str) -> None:
+    """Each JSON input against the raw bytes: coinbase or not, the coin it spends, its sequence.
+
+    ``is_coinbase(v)`` reads the source's own way of marking a coinbase input; ``coinbase_field``
+    names it in the message (``"vin[{i}].is_coinbase"`` for Esplora, ``"vin[{i}] is a coinbase"`` for Core).
+    """
+    if len(vins) != len(r.ins):
+        raise field_mismatch(where, txid, "the number of inputs", len(vins), len(r.ins))
+    for i, (v, (prev, pv, seq)) in enumerate(zip(vins, r.ins)):
+        cb = is_coinbase(v)
+        if cb != (prev is None):
+            raise field_mismatch(where, txid, coinbase_field.format(i=i), cb, prev is None)
+        if prev is not None and (v["txid"].lower(), v["vout"]) != (prev, pv):
+            raise field_mismatch(where, txid, f"vin[{i}] (the coin it spends, txid:vout)",
+                                 f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
+        if v.get("sequence") is not None and v["sequence"] != seq:
+            raise field_mismatch(where, txid, f"vin[{i}].sequence", v["sequence"], seq)

@@ -121,17 +121,7 @@ def _compare(t: dict, r: V.RawTx, where: str) -> None:
             raise V.field_mismatch(where, txid, k, t[k], raw)
     if t.get("weight") is not None and (t["weight"] + 3) // 4 != r.vsize:
         raise V.field_mismatch(where, txid, "weight (as vsize)", (t["weight"] + 3) // 4, r.vsize)
-    if len(t["vin"]) != len(r.ins):
-        raise V.field_mismatch(where, txid, "the number of inputs", len(t["vin"]), len(r.ins))
-    for i, (v, (prev, pv, seq)) in enumerate(zip(t["vin"], r.ins)):
-        cb = bool(v.get("is_coinbase"))
-        if cb != (prev is None):
-            raise V.field_mismatch(where, txid, f"vin[{i}].is_coinbase", cb, prev is None)
-        if prev is not None and (v["txid"].lower(), v["vout"]) != (prev, pv):
-            raise V.field_mismatch(where, txid, f"vin[{i}] (the coin it spends, txid:vout)",
-                                   f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
-        if v.get("sequence") is not None and v["sequence"] != seq:
-            raise V.field_mismatch(where, txid, f"vin[{i}].sequence", v["sequence"], seq)
+    V.compare_inputs(t["vin"], r, where, txid, lambda v: bool(v.get("is_coinbase")), "vin[{i}].is_coinbase")
     if len(t["vout"]) != len(r.outs):
         raise V.field_mismatch(where, txid, "the number of outputs", len(t["vout"]), len(r.outs))
     for j, (o, (value, addr, _kind)) in enumerate(zip(t["vout"], r.outs)):
