@@ -170,6 +170,20 @@ def _union_find_scipy(n: int, a, b) -> tuple[int, np.ndarray]:
     return connected_components(g, directed=True, connection="weak")
 
 
+def relabel_by_size(labels) -> np.ndarray:
+    """Any integer cluster labels renumbered so that 0 is the largest cluster (ties: the lowest position).
+
+    >>> relabel_by_size([7, 3, 3, 9]).tolist()
+    [1, 0, 0, 2]
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    if not len(labels):
+        return labels
+    _, inv = np.unique(labels, return_inverse=True)
+    inv = inv.reshape(-1).astype(np.int64)
+    return _relabel_by_size(inv, int(inv.max()) + 1)
+
+
 def _relabel_by_size(labels: np.ndarray, n_comp: int) -> np.ndarray:
     """Renumber components so that 0 is the largest (ties: the one holding the lowest address number)."""
     sizes = np.bincount(labels, minlength=n_comp)

@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..clustering import relabel_by_size
 from ..errors import StoreError
 
 __all__ = ["ChainStore", "StoreClusters", "FORMAT_NAME", "STORE_TABLES"]
@@ -931,7 +932,7 @@ class ChainStore:
             labels, n_skipped = cluster_spark(self, skip_coinjoin=skip_coinjoin, progress=progress)
         else:
             labels, n_skipped = self._cluster_duckdb(n, skip_coinjoin, progress)
-        labels = _relabel_by_size(labels)
+        labels = relabel_by_size(labels)  # numbered as Clustering numbers them
         n_clusters = int(labels.max()) + 1 if n else 0
         tmp = self.path / f".clusters.parquet.tmp-{uuid.uuid4().hex[:8]}"
         try:
@@ -1175,21 +1176,6 @@ def _find(parent: np.ndarray, x: np.ndarray) -> np.ndarray:
         r = nxt
     parent[x] = r
     return r
-
-
-def _relabel_by_size(labels: np.ndarray) -> np.ndarray:
-    """Number clusters 0 = largest (ties: the one holding the lowest address id), as Clustering does."""
-    if not len(labels):
-        return labels.astype(np.int64)
-    _, inv = np.unique(labels, return_inverse=True)
-    k = int(inv.max()) + 1
-    sizes = np.bincount(inv, minlength=k)
-    first = np.full(k, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, inv, np.arange(len(inv), dtype=np.int64))
-    order = np.lexsort((first, -sizes))
-    new = np.empty(k, dtype=np.int64)
-    new[order] = np.arange(k, dtype=np.int64)
-    return new[inv]
 
 
 def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
