@@ -43,6 +43,8 @@ def install() -> bool:
 def show_tracebacks(show: bool = True) -> None:
     """Show the full traceback of every CryptotraceError in this notebook (``False``: the short form again).
 
+    Examples
+    --------
     >>> show_tracebacks(True)   # outside a notebook this changes nothing
     """
     shell = _shell()

@@ -255,6 +255,8 @@ def decode_address(address: str) -> tuple[str, bytes]:
 def is_valid_address(address: str) -> bool:
     """True if ``address`` is a valid mainnet Bitcoin address.
 
+    Examples
+    --------
     >>> is_valid_address("bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls")
     True
     >>> is_valid_address("not an address")

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 
 class CryptotraceError(Exception):
-    """Base class of every error cryptotrace raises on purpose."""
+    """Base class of every error cryptotrace raises on purpose.
+
+    Every message names the value, the place and the fix; catch this class to handle any of them.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> ct.btc_to_sats("twelve")
+    Traceback (most recent call last):
+    ...
+    cryptotrace.errors.ValueRangeError: amount 'twelve' is not a number of BTC; write it like 0.05
+    """
 
 
 # --- chain validation -------------------------------------------------------

@@ -56,6 +56,8 @@ class Glossary:
 def glossary(search: str | None = None) -> Glossary:
     """The glossary, or the terms whose name or definition mention ``search``.
 
+    Examples
+    --------
     >>> list(glossary("haircut").terms)
     ['haircut']
     """

@@ -26,6 +26,8 @@ def tx_graph(chain) -> nx.DiGraph:
     ``b``) and ``n_outputs`` (how many outputs of ``a`` ``b`` spends). Node
     attributes: ``block_height``, ``time``, ``fee``, ``is_coinbase``.
 
+    Examples
+    --------
     >>> import cryptotrace as ct
     >>> g = ct.tx_graph(ct.load_sample())
     >>> g.number_of_nodes() == len(ct.load_sample().txs)
@@ -61,6 +63,15 @@ def address_graph(chain) -> nx.DiGraph:
     many such transactions. A transaction with several input addresses adds
     its outputs to the edge of each (the value is not split between them).
     Node attribute ``balance`` (satoshis unspent).
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> g = ct.address_graph(ct.load_sample("hal_finney"))
+    >>> satoshi = "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"   # block 9's coinbase key
+    >>> hal = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+    >>> g[satoshi][hal]["value"]                         # block 170: 10 BTC to Hal Finney
+    1000000000
     """
     ix = chain.index
     ia = pd.DataFrame({"tx": ix.tx_of_input, "a": ix.address_of_input})

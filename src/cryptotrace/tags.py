@@ -252,6 +252,8 @@ def category_role(category) -> str | None:
     category of no special role) or ``None`` (no category). Common other names for a category
     (``mixer``, ``darknet_market``, ``mining_pool`` ...) are read as the category they stand for.
 
+    Examples
+    --------
     >>> [category_role(c) for c in ("mixer", "darknet_market", "exchange", "service", "ransomware", None)]
     ['mixing', 'market', 'custodial', 'stop', 'other', None]
     """
@@ -2046,6 +2048,14 @@ def cluster_tags(clustering, store: TagStore) -> pd.DataFrame:
     evidence before relying on the label. General categories (``user``, ``organization``,
     ``service``) and abuses (a ransom paid into an exchange deposit address) are not
     conflicts.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> case = ct.load_case("ransomware")
+    >>> table = ct.cluster_tags(ct.Clustering().fit(case.chain), ct.load_tags(case.path))
+    >>> "label" in table.columns
+    True
     """
     labels = _labels_of(clustering)
     df = store._df

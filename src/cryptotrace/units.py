@@ -20,6 +20,8 @@ __all__ = ["MAX_SATS", "SATS_PER_BTC", "btc_to_sats", "format_btc", "sats_to_btc
 def btc_to_sats(amount) -> int:
     """Convert a BTC amount (number or text such as ``"0.05"``) to whole satoshis, exactly.
 
+    Examples
+    --------
     >>> btc_to_sats("63.69996546")
     6369996546
     >>> btc_to_sats(0.1)
@@ -43,6 +45,8 @@ def btc_to_sats(amount) -> int:
 def sats_to_btc(sats) -> float:
     """Satoshis as a float number of BTC, for display and plots only.
 
+    Examples
+    --------
     >>> sats_to_btc(150_000_000)
     1.5
     """
@@ -52,6 +56,8 @@ def sats_to_btc(sats) -> float:
 def format_btc(sats, *, unit: bool = True) -> str:
     """Satoshis as readable BTC text with all 8 decimals.
 
+    Examples
+    --------
     >>> format_btc(6369996546)
     '63.69996546 BTC'
     >>> format_btc(-5, unit=False)

@@ -63,6 +63,13 @@ class AnswerKey:
         from (never derived from the scenario or its seed). Only the instructor has it: give it
         back to :func:`~cryptotrace.cases.make_case` (``secret=``) to remake the same pack byte
         for byte. None for keys not made with a case pack, and for keys older than version 2.
+
+    Examples
+    --------
+    >>> from cryptotrace.cases import load_answer_key
+    >>> key = load_answer_key("sample")                  # instructors only: the truth behind the sample
+    >>> len(key.coinjoin_txids) > 0                     # it knows every CoinJoin it made
+    True
     """
 
     addresses: pd.DataFrame

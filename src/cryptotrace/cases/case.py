@@ -73,6 +73,13 @@ class Case:
         One row per question (index ``id``): ``case``, ``kind``, ``text``.
     evidence : dict
         File name -> text of each evidence artefact.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> case = ct.load_case("nps_vendor")
+    >>> "nps_vendor.peel_hops" in case.questions.index
+    True
     """
 
     def __init__(self, path):

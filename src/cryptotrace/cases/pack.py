@@ -127,6 +127,13 @@ def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
 
     ``exam=True`` makes an exam handout: the hint hashes are left out of ``questions.yaml``
     and ``case.check`` says only right or not right.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct, pathlib, tempfile
+    >>> out = ct.trainee_copy("sample_data/cases/nps_vendor", pathlib.Path(tempfile.mkdtemp()) / "handout")
+    >>> (out / "instructor").exists()                   # the answer key stays behind
+    False
     """
     pack, out = Path(pack), Path(out)
     if not (pack / "case.yaml").exists():

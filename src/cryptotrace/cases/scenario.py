@@ -144,7 +144,15 @@ class CaseSpec:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A whole case file: background economy, embedded cases, seed (see the module docstring)."""
+    """A whole case file: background economy, embedded cases, seed (see the module docstring).
+
+    Examples
+    --------
+    >>> from cryptotrace.cases import load_scenario
+    >>> scenario = load_scenario("sample_data/scenarios/sample.yaml")
+    >>> scenario.seed == load_scenario("sample_data/scenarios/sample.yaml").seed
+    True
+    """
 
     name: str = "economy"
     title: str = "A synthetic Bitcoin economy"

@@ -334,12 +334,11 @@ def load_core_json(paths, *, validate: bool = True, verify: bool = True):
         list (batch) of them, or JSON lines. ``getblockhash`` answers are skipped,
         and so are blockchain-etl exports found in a folder.
 
-    A ``getrawtransaction`` answer is a transaction of the chain when its
-    block is loaded too, or when no block is given at all; when blocks are
-    given and its block is not among them, it only tells the address and
-    value of the outputs the loaded transactions spend (just as
-    :meth:`CoreRPCClient.fetch_chain` uses it).
-
+        A ``getrawtransaction`` answer is a transaction of the chain when its
+        block is loaded too, or when no block is given at all; when blocks are
+        given and its block is not among them, it only tells the address and
+        value of the outputs the loaded transactions spend (just as
+        :meth:`CoreRPCClient.fetch_chain` uses it).
     validate : bool, default True
         Run the :meth:`Chain.from_tables` checks.
     verify : bool, default True
@@ -458,6 +457,17 @@ class CoreRPCClient:
     max_bytes : int, optional
         Largest answer accepted, after decompression (default: 16 MiB per call
         of a batch, at least 64 MiB); a larger one raises ``ResponseTooLargeError``.
+
+    Examples
+    --------
+    Nothing is sent until a method asks the node; an unreachable node raises an error that says so:
+
+    >>> from cryptotrace.io.core_rpc import CoreRPCClient
+    >>> node = CoreRPCClient("http://127.0.0.1:9", user="alice", password="secret", max_retries=0, timeout=1)
+    >>> node.call("getblockcount")
+    Traceback (most recent call last):
+    ...
+    cryptotrace.errors.FetchError: RPC getblockcount: http://127.0.0.1:9 failed after 1 try: ...
     """
 
     def __init__(self, url: str = "http://127.0.0.1:8332", *, user: str | None = None,

@@ -250,12 +250,11 @@ def load_esplora(paths, *, validate: bool = True, verify: bool = True):
         tip height) are skipped. A transaction in several files counts once.
     validate : bool, default True
         Run the :meth:`Chain.from_tables` checks.
-
-    Every field read is type-checked strictly: ``"is_coinbase": "false"``,
-    an amount given as text or with a decimal point, a negative amount, a
-    txid that is not 64 hex characters ... each raise
-    :class:`~cryptotrace.errors.FieldTypeError` naming the file, the
-    transaction and the field.
+        Every field read is type-checked strictly: ``"is_coinbase": "false"``,
+        an amount given as text or with a decimal point, a negative amount, a
+        txid that is not 64 hex characters ... each raise
+        :class:`~cryptotrace.errors.FieldTypeError` naming the file, the
+        transaction and the field.
     verify : bool, default True
         Where the raw bytes lie beside the answers, as in the cache folder of
         an ``EsploraClient(..., verify=True)`` (``tx__<txid>__hex.txt`` beside
@@ -264,9 +263,16 @@ def load_esplora(paths, *, validate: bool = True, verify: bool = True):
         raw bytes cannot be checked this way; fetch with
         ``EsploraClient(..., verify=True)`` for that.
 
-    Example (needs the files or a server, so not run as a test)::
+    Examples
+    --------
+    The Colonial Pipeline ransom address's history as Esplora answered it (the shared real records,
+    ``../shared/data/real`` beside the project):
 
-        chain = load_esplora(["colonial_ransom_txs.json", "colonial_fbi_txs.json"])
+    >>> import cryptotrace as ct
+    >>> chain = ct.load_esplora("../shared/data/real/esplora-cases/colonial_ransom_txs.json")
+    >>> ransom = chain.outputs.value[chain.outputs.address == "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"]
+    >>> ct.format_btc(int(ransom.max()))                 # the ransom of 2021-05-08
+    '75.00030000 BTC'
     """
     from .files import expand_paths
 
@@ -358,10 +364,17 @@ class EsploraClient:
         Largest answer accepted, after decompression; a larger one raises
         :class:`~cryptotrace.errors.ResponseTooLargeError` and is not cached.
 
-    Example (needs the files or a server, so not run as a test)::
+    Examples
+    --------
+    With a server: ``EsploraClient("https://mempool.space/api", cache_dir="case-cache")``, then
+    ``client.tx("943f2d57...")["fee"]`` gives 3454 sats. An offline client answers from its cache folder only, and says which request it lacks:
 
-        client = EsploraClient("https://mempool.space/api", cache_dir="case-cache")
-        client.tx("943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a")["fee"]   # 3454 sats
+    >>> import cryptotrace as ct, tempfile
+    >>> client = ct.EsploraClient(cache_dir=tempfile.mkdtemp(), offline=True)
+    >>> client.tx("943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a")
+    Traceback (most recent call last):
+    ...
+    cryptotrace.errors.OfflineCacheMissError: ...
     """
 
     def __init__(self, base_url: str = DEFAULT_URL, *, cache_dir=None, offline: bool = False,
@@ -784,9 +797,17 @@ def fetch_neighborhood(client: EsploraClient, seeds, *, hops: int = 1, direction
     Chain
         A partial chain: inputs from outside keep Esplora's address and value.
 
-    Example (needs the files or a server, so not run as a test)::
+    Examples
+    --------
+    With a server, ``fetch_neighborhood(client, ["15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"], hops=2)``
+    brings the Colonial ransom's two steps. Offline, with nothing cached, it says what it lacks:
 
-        chain = fetch_neighborhood(client, ["15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"], hops=2)
+    >>> import cryptotrace as ct, tempfile
+    >>> client = ct.EsploraClient(cache_dir=tempfile.mkdtemp(), offline=True)
+    >>> ct.fetch_neighborhood(client, ["15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"], hops=2)
+    Traceback (most recent call last):
+    ...
+    cryptotrace.errors.OfflineCacheMissError: ...
     """
     if direction not in ("forward", "backward", "both"):
         raise E.FetchError(f"direction must be 'forward', 'backward' or 'both', not {direction!r}")

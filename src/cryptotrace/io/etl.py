@@ -268,6 +268,15 @@ def load_etl(paths, *, validate: bool = True):
     validate : bool, default True
         Run every ledger check; the fees in the export are checked against
         inputs minus outputs.
+
+    Examples
+    --------
+    blockchain-etl's own export of mainnet blocks 50001-50002 (its test data, in ``../shared/data/real/core-rpc``):
+
+    >>> import cryptotrace as ct
+    >>> chain = ct.load_etl("../shared/data/real/core-rpc/stream_50001_50002")
+    >>> int(chain.txs.n_in.sum()), len(chain.txs)
+    (5, 4)
     """
     from ..chain import Chain
 

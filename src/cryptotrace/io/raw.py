@@ -569,6 +569,19 @@ def load_raw_blocks(blocks, *, heights=None, prevouts=None, check_merkle: bool =
         A header was edited (time, version, nonce, previous hash ...).
     InputFormatError
         The bytes are not a block (truncated, garbage, a blk file ...).
+    Examples
+    --------
+    Mainnet block 702861 (September 2021), as ``bitcoin-cli getblock HASH 0`` gives it (the shared
+    real records, ``../shared/data/real`` beside the project): every input gets the address its own
+    scripts prove, even though the coins it spends are older than the block.
+
+    >>> import cryptotrace as ct
+    >>> chain = ct.load_raw_blocks("../shared/data/real/blocks/"
+    ...     "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw")
+    >>> len(chain.txs), int(chain.blocks.height.iloc[0])
+    (2500, 702861)
+    >>> chain.inputs.address_source.value_counts().to_dict()
+    {'script': 6190, 'prevout': 327}
     """
     cols = _Columns()
     heads = []
@@ -669,9 +682,16 @@ def load_blk_files(paths, *, heights=None, prevouts=None, magic: bytes = MAINNET
         Refuse a file with a damaged record marker instead of skipping to the
         next block with a :class:`~cryptotrace.errors.SkippedDataWarning`.
 
-    Example (needs the files or a server, so not run as a test)::
+    Examples
+    --------
+    The first 256 mainnet blocks, as a node stores them (the shared real records, ``../shared/data/real``):
 
-        chain = load_blk_files(["blk00000.dat", "blk00001.dat"])
+    >>> import cryptotrace as ct
+    >>> chain = ct.load_blk_files("../shared/data/real/blocks/mainnet_blk_0-256.dat")
+    >>> len(chain.blocks), len(chain.txs)
+    (256, 263)
+    >>> chain.outputs.value[chain.outputs.txid.str.startswith("f4184fc5")].tolist()   # Satoshi -> Hal Finney
+    [1000000000, 4000000000]
     """
     cols = _Columns()
     heads = []
