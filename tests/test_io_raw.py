@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.addresses import address_from_script, encode_address
+from cryptotrace.io import _wire as wire
 from cryptotrace.io import raw
 from cryptotrace.io._script import addresses_of_scripts, script_address
 
@@ -180,7 +181,7 @@ def test_a_block_without_its_parent_needs_a_height(records):
 
 def _block(prev_hash_hex: str, txs: list[bytes], time: int) -> bytes:
     ids = [sha256d(t) for t in txs]
-    merkle = raw._merkle_root(ids)
+    merkle = wire.merkle_root(ids)
     header = struct.pack("<i32s32sIII", 1, bytes.fromhex(prev_hash_hex)[::-1], merkle, time, 0x1D00FFFF, 0)
     return header + bytes([len(txs)]) + b"".join(txs)
 
@@ -226,10 +227,10 @@ def test_block_702861_merkle_root_is_checked(block_702861):
     # swap two transactions: same bytes, wrong order, so the merkle root no longer matches
     p = raw.parse_block(block_702861)
     assert len(p["txs"]) == 2500
-    merkle = bytes.fromhex(raw._HEADER.unpack_from(block_702861, 0)[2][::-1].hex())[::-1]
+    merkle = bytes.fromhex(wire._HEADER.unpack_from(block_702861, 0)[2][::-1].hex())[::-1]
     ids = [bytes.fromhex(t)[::-1] for t in p["txs"].txid]
-    assert raw._merkle_root(ids) == merkle
-    assert raw._merkle_root(ids[:1] + ids[2:3] + ids[1:2] + ids[3:]) != merkle
+    assert wire.merkle_root(ids) == merkle
+    assert wire.merkle_root(ids[:1] + ids[2:3] + ids[1:2] + ids[3:]) != merkle
 
 
 def test_block_702861_agrees_with_bitcoinlib(block_702861, chain_702861):
@@ -252,11 +253,11 @@ def test_block_702861_agrees_with_bitcoinlib(block_702861, chain_702861):
 
 # ---------------------------------------------------------------------- raw transactions
 def _tx_bytes_from_block(rec: bytes, index: int) -> bytes:
-    cols = raw._Columns()
+    cols = wire.Columns()
     pos = 81
     for _ in range(index):
-        pos, _, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
-    end, _, _ = raw._parse_txs(rec, pos, 1, cols, 0, "t")
+        pos, _, _ = wire.parse_txs(rec, pos, 1, cols, 0, "t")
+    end, _, _ = wire.parse_txs(rec, pos, 1, cols, 0, "t")
     return rec[pos:end]
 
 
@@ -359,8 +360,8 @@ def test_bare_multisig_and_op_return_have_no_address():
 
 
 def test_bulk_script_decoding_on_a_real_block(block_702861):
-    cols = raw._Columns()
-    raw._parse_block_into(block_702861, cols, 0, "t", check_merkle=False)
+    cols = wire.Columns()
+    wire.parse_block_into(block_702861, cols, 0, "t", check_merkle=False)
     addrs, kinds = addresses_of_scripts(cols.script)
     assert list(zip(addrs, kinds)) == [address_from_script(s) for s in cols.script]
     assert encode_address("p2pkh", bytes(20)) in addresses_of_scripts([b"\x76\xa9\x14" + bytes(20) + b"\x88\xac"])[0]

@@ -17,6 +17,7 @@ import pytest
 
 import cryptotrace as ct
 from cryptotrace import errors as E
+from cryptotrace.io import _wire as wire
 from cryptotrace.io import raw
 from cryptotrace.io.core_rpc import CoreRPCClient
 from cryptotrace.io.esplora import EsploraClient
@@ -49,10 +50,10 @@ def _blk(path, recs) -> object:
 
 # ------------------------------------------------------------------ proof of work
 def test_bits_decode_as_bitcoin_core_does():
-    assert raw._target(0x1D00FFFF) == 0xFFFF << 208  # difficulty 1, mainnet's powLimit
-    assert raw._target(0x1B0404CB) == 0x0404CB << 8 * (0x1B - 3)  # the example in Bitcoin's developer docs
-    assert raw._target(0x01003456) == 0  # mantissa shifted out
-    assert raw._target(0x04923456) == 0  # the sign bit: a negative target is invalid
+    assert wire.target_of_bits(0x1D00FFFF) == 0xFFFF << 208  # difficulty 1, mainnet's powLimit
+    assert wire.target_of_bits(0x1B0404CB) == 0x0404CB << 8 * (0x1B - 3)  # the example in Bitcoin's developer docs
+    assert wire.target_of_bits(0x01003456) == 0  # mantissa shifted out
+    assert wire.target_of_bits(0x04923456) == 0  # the sign bit: a negative target is invalid
 
 
 @pytest.mark.parametrize("field,offset,size", [("version", 0, 4), ("prev_hash", 4, 32), ("time", 68, 4),
@@ -76,7 +77,7 @@ def test_every_real_header_has_its_proof_of_work(records, block):
     for rec in records + [block]:
         digest = sha256d(rec[:80])
         bits = struct.unpack_from("<I", rec, 72)[0]
-        assert int.from_bytes(digest, "little") <= raw._target(bits) <= raw.MAINNET_POW_LIMIT
+        assert int.from_bytes(digest, "little") <= wire.target_of_bits(bits) <= raw.MAINNET_POW_LIMIT
 
 
 # ------------------------------------------------------------------ links between blocks
@@ -93,8 +94,8 @@ def test_a_block_whose_parent_link_was_edited_does_not_link(records):
 
 # ------------------------------------------------------------------ BIP 141 witness commitment
 def test_block_702861_witness_commitment_is_checked(block):
-    cols = raw._Columns()
-    raw._parse_block_into(block, cols, 0, "block", check_merkle=True)
+    cols = wire.Columns()
+    wire.parse_block_into(block, cols, 0, "block", check_merkle=True)
     sig = next(w[0] for w in cols.witness[1:] if w and len(w[0]) > 60)  # some signature in the block
     at = block.find(sig)
     assert at > 0 and block.find(sig, at + 1) == -1
@@ -115,7 +116,7 @@ def test_a_segwit_block_without_a_commitment_is_refused(block):
     edited[at + 2:at + 6] = b"\x00\x00\x00\x00"  # no longer the commitment header
     parsed = raw.parse_block(bytes(edited), check_merkle=False, check_pow=False)
     ids = [bytes.fromhex(t)[::-1] for t in parsed["txs"].txid]
-    edited[36:68] = raw._merkle_root(ids)
+    edited[36:68] = wire.merkle_root(ids)
     with pytest.raises(E.WitnessCommitmentError, match="no witness commitment"):
         ct.load_raw_blocks(bytes(edited), check_pow=False)
 

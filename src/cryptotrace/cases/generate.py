@@ -11,6 +11,7 @@ import pandas as pd
 from ..chain import Chain
 from ..errors import CaseError
 from .answer_key import AnswerKey
+from .questions import case_questions
 
 __all__ = ["generate", "load_answer_key"]
 
@@ -93,8 +94,6 @@ def run_scenario(scenario):
                           f"{scenario.days:g} days; the answer key describes what did happen. Give the scenario "
                           "more days (or fewer, shorter events)", UserWarning, stacklevel=3)
     facts = {"economy": economy_facts(eco, truth, scenario)}
-    from .pack import case_questions
-
     for st in stories:
         f = st.facts(truth)
         # the answer to each question the pack asks (amounts in sats), by question id

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from .. import errors as E
 from ..units import MAX_SATS, SATS_PER_BTC
-from .raw import _merkle_root, _sha256d, parse_transactions
+from ._wire import merkle_root, parse_transactions, sha256d
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -236,14 +236,14 @@ def field_mismatch(where: str, txid: str, field: str, json_value, raw_value) -> 
 
 def merkle_root_hex(txids: list[str]) -> str:
     """Merkle root (display order) of txids in block order."""
-    return _merkle_root([bytes.fromhex(t)[::-1] for t in txids])[::-1].hex()
+    return merkle_root([bytes.fromhex(t)[::-1] for t in txids])[::-1].hex()
 
 
 def header_hash(version: int, prev: str | None, merkle: str, time: int, bits: int, nonce: int) -> str:
     """Block hash (display order) of the 80-byte header made from these fields."""
     head = struct.pack("<i32s32sIII", version, bytes.fromhex(prev or "0" * 64)[::-1], bytes.fromhex(merkle)[::-1],
                        time, bits, nonce)
-    return _sha256d(head)[::-1].hex()
+    return sha256d(head)[::-1].hex()
 
 
 def compare_inputs(vins: list, r, where, txid: str, is_coinbase, coinbase_field: str) -> None:

@@ -43,7 +43,7 @@ def _from_table(outs: pd.DataFrame, txids, vouts) -> pd.DataFrame:
 
 def _parsed_outputs(hexes: dict[str, str], where: str) -> pd.DataFrame:
     """Outputs of raw transactions (txid -> hex), each txid checked against its bytes."""
-    from .raw import parse_transactions
+    from ._wire import parse_transactions
 
     tables = []
     for txid, h in hexes.items():
