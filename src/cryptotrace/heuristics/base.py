@@ -30,8 +30,8 @@ import pandas as pd
 
 from ..errors import HeuristicError
 
-__all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "all_of", "any_of", "but_not", "unique_change",
-           "features"]
+__all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "CombinedFlag", "all_of", "any_of", "but_not", "unique_change",
+           "features", "check_chain", "sorted_unique"]
 
 #: script types in a fixed order; codes index into this tuple (-1 unknown)
 SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk", "multisig", "witness_unknown",
@@ -73,7 +73,7 @@ def isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[pos] == values
 
 
-def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+def sorted_unique(keys: np.ndarray) -> np.ndarray:
     """Sorted distinct values (a sort and a diff: faster than np.unique's hash path for big int arrays)."""
     k = np.sort(keys)
     return k[np.r_[True, k[1:] != k[:-1]]] if len(k) else k
@@ -139,7 +139,7 @@ class Features:
         """Sorted unique keys ``tx * n_addr + address`` of every (tx, input address)."""
         ok = self.in_addr >= 0
         keys = self.in_tx[ok].astype(np.int64) * max(self.n_addr, 1) + self.in_addr[ok]
-        return _sorted_unique(keys)
+        return sorted_unique(keys)
 
     @cached_property
     def n_in_addr(self) -> np.ndarray:
@@ -278,7 +278,7 @@ _FEATURES: dict[int, Features] = {}
 
 def features(chain) -> Features:
     """The shared :class:`Features` of ``chain`` (computed once, dropped when the chain is)."""
-    _check_chain(chain, "heuristic")
+    check_chain(chain, "heuristic")
     key = id(chain)
     f = _FEATURES.get(key)
     if f is None or f._chain_ref() is not chain:
@@ -288,7 +288,8 @@ def features(chain) -> Features:
     return f
 
 
-def _check_chain(chain, who: str) -> None:
+def check_chain(chain, who: str) -> None:
+    """Refuse anything but a :class:`~cryptotrace.Chain` with a message naming ``who`` asked."""
     from ..chain import Chain
 
     if not isinstance(chain, Chain):
@@ -373,7 +374,7 @@ class ChangeHeuristic(Heuristic):
         raise NotImplementedError
 
     def _candidates(self, chain) -> np.ndarray:
-        _check_chain(chain, self.name)
+        check_chain(chain, self.name)
         cand = np.asarray(self.candidates(chain), dtype=bool)
         if cand.shape != (len(chain.outputs),):
             raise HeuristicError(f"change heuristic {self.name!r} gave {cand.shape} candidates for "
@@ -427,7 +428,7 @@ class TxFlag(Heuristic):
         raise NotImplementedError
 
     def _flags(self, chain) -> np.ndarray:
-        _check_chain(chain, self.name)
+        check_chain(chain, self.name)
         fl = np.asarray(self.flags(chain), dtype=bool)
         if fl.shape != (len(chain.txs),):
             raise HeuristicError(f"heuristic {self.name!r} gave {fl.shape} flags for {len(chain.txs)} transactions")
@@ -482,7 +483,9 @@ class _CombinedChange(ChangeHeuristic):
         return out
 
 
-class _CombinedFlag(TxFlag):
+class CombinedFlag(TxFlag):
+    """Several transaction flags joined by ``any_of`` / ``all_of`` / ``but_not`` (see :func:`any_of`)."""
+
     def __init__(self, op: str, parts: list[TxFlag]):
         self.op, self.parts = op, parts
         self.name = f"{op}({', '.join(p.name for p in parts)})"
@@ -514,7 +517,7 @@ def _combine(op, parts):
     parts = _as_heuristics(parts, op)
     if op == "but_not" and len(parts) < 2:
         raise HeuristicError("but_not(h1, h2) needs two heuristics: what h1 says, except where h2 says the same")
-    cls = _CombinedChange if parts[0].kind == "change" else _CombinedFlag
+    cls = _CombinedChange if parts[0].kind == "change" else CombinedFlag
     return cls(op, parts)
 
 

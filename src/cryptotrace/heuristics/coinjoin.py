@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import SCRIPT_TYPES, TxFlag, _CombinedFlag, _sorted_unique, features, isin_sorted
+from .base import SCRIPT_TYPES, TxFlag, CombinedFlag, sorted_unique, features, isin_sorted
 
 __all__ = ["EqualOutput", "Whirlpool", "Wasabi1", "Wasabi2", "JoinMarket", "PayJoinLikely", "StonewallLike",
            "WhirlpoolTx0", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket", "coinjoin",
@@ -148,7 +148,7 @@ class _Numbers:
         rows = np.flatnonzero(sp)
         t, v = t_out[rows], f.out_value[rows]
         # distinct output addresses
-        keys = _sorted_unique(t.astype(np.int64) * max(f.n_addr, 1) + f.out_addr[rows])
+        keys = sorted_unique(t.astype(np.int64) * max(f.n_addr, 1) + f.out_addr[rows])
         self.n_sp_addr = np.bincount(keys // max(f.n_addr, 1), minlength=n)
         # outputs paid back to one of the tx's own input addresses (a wallet's reused change: no CoinJoin
         # participant does this; BlockSci's isPossibleCoinjoin sets such outputs aside)
@@ -472,7 +472,7 @@ joinmarket = JoinMarket()
 payjoin_likely = PayJoinLikely()
 stonewall_like = StonewallLike()
 
-coinjoin = _CombinedFlag("any_of", [equal_output, whirlpool, wasabi1, wasabi2, joinmarket])
+coinjoin = CombinedFlag("any_of", [equal_output, whirlpool, wasabi1, wasabi2, joinmarket])
 coinjoin.name = "coinjoin"
 coinjoin.rationale = ("A transaction is taken to be a CoinJoin when any of the detectors recognise it: the "
                       "generic equal-output rule, Whirlpool, Wasabi 1.x, Wasabi 2.0 or JoinMarket. The caveats "

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import HeuristicError
 from ..units import format_btc
-from .base import Heuristic, _check_chain
+from .base import Heuristic, check_chain
 
 __all__ = ["TxExplanation", "explain"]
 
@@ -71,7 +71,7 @@ def explain(chain, txid: str, *, heuristics=None) -> TxExplanation:
     """
     from . import resolve, default_explain_set
 
-    _check_chain(chain, "explain")
+    check_chain(chain, "explain")
     pos = chain.tx_position(txid)
     hs = default_explain_set() if heuristics is None else resolve(heuristics)
     rows = []

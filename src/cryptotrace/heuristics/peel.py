@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import HeuristicError
-from .base import ChangeHeuristic, _check_chain, features
+from .base import ChangeHeuristic, check_chain, features
 
 __all__ = ["PeelChain", "peel_chain", "peel_chains"]
 
@@ -64,7 +64,7 @@ def peel_chains(chain, *, min_hops: int = 3) -> pd.DataFrame:
         payment output's value, sats), ``remaining`` (the change carried on, sats),
         ``payment_address``.
     """
-    _check_chain(chain, "peel_chains")
+    check_chain(chain, "peel_chains")
     if not isinstance(min_hops, (int, np.integer)) or min_hops < 2:
         raise HeuristicError(f"peel_chains(min_hops={min_hops!r}): give a whole number of 2 or more")
     f = features(chain)
