@@ -162,6 +162,10 @@ def test_clear_errors():
     chain, a = story()
     with pytest.raises(ClusteringError, match="not fitted"):
         Clustering().labels_
+    # as scikit-learn's NotFittedError: a fitted attribute is absent until fit(), present after
+    unfitted = Clustering()
+    assert not hasattr(unfitted, "labels_") and not hasattr(unfitted, "evidence_")
+    assert hasattr(unfitted.fit(chain), "labels_")
     with pytest.raises(ClusteringError, match="Chain"):
         Clustering().fit(pd.DataFrame())
     with pytest.raises(ClusteringError, match="Known names"):

@@ -479,7 +479,7 @@ class Clustering:
     # ------------------------------------------------------------------ results
     def _fitted(self):
         if "_labels" not in self.__dict__:
-            raise E.ClusteringError("this Clustering is not fitted yet: call .fit(chain) first, "
+            raise E.NotFittedError("this Clustering is not fitted yet: call .fit(chain) first, "
                                     "e.g. c = Clustering().fit(chain)")
 
     @cached_property

@@ -175,3 +175,11 @@ class ResponseTooLargeError(FetchError):
 # --- chain store -------------------------------------------------------------
 class StoreError(CryptotraceError):
     """A chain store (Parquet + DuckDB) is missing, damaged, or was asked for something it does not hold."""
+
+
+class NotFittedError(ClusteringError, AttributeError):
+    """A result of a Clustering was asked for before ``.fit(chain)``.
+
+    Also an ``AttributeError``, as scikit-learn's ``NotFittedError`` is: ``hasattr(c, "labels_")``
+    is False until the clustering is fitted.
+    """
