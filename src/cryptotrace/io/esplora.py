@@ -705,7 +705,7 @@ class EsploraClient:
                                     "out, added, reordered or altered; fetch them again")
 
     def _verify_block(self, h: str, objs: list[dict]) -> None:
-        from .raw import parse_block
+        from ._wire import parse_block
 
         pages = f"GET {self.base_url}/block/{h}/txs/..."
         try:
