@@ -38,6 +38,7 @@ __all__ = [
     "classify_addresses",
     "decode_address",
     "encode_address",
+    "encode_addresses",
     "hash160",
     "invalid_addresses",
     "is_valid_address",
@@ -340,22 +341,129 @@ _LUT58 = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(_B58):
     _LUT58[ord(_c)] = _i
 _GEN = np.array([0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3], dtype=np.uint32)
-_HRP_CHK = np.uint32(_polymod(_hrp_expand("bc")))
+#: the bech32 checksum state after the mainnet prefix "bc" (BIP 173 ``hrp_expand``)
+HRP_CHECKSUM = np.uint32(_polymod(_hrp_expand("bc")))
 _CHUNK = 1 << 17  # addresses checked per numpy pass (bounds memory: ~100 MB per pass)
+
+
+#: the BIP 173 generator folded into a 32-entry table: one lookup per 5-bit step instead of five tests
+_TAB = np.array([np.bitwise_xor.reduce([int(g) for i, g in enumerate(_GEN) if b >> i & 1] or [0]) for b in range(32)],
+                dtype=np.uint32)
+_CHARSET32 = np.frombuffer(_BECH32.encode("ascii"), dtype=np.uint8)
+_CHARSET58 = np.frombuffer(_B58.encode("ascii"), dtype=np.uint8)
+_WITNESS_VERSION = {"p2wpkh": 0, "p2wsh": 0, "p2tr": 1}
+_PAYLOAD_SIZE = {"p2pkh": 20, "p2sh": 20, "p2wpkh": 20, "p2wsh": 32, "p2tr": 32}
 
 
 def polymod_columns(chk: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Carry the bech32 checksum ``chk`` (one per row) on over the 5-bit columns of ``data``.
 
     Vectorised BIP 173 polymod: many addresses at once, column by column.
-    Start from ``np.full(n, _HRP_CHK)`` for the mainnet prefix "bc".
+    Start from ``np.full(n, HRP_CHECKSUM)`` for the mainnet prefix "bc".
     """
+    chk = chk.astype(np.uint32, copy=True)
     for j in range(data.shape[1]):
-        top = chk >> np.uint32(25)
-        chk = ((chk & np.uint32(0x1FFFFFF)) << np.uint32(5)) ^ data[:, j].astype(np.uint32)
-        for i in range(5):
-            chk ^= np.where((top >> np.uint32(i)) & np.uint32(1), _GEN[i], np.uint32(0))
+        chk = ((chk & np.uint32(0x1FFFFFF)) << np.uint32(5)) ^ data[:, j].astype(np.uint32) ^ _TAB[chk >> np.uint32(25)]
     return chk
+
+
+def _to_5bit(payload: np.ndarray) -> np.ndarray:
+    """(n, k) bytes -> (n, ceil(8k/5)) 5-bit groups, zero-padded (BIP 173 ``convertbits`` for many rows)."""
+    n = payload.shape[0]
+    bits = np.unpackbits(payload, axis=1)
+    pad = (-bits.shape[1]) % 5
+    if pad:
+        bits = np.concatenate([bits, np.zeros((n, pad), dtype=np.uint8)], axis=1)
+    return bits.reshape(n, -1, 5).astype(np.uint32) @ np.array([16, 8, 4, 2, 1], dtype=np.uint32)
+
+
+def bech32_chars(witness_version: int, payload: np.ndarray) -> np.ndarray:
+    """Mainnet segwit addresses of equal-length witness programs as an ``(n, width)`` uint8 ASCII matrix.
+
+    bech32 for version 0 (BIP 173), bech32m from version 1 on (BIP 350); the same text
+    :func:`encode_address` gives, for a whole column of programs at once.
+    """
+    payload = np.ascontiguousarray(payload, dtype=np.uint8)
+    n = payload.shape[0]
+    data = np.concatenate([np.full((n, 1), witness_version, dtype=np.uint32), _to_5bit(payload)], axis=1)
+    chk = polymod_columns(np.full(n, HRP_CHECKSUM, dtype=np.uint32),
+                          np.concatenate([data, np.zeros((n, 6), dtype=np.uint32)], axis=1))
+    chk ^= np.uint32(1 if witness_version == 0 else 0x2BC830A3)
+    checksum = np.stack([(chk >> np.uint32(5 * (5 - i))) & np.uint32(31) for i in range(6)], axis=1)
+    chars = _CHARSET32[np.concatenate([data, checksum], axis=1)]
+    return np.ascontiguousarray(np.concatenate([np.broadcast_to(np.frombuffer(b"bc1", np.uint8), (n, 3)), chars],
+                                               axis=1))
+
+
+def base58check_many(version: int, payload: np.ndarray) -> list[str]:
+    """Base58Check text of ``version + payload`` for each row of an ``(n, k)`` uint8 array.
+
+    The base conversion runs on all rows together (32-bit limbs, long division by 58); only the
+    double-SHA-256 checksums are computed row by row, by hashlib.
+    """
+    payload = np.ascontiguousarray(payload, dtype=np.uint8)
+    n, k = payload.shape
+    if n == 0:
+        return []
+    sha = hashlib.sha256
+    raw = payload.tobytes()
+    full = b"".join(v + sha(sha(v).digest()).digest()[:4]
+                    for v in (bytes([version]) + raw[i * k:(i + 1) * k] for i in range(n)))
+    size = k + 5
+    mat = np.frombuffer(full, dtype=np.uint8).reshape(n, size)
+    pad = (-size) % 4
+    limbs = np.concatenate([np.zeros((n, pad), np.uint8), mat], axis=1).astype(np.uint64)
+    limbs = limbs.reshape(n, -1, 4) @ np.array([1 << 24, 1 << 16, 1 << 8, 1], dtype=np.uint64)  # big-endian u32
+    ndig = int(np.ceil(size * 8 / np.log2(58))) + 1
+    digits = np.zeros((n, ndig), dtype=np.uint8)
+    f58, sh = np.uint64(58), np.uint64(32)
+    for d in range(ndig - 1, -1, -1):
+        rem = np.zeros(n, dtype=np.uint64)
+        for j in range(limbs.shape[1]):
+            cur = (rem << sh) | limbs[:, j]
+            limbs[:, j] = cur // f58
+            rem = cur % f58
+        digits[:, d] = rem
+    zeros = (mat == 0).cumprod(axis=1).sum(axis=1)  # leading zero bytes become leading '1's
+    nz = digits != 0
+    first = np.where(nz.any(axis=1), nz.argmax(axis=1), ndig)
+    text = _CHARSET58[digits].tobytes().decode("ascii")
+    return ["1" * int(z) + text[i * ndig + int(f):(i + 1) * ndig] for i, (z, f) in enumerate(zip(zeros, first))]
+
+
+def encode_addresses(script_type: str, payload) -> list[str]:
+    """Mainnet addresses of one script type for many hashes at once (the bulk twin of :func:`encode_address`).
+
+    ``payload`` is an ``(n, size)`` uint8 array or a list of equal-length ``bytes``: key or script
+    hashes (20 bytes for ``p2pkh``, ``p2sh``, ``p2wpkh``), witness programs (32 bytes for ``p2wsh``,
+    ``p2tr``).
+
+    Examples
+    --------
+    >>> encode_addresses("p2wpkh", [bytes(20)]) == [encode_address("p2wpkh", bytes(20))]
+    True
+    >>> encode_addresses("p2pkh", [bytes(20)])
+    ['1111111111111111111114oLvT2']
+    """
+    if script_type not in _PAYLOAD_SIZE:
+        raise InvalidAddressError(f"cannot encode script type {script_type!r}; known: {sorted(_PAYLOAD_SIZE)}")
+    if isinstance(payload, np.ndarray):
+        mat = np.ascontiguousarray(payload, dtype=np.uint8).reshape(len(payload), -1)
+    else:
+        items = list(payload)
+        mat = np.frombuffer(b"".join(items), dtype=np.uint8).reshape(len(items), -1) if items else \
+            np.zeros((0, _PAYLOAD_SIZE[script_type]), np.uint8)
+    if mat.shape[0] and mat.shape[1] != _PAYLOAD_SIZE[script_type]:
+        raise InvalidAddressError(f"a {script_type} address needs {_PAYLOAD_SIZE[script_type]}-byte hashes, "
+                                  f"not {mat.shape[1]} bytes")
+    if script_type in _WITNESS_VERSION:
+        if not mat.shape[0]:
+            return []
+        chars = bech32_chars(_WITNESS_VERSION[script_type], mat)
+        width = chars.shape[1]
+        text = chars.tobytes().decode("ascii")
+        return [text[i * width:(i + 1) * width] for i in range(chars.shape[0])]
+    return base58check_many(_VERSION_OF[script_type], mat)
 
 
 def _classify_bech32(addrs: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -365,7 +473,7 @@ def _classify_bech32(addrs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     data = _LUT32[mat[:, 3:]]
     ok = ~(data == 255).any(axis=1)
     data = np.where(data == 255, 0, data).astype(np.uint32)
-    chk = polymod_columns(np.full(n, _HRP_CHK, dtype=np.uint32), data)
+    chk = polymod_columns(np.full(n, HRP_CHECKSUM, dtype=np.uint32), data)
     witver = data[:, 0]
     ok &= chk == np.where(witver == 0, _BECH32_CONST, _BECH32M_CONST).astype(np.uint32)
     groups = data.shape[1] - 7
