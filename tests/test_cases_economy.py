@@ -8,9 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cryptotrace.addresses import encode_address, is_valid_address
-from cryptotrace.cases import AnswerKey, generate
+from cryptotrace.cases import generate
 from cryptotrace.cases._fastaddr import addresses_from_payloads
 from cryptotrace.chain import Chain
+from cryptotrace.testing import assert_ledger_invariants
 
 
 @pytest.fixture(scope="module")
@@ -58,33 +59,7 @@ def test_generated_tables_come_in_chain_order_and_build_without_reordering():
     assert set(chain.outputs.address.dropna()) <= set(truth["addr_str"])
     assert isinstance(truth["addr_str"][0], str) and len(truth["txids"][0]) == 64
 
-def _invariants(chain: Chain, key: AnswerKey):
-    ix = chain.index
-    # no output spent twice
-    spent = ix.output_of_input[ix.output_of_input >= 0]
-    assert len(spent) == len(np.unique(spent))
-    # value conserved: inputs = outputs + fee, fee >= 0, for every non-coinbase tx
-    t = chain.txs
-    in_sum = np.bincount(ix.tx_of_input, weights=chain.inputs.value.fillna(0).to_numpy(np.int64),
-                         minlength=len(t)).astype(np.int64)
-    out_sum = np.bincount(ix.tx_of_output, weights=chain.outputs.value.to_numpy(np.int64),
-                          minlength=len(t)).astype(np.int64)
-    nc = ~t.is_coinbase.to_numpy()
-    assert (in_sum[nc] == out_sum[nc] + t.fee.to_numpy(np.int64)[nc]).all()
-    assert (t.fee.to_numpy(np.int64)[nc] > 0).all()
-    # each address exactly one owner; key and chain agree on addresses and txids
-    assert key.addresses.index.is_unique
-    assert set(ix.addresses) == set(key.addresses.index)
-    assert set(chain.txs.txid) == set(key.txs.index)
-    assert set(key.addresses.entity) <= set(key.entities.index)
-    # change_vout points at an existing output
-    cv = key.txs.change_vout.dropna()
-    n_out = chain.txs.set_index("txid").n_out
-    assert (cv.to_numpy() < n_out.loc[cv.index].to_numpy()).all()
-    # topological order: every spent output comes from an earlier (or same-height earlier) tx row
-    src_tx = ix.tx_of_output[ix.output_of_input[ix.output_of_input >= 0]]
-    dst_tx = ix.tx_of_input[ix.output_of_input >= 0]
-    assert (src_tx < dst_tx).all()
+_invariants = assert_ledger_invariants  # cryptotrace.testing: the same rules for every test and instructor
 
 
 def test_small_economy_is_a_valid_chain(small):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import cryptotrace as ct
 from cryptotrace.cases import Scenario, generate, load_answer_key
 
-from .test_cases_economy import _invariants
+from cryptotrace.testing import assert_ledger_invariants as _invariants
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.units import MAX_SATS
 
-from ._strategies import ADDRESS_POOL, chain_tables, txid_of
+from cryptotrace.testing import ADDRESS_POOL, txid_of
+from cryptotrace.testing.strategies import chain_tables
 
 A, B, C = ADDRESS_POOL[:3]
 

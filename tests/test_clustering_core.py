@@ -16,7 +16,7 @@ from cryptotrace import heuristics as H
 from cryptotrace.cases.answer_key import AnswerKey
 from cryptotrace.clustering import ClusterCollapseWarning, Clustering, cluster, evaluate, union_find
 from cryptotrace.errors import ClusteringError, NotInChainError
-from cryptotrace.heuristics._toy import toy_chain
+from cryptotrace.testing import toy_chain
 
 
 def story():

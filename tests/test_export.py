@@ -16,7 +16,8 @@ from cryptotrace import export as X
 from cryptotrace._safe import one_line
 from cryptotrace.errors import CryptotraceError
 
-from ._show_toy import BTC, FORMULA, HOSTILE, toy
+from cryptotrace.testing import BTC, FORMULA, HOSTILE
+from cryptotrace.testing import shown_case as toy
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.io import files
 
-from ._strategies import chain_tables
+from cryptotrace.testing.strategies import chain_tables
 
 
 def make_chain(tables):

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cryptotrace import heuristics as H
 from cryptotrace.errors import HeuristicError
 from cryptotrace.heuristics import change
-from cryptotrace.heuristics._toy import toy_chain
+from cryptotrace.testing import toy_chain
 
 
 def calls(h, chain):

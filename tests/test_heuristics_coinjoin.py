@@ -7,7 +7,7 @@ import pytest
 from cryptotrace import heuristics as H
 from cryptotrace.errors import HeuristicError, NotInChainError
 from cryptotrace.heuristics import coinjoin as CJ
-from cryptotrace.heuristics._toy import toy_chain
+from cryptotrace.testing import toy_chain
 
 
 def mix(n_in, outs, *, fund=10_000_000):

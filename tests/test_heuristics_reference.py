@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cryptotrace import heuristics as H
-from cryptotrace.heuristics._toy import toy_chain
+from cryptotrace.testing import toy_chain
 
 VALUES = [1_000_000, 1_234_567, 500_000, 777, 10_000_000, 5_000_000, 100_000, 100_000, 105_000, 110_000, 4_000]
 POOLS = (100_000, 1_000_000, 5_000_000, 50_000_000, 2_500_000, 25_000_000)

@@ -14,7 +14,8 @@ import cryptotrace as ct
 from cryptotrace import plot as P
 from cryptotrace.errors import ClusteringError, NotInChainError, TraceError
 
-from ._show_toy import BTC, toy
+from cryptotrace.testing import BTC
+from cryptotrace.testing import shown_case as toy
 
 
 def png_pixels(fig) -> np.ndarray:

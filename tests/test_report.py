@@ -12,7 +12,7 @@ from cryptotrace.errors import TraceError
 from cryptotrace.report import findings, report
 from cryptotrace.tracing import POLICIES
 
-from ._show_toy import toy
+from cryptotrace.testing import shown_case as toy
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from cryptotrace import export as X
 from cryptotrace._safe import (FORMULA_START, csv_cell, csv_text, frame_csv_text, md_block, md_code, md_inline,
                                one_line, unguard, xml_text)
 
-from ._show_toy import toy
+from cryptotrace.testing import shown_case as toy
 
 matplotlib.use("Agg")
 

@@ -1,22 +1,13 @@
-"""Hypothesis strategies: random *valid* chains as tables, for property tests."""
+"""Hypothesis strategies: random *valid* chains as tables, for property tests (needs ``hypothesis``)."""
 
 from __future__ import annotations
 
-import hashlib
-
-import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
-from cryptotrace.addresses import random_addresses
+from .chains import ADDRESS_POOL, txid_of
 
-ADDRESS_POOL = (random_addresses(np.random.default_rng(7), 12, "p2wpkh")
-                + random_addresses(np.random.default_rng(8), 6, "p2pkh")
-                + random_addresses(np.random.default_rng(9), 4, "p2tr"))
-
-
-def txid_of(n: int, salt: str = "") -> str:
-    return hashlib.sha256(f"{salt}{n}".encode()).hexdigest()
+__all__ = ["chain_tables"]
 
 
 @st.composite
