@@ -1,6 +1,7 @@
 """Shared test fixtures.
 
-* ``real_data``: ``../shared/data/real`` beside the project (verified mainnet records).
+* ``real_data``: verified mainnet records: ``tests/data/real`` plus, from ``../shared/data/real`` beside
+  the project, the two collections that stay outside (see tests/data/real/README.md).
 * ``sample_chain``: the bundled sample chain, loaded once per session.
 * Hypothesis: no deadline (CI machines are noisy), a moderate number of examples,
   derandomized when ``CI`` is set.
@@ -27,14 +28,20 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cryptotrace"))
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "data" / "real"
 
+from ._real import IN_REPO, OUTSIDE, SHARED  # noqa: E402  (the real-data paths, shared with test modules)
 
 @pytest.fixture(scope="session")
-def real_data() -> Path:
-    """Folder of verified mainnet records (``../shared/data/real``)."""
-    assert REAL.exists(), f"the real-data folder {REAL} must sit beside the project (shared/data/real)"
-    return REAL
+def real_data(tmp_path_factory) -> Path:
+    """One folder of verified mainnet records: the repository's copies and the shared outside ones."""
+    view = tmp_path_factory.mktemp("real")
+    for sub in IN_REPO.iterdir():
+        if sub.is_dir():
+            (view / sub.name).symlink_to(sub, target_is_directory=True)
+    for name in OUTSIDE:
+        if (SHARED / name).exists():
+            (view / name).symlink_to(SHARED / name, target_is_directory=True)
+    return view
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,11 @@ import pytest
 import cryptotrace as ct
 from cryptotrace.errors import CryptotraceError
 
+from ._real import real_path
+
 from ._mutate import mutate
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "data" / "real"
 SAMPLES = ROOT / "sample_data"
 CASES = int(os.environ.get("CRYPTOTRACE_FUZZ_CASES", "0"))
 TIME_BOUND = 20.0  # seconds per load: a hang, not a slow machine, trips it
@@ -63,11 +64,11 @@ def _case_with(path: Path, tmp: Path, name: str, data: bytes):
 
 # name -> (seed files, kind, default cases, how to load one mutated file)
 def _targets():
-    blocks = REAL / "blocks"
-    esplora = sorted(p for p in (REAL / "esplora-cases").glob("*.json") if p.stat().st_size < 200_000)
-    core = sorted((REAL / "core-rpc").glob("*/rpc_response_*.json"))
-    etl = sorted((REAL / "core-rpc").glob("*/expected_transactions.json"))
-    packs = sorted((REAL / "tagpacks").glob("*.yaml"), key=lambda p: p.stat().st_size)[:12]
+    blocks = real_path("blocks")
+    esplora = sorted(p for p in (real_path("esplora-cases")).glob("*.json") if p.stat().st_size < 200_000)
+    core = sorted((real_path("core-rpc")).glob("*/rpc_response_*.json"))
+    etl = sorted((real_path("core-rpc")).glob("*/expected_transactions.json"))
+    packs = sorted((real_path("tagpacks")).glob("*.yaml"), key=lambda p: p.stat().st_size)[:12]
     scenarios = sorted((SAMPLES / "scenarios").glob("*.yaml"))
     hydra = SAMPLES / "datasets" / "hydra"
     return {
@@ -95,12 +96,13 @@ TARGETS = _targets()
 def _seed_bytes(path: Path, kind: str, rng: random.Random) -> bytes:
     data = path.read_bytes()
     if kind == "txhex":  # a few raw transactions of the blk file, as hex lines
+        from cryptotrace.io import _wire as wire
         from cryptotrace.io import raw
 
         recs = [r for _, r in raw.read_blk_records(path)]
         lines = []
         for rec in rng.sample(recs[160:], 3):
-            end, _, _ = raw._parse_txs(rec, 81, 1, raw._Columns(), 0, "t")
+            end, _, _ = wire.parse_txs(rec, 81, 1, wire.Columns(), 0, "t")
             lines.append(rec[81:end].hex())
         return ("\n".join(lines) + "\n").encode()
     return data

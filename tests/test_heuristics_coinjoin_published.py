@@ -9,7 +9,6 @@ generator; then the real Whirlpool mix and tx0 (Esplora files) and the real bloc
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,8 +22,9 @@ from cryptotrace import heuristics as H
 from cryptotrace.addresses import random_addresses
 from cryptotrace.heuristics import coinjoin as CJ
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-BLOCK_702861 = REAL / "blocks" / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
+from ._real import real_path
+
+BLOCK_702861 = real_path("blocks") / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
 WASABI1_REAL = "5c2f55fc17854a18f447d74e32356c9ff6faf43bf937ed13611857b2bb3fef3a"
 OP_RETURN = "OP_RETURN"
 ALL = (*H.COINJOIN, CJ.coinjoin, CJ.stonewall_like, CJ.whirlpool_tx0, CJ.payjoin_likely)
@@ -240,7 +240,7 @@ def test_stonewall_is_a_caveat_not_a_coinjoin():
 
 # --------------------------------------------------------------------------- real transactions
 def _real(name):
-    path = REAL / "esplora-cases" / name
+    path = real_path("esplora-cases") / name
     assert path.exists(), f"{path}: the shared real data must sit beside the project (see tests/conftest.py)"
     return ct.load_esplora(path)
 

@@ -52,6 +52,7 @@ def test_import_every_format(tmp_path, real_data, capsys):
 
 
 def test_import_raw_transactions_and_wrong_formats(tmp_path, real_data, capsys):
+    from cryptotrace.io import _wire as wire
     from cryptotrace.io import raw
 
     recs = [r for _, r in raw.read_blk_records(real_data / "blocks" / "mainnet_blk_0-256.dat")]
@@ -72,7 +73,7 @@ def test_import_raw_transactions_and_wrong_formats(tmp_path, real_data, capsys):
     # a file of raw transaction hex
     tx_hex = tmp_path / "tx.hex"
     start = 81
-    end, _, _ = raw._parse_txs(recs[9], start, 1, raw._Columns(), 0, "t")
+    end, _, _ = wire.parse_txs(recs[9], start, 1, wire.Columns(), 0, "t")
     tx_hex.write_text(recs[9][start:end].hex() + "\n")
     code, text, err = run(["import", "-f", "raw", str(tx_hex), "-o", str(tmp_path / "tx")], capsys)
     assert code == 0, err

@@ -271,10 +271,10 @@ def load_etl(paths, *, validate: bool = True):
 
     Examples
     --------
-    blockchain-etl's own export of mainnet blocks 50001-50002 (its test data, in ``../shared/data/real/core-rpc``):
+    blockchain-etl's own export of mainnet blocks 50001-50002 (its test data, in ``tests/data/real/core-rpc``):
 
     >>> import cryptotrace as ct
-    >>> chain = ct.load_etl("../shared/data/real/core-rpc/stream_50001_50002")
+    >>> chain = ct.load_etl("tests/data/real/core-rpc/stream_50001_50002")
     >>> int(chain.txs.n_in.sum()), len(chain.txs)
     (5, 4)
     """

@@ -250,11 +250,11 @@ def load_raw_blocks(blocks, *, heights=None, prevouts=None, check_merkle: bool =
     Examples
     --------
     Mainnet block 702861 (September 2021), as ``bitcoin-cli getblock HASH 0`` gives it (the shared
-    real records, ``../shared/data/real`` beside the project): every input gets the address its own
+    real records in ``tests/data/real``): every input gets the address its own
     scripts prove, even though the coins it spends are older than the block.
 
     >>> import cryptotrace as ct
-    >>> chain = ct.load_raw_blocks("../shared/data/real/blocks/"
+    >>> chain = ct.load_raw_blocks("tests/data/real/blocks/"
     ...     "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw")
     >>> len(chain.txs), int(chain.blocks.height.iloc[0])
     (2500, 702861)
@@ -362,10 +362,10 @@ def load_blk_files(paths, *, heights=None, prevouts=None, magic: bytes = MAINNET
 
     Examples
     --------
-    The first 256 mainnet blocks, as a node stores them (the shared real records, ``../shared/data/real``):
+    The first 256 mainnet blocks, as a node stores them (real records in ``tests/data/real``):
 
     >>> import cryptotrace as ct
-    >>> chain = ct.load_blk_files("../shared/data/real/blocks/mainnet_blk_0-256.dat")
+    >>> chain = ct.load_blk_files("tests/data/real/blocks/mainnet_blk_0-256.dat")
     >>> len(chain.blocks), len(chain.txs)
     (256, 263)
     >>> chain.outputs.value[chain.outputs.txid.str.startswith("f4184fc5")].tolist()   # Satoshi -> Hal Finney
