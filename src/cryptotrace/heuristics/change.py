@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import HeuristicError
 from .base import ChangeHeuristic, all_of, any_of, but_not, features, unique_change
+from .peel import peel_chain
 
 __all__ = [
     "AddressReuse", "FreshAddress", "RoundAmount", "FiatRoundAmount", "ScriptTypeMatch", "OptimalChange",
@@ -210,16 +211,5 @@ script_type = ScriptTypeMatch()
 optimal_change = OptimalChange()
 wallet_fingerprint = WalletFingerprint()
 
-
-def __getattr__(name):
-    # peel_chain lives in peel.py (it also finds whole chains); re-exported here lazily
-    if name == "peel_chain":
-        from .peel import peel_chain
-
-        return peel_chain
-    if name == "ALL":
-        from .peel import peel_chain
-
-        return (address_reuse, fresh_address, round_amount, script_type, optimal_change, wallet_fingerprint,
-                peel_chain)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: every change heuristic, in the order the tables list them (peel_chain lives in peel.py: it also finds whole chains)
+ALL = (address_reuse, fresh_address, round_amount, script_type, optimal_change, wallet_fingerprint, peel_chain)
