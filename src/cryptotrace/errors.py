@@ -164,3 +164,8 @@ class ResponseTooLargeError(FetchError):
 # --- chain store -------------------------------------------------------------
 class StoreError(CryptotraceError):
     """A chain store (Parquet + DuckDB) is missing, damaged, or was asked for something it does not hold."""
+
+
+# --- prices (issue 17) -------------------------------------------------------
+class PriceTableError(CryptotraceError, ValueError):
+    """A BTC/EUR or BTC/USD price table is unreadable or breaks a rule (sorted days, prices above 0, small gaps)."""
