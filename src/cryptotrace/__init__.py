@@ -75,13 +75,16 @@ _EXPORTS = {
     "trace": "cryptotrace.tracing",
     "Trace": "cryptotrace.tracing",
     "seizure_candidates": "cryptotrace.tracing",
+    # money in euros and dollars (issue 17)
+    "prices": "cryptotrace.prices",
+    "add_fiat": "cryptotrace.prices",
     # showing
     "plot": "cryptotrace.plot",
     "report": "cryptotrace.report",
     "export": "cryptotrace.export",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
-_MODULES = {"heuristics", "plot", "export"}
+_MODULES = {"heuristics", "plot", "export", "prices"}
 
 __all__ = ["CryptotraceError", "__version__", "glossary", "show_tracebacks", *sorted(_EXPORTS)]
 

@@ -39,8 +39,8 @@ import pandas as pd
 
 from .errors import PriceTableError
 
-__all__ = ["PriceTable", "load_prices", "for_chain", "add_fiat", "fiat_columns", "register",
-           "MARKET_START", "MAX_GAP_DAYS"]
+__all__ = ["PriceTable", "load_prices", "for_chain", "add_fiat", "fiat_columns", "register", "usd_per_eur",
+           "load_case_prices", "synthetic_price_csv", "MARKET_START", "MAX_GAP_DAYS"]
 
 DATA = Path(__file__).parent / "data"
 
@@ -288,25 +288,59 @@ def load_prices() -> PriceTable:
     early = pd.read_csv(DATA / "btc_usd_coinmetrics_2010_2011.csv")
     late = pd.read_csv(DATA / "btc_usd_bitstamp.csv")
     usd = pd.concat([early[early.date < late.date.iloc[0]], late], ignore_index=True)
-    ecb = pd.read_csv(DATA / "eur_usd_ecb.csv")
-    days = pd.to_datetime(usd.date).to_numpy("datetime64[D]")
-    rate_days = pd.to_datetime(ecb.date).to_numpy("datetime64[D]")
-    i = np.searchsorted(rate_days, days, side="right") - 1  # the ECB rate of the day, or the last one before
-    rate = np.where(i >= 0, ecb.usd_per_eur.to_numpy(float)[np.maximum(i, 0)], np.nan)
-    usd["btc_eur"] = usd.btc_usd.to_numpy(float) / rate
+    usd["btc_eur"] = usd.btc_usd.to_numpy(float) / usd_per_eur(usd.date)
     return PriceTable.from_frame(usd[["date", "btc_eur", "btc_usd"]], source=REAL_SOURCE, licence=REAL_LICENCE,
                                  where=str(DATA / "btc_usd_*.csv"))
 
 
+def usd_per_eur(times) -> np.ndarray:
+    """The ECB reference rate (USD per EUR) of each time's day (the last rate before on days without one)."""
+    ecb = _ecb()
+    days = _seconds(times) // _DAY
+    i = np.searchsorted(ecb[0], days, side="right") - 1
+    return np.where(i >= 0, ecb[1][np.maximum(i, 0)], np.nan)
+
+
+@lru_cache(maxsize=1)
+def _ecb():
+    ecb = pd.read_csv(DATA / "eur_usd_ecb.csv")
+    return _seconds(ecb.date) // _DAY, ecb.usd_per_eur.to_numpy(float)
+
+
+SYNTHETIC_HEADER = ("# The simulated economy's own price of one bitcoin, per block: a seeded geometric random walk "
+                    "in EUR (cryptotrace.cases.economy); btc_usd = btc_eur x the ECB reference rate of the day. "
+                    "Not market prices.\n")
+
+
+def synthetic_price_csv(block_times, prices_eur) -> str:
+    """The text of a case pack's ``prices.csv``: one row per block (time in UTC, btc_eur, btc_usd)."""
+    t = pd.to_datetime(np.asarray(block_times, np.int64), unit="s", utc=True)
+    eur = np.asarray(prices_eur, float)
+    df = pd.DataFrame({"date": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "btc_eur": np.round(eur, 2),
+                       "btc_usd": np.round(eur * usd_per_eur(t), 2)})
+    return SYNTHETIC_HEADER + df.to_csv(index=False, lineterminator="\n")
+
+
+def load_case_prices(path) -> PriceTable:
+    """A case pack's own price series (``PACK/prices.csv``)."""
+    p = PriceTable.from_csv(path, source="the case's simulated economy", licence="", daily=False)
+    return PriceTable(p.table, p.end, p.source, p.licence, synthetic=True)
+
+
 # ---------------------------------------------------------------------- which table for a chain
-_REGISTRY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_REGISTRY: dict[int, tuple] = {}  # id(chain) -> (weak reference to the chain, PriceTable); chains are unhashable
 
 
 def register(chain, prices: PriceTable) -> None:
     """Tie a price table to a chain (a case pack does this for its chain when it loads it)."""
     if not isinstance(prices, PriceTable):
         raise PriceTableError(f"register(chain, prices): prices must be a PriceTable, not {type(prices).__name__}")
-    _REGISTRY[chain] = prices
+    key = id(chain)
+    try:
+        ref = weakref.ref(chain, lambda _r, key=key: _REGISTRY.pop(key, None))
+    except TypeError:
+        raise PriceTableError(f"register: a {type(chain).__name__} cannot carry a price table; give a Chain") from None
+    _REGISTRY[key] = (ref, prices)
 
 
 def for_chain(chain) -> PriceTable:
@@ -318,11 +352,10 @@ def for_chain(chain) -> PriceTable:
     own = getattr(chain, "prices", None)
     if isinstance(own, PriceTable):  # a Case
         return own
-    try:
-        reg = _REGISTRY.get(chain)
-    except TypeError:  # not weak-referenceable: no registered table
-        reg = None
-    return reg if reg is not None else load_prices()
+    hit = _REGISTRY.get(id(chain))
+    if hit is not None and hit[0]() is chain:
+        return hit[1]
+    return load_prices()
 
 
 # ---------------------------------------------------------------------- fiat columns
