@@ -108,7 +108,7 @@ class PriceTable:
                                   "bitcoin in that currency)")
         if len(df) == 0:
             raise PriceTableError(f"{where}: the table has no rows; give at least one day with a price")
-        times = pd.to_datetime(df[tcol], utc=True, errors="coerce")
+        times = pd.to_datetime(df[tcol], utc=True, errors="coerce", format="ISO8601")
         bad = np.flatnonzero(times.isna().to_numpy())
         if len(bad):
             i = int(bad[0])
