@@ -23,8 +23,12 @@ Examples
 >>> p = load_prices()
 >>> round(float(p.lookup(pd.Timestamp("2021-05-08", tz="UTC"), "usd")[0]), -3)
 57000.0
->>> p.lookup(pd.Timestamp("2010-05-22", tz="UTC"), "usd")[0]  # the pizza day: no market price yet
-nan
+>>> p.notes(pd.Timestamp("2010-05-22", tz="UTC"))[0]  # the pizza day: no market price yet
+'no market price before 2010-07-18: bitcoin was not traded on an exchange yet (Mt.Gox opened on 2010-07-17)'
+>>> coins = pd.DataFrame({"value": [75 * 10**8], "time": [pd.Timestamp("2021-05-08", tz="UTC")]})
+>>> add_fiat(coins)[["value_eur", "value_usd"]]  # the Colonial Pipeline ransom, 75 BTC
+    value_eur  value_usd
+0  3568369.27  4303096.5
 """
 
 from __future__ import annotations
