@@ -191,35 +191,36 @@ class PriceTable:
     def start(self) -> pd.Timestamp:
         return self.table.time.iloc[0]
 
-    def lookup(self, times, currency: str = "eur") -> np.ndarray:
+    def lookup(self, times, currency: str = "eur", *, _where=None) -> np.ndarray:
         """The price of one bitcoin at each time (NaN where the table has none; see :meth:`notes`)."""
         col = _currency_col(currency)
-        idx, ok = self._index(times)
+        _secs, _nat, idx, ok = _where if _where is not None else self._where(times)
         prices = self.table[col].to_numpy(float)
         out = np.full(len(idx), np.nan)
         out[ok] = prices[idx[ok]]
         return out
 
-    def notes(self, times) -> np.ndarray:
+    def notes(self, times, *, _where=None) -> np.ndarray:
         """Why a time has no price (empty text where it has one, or a filled day's note)."""
-        secs = _seconds(times)
-        idx, ok = self._index(times)
+        secs, nat, idx, ok = _where if _where is not None else self._where(times)
         out = np.full(len(secs), "", dtype=object)
-        out[_isnat(times, len(secs))] = "no time (unconfirmed transaction): no price"
-        before = (secs < self._secs[0]) & ~_isnat(times, len(secs))
-        out[before] = _note_before(self.start)
-        after = secs >= _ts_seconds(self.end)
-        out[after] = f"no price: the price table ends on {(self.end - pd.Timedelta(seconds=1)):%Y-%m-%d}"
+        out[nat] = "no time (unconfirmed transaction): no price"
+        out[(secs < self._secs[0]) & ~nat] = _note_before(self.start)
+        out[secs >= _ts_seconds(self.end)] = (f"no price: the price table ends on "
+                                              f"{(self.end - pd.Timedelta(seconds=1)):%Y-%m-%d}")
         filled = np.zeros(len(secs), bool)
         filled[ok] = self.table["filled"].to_numpy(bool)[idx[ok]]
         out[filled] = "price of the day before (this day is missing from the price table)"
         return out
 
-    def _index(self, times):
-        secs = _seconds(times)
+    def _where(self, times):
+        """Seconds, no-time mask, row of the table and has-a-price mask of each time (one searchsorted)."""
+        t = _to_utc(times)
+        nat = np.asarray(t.isna(), bool)
+        secs = np.where(nat, np.iinfo(np.int64).min, t.as_unit("ns").asi8 // 1_000_000_000)
         idx = np.searchsorted(self._secs, secs, side="right") - 1
-        ok = (idx >= 0) & (secs < _ts_seconds(self.end)) & ~_isnat(times, len(secs))
-        return idx, ok
+        ok = (idx >= 0) & (secs < _ts_seconds(self.end)) & ~nat
+        return secs, nat, idx, ok
 
     # ------------------------------------------------------------------ showing
     def describe(self) -> str:
@@ -266,10 +267,6 @@ def _seconds(times) -> np.ndarray:
     t = _to_utc(times)
     s = t.as_unit("ns").asi8 // 1_000_000_000
     return np.where(t.isna(), np.iinfo(np.int64).min, s)
-
-
-def _isnat(times, n) -> np.ndarray:
-    return np.asarray(_to_utc(times).isna(), bool).reshape(n)
 
 
 # ---------------------------------------------------------------------- the bundled table
@@ -411,9 +408,9 @@ def add_fiat(table, prices: PriceTable | None = None, *, value_cols=("value", "t
         raise PriceTableError(f"unit={unit!r}: use 'sats' (whole satoshis) or 'BTC'")
     per_btc = 1e8 if u == "sats" else 1.0
     out = table.copy()
-    times = out[time_col]
-    eur = prices.lookup(times, "eur")
-    usd = prices.lookup(times, "usd")
+    where = prices._where(out[time_col])  # one lookup for both currencies and the notes
+    eur = prices.lookup(None, "eur", _where=where)
+    usd = prices.lookup(None, "usd", _where=where)
     for c in value_cols:
         if c not in out.columns:
             continue
@@ -422,7 +419,7 @@ def add_fiat(table, prices: PriceTable | None = None, *, value_cols=("value", "t
         pos = out.columns.get_loc(c) + 1
         out.insert(pos, name_eur, np.round(amount * eur, 2))
         out.insert(pos + 1, name_usd, np.round(amount * usd, 2))
-    note = prices.notes(times)
+    note = prices.notes(None, _where=where)
     if prices.table.btc_usd.isna().all():
         note = np.where(note == "", "the price table has no USD prices", note)
     out["price_note"] = note
