@@ -244,3 +244,15 @@ def test_a_chain_without_a_case_gets_the_real_table():
     assert for_chain(d).source == "hand-made"
     with pytest.raises(PriceTableError):
         register(d, "not a table")
+
+
+def test_colonial_ransom_from_the_real_ledger_slice():
+    """The ransom outputs of the real Colonial Pipeline slice (75 BTC, 2021-05-08), priced with for_chain."""
+    chain = ct.load_sample("colonial")
+    paid = chain.outputs[chain.outputs.address == "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"].merge(
+        chain.txs[["txid", "time"]], on="txid")
+    paid = paid[paid.time.dt.strftime("%Y-%m-%d") == "2021-05-08"]
+    assert paid.value.sum() == pytest.approx(75 * 10**8, rel=1e-4)  # the 75 BTC ransom (and the test payment)
+    out = add_fiat(paid, for_chain(chain))  # a real chain: the real table
+    assert out.value_usd.sum() == pytest.approx(4.4e6, rel=0.05)
+    assert (out.price_note == "").all()
