@@ -1,7 +1,8 @@
 """Money in euros and dollars at the time (issue 17 §2): the bundled price table, user tables, add_fiat.
 
-Known values are checked against outside references: yearly opening prices of other exchanges
-(Coinbase, Binance) published in GitHub tomwijnroks/peildatum, well-known prices of the history
+Known values are checked against outside references: yearly opening prices of another exchange
+(Coinbase BTC/USD and BTC/EUR, 00:00 CET) published in GitHub tomwijnroks/peildatum
+(sources/coinbase.md, commit 3fc32dca), well-known prices of the history
 of bitcoin, and the Colonial Pipeline ransom (75 BTC, reported as about 4.4 million USD).
 """
 
@@ -38,11 +39,14 @@ def test_bundled_files_match_their_provenance_checksums():
 # (date, USD, EUR or None, relative tolerance, source of the reference value)
 KNOWN = [
     ("2010-07-18", 0.08, None, 0.15, "Mt.Gox's first days: about 8 cents"),
-    ("2017-01-01", 973.37, 924.99, 0.05, "Coinbase opening price (peildatum)"),
-    ("2018-01-01", 13863.14, 12139.01, 0.05, "Coinbase opening price (peildatum)"),
-    ("2019-01-01", 3691.87, 3244.16, 0.05, "Coinbase opening price (peildatum)"),
-    ("2020-01-01", 7165.72, 6400.02, 0.05, "Coinbase opening price (peildatum)"),
-    ("2021-01-01", 29100.83, 23808.93, 0.05, "Binance opening price (peildatum)"),
+    ("2016-01-01", 431.49, 397.00, 0.05, "Coinbase opening price (peildatum)"),
+    ("2017-01-01", 971.00, 924.96, 0.05, "Coinbase opening price (peildatum)"),
+    # Coinbase's EUR market was dearer in the 2017 bubble: its 13,947 / 12,261 = 1.1375 USD per EUR
+    # against the ECB's 1.1993, so BTC/EUR from BTC/USD and the ECB rate is 5.9 % below it that day
+    ("2018-01-01", 13947.00, 12261.02, 0.07, "Coinbase opening price (peildatum)"),
+    ("2019-01-01", 3676.68, 3237.10, 0.05, "Coinbase opening price (peildatum)"),
+    ("2020-01-01", 7178.00, 6402.79, 0.05, "Coinbase opening price (peildatum)"),
+    ("2021-01-01", 29158.66, 23860.66, 0.05, "Coinbase opening price (peildatum)"),
     ("2013-11-27", 1000.0, None, 0.15, "first time about 1,000 USD"),
     ("2017-12-17", 19000.0, None, 0.08, "the peak of 2017, about 19,000 USD"),
     ("2021-11-10", 69000.0, None, 0.08, "the peak of 2021, about 69,000 USD"),
