@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 
 import cryptotrace as ct
 from cryptotrace.errors import CryptotraceError, PriceTableError
-from cryptotrace.prices import PriceTable, add_fiat, fiat_columns, for_chain, load_prices, register
+from cryptotrace.prices import (
+    PriceTable,
+    add_fiat,
+    fiat_columns,
+    for_chain,
+    load_prices,
+    register,
+)
 
 DATA = Path(ct.__file__).parent / "data"
 

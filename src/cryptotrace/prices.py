@@ -43,8 +43,19 @@ import pandas as pd
 
 from .errors import PriceTableError
 
-__all__ = ["PriceTable", "load_prices", "for_chain", "add_fiat", "fiat_columns", "register", "usd_per_eur",
-           "load_case_prices", "synthetic_price_csv", "MARKET_START", "MAX_GAP_DAYS"]
+__all__ = [
+    "MARKET_START",
+    "MAX_GAP_DAYS",
+    "PriceTable",
+    "add_fiat",
+    "fiat_columns",
+    "for_chain",
+    "load_case_prices",
+    "load_prices",
+    "register",
+    "synthetic_price_csv",
+    "usd_per_eur",
+]
 
 DATA = Path(__file__).parent / "data"
 
