@@ -80,13 +80,16 @@ _EXPORTS = {
     # the whole case in one call
     "investigate": "cryptotrace.investigation",
     "Investigation": "cryptotrace.investigation",
+    # money in euros and dollars (issue 17)
+    "prices": "cryptotrace.prices",
+    "add_fiat": "cryptotrace.prices",
     # showing
     "plot": "cryptotrace.plot",
     "report": "cryptotrace.report",
     "export": "cryptotrace.export",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
-_MODULES = {"heuristics", "plot", "export"}
+_MODULES = {"heuristics", "plot", "export", "prices"}
 
 __all__ = ["CryptotraceError", "__version__", "glossary", "show_tracebacks", *sorted(_EXPORTS)]
 

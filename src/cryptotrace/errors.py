@@ -183,3 +183,8 @@ class NotFittedError(ClusteringError, AttributeError):
     Also an ``AttributeError``, as scikit-learn's ``NotFittedError`` is: ``hasattr(c, "labels_")``
     is False until the clustering is fitted.
     """
+
+
+# --- prices (issue 17) -------------------------------------------------------
+class PriceTableError(CryptotraceError, ValueError):
+    """A BTC/EUR or BTC/USD price table is unreadable or breaks a rule (sorted days, prices above 0, small gaps)."""

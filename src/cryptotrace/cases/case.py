@@ -115,7 +115,20 @@ class Case:
                 f"{self.path / name}: its SHA-256 is {str(have)[:16]}..., but case.yaml says {str(want)[:16]}... "
                 "The pack's dataset was replaced or edited after the pack was made; use the pack as it was handed "
                 "out (answers checked against another dataset would be wrong)")
+        if (self.path / "prices.csv").exists():
+            from ..prices import register
+
+            register(chain, self.prices)  # amounts in this case are worth the simulated economy's prices
         return chain
+
+    @cached_property
+    def prices(self):
+        """The case's own BTC/EUR and BTC/USD price series (``prices.csv``), or the real daily table
+        for a pack made before cases recorded their prices (its amounts then use market prices)."""
+        from ..prices import load_case_prices, load_prices
+
+        p = self.path / "prices.csv"
+        return load_case_prices(p) if p.exists() else load_prices()
 
     @property
     def briefing(self) -> str:

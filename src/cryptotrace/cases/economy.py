@@ -170,7 +170,9 @@ class Economy:
         for i in range(1, n_blocks):  # n_blocks steps of plain floats: cheap
             x[i] = 0.985 * x[i - 1] + e[i]
         self.fee_rates = np.clip(np.exp(np.log(6.0) + x), 1.0, 300.0)
-        # EUR price of one BTC: a geometric random walk
+        # EUR price of one BTC: a geometric random walk (seeded: the same scenario gives the same series),
+        # start_price_eur then N(0, 0.15 %) per block; a case pack records it as prices.csv and every
+        # amount in euros/dollars of the case is read from it (cryptotrace.prices.for_chain)
         self.prices = start_price_eur * np.exp(np.cumsum(rng.normal(0, 0.0015, size=n_blocks)))
         self.stories: list[list] = []  # [wake_height, generator]
         self._block_txs = 0

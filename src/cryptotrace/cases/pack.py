@@ -8,6 +8,7 @@ Layout (``cryptotrace case new SCENARIO.yaml -o PACK``)::
       dataset/                the chain (a cryptotrace dataset: load it with load_case(PACK).chain)
       evidence/               artefacts: market listing, seized-phone note, ransom notes, incident report
       questions.yaml          the questions, with salted memory-hard hashes for self-checking (no answers)
+      prices.csv              the simulated economy's BTC price per block (btc_eur, btc_usd): not market prices
       tags.yaml               public attribution (GraphSense TagPack): exchanges' hot wallets, the market ...
       legal_responses/        what each exchange answered to a production order (CSV: address, label,
                               category, jurisdiction, account_holder, source)
@@ -36,6 +37,7 @@ import yaml
 
 from ..errors import CaseError
 from ..io.files import atomic_folder
+from ..prices import synthetic_price_csv
 from ..units import format_btc
 from .checking import SCHEME, hash_question, question_salt, strip_hints
 from .questions import case_questions
@@ -295,6 +297,9 @@ class PackContent:
             "instructor/answers.yaml": _yaml({"case": self.sc.name, "seed": self.sc.seed, "answers": self.answers}),
             "instructor/solutions.md": self.solutions(),
             "instructor/scenario.yaml": self.sc.to_yaml(),
+            # the economy's own BTC price per block (EUR walk; USD via the ECB rate): amounts in euros
+            # and dollars in this case are read from it (cryptotrace.prices.for_chain), not from market prices
+            "prices.csv": synthetic_price_csv(self.eco.block_times, self.eco.prices),
         }
         for name, text in self.evidence.items():
             files[f"evidence/{name}"] = text
