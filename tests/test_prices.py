@@ -38,14 +38,13 @@ def day(d):
 # ------------------------------------------------------------------ the bundled table
 def test_bundled_files_match_their_provenance_checksums():
     text = (DATA / "PROVENANCE.md").read_text(encoding="utf-8")
-    for name in ("btc_usd_coinmetrics_2010_2011.csv", "btc_usd_bitstamp.csv", "eur_usd_ecb.csv"):
+    for name in ("btc_usd_bitstamp.csv", "eur_usd_ecb.csv"):
         digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
         assert digest in text, f"{name}: sha256 {digest} is not the one PROVENANCE.md names"
 
 
 # (date, USD, EUR or None, relative tolerance, source of the reference value)
 KNOWN = [
-    ("2010-07-18", 0.08, None, 0.15, "Mt.Gox's first days: about 8 cents"),
     ("2016-01-01", 431.49, 397.00, 0.05, "Coinbase opening price (peildatum)"),
     ("2017-01-01", 971.00, 924.96, 0.05, "Coinbase opening price (peildatum)"),
     # Coinbase's EUR market was dearer in the 2017 bubble: its 13,947 / 12,261 = 1.1375 USD per EUR
@@ -81,7 +80,7 @@ def test_colonial_pipeline_ransom_in_dollars():
 def test_table_has_every_day_and_a_plausible_eur_usd_ratio():
     p = load_prices()
     t = p.table
-    assert t.time.iloc[0] == day("2010-07-18")
+    assert t.time.iloc[0] == day("2012-01-01")
     assert (t.time.diff().dropna() == pd.Timedelta(days=1)).all()
     assert not t.filled.any()
     ratio = t.btc_usd / t.btc_eur  # the ECB's USD per EUR: between 0.95 and 1.60 since 2010
@@ -97,6 +96,15 @@ def test_before_any_market_price_the_table_says_so():
     out = add_fiat(pd.DataFrame({"value": [10_000 * 10**8], "time": [pizza]}))
     assert np.isnan(out.value_eur.iloc[0]) and out.value_eur.iloc[0] != 0
     assert "no market price" in out.price_note.iloc[0]
+
+
+def test_between_the_first_market_and_the_bundled_table_the_note_says_why_and_what_to_do():
+    p = load_prices()
+    first_year = day("2011-06-01")  # Mt.Gox traded, but no freely licensed daily record is bundled
+    assert np.isnan(p.lookup(first_year, "usd")[0])
+    note = p.notes(first_year)[0]
+    assert "2012-01-01" in note and "from_csv" in note and "no market price" not in note
+    assert not (DATA / "btc_usd_coinmetrics_2010_2011.csv").exists()  # the non-commercial file is not shipped
 
 
 def test_after_the_table_ends_it_says_so():

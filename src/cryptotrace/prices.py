@@ -24,7 +24,7 @@ Examples
 >>> round(float(p.lookup(pd.Timestamp("2021-05-08", tz="UTC"), "usd")[0]), -3)
 57000.0
 >>> p.notes(pd.Timestamp("2010-05-22", tz="UTC"))[0]  # the pizza day: no market price yet
-'no market price before 2010-07-18: bitcoin was not traded on an exchange yet (Mt.Gox opened on 2010-07-17)'
+'no market price before 2010-07-17: bitcoin was not traded on an exchange yet (Mt.Gox opened on 2010-07-17)'
 >>> coins = pd.DataFrame({"value": [75 * 10**8], "time": [pd.Timestamp("2021-05-08", tz="UTC")]})
 >>> add_fiat(coins)[["value_eur", "value_usd"]]  # the Colonial Pipeline ransom, 75 BTC
     value_eur  value_usd
@@ -74,6 +74,10 @@ def _note_before(first: pd.Timestamp) -> str:
     if first <= MARKET_START + pd.Timedelta(days=2):
         return (f"no market price before {first:%Y-%m-%d}: bitcoin was not traded on an exchange yet "
                 "(Mt.Gox opened on 2010-07-17)")
+    if first == REAL_START:
+        return (f"no price: the bundled price table starts on {first:%Y-%m-%d} (the daily records of "
+                "2010-07-17 to 2011-12-31 found so far may not be redistributed freely; load your own "
+                "with PriceTable.from_csv)")
     return f"no price: the price table starts on {first:%Y-%m-%d}"
 
 
@@ -216,7 +220,9 @@ class PriceTable:
         secs, nat, idx, ok = _where if _where is not None else self._where(times)
         out = np.full(len(secs), "", dtype=object)
         out[nat] = "no time (unconfirmed transaction): no price"
-        out[(secs < self._secs[0]) & ~nat] = _note_before(self.start)
+        before = (secs < self._secs[0]) & ~nat
+        out[before] = _note_before(self.start)
+        out[before & (secs < _ts_seconds(MARKET_START))] = _note_before(MARKET_START)
         out[secs >= _ts_seconds(self.end)] = (f"no price: the price table ends on "
                                               f"{(self.end - pd.Timedelta(seconds=1)):%Y-%m-%d}")
         filled = np.zeros(len(secs), bool)
@@ -235,7 +241,7 @@ class PriceTable:
 
     # ------------------------------------------------------------------ showing
     def describe(self) -> str:
-        """One line for a report: ``price source: ... (licence ...), 2010-07-18 to 2026-08-22``."""
+        """One line for a report: ``price source: ... (licence ...), 2012-01-01 to 2026-08-22``."""
         kind = "synthetic price series of the case" if self.synthetic else "daily prices"
         last = (self.end - pd.Timedelta(seconds=1))
         lic = f"; licence: {self.licence}" if self.licence else ""
@@ -281,25 +287,26 @@ def _seconds(times) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the bundled table
-REAL_SOURCE = ("Coin Metrics community data (2010-07-18 to 2011-12-31), Bitstamp BTC/USD daily "
-               "(from 2012, via Kaggle 'Bitcoin Historical Data' by Zielak); EUR from the ECB euro "
-               "reference rates")
-REAL_LICENCE = ("Coin Metrics part CC BY-NC 4.0; Bitstamp part CC BY-SA 4.0; ECB rates free to reuse "
-                "with the source named (see cryptotrace/data/PROVENANCE.md)")
+REAL_SOURCE = ("Bitstamp BTC/USD daily (via Kaggle 'Bitcoin Historical Data' by Zielak); EUR from the "
+               "ECB euro reference rates")
+REAL_LICENCE = ("Bitstamp prices CC BY-SA 4.0; ECB rates free to reuse with the source named "
+                "(see cryptotrace/data/PROVENANCE.md)")
+#: the first day of the bundled table (Bitstamp's daily series)
+REAL_START = pd.Timestamp("2012-01-01", tz="UTC")
 
 
 @lru_cache(maxsize=1)
 def load_prices() -> PriceTable:
-    """The bundled daily BTC/EUR and BTC/USD table for real data (2010-07-18 onwards).
+    """The bundled daily BTC/EUR and BTC/USD table for real data (2012-01-01 onwards).
 
-    BTC/USD: Coin Metrics' reference rate up to 2011-12-31, Bitstamp's price at 00:00 UTC from
-    2012-01-01. BTC/EUR: BTC/USD divided by the ECB's euro reference rate (USD per EUR) of the
+    BTC/USD: Bitstamp's price at 00:00 UTC from 2012-01-01. Before 2010-07-17 no market price
+    existed; for 2010-07-17 to 2011-12-31 the only daily records found (Coin Metrics) are licensed for
+    non-commercial use, so they are not bundled: those days say so (bring a table with
+    :meth:`PriceTable.from_csv`). BTC/EUR: BTC/USD divided by the ECB's euro reference rate (USD per EUR) of the
     same day; on weekends and TARGET holidays, when the ECB publishes no rate, the last rate
     before. Sources, licences and checksums: ``cryptotrace/data/PROVENANCE.md``.
     """
-    early = pd.read_csv(DATA / "btc_usd_coinmetrics_2010_2011.csv")
-    late = pd.read_csv(DATA / "btc_usd_bitstamp.csv")
-    usd = pd.concat([early[early.date < late.date.iloc[0]], late], ignore_index=True)
+    usd = pd.read_csv(DATA / "btc_usd_bitstamp.csv")
     usd["btc_eur"] = usd.btc_usd.to_numpy(float) / usd_per_eur(usd.date)
     return PriceTable.from_frame(usd[["date", "btc_eur", "btc_usd"]], source=REAL_SOURCE, licence=REAL_LICENCE,
                                  where=str(DATA / "btc_usd_*.csv"))
