@@ -46,11 +46,36 @@ def runs(pack=None):
                 yield story, cname, policy, seizure_candidates(t, cl, tags), key.facts[story]["suspect_entity"]
 
 
+def packs(seeds):
+    """The bundled sample pack, then fresh packs of the sample scenario with other seeds (out of sample)."""
+    yield "bundled sample", load_case("sample")
+    if seeds:
+        import tempfile
+        from pathlib import Path
+
+        from cryptotrace.cases import make_case
+        from cryptotrace.io.sample import sample_data_dir
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for s in seeds:
+                out = Path(tmp) / f"seed{s}"
+                make_case(sample_data_dir() / "scenarios" / "sample.yaml", out, seed=s)
+                yield f"sample scenario, seed {s}", load_case(str(out))
+
+
 def main():
+    import sys
+
+    seeds = [int(x) for x in sys.argv[1:]]  # e.g. 101 102 103: fresh packs of the sample scenario
     t0 = time.perf_counter()
-    pack = load_case("sample")
+    for name, pack in packs(seeds):
+        print(f"\n=== {name}: chain {pack.chain.content_hash[:12]}...")
+        report(pack)
+    print(f"\n{time.perf_counter() - t0:.1f} s")
+
+
+def report(pack):
     key = pack.answer_key
-    print(f"sample chain {pack.chain.content_hash[:12]}...")
     rows = list(runs(pack))
     pd.set_option("display.width", 200)
     for material_only in (True, False):
@@ -72,7 +97,6 @@ def main():
         one = d[(d.policy == "haircut") & (d.clustering == "multi-input") & (d.strength != "all")]
         print(one.pivot_table(index="story", columns="strength", values=["candidates", "right"], aggfunc="sum")
               .fillna(0).astype(int).to_string())
-    print(f"\n{time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

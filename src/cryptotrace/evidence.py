@@ -59,6 +59,7 @@ STRONG_PRECISION = 0.99   # a clustering link at least this precise (measured) d
 WEAK_PRECISION = 0.90     # below this, a link makes the candidate weak
 STRONG_CONFIDENCE = 50    # tags of this confidence or more (service_data, forensic, authority_data ...)
 WEAK_SHARE = 0.10         # under this share of the coin traced, a candidate is weak
+POOL_PAYERS = 3           # untraced coins of this many other payers swept in with the traced ones: a pooled wallet
 
 _DATA = Path(__file__).parent / "data" / "heuristic_precision.json"
 _POLICY_NAMES = {"poison": "poison", "haircut": "haircut", "fifo": "FIFO", "lifo": "LIFO", "tiho": "TIHO"}
@@ -285,6 +286,7 @@ class _Context:
         self.flow = {(t, int(v)): (a, int(val), int(tv)) for t, v, a, val, tv in zip(
             fl.txid, fl.vout, fl.address, fl.value, fl.tainted_value)}
         self.rows = rows
+        self.pooled = {t: n for t, i in self.pos.items() if i >= 0 and (n := self._other_payers(i)) >= POOL_PAYERS}
         self.under = {p: _taint_at(trace, p, rows) for p in POLICIES_CHECKED}
         self.start_addrs = {a for a in trace._addr(ix.address_of_output[trace.start_rows]) if a is not None}
         self._explained: dict = {}
@@ -332,6 +334,7 @@ class _Context:
         f = {"hops": len(hops), "coinjoin": [(t, self.family.get(t, "coinjoin")) for t in txs if t in self.cj],
              "payjoin": [t for t in txs if t in self.payjoin], "stonewall": [t for t in txs if t in self.stonewall],
              "equal": [t for t in txs if t in self.equal_outs], "mixer": [], "custodial_on_path": [],
+             "pooled": [(k, t, self.pooled[t]) for k, t in enumerate(txs, 1) if t in self.pooled],
              "links": [], "link_note": None, "tags": [], "share": float(row["share"])}
         for p in path[:-1]:
             t, _, v = p.partition(":")
@@ -389,6 +392,14 @@ class _Context:
             weak.append(f"crossed {len(f['coinjoin'])} CoinJoin(s) ({', '.join(fams)})")
         if f["mixer"]:
             weak.append("went through a mixer")
+        through = [(k, t, n) for k, t, n in f["pooled"] if k < f["hops"]]
+        last = [(k, t, n) for k, t, n in f["pooled"] if k == f["hops"]]
+        if through:
+            k, t, n = through[0]
+            weak.append(f"passed through a pooled wallet at hop {k} (the traced coins swept together with coins of "
+                        f"{n} other payers): what left it is the pool's money")
+        if last:
+            moderate.append(f"the coin pools the traced value with coins of {last[0][2]} other payers")
         low = [(h, p) for h, _, _, _, p in f["links"] if p is not None and p < WEAK_PRECISION]
         mid = [(h, p) for h, _, _, _, p in f["links"] if p is not None and WEAK_PRECISION <= p < STRONG_PRECISION]
         unknown = [h for h, _, _, _, p in f["links"] if p is None]
@@ -421,6 +432,9 @@ class _Context:
             moderate.append(f"crossed {len(f['payjoin'])} PayJoin-like transaction(s)")
         if f["stonewall"]:
             moderate.append(f"crossed {len(f['stonewall'])} STONEWALL-like transaction(s)")
+        if f["equal"] and not f["stonewall"]:
+            moderate.append(f"crossed {len(f['equal'])} transaction(s) with equal outputs that no detector called a "
+                            "CoinJoin")
         # alternative explanations
         if f["equal"] or f["stonewall"]:
             alts.append("missed CoinJoin")
@@ -430,7 +444,7 @@ class _Context:
             alts.append("STONEWALL")
         if any(h == "multi_input" for h, *_ in f["links"]) or f.get("link_note"):
             alts.append("shared custody")
-        if f["custodial_on_path"] or (f["custodial"] and share < self.min_share):
+        if f["custodial_on_path"] or f["pooled"] or (f["custodial"] and share < self.min_share):
             alts.append("exchange sweep")
         if weak:
             g, why = "weak", weak
@@ -447,6 +461,34 @@ class _Context:
                 parts.insert(1, "tag of confidence 50 or more")
             why = parts
         return g, "; ".join(why), alts
+
+    def _other_payers(self, i: int) -> int:
+        """How many different payers funded the untraced inputs of transaction ``i``.
+
+        A payer is the cluster (or, without a clustering, the address) of the first input of the
+        transaction that made the coin. Traced coins merged with coins of several other payers is
+        the shape of a sweep into a pooled wallet (an exchange's hot wallet, a mixer's reserve, a
+        merchant's takings): what leaves it is the pool's money.
+        """
+        ix = self.ix
+        prev = ix.output_of_input[ix.in_start[i]:ix.in_start[i + 1]]
+        prev = prev[prev >= 0]
+        if len(prev) < 2:
+            return 0
+        txids = ix.txids
+        payers = set()
+        for r in prev.tolist():
+            t = int(ix.tx_of_output[r])
+            if self.flow.get((txids[t], r - int(ix.out_start[t])), (None, 0, 0))[2] > 0:
+                continue  # a traced coin
+            a0 = int(ix.address_of_input[ix.in_start[t]]) if ix.in_start[t + 1] > ix.in_start[t] else -1
+            if a0 < 0:
+                payers.add(("tx", t))
+                continue
+            addr = ix.addresses[a0]
+            lab = self.labels.get(addr) if self.labels is not None else None
+            payers.add(("c", lab) if lab is not None and not pd.isna(lab) else ("a", addr))
+        return len(payers)
 
     def _payjoin_tx(self, txid) -> bool:
         i = self.ix.txids.get_indexer([txid])[0]
@@ -480,6 +522,9 @@ class _Context:
             elif t in self.stonewall:
                 add("stonewall", what + "; STONEWALL-like (two equal outputs: maybe a two-person CoinJoin)", t,
                     "stonewall_like")
+            elif t in self.pooled:
+                add("pooled", what + f"; the traced coins were swept together with coins of {self.pooled[t]} other "
+                                     "payers (a pooled wallet: an exchange's, a mixer's or a merchant's)", t)
             else:
                 add("hop", what + " (a fact of the ledger)", t)
             if a is not None and self.role.get(a) == "mixing":
