@@ -39,7 +39,7 @@ def test_mixer_option_is_read_and_checked():
 
 @pytest.mark.parametrize("leaky", [False, True])
 def test_payouts_never_hold_the_depositors_own_coin_unless_leaky(leaky):
-    chain, key, eco, stories = run_scenario(scenario({"leaky": leaky}))
+    chain, key, eco, _ = run_scenario(scenario({"leaky": leaky}))
     s = eco.mixer.stats
     assert s["payouts"] >= 10
     if not leaky:

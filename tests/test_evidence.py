@@ -11,7 +11,13 @@ import pytest
 from cryptotrace.addresses import encode_address
 from cryptotrace.clustering import Clustering
 from cryptotrace.errors import TraceError
-from cryptotrace.evidence import ALTERNATIVES, GRADES, grade_accuracy, link_precision, measured_precisions
+from cryptotrace.evidence import (
+    ALTERNATIVES,
+    GRADES,
+    grade_accuracy,
+    link_precision,
+    measured_precisions,
+)
 from cryptotrace.export import to_csv
 from cryptotrace.tracing import seizure_candidates, trace, worked_example_chain
 

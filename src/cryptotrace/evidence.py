@@ -35,12 +35,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import TraceError
+from .errors import CryptotraceError, TraceError
 from .units import format_btc
 
-__all__ = ["GRADES", "POLICIES_CHECKED", "ALTERNATIVES", "Evidence", "assess", "grade_accuracy", "measured_precisions",
-           "measure_precisions",
-           "link_precision"]
+__all__ = [
+    "ALTERNATIVES",
+    "GRADES",
+    "POLICIES_CHECKED",
+    "Evidence",
+    "assess",
+    "grade_accuracy",
+    "link_precision",
+    "measure_precisions",
+    "measured_precisions",
+]
 
 #: The grades, strongest first, and what each means.
 GRADES = {
@@ -134,7 +142,7 @@ def measure_precisions(chain, answer_key, *, heuristics=None, date: str | None =
             name = "multi_input" if h is None else h.name
             pick = np.flatnonzero(code == c._names.index(name))
             same = owner[a[pick]] == owner[b[pick]]
-            n, k = int(len(pick)), int(same.sum())
+            n, k = len(pick), int(same.sum())
             rows[name] = {"precision": round(k / n, 4) if n else None, "links": n, "correct": k}
         out[key] = rows
     facts = getattr(answer_key, "facts", {}) or {}
@@ -187,9 +195,9 @@ class Evidence:
 
     def __str__(self) -> str:
         c = self.candidate
-        lines = [f"Seizure candidate {c['rank']}: {c['address']} ({c['txid']}:{c['vout']}), "
-                 f"{format_btc(int(c['tainted_value']))} traced ({100 * float(c['share']):.3g}% of the coin), "
-                 f"{c['classification']}",
+        lines = [(f"Seizure candidate {c['rank']}: {c['address']} ({c['txid']}:{c['vout']}), "
+                  f"{format_btc(int(c['tainted_value']))} traced ({100 * float(c['share']):.3g}% of the coin), "
+                  f"{c['classification']}"),
                  f"Strength: {self.grade.upper()}: {self.reason}",
                  "Chain of inferences:"]
         lines += [f"  {r.step}. {r.what}" for r in self.steps.itertuples()]
@@ -300,7 +308,7 @@ class _Context:
         if key not in self._explained:
             try:
                 ex = self.clustering.explain(a, b)
-            except Exception:  # an address outside the clustered chain: unexplained
+            except CryptotraceError:  # an address outside the clustered chain: unexplained
                 self._explained[key] = None
                 return None
             skip = bool(self.clustering.params_.get("skip_coinjoin", True))
@@ -395,7 +403,7 @@ class _Context:
         through = [(k, t, n) for k, t, n in f["pooled"] if k < f["hops"]]
         last = [(k, t, n) for k, t, n in f["pooled"] if k == f["hops"]]
         if through:
-            k, t, n = through[0]
+            k, _, n = through[0]
             weak.append(f"passed through a pooled wallet at hop {k} (the traced coins swept together with coins of "
                         f"{n} other payers): what left it is the pool's money")
         if last:
@@ -555,7 +563,7 @@ class _Context:
             add("cluster_link", f"  {a} and {b} joined in transaction {t} by {h} ({m})", t, h, prec)
         if f["link_note"]:
             add("cluster_link", f["link_note"])
-        g, why, alts = self.grade(f)
+        g, why, _ = self.grade(f)
         pol = ", ".join(f"{_POLICY_NAMES[q]} {format_btc(v)}" for q, v in f["under"].items())
         add("policies", f"Traced under each policy: {pol}; material (at least {format_btc(self.min_value)}) under "
                         f"{', '.join(_POLICY_NAMES[q] for q in f['holds']) or 'none'}")
