@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import html
 import json
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -286,18 +286,31 @@ class _Context:
         if tagtab is not None and len(tagtab):
             cats = tagtab.category.astype("string").fillna("")
             roles = {c: category_role(c) for c in set(cats.tolist())}
-            self.role = pd.Series([roles[c] for c in cats.tolist()], index=tagtab.index, dtype=object)
+            self.role = dict(zip(tagtab.index.tolist(), (roles[c] for c in cats.tolist())))
         else:
-            self.role = pd.Series(dtype=object)
+            self.role = {}
         # traced value along the paths (the trace's flows) and under the other policies
         fl = trace.flows
-        self.flow = {(t, int(v)): (a, int(val), int(tv)) for t, v, a, val, tv in zip(
-            fl.txid, fl.vout, fl.address, fl.value, fl.tainted_value)}
+        self.flow = {(t, v): (a, val, tv) for t, v, a, val, tv in zip(
+            fl.txid.tolist(), fl.vout.astype("int64").tolist(), fl.address.astype(object).tolist(),
+            fl.value.astype("int64").tolist(), fl.tainted_value.astype("int64").tolist())}
         self.rows = rows
         self.pooled = {t: n for t, i in self.pos.items() if i >= 0 and (n := self._other_payers(i)) >= POOL_PAYERS}
         self.under = {p: _taint_at(trace, p, rows) for p in POLICIES_CHECKED}
         self.start_addrs = {a for a in trace._addr(ix.address_of_output[trace.start_rows]) if a is not None}
         self._explained: dict = {}
+
+    @cached_property
+    def _txids(self) -> np.ndarray:
+        return self.ix.txids.to_numpy(dtype=object)
+
+    @cached_property
+    def _addresses(self) -> np.ndarray:
+        return self.ix.addresses.to_numpy(dtype=object)
+
+    @cached_property
+    def _label_of(self) -> dict:
+        return {} if self.labels is None else dict(zip(self.labels.index.tolist(), self.labels.tolist()))
 
     # -------------------------------------------------------------- clustering links
     def links(self, a: str, b: str):
@@ -376,8 +389,7 @@ class _Context:
             elif addr in self.start_addrs:
                 f["own_start"] = True
             else:
-                same = [s for s in sorted(self.start_addrs) if self.labels is not None and s in self.labels.index
-                        and self.labels.get(s) == row["cluster"]]
+                same = [s for s in sorted(self.start_addrs) if self._label_of.get(s) == row["cluster"]]
                 if same:
                     ln = self.links(same[0], addr)
                     if ln is None:
@@ -483,7 +495,7 @@ class _Context:
         prev = prev[prev >= 0]
         if len(prev) < 2:
             return 0
-        txids = ix.txids
+        txids = self._txids
         payers = set()
         for r in prev.tolist():
             t = int(ix.tx_of_output[r])
@@ -493,8 +505,8 @@ class _Context:
             if a0 < 0:
                 payers.add(("tx", t))
                 continue
-            addr = ix.addresses[a0]
-            lab = self.labels.get(addr) if self.labels is not None else None
+            addr = self._addresses[a0]
+            lab = self._label_of.get(addr)
             payers.add(("c", lab) if lab is not None and not pd.isna(lab) else ("a", addr))
         return len(payers)
 
