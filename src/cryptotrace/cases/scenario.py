@@ -52,6 +52,11 @@ or ``rest``):
 ``cold_storage``    to a hardware wallet whose xpub may be on the seized phone (share, addresses, xpub_on_phone)
 ==================  ==========================================================
 
+The background's custodial mixer pays out in different coins (never a coin that holds the same
+deposit). ``background: {mixer: {leaky: true}}`` makes it a badly run mixer whose payouts may be
+funded by the depositor's own coin, so a trace walks straight through it (an exercise in why a
+mixer's "different coins" matter); ``mixer: false`` leaves it out.
+
 A mistake in a scenario file gives a :class:`~cryptotrace.errors.ScenarioError`
 naming the file, the line and the field.
 """
