@@ -240,3 +240,41 @@ def _direct_trace():
         {"ins": [(0, 0), (1, 0)], "outs": [(B, 0.49), (C, 10.5)]},
     ])
     return trace(chain, f"{txid(1)}:0", policy="haircut")
+
+
+# ---------------------------------------------------------------- invariant: calling more CoinJoins never strengthens
+@pytest.fixture(scope="module")
+def ransom_trace():
+    import cryptotrace as ct
+    from cryptotrace.cases import load_case
+    from cryptotrace.commands.demo import _pick_start
+
+    pack = load_case("sample")
+    tg = ct.load_tags([pack.tags_path] + list(pack.legal_responses.values()))
+    cl = fit(pack.chain)
+    picked = _pick_start(pack.chain, pack.answer_key.facts, "ransomware")
+    t = trace(pack.chain, picked[1], policy="haircut", max_hops=6, tags=tg, clustering=cl)
+    txs = sorted({p.split(":")[0] for path in seizure_candidates(t, cl, tg, coinjoins=set()).table.evidence_path
+                  for p in path[1:]})
+    return t, cl, tg, txs
+
+
+def test_more_coinjoins_never_make_a_candidate_stronger(ransom_trace):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    t, cl, tg, txs = ransom_trace
+    order = {"weak": 0, "moderate": 1, "strong": 2}
+    base = seizure_candidates(t, cl, tg, coinjoins=set()).table.set_index(["txid", "vout"]).strength.map(order)
+
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sets(st.sampled_from(txs), max_size=4))
+    def check(cj):
+        crossed = seizure_candidates(t, cl, tg, coinjoins=cj).table
+        s = crossed.set_index(["txid", "vout"]).strength.map(order)
+        assert (s.reindex(base.index) <= base).all()
+        for r in crossed.itertuples():
+            if any(p.split(":")[0] in cj for p in r.evidence_path[1:]):
+                assert r.strength == "weak"
+
+    check()
