@@ -66,7 +66,17 @@ def interleaved(fns: dict, repeat=7):
     return {k: sorted(v) for k, v in times.items()}, out
 
 
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min) and core count, printed with the timings."""
+    try:
+        a = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {a[0]:.2f} / {a[1]:.2f} / {a[2]:.2f} on {os.cpu_count()} cores"
+
+
 def main():
+    print(f"start: {load()}")
     t0 = time.perf_counter()
     txs, inputs, outputs, blocks = synthetic_tables(N, seed=7)
     t1 = time.perf_counter()
@@ -90,7 +100,7 @@ def main():
     base._FEATURES.clear()
     t_every, _ = timed(lambda: ([h.calls(chain) for h in H.CHANGE], [h._flags(chain) for h in (H.multi_input, *cj_dets)]))
     print(f"every heuristic together (multi-input, {len(H.CHANGE)} change, {len(cj_dets)} CoinJoin/caveat): "
-          f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}")
+          f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}; {load()}")
     if os.environ.get("BENCH_HEURISTICS_ONLY"):
         return
 

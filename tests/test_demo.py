@@ -63,11 +63,12 @@ def test_demo_runs_a_whole_case(tmp_path, ransom_facts, economy):
     assert f"Traced {format_btc(paid)} from" in s
     assert "Its records name: Anton Mirov" in s  # from the exchanges' legal responses
     # the candidate table: the material candidates (at most ~25 of the sample's ~680) and one tail line
-    m = re.search(r"Seizure candidates: ([\d,]+) in all, (\d+) with at least 0\.00100000 BTC traced", s)
+    m = re.search(r"Seizure candidates: ([\d,]+) in all, ([\d,]+) with at least 0\.00100000 BTC traced; "
+                  r"the largest (\d+)", s)
     assert m, s[-3000:]
-    n_all, n_mat = int(m.group(1).replace(",", "")), int(m.group(2))
-    rows = re.findall(r"^ +\d+\. \d+\.\d{8} BTC \(", s, re.MULTILINE)
-    assert len(rows) == n_mat <= 30 < n_all
+    n_all, n_material, n_mat = (int(m.group(i).replace(",", "")) for i in (1, 2, 3))
+    rows = re.findall(r"^ +\d+\. \d+\.\d{8} BTC \(.*(strong|moderate|weak) evidence: ", s, re.MULTILINE)
+    assert len(rows) == n_mat == min(n_material, 25) < n_all  # one printed page (max_rows=25)
     tail = re.search(r"^ +([\d,]+) more, (\d+\.\d{8}) BTC in all", s, re.MULTILINE)
     assert tail and int(tail.group(1).replace(",", "")) == n_all - n_mat
     assert float(tail.group(2)) < 0.001 * (n_all - n_mat)

@@ -56,7 +56,7 @@ def test_hot_wallet_small_share_asks_for_details_not_a_freeze(case):
 def test_immaterial_tail_is_folded_and_the_thresholds_change_it(case):
     sc = seizure_candidates(case, coinjoins=set())
     assert sc.params["min_value"] == 100_000 and sc.params["min_share"] == 0.5
-    assert sc.tail() == {"count": 2, "tainted_value": 100_000}
+    assert sc.tail() == {"count": 2, "tainted_value": 100_000, "material": 0}
     assert sc.tail_line().startswith("2 more, 0.00100000 BTC in all")
     assert len(sc.material) == 3 and len(sc.to_frame()) == len(sc.table) == 5
     assert sc.to_frame(all=False).address.tolist() == [B, C, G]
@@ -65,9 +65,9 @@ def test_immaterial_tail_is_folded_and_the_thresholds_change_it(case):
     assert "2 more, 0.00100000 BTC in all" in html and D not in html and B in html
     assert "3 material" in repr(sc)
     # thresholds
-    assert seizure_candidates(case, coinjoins=set(), min_value=10_000).tail() == {"count": 0, "tainted_value": 0}
+    assert seizure_candidates(case, coinjoins=set(), min_value=10_000).tail() == {"count": 0, "tainted_value": 0, "material": 0}
     big = seizure_candidates(case, coinjoins=set(), min_value=4 * BTC)
-    assert big.tail() == {"count": 4, "tainted_value": 6 * BTC}
+    assert big.tail() == {"count": 4, "tainted_value": 6 * BTC, "material": 0}
     assert big.material.address.tolist() == [B]
     with pytest.raises(TraceError, match="min_value"):
         seizure_candidates(case, min_value=-1)

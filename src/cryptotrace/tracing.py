@@ -1486,6 +1486,7 @@ SEIZURE_CLASSES = {
 #: Default materiality thresholds of :func:`seizure_candidates`.
 DEFAULT_MIN_VALUE = 100_000        # satoshis (0.001 BTC): below this a candidate has no action line of its own
 DEFAULT_MIN_SHARE = 0.5            # traced share of the coin: below this, ask for details, not a freeze
+DEFAULT_MAX_ROWS = 25              # material candidates with a line of their own (one printed page)
 
 
 class SeizureCandidates:
@@ -1507,31 +1508,54 @@ class SeizureCandidates:
         (``trace_params``: policy, fee convention, hops ...).
     """
 
-    def __init__(self, table: pd.DataFrame, params: dict):
+    def __init__(self, table: pd.DataFrame, params: dict, assessment=None):
         self.table = table
         self.params = params
+        self._assessment = assessment
+
+    def _shown(self) -> np.ndarray:
+        """Rows with a line of their own: material, and among the ``max_rows`` largest of them."""
+        m = self.table.material.to_numpy(bool)
+        return m & (np.cumsum(m) <= int(self.params.get("max_rows", DEFAULT_MAX_ROWS)))
 
     def to_frame(self, *, all: bool = True) -> pd.DataFrame:
-        """The ranked table (satoshis): every candidate, or with ``all=False`` only the material ones."""
-        return (self.table if all else self.table[self.table.material]).copy()
+        """The ranked table (satoshis): every candidate, or with ``all=False`` only those with a line of their own."""
+        return (self.table if all else self.table[self._shown()]).copy()
 
     @property
     def material(self) -> pd.DataFrame:
-        """The candidates worth acting on one by one (traced value at least ``min_value``)."""
+        """The candidates worth acting on one by one: traced value at least ``min_value``, the ``max_rows`` largest."""
         return self.to_frame(all=False)
 
+    def evidence(self, which):
+        """The chain of inferences behind one candidate (a rank, an address or ``"txid:vout"``).
+
+        Returns a :class:`cryptotrace.evidence.Evidence`: print it for the text, ``.steps`` for the table.
+        """
+        if self._assessment is None:
+            raise TraceError("these candidates carry no evidence assessment; make them with seizure_candidates(trace)")
+        return self._assessment.evidence(which)
+
     def tail(self) -> dict:
-        """The immaterial candidates folded into one: ``{"count": n, "tainted_value": satoshis}``."""
-        t = self.table[~self.table.material]
-        return {"count": len(t), "tainted_value": int(t.tainted_value.sum())}
+        """The candidates folded into one line: ``{"count": n, "tainted_value": satoshis, "material": n}``
+        (``material``: how many of them reach ``min_value`` but fall beyond ``max_rows``)."""
+        shown = self._shown()
+        t = self.table[~shown]
+        return {"count": len(t), "tainted_value": int(t.tainted_value.sum()),
+                "material": int((self.table.material.to_numpy(bool) & ~shown).sum())}
 
     def tail_line(self) -> str:
         """``"704 more, 0.0023 BTC in all (each under 0.001 BTC)"``, or ``""`` when there is no tail."""
         t = self.tail()
         if not t["count"]:
             return ""
-        return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all "
-                f"(each under {format_btc(self.params['min_value'])} traced)")
+        under = t["count"] - t["material"]
+        if not t["material"]:
+            return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all "
+                    f"(each under {format_btc(self.params['min_value'])} traced)")
+        return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all ({t['material']:,} smaller material "
+                f"one(s) beyond the first {self.params.get('max_rows', DEFAULT_MAX_ROWS)} and {under:,} each under "
+                f"{format_btc(self.params['min_value'])} traced)")
 
     def totals(self) -> pd.Series:
         """Traced satoshis per classification."""
@@ -1643,7 +1667,7 @@ def _coinjoin_set(chain, coinjoins) -> set:
 
 def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=None,
                        suspects=None, xpubs=None, gap: int = 20, min_value: int = DEFAULT_MIN_VALUE,
-                       min_share: float = DEFAULT_MIN_SHARE) -> SeizureCandidates:
+                       min_share: float = DEFAULT_MIN_SHARE, max_rows: int = DEFAULT_MAX_ROWS) -> SeizureCandidates:
     """Rank and classify where the traced value can be frozen or seized.
 
     Each endpoint of a forward trace (except fees) becomes a candidate in
@@ -1691,6 +1715,11 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
         account holder's details and states the traced amount and share
         (a hot wallet holding 99 BTC of which 0.00007 BTC is traced is not
         "freeze the funds").
+    max_rows : int, default 25
+        At most this many material candidates (the largest) get a line of their
+        own in the display, the report and ``.material``, so the table fits on
+        one printed page; the rest are folded into the tail line with the
+        immaterial ones (every row stays in ``.table`` and the CSV).
 
     Returns
     -------
@@ -1700,7 +1729,12 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
         ``share`` its fraction of the coin (output) it sits in,
         ``material`` whether it reaches ``min_value``, ``custodial`` whether
         it sits at a service that can freeze it, and ``evidence_path`` the
-        outputs from start to candidate.
+        outputs from start to candidate. Evidence strength
+        (:mod:`cryptotrace.evidence`): ``strength`` (strong / moderate / weak),
+        ``strength_reason``, ``holds_under`` (the policies among poison,
+        haircut and FIFO under which it still receives ``min_value``),
+        ``alternatives`` (what a defence may say) and ``hops``;
+        ``.evidence(address)`` gives the whole chain of inferences.
 
     Notes
     -----
@@ -1733,6 +1767,9 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
                          "e.g. min_value=100_000 for 0.001 BTC")
     if isinstance(min_share, bool) or not isinstance(min_share, (int, float, np.number)) or not 0 <= min_share <= 1:
         raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; e.g. min_share=0.5 for half the coin")
+    if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
+        raise TraceError(f"max_rows is how many candidates get a line of their own (1 or more), not {max_rows!r}; "
+                         "e.g. max_rows=25 for one printed page")
     chain, ix = trace.chain, trace.chain.index
     labels = _labels(clustering) if clustering is not None else trace._labels
     tagtab = _tag_table(tags, labels) if tags is not None else trace._tags
@@ -1825,10 +1862,15 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     table["_r"] = [rank_of[c] for c in cls]
     table = table.sort_values(["tainted_value", "_r"], ascending=[False, True], kind="stable").drop(columns="_r")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
+    from .evidence import assess  # evidence strength: strength, strength_reason, holds_under, alternatives, hops
+    extra, assessment = assess(table.reset_index(drop=True), trace, clustering=clustering, labels=labels,
+                               tagtab=tagtab, coinjoins=cj, min_value=int(min_value), min_share=float(min_share),
+                               suspects=sus, derived=derived)
+    table = pd.concat([table.reset_index(drop=True), extra], axis=1)
     params = {"trace": repr(trace), "trace_params": dict(trace.params), "min_value": int(min_value),
               "min_share": float(min_share), "suspects": sorted(map(str, sus)), "coinjoins_known": len(cj),
-              "xpub_addresses": len(derived)}
-    return SeizureCandidates(table.reset_index(drop=True), params)
+              "xpub_addresses": len(derived), "max_rows": int(max_rows)}
+    return SeizureCandidates(table.reset_index(drop=True), params, assessment)
 
 
 # ====================================================================== teaching helper

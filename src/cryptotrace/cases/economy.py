@@ -145,6 +145,7 @@ class Economy:
     def __init__(self, *, seed: int, n_blocks: int, target_txs: int, users: int, exchanges: int = 4,
                  merchants: int = 8, mining_pools: int = 3, vendors: int = 6, buyers_share: float = 0.08,
                  whirlpool: bool = True, wasabi: bool = True, mixer: bool = True, coinjoin_variants: bool = False,
+                 mixer_leaky: bool = False,
                  first_height: int = 850_000, start_time: int = 1_719_446_400,
                  start_price_eur: float = 57_000.0):
         self.rng = np.random.default_rng(seed)
@@ -179,6 +180,8 @@ class Economy:
         self._build_actors(users=users, exchanges=exchanges, merchants=merchants, pools=mining_pools,
                            vendors=vendors, buyers_share=buyers_share, whirlpool=whirlpool, wasabi=wasabi,
                            mixer=mixer)
+        if self.mixer is not None and mixer_leaky:
+            self.mixer.leaky = True  # a badly run mixer (see Mixer)
         # every CoinJoin family and its look-alikes, for measuring the detectors (off by default)
         self.variants = CoinJoinVariants(self) if coinjoin_variants else None
         if self.variants and self.whirlpool:
@@ -794,15 +797,30 @@ class Vendor:
 
 
 class Mixer:
-    """A custodial mixer: takes coins at a fresh address, pays out different coins later, minus its fee."""
+    """A custodial mixer: takes coins at a fresh address, pays out different coins later, minus its fee.
 
-    def __init__(self, eco: Economy, name: str, *, fee: float = 0.025):
-        self.eco, self.name, self.fee = eco, name, fee
+    "Different coins": a payout never spends a reserve coin that holds any of the same deposit
+    (the mixer remembers which deposits went into each of its coins, through its reserve
+    consolidations and the change of its payouts). When no such coins are left it pays from a
+    coin it held before the data starts, as a well-stocked mixer would.
+
+    ``leaky=True`` is a badly run mixer (scenario ``background: {mixer: {leaky: true}}``): it pays
+    from whatever reserve coins come first, so a payout can be funded by a reserve coin that
+    holds only the same person's deposit, and a trace walks straight through the mixer.
+    ``stats`` counts the payouts, those drawing on the depositor's own deposit, and those
+    funded by nothing else.
+    """
+
+    def __init__(self, eco: Economy, name: str, *, fee: float = 0.025, leaky: bool = False):
+        self.eco, self.name, self.fee, self.leaky = eco, name, fee, bool(leaky)
         self.entity = eco.entity("mixer_01", "mixer", name, "unknown (Tor hidden service)")
         self.deposits = eco.wallet(self.entity, "service", label=f"{name} deposits")
         self.pool = eco.wallet(self.entity, "service", label=f"{name} reserve")
         eco.fund(self.pool, [int(v) for v in eco.rng.lognormal(np.log(2 * SATS), 0.8, size=40)])
-        self.pending: list[tuple[int, list[int], int, list | None]] = []  # (pay height, addresses, sats, record)
+        # (pay height, addresses, sats, record, deposit coin id)
+        self.pending: list[tuple[int, list[int], int, list | None, int]] = []
+        self.origin: dict[int, frozenset] = {}  # reserve coin -> the deposit coins whose value it holds
+        self.stats = {"payouts": 0, "draws_on_own_deposit": 0, "only_own_deposit": 0}
 
     def deposit(self, w: Wallet, amount: int, to_addrs: list[int], *, purpose: str | None = None,
                 delay_blocks: int | None = None, coins=None, send_all=False, record: list | None = None):
@@ -811,9 +829,36 @@ class Mixer:
         r = eco.pay(w, [(dep, amount)], purpose=purpose or f"deposit to {self.name}", coins=coins, send_all=send_all)
         if r is None:
             return None
-        got = eco.ledger.out_value[r[1][[eco.ledger.out_addr[o] for o in r[1]].index(dep)]]
+        coin = r[1][[eco.ledger.out_addr[o] for o in r[1]].index(dep)]
+        got = eco.ledger.out_value[coin]
         delay = int(eco.rng.integers(6, 144)) if delay_blocks is None else delay_blocks
-        self.pending.append((eco.h + delay, to_addrs, int(got * (1 - self.fee)), record))
+        self.pending.append((eco.h + delay, to_addrs, int(got * (1 - self.fee)), record, int(coin)))
+        return r
+
+    def _payout(self, pays: list[tuple[int, int]], dep: int):
+        """Pay ``pays`` from the reserve without the deposit ``dep`` (unless leaky); None if it cannot yet."""
+        eco = self.eco
+        fr = max(1.0, eco.fee_rate * self.pool.fee_factor)
+        amount = sum(v for _, v in pays)
+        coins = self.pool.confirmed()
+        if not self.leaky:
+            coins = [c for c in coins if dep not in self.origin.get(c, ())]
+        sel = eco.select(self.pool, amount, len(pays), fr, coins=coins) if coins else None
+        if sel is None and not self.leaky:  # no clean reserve left: a coin from before the data
+            sel = eco.fund(self.pool, [int(amount * eco.rng.uniform(1.1, 1.6)) + 100_000])
+        if sel is None:
+            return None
+        r = eco.pay(self.pool, pays, coins=sel, purpose=f"{self.name} pays out mixed coins")
+        if r is None:
+            return None
+        held = frozenset().union(*(self.origin.get(c, frozenset()) for c in sel))
+        self.stats["payouts"] += 1
+        self.stats["draws_on_own_deposit"] += dep in held
+        self.stats["only_own_deposit"] += held == {dep}
+        oa, aw = eco.ledger.out_addr, eco.addr_wallet
+        for o in r[1]:
+            if aw[oa[o]] is self.pool and held:  # the change carries what its inputs held
+                self.origin[o] = held
         return r
 
     def step(self) -> None:
@@ -821,20 +866,23 @@ class Mixer:
         due = [p for p in self.pending if p[0] <= eco.h]
         if due:
             self.pending = [p for p in self.pending if p[0] > eco.h]
-            for _, addrs, sats, record in due:
+            for _, addrs, sats, record, dep in due:
                 cuts = np.sort(eco.rng.random(len(addrs) - 1))
                 parts = np.diff(np.r_[0.0, cuts, 1.0]) * sats
                 pays = [(a, int(v)) for a, v in zip(addrs, parts) if v > DUST]
-                r = eco.pay(self.pool, pays, purpose=f"{self.name} pays out mixed coins")
+                r = self._payout(pays, dep)
                 if r is None:
-                    self.pending.append((eco.h + 1, addrs, sats, record))
+                    self.pending.append((eco.h + 1, addrs, sats, record, dep))
                 elif record is not None:
                     record.append(r[0])
         if (eco.h - eco.first_height) % 50 == 25:
             coins = self.deposits.confirmed()[:100]
             if coins:
-                eco.pay(self.deposits, [(self.pool.new_address(), 0)], coins=coins, send_all=True,
-                        purpose=f"{self.name} moves deposits into its reserve")
+                r = eco.pay(self.deposits, [(self.pool.new_address(), 0)], coins=coins, send_all=True,
+                            purpose=f"{self.name} moves deposits into its reserve")
+                if r is not None:
+                    for o in r[1]:
+                        self.origin[o] = frozenset(int(c) for c in coins)
 
 
 class Whirlpool:

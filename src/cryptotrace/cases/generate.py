@@ -77,7 +77,7 @@ def run_scenario(scenario):
     eco = Economy(seed=scenario.seed, n_blocks=n_blocks, target_txs=bg.txs, users=bg.users,
                   exchanges=bg.exchanges, merchants=bg.merchants, mining_pools=bg.mining_pools,
                   vendors=bg.vendors, buyers_share=bg.buyers_share, whirlpool=bg.whirlpool, wasabi=bg.wasabi,
-                  mixer=bg.mixer, coinjoin_variants=bg.coinjoin_variants, start_time=start,
+                  mixer=bg.mixer, mixer_leaky=bg.mixer_leaky, coinjoin_variants=bg.coinjoin_variants, start_time=start,
                   first_height=scenario.first_height)
     stories = start_stories(eco, scenario)
     eco.run()

@@ -52,6 +52,11 @@ or ``rest``):
 ``cold_storage``    to a hardware wallet whose xpub may be on the seized phone (share, addresses, xpub_on_phone)
 ==================  ==========================================================
 
+The background's custodial mixer pays out in different coins (never a coin that holds the same
+deposit). ``background: {mixer: {leaky: true}}`` makes it a badly run mixer whose payouts may be
+funded by the depositor's own coin, so a trace walks straight through it (an exercise in why a
+mixer's "different coins" matter); ``mixer: false`` leaves it out.
+
 A mistake in a scenario file gives a :class:`~cryptotrace.errors.ScenarioError`
 naming the file, the line and the field.
 """
@@ -102,6 +107,7 @@ _BG_FIELDS = {"txs": ("int", 10_000, 100, 5_000_000), "users": ("int", None, 20,
               "vendors": ("int", 6, 0, 10), "buyers_share": ("num", 0.08, 0.0, 0.9),
               "whirlpool": ("bool", True, None, None), "wasabi": ("bool", True, None, None),
               "mixer": ("bool", True, None, None), "coinjoin_variants": ("bool", False, None, None)}
+_MIXER_FIELDS = ("leaky",)
 _TOP_FIELDS = ("name", "title", "seed", "start", "days", "first_height", "background", "cases")
 _CASE_FIELDS = ("id", "title", "briefing", "start_day", "suspect", "events")
 _SUSPECT_FIELDS = ("name", "real_name", "wallet", "jurisdiction")
@@ -121,6 +127,9 @@ class Background:
     whirlpool: bool = True
     wasabi: bool = True
     mixer: bool = True
+    #: a badly run mixer (``mixer: {leaky: true}``): its payouts may be funded by a reserve coin that holds
+    #: only the same person's deposit, so a trace walks straight through it (see ``economy.Mixer``)
+    mixer_leaky: bool = False
     #: every CoinJoin family (WabiSabi, JoinMarket, Whirlpool surge cycles) and the look-alikes
     #: (STONEWALL, token transfers, equal-amount batches, 1-2-5 consolidations), for measuring the detectors
     coinjoin_variants: bool = False
@@ -183,6 +192,8 @@ class Scenario:
 
     def to_dict(self) -> dict:
         bg = dataclasses.asdict(self.background)
+        if bg.pop("mixer_leaky"):
+            bg["mixer"] = {"leaky": True}
         return {
             "name": self.name, "title": self.title, "seed": self.seed, "start": self.start, "days": self.days,
             "first_height": self.first_height, "background": bg,
@@ -442,7 +453,18 @@ class _Validator:
             self.fail(("start",), f"{start!r} is not a date", "write it like 2024-06-27")
         first_height = self.value(d.get("first_height"), ("first_height",), "int", 850_000, 1, 10_000_000)
         bgd = self.mapping(d.get("background"), ("background",), tuple(_BG_FIELDS))
+        mixer = bgd.get("mixer")
+        leaky = False
+        if isinstance(mixer, dict):  # mixer: {leaky: true} -- a badly run mixer (on, and leaky)
+            m = self.mapping(mixer, ("background", "mixer"), _MIXER_FIELDS)
+            leaky = self.value(m.get("leaky"), ("background", "mixer", "leaky"), "bool", False, None, None)
+            bgd = {**bgd, "mixer": True}
+        elif mixer is not None and not isinstance(mixer, bool):
+            self.fail(("background", "mixer"), f"should be true, false or {{leaky: true}}, not {mixer!r}",
+                      "write mixer: true (a mixer that pays out in different coins), mixer: false (none) or "
+                      "mixer: {leaky: true} (a badly run mixer whose payouts can hold the depositor's own coin)")
         bg_kw = {k: self.value(bgd.get(k), ("background", k), *spec) for k, spec in _BG_FIELDS.items()}
+        bg_kw["mixer_leaky"] = leaky
         bg = Background(**bg_kw)
         exchanges = tuple(n for n, _ in EXCHANGE_NAMES[: bg.exchanges])
         cases_raw = d.get("cases") or []

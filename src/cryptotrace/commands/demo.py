@@ -286,10 +286,12 @@ def run(args) -> int:
           f"{format_btc(seize)}.")
     mat = cands.material
     print()
-    print(f"Seizure candidates: {len(cands):,} in all, {len(mat):,} with at least "
-          f"{format_btc(cands.params['min_value'])} traced (largest first; share = traced part of the coin):")
+    print(f"Seizure candidates: {len(cands):,} in all, {int(cands.table.material.sum()):,} with at least "
+          f"{format_btc(cands.params['min_value'])} traced; the largest {len(mat):,} (share = traced part of the coin; "
+          "evidence strength: candidates.evidence(rank) says why):")
     for r in mat.itertuples(index=False):
-        print(f"  {r.rank:>3}. {format_btc(r.tainted_value)} ({100 * r.share:.3g}%) {r.classification}: {r.action}")
+        print(f"  {r.rank:>3}. {format_btc(r.tainted_value)} ({100 * r.share:.3g}%) {r.classification}, "
+              f"{r.strength} evidence: {r.action}")
     if cands.tail_line():
         print(f"       {cands.tail_line()}: no action of their own (all are in seizure_candidates.csv)")
     print()
