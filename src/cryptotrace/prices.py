@@ -411,6 +411,15 @@ def add_fiat(table, prices: PriceTable | None = None, *, value_cols=("value", "t
         gives ``tainted_value_eur`` / ``tainted_value_usd``), rounded to cents, and
         ``price_note``: empty where the row has a price, else why not ("no market price before
         2010-07-17 ...").
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> coins = pd.DataFrame({"value": [10**8], "traced_value": [5 * 10**7],
+    ...                       "time": [pd.Timestamp("2017-01-01", tz="UTC")]})
+    >>> out = add_fiat(coins)
+    >>> round(out.value_usd.iloc[0]) == round(2 * out.tainted_value_usd.iloc[0])   # half the coin is traced
+    True
     """
     if not isinstance(table, pd.DataFrame):
         raise PriceTableError(f"add_fiat takes a table (DataFrame), not {type(table).__name__}")
