@@ -492,6 +492,17 @@ def _destinations(ent: pd.DataFrame) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _legend_below(ax, handles, **kw) -> None:
+    """The legend under the picture (in the figure's layout, so it is never cut off)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = ax.figure
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and len(fig.axes) == 1:
+        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, **kw)
+    else:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, frameon=False, **kw)
+
+
 def _light(colour: str) -> str:
     """The colour mixed 80% with white: an opaque box face that black text reads well on."""
     rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
@@ -537,10 +548,9 @@ def _draw_entities(trace, ax, ent: pd.DataFrame, e: pd.DataFrame) -> None:
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_visible(False)
-    ax.legend(handles=[Patch(facecolor=_light(c), edgecolor=c, lw=2, label=g) for g, c in GROUP_COLOURS.items()
+    _legend_below(ax, [Patch(facecolor=_light(c), edgecolor=c, lw=2, label=g) for g, c in GROUP_COLOURS.items()
                        if g in set(ent.group)] + [Line2D([], [], color="#555555", lw=5, alpha=0.6,
-                                                         label="arrow width = traced BTC")],
-              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=9, frameon=False)
+                                                         label="arrow width = traced BTC")], fontsize=9)
 
 
 def _time_labels(times) -> list[str]:
@@ -668,7 +678,8 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
     dense = n_cols > 9 or max_col > 10
     if ax is None:
-        fig = _new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)), min(14.0, max(4.5, 0.95 * max_col + 2.4)))
+        fig = _new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
+                          min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -702,8 +713,9 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
             lines += textwrap.wrap(f"{r.label}{j}", 22, break_long_words=False)[:3]
         elif dense and not r.is_start and pd.isna(r.kind):
             lines = [_btc(r.tainted_value)]  # many coins: a followed coin of unknown owner shows its amount only
-        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, -14), textcoords="offset points",
-                    ha="center", va="top", fontsize=8.5, zorder=4,
+        up = dense and int(r.xpos) % 2 == 1 and len(lines) == 1  # many columns: every other label above its dot
+        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, 12 if up else -14),
+                    textcoords="offset points", ha="center", va="bottom" if up else "top", fontsize=8.5, zorder=4,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
     hidden = nodes_all[~nodes_all.key.isin(keys)]
     if title is None:
@@ -745,8 +757,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                 Line2D([], [], marker="s", ls="", color="white", markeredgecolor="black",
                        label="endpoint (trace stops)"),
                 Line2D([], [], color="#555555", lw=4, label="arrow width = traced BTC")]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12 if x == "hop" else -0.3),
-              ncol=4, fontsize=8.5, frameon=False, title="Who holds the coin", title_fontsize=9)
+    _legend_below(ax, handles, fontsize=8.5, title="Who holds the coin", title_fontsize=9)
     return fig
 
 
@@ -947,8 +958,19 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
               title="Evidence", title_fontsize=9)
     size_note = f"{len(members):,} addresses" + (f" (the {len(shown)} nearest the most linked one shown)"
                                                  if len(shown) < len(members) else "")
-    ax.set_title(mpl_text(title or f"Cluster {cluster_id}: {size_note}, {len(ev):,} evidence links"), fontsize=11,
-                 loc="left")
+    if title is None:
+        named = []
+        if tagtab is not None:
+            lab = tagtab.reindex(list(members))["label"].dropna().astype(str)
+            named = list(dict.fromkeys(_SERVICE_SUFFIX.sub("", x) for x in lab))
+        who = (f", tagged as {', '.join(named[:3])}" + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+               if named else "")
+        ring = (f"; ringed in red: {', '.join(_short(a) for a in sorted(hl)[:2])}"
+                + (f" and {len(hl) - 2} more" if len(hl) > 2 else "") if hl else "")
+        title = (f"Cluster {cluster_id}: {size_note} that one owner is likely to control{who}\n"
+                 f"{len(ev):,} evidence links: each line is a transaction that joined two of them, coloured by the "
+                 f"rule (heuristic){ring}")
+    ax.set_title(mpl_text("\n".join(textwrap.fill(x, 100) for x in title.split("\n"))), fontsize=10.5, loc="left")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.margins(0.15)
@@ -1025,7 +1047,20 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
+    _date_axis(ax, tt)
+    return fig
+
+
+def _date_axis(ax, times) -> None:
+    """Dates on the x axis always with the year (``2024-07-03``), and the time of day when the span is short."""
+    import matplotlib.dates as mdates
+
+    t = pd.to_datetime(pd.Series(times), utc=True)
+    span = (t.max() - t.min()) if len(t) else pd.Timedelta(0)
+    fmt = "%Y-%m-%d %H:%M" if span < pd.Timedelta(days=3) else "%Y-%m-%d"
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz="UTC"))
     for lab in ax.get_xticklabels():
         lab.set_rotation(20)
         lab.set_ha("right")
-    return fig
