@@ -90,6 +90,8 @@ def test_trace_flow_limits_nodes_but_never_hides_an_end_point(case):
     assert "5 of 5 traced coins shown" in txt and "not drawn" not in txt
     with pytest.raises(TraceError, match="view='pie'"):
         P.trace_flow(t, view="pie")
+    with pytest.raises(TraceError, match="needs the coin view"):
+        P.trace_flow(t, view="entities", x="time")
 
 
 def test_trace_flow_by_time_and_backward(case):

@@ -617,6 +617,9 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                          "per coin) or 'auto'")
     if not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise TraceError(f"max_nodes={max_nodes!r}: give a whole number of 1 or more")
+    if view == "entities" and x == "time":
+        raise TraceError("x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
+                         "which has no single time")
     nodes_all, edges_all = _merge_starts(_flow_nodes(trace, tags, coinjoins), flow_edges(trace))
     if view == "auto":
         view = "entities" if len(nodes_all) > max_nodes and x == "hop" else "coins"
@@ -643,7 +646,8 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                      f"{_destinations(ent)}" if not backward else
                      f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)")
         sub = (f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
-               f"CoinJoin ({len(nodes_all):,} coins in all; view='coins' draws them one by one)")
+               f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
+               "one by one)")
         if fee:
             sub += f"; {format_btc(fee)} went to miners as fees"
         ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
