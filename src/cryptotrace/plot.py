@@ -842,7 +842,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     s = trace.summary()
     ax1.set_title(mpl_text(title or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} "
                                     f"(policy {s['policy']})"), fontsize=11, loc="left")
-    ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=8, frameon=False)
+    ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=9, frameon=False)
     for side in ("left", "right", "top"):
         ax1.spines[side].set_visible(False)
     t = candidates.to_frame() if hasattr(candidates, "to_frame") else candidates
@@ -857,7 +857,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         ax2.set_yticks(range(len(by)))
         ax2.set_yticklabels([mpl_text(x) for x in by.index.tolist()], fontsize=9)
         for i, v in enumerate(by.to_numpy()):
-            ax2.text(v / SATS_PER_BTC, i, " " + format_btc(int(v)), va="center", fontsize=8)
+            ax2.text(v / SATS_PER_BTC, i, " " + format_btc(int(v)), va="center", fontsize=9)
         ax2.set_xlim(0, by.max() / SATS_PER_BTC * 1.35)
         ax2.set_xlabel("traced BTC received")
         ax2.set_title("Services that received traced value: ask them to freeze it", fontsize=10, loc="left")
