@@ -333,10 +333,7 @@ def _entity_key(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
     own = _owner(nodes)
     label = nodes.label.astype("string").fillna("").str.replace(_SERVICE_SUFFIX, "", regex=True)
     label = label.where(label.str.len() > 0, "unnamed service")
-    jur = nodes.jurisdiction.astype("string").fillna("")
-    name = (label + jur.map(lambda j: f" ({j})" if j else "")).astype(str)
     kind = nodes.kind.astype("string").fillna("")
-    tagged = nodes.label.astype("string").fillna("").str.len() > 0
     grp = nodes.group
     key = pd.Series("via|", index=nodes.index, dtype=object)
     key[nodes.is_start] = nodes.key[nodes.is_start]
