@@ -409,7 +409,7 @@ def _entity_boxes(n: pd.DataFrame, edges: pd.DataFrame):
     return ent, e
 
 
-def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: float = 0.01):
+def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: float = 0.01, max_boxes: int = 16):
     """Boxes (one per owner, service, CoinJoin or kind of end point) and the traced BTC between them.
 
     End points of unknown owners carrying less than ``small`` of the traced value are one box per
@@ -423,6 +423,21 @@ def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: flo
     if tiny.any():
         after = {k: "small|" + k.split("|", 2)[2] if k.count("|") >= 2 else "small|start" for k in idx[tiny]}
         n["ent"] = n.ent.map(lambda k: after.get(k, k))
+        ent, e = _entity_boxes(n, edges)
+    if len(ent) > max_boxes:
+        # still too many boxes (e.g. a trace that goes on through services): one box for all the coins of
+        # unknown owners in between, one per kind of end point; services, CoinJoins and the start keep theirs
+        def one(k: str) -> str:
+            kind, _, rest = k.partition("|")
+            if kind in ("via", "small"):
+                return f"{kind}|all"
+            if kind == "unspent":
+                return "unspent|suspect" if rest.startswith("suspect") else "unspent|other"
+            if kind == "end":
+                return "end|" + rest.split("|")[0]
+            return k
+
+        n["ent"] = n.ent.map(one)
         ent, e = _entity_boxes(n, edges)
     return ent, e
 
