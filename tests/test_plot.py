@@ -366,3 +366,25 @@ def test_cluster_picture_says_what_it_shows(capstone):
     assert f"Cluster {cid}: {n} addresses that one owner is likely to control" in title
     assert "each line is a transaction that joined two of them" in title
     assert f"ringed in red: {P._short(refund)}" in title
+
+
+def test_entity_view_of_a_very_big_trace_stays_readable():
+    """17,000 coins through services and 481 CoinJoins (stop_at=None): about 16 boxes, every service named."""
+    case = ct.load_case("sample")
+    chain = case.chain
+    tags = ct.load_tags(case.tags_path)
+    busiest = chain.outputs.address.value_counts().index[0]
+    t = ct.trace(chain, busiest, max_hops=20, stop_at=None, tags=tags)
+    fig = P.trace_flow(t, tags=tags)
+    boxes = [x for x in fig.axes[0].texts if x.get_bbox_patch() is not None]
+    assert 5 <= len(boxes) <= 16
+    from cryptotrace.tags import category_role
+    from cryptotrace.tracing import tags_by_address
+
+    # the exchanges and markets whose tagged addresses the money went through
+    f = t.flows
+    tb = tags_by_address(tags).reindex(f[f.tainted_value > 0].address.dropna().unique()).dropna(subset=["label"])
+    tb = tb[[category_role(c) in ("custodial", "market") for c in tb.category]]
+    names = {P._SERVICE_SUFFIX.sub("", x) for x in tb.label.astype(str)}
+    txt = texts(fig)
+    assert names and all(n in txt for n in names), names - {n for n in names if n in txt}

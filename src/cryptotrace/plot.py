@@ -393,6 +393,7 @@ def _entity_boxes(n: pd.DataFrame, edges: pd.DataFrame):
                         "end_value": n[n.kind.notna()].groupby("ent").tainted_value.sum().reindex(g.size().index)
                         .fillna(0).astype("int64"),
                         "address": g.address.first(), "txid": g.txid.first(), "cluster": g.cluster.first(),
+                        "label": g.label.first(),
                         "jurisdiction": n.loc[jur.index].groupby("ent").jurisdiction.first().reindex(
                             g.size().index)})
     inflow = e.groupby("child").tainted_value.sum().reindex(ent.index).fillna(0).astype("int64")
@@ -449,7 +450,9 @@ def _entity_name(k: str, r) -> str:
     if kind == "start":
         who = (_short(r.address) if r.n_addresses == 1 else
                f"{int(r.n_addresses)} addresses" + (f" (cluster {int(r.cluster)})" if pd.notna(r.cluster) else ""))
-        return f"Start:\n{who}\n{_btc(r.value)}\nin {coins}"
+        tag = ("\n".join(textwrap.wrap(str(r.label), 24, break_long_words=False)[:2]) + "\n"
+               if isinstance(r.label, str) and r.label else "")
+        return f"Start: {tag}{who}\n{_btc(r.value)}\nin {coins}"
     if kind == "via":
         return (f"{int(r.n_txs):,} transaction{'s' if r.n_txs != 1 else ''},\n"
                 f"{int(r.n_addresses):,} address{'es' if r.n_addresses != 1 else ''}\n(unknown owners)\n"
