@@ -79,12 +79,20 @@ def test_trace_flow_edges_follow_the_money(case):
     assert int(row.tainted_value.iloc[0]) == 50_000_000
 
 
-def test_trace_flow_limits_nodes_and_says_so(case):
+def test_trace_flow_limits_nodes_but_never_hides_an_end_point(case):
     t = case[-1]
+    # above max_nodes the default is the entity view: one box per owner, service or CoinJoin
     fig = P.trace_flow(t, max_nodes=2)
     txt = texts(fig)
-    assert "2 of 5 traced coins shown" in txt and "hidden" in txt
+    assert "one box per owner" in txt and "Northbridge Exchange" in txt and "Still unspent" in txt
     assert_not_blank(fig)
+    # the coin view draws every end point and the coins linking it to the start, whatever max_nodes says
+    txt = texts(P.trace_flow(t, max_nodes=2, view="coins"))
+    assert "5 of 5 traced coins shown" in txt and "not drawn" not in txt
+    with pytest.raises(TraceError, match="view='pie'"):
+        P.trace_flow(t, view="pie")
+    with pytest.raises(TraceError, match="needs the coin view"):
+        P.trace_flow(t, view="entities", x="time")
 
 
 def test_trace_flow_by_time_and_backward(case):
@@ -257,3 +265,127 @@ def test_cluster_picture_names_tagged_addresses():
     fig = ct.plot.cluster_picture(clustering, cid, tags=tags)
     texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert str(tagged.label.iloc[0]) in texts
+    assert "tagged as" in fig.axes[0].get_title(loc="left")
+
+
+# ---------------------------------------------------------------- the capstone (notebook 06): the vendor's refund address
+@pytest.fixture(scope="module")
+def capstone():
+    """The trace of notebook 06: everything paid to the vendor's refund address, FIFO, 30 hops."""
+    import re
+    import warnings
+
+    from cryptotrace.report import findings
+
+    case = ct.load_case("nps_vendor")
+    refund = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["nps_vendor_market_listing.md"])[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clusters = ct.Clustering().fit(case.chain)
+    tags = ct.load_tags(case.tags_path)
+    trail = ct.trace(case.chain, refund, policy="fifo", tags=tags, clustering=clusters, max_hops=30)
+    cands = ct.seizure_candidates(trail, clusters, tags)
+    said = findings(trail, cands, tags=tags)
+    services = sorted({m for line in said for m in re.findall(r"BTC reached (.+?) in ", line)})
+    return trail, tags, clusters, refund, said, services
+
+
+def test_capstone_flow_shows_where_the_money_went(capstone):
+    """Before: 25 start coins and the peel chain, every exchange, the CoinJoin and the cold storage hidden."""
+    trail, tags, clusters, refund, said, services = capstone
+    assert len(services) >= 3  # Kryptohaus, CoinHarbor, Northbridge Exchange
+    fig = P.trace_flow(trail, tags=tags)  # the default: max_nodes=30, more coins than that
+    assert_not_blank(fig)
+    txt = texts(fig)
+    assert "one box per owner" in txt  # the entity view
+    for name in services:
+        assert name in txt, name
+    assert "CoinJoin" in txt and "Still unspent" in txt  # the mix and the cold storage
+    # the 25 start coins of the one refund address: one box
+    n_start = len(trail.start_rows)
+    assert n_start == 25
+    boxes = [t.get_text() for t in fig.findobj(Text) if P._short(refund) in t.get_text()]
+    assert len(boxes) == 1 and f"in {n_start} coins" in boxes[0]
+    # the hops the picture states are the hops the trace's text states
+    hops = trail.summary()["hops_reached"]
+    assert f"over {hops} hop(s)" in trail.describe() and f"through {hops} steps to" in " ".join(txt.split())
+
+
+def test_capstone_coin_view_draws_every_end_point(capstone):
+    trail, tags, clusters, refund, said, services = capstone
+    fig = P.trace_flow(trail, tags=tags, view="coins", max_nodes=30)
+    assert_not_blank(fig)
+    txt = texts(fig)
+    for name in services:
+        assert name in txt, name
+    assert sum(t.get_text().startswith("start: 25 coins at") for t in fig.findobj(Text)) == 1
+    assert "Whirlpool" in txt  # the CoinJoin's coordinator fee, an end point
+    steps = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text().startswith("step ")]
+    assert steps[-1] == f"step {trail.summary()['hops_reached']}"
+    assert "not drawn (the smallest; every service, CoinJoin and unspent end point is drawn)" in " ".join(txt.split())
+
+
+def test_time_view_has_dates_with_the_year_and_room_for_the_peel_chain(capstone):
+    """The payments came in over 14 days, the peel chain ran in hours: in time order both get room."""
+    import re
+
+    trail, tags, *_ = capstone
+    fig = P.trace_flow(trail, tags=tags, x="time", max_nodes=60)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(re.match(r"^20\d\d-\d\d-\d\d", lab) for lab in labels)
+    from matplotlib.colors import to_hex
+
+    start_colour = P.GROUP_COLOURS["start (traced coins)"]
+    rest = [c.get_offsets()[:, 0] for c in ax.collections
+            if len(c.get_offsets()) and to_hex(c.get_facecolors()[0]).upper() != start_colour.upper()]
+    xs = np.concatenate(rest)
+    lo, hi = ax.get_xlim()
+    # the coins after the start fill most of the width (on a linear time axis they were a sliver at the right)
+    assert (xs.max() - xs.min()) / (hi - lo) > 0.6
+
+
+def test_balance_dates_have_the_year(capstone, case):
+    """A balance over a day (toy) or two weeks (the capstone's refund address): every date has its year."""
+    import re
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    trail, tags, clusters, refund, *_ = capstone
+    chain, _, a, _, _ = case
+    for fig in (P.balance_timeline(trail.chain, refund), P.balance_timeline(chain, a["D"])):
+        FigureCanvasAgg(fig).draw()
+        labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+        assert len(labels) >= 3 and all(re.match(r"^20\d\d-\d\d-\d\d", lab) for lab in labels), labels
+
+
+def test_cluster_picture_says_what_it_shows(capstone):
+    trail, tags, clusters, refund, *_ = capstone
+    cid = clusters.cluster_of(refund)
+    title = P.cluster_picture(clusters, cid, tags=tags, highlight=refund).axes[0].get_title(loc="left")
+    n = len(clusters.members(cid))
+    assert f"Cluster {cid}: {n} addresses that one owner is likely to control" in title
+    assert "each line is a transaction that joined two of them" in title
+    assert f"ringed in red: {P._short(refund)}" in title
+
+
+def test_entity_view_of_a_very_big_trace_stays_readable():
+    """17,000 coins through services and 481 CoinJoins (stop_at=None): about 16 boxes, every service named."""
+    case = ct.load_case("sample")
+    chain = case.chain
+    tags = ct.load_tags(case.tags_path)
+    busiest = chain.outputs.address.value_counts().index[0]
+    t = ct.trace(chain, busiest, max_hops=20, stop_at=None, tags=tags)
+    fig = P.trace_flow(t, tags=tags)
+    boxes = [x for x in fig.axes[0].texts if x.get_bbox_patch() is not None]
+    assert 5 <= len(boxes) <= 16
+    from cryptotrace.tags import category_role
+    from cryptotrace.tracing import tags_by_address
+
+    # the exchanges and markets whose tagged addresses the money went through
+    f = t.flows
+    tb = tags_by_address(tags).reindex(f[f.tainted_value > 0].address.dropna().unique()).dropna(subset=["label"])
+    tb = tb[[category_role(c) in ("custodial", "market") for c in tb.category]]
+    names = {P._SERVICE_SUFFIX.sub("", x) for x in tb.label.astype(str)}
+    txt = texts(fig)
+    assert names and all(n in txt for n in names), names - {n for n in names if n in txt}

@@ -47,9 +47,12 @@ def test_self_contained(html_text):
 
 def test_contents(case, html_text):
     chain, tags, a, txids, t = case
-    for heading in ("Findings", "Case summary", "Data and parameters", "Pictures", "Seizure candidates (3; 3 material)",
-                    "Evidence paths", "Flows (5 outputs carrying traced value)", "Method and caveats"):
-        assert f"<h2>{heading}</h2>" in html_text
+    # what matters first: findings, then what to freeze or seize, the pictures, the summary; the long
+    # per-coin tables and the method in the appendix
+    headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html_text)]
+    assert headings == ["Findings", "Seizure candidates (3 material of 3)", "Pictures", "Case summary",
+                        "Data and parameters", "Appendix", "A. Evidence paths",
+                        "B. Flows (5 outputs carrying traced value)", "C. Tags reached", "D. Method and caveats"]
     assert chain.content_hash in html_text
     assert "1.00000000" in html_text and "0.50000000" in html_text and "1.49980000" in html_text
     # the evidence path of the second exchange deposit: start -> change -> deposit
@@ -179,3 +182,58 @@ def test_every_heuristic_used_is_listed_composed_and_parameterised(case):
         assert f"<b>{html.escape(h.name)}</b>" in methods, h.name
     for h in (H.multi_input, six, H.change.script_type):
         assert html.escape(h.rationale) in methods and html.escape(h.reference) in methods
+
+
+def test_parameters_in_words(case):
+    """No Python reprs in the parameters: not ['multi_input'], not True, not a dict."""
+    chain, tags, a, txids, t = case
+    c = ct.Clustering().fit(chain)
+    text = report(t, clustering=c, tags=tags, figures=False)
+    params = text[text.index("<h2>Data and parameters</h2>"):text.index("<section class='appendix'>")]
+    for raw in ("['", "True", "False", "None", "{'"):
+        assert raw not in params, raw
+    assert f"at most {t.params['max_hops']:,} transactions (hops) from the start" in params
+    assert "<span class='key'>(max_hops)</span>" in params  # the name in the code, for whoever re-runs it
+    assert "yes: their inputs belong to many people" in params  # skip_coinjoin=True
+    assert f"{len(chain.txs):,} transactions, " in params  # the clustered data, not a dict
+
+
+def _headings(html_text: str, start: str) -> list[str]:
+    part = html_text[html_text.index(start):]
+    head = re.search(r"<thead><tr>(.*?)</tr></thead>", part, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", re.split(r"<br>", h)[0]) for h in re.findall(r"<th>(.*?)</th>", head, re.S)]
+
+
+def test_table_columns_are_named_as_in_the_csv(case, html_text, tmp_path):
+    from cryptotrace.export import to_csv
+
+    chain, tags, a, txids, t = case
+    csv_head = lambda obj, name: to_csv(obj, tmp_path / name).read_text(encoding="utf-8-sig").splitlines()[0].split(",")  # noqa: E731
+    cands = _headings(html_text, "<h2 id='candidates'>")
+    assert set(cands) <= set(csv_head(ct.seizure_candidates(t), "c.csv")), cands
+    assert {"tainted_value_btc", "action", "address", "share"} <= set(cands)
+    flows = _headings(html_text, "<h2>B. Flows")
+    assert set(flows) <= set(csv_head(t, "f.csv")), flows
+    assert {"txid", "vout", "tainted_value_btc", "value_btc"} <= set(flows)
+
+
+def test_long_tables_are_cut_to_a_summary_pointing_to_the_csv(case):
+    chain, tags, a, txids, t = case
+    text = report(t, tags=tags, figures=False, max_rows=2)
+    flows = text[text.index("<h2>B. Flows"):text.index("<h2>C. Tags reached")]
+    assert "the full table is in the CSV" in flows and "Per step:" in flows
+    # the per-coin table: the 2 largest flows only
+    coin_table = flows[flows.index("largest of the"):]
+    assert coin_table.count("<tr><td") == 2
+    # short tables stay whole
+    whole = report(t, tags=tags, figures=False)
+    assert "the full table is in the CSV" not in whole[whole.index("<h2>B. Flows"):]
+
+
+def test_print_rules(html_text):
+    """A4 pages, pictures no higher than a page and never split, the appendix on a new page."""
+    css = html_text[html_text.index("<style>"):html_text.index("</style>")]
+    assert "@page{size:A4" in css
+    printed = css[css.index("@media print"):]
+    assert "figure{break-inside:avoid" in printed and "max-height:240mm" in printed
+    assert ".appendix{break-before:page" in printed.replace(".pictures,", "")

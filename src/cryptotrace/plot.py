@@ -243,48 +243,374 @@ def _flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
     return f.reset_index(drop=True)
 
 
+# groups whose coins are end points a picture must always show
+_END_GROUPS = ("exchange / custodial service", "darknet market", "mixer / CoinJoin", "other tagged", "unspent")
+# what an end point of unknown owner means, in a few words (endpoint kind -> name in the picture)
+_END_NAMES = {"hop_limit": "Not followed further\n(step limit reached)", "below_threshold": "Too small to follow",
+              "spent_outside": "Spent outside\nthese records", "back_to_start": "Back to the start",
+              "stopped": "Stopped (as asked)", "service": "A tagged service\n(no name in the tags)", "end_of_data": "Still unspent\n(unknown owner)",
+              "unspent": "Still unspent\n(unknown owner)"}
+
+
+def _owner(nodes: pd.DataFrame) -> pd.Series:
+    """Who holds each coin, as a key: its cluster when the trace had a clustering, else its address."""
+    cl = pd.to_numeric(nodes["cluster"], errors="coerce") if "cluster" in nodes else pd.Series(np.nan, nodes.index)
+    addr = nodes["address"].astype("string").fillna("?")
+    own = "a:" + addr
+    has = cl.notna().to_numpy()
+    own = own.where(~has, "c:" + cl.fillna(-1).astype("int64").astype(str))
+    return own.astype(str)
+
+
+def _merge_starts(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Start coins of one owner (cluster, else address) become one node ``start|owner``."""
+    nodes = nodes.assign(n_coins=1, n_addresses=1)
+    s = nodes[nodes.is_start]
+    if not len(s):
+        return nodes, edges
+    key = "start|" + _owner(s)
+    g = s.assign(newkey=key.to_numpy()).groupby("newkey", sort=False)
+    merged = g.first()
+    merged["tainted_value"] = g.tainted_value.sum()
+    merged["value"] = g.value.sum()
+    merged["n_coins"] = g.size()
+    merged["n_addresses"] = g.address.nunique()
+    merged["kind"] = g.kind.agg(lambda k: k.dropna().iloc[0] if k.notna().any() else None)
+    merged = merged.reset_index().drop(columns="key").rename(columns={"newkey": "key"})
+    remap = dict(zip(s.key, key))
+    rest = nodes[~nodes.is_start]
+    nodes = pd.concat([merged[rest.columns.tolist()], rest], ignore_index=True)
+    if len(edges):
+        e = edges.assign(parent=edges.parent.map(lambda k: remap.get(k, k)),
+                         child=edges.child.map(lambda k: remap.get(k, k)))
+        e = e[e.parent != e.child]
+        edges = e.groupby(["parent", "child"], sort=False, as_index=False).tainted_value.sum()
+    return nodes, edges
+
+
+def _best_parent(edges: pd.DataFrame) -> pd.Series:
+    if not len(edges):
+        return pd.Series(dtype=object)
+    return (edges.sort_values("tainted_value", ascending=False, kind="stable")
+            .drop_duplicates("child").set_index("child").parent)
+
+
 def _select(nodes: pd.DataFrame, edges: pd.DataFrame, max_nodes: int) -> pd.DataFrame:
-    """The ``max_nodes`` coins carrying the most traced value, plus their heaviest ancestors."""
+    """Every start and end point (services, unspent, mixers), the coins that link them to the start,
+    then the coins carrying the most traced value until ``max_nodes``."""
     if len(nodes) <= max_nodes:
         return nodes
-    keep = set(nodes[nodes.is_start].key.head(max_nodes))
+    best = _best_parent(edges)
+    keep: set = set()
+
+    def with_ancestors(k):
+        up = [k]
+        p = best.get(k)
+        while p is not None and p not in keep and p not in up and len(up) < 256:
+            up.append(p)
+            p = best.get(p)
+        return up
+
+    must = nodes.is_start | (nodes.group.isin(_END_GROUPS) & (nodes.kind.notna() | (nodes.group == "mixer / CoinJoin")))
+    for k in nodes[must].sort_values("tainted_value", ascending=False, kind="stable").key.head(4 * max_nodes):
+        keep.update(with_ancestors(k))
     order = nodes.sort_values(["tainted_value", "hop"], ascending=[False, True], kind="stable")
-    best_parent = (edges.sort_values("tainted_value", ascending=False, kind="stable")
-                   .drop_duplicates("child").set_index("child").parent)
     for k in order.key.tolist():
         if len(keep) >= max_nodes:
             break
-        chain_up = [k]
-        p = best_parent.get(k)
-        while p is not None and p not in keep and len(chain_up) < 64:
-            chain_up.append(p)
-            p = best_parent.get(p)
-        if len(keep) + len(chain_up) > max_nodes and keep:
+        if k in keep:
             continue
-        keep.update(chain_up)
+        up = with_ancestors(k)
+        if len(keep) + len(up) <= max_nodes:
+            keep.update(up)
     return nodes[nodes.key.isin(keep)]
 
 
-def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoins=None,
-               title: str | None = None, ax=None) -> Figure:
-    """Draw a trace as a flow graph: coins left to right by hop (or time), arrows as wide as the value.
+def _entity_key(nodes: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
+    """Each coin's box in the entity picture: its start owner, the service, CoinJoin or kind of end
+    point it reached, or ``via|X`` for coins of unknown owners passed on after box X."""
+    start_clusters = set(_owner(nodes[nodes.is_start]))
+    own = _owner(nodes)
+    label = nodes.label.astype("string").fillna("").str.replace(_SERVICE_SUFFIX, "", regex=True)
+    label = label.where(label.str.len() > 0, "unnamed service")
+    kind = nodes.kind.astype("string").fillna("")
+    grp = nodes.group
+    key = pd.Series("via|", index=nodes.index, dtype=object)
+    key[nodes.is_start] = nodes.key[nodes.is_start]
+    svc = grp.isin(["exchange / custodial service", "darknet market", "other tagged"]) & ~nodes.is_start
+    key[svc] = "svc|" + label[svc]
+    mix = (grp == "mixer / CoinJoin") & ~nodes.is_start
+    key[mix] = "mix|all"  # one box: after a CoinJoin the link is probabilistic anyway
+    unsp = (grp == "unspent") & ~nodes.is_start
+    mine = own.isin(start_clusters) & own.str.startswith("c:")
+    key[unsp & mine] = "unspent|suspect"
+    key[unsp & ~mine] = "unspent|other"
+    end = (grp == "unknown owner") & (kind != "") & ~nodes.is_start
+    key[end] = "end|" + kind[end]
+    # coins of unknown owners followed further, and end points of unknown owners: after which box? Their
+    # heaviest parent's (in the order the money moved: a coin can come back into an earlier hop's transaction)
+    todo = (key == "via|") | key.isin(["unspent|other"]) | key.str.startswith("end|")
+    if todo.any():
+        import networkx as nx
 
-    Each box or dot is a coin (an output ``txid:vout``) that carries traced
-    value, labelled with its address, the traced BTC and (if tagged) who
-    holds it. Colours say who holds the coin (see :data:`GROUP_COLOURS`);
-    squares are endpoints (where the trace stops: unspent, at a service ...),
-    dots are coins the trace followed further.
+        best = _best_parent(edges)
+        of = dict(zip(nodes.key, key))
+        dag = nx.DiGraph()
+        dag.add_nodes_from(nodes.key)
+        dag.add_edges_from(zip(edges.parent, edges.child))
+        try:
+            order = list(nx.topological_sort(dag))
+        except nx.NetworkXUnfeasible:  # a cycle cannot happen on a chain; fall back to the hop order
+            order = nodes.sort_values("hop", kind="stable").key.tolist()
+        row = dict(zip(nodes.key, nodes.index))
+        need = set(nodes.key[todo])
+        for k in order:
+            if k not in need:
+                continue
+            pk = of.get(best.get(k), "") or "start"
+            after = pk[4:] if pk.startswith("via|") else pk
+            v = key[row[k]]
+            v = f"via|{after}" if v == "via|" else f"{v}|{after}"
+            key[row[k]] = v
+            of[k] = v
+    return key
+
+
+def _entity_boxes(n: pd.DataFrame, edges: pd.DataFrame):
+    of = dict(zip(n.key, n.ent))
+    if len(edges):
+        e = edges.assign(parent=edges.parent.astype(object).map(of), child=edges.child.astype(object).map(of))
+        e = e.dropna(subset=["parent", "child"])
+        e = e[e.parent != e.child].groupby(["parent", "child"], as_index=False, sort=False).tainted_value.sum()
+    else:
+        e = pd.DataFrame({"parent": pd.Series(dtype=object), "child": pd.Series(dtype=object),
+                          "tainted_value": pd.Series(dtype="int64")})
+    g = n.groupby("ent", sort=False)
+    jur = n.jurisdiction.astype("string").dropna()
+    ent = pd.DataFrame({"n_coins": g.n_coins.sum(), "n_addresses": np.maximum(g.address.nunique(), g.n_addresses.max()), "hop_min": g.hop.min(),
+                        "hop_max": g.hop.max(), "n_txs": g.txid.nunique(), "group": g.group.first(),
+                        "own_value": g.tainted_value.sum(),
+                        "end_value": n[n.kind.notna()].groupby("ent").tainted_value.sum().reindex(g.size().index)
+                        .fillna(0).astype("int64"),
+                        "address": g.address.first(), "txid": g.txid.first(), "cluster": g.cluster.first(),
+                        "label": g.label.first(),
+                        "jurisdiction": n.loc[jur.index].groupby("ent").jurisdiction.first().reindex(
+                            g.size().index)})
+    inflow = e.groupby("child").tainted_value.sum().reindex(ent.index).fillna(0).astype("int64")
+    idx = ent.index.astype(str)
+    is_start = idx.str.startswith("start|")
+    is_via = idx.str.startswith("via|")
+    is_mix = idx.str.startswith("mix|")
+    val = np.where(is_start, ent.own_value, np.where((ent.end_value > 0) & ~is_mix, ent.end_value,
+                                                        np.where(is_via, inflow, np.maximum(inflow, ent.own_value))))
+    ent["value"] = val.astype("int64")
+    ent.loc[is_via, "group"] = "unknown owner"
+    ent.loc[idx.str.startswith("small|"), "group"] = "unknown owner"
+    ent.loc[idx.str.startswith("mix|"), "group"] = "mixer / CoinJoin"
+    return ent, e
+
+
+def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: float = 0.01, max_boxes: int = 16):
+    """Boxes (one per owner, service, CoinJoin or kind of end point) and the traced BTC between them.
+
+    End points of unknown owners carrying less than ``small`` of the traced value are one box per
+    branch ("smaller end points"); services, CoinJoins and the suspect's own unspent coins always
+    keep their own box."""
+    n = nodes.assign(ent=_entity_key(nodes, edges).to_numpy())
+    ent, e = _entity_boxes(n, edges)
+    idx = ent.index.astype(str)
+    tiny = ((idx.str.startswith("end|") | idx.str.startswith("unspent|other"))
+            & (ent.value < small * max(int(trace.start_value), 1)))
+    if tiny.any():
+        after = {k: "small|" + k.split("|", 2)[2] if k.count("|") >= 2 else "small|start" for k in idx[tiny]}
+        n["ent"] = n.ent.map(lambda k: after.get(k, k))
+        ent, e = _entity_boxes(n, edges)
+    if len(ent) > max_boxes:
+        # still too many boxes (e.g. a trace that goes on through services): one box for all the coins of
+        # unknown owners in between, one per kind of end point; services, CoinJoins and the start keep theirs
+        def one(k: str) -> str:
+            kind, _, rest = k.partition("|")
+            if kind in ("via", "small"):
+                return f"{kind}|all"
+            if kind == "unspent":
+                return "unspent|suspect" if rest.startswith("suspect") else "unspent|other"
+            if kind == "end":
+                return "end|" + rest.split("|")[0]
+            return k
+
+        n["ent"] = n.ent.map(one)
+        ent, e = _entity_boxes(n, edges)
+    return ent, e
+
+
+def _entity_name(k: str, r) -> str:
+    kind, _, rest = k.partition("|")
+    steps = (f"step {int(r.hop_min)}" if r.hop_min == r.hop_max else f"steps {int(r.hop_min)}–{int(r.hop_max)}")
+    coins = f"{int(r.n_coins):,} coin{'s' if r.n_coins != 1 else ''}"
+    if kind == "start":
+        who = (_short(r.address) if r.n_addresses == 1 else
+               f"{int(r.n_addresses)} addresses" + (f" (cluster {int(r.cluster)})" if pd.notna(r.cluster) else ""))
+        tag = ("\n".join(textwrap.wrap(str(r.label), 24, break_long_words=False)[:2]) + "\n"
+               if isinstance(r.label, str) and r.label else "")
+        return f"Start: {tag}{who}\n{_btc(r.value)}\nin {coins}"
+    if kind == "via":
+        return (f"{int(r.n_txs):,} transaction{'s' if r.n_txs != 1 else ''},\n"
+                f"{int(r.n_addresses):,} address{'es' if r.n_addresses != 1 else ''}\n(unknown owners)\n"
+                f"{steps}\n{_btc(r.value)}")
+    if kind == "mix":
+        what = (f"CoinJoin\n(tx {str(r.txid)[:8]}…)" if r.n_txs == 1 else
+                f"CoinJoins and mixers\n({int(r.n_txs)} transactions)")
+        return f"{what}\n{_btc(r.value)}, {steps}"
+    if kind == "small":
+        return f"Smaller end points\n(unspent, too small,\nmoved on)\n{_btc(r.value)}\n{coins}, {steps}"
+    if kind == "svc":
+        j = f" ({r.jurisdiction})" if isinstance(r.jurisdiction, str) and r.jurisdiction else ""
+        return ("\n".join(textwrap.wrap(rest + j, 24, break_long_words=False)[:2])
+                + f"\n{_btc(r.value)}\n{coins}, {steps}")
+    if kind == "unspent":
+        who = "Still unspent in the\nsuspect's own cluster" if rest.startswith("suspect") else "Still unspent\n(unknown owner)"
+        return f"{who}\n{_btc(r.value)}\n{coins}, {steps}"
+    rest = rest.split("|")[0]
+    return f"{_END_NAMES.get(rest, rest.replace('_', ' '))}\n{_btc(r.value)}\n{coins}, {steps}"
+
+
+def _layers(keys, e: pd.DataFrame) -> dict:
+    """Columns for the boxes: every arrow points right (the heaviest arrows win when money flows back)."""
+    import networkx as nx
+
+    dag = nx.DiGraph()
+    dag.add_nodes_from(keys)
+    for r in e.sort_values("tainted_value", ascending=False, kind="stable").itertuples(index=False):
+        if not nx.has_path(dag, r.child, r.parent):
+            dag.add_edge(r.parent, r.child)
+    layer: dict = {}
+    for k in nx.topological_sort(dag):
+        ps = list(dag.predecessors(k))
+        layer[k] = 1 + max(layer[p] for p in ps) if ps else 0
+    return layer
+
+
+def _destinations(ent: pd.DataFrame) -> str:
+    """'Kryptohaus, Balticoin and a CoinJoin': the boxes where the money ended, largest first."""
+    ends = ent[~ent.index.str.startswith(("start|", "via|"))].sort_values("value", ascending=False)
+    svc = [k.partition("|")[2] for k in ends.index if k.startswith("svc|")]
+    svc = list(dict.fromkeys(svc))
+    parts = svc[:4] + ([f"{len(svc) - 4} more service{'s' if len(svc) > 5 else ''}"] if len(svc) > 4 else [])
+    n_mix = int(ends.index.str.startswith("mix|").sum())
+    if n_mix:
+        n_tx = int(ends[ends.index.str.startswith("mix|")].n_txs.sum())
+        parts.append("a CoinJoin" if n_tx == 1 else f"{n_tx} CoinJoin or mixer transactions")
+    if ends.index.str.startswith("unspent|").any():
+        parts.append("coins still unspent")
+    if not parts:
+        return "no end point"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _legend_below(ax, handles, **kw) -> None:
+    """The legend under the picture (in the figure's layout, so it is never cut off)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = ax.figure
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and len(fig.axes) == 1:
+        fig.legend(handles=handles, loc="outside lower center", ncol=4, frameon=False, **kw)
+    else:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, frameon=False, **kw)
+
+
+def _light(colour: str) -> str:
+    """The colour mixed 80% with white: an opaque box face that black text reads well on."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - 0.25 * (255 - c)):02x}" for c in rgb)
+
+
+def _draw_entities(trace, ax, ent: pd.DataFrame, e: pd.DataFrame) -> None:
+    layer = _layers(ent.index.tolist(), e)
+    ent = ent.assign(layer=[layer[k] for k in ent.index])
+    ypos = {}
+    max_col = int(ent.layer.value_counts().max())
+    for h in sorted(ent.layer.unique()):
+        # each box near the boxes that pay into it (weighted by the traced BTC), heavier first
+        col = ent[ent.layer == h]
+        inc = e[e.child.isin(col.index) & e.parent.isin(list(ypos))]
+        inc = inc.assign(y=inc.parent.astype(object).map(ypos).astype(float),
+                         w=inc.tainted_value.to_numpy(np.float64) + 1.0)
+        target = ((inc.y * inc.w).groupby(inc.child).sum() / inc.w.groupby(inc.child).sum()).reindex(col.index)
+        target = target.fillna(0.0)
+        order = np.lexsort((-col.value.to_numpy(), -target.to_numpy()))
+        m = len(col)
+        centre = float(np.clip(target.mean(), -(max_col - m) / 2, (max_col - m) / 2)) if m else 0.0
+        for i, k in enumerate(col.index[order]):
+            ypos[k] = centre + (m - 1) / 2 - i
+    boxes = {}
+    for k, r in ent.iterrows():
+        colour = GROUP_COLOURS.get(r.group, OKABE_ITO["grey"])
+        boxes[k] = ax.text(r.layer, ypos[k], mpl_text(_entity_name(k, r)), ha="center", va="center", fontsize=9,
+                           zorder=4, bbox=dict(boxstyle="round,pad=0.45", fc=_light(colour), ec=colour, lw=2.2))
+    wmax = float(e.tainted_value.max()) if len(e) else 1.0
+    for r in e.itertuples(index=False):
+        lw = 1.0 + 12.0 * float(r.tainted_value) / max(wmax, 1.0)
+        # an arrow that skips a column bends around the boxes in between
+        skip = layer[r.child] - layer[r.parent] > 1
+        rad = 0.0 if not skip else (0.35 if ypos[r.child] <= ypos[r.parent] else -0.35)
+        ax.annotate("", xy=(layer[r.child], ypos[r.child]), xytext=(layer[r.parent], ypos[r.parent]),
+                    arrowprops=dict(arrowstyle="-|>", color="#555555", alpha=0.5, lw=lw, mutation_scale=10 + lw,
+                                    patchA=boxes[r.parent].get_bbox_patch(), patchB=boxes[r.child].get_bbox_patch(),
+                                    connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2), zorder=2)
+    ax.set_xlim(-0.6, max(layer.values(), default=0) + 0.6)
+    ax.set_ylim(-(max_col - 1) / 2 - 0.7, (max_col - 1) / 2 + 0.7)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    _legend_below(ax, [Patch(facecolor=_light(c), edgecolor=c, lw=2, label=g) for g, c in GROUP_COLOURS.items()
+                       if g in set(ent.group)] + [Line2D([], [], color="#555555", lw=5, alpha=0.6,
+                                                         label="arrow width = traced BTC")], fontsize=9)
+
+
+def _time_labels(times) -> list[str]:
+    """Dates always with the year; the time of day too when the dates repeat."""
+    t = pd.to_datetime(pd.Series(times), utc=True)
+    day = t.dt.strftime("%Y-%m-%d")
+    if day.nunique() < len(day):
+        return (day + "\n" + t.dt.strftime("%H:%M")).tolist()
+    return day.tolist()
+
+
+def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoins=None,
+               title: str | None = None, ax=None, view: str = "auto") -> Figure:
+    """Draw where the traced money went: from the start, through the hops, to the services, CoinJoins
+    and unspent coins where it ended.
+
+    Two views:
+
+    * ``view="entities"`` (the default for a trace with more than ``max_nodes``
+      coins): one box per owner, service, CoinJoin or kind of end point, with
+      the traced BTC, the number of coins and the steps at which the money got
+      there; the coins of unknown owners in between are one box ("through 12
+      transactions, 9 addresses, unknown owners, steps 1-6"). Arrows are as
+      wide as the traced BTC. The title says it in one sentence: "From
+      bc1q... through 8 steps to Kryptohaus, CoinHarbor and a CoinJoin".
+    * ``view="coins"`` (the default for small traces): each dot or square is a
+      coin (an output ``txid:vout``), at the step (hop) the trace reached it,
+      labelled with its address, the traced BTC and (if tagged) who holds it.
+      Start coins of one owner are one dot. Every end point (services,
+      unspent, mixers) is drawn with the coins linking it to the start; the
+      other coins fill up to ``max_nodes``, largest first.
+
+    Colours say who holds the coin (see :data:`GROUP_COLOURS`); squares are
+    end points (where the trace stops), dots coins the trace followed further.
 
     Parameters
     ----------
     trace : Trace
     max_nodes : int, default 30
-        Draw at most this many coins: those carrying the most traced value,
-        with the coins that link them to the start. The title says how many
-        were left out and how much value they carry.
+        The coin view draws about this many coins (more when there are more end points);
+        ``view="auto"`` switches to the entity view above it.
     x : {"hop", "time"}
-        Lay the coins out by hop (transactions from the start) or by the time
-        of the transaction that made them.
+        Coin view: lay the coins out by step (hop, as in ``trace.describe()``) or in the order of
+        their transactions' times (dates with the year; quiet days are left out, so a 10-day
+        event is as wide as a 10-minute one).
     tags : TagStore or DataFrame, optional
         Attribution for the colours (default: the tags the trace was run with).
     coinjoins : iterable of txids, optional
@@ -292,6 +618,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     title : str, optional
     ax : matplotlib Axes, optional
         Draw into this Axes instead of a new figure.
+    view : {"auto", "entities", "coins"}
 
     Returns
     -------
@@ -300,38 +627,63 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     _check_trace(trace)
     if x not in ("hop", "time"):
         raise TraceError(f"x={x!r}: lay the flow out by 'hop' or by 'time'")
+    if view not in ("auto", "entities", "coins"):
+        raise TraceError(f"view={view!r}: choose 'entities' (one box per owner or service), 'coins' (one dot "
+                         "per coin) or 'auto'")
     if not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise TraceError(f"max_nodes={max_nodes!r}: give a whole number of 1 or more")
-    nodes_all = _flow_nodes(trace, tags, coinjoins)
-    edges_all = flow_edges(trace)
+    if view == "entities" and x == "time":
+        raise TraceError("x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
+                         "which has no single time")
+    nodes_all, edges_all = _merge_starts(_flow_nodes(trace, tags, coinjoins), flow_edges(trace))
+    if view == "auto":
+        view = "entities" if len(nodes_all) > max_nodes and x == "hop" else "coins"
+    s = trace.summary()
+    backward = trace.params.get("direction") == "backward"
+    fee = int(trace.endpoints.loc[trace.endpoints.kind == "fee", "tainted_value"].sum())
+    if view == "entities":
+        ent, e = _entity_graph(trace, nodes_all, edges_all)
+        layers = _layers(ent.index.tolist(), e)
+        n_cols = max(layers.values(), default=0) + 1
+        n_rows = int(pd.Series(layers).value_counts().max()) if layers else 1
+        if ax is None:
+            fig = _new_figure(min(11.0, max(7.0, 2.3 * n_cols)), min(13.0, max(4.0, 1.05 * n_rows + 2.2)))
+            ax = fig.add_subplot()
+        else:
+            fig = ax.figure
+        _draw_entities(trace, ax, ent, e)
+        starts = ent[ent.index.str.startswith("start|")]
+        who = (_short(s["start"], 8) if len(starts) <= 1 and isinstance(s["start"], str) and ":" not in s["start"]
+               else str(s["start"]))
+        if title is None:
+            way = "back" if backward else "through"
+            title = (f"From {who} {way} {s['hops_reached']} step{'s' if s['hops_reached'] != 1 else ''} to "
+                     f"{_destinations(ent)}" if not backward else
+                     f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)")
+        sub = (f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
+               f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
+               "one by one)")
+        if fee:
+            sub += f"; {format_btc(fee)} went to miners as fees"
+        ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
+                     fontsize=10.5, loc="left")
+        return fig
+
     nodes = _select(nodes_all, edges_all, int(max_nodes))
     keys = set(nodes.key)
     edges = edges_all[edges_all.parent.isin(keys) & edges_all.child.isin(keys)]
-    backward = trace.params.get("direction") == "backward"
-
-    # x position: by time, or in layers so that every arrow points right (a coin's layer is one more
-    # than its latest parent's; for a plain chain this is the hop)
-    import networkx as nx
-
-    dag = nx.DiGraph()
-    dag.add_nodes_from(nodes.key)
-    dag.add_edges_from(zip(edges.parent, edges.child))
-    layer: dict[str, int] = {}
-    for k in nx.topological_sort(dag):
-        ps = list(dag.predecessors(k))
-        layer[k] = 1 + max(layer[p] for p in ps) if ps else 0
-    nodes = nodes.assign(layer=[layer[k] for k in nodes.key])
     if x == "time":
         times = trace.chain.txs.set_index("txid").time
-        tx_time = times.reindex(nodes.txid.astype(str).to_numpy())
-        nodes = nodes.assign(xpos=pd.to_datetime(tx_time.to_numpy(), utc=True))
+        tx_time = pd.to_datetime(times.reindex(nodes.txid.astype(str).to_numpy()).to_numpy(), utc=True)
+        # in time order, gaps not to scale: a 10-day run of payments and a 10-minute peel chain both get room
+        rank = pd.Series(tx_time).rank(method="dense").fillna(1).astype(int).to_numpy()
+        nodes = nodes.assign(xpos=(rank - 1).astype(float), when=tx_time)
     else:
-        nodes = nodes.assign(xpos=nodes.layer.astype(float))
+        nodes = nodes.assign(xpos=nodes.hop.astype(float))
     # y position: per column, children near their parent, heavier first
     ypos: dict[str, float] = {}
-    parent_of = (edges.sort_values("tainted_value", ascending=False, kind="stable")
-                 .drop_duplicates("child").set_index("child").parent)
-    col_key = nodes.layer
+    parent_of = _best_parent(edges)
+    col_key = nodes.xpos
     max_col = int(col_key.value_counts().max()) if len(nodes) else 1
     for h in sorted(col_key.unique()):
         col = nodes[col_key == h]
@@ -342,9 +694,11 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
             ypos[k] = (max_col - 1) / 2 - (i - (n - 1) / 2) if n else 0.0
     nodes = nodes.assign(ypos=[ypos[k] for k in nodes.key])
 
-    n_cols = int(nodes.layer.nunique()) if len(nodes) else 1
+    n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
+    dense = n_cols > 9 or max_col > 10
     if ax is None:
-        fig = _new_figure(min(18.0, max(8.0, 1.35 * n_cols + 3.5)), min(14.0, max(4.5, 0.9 * max_col + 2)))
+        fig = _new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
+                          min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -368,15 +722,20 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                 ax.scatter(sub.xpos.to_numpy()[mask], sub.ypos.to_numpy()[mask], s=size[mask], c=colour,
                            marker=marker, edgecolors="black", linewidths=0.8, zorder=3)
     for r in nodes.itertuples(index=False):
-        lines = [_short(r.address), _btc(r.tainted_value)]
+        head = _short(r.address)
+        if r.is_start and r.n_coins > 1:
+            head = (f"start: {r.n_coins} coins at\n{_short(r.address)}" if r.n_addresses == 1 else
+                    f"start: {r.n_coins} coins at\n{r.n_addresses} addresses")
+        lines = [head, _btc(r.tainted_value)]
         if isinstance(r.label, str) and r.label:
             j = f" ({r.jurisdiction})" if isinstance(r.jurisdiction, str) and r.jurisdiction else ""
             lines += textwrap.wrap(f"{r.label}{j}", 22, break_long_words=False)[:3]
-        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, -14), textcoords="offset points",
-                    ha="center", va="top", fontsize=7.5, zorder=4,
+        elif dense and not r.is_start and pd.isna(r.kind):
+            lines = [_btc(r.tainted_value)]  # many coins: a followed coin of unknown owner shows its amount only
+        up = dense and int(r.xpos) % 2 == 1 and len(lines) == 1  # many columns: every other label above its dot
+        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, 12 if up else -14),
+                    textcoords="offset points", ha="center", va="bottom" if up else "top", fontsize=8.5, zorder=4,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-    # axes
-    s = trace.summary()
     hidden = nodes_all[~nodes_all.key.isin(keys)]
     if title is None:
         way = "came from" if backward else "went"
@@ -384,17 +743,29 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                  f"policy {s['policy']}")
     sub = f"{len(nodes):,} of {len(nodes_all):,} traced coins shown"
     if len(hidden):
-        sub += f"; {len(hidden):,} smaller ones hidden ({format_btc(int(hidden.tainted_value.sum()))} in all)"
-    ax.set_title(mpl_text(f"{title}\n{sub}"), fontsize=11, loc="left")
+        h_end = hidden[hidden.kind.notna()]
+        sub += (f"; {len(hidden):,} not drawn (the smallest; every service, CoinJoin and unspent end point "
+                "is drawn)" if not len(h_end) or not h_end.group.isin(_END_GROUPS).any() else
+                f"; {len(hidden):,} not drawn, {len(h_end):,} of them end points with "
+                f"{format_btc(int(h_end.tainted_value.sum()))}")
+    if fee:
+        sub += f"; {format_btc(fee)} fees"
+    ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 100)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
+                 fontsize=10.5, loc="left")
+    ticks = sorted(nodes.xpos.unique())
+    ax.set_xticks(ticks)
     if x == "hop":
-        ticks = sorted(nodes.xpos.unique())
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"step {int(t)}" if t else "start" for t in ticks])
-        ax.set_xlim(min(ticks, default=0) - 0.6, max(ticks, default=0) + 0.6)
-        ax.set_xlabel("steps from the start (transactions, in order)", fontsize=9)
+        ax.set_xticklabels([f"step {int(t)}" if t else "start" for t in ticks], fontsize=9)
+        ax.set_xlabel("steps from the start (hops, as in trace.describe())", fontsize=9)
     else:
-        ax.set_xlabel("time of the transaction (UTC)")
-        fig.autofmt_xdate() if hasattr(fig, "autofmt_xdate") else None
+        first = nodes.groupby("xpos").when.min()
+        labels = _time_labels(first.reindex(ticks).to_numpy())
+        every = max(1, int(np.ceil(len(ticks) / 12)))
+        ax.set_xticklabels([lab if i % every == 0 else "" for i, lab in enumerate(labels)], fontsize=8.5,
+                           rotation=30, ha="right")
+        ax.set_xlabel("time of the transaction (UTC), in order; the gaps between columns are not to scale",
+                      fontsize=9)
+    ax.set_xlim(min(ticks, default=0) - 0.6, max(ticks, default=0) + 0.6)
     ax.set_yticks([])
     ax.set_ylim(-1.2, max_col - 0.2 + 0.2)
     for side in ("left", "right", "top"):
@@ -405,8 +776,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                 Line2D([], [], marker="s", ls="", color="white", markeredgecolor="black",
                        label="endpoint (trace stops)"),
                 Line2D([], [], color="#555555", lw=4, label="arrow width = traced BTC")]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-              title="Who holds the coin", title_fontsize=9)
+    _legend_below(ax, handles, fontsize=8.5, title="Who holds the coin", title_fontsize=9)
     return fig
 
 
@@ -487,7 +857,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     s = trace.summary()
     ax1.set_title(mpl_text(title or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} "
                                     f"(policy {s['policy']})"), fontsize=11, loc="left")
-    ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=8, frameon=False)
+    ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=9, frameon=False)
     for side in ("left", "right", "top"):
         ax1.spines[side].set_visible(False)
     t = candidates.to_frame() if hasattr(candidates, "to_frame") else candidates
@@ -502,7 +872,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         ax2.set_yticks(range(len(by)))
         ax2.set_yticklabels([mpl_text(x) for x in by.index.tolist()], fontsize=9)
         for i, v in enumerate(by.to_numpy()):
-            ax2.text(v / SATS_PER_BTC, i, " " + format_btc(int(v)), va="center", fontsize=8)
+            ax2.text(v / SATS_PER_BTC, i, " " + format_btc(int(v)), va="center", fontsize=9)
         ax2.set_xlim(0, by.max() / SATS_PER_BTC * 1.35)
         ax2.set_xlabel("traced BTC received")
         ax2.set_title("Services that received traced value: ask them to freeze it", fontsize=10, loc="left")
@@ -607,8 +977,19 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
               title="Evidence", title_fontsize=9)
     size_note = f"{len(members):,} addresses" + (f" (the {len(shown)} nearest the most linked one shown)"
                                                  if len(shown) < len(members) else "")
-    ax.set_title(mpl_text(title or f"Cluster {cluster_id}: {size_note}, {len(ev):,} evidence links"), fontsize=11,
-                 loc="left")
+    if title is None:
+        named = []
+        if tagtab is not None:
+            lab = tagtab.reindex(list(members))["label"].dropna().astype(str)
+            named = list(dict.fromkeys(_SERVICE_SUFFIX.sub("", x) for x in lab))
+        who = (f", tagged as {', '.join(named[:3])}" + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+               if named else "")
+        ring = (f"; ringed in red: {', '.join(_short(a) for a in sorted(hl)[:2])}"
+                + (f" and {len(hl) - 2} more" if len(hl) > 2 else "") if hl else "")
+        title = (f"Cluster {cluster_id}: {size_note} that one owner is likely to control{who}\n"
+                 f"{len(ev):,} evidence links: each line is a transaction that joined two of them, coloured by the "
+                 f"rule (heuristic){ring}")
+    ax.set_title(mpl_text("\n".join(textwrap.fill(x, 100) for x in title.split("\n"))), fontsize=10.5, loc="left")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.margins(0.15)
@@ -685,7 +1066,20 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
+    _date_axis(ax, tt)
+    return fig
+
+
+def _date_axis(ax, times) -> None:
+    """Dates on the x axis always with the year (``2024-07-03``), and the time of day when the span is short."""
+    import matplotlib.dates as mdates
+
+    t = pd.to_datetime(pd.Series(times), utc=True)
+    span = (t.max() - t.min()) if len(t) else pd.Timedelta(0)
+    fmt = "%Y-%m-%d %H:%M" if span < pd.Timedelta(days=3) else "%Y-%m-%d"
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz="UTC"))
     for lab in ax.get_xticklabels():
         lab.set_rotation(20)
         lab.set_ha("right")
-    return fig

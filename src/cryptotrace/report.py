@@ -208,7 +208,8 @@ def default_figures(trace, candidates=None, *, clustering=None, tags=None) -> di
     """The report's pictures: name -> (caption, Figure)."""
     from . import plot as P
 
-    figs = {"flow": ("How the traced coins moved (largest flows; width = traced BTC).", P.trace_flow(trace,
+    figs = {"flow": ("Where the traced money went: from the start through the hops to the services, CoinJoins and "
+                 "unspent coins (arrow width = traced BTC).", P.trace_flow(trace,
                                                                                                      tags=tags))}
     if trace.params.get("direction") == "forward":
         figs["summary"] = ("Where the money went.", P.money_summary(trace, candidates))
@@ -241,15 +242,33 @@ def _start_addresses(trace) -> list[str]:
 
 # ====================================================================== HTML pieces
 _CSS = """
-body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;color:#222;line-height:1.45}
+body{font-family:Segoe UI,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
+line-height:1.45}
 h1{border-bottom:3px solid #0072B2;padding-bottom:.2em}h2{color:#0072B2;margin-top:1.8em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.85em}th,td{border:1px solid #ccc;padding:3px 7px;
-text-align:left;vertical-align:top}th{background:#eef4fa}td.num{text-align:right;font-family:Consolas,monospace}
+text-align:left;vertical-align:top}th{background:#eef4fa}td.num{text-align:right;font-family:Consolas,monospace;
+white-space:nowrap}
+table.wide{width:100%;table-layout:fixed}table.wide td,table.wide th{overflow-wrap:anywhere}
+th .csv{font-family:Consolas,monospace;font-weight:normal;font-size:.85em;color:#555}
 code,.mono{font-family:Consolas,monospace;font-size:.9em;word-break:break-all}
-.findings li{margin:.3em 0}figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
-figure.wide{overflow-x:auto}figure.wide img{max-width:none}
+.findings li{margin:.3em 0}figure{margin:1em 0}
+figure img{display:block;max-width:100%;max-height:92vh;height:auto;width:auto;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#444}.note{color:#555;font-size:.9em}details{margin:.3em 0}
 .hash{font-family:Consolas,monospace;background:#f4f4f4;padding:2px 5px}
+.key{font-family:Consolas,monospace;font-size:.8em;color:#666}
+.appendix{border-top:3px solid #0072B2;margin-top:2.5em}
+@page{size:A4;margin:14mm 12mm}
+@media print{
+ body{margin:0;max-width:none;padding:0;font-size:10pt}
+ h1{font-size:18pt;margin-top:0}h2{font-size:14pt;break-after:avoid;page-break-after:avoid}
+ h3{break-after:avoid;page-break-after:avoid}
+ figure{break-inside:avoid;page-break-inside:avoid;margin:.5em 0}
+ figure img{max-width:100%;max-height:240mm;object-fit:contain}
+ table{font-size:8pt;max-width:100%}thead{display:table-header-group}th,td{padding:2px 4px}
+ tr,li{break-inside:avoid;page-break-inside:avoid}
+ .pictures,.appendix{break-before:page;page-break-before:always}
+ details:not([open])>:not(summary){display:none}
+}
 """
 
 
@@ -327,7 +346,7 @@ def _methods(trace, clustering, tags) -> str:
     return "".join(parts)
 
 
-def _tags_used(trace, tags, addresses) -> str:
+def _tags_used(trace, tags, addresses, *, max_rows: int = 40) -> str:
     tt = tags if tags is not None else getattr(trace, "_tags", None)
     if tt is None:
         return "<p>No tags were used.</p>"
@@ -342,15 +361,146 @@ def _tags_used(trace, tags, addresses) -> str:
     for c in ("label", "category", "jurisdiction", "confidence_name", "source", "account_holder"):
         if c not in hit.columns:
             hit[c] = None
-    return _table(hit, [("address", "address", "mono"), ("label", "label", "text"), ("category", "category", "text"),
-                        ("jurisdiction", "country", "text"), ("account_holder", "account holder", "text"),
-                        ("confidence_name", "confidence", "text"), ("source", "source", "text")])
+    cols = [("address", "address", "address", "mono"), ("label", "label", "who", "text"),
+            ("category", "category", "category", "text"), ("jurisdiction", "jurisdiction", "country", "text"),
+            ("account_holder", "account_holder", "account holder", "text"),
+            ("confidence_name", "confidence_name", "confidence", "text"), ("source", "source", "source", "text")]
+    if len(hit) <= max_rows:
+        return _csv_table(hit, cols, [25, 18, 10, 8, 12, 10, 17])
+    g = hit.assign(**{c: hit[c].astype("string").fillna("") for c in ("label", "category", "jurisdiction")})
+    by = g.groupby(["label", "category", "jurisdiction"], sort=False).size().rename("addresses").reset_index()
+    by = by.sort_values("addresses", ascending=False, kind="stable")
+    by["addresses"] = by.addresses.map("{:,}".format)
+    return (f"<p class='note'>{len(hit):,} tagged addresses were reached; by tag (the full table is in the CSV: "
+            "<code>cryptotrace.export.to_csv(tags, 'tags.csv')</code>):</p>"
+            + _csv_table(by.head(max_rows), [("label", "label", "who", "text"), ("category", "category", "category", "text"),
+                                            ("jurisdiction", "jurisdiction", "country", "text"),
+                                            ("addresses", "addresses", "addresses reached", "num")]))
+
+
+# ====================================================================== parameters in words
+def _yes(v) -> str:
+    return "yes" if v else "no"
+
+
+def _listed(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "none"
+    if isinstance(v, bool):
+        return _yes(v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {x:,}" if isinstance(x, int) else f"{k.replace('_', ' ')} {x}"
+                         for k, x in v.items())
+    if isinstance(v, (list, tuple, set)):
+        return ", ".join(str(x).replace("_", " ") for x in v) or "none"
+    return str(v)
+
+
+def _trace_param_words(p: dict) -> list[tuple[str, str, str]]:
+    """(what, in words, the parameter's name) for each trace parameter."""
+    from .tracing import FEE_POLICIES, POLICIES
+
+    words = {
+        "start": ("Start", lambda v: str(v)),
+        "direction": ("Direction", lambda v: "forward: where the coins went" if v == "forward" else
+                      "backward: where the coins came from" if v == "backward" else str(v)),
+        "policy": ("Taint policy", lambda v: f"{v}: {POLICIES.get(v, '')}".rstrip(": ")),
+        "max_hops": ("Hop limit", lambda v: f"at most {int(v):,} transactions (hops) from the start"),
+        "min_value": ("Smallest amount followed", lambda v: f"amounts under {format_btc(int(v))} are not followed"),
+        "fee_policy": ("Fees", lambda v: f"{v}: {FEE_POLICIES.get(v, '')}".rstrip(": ")),
+        "fifo_order": ("Inside a coin (FIFO)", lambda v: "the tainted part is read first" if v == "tainted_first"
+                       else "the coin's own order is kept" if v == "keep" else str(v).replace("_", " ")),
+        "stop_at": ("The trace stops at", lambda v: _listed(v)),
+        "tags": ("Tags used", lambda v: _listed(v)),
+        "clustering": ("Clustering used", lambda v: "no" if v is None else f"yes ({v})"),
+    }
+    out = []
+    for k, v in p.items():
+        what, f = words.get(k, (k.replace("_", " ").capitalize(), _listed))
+        out.append((what, f(v), k))
+    return out
+
+
+def _clustering_param_words(clustering) -> list[tuple[str, str, str]]:
+    cp = clustering.params_
+    words = {
+        "heuristics": ("Heuristics (rules that join addresses)", lambda v: _listed(v)),
+        "skip_coinjoin": ("CoinJoins left out", lambda v: "yes: their inputs belong to many people" if v else "no"),
+        "coinjoin": ("CoinJoin detector", lambda v: str(v).replace("_", " ")),
+        "skip_payjoin": ("PayJoins left out", _yes),
+        "change_conflicts": ("Change heuristics that disagree", lambda v: "none of them is used there" if v == "skip"
+                             else "all of them are used" if v == "keep" else str(v)),
+        "collapse_size": ("Warn when a change link joins two clusters of at least",
+                          lambda v: f"{int(v):,} addresses each"),
+        "refuse_collapse": ("Drop such links", _yes),
+        "chain": ("Data clustered", lambda v: (f"{int(v.get('txs', 0)):,} transactions, {int(v.get('addresses', 0)):,} "
+                                               "addresses") if isinstance(v, dict) else _listed(v)),
+        "cryptotrace_version": ("cryptotrace version", str),
+    }
+    out = []
+    for k, v in cp.items():
+        what, f = words.get(k, (k.replace("_", " ").capitalize(), _listed))
+        out.append((what, f(v), k))
+    out.append(("Result", re.sub(r"^<|>$", "", repr(clustering)), "repr"))
+    return out
+
+
+def _kv_words(rows) -> str:
+    return "<table>" + "".join(f"<tr><th>{_esc(w)} <span class='key'>({_esc(k)})</span></th><td>{_esc(v)}</td></tr>"
+                               for w, v, k in rows) + "</table>"
+
+
+# the columns of the tables, named as in the CSV export (cryptotrace.export.to_csv), with a few words each
+_CANDIDATE_COLUMNS = [("rank", "rank", "#", "num"), ("classification", "classification", "class", "text"),
+                      ("action", "action", "what to do", "text"), ("address", "address", "address", "mono"),
+                      ("tainted_value", "tainted_value_btc", "traced", "btc"), ("share", "share", "traced share", "pct")]
+_CANDIDATE_WIDTHS = [5, 11, 44, 20, 12, 8]  # percent of the page width (the service, custodial, value and kind
+# columns of the CSV are in the action's words)
+_FLOW_COLUMNS = [("hop", "hop", "step", "num"), ("txid", "txid", "transaction", "mono"), ("vout", "vout", "output", "num"),
+                 ("address", "address", "address", "mono"), ("cluster", "cluster", "cluster", "num"),
+                 ("tag", "tag", "tag", "text"), ("value", "value_btc", "coin value", "btc"),
+                 ("tainted_value", "tainted_value_btc", "traced", "btc")]
+_FLOW_WIDTHS = [5, 24, 5, 22, 7, 11, 13, 13]
+
+
+def _csv_table(df: pd.DataFrame, columns, widths=None) -> str:
+    """A table whose headings are the CSV's column names (with a few words under each)."""
+    cols = [(c, f"{csv}|{words}", kind) for c, csv, words, kind in columns]
+    body = _table(df, cols)
+    head = "".join(f"<th>{_esc(csv)}<br><span class='csv'>{_esc(words)}</span></th>" for _, csv, words, _ in columns)
+    body = re.sub(r"<thead><tr>.*?</tr></thead>", f"<thead><tr>{head}</tr></thead>", body, count=1, flags=re.S)
+    if widths:
+        cg = "<colgroup>" + "".join(f"<col style='width:{w}%'>" for w in widths) + "</colgroup>"
+        body = body.replace("<table>", f"<table class='wide'>{cg}", 1)
+    return body
+
+
+def _flow_summary(f: pd.DataFrame) -> str:
+    """The flows per step: coins, addresses and traced BTC (the short form of a long flows table)."""
+    g = f.groupby("hop", sort=True)
+    t = pd.DataFrame({"hop": g.size().index, "coins": g.size().to_numpy(), "addresses": g.address.nunique().to_numpy(),
+                      "tainted_value": g.tainted_value.sum().to_numpy()})
+    t["coins"] = t.coins.map("{:,}".format)
+    t["addresses"] = t.addresses.map("{:,}".format)
+    return _csv_table(t, [("hop", "hop", "step", "num"), ("coins", "coins", "coins carrying traced value", "num"),
+                          ("addresses", "addresses", "at this many addresses", "num"),
+                          ("tainted_value", "tainted_value_btc", "traced at this step", "btc")])
 
 
 # ====================================================================== the report
 def report(trace, path=None, *, clustering=None, tags=None, candidates=None, title: str = "Bitcoin tracing report",
-           chain=None, figures=True, notes: str | None = None, max_rows: int = 500, max_candidates: int = 5000, dpi: int = 110):
-    """Write the case report: one self-contained HTML file.
+           chain=None, figures=True, notes: str | None = None, max_rows: int = 40, max_candidates: int = 5000,
+           dpi: int = 110):
+    """Write the case report: one self-contained HTML file that also prints (A4, about 10 pages).
+
+    It leads with what matters: the findings in plain words, then the
+    material seizure candidates (what to freeze or seize, largest first; the
+    immaterial tail in one line), then the pictures, the case summary and
+    the parameters in words. The long per-coin tables (flows, tags reached,
+    evidence paths) and the method follow in an appendix; a long table is cut
+    to a summary and its largest rows, and says that the full table is in
+    the CSV (:func:`cryptotrace.export.to_csv`). Table columns carry the CSV's
+    column names.
 
     Parameters
     ----------
@@ -375,9 +525,9 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     max_candidates : int, default 5000
         List (with their evidence paths) at most this many material seizure candidates, largest first;
         the immaterial tail is one line (see :func:`cryptotrace.seizure_candidates`, ``min_value``).
-    max_rows : int, default 500
-        The flows table lists the largest flows up to this many rows (the
-        CSV export has them all).
+    max_rows : int, default 40
+        Longer per-coin tables in the appendix (flows, tags reached) show a
+        summary and their ``max_rows`` largest rows; the CSV export has them all.
     dpi : int, default 110
 
     Returns
@@ -401,20 +551,61 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
            f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_esc(title)}</h1>",
            f"<p class='note'>Made {_esc(now)} with cryptotrace {_esc(__version__)}. Amounts are in BTC with all 8 "
-           "decimals (1 BTC = 100,000,000 satoshis).</p>"]
+           "decimals (1 BTC = 100,000,000 satoshis). The tables' columns carry the names of the CSV export's "
+           "columns.</p>"]
     if notes:
         out.append(f"<p>{_esc(notes)}</p>")
-    # findings
+    # 1. findings
     out.append("<h2>Findings</h2><ul class='findings'>")
     out += [f"<li>{_esc(line)}</li>" for line in findings(trace, candidates, tags=tags)]
     out.append("</ul>")
-    # summary and parameters
+    # 2. what to freeze or seize: the material candidates, the tail in one line
+    m = None
+    if candidates is not None:
+        t = candidates.to_frame()
+        m = candidates.to_frame(all=False)
+        cp = candidates.params
+        out.append(f"<h2 id='candidates'>Seizure candidates ({len(m):,} material of {len(t):,})</h2>")
+        out.append("<p class='note'>Largest traced value first. <i>tainted_value_btc</i> (traced) is the part of the "
+                   "coin the policy counts as coming from the start; <i>share</i> is that part of the coin's value. "
+                   f"A candidate is material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a "
+                   f"freeze is asked for only when the traced share is at least {100 * cp['min_share']:.0f}% of "
+                   "the coin, otherwise the account holder's details. The CSV has more columns for each (service, "
+                   "custodial, jurisdiction, value_btc, kind, evidence_path).</p>")
+        if len(t):
+            tt = m.head(max_candidates)
+            out.append(_csv_table(tt, _CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS))
+            tail = candidates.tail_line()
+            if tail:
+                out.append(f"<p class='note tail'>{_esc(tail)}: no action of their own; every candidate is in "
+                           "the CSV (<code>cryptotrace.export.to_csv(candidates, 'seizure_candidates.csv')</code>)."
+                           "</p>")
+            if len(m) > max_candidates:
+                out.append(f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
+                           "the CSV export has them.</p>")
+    # 3. pictures
+    figs = {}
+    if figures is True:
+        figs = default_figures(trace, candidates, clustering=clustering, tags=tags)
+    elif isinstance(figures, dict):
+        figs = figures
+    if figs:
+        out.append("<section class='pictures'><h2>Pictures</h2>")
+        for name, item in figs.items():
+            caption, fig = item if isinstance(item, tuple) else ("", item)
+            out.append(f"<figure id='fig-{_esc(name)}'><img alt='{_esc(caption or name)}' "
+                       f"src='data:image/png;base64,{_png_data(fig, dpi)}'><figcaption>{_esc(caption)}</figcaption>"
+                       "</figure>")
+        out.append("</section>")
+    # 4. summary and parameters, in words
     out.append("<h2>Case summary</h2>")
     out.append(f"<p>{_esc(trace.describe()).replace(chr(10), '<br>')}</p>")
+    conserved = s["conserved"]
     out.append(_kv([("start", s["start"]), ("start value", format_btc(s["start_value"])),
                     ("transactions followed", f"{s['txs_followed']:,}"), ("hops reached", s["hops_reached"]),
-                    ("endpoints", f"{s['endpoints']:,}"),
-                    ("value conserved (endpoints add up to the start)", s["conserved"])]))
+                    ("end points", f"{s['endpoints']:,}"),
+                    ("value conserved (the end points add up to the start)",
+                     "not applicable (poison policy)" if conserved is None else _yes(conserved))]))
     out.append("<h2>Data and parameters</h2>")
     cs = chain.summary() if hasattr(chain, "summary") else {}
     t0, t1 = (chain.blocks.time.min(), chain.blocks.time.max()) if len(chain.blocks) else (None, None)
@@ -426,77 +617,37 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     ]))
     out.append("<p class='note'>The SHA-256 identifies the exact data analysed: <code>cryptotrace info DATASET</code> "
                "prints it for a saved dataset, so anyone can check this report against the same records.</p>")
-    out.append("<h3>Trace parameters</h3>" + _kv([(k, "" if v is None else v) for k, v in trace.params.items()]))
+    out.append("<h3>Trace parameters</h3>" + _kv_words(_trace_param_words(trace.params)))
     if clustering is not None and getattr(clustering, "params_", None):
-        out.append("<h3>Clustering parameters</h3>" + _kv(
-            [(k, v) for k, v in clustering.params_.items()] + [("result", repr(clustering))]))
-    # figures
-    figs = {}
-    if figures is True:
-        figs = default_figures(trace, candidates, clustering=clustering, tags=tags)
-    elif isinstance(figures, dict):
-        figs = figures
-    if figs:
-        out.append("<h2>Pictures</h2>")
-        for name, item in figs.items():
-            caption, fig = item if isinstance(item, tuple) else ("", item)
-            wide = " class='wide'" if fig.get_figwidth() > 12 else ""
-            out.append(f"<figure id='fig-{_esc(name)}'{wide}><img alt='{_esc(caption or name)}' "
-                       f"src='data:image/png;base64,{_png_data(fig, dpi)}'><figcaption>{_esc(caption)}</figcaption>"
-                       "</figure>")
-    # seizure candidates
-    if candidates is not None:
-        t = candidates.to_frame()
-        m = candidates.to_frame(all=False)
-        cp = candidates.params
-        out.append(f"<h2>Seizure candidates ({len(t):,}; {len(m):,} material)</h2>")
-        out.append("<p class='note'>Largest traced value first. <i>traced</i> is the part of the coin the policy "
-                   "counts as coming from the start; <i>share</i> is that part of the coin's value. A candidate is "
-                   f"material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a freeze is asked "
-                   f"for only when the traced share is at least {100 * cp['min_share']:.0f}% of the coin, otherwise "
-                   "the account holder's details. <i>can freeze</i>: the coin sits at a custodial service "
-                   "(even when the path went through a mixer).</p>")
-        if len(t):
-            tt = m.head(max_candidates)
-            out.append(_table(tt.assign(custodial=tt.custodial.map({True: "yes", False: ""})),
-                              [("rank", "#", "num"), ("classification", "class", "text"),
-                               ("action", "what to do", "text"), ("address", "address", "mono"),
-                               ("service", "service", "text"), ("jurisdiction", "country", "text"),
-                               ("custodial", "can freeze", "text"),
-                               ("tainted_value", "traced (BTC)", "btc"), ("value", "coin value (BTC)", "btc"),
-                               ("share", "share", "pct"), ("kind", "endpoint", "text")]))
-            tail = candidates.tail_line()
-            if tail:
-                out.append(f"<p class='note tail'>{_esc(tail)}: no action of their own; all are in the CSV export "
-                           "(cryptotrace.export.to_csv).</p>")
-            if len(m) > max_candidates:
-                out.append(f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
-                           "export them with cryptotrace.export.to_csv.</p>")
-            out.append("<h2>Evidence paths</h2><p class='note'>For each material candidate, the outputs "
-                       "(<code>txid:vout</code>) that link the start to it, in order.</p>")
-            for r in tt.itertuples(index=False):
-                path_items = list(r.evidence_path) if isinstance(r.evidence_path, (list, tuple)) else []
-                who = f" ({_esc(r.service)})" if isinstance(r.service, str) and r.service else ""
-                out.append(f"<details><summary>#{_esc(r.rank)} {_esc(format_btc(r.tainted_value))} to "
-                           f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s)</summary><ol>"
-                           + "".join(f"<li><code>{_esc(p)}</code></li>" for p in path_items) + "</ol></details>")
-    # flows
+        out.append("<h3>Clustering parameters</h3>" + _kv_words(_clustering_param_words(clustering)))
+    # 5. appendix: the long per-coin tables, then the method
+    out.append("<section class='appendix'><h2>Appendix</h2><p class='note'>The evidence behind the findings, coin by "
+               "coin. Long tables are cut to a summary and their largest rows; the CSV export "
+               "(<code>cryptotrace.export.to_csv</code>) has every row.</p>")
+    if m is not None and len(m):
+        out.append("<h2>A. Evidence paths</h2><p class='note'>For each material candidate, the outputs "
+                   "(<code>txid:vout</code>) that link the start to it, in order (open one in a browser; the CSV "
+                   "column <i>evidence_path</i> has them all).</p>")
+        for r in m.head(max_candidates).itertuples(index=False):
+            path_items = list(r.evidence_path) if isinstance(r.evidence_path, (list, tuple)) else []
+            who = f" ({_esc(r.service)})" if isinstance(r.service, str) and r.service else ""
+            out.append(f"<details><summary>#{_esc(r.rank)} {_esc(format_btc(r.tainted_value))} to "
+                       f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s)</summary><ol>"
+                       + "".join(f"<li><code>{_esc(p)}</code></li>" for p in path_items) + "</ol></details>")
     f = trace.flows
     f = f[f.tainted_value > 0].sort_values(["tainted_value", "hop"], ascending=[False, True], kind="stable")
-    out.append(f"<h2>Flows ({len(f):,} outputs carrying traced value)</h2>")
+    out.append(f"<h2>B. Flows ({len(f):,} outputs carrying traced value)</h2>")
     if len(f) > max_rows:
-        out.append(f"<p class='note'>The {max_rows:,} largest are listed; the CSV export has all of them.</p>")
-    out.append(_table(f.head(max_rows).sort_values(["hop", "tainted_value"], ascending=[True, False], kind="stable"),
-                      [("hop", "hop", "num"), ("txid", "txid", "mono"), ("vout", "vout", "num"),
-                       ("address", "address", "mono"), ("cluster", "cluster", "num"), ("tag", "tag", "text"),
-                       ("value", "value (BTC)", "btc"), ("tainted_value", "traced (BTC)", "btc")]))
-    # tags
-    out.append("<h2>Tags reached</h2>")
-    out.append(_tags_used(trace, tags, trace.flows.address.dropna().tolist()))
-    # methods
-    out.append("<h2>Method and caveats</h2>")
+        out.append("<p class='note'>Per step:</p>" + _flow_summary(f))
+        out.append(f"<p class='note'>The {max_rows:,} largest of the {len(f):,} outputs; <b>the full table is in the "
+                   "CSV</b>: <code>cryptotrace.export.to_csv(trace, 'flows.csv')</code>.</p>")
+    out.append(_csv_table(f.head(max_rows).sort_values(["hop", "tainted_value"], ascending=[True, False],
+                                                       kind="stable"), _FLOW_COLUMNS, _FLOW_WIDTHS))
+    out.append("<h2>C. Tags reached</h2>")
+    out.append(_tags_used(trace, tags, trace.flows.address.dropna().tolist(), max_rows=max_rows))
+    out.append("<h2>D. Method and caveats</h2>")
     out.append(_methods(trace, clustering, tags))
-    out.append("</body></html>")
+    out.append("</section></body></html>")
     text = "\n".join(out)
     if path is None:
         return text

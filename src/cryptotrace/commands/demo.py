@@ -234,7 +234,8 @@ def run(args) -> int:
     from .. import plot as P
     from ..report import _start_addresses, findings, report
 
-    figs = {"flow": ("How the traced coins moved (largest flows; width = traced BTC).", P.trace_flow(t, tags=tags)),
+    figs = {"flow": ("Where the traced money went: from the start through the hops to the services, CoinJoins and "
+                 "unspent coins (arrow width = traced BTC).", P.trace_flow(t, tags=tags)),
             "summary": ("Where the money went.", P.money_summary(t, cands))}
     starts = _start_addresses(t)
     if starts:
