@@ -446,11 +446,15 @@ class PackContent:
         eco, key = self.eco, self.key
         a_of = key.facts["economy"]
         tags = []
+        where = {ex.name: ex.jurisdiction for ex in eco.exchanges}  # a hot wallet's tag names its service's country
         for name, info in a_of["exchanges"].items():
             for addr in info["hot_wallet_addresses"]:
-                tags.append({"address": addr, "label": f"{name} hot wallet", "category": "exchange",
-                             "actor": slug(name), "confidence": "service_data",
-                             "source": f"{name} proof-of-reserves page"})
+                tag = {"address": addr, "label": f"{name} hot wallet", "category": "exchange",
+                       "actor": slug(name), "confidence": "service_data",
+                       "source": f"{name} proof-of-reserves page"}
+                if where.get(name) and where[name] != "unknown":
+                    tag["jurisdiction"] = where[name]
+                tags.append(tag)
         m = a_of.get("market")
         if m:
             for addr in m["hot_wallet_addresses"]:
