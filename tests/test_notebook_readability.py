@@ -105,8 +105,7 @@ def _cells(name: str) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("name", TRAINEE)
 def test_every_trainee_cell_is_plain_calls(name):
-    bad = [f"{name} cell {i}: {p}\n    {src.strip().splitlines()[0] if src.strip() else ''}"
-           for i, src in _cells(name) for p in problems(src)]
+    bad = [f"{name} cell {i}: {p}\n    {(_code(src) or [''])[0]}" for i, src in _cells(name) for p in problems(src)]
     assert not bad, "programmer's code in a trainee notebook:\n" + "\n".join(bad)
 
 

@@ -100,7 +100,8 @@ def bars(table, *, value, label: str | None = None, title: str = "", horizontal:
     return fig
 
 
-def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, log: bool = False):
+def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, ylabel: str = "number of rows",
+              log: bool = False):
     """How many rows have each value of a column (whole numbers: one bar per number).
 
     Examples
@@ -118,7 +119,7 @@ def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, 
     ax.hist(s.to_numpy(), bins=range(int(s.min()) if len(s) else 0, top + 2), color=_COLOURS[0],
             edgecolor="white", log=log)
     ax.set_xlabel(xlabel or value.replace("_", " "))
-    ax.set_ylabel("number of rows" + (" (log scale)" if log else ""))
+    ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
     ax.set_title(title)
     return fig
 

@@ -349,7 +349,8 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
 
     Answers "which exchange is nearest, within 5 hops?": walks forward from every output paid
     to ``start`` and stops at each output whose address is tagged (with ``clustering``: whose
-    cluster holds a tagged address), so a service's own later payments are not walked through.
+    cluster holds a tagged address), so a service's own later payments are not walked through
+    (any tagged service stops the walk, also one of a category not asked for).
 
     Parameters
     ----------
@@ -386,15 +387,18 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
         raise SearchError(f"find_services: within={within}; give at least 1 hop")
     rows = _start_rows(chain, start, clustering, "find_services")
     lookup = _tag_lookup(chain, tags, clustering)
-    tagged = lookup.label.notna().to_numpy()
+    tagged = lookup.label.notna().to_numpy(bool).copy()
+    wanted = tagged.copy()
     if categories is not None:
         want = {str(c).lower() for c in ([categories] if isinstance(categories, str) else categories)}
-        tagged &= lookup.category.astype("string").str.lower().isin(want).fillna(False).to_numpy(bool)
+        wanted &= lookup.category.astype("string").str.lower().isin(want).fillna(False).to_numpy(bool)
     codes = chain.index.address_of_output
-    stop = np.zeros(len(codes), dtype=bool)
+    stop = np.zeros(len(codes), dtype=bool)  # every tagged service stops the walk (its payments are its own) ...
     stop[codes >= 0] = tagged[codes[codes >= 0]]
+    keep = np.zeros(len(codes), dtype=bool)  # ... and those of the asked-for categories are listed
+    keep[codes >= 0] = wanted[codes[codes >= 0]]
     hop, _ = _walk(chain, rows, within, stop=stop)
-    hit = np.flatnonzero(stop & (hop > 0))
+    hit = np.flatnonzero(keep & (hop > 0))
     t = _outputs_table(chain, hit)
     look = lookup.iloc[codes[hit]].reset_index(drop=True)
     out = pd.DataFrame({"hops": hop[hit], "service": look.label.to_numpy(), "category": look.category.to_numpy(),

@@ -1761,7 +1761,7 @@ class TagStore:
         rows = [{k: v for k, v in r.items() if not _isna(v) and k not in ("pack", "line")}
                 for r in df.to_dict("records")]
         b.add_pack(pack, rows, list(range(1, len(rows) + 1)), meta={"title": pack})
-        return cls._from_parts(b.frame(), b.problem_frame(), pd.DataFrame(b.packs))
+        return cls._from_parts(_actor_jurisdictions(b.frame()), b.problem_frame(), pd.DataFrame(b.packs))
 
     # -- basics
     def __len__(self) -> int:
