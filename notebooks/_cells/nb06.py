@@ -76,7 +76,7 @@ CELLS = [
     Looking for one name? `tags.search` finds it in the labels, the services and their countries:
     """),
     code("""
-    ct.show(tags.search("Kryptohaus"))
+    ct.show(tags.search("Seabright"))
     """),
     md("""
     ## 4. Follow the money
