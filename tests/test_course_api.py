@@ -289,3 +289,24 @@ def test_a_check_before_an_answer_asks_for_one():
     assert not r.correct and "Type your answer" in repr(r)
     with pytest.raises(CaseError):
         case.check("nps_vendor.no_such_question", None)
+
+
+def test_course_command_copies_the_trainee_notebooks_without_solutions(tmp_path, capsys):
+    import nbformat
+
+    from cryptotrace.cli import main
+
+    out = tmp_path / "course"
+    assert main(["course", str(out)]) == 0
+    assert "8 trainee notebooks" in capsys.readouterr().out
+    names = sorted(p.name for p in out.glob("*.ipynb"))
+    assert len(names) == 8 and names[0].startswith("00_") and names[-1].startswith("07_")
+    for p in out.glob("*.ipynb"):
+        assert nbformat.read(p, as_version=4).metadata["cryptotrace"]["version"] == "trainee"
+    every = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    assert not [p for p in every if "solution" in p or "answers.yaml" in p or p.startswith("08_")], every
+    assert (out / "exercises" / "welcome" / "questions.yaml").exists()
+    assert ct.load_case(out / "exercises" / "welcome").check("welcome.sats_to_btc", 0.25).correct
+    assert main(["course", str(out)]) != 0  # an existing folder is not overwritten without --overwrite
+    assert "already exists" in capsys.readouterr().err
+    assert main(["course", str(out), "--overwrite"]) == 0
