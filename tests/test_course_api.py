@@ -310,3 +310,18 @@ def test_course_command_copies_the_trainee_notebooks_without_solutions(tmp_path,
     assert main(["course", str(out)]) != 0  # an existing folder is not overwritten without --overwrite
     assert "already exists" in capsys.readouterr().err
     assert main(["course", str(out), "--overwrite"]) == 0
+
+
+def test_notebook_04s_two_fifo_figures_share_one_definition():
+    """The policy table's "at_services" (value whose trace stopped at a tagged service) equals the seizure
+    candidates at a service: at_service plus the mixed ones that reached a service after a CoinJoin."""
+    case = ct.load_case("ransomware")
+    chain = case.chain
+    claims = ct.compare_policies(chain, case.evidence.addresses("ransomware_ransom_notes.md"), policies=["fifo"],
+                                 tags=ct.load_tags(case.tags_path), clustering=ct.Clustering().fit(chain),
+                                 max_hops=20)
+    cands = ct.seizure_candidates(claims.trace("fifo")).to_frame()
+    at_service = cands.tainted_value[cands.classification == "at_service"].sum()
+    mixed_at_a_service = cands.tainted_value[(cands.classification == "mixed") & cands.service.notna()].sum()
+    assert mixed_at_a_service > 0  # the case has both kinds, so the notebook's explanation is needed
+    assert claims.summary().at_services.loc["fifo"] == at_service + mixed_at_a_service

@@ -115,7 +115,7 @@ def _plain(cell) -> str:
 
 
 #: what a trainee must not see in an output: Python reprs of paths, dicts, arrays; a quoted string
-REPR_MARKS = ("PosixPath(", "WindowsPath(", "{'", "array(", "dtype=", "<cryptotrace.", " object at 0x")
+REPR_MARKS = ("PosixPath(", "WindowsPath(", "{'", "['", "array(", "dtype=", "<cryptotrace.", " object at 0x", "<NA>")
 TRAINEE = NAMES[:-1]  # 08 is the instructor notebook
 
 

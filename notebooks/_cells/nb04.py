@@ -25,7 +25,7 @@ CELLS = [
     pays **1, 6 and 3 BTC** (no fee). How much of each output is stolen money?
     """),
     code("""
-    ct.show(POLICIES)
+    ct.show(POLICIES, columns=["policy", "rule"])
     """),
     md("""
     `ct.compare_policies` follows the stolen 3 BTC (output 0 of the first transaction) one hop,
@@ -60,7 +60,7 @@ CELLS = [
     """),
     code("""
     ransom_addresses = case.evidence.addresses("ransomware_ransom_notes.md")
-    print(ransom_addresses)
+    ct.show(ransom_addresses, columns=["ransom address"])
     """),
     md("""
     The case's chain, its public attribution (known exchange wallets, the mixer ...) and the
@@ -70,7 +70,7 @@ CELLS = [
     chain = case.chain
     tags = ct.load_tags(case.tags_path)
     clusters = ct.Clustering().fit(chain)
-    tags
+    ct.show(tags, columns=["address", "label", "category", "source"])
     """),
     md("""
     ## Three traces, three answers
@@ -120,7 +120,7 @@ CELLS = [
     LIFO and TIHO pay the fee last, after every output. `trace.params` records both.
     """),
     code("""
-    ct.show(fifo.params)
+    ct.show(fifo.params, columns=["setting", "value"])
     """),
     md("""
     ## Where to act: seizure candidates
@@ -132,6 +132,18 @@ CELLS = [
     code("""
     candidates = ct.seizure_candidates(fifo)
     ct.show(candidates, columns=["rank", "classification", "action", "tainted_value", "service"], rows=10)
+    """),
+    md("""
+    **Two numbers, one definition.** The table of the three policies above says how much of the
+    FIFO trace *reached* a tagged service. The candidates split that same amount in two: what
+    reached an exchange straight from the ransom is **at_service** (ask the exchange to freeze it);
+    what reached an exchange only *after passing through a CoinJoin* is **mixed** (the exchange
+    holds it, but whose coins they were is uncertain, see notebook 05). The mixed rows with a
+    service, added to the at_service rows, give the "at_services" figure of the FIFO row above.
+    The totals per classification:
+    """),
+    code("""
+    ct.show(candidates.totals(), title="FIFO: traced value per classification")
     """),
     code("""
     ct.plot.money_summary(fifo, candidates)

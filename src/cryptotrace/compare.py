@@ -66,7 +66,9 @@ class PolicyComparison:
             cols[policy] = f.tainted_value.to_numpy()
         if not label:
             raise CompareError(f"no outputs at hop {hop}: the traces reached {max(t.summary()['hops_reached'] for t in self.traces.values())} hop(s)")
-        return pd.DataFrame(cols, index=pd.Index(label, name="output"))
+        out = pd.DataFrame(cols, index=pd.Index(label, name="output"))
+        out.attrs["btc_columns"] = list(cols)  # every column is satoshis: ct.show shows BTC
+        return out
 
     def chart(self, *, title: str = "The same start, one picture per policy"):
         """Two bar charts: the value each policy says reached services, and the transactions it followed."""

@@ -26,6 +26,9 @@ BTC_COLUMNS = frozenset({
     "fee_taint", "input_value", "output_value", "fee", "peeled", "remaining", "start_value", "endpoint_value",
     "traced_start", "at_services", "at_exchanges", "suspect_unspent", "unspent_unknown", "mixed",
     "spent_unknown", "at_service", "amount", "paid", "value_in", "value_out",
+    # a trace's endpoint kinds (tracing.ENDPOINT_KINDS), as columns of ct.compare_policies(...)
+    "unspent", "end_of_data", "spent_outside", "stopped", "below_threshold", "hop_limit", "back_to_start",
+    "external", "coinbase", "unknown_source",
 })
 #: columns that hold fractions 0..1 (shown as percentages)
 PERCENT_COLUMNS = frozenset({"precision", "coverage", "pairwise_precision", "pairwise_recall", "purity", "share",
@@ -63,13 +66,16 @@ def _plain(v) -> str:
     return str(v)
 
 
-def _as_frame(obj) -> pd.DataFrame:
+def _as_frame(obj, names=None) -> pd.DataFrame:
     if isinstance(obj, pd.DataFrame):
         return obj
     if isinstance(obj, pd.Series):
         return obj.to_frame(obj.name if obj.name is not None else "value")
     if isinstance(obj, Mapping):
-        return pd.DataFrame({"": list(obj)}).assign(value=[_plain(v) for v in obj.values()]).set_index("")
+        key, value = (list(names) + ["", ""])[:2] if names else ("", "value")
+        return pd.DataFrame({key: list(obj), value: [_plain(v) for v in obj.values()]}).set_index(key)
+    if isinstance(obj, (list, tuple)):
+        return pd.DataFrame({(list(names) or [""])[0] if names else "": [_plain(v) for v in obj]})
     for attr in ("to_frame", "frame"):
         f = getattr(obj, attr, None)
         if callable(f):
@@ -119,11 +125,13 @@ def show(obj, *, columns=None, rows: int | None = None, title: str | None = None
 
     Parameters
     ----------
-    obj : DataFrame, Series, dict or a cryptotrace result
-        What to show. A dict (e.g. ``trace.params``) becomes a two-column table; a result
-        with ``to_frame()`` (seizure candidates, tags, clusterings) shows its table.
+    obj : DataFrame, Series, dict, list or a cryptotrace result
+        What to show. A dict (e.g. ``trace.params``) becomes a two-column table, a list a
+        one-column table; a result with ``to_frame()`` (seizure candidates, tags, clusterings)
+        shows its table.
     columns : list of str, optional
-        The columns to show, in this order (default: all).
+        The columns to show, in this order (default: all). For a dict or a list: the names of
+        its columns (``ct.show(POLICIES, columns=["policy", "rule"])``).
     rows : int, optional
         Show only the first ``rows`` rows (the table says how many it left out).
     title : str, optional
@@ -148,7 +156,11 @@ def show(obj, *, columns=None, rows: int | None = None, title: str | None = None
     address    value (BTC)
     bc1q... 1.50000000 BTC
     """
-    df = _as_frame(obj).copy()
+    if isinstance(obj, (Mapping, list, tuple)):  # the columns name a dict's keys and values, or a list
+        df, columns = _as_frame(obj, [columns] if isinstance(columns, str) else columns), None
+    else:
+        df = _as_frame(obj).copy()
+    btc = BTC_COLUMNS | set(df.attrs.get("btc_columns", ()))
     if columns is not None:
         columns = [columns] if isinstance(columns, str) else list(columns)
         missing = [c for c in columns if c not in df.columns]
@@ -164,7 +176,7 @@ def show(obj, *, columns=None, rows: int | None = None, title: str | None = None
     for c in df.columns:
         s = df[c]
         name = str(c)
-        if name in BTC_COLUMNS and (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+        if name in btc and (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
             out[f"{name} (BTC)"] = [format_btc(int(v)) if pd.notna(v) else "" for v in s]
         elif name in PERCENT_COLUMNS and pd.api.types.is_float_dtype(s):
             out[name] = [f"{v:.1%}" if pd.notna(v) else "" for v in s]
