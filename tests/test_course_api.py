@@ -109,6 +109,7 @@ def test_find_services_on_the_capstone_answers_the_case_questions():
     deposits = ct.find_services(chain, refund, tags=legal, within=10)
     assert case.check("nps_vendor.peel_deposit_addresses", deposits.address.tolist()).correct
     assert case.check("nps_vendor.deposited_total", ct.format_btc(int(deposits.value.sum()))).correct
+    assert case.check("nps_vendor.account_holder", ", ".join(deposits.account_holder.unique())).correct
 
 
 # ------------------------------------------------------------------------------------------ compare

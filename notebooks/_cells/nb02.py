@@ -129,7 +129,7 @@ CELLS = [
         answer = None  # <- your answer here (a whole number)
         """,
         """
-        answer = clusters.clusters_.loc[clusters.cluster_of(WALLET_1CGA4S), "size"]
+        answer = len(clusters.members(clusters.cluster_of(WALLET_1CGA4S)))
         answer
         """,
     ),

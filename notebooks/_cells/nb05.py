@@ -138,8 +138,7 @@ CELLS = [
         answer = None  # <- your answer here (a whole number)
         """,
         """
-        values = premix.outputs.value
-        answer = int((values == values.mode()[0]).sum())
+        answer = int(premix.outputs.value.value_counts().max())  # the most common value: the pool size
         answer
         """,
     ),
@@ -155,7 +154,7 @@ CELLS = [
         answer = None  # <- your answer here (the txid, in quotes)
         """,
         """
-        answer = followed.txid[followed.coinjoin].iloc[0]
+        answer = ct.first_coinjoin(trail).txid
         answer
         """,
     ),

@@ -147,8 +147,7 @@ CELLS = [
         """,
         """
         legal = ct.load_tags(case.path / "legal_responses")  # the exchanges' answers (section 8)
-        paid = chain.outputs[chain.outputs.txid.isin(peel.txid)]
-        deposits = paid[paid.address.isin(legal.addresses)]
+        deposits = ct.find_services(chain, REFUND, tags=legal, within=10)  # the deposit addresses reached
         answer = deposits.address.tolist()
         answer
         """,
@@ -198,7 +197,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(mix.outputs.value.mode()[0])
+        answer = ct.format_btc(mix.outputs.value.value_counts().idxmax())
         answer
         """,
     ),
@@ -249,8 +248,7 @@ CELLS = [
         answer = None  # <- your answer here: a list like ["Exchange A", "Exchange B"]
         """,
         """
-        mine = answers[answers.address.isin(deposits.address)]
-        answer = sorted(mine.label.str.replace(" deposit address", "").unique())
+        answer = sorted(deposits.service.str.replace(" deposit address", "").unique())
         answer
         """,
     ),
@@ -279,7 +277,7 @@ CELLS = [
         answer = None  # <- your answer here (a name, in quotes)
         """,
         """
-        answer = mine.account_holder.unique()[0]
+        answer = ", ".join(deposits.account_holder.unique())  # one name: every deposit is his
         answer
         """,
     ),

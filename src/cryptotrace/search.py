@@ -331,7 +331,7 @@ def _tag_lookup(chain, tags, clustering) -> pd.DataFrame:
     best = tags.best_per_address()
     codes = chain.index.addresses.get_indexer(best.index)
     best = best[codes >= 0].assign(code=codes[codes >= 0])
-    cols = ["label", "category", "jurisdiction"]
+    cols = ["label", "category", "jurisdiction"] + [c for c in ("account_holder",) if c in best.columns]
     table = pd.DataFrame(index=range(chain.index.n_addresses), columns=cols, dtype=object)
     if clustering is not None:
         labels = clustering.labels_.reindex(chain.index.addresses).to_numpy()
@@ -369,7 +369,8 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     -------
     DataFrame
         ``hops``, ``service`` (the tag's label), ``category``, ``jurisdiction``, ``address``,
-        ``value`` (satoshis), ``txid``, ``vout``; nearest first, then largest value.
+        ``value`` (satoshis), ``txid``, ``vout`` (and ``account_holder`` when the tags are an exchange's
+        answers to a production order); nearest first, then largest value.
 
     Examples
     --------
@@ -404,6 +405,8 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     out = pd.DataFrame({"hops": hop[hit], "service": look.label.to_numpy(), "category": look.category.to_numpy(),
                         "jurisdiction": look.jurisdiction.to_numpy(), "address": t.address, "value": t.value,
                         "txid": t.txid, "vout": t.vout})
+    if "account_holder" in look:  # the tags are an exchange's answer to a production order
+        out["account_holder"] = look.account_holder.to_numpy()
     return out.sort_values(["hops", "value"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
