@@ -326,3 +326,16 @@ def test_notebook_04s_two_fifo_figures_share_one_definition():
     mixed_at_a_service = cands.tainted_value[(cands.classification == "mixed") & cands.service.notna()].sum()
     assert mixed_at_a_service > 0  # the case has both kinds, so the notebook's explanation is needed
     assert claims.summary().at_services.loc["fifo"] == at_service + mixed_at_a_service
+
+
+def test_amount_paid_and_coinjoin_entry():
+    ex = worked_example_chain()
+    t1 = ex.txs.txid.iloc[1]
+    assert ct.amount_paid(ex, t1, to=ex.outputs.address.iloc[3]) == 6 * BTC
+    assert ct.amount_paid(ex, t1, to=list(ex.outputs.address.iloc[2:5])) == 10 * BTC
+    with pytest.raises(CryptotraceError, match="does not appear"):
+        ct.amount_paid(ex, t1, to=_addr(77))
+    case = ct.load_case("nps_vendor")
+    refund = case.evidence.address("nps_vendor_market_listing.md")
+    trail = ct.trace(case.chain, refund, policy="fifo", tags=ct.load_tags(case.tags_path), max_hops=30)
+    assert case.check("nps_vendor.coinjoin_entry_amount", ct.format_btc(ct.coinjoin_entry(trail).input_value)).correct

@@ -1,9 +1,9 @@
 """Every step of the trainee course is one readable call (issue 17, section 1).
 
 The trainees are investigators, not programmers. Every code cell of the trainee notebooks
-00-07 (as built by ``notebooks/_build.py``, with the "your answer here" exercise cells; the
-instructor notebook 08 and the worked solutions are exempt) is parsed with :mod:`ast` and must
-not use:
+00-07 (as built by ``notebooks/_build.py``, with the "your answer here" exercise cells), and
+every worked answer in ``notebooks/solutions/``, is parsed with :mod:`ast` and must not use
+(the instructor notebook 08 is exempt):
 
 * indexing or slicing (``x[0]``, ``df[mask]``, ``df[["a", "b"]]``). The one form allowed is a
   plain string key on a name or attribute (``case.evidence["notes.md"]``): it reads like a
@@ -101,6 +101,15 @@ def problems(source: str) -> list[str]:
 def _cells(name: str) -> list[tuple[int, str]]:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     return [(i, c.source) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", TRAINEE)
+def test_worked_solutions_are_plain_calls_too(name):
+    """The worked answers (notebooks/solutions/) are what a trainee reads after trying: the same rules."""
+    nb = nbformat.read(NOTEBOOKS / "solutions" / f"{name}.ipynb", as_version=4)
+    bad = [f"{name} solution cell {i}: {p}\n    {(_code(c.source) or [''])[0]}" for i, c in enumerate(nb.cells)
+           if "answer" in c.metadata.get("tags", []) for p in problems(c.source)]
+    assert not bad, "programmer's code in a worked solution:\n" + "\n".join(bad)
 
 
 @pytest.mark.parametrize("name", TRAINEE)

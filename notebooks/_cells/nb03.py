@@ -132,7 +132,8 @@ CELLS = [
         answer = None  # <- your answer here (0 or 1)
         """,
         """
-        answer = int(H.change.address_reuse(bitfinex)[bitfinex.tx_position(CONSOLIDATION)])
+        # H.explain above: address reuse, the strongest evidence, points at the output paid back to an input
+        answer = 0
         answer
         """,
     ),

@@ -182,8 +182,8 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        tx0 = [t for t in mix.inputs.prev_txid.unique() if t in set(followed.txid)][0]
-        answer = ct.format_btc(chain.tx(tx0).input_value)
+        tx0 = ct.coinjoin_entry(trail)  # the followed transaction that fed the CoinJoin
+        answer = ct.format_btc(tx0.input_value)
         answer
         """,
     ),

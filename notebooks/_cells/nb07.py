@@ -187,8 +187,8 @@ CELLS = [
         answer = None  # <- your answer here (a whole number of percent)
         """,
         """
-        paid = ransom.transactions.received.max()
-        seized = seizure.outputs.value[seizure.outputs.address == FBI_ADDRESS].sum()
+        paid = ct.amount_paid(colonial, RANSOM_PAYMENT, to=RANSOM_ADDRESS)
+        seized = ct.amount_paid(colonial, SEIZURE, to=FBI_ADDRESS)
         answer = round(100 * seized / paid)
         answer
         """,
@@ -203,7 +203,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(seizure.outputs.value[seizure.outputs.address == SEIZED_ADDRESS].sum())
+        answer = ct.format_btc(ct.amount_paid(colonial, SEIZURE, to=SEIZED_ADDRESS))
         answer
         """,
     ),

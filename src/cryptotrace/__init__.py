@@ -90,6 +90,8 @@ _EXPORTS = {
     "find_services": "cryptotrace.search",
     "trace_transactions": "cryptotrace.search",
     "first_coinjoin": "cryptotrace.search",
+    "coinjoin_entry": "cryptotrace.search",
+    "amount_paid": "cryptotrace.search",
     "peel_chain": "cryptotrace.search",
     "wallet_addresses": "cryptotrace.search",
     "compare_policies": "cryptotrace.compare",

@@ -201,11 +201,10 @@ def timeline(chain, *, txids, paid_to, labels, gap=None, title: str = ""):
     if not (len(txids) == len(paid_to) == len(labels)):
         raise ShowError("ct.charts.timeline: give as many paid_to addresses and labels as txids "
                         f"(got {len(txids)} txids, {len(paid_to)} addresses, {len(labels)} labels)")
-    when, amount = [], []
-    for t, a in zip(txids, paid_to):
-        tx = chain.tx(t)
-        when.append(tx.time)
-        amount.append(int(tx.outputs.value[tx.outputs.address == a].sum()) / SATS_PER_BTC)
+    from .search import amount_paid
+
+    when = [chain.tx(t).time for t in txids]
+    amount = [amount_paid(chain, t, to=a) / SATS_PER_BTC for t, a in zip(txids, paid_to)]
     fig, (ax,) = _figure(9, 3.5)
     if gap is not None:
         a, b = (chain.tx(t).time for t in gap)

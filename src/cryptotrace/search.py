@@ -21,8 +21,9 @@ import pandas as pd
 
 from .errors import CryptotraceError
 
-__all__ = ["SearchError", "address_summary", "find_services", "first_coinjoin", "inputs_by_address", "paths",
-           "payments_from", "peel_chain", "trace_transactions", "wallet_addresses", "where_from"]
+__all__ = ["SearchError", "address_summary", "amount_paid", "coinjoin_entry", "find_services", "first_coinjoin",
+           "inputs_by_address", "paths", "payments_from", "peel_chain", "trace_transactions", "wallet_addresses",
+           "where_from"]
 
 
 class SearchError(CryptotraceError, ValueError):
@@ -468,6 +469,51 @@ def first_coinjoin(trace):
         raise SearchError("first_coinjoin: the trace passed through no CoinJoin (none of the detectors flags "
                           "a transaction it followed)")
     return trace.chain.tx(mixes.txid.iloc[0])
+
+
+def coinjoin_entry(trace):
+    """The transaction the trace followed into its first CoinJoin (for Whirlpool: the suspect's tx0).
+
+    Raises
+    ------
+    SearchError
+        When the trace passed through no CoinJoin, or followed none of the transactions that fed it.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> case = ct.load_case("nps_vendor")
+    >>> refund = case.evidence.address("nps_vendor_market_listing.md")
+    >>> trail = ct.trace(case.chain, refund, policy="fifo", tags=ct.load_tags(case.tags_path), max_hops=30)
+    >>> tx0 = ct.coinjoin_entry(trail)
+    >>> tx0.txid in set(ct.first_coinjoin(trail).inputs.prev_txid)
+    True
+    """
+    mix = first_coinjoin(trace)
+    followed = trace.transactions
+    fed = followed[followed.txid.isin(set(mix.inputs.prev_txid.dropna()))]
+    if not len(fed):
+        raise SearchError(f"coinjoin_entry: the trace followed none of the transactions that fed the CoinJoin "
+                          f"{mix.txid[:16]}...")
+    return trace.chain.tx(fed.txid.iloc[0])
+
+
+def amount_paid(chain, txid: str, *, to) -> int:
+    """What one transaction paid to an address (or to any of a list of addresses), in satoshis.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> early = ct.load_sample("hal_finney")
+    >>> ct.format_btc(ct.amount_paid(early, "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16",
+    ...                              to="1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"))
+    '10.00000000 BTC'
+    """
+    targets = {to.strip()} if isinstance(to, str) else {str(a).strip() for a in to}
+    for a in targets:
+        _address_code(chain, a, "amount_paid")
+    out = chain.tx(txid).outputs
+    return int(out.value[out.address.isin(targets)].sum())
 
 
 def peel_chain(trace) -> pd.DataFrame:
