@@ -94,6 +94,9 @@ def bars(table, *, value, label: str | None = None, title: str = "", horizontal:
                     ax.annotate(text, (v, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
                 else:
                     ax.annotate(text, (i, v), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8)
+        top = np.nanmax(s.to_numpy(dtype=float)) if len(s) else 0
+        if np.isfinite(top) and top > 0 and not log:  # room for the numbers beside the bars
+            (ax.set_xlim if horizontal else ax.set_ylim)(0, top * 1.15)
         if len(values) > 1:
             ax.set_title(axis_label, fontsize=10)
     fig.suptitle(title)

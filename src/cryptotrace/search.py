@@ -327,22 +327,25 @@ def paths(chain, source, target, *, max_hops: int = 10, clustering=None, limit: 
     return pd.concat(pieces, ignore_index=True)
 
 
-def _tag_lookup(chain, tags, clustering) -> pd.DataFrame:
-    """label/category/jurisdiction per address code of the chain (NaN where untagged)."""
+def _tag_lookup(chain, tags, clustering) -> tuple[np.ndarray, pd.DataFrame]:
+    """For each address code of the chain, the row of its tag in the returned table (-1: untagged).
+
+    With ``clustering``, an untagged address gets the tag of a tagged address in its cluster.
+    """
     best = tags.best_per_address()
     codes = chain.index.addresses.get_indexer(best.index)
-    best = best[codes >= 0].assign(code=codes[codes >= 0])
+    keep = codes >= 0
     cols = ["label", "category", "jurisdiction"] + [c for c in ("account_holder",) if c in best.columns]
-    table = pd.DataFrame(index=range(chain.index.n_addresses), columns=cols, dtype=object)
-    if clustering is not None:
-        labels = clustering.labels_.reindex(chain.index.addresses).to_numpy()
-        by_cluster = best.assign(cluster=labels[best.code]).drop_duplicates("cluster").set_index("cluster")
-        hit = pd.Series(labels).isin(by_cluster.index).to_numpy()
-        for c in cols:
-            table.loc[hit, c] = by_cluster[c].reindex(labels[hit]).to_numpy()
-    for c in cols:
-        table.loc[best.code.to_numpy(), c] = best[c].to_numpy()
-    return table
+    table = best.loc[keep, cols].reset_index(drop=True)
+    codes = codes[keep]
+    row = np.full(chain.index.n_addresses, -1, dtype=np.int64)
+    if clustering is not None and len(codes):
+        labels = clustering.labels_.reindex(chain.index.addresses).to_numpy(np.int64)
+        of_cluster = np.full(labels.max() + 1, -1, dtype=np.int64)
+        of_cluster[labels[codes][::-1]] = np.arange(len(codes))[::-1]  # the first tag of each cluster
+        row = of_cluster[labels]
+    row[codes] = np.arange(len(codes))
+    return row, table
 
 
 def find_services(chain, start, *, tags, within: int = 5, categories=None, clustering=None) -> pd.DataFrame:
@@ -388,21 +391,19 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     if int(within) < 1:
         raise SearchError(f"find_services: within={within}; give at least 1 hop")
     rows = _start_rows(chain, start, clustering, "find_services")
-    lookup = _tag_lookup(chain, tags, clustering)
-    tagged = lookup.label.notna().to_numpy(bool).copy()
-    wanted = tagged.copy()
+    row, table = _tag_lookup(chain, tags, clustering)
+    wanted = np.ones(len(table), dtype=bool)
     if categories is not None:
         want = {str(c).lower() for c in ([categories] if isinstance(categories, str) else categories)}
-        wanted &= lookup.category.astype("string").str.lower().isin(want).fillna(False).to_numpy(bool)
+        wanted = table.category.astype("string").str.lower().isin(want).fillna(False).to_numpy(bool)
     codes = chain.index.address_of_output
-    stop = np.zeros(len(codes), dtype=bool)  # every tagged service stops the walk (its payments are its own) ...
-    stop[codes >= 0] = tagged[codes[codes >= 0]]
-    keep = np.zeros(len(codes), dtype=bool)  # ... and those of the asked-for categories are listed
-    keep[codes >= 0] = wanted[codes[codes >= 0]]
+    tag_row = np.where(codes >= 0, row[np.maximum(codes, 0)], -1)
+    stop = tag_row >= 0  # every tagged service stops the walk (its payments are its own) ...
+    keep = stop & wanted[np.maximum(tag_row, 0)]  # ... and those of the asked-for categories are listed
     hop, _ = _walk(chain, rows, within, stop=stop)
     hit = np.flatnonzero(keep & (hop > 0))
     t = _outputs_table(chain, hit)
-    look = lookup.iloc[codes[hit]].reset_index(drop=True)
+    look = table.iloc[tag_row[hit]].reset_index(drop=True)
     out = pd.DataFrame({"hops": hop[hit], "service": look.label.to_numpy(), "category": look.category.to_numpy(),
                         "jurisdiction": look.jurisdiction.to_numpy(), "address": t.address, "value": t.value,
                         "txid": t.txid, "vout": t.vout})
