@@ -397,10 +397,9 @@ class PackContent:
                         "Extracted by the digital forensics unit. The note is titled `hw backup - watch only`.\n\n"
                         f"```\n{e['xpub']}\n{e['derivation_path']}  native segwit\n```\n\n"
                         "A `zpub` is an account public key: it shows every address of the wallet but cannot spend. "
-                        "Derive the receive addresses with bitcoinlib and look them up in the chain:\n\n"
-                        "```python\nfrom bitcoinlib.keys import HDKey\n"
-                        f"account = HDKey(\"{e['xpub']}\")\n"
-                        "receive = [account.child_public(0).child_public(i).address() for i in range(10)]\n```\n")
+                        "List its first receive addresses with the coins the chain holds at them:\n\n"
+                        "```python\nzpub = case.evidence.xpub(\"" + f"{st.case_id}_seized_phone.md" + "\")\n"
+                        "ct.show(ct.wallet_addresses(case.chain, zpub, count=10))\n```\n")
                 elif e["event"] == "ransom_payments":
                     lines = ["# Ransom notes handed in by the victims\n"]
                     for i, p in enumerate(e["payments"], 1):
