@@ -18,7 +18,7 @@ import pandas as pd
 from .errors import CryptotraceError
 from .units import format_btc
 
-__all__ = ["Table", "show", "BTC_COLUMNS", "Markdown"]
+__all__ = ["BTC_COLUMNS", "Markdown", "Table", "show"]
 
 #: columns that hold satoshis in cryptotrace tables (shown as BTC by :func:`show`)
 BTC_COLUMNS = frozenset({

@@ -569,7 +569,7 @@ def wallet_addresses(chain, xpub: str, *, count: int = 20) -> pd.DataFrame:
         derived = derive_addresses(str(xpub).strip(), int(count))
     except CryptotraceError:
         raise
-    except Exception as exc:  # bitcoinlib's own errors: say what to give instead
+    except Exception as exc:  # noqa: BLE001  (bitcoinlib raises its own errors: say what to give instead)
         raise SearchError(f"wallet_addresses: {str(xpub)[:16]}... is not an account public key (xpub, ypub or "
                           f"zpub) ({type(exc).__name__}); copy the whole key from the evidence") from None
     table = chain.addresses.reindex(derived).dropna(subset=["received"])

@@ -462,10 +462,10 @@ def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
 _SLIPS = {
     "BTC": [(10, "it is 10 times too small: check where the decimal point goes"),
             (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
-            (1000, "it is 1,000 times too small: the answer in BTC was perhaps written in mBTC's place"),
+            (1000, "it is 1,000 times too small: perhaps divided by 1,000 once too often (1 BTC = 1,000 mBTC)"),
             (Fraction(1, 1000), "it is 1,000 times too big: perhaps mBTC were given as BTC (1 BTC = 1,000 mBTC)"),
-            (Fraction(1, 10**8), "it is the answer in satoshis given as BTC: divide by 100,000,000 "
-                                 "(or write \"... sats\")")],
+            (Fraction(1, 10**8), ("it is the answer in satoshis given as BTC: divide by 100,000,000 "
+                                  "(or write \"... sats\")"))],
     "EUR": [(10, "it is 10 times too small: check where the decimal point goes"),
             (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
             (Fraction(1, 100), "it is the answer in cents given as euros: divide by 100")],
