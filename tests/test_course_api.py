@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cryptotrace as ct
 from cryptotrace.addresses import encode_address
@@ -339,3 +341,23 @@ def test_amount_paid_and_coinjoin_entry():
     refund = case.evidence.address("nps_vendor_market_listing.md")
     trail = ct.trace(case.chain, refund, policy="fifo", tags=ct.load_tags(case.tags_path), max_hops=30)
     assert case.check("nps_vendor.coinjoin_entry_amount", ct.format_btc(ct.coinjoin_entry(trail).input_value)).correct
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 8), branches=st.dictionaries(st.integers(1, 8), st.integers(40, 45), min_size=1, max_size=4),
+       within=st.integers(1, 8))
+def test_find_services_and_paths_agree_on_the_hops(n, branches, within):
+    """Every service find_services reports within N hops has a path of exactly that many hops, and no
+    service closer than N hops is missed (a plain walk over the line chain gives the truth)."""
+    branches = {k: v for k, v in branches.items() if k <= n}
+    chain = line_chain(n, branch_to=branches)
+    services = sorted(set(branches.values()))
+    tags = ct.TagStore.from_frame(pd.DataFrame({"address": [_addr(a) for a in services],
+                                                "label": [f"service {a}" for a in services], "category": "exchange"}))
+    found = ct.find_services(chain, _addr(1), tags=tags, within=within)
+    truth = sorted((k, branches[k]) for k in branches if k <= within)  # tx k pays the service at hop k
+    assert sorted(zip(found.hops, [int(s.split()[1]) for s in found.service])) == truth
+    for hops, address in zip(found.hops, found.address):
+        p = ct.paths(chain, _addr(1), address, max_hops=within)
+        ends = p[p.at_target]
+        assert hops in set(ends.step) and set(ends.value) == {BTC}

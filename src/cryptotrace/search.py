@@ -399,7 +399,8 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     codes = chain.index.address_of_output
     tag_row = np.where(codes >= 0, row[np.maximum(codes, 0)], -1)
     stop = tag_row >= 0  # every tagged service stops the walk (its payments are its own) ...
-    keep = stop & wanted[np.maximum(tag_row, 0)]  # ... and those of the asked-for categories are listed
+    keep = stop.copy()  # ... and those of the asked-for categories are listed
+    keep[stop] = wanted[tag_row[stop]]
     hop, _ = _walk(chain, rows, within, stop=stop)
     hit = np.flatnonzero(keep & (hop > 0))
     t = _outputs_table(chain, hit)
