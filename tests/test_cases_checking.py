@@ -162,6 +162,22 @@ def test_close_and_far_messages_fit_the_question():
     assert "first transaction" not in miss.message + low.message
 
 
+def test_a_unit_slip_gets_a_unit_hint_not_a_tracing_hint():
+    q = question("amount", 25_000_000)  # 0.25 BTC
+    for answer, says in ((2.5, "10 times too big"), (0.025, "10 times too small"), (250, "1,000 times too big"),
+                         ("25 mBTC", "10 times too small")):
+        r = check_answer(q, answer)
+        assert not r.correct and says in r.message and "transaction" not in r.message, (answer, r)
+    small = question("amount", 5_000)  # 5,000 sats
+    r = check_answer(small, 5_000)  # the number of sats typed as BTC
+    assert not r.correct and "satoshis given as BTC" in r.message
+    far = check_answer(q, 0.7)  # no slip explains it: the general hint
+    assert "not close" in far.message and "times" not in far.message
+    assert check_answer(q, 2.5, exam=True).message.endswith("is not the answer")  # an exam gives no hint
+    eur = question("amount", 8_500_000, unit="EUR")  # EUR 85,000.00 in cents
+    assert "cents given as euros" in check_answer(eur, "8,500,000 EUR").message
+
+
 def test_exam_mode_gives_no_hints():
     tutorial = question("amount", 123_456_789, tolerance=1_000)
     exam_q = question("amount", 123_456_789, tolerance=1_000, exam=True)

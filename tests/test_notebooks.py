@@ -114,6 +114,35 @@ def _plain(cell) -> str:
                      for o in _outputs(cell))
 
 
+#: what a trainee must not see in an output: Python reprs of paths, dicts, arrays; a quoted string
+REPR_MARKS = ("PosixPath(", "WindowsPath(", "{'", "['", "array(", "dtype=", "<cryptotrace.", " object at 0x", "<NA>")
+TRAINEE = NAMES[:-1]  # 08 is the instructor notebook
+
+
+def _bad_outputs(nb) -> list[str]:
+    """Outputs a trainee would read as Python rather than as a result (issue 17: tables, not reprs).
+
+    Only what the notebook shows is checked: an output with HTML, Markdown or a picture shows
+    that, so its text/plain fallback is not read; printed text and plain-text results are.
+    """
+    bad = []
+    for i, c in enumerate(_code_cells(nb)):
+        for o in _outputs(c):
+            if o.output_type == "stream":
+                text = o.text
+            elif o.output_type in ("execute_result", "display_data"):
+                data = o.get("data", {})
+                if {"text/html", "text/markdown", "image/png"} & set(data):
+                    continue
+                text = data.get("text/plain", "")
+                if text[:1] in ("'", '"'):
+                    bad.append(f"cell {i}: a quoted string {text[:60]!r} (print it instead)")
+            else:
+                continue
+            bad += [f"cell {i}: {m!r} in {text[:80]!r}" for m in REPR_MARKS if m in text]
+    return bad
+
+
 # --------------------------------------------------------------------------- execution
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
@@ -121,6 +150,8 @@ def test_trainee_notebook_runs_with_an_exercise_and_a_picture(name, workdir):
     nb, elapsed = _execute(workdir / f"{name}.ipynb", workdir)
     assert not _errors(nb), _errors(nb)
     assert elapsed <= NOTEBOOK_BUDGET, f"{name} took {elapsed:.0f} s (budget {NOTEBOOK_BUDGET} s)"
+    if name in TRAINEE:
+        assert not _bad_outputs(nb), f"{name} shows Python reprs: {_bad_outputs(nb)}"
     assert _has_png(nb), f"{name} draws no picture"
     checks = _check_cells(nb)
     assert checks, f"{name} has no exercise (no case.check call)"
@@ -146,6 +177,10 @@ def test_worked_solutions_pass_every_check(name, workdir):
             assert "NOT YET" in text, text
         else:
             assert text.startswith("<RIGHT"), f"{name}: {c.source.strip()} -> {text}"
+    if name in TRAINEE:  # the worked answers print a quoted answer on purpose; other outputs must read well
+        answers = {i for i, c in enumerate(_code_cells(nb)) if "answer" in c.metadata.get("tags", [])}
+        bad = [b for b in _bad_outputs(nb) if int(b.split(":")[0].split()[1]) not in answers]
+        assert not bad, f"{name} shows Python reprs: {bad}"
 
 
 # --------------------------------------------------------------------------- no solutions for trainees

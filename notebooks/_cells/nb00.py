@@ -24,11 +24,9 @@ CELLS = [
     The first cell loads the toolkit. We call it `ct` for short.
     """),
     code("""
-    %matplotlib inline
-    import matplotlib.pyplot as plt
     import cryptotrace as ct
 
-    ct.__version__
+    print("cryptotrace version", ct.__version__)
     """),
     md("""
     ## Amounts: bitcoin and satoshis
@@ -38,13 +36,13 @@ CELLS = [
     `ct.format_btc` turns satoshis into readable BTC text.
     """),
     code("""
-    ct.format_btc(6_369_996_546)
+    print(ct.format_btc(6_369_996_546))
     """),
     md("""
     The other way round, `ct.btc_to_sats` turns a BTC amount into satoshis.
     """),
     code("""
-    ct.btc_to_sats("0.05")
+    print(ct.btc_to_sats("0.05"), "satoshis")
     """),
     md("""
     ## The glossary
@@ -82,21 +80,14 @@ CELLS = [
     How busy is the economy? This picture counts the transactions of each day.
     """),
     code("""
-    per_day = chain.txs.groupby(chain.txs.time.dt.date).size()
-
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.bar(per_day.index, per_day.values, color="#0072B2")
-    ax.set_title("Transactions per day in the teaching chain")
-    ax.set_ylabel("transactions")
-    fig.autofmt_xdate()
-    plt.show()
+    ct.charts.per_day(chain, title="Transactions per day in the teaching chain")
     """),
     md("""
     ## How to check an answer
 
     Exercises look like this: a question, a cell with `answer = None  # <- your answer here`,
     and a cell that checks it. Replace `None` with your answer, run the answer cell, then run the
-    check cell. The check says **Right** or **Not yet** (for amounts, also how far off you are).
+    check cell (run it before you answer, and it asks you for an answer). The check says **Right** or **Not yet** (for amounts, also how far off you are).
     The checks never show the answer itself: the course keeps only a scrambled fingerprint of it.
 
     Each notebook loads its questions with `ct.load_case(...)`:
@@ -121,7 +112,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("welcome.sats_to_btc", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("welcome.sats_to_btc", answer)
     """),
     md("""
     A wrong answer is not a problem: the check tells you so, and you try again. Here is what
@@ -149,7 +140,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("welcome.utxo", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("welcome.utxo", answer)
     """),
     md("""
     ## What comes next

@@ -15,8 +15,6 @@ CELLS = [
     and what *change* is.
     """),
     code("""
-    %matplotlib inline
-    import matplotlib.pyplot as plt
     import cryptotrace as ct
 
     PAYMENT = "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"  # the txid of block 170's payment
@@ -35,12 +33,13 @@ CELLS = [
     early
     """),
     md("""
-    Each row of `early.txs` is one transaction. Almost all of them are **coinbase**
-    transactions: the first transaction of each block, which creates 50 new BTC as the miner's
-    reward. In January 2009 hardly anyone but Satoshi was mining, and hardly anyone paid anyone.
+    Almost all of these transactions are **coinbase** transactions: the first transaction of
+    each block, which creates 50 new BTC as the miner's reward. In January 2009 hardly anyone
+    but Satoshi was mining, and hardly anyone paid anyone: 256 blocks, so 256 coinbase
+    transactions, and only a handful of payments.
     """),
     code("""
-    early.txs.is_coinbase.value_counts().rename({True: "coinbase (new coins)", False: "payments"})
+    print(early.describe())
     """),
     md("""
     ## The payment in block 170
@@ -58,9 +57,7 @@ CELLS = [
     there was no fee.
     """),
     code("""
-    outputs = payment.outputs[["vout", "address", "value"]].copy()
-    outputs["value"] = outputs.value.map(ct.format_btc)
-    outputs
+    ct.show(payment.outputs, columns=["vout", "address", "value"])
     """),
     md("""
     ## Where the 50 BTC came from
@@ -69,8 +66,7 @@ CELLS = [
     it is the coinbase of **block 9**, the reward Satoshi earned by mining that block.
     """),
     code("""
-    source = early.tx(payment.inputs.prev_txid[0])
-    print(source)
+    ct.show(ct.where_from(early, PAYMENT))
     """),
     md("""
     ## Outputs are spent whole: change
@@ -98,45 +94,23 @@ CELLS = [
     """),
     code("""
     satoshi = early.address(SATOSHI)
-    history = satoshi.transactions.copy()
-    history["received"] = history.received.map(ct.format_btc)
-    history["sent"] = history.sent.map(ct.format_btc)
-    history[["block_height", "time", "received", "sent", "txid"]]
+    history = ct.address_summary(early, SATOSHI)
+    ct.show(history)
     """),
     md("""
     And who was paid in each step: every output of those transactions, marked as change when it
     went back to Satoshi's address.
     """),
     code("""
-    spends = history.txid[satoshi.transactions.sent > 0]
-    steps = early.outputs[early.outputs.txid.isin(spends)].copy()
-    steps["block"] = steps.txid.map(early.txs.set_index("txid").block_height)
-    steps["role"] = (steps.address == SATOSHI).map({True: "change (back to Satoshi)", False: "payment"})
-    steps["BTC"] = steps.value.map(ct.format_btc)
-    steps[["block", "role", "address", "BTC"]]
+    steps = ct.payments_from(early, SATOSHI)
+    ct.show(steps, columns=["block_height", "role", "address", "value"])
     """),
     md("""
     ## A picture: the balance of Satoshi's address
 
-    The line shows what Satoshi's address held after each transaction: 50 BTC mined in block 9,
-    then a step down with every payment.
-    """),
-    code("""
-    moves = satoshi.transactions
-    balance = (moves.received - moves.sent).cumsum() / 100_000_000
-
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.step(moves.block_height, balance, where="post", color="#0072B2", linewidth=2)
-    for height, btc in zip(moves.block_height, balance):
-        ax.annotate(f"{btc:g} BTC", (height, btc), textcoords="offset points", xytext=(4, 6), fontsize=8)
-    ax.set_xlabel("block height")
-    ax.set_ylabel("BTC at the address")
-    ax.set_title("Satoshi's address 12cbQLTF...: balance after each transaction")
-    plt.show()
-    """),
-    md("""
-    The toolkit draws the same kind of picture for any address (or a whole cluster) with
-    `ct.plot.balance_timeline`: green dots are coins coming in, orange dots coins going out.
+    The picture shows what Satoshi's address held over time: 50 BTC mined in block 9, then a
+    step down with every payment. The toolkit draws it for any address (or a whole cluster)
+    with `ct.plot.balance_timeline`: green dots are coins coming in, orange dots coins going out.
     """),
     code("""
     ct.plot.balance_timeline(early, SATOSHI)
@@ -159,31 +133,32 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = payment.outputs.loc[payment.outputs.address == HAL, "value"].sum()
-        answer = ct.format_btc(answer)
+        answer = ct.format_btc(early.address(HAL).stats.received)
         answer
         """,
     ),
     code("""
-    case.check("hal_finney.payment", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("hal_finney.payment", answer)
     """),
     md("""
     ### Exercise 2
     After block 170, how many more transactions spent coins from Satoshi's address in these
-    records (the rest of the change chain)? Use the history table above.
+    records (the rest of the change chain)? Use the history table above, or ask for only the
+    spending transactions after block 170:
+    `ct.address_summary(early, SATOSHI, after_block=170, only="sent")`.
     """),
     answer(
         """
         answer = None  # <- your answer here (a whole number)
         """,
         """
-        after = satoshi.transactions[(satoshi.transactions.block_height > 170) & (satoshi.transactions.sent > 0)]
+        after = ct.address_summary(early, SATOSHI, after_block=170, only="sent")
         answer = len(after)
         answer
         """,
     ),
     code("""
-    case.check("hal_finney.change_chain_length", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("hal_finney.change_chain_length", answer)
     """),
     md("""
     ### Exercise 3
@@ -199,7 +174,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("hal_finney.remaining", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("hal_finney.remaining", answer)
     """),
     md("""
     ## Where the records end

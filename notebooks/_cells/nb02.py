@@ -17,14 +17,12 @@ CELLS = [
     rule works on the teaching chain, where the truth is known.
     """),
     code("""
-    %matplotlib inline
-    import matplotlib.pyplot as plt
     import cryptotrace as ct
-    from cryptotrace.cases import load_answer_key
 
     THEFT = "5c7134d4dd030402a9d1315e2f34f46a7e6ace6bbfb572974a83359e3b8fa700"          # 2016-08-02
     CONSOLIDATION = "c49ff6bd054fb386cd02fc94ca34b8773229ed8a5538e023ef7bea772d70c17a"  # 2022-02-01
     WALLET_1CGA4S = "1CGA4srJbPWhtJb7ezgY6GQf4PKhFuzD9w"  # "Wallet 1CGA4s" in the DOJ affidavit
+    BITFINEX_INPUT = "3GJDwN4MrjqoQv6qfH2XH7PuZZWmqHM4Ee"  # an input of the theft: Bitfinex's own wallet
     """),
     md("""
     ## The records
@@ -53,16 +51,12 @@ CELLS = [
     Almost six years later, the coins were gathered together again in **one** transaction
     with a very large number of inputs. Every one of those inputs had to be signed with its
     key: whoever made this transaction held the keys of all of them.
-    """),
-    code("""
-    consolidation = bitfinex.tx(CONSOLIDATION)
-    repr(consolidation)
-    """),
-    md("""
+
     How many inputs, and from how many different addresses? Many addresses were used more than
     once, so the two numbers differ.
     """),
     code("""
+    consolidation = bitfinex.tx(CONSOLIDATION)
     inputs = consolidation.inputs
     print("inputs:", len(inputs))
     print("different addresses:", inputs.address.nunique())
@@ -71,29 +65,22 @@ CELLS = [
     The addresses that brought the most coins (value in BTC):
     """),
     code("""
-    by_address = inputs.groupby("address").agg(inputs=("vin", "size"), value=("value", "sum"))
-    by_address = by_address.sort_values("value", ascending=False)
-    by_address.assign(value=by_address.value.map(ct.format_btc)).head(10)
+    by_address = ct.inputs_by_address(bitfinex, CONSOLIDATION)
+    ct.show(by_address, rows=10)
     """),
     md("""
     And the two outputs: one huge round amount, and one small odd amount. Which one looks like
     the change? (Notebook 03 comes back to this.)
     """),
     code("""
-    consolidation.outputs[["vout", "address", "value"]].assign(value=lambda t: t.value.map(ct.format_btc))
+    ct.show(consolidation.outputs, columns=["vout", "address", "value"])
     """),
     md("""
     ## A picture: how many inputs each address brought
     """),
     code("""
-    counts = inputs.address.value_counts()
-
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.hist(counts.values, bins=range(1, counts.max() + 2), color="#0072B2", edgecolor="white")
-    ax.set_xlabel("inputs from one address")
-    ax.set_ylabel("number of addresses")
-    ax.set_title("Consolidation c49ff6bd...: the inputs per address")
-    plt.show()
+    ct.charts.histogram(by_address, value="inputs", xlabel="inputs from one address", ylabel="addresses",
+                        title="Consolidation c49ff6bd...: how many addresses brought 1, 2, 3 ... inputs")
     """),
     md("""
     ## Let the toolkit cluster it
@@ -106,22 +93,21 @@ CELLS = [
     clusters
     """),
     code("""
-    clusters.clusters_.assign(balance=clusters.clusters_.balance.map(ct.format_btc))
+    ct.show(clusters.clusters_)
     """),
     md("""
-    Why are `1CGA4s...` and another input address in the same cluster? `explain` gives the
-    chain of evidence, in words you can put in a report:
+    Why are `1CGA4s...` and another input address, `1HUTgMXp...`, in the same cluster?
+    `explain` gives the chain of evidence, in words you can put in a report:
     """),
     code("""
-    other = inputs.address.iloc[-1]
-    print(clusters.explain(WALLET_1CGA4S, other))
+    print(clusters.explain(WALLET_1CGA4S, "1HUTgMXpG2JhrnNPbzQzWdB39RHqsswU2e"))
     """),
     md("""
     A picture of the evidence: the addresses of the 2016 theft transaction's cluster (Bitfinex's
     own wallet), joined by the transaction that spent them together.
     """),
     code("""
-    ct.plot.cluster_picture(clusters, clusters.cluster_of(theft.inputs.address[0]))
+    ct.plot.cluster_picture(clusters, clusters.cluster_of(BITFINEX_INPUT))
     """),
     md("""
     **Caution.** Common-input ownership is a *presumption*, not proof. It fails for CoinJoins,
@@ -143,12 +129,12 @@ CELLS = [
         answer = None  # <- your answer here (a whole number)
         """,
         """
-        answer = clusters.clusters_.loc[clusters.cluster_of(WALLET_1CGA4S), "size"]
+        answer = len(clusters.members(clusters.cluster_of(WALLET_1CGA4S)))
         answer
         """,
     ),
     code("""
-    case.check("bitfinex.addresses", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("bitfinex.addresses", answer)
     """),
     md("""
     ### Exercise 2
@@ -164,7 +150,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("bitfinex.inputs_at_1cga4s", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("bitfinex.inputs_at_1cga4s", answer)
     """),
     md("""
     ### Exercise 3
@@ -181,7 +167,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("bitfinex.theft_wallet_addresses", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("bitfinex.theft_wallet_addresses", answer)
     """),
     md("""
     ## The same rule on the teaching chain
@@ -192,7 +178,7 @@ CELLS = [
     """),
     code("""
     chain = ct.load_sample()
-    key = load_answer_key("sample")  # the ground truth of the teaching chain
+    key = ct.load_answer_key("sample")  # the ground truth of the teaching chain
     clusters = ct.Clustering().fit(chain)
     clusters
     """),
@@ -201,14 +187,8 @@ CELLS = [
     who spend many coins together.
     """),
     code("""
-    sizes = clusters.clusters_["size"]
-
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.hist(sizes, bins=range(1, sizes.max() + 2), color="#009E73", log=True)
-    ax.set_xlabel("addresses in the cluster")
-    ax.set_ylabel("number of clusters (log scale)")
-    ax.set_title("Teaching chain: cluster sizes with common-input ownership")
-    plt.show()
+    ct.charts.histogram(clusters.clusters_, value="size", xlabel="addresses in the cluster", ylabel="clusters", log=True,
+                        title="Teaching chain: cluster sizes with common-input ownership")
     """),
     md("""
     Now grade the clusters against the answer key:
@@ -218,7 +198,7 @@ CELLS = [
     """),
     code("""
     grade = ct.evaluate(clusters, key)
-    grade.to_frame()[["pairwise_precision", "pairwise_recall", "purity", "n_clusters", "n_entities"]]
+    ct.show(grade, columns=["pairwise_precision", "pairwise_recall", "purity", "n_clusters", "n_entities"])
     """),
     md("""
     **What this means for your case file.** Precision is very high: when common-input ownership

@@ -16,12 +16,7 @@ CELLS = [
     report.
     """),
     code("""
-    %matplotlib inline
-    import warnings
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import cryptotrace as ct
-    from cryptotrace.cases import load_answer_key
 
     H = ct.heuristics
     """),
@@ -31,8 +26,7 @@ CELLS = [
     Every heuristic has a name, the reason it works, and where it comes from:
     """),
     code("""
-    rules = H.describe_all()
-    rules[rules.kind == "change"][["name", "rationale"]].set_index("name")
+    ct.show(H.describe_all(kind="change"), columns=["name", "rationale"])
     """),
     md("""
     ## On a real transaction: they can disagree
@@ -62,25 +56,19 @@ CELLS = [
     """),
     code("""
     chain = ct.load_sample()
-    key = load_answer_key("sample")  # the ground truth of the teaching chain
-    base = ct.Clustering().fit(chain)
-    grade = ct.evaluate(base, key)
-    table = grade.change[["calls", "correct", "precision", "coverage"]]
-    table.assign(precision=table.precision.map("{:.1%}".format), coverage=table.coverage.map("{:.1%}".format))
+    key = ct.load_answer_key("sample")  # the ground truth of the teaching chain
+    grade = ct.evaluate(ct.Clustering().fit(chain), key)
+    table = grade.change
+    ct.show(table, columns=["calls", "correct", "precision", "coverage"])
     """),
     md("""
-    ## A picture: how often is each heuristic wrong?
+    ## A picture: how often is each heuristic right?
+
+    The shorter the bar, the more often the heuristic is wrong.
     """),
     code("""
-    wrong = (1 - table.precision).sort_values()
-
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.barh(wrong.index, wrong.values * 100, color="#D55E00")
-    ax.set_xlabel("wrong calls (%)")
-    ax.set_title("Change heuristics on the teaching chain: share of wrong calls")
-    for y, v in enumerate(wrong.values):
-        ax.text(v * 100 + 0.5, y, f"{v:.1%}", va="center", fontsize=8)
-    plt.show()
+    ct.charts.bars(table, value="precision", horizontal=True, sort=True,
+                   title="Change heuristics on the teaching chain: share of right calls")
     """),
     md("""
     ## Exercise 1
@@ -105,7 +93,7 @@ CELLS = [
         """,
     ),
     code("""
-    case.check("change.least_reliable", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("change.least_reliable", answer)
     """),
     md("""
     ## Adding change to the clusters
@@ -113,37 +101,15 @@ CELLS = [
     A change call links the change address to the payer's cluster. That finds more of each
     wallet (higher recall), but every wrong call merges two different owners (lower precision).
     Compare common-input ownership alone, with the most reliable change heuristic added, and
-    with the least reliable one added:
+    with the least reliable one added (the toolkit picks them by the precision measured above):
     """),
     code("""
-    ranked = table.sort_values("precision")
-    most_reliable, least_reliable = ranked.index[-1], ranked.index[0]
-    setups = {
-        "common-input only": ["multi_input"],
-        f"+ {most_reliable}": ["multi_input", most_reliable],
-        f"+ {least_reliable}": ["multi_input", least_reliable],
-    }
-    rows = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # warnings about large merges: shown in the table instead
-        for label, heuristics in setups.items():
-            g = ct.evaluate(ct.Clustering(heuristics).fit(chain), key, change_heuristics=[])
-            rows[label] = g.to_frame().iloc[0]
-    compare = pd.DataFrame(rows).T[["pairwise_precision", "pairwise_recall", "largest_cluster"]]
-    compare["largest_cluster"] = compare.largest_cluster.astype(int)
-    compare.assign(pairwise_precision=compare.pairwise_precision.map("{:.1%}".format),
-                   pairwise_recall=compare.pairwise_recall.map("{:.1%}".format))
+    compare = ct.compare_clusterings(chain, key, add_change=["most_reliable", "least_reliable"])
+    ct.show(compare, columns=["pairwise_precision", "pairwise_recall", "largest_cluster"])
     """),
     code("""
-    fig, ax = plt.subplots(figsize=(7, 3))
-    x = range(len(compare))
-    ax.bar([i - 0.2 for i in x], compare.pairwise_precision * 100, width=0.4, label="precision", color="#0072B2")
-    ax.bar([i + 0.2 for i in x], compare.pairwise_recall * 100, width=0.4, label="recall", color="#E69F00")
-    ax.set_xticks(list(x), compare.index)
-    ax.set_ylabel("%")
-    ax.set_title("Clustering with and without change heuristics")
-    ax.legend()
-    plt.show()
+    ct.charts.bars(compare, value=["pairwise_precision", "pairwise_recall"],
+                   title="Clustering with and without change heuristics")
     """),
     md("""
     Look at the largest cluster: the unreliable heuristic merges thousands of addresses of
@@ -166,11 +132,12 @@ CELLS = [
         answer = None  # <- your answer here (0 or 1)
         """,
         """
-        answer = int(H.change.address_reuse(bitfinex)[bitfinex.tx_position(CONSOLIDATION)])
+        # H.explain above: address reuse, the strongest evidence, points at the output paid back to an input
+        answer = 0
         answer
         """,
     ),
     code("""
-    case.check("change.bitfinex_change_output", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("change.bitfinex_change_output", answer)
     """),
 ]

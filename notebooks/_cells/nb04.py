@@ -15,10 +15,6 @@ CELLS = [
     ask why you chose it.
     """),
     code("""
-    %matplotlib inline
-    import re
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import cryptotrace as ct
     from cryptotrace.tracing import POLICIES, worked_example_chain
     """),
@@ -29,21 +25,17 @@ CELLS = [
     pays **1, 6 and 3 BTC** (no fee). How much of each output is stolen money?
     """),
     code("""
-    pd.Series(POLICIES, name="rule").to_frame()
+    ct.show(POLICIES, columns=["policy", "rule"])
     """),
     md("""
-    `ct.trace` follows the stolen 3 BTC one hop, once per policy:
+    `ct.compare_policies` follows the stolen 3 BTC (output 0 of the first transaction) one hop,
+    once per policy, and shows how much of each output every policy calls stolen:
     """),
     code("""
     example = worked_example_chain()
-    stolen = example.outputs.txid[0] + ":0"
-
-    side_by_side = {}
-    for policy in POLICIES:
-        t = ct.trace(example, stolen, policy=policy, max_hops=1, min_value=0)
-        hop1 = t.flows.query("hop == 1")
-        side_by_side[policy] = hop1.tainted_value.map(lambda v: ct.format_btc(v, unit=False)).tolist()
-    pd.DataFrame(side_by_side, index=["output 0 (1 BTC)", "output 1 (6 BTC)", "output 2 (3 BTC)"])
+    STOLEN = "a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0:0"  # txid:output
+    side_by_side = ct.compare_policies(example, STOLEN, policies=POLICIES, max_hops=1, min_value=0)
+    ct.show(side_by_side.by_output(hop=1))
     """),
     md("""
     * **poison** calls every output fully dirty: 10 BTC "dirty" from 3 BTC stolen. It shows
@@ -56,15 +48,19 @@ CELLS = [
     ## A real-looking case: a ransom
 
     The *ransomware* case pack: several companies paid a ransom, each to the address in its
-    ransom note. Load the case, read the notes, and pick out the addresses.
+    ransom note. Load the case and read the notes:
     """),
     code("""
     case = ct.load_case("ransomware")
-    print(case.evidence["ransomware_ransom_notes.md"])
+    case.evidence
+    """),
+    md("""
+    `case.evidence.addresses(...)` picks out every Bitcoin address written in a file (each one
+    checked: a string that only looks like an address is left out):
     """),
     code("""
-    ransom_addresses = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["ransomware_ransom_notes.md"])
-    ransom_addresses
+    ransom_addresses = case.evidence.addresses("ransomware_ransom_notes.md")
+    ct.show(ransom_addresses, columns=["ransom address"])
     """),
     md("""
     The case's chain, its public attribution (known exchange wallets, the mixer ...) and the
@@ -74,7 +70,7 @@ CELLS = [
     chain = case.chain
     tags = ct.load_tags(case.tags_path)
     clusters = ct.Clustering().fit(chain)
-    tags
+    ct.show(tags, columns=["address", "label", "category", "source"])
     """),
     md("""
     ## Three traces, three answers
@@ -83,46 +79,31 @@ CELLS = [
     reaches a tagged service (an exchange): from there the exchange's own records take over.
     """),
     code("""
-    traces = {policy: ct.trace(chain, ransom_addresses, policy=policy, tags=tags, clustering=clusters, max_hops=20)
-              for policy in ["poison", "haircut", "fifo"]}
-    print(traces["fifo"].describe())
+    claims = ct.compare_policies(chain, ransom_addresses, policies=["poison", "haircut", "fifo"],
+                                 tags=tags, clustering=clusters, max_hops=20)
+    fifo = claims.trace("fifo")
+    print(fifo.describe())
     """),
     md("""
     Side by side: how many transactions each policy follows, and how much "ransom money" it
-    says reached the exchanges.
+    says reached the exchanges (`at_services`: the value whose trace stopped at a tagged service),
+    and where the rest ended.
     """),
     code("""
-    rows = {}
-    for policy, t in traces.items():
-        s = t.summary()
-        rows[policy] = {"transactions followed": s["txs_followed"],
-                        "traced start": ct.format_btc(s["start_value"]),
-                        "at exchanges": ct.format_btc(s["by_kind"].get("service", 0))}
-    pd.DataFrame(rows).T
+    claims
     """),
     md("""
     ## A picture: the same ransom, three claims
     """),
     code("""
-    at_exchanges = {p: t.summary()["by_kind"].get("service", 0) / 1e8 for p, t in traces.items()}
-    followed = {p: t.summary()["txs_followed"] for p, t in traces.items()}
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3))
-    ax1.bar(at_exchanges.keys(), at_exchanges.values(), color=["#D55E00", "#0072B2", "#009E73"])
-    ax1.set_yscale("log")
-    ax1.set_ylabel("BTC (log scale)")
-    ax1.set_title("'Ransom money' at exchanges")
-    ax2.bar(followed.keys(), followed.values(), color=["#D55E00", "#0072B2", "#009E73"])
-    ax2.set_title("Transactions followed")
-    plt.tight_layout()
-    plt.show()
+    claims.chart(title="The same ransom, three claims")
     """),
     md("""
     The FIFO trace as a flow picture: coins left to right by hop, arrows as wide as the traced
     value, squares where the trace stops.
     """),
     code("""
-    ct.plot.trace_flow(traces["fifo"], tags=tags)
+    ct.plot.trace_flow(fifo, tags=tags)
     """),
     md("""
     ## Why the choice matters in court
@@ -139,7 +120,7 @@ CELLS = [
     LIFO and TIHO pay the fee last, after every output. `trace.params` records both.
     """),
     code("""
-    traces["fifo"].params
+    ct.show(fifo.params, columns=["setting", "value"])
     """),
     md("""
     ## Where to act: seizure candidates
@@ -149,12 +130,23 @@ CELLS = [
     found), or lost in a mixer.
     """),
     code("""
-    candidates = ct.seizure_candidates(traces["fifo"])
-    table = candidates.to_frame()[["rank", "classification", "action", "tainted_value", "service"]].head(10)
-    table.assign(tainted_value=table.tainted_value.map(ct.format_btc))
+    candidates = ct.seizure_candidates(fifo)
+    ct.show(candidates, columns=["rank", "classification", "action", "tainted_value", "service"], rows=10)
+    """),
+    md("""
+    **Two numbers, one definition.** The table of the three policies above says how much of the
+    FIFO trace *reached* a tagged service. The candidates split that same amount in two: what
+    reached an exchange straight from the ransom is **at_service** (ask the exchange to freeze it);
+    what reached an exchange only *after passing through a CoinJoin* is **mixed** (the exchange
+    holds it, but whose coins they were is uncertain, see notebook 05). The mixed rows with a
+    service, added to the at_service rows, give the "at_services" figure of the FIFO row above.
+    The totals per classification:
     """),
     code("""
-    ct.plot.money_summary(traces["fifo"], candidates)
+    ct.show(candidates.totals(), title="FIFO: traced value per classification")
+    """),
+    code("""
+    ct.plot.money_summary(fifo, candidates)
     """),
     md("""
     ## Exercises
@@ -183,7 +175,7 @@ CELLS = [
         """,
     ),
     code("""
-    example_questions.check("tracing.fifo_clean_first", answer) if answer is not None else "Type your answer in the cell above first."
+    example_questions.check("tracing.fifo_clean_first", answer)
     """),
     md("""
     ### Exercise 2
@@ -203,7 +195,7 @@ CELLS = [
         """,
     ),
     code("""
-    example_questions.check("tracing.haircut_next_hop", answer) if answer is not None else "Type your answer in the cell above first."
+    example_questions.check("tracing.haircut_next_hop", answer)
     """),
     md("""
     ### Exercise 3
@@ -215,11 +207,11 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(traces["fifo"].start_value)
+        answer = ct.format_btc(fifo.start_value)
         answer
         """,
     ),
     code("""
-    case.check("ransomware.ransom_total", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("ransomware.ransom_total", answer)
     """),
 ]

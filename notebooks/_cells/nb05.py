@@ -18,15 +18,11 @@ CELLS = [
     common-input ownership (notebook 02) and following the money (notebook 04).
     """),
     code("""
-    %matplotlib inline
-    import re
-    import warnings
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import cryptotrace as ct
-    from cryptotrace.cases import load_answer_key
 
     H = ct.heuristics
+    PREMIX = "333f45431e47b9543772013ac83a9b33cc58dc3245ccfd48b972107bb8405c13"  # the tx0
+    MIX = "323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2"     # the CoinJoin
     """),
     md("""
     ## A real Whirlpool CoinJoin
@@ -36,22 +32,21 @@ CELLS = [
     """),
     code("""
     whirlpool = ct.load_sample("whirlpool")
-    whirlpool.txs[["txid", "block_height", "time", "n_in", "n_out"]]
+    ct.show(whirlpool.txs, columns=["txid", "block_height", "time", "n_in", "n_out"])
     """),
     md("""
     The premix: one input, many outputs of the same value (plus a fee for the coordinator and
     the change).
     """),
     code("""
-    premix = whirlpool.tx(whirlpool.txs.txid[whirlpool.txs.n_in == 1].iloc[0])
+    premix = whirlpool.tx(PREMIX)
     print(premix)
     """),
     md("""
     The CoinJoin itself: **5 inputs, 5 equal outputs**. This is the Whirlpool fingerprint.
     """),
     code("""
-    mix_txid = whirlpool.txs.txid[whirlpool.txs.n_in == 5].iloc[0]
-    mix = whirlpool.tx(mix_txid)
+    mix = whirlpool.tx(MIX)
     mix
     """),
     md("""
@@ -59,14 +54,14 @@ CELLS = [
     has its shape:
     """),
     code("""
-    pd.DataFrame({h.name: h(whirlpool).to_numpy() for h in H.COINJOIN}, index=whirlpool.txs.txid.str[:16] + "...")
+    ct.show(ct.coinjoin_detectors(whirlpool))
     """),
     md("""
     Common-input ownership would join the 5 inputs of the CoinJoin, which belong to 5 different
     people. `explain` shows the detector firing and the warning that goes with it:
     """),
     code("""
-    print(H.explain(whirlpool, mix_txid))
+    print(H.explain(whirlpool, MIX))
     """),
     md("""
     ## CoinJoins in the teaching chain
@@ -75,9 +70,8 @@ CELLS = [
     """),
     code("""
     chain = ct.load_sample()
-    key = load_answer_key("sample")
-    flagged = pd.Series({h.name: int(h(chain).sum()) for h in H.COINJOIN}, name="transactions flagged")
-    flagged.to_frame()
+    key = ct.load_answer_key("sample")
+    ct.show(ct.coinjoin_detectors(chain, totals=True))
     """),
     md("""
     ## What CoinJoins break: clusters
@@ -86,26 +80,12 @@ CELLS = [
     them like any other transaction. Then grade both against the answer key.
     """),
     code("""
-    results = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for label, skip in (("CoinJoins skipped", True), ("CoinJoins used", False)):
-            c = ct.Clustering(skip_coinjoin=skip).fit(chain)
-            g = ct.evaluate(c, key, change_heuristics=[])
-            results[label] = {"precision": g.pairwise_precision, "largest cluster": g.largest_cluster,
-                              "CoinJoins found": g.coinjoin["flagged"], "true CoinJoins": g.coinjoin["true"]}
-    compare = pd.DataFrame(results).T.astype({"largest cluster": int, "CoinJoins found": int, "true CoinJoins": int})
-    compare
+    compare = ct.compare_clusterings(chain, key, skip_coinjoin=[True, False])
+    ct.show(compare)
     """),
     code("""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3))
-    ax1.bar(compare.index, compare["precision"] * 100, color=["#009E73", "#D55E00"])
-    ax1.set_ylabel("%")
-    ax1.set_title("Precision of the clusters")
-    ax2.bar(compare.index, compare["largest cluster"], color=["#009E73", "#D55E00"])
-    ax2.set_title("Addresses in the largest cluster")
-    plt.tight_layout()
-    plt.show()
+    ct.charts.bars(compare, value=["pairwise_precision", "largest_cluster"],
+                   title="Clustering with CoinJoins skipped and used")
     """),
     md("""
     Treating CoinJoins as one owner glues strangers together: precision drops, and the largest
@@ -119,20 +99,24 @@ CELLS = [
     """),
     code("""
     case = ct.load_case("ransomware")
-    ransom_addresses = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["ransomware_ransom_notes.md"])
-    trail = ct.trace(case.chain, ransom_addresses, policy="fifo", tags=ct.load_tags(case.tags_path), max_hops=20)
-    candidates = ct.seizure_candidates(trail).to_frame()
-    by_class = candidates.groupby("classification").tainted_value.sum()
-    by_class.map(ct.format_btc).to_frame("ransom money")
+    ransom_addresses = case.evidence.addresses("ransomware_ransom_notes.md")
+    tags = ct.load_tags(case.tags_path)
+    trail = ct.trace(case.chain, ransom_addresses, policy="fifo", tags=tags, max_hops=20)
+    candidates = ct.seizure_candidates(trail)
+    ct.show(candidates.totals(), title="ransom money per classification")
     """),
     md("""
     The transactions the trace followed, with the ones the CoinJoin detectors flag:
     """),
     code("""
-    followed = trail.transactions
-    is_coinjoin = H.coinjoin.coinjoin(case.chain).to_numpy()
-    followed["coinjoin"] = is_coinjoin[case.chain.index.txids.get_indexer(followed.txid.to_numpy(dtype=object))]
-    followed[["hop", "txid", "coinjoin"]].head(8)
+    followed = ct.trace_transactions(trail)
+    ct.show(followed, columns=["hop", "txid", "coinjoin"], rows=8)
+    """),
+    md("""
+    Only the CoinJoins:
+    """),
+    code("""
+    ct.show(ct.trace_transactions(trail, coinjoin=True), columns=["hop", "txid", "tainted_in"])
     """),
     md("""
     **What you can still do.** A CoinJoin does not erase the money: the suspect still holds the
@@ -154,13 +138,12 @@ CELLS = [
         answer = None  # <- your answer here (a whole number)
         """,
         """
-        values = premix.outputs.value
-        answer = int((values == values.mode()[0]).sum())
+        answer = int(premix.outputs.value.value_counts().max())  # the most common value: the pool size
         answer
         """,
     ),
     code("""
-    questions.check("coinjoin.premix_coins", answer) if answer is not None else "Type your answer in the cell above first."
+    questions.check("coinjoin.premix_coins", answer)
     """),
     md("""
     ### Exercise 2
@@ -171,11 +154,11 @@ CELLS = [
         answer = None  # <- your answer here (the txid, in quotes)
         """,
         """
-        answer = followed.txid[followed.coinjoin].iloc[0]
+        answer = ct.first_coinjoin(trail).txid
         answer
         """,
     ),
     code("""
-    case.check("ransomware.coinjoin_txid", answer) if answer is not None else "Type your answer in the cell above first."
+    case.check("ransomware.coinjoin_txid", answer)
     """),
 ]

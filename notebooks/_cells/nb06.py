@@ -4,7 +4,7 @@ from _build import answer, code, md
 
 
 def _check(qid: str) -> str:
-    return f'case.check("nps_vendor.{qid}", answer) if answer is not None else "Type your answer in the cell above first."'
+    return f'case.check("nps_vendor.{qid}", answer)'
 
 
 CELLS = [
@@ -18,14 +18,8 @@ CELLS = [
     Nine questions along the way; each has a check cell. Take your time: this is the exam.
     """),
     code("""
-    %matplotlib inline
-    import re
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import cryptotrace as ct
-    from cryptotrace.cases.keys import derive_addresses
 
-    H = ct.heuristics
     case = ct.load_case("nps_vendor")
     case
     """),
@@ -33,7 +27,7 @@ CELLS = [
     ## 1. The briefing
     """),
     code("""
-    print(case.briefing)
+    case.briefing
     """),
     md("""
     ## 2. The evidence
@@ -42,15 +36,13 @@ CELLS = [
     and a note found on the suspect's phone.
     """),
     code("""
-    for name, text in case.evidence.items():
-        print("=" * 20, name, "=" * 20)
-        print(text)
+    case.evidence
     """),
     md("""
     The market listing gives the vendor's **refund address**, where the market paid the sales:
     """),
     code("""
-    REFUND = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["nps_vendor_market_listing.md"])[0]
+    REFUND = case.evidence.address("nps_vendor_market_listing.md")
     chain = case.chain
     chain.address(REFUND)
     """),
@@ -78,7 +70,13 @@ CELLS = [
     clusters = ct.Clustering().fit(chain)
     tags = ct.load_tags(case.tags_path)
     named = ct.cluster_tags(clusters, tags)
-    named[["label", "category", "confidence_name", "n_addresses", "next_step"]]
+    ct.show(named, columns=["label", "category", "jurisdiction", "n_addresses", "next_step"])
+    """),
+    md("""
+    Looking for one name? `tags.search` finds it in the labels, the services and their countries:
+    """),
+    code("""
+    ct.show(tags.search("Seabright"))
     """),
     md("""
     ## 4. Follow the money
@@ -91,10 +89,8 @@ CELLS = [
     print(trail.describe())
     """),
     code("""
-    followed = trail.transactions
-    followed["coinjoin"] = H.coinjoin.coinjoin(chain).to_numpy()[
-        chain.index.txids.get_indexer(followed.txid.to_numpy(dtype=object))]
-    followed.assign(tainted_in=followed.tainted_in.map(ct.format_btc))[["hop", "txid", "tainted_in", "coinjoin"]]
+    followed = ct.trace_transactions(trail)
+    ct.show(followed, columns=["hop", "txid", "tainted_in", "coinjoin"])
     """),
     code("""
     ct.plot.trace_flow(trail, tags=tags, max_nodes=60)
@@ -103,25 +99,27 @@ CELLS = [
     ## 5. The peel chain
 
     A **peel chain** pays a little at each step (here: to exchange deposit addresses) and sends
-    the rest on to a fresh address. `ct.heuristics.peel_chains` finds them all; keep the one the
-    trail runs through.
+    the rest on to a fresh address. `ct.peel_chain` finds the peel chain the trail runs through
+    (with `ct.heuristics.peel_chains`, which finds them all).
     """),
     code("""
-    peels = H.peel_chains(chain)
-    peel = peels[peels.txid.isin(followed.txid)]
-    peel.assign(peeled=peel.peeled.map(ct.format_btc), remaining=peel.remaining.map(ct.format_btc))
+    peel = ct.peel_chain(trail)
+    ct.show(peel, columns=["hop", "txid", "tainted_in", "peeled", "remaining", "payment_address"])
     """),
     md("""
-    A picture of the peel chain: the amount carried on after each hop.
+    A picture of the peel chain: the amount the trail carried into each hop.
     """),
     code("""
-    fig, ax = plt.subplots(figsize=(8, 3))
-    carried = followed.set_index("txid").loc[peel.txid, "tainted_in"] / 1e8
-    ax.plot(range(len(carried)), carried.values, marker="o", color="#0072B2")
-    ax.set_xticks(range(len(carried)), [f"hop {i}" for i in range(len(carried))])
-    ax.set_ylabel("BTC coming into the hop")
-    ax.set_title("Operation Greenleaf: the peel chain")
-    plt.show()
+    ct.charts.line(peel, value="tainted_in", label="hop", title="Operation Greenleaf: the peel chain")
+    """),
+    md("""
+    The same question asked directly: which exchanges does the money reach, and how many hops
+    from the refund address? `ct.find_services` walks forward and stops at each tagged service
+    (with the clusters, a deposit address swept into a tagged hot wallet counts as that exchange):
+    """),
+    code("""
+    nearest = ct.find_services(chain, REFUND, tags=tags, clustering=clusters, within=10, categories=["exchange"])
+    ct.show(nearest, columns=["hops", "service", "jurisdiction", "value", "address"])
     """),
     md("""
     ### Question 2
@@ -149,8 +147,7 @@ CELLS = [
         """,
         """
         legal = ct.load_tags(case.path / "legal_responses")  # the exchanges' answers (section 8)
-        paid = chain.outputs[chain.outputs.txid.isin(peel.txid)]
-        deposits = paid[paid.address.isin(legal.addresses)]
+        deposits = ct.find_services(chain, REFUND, tags=legal, within=10)  # the deposit addresses reached
         answer = deposits.address.tolist()
         answer
         """,
@@ -164,8 +161,16 @@ CELLS = [
     pool-sized pieces.
     """),
     code("""
-    mix = chain.tx(followed.txid[followed.coinjoin].iloc[0])
+    mix = ct.first_coinjoin(trail)
     mix
+    """),
+    md("""
+    Where did the coins entering the CoinJoin come from? `ct.where_from` lists the earlier
+    transaction behind each input; `followed` says whether our trail went through it (that one
+    is the suspect's tx0):
+    """),
+    code("""
+    ct.show(ct.where_from(chain, mix.txid, trace=trail), columns=["vin", "value", "from_txid", "followed"])
     """),
     md("""
     ### Question 4
@@ -177,8 +182,8 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        tx0 = [t for t in mix.inputs.prev_txid.unique() if t in set(followed.txid)][0]
-        answer = ct.format_btc(chain.tx(tx0).input_value)
+        tx0 = ct.coinjoin_entry(trail)  # the followed transaction that fed the CoinJoin
+        answer = ct.format_btc(tx0.input_value)
         answer
         """,
     ),
@@ -192,7 +197,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(mix.outputs.value.mode()[0])
+        answer = ct.format_btc(mix.outputs.value.value_counts().idxmax())
         answer
         """,
     ),
@@ -201,15 +206,13 @@ CELLS = [
     ## 7. The seized phone: cold storage
 
     The note on the phone holds a **zpub**, an account public key. It cannot spend, but it
-    shows every address of the wallet. `derive_addresses` lists the first ones; look them up in
-    the chain.
+    shows every address of the wallet. `ct.wallet_addresses` works out the first ones and looks
+    them up in the chain.
     """),
     code("""
-    zpub = re.findall(r"zpub[0-9A-Za-z]+", case.evidence["nps_vendor_seized_phone.md"])[0]
-    wallet = derive_addresses(zpub, 10)
-    found = chain.addresses.reindex(wallet).dropna(subset=["balance"])
-    found.assign(received=found.received.map(ct.format_btc), balance=found.balance.map(ct.format_btc))[
-        ["received", "balance", "first_seen"]]
+    zpub = case.evidence.xpub("nps_vendor_seized_phone.md")
+    found = ct.wallet_addresses(chain, zpub, count=10)
+    ct.show(found, columns=["received", "balance", "first_seen"])
     """),
     md("""
     ### Question 6
@@ -233,8 +236,8 @@ CELLS = [
     """),
     code("""
     legal = ct.load_tags(case.path / "legal_responses")
-    answers = legal.to_frame()[["address", "label", "jurisdiction", "account_holder", "source"]]
-    answers.head()
+    answers = legal.to_frame()
+    ct.show(answers, columns=["address", "label", "jurisdiction", "account_holder", "source"], rows=5)
     """),
     md("""
     ### Question 7
@@ -245,8 +248,7 @@ CELLS = [
         answer = None  # <- your answer here: a list like ["Exchange A", "Exchange B"]
         """,
         """
-        mine = answers[answers.address.isin(deposits.address)]
-        answer = sorted(mine.label.str.replace(" deposit address", "").unique())
+        answer = sorted(deposits.service.str.replace(" deposit address", "").unique())
         answer
         """,
     ),
@@ -275,7 +277,7 @@ CELLS = [
         answer = None  # <- your answer here (a name, in quotes)
         """,
         """
-        answer = mine.account_holder.unique()[0]
+        answer = ", ".join(deposits.account_holder.unique())  # one name: every deposit is his
         answer
         """,
     ),
@@ -289,23 +291,10 @@ CELLS = [
     """),
     code("""
     candidates = ct.seizure_candidates(trail, xpubs=zpub)
-    decision = candidates.to_frame()
-    decision.assign(tainted_value=decision.tainted_value.map(ct.format_btc))[
-        ["rank", "classification", "action", "tainted_value", "address"]]
+    ct.show(candidates, columns=["rank", "classification", "action", "tainted_value", "address"])
     """),
     code("""
-    ct.plot.money_summary(trail, candidates)
-    """),
-    code("""
-    by_class = decision.groupby("classification").tainted_value.sum() / 1e8
-
-    fig, ax = plt.subplots(figsize=(8, 3))
-    colours = {"at_service": "#0072B2", "suspect_unspent": "#009E73", "unspent_unknown": "#F0E442",
-               "mixed": "#D55E00", "spent_unknown": "#999999"}
-    ax.barh(by_class.index, by_class.values, color=[colours.get(c, "#999999") for c in by_class.index])
-    ax.set_xlabel("BTC")
-    ax.set_title("Operation Greenleaf: where the market's payments are now")
-    plt.show()
+    ct.plot.money_summary(trail, candidates, title="Operation Greenleaf: where the market's payments are now")
     """),
     md("""
     ## Your findings, in three sentences
@@ -320,7 +309,7 @@ CELLS = [
     peel-chain rule) and the dataset's hash (`chain.content_hash`) in your report.
     """),
     code("""
-    chain.content_hash
+    print(chain.content_hash)
     """),
     md("""
     ## 10. The report for the prosecutor
@@ -335,6 +324,6 @@ CELLS = [
                             candidates=candidates,
                             title="Operation Greenleaf: the vendor GreenChem",
                             notes="Cold-storage addresses derived from the zpub on the seized phone.")
-    report_file
+    print("The report is in", report_file)
     """),
 ]

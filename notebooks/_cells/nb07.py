@@ -4,7 +4,7 @@ from _build import answer, code, md
 
 
 def _check(qid: str) -> str:
-    return f'case.check("colonial.{qid}", answer) if answer is not None else "Type your answer in the cell above first."'
+    return f'case.check("colonial.{qid}", answer)'
 
 
 CELLS = [
@@ -21,15 +21,20 @@ CELLS = [
     where the records we have **end**.
     """),
     code("""
-    %matplotlib inline
-    import matplotlib.pyplot as plt
-    import pandas as pd
     import cryptotrace as ct
 
     RANSOM_ADDRESS = "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"      # named in the affidavit
     SEIZED_ADDRESS = "bc1qq2euq8pw950klpjcawuy4uj39ym43hs6cfsegq"  # the affiliate's address the FBI had the key of
     FBI_ADDRESS = "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls"
+    """),
+    md("""
+    The four transactions of the story, by their txids (read from the records below):
+    """),
+    code("""
     SEIZURE = "943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a"
+    RANSOM_PAYMENT = "6a798026d44af27dbacd28ea21462808df8deca51794cec80c1b59e07ef924a2"  # the 75 BTC
+    MOVED = "915fb4f0a030937f2c1d2210996e8eb32b5a41b331965c7ec78961923775bd62"     # the ransom moves on
+    GATHERING = "daf38c7b38eb0a587cf843f47000d5c294affb4f56017370ad48c5147f5e69d9"  # the affiliate gathers
     """),
     md("""
     ## The records
@@ -42,9 +47,7 @@ CELLS = [
     print(colonial.describe())
     """),
     code("""
-    overview = colonial.txs[["block_height", "time", "n_in", "n_out", "txid"]].copy()
-    overview["paid out"] = colonial.outputs.groupby("txid").value.sum().reindex(colonial.txs.txid).map(ct.format_btc).to_numpy()
-    overview
+    ct.show(colonial.txs, columns=["block_height", "time", "n_in", "n_out", "fee", "txid"])
     """),
     md("""
     ## Step 1: the payment (8 May 2021)
@@ -63,7 +66,7 @@ CELLS = [
     ownership: one owner) into a new address.
     """),
     code("""
-    moved = colonial.tx(ransom.transactions.txid[ransom.transactions.sent > 0].iloc[0])
+    moved = colonial.tx(MOVED)
     print(moved)
     """),
     md("""
@@ -85,11 +88,9 @@ CELLS = [
     Its inputs come from outside our records (the gap).
     """),
     code("""
-    gathered = colonial.tx(colonial.address(SEIZED_ADDRESS).transactions.txid.iloc[0])
-    repr(gathered)
-    """),
-    code("""
-    gathered.inputs[["vin", "address", "value", "is_external"]].assign(value=gathered.inputs.value.map(ct.format_btc)).head()
+    gathered = colonial.tx(GATHERING)
+    print("inputs:", len(gathered.inputs), " paid out:", ct.format_btc(gathered.output_value))
+    ct.show(gathered.inputs, columns=["vin", "address", "value", "is_external"], rows=5)
     """),
     md("""
     ## Step 4: the seizure (7 June 2021)
@@ -118,26 +119,10 @@ CELLS = [
     Each bar is one step of the story (BTC moved); the grey band is the gap in our records.
     """),
     code("""
-    steps = pd.DataFrame({
-        "when": [ransom.transactions.time.iloc[1], gathered.time, seizure.time],
-        "BTC": [ransom.stats.received / 1e8, gathered.output_value / 1e8,
-                seizure.outputs.value[seizure.outputs.address == FBI_ADDRESS].sum() / 1e8],
-        "what": ["ransom paid (8 May)", "gathered by the affiliate", "seized by the FBI"],
-    })
-
-    fig, ax = plt.subplots(figsize=(9, 3.5))
-    ax.axvspan(moved.time, gathered.time, color="#DDDDDD", label="not in our records")
-    ax.bar(steps.when, steps.BTC, width=1.2, color=["#D55E00", "#0072B2", "#009E73"])
-    for _, r in steps.iterrows():
-        ax.annotate(f"{r.what}\\n{r.BTC:.2f} BTC", (r.when, r.BTC), textcoords="offset points",
-                    xytext=(0, 4), ha="center", fontsize=8)
-    ax.set_xlim(steps.when.min() - pd.Timedelta(days=3), steps.when.max() + pd.Timedelta(days=3))
-    ax.set_ylim(0, 95)
-    ax.set_ylabel("BTC")
-    ax.set_title("Colonial Pipeline ransom, May to June 2021")
-    ax.legend(loc="upper center")
-    fig.autofmt_xdate()
-    plt.show()
+    ct.charts.timeline(colonial, txids=[RANSOM_PAYMENT, GATHERING, SEIZURE],
+                       paid_to=[RANSOM_ADDRESS, SEIZED_ADDRESS, FBI_ADDRESS],
+                       labels=["ransom paid (8 May)", "gathered by the affiliate", "seized by the FBI"],
+                       gap=[MOVED, GATHERING], title="Colonial Pipeline ransom, May to June 2021")
     """),
     md("""
     The balance of the affiliate's seized address over time (`ct.plot.balance_timeline`): up
@@ -154,8 +139,8 @@ CELLS = [
     nothing to do with the ransom; a careless reading would count them.
     """),
     code("""
-    late = colonial.txs[colonial.txs.time > "2022-01-01"][["time", "n_in", "n_out", "txid"]]
-    late
+    late = colonial.subset(start="2022-01-01")
+    ct.show(late.txs, columns=["time", "n_in", "n_out", "txid"])
     """),
     md("""
     ## Exercises
@@ -202,8 +187,8 @@ CELLS = [
         answer = None  # <- your answer here (a whole number of percent)
         """,
         """
-        paid = ransom.transactions.received.max()
-        seized = seizure.outputs.value[seizure.outputs.address == FBI_ADDRESS].sum()
+        paid = ct.amount_paid(colonial, RANSOM_PAYMENT, to=RANSOM_ADDRESS)
+        seized = ct.amount_paid(colonial, SEIZURE, to=FBI_ADDRESS)
         answer = round(100 * seized / paid)
         answer
         """,
@@ -218,7 +203,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(seizure.outputs.value[seizure.outputs.address == SEIZED_ADDRESS].sum())
+        answer = ct.format_btc(ct.amount_paid(colonial, SEIZURE, to=SEIZED_ADDRESS))
         answer
         """,
     ),

@@ -87,9 +87,27 @@ _EXPORTS = {
     "plot": "cryptotrace.plot",
     "report": "cryptotrace.report",
     "export": "cryptotrace.export",
+    # the course's plain calls (issue 17): tables, pictures, searches and comparisons
+    "show": "cryptotrace.display",
+    "charts": "cryptotrace.charts",
+    "address_summary": "cryptotrace.search",
+    "payments_from": "cryptotrace.search",
+    "where_from": "cryptotrace.search",
+    "inputs_by_address": "cryptotrace.search",
+    "paths": "cryptotrace.search",
+    "find_services": "cryptotrace.search",
+    "trace_transactions": "cryptotrace.search",
+    "first_coinjoin": "cryptotrace.search",
+    "coinjoin_entry": "cryptotrace.search",
+    "amount_paid": "cryptotrace.search",
+    "peel_chain": "cryptotrace.search",
+    "wallet_addresses": "cryptotrace.search",
+    "compare_policies": "cryptotrace.compare",
+    "compare_clusterings": "cryptotrace.compare",
+    "coinjoin_detectors": "cryptotrace.compare",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
-_MODULES = {"heuristics", "plot", "export", "prices"}
+_MODULES = {"heuristics", "plot", "export", "prices", "charts"}
 
 __all__ = ["CryptotraceError", "__version__", "glossary", "show_tracebacks", *sorted(_EXPORTS)]
 

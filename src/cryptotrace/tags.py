@@ -1258,6 +1258,27 @@ def _apply_actors(df: pd.DataFrame, actors: pd.DataFrame, b: _Builder) -> pd.Dat
     return df
 
 
+def _actor_jurisdictions(df: pd.DataFrame) -> pd.DataFrame:
+    """Tags of an actor that give no jurisdiction get the one its other tags agree on.
+
+    A hot wallet tagged from a proof-of-reserves page often names only the service (its
+    ``actor``); the service's jurisdiction comes from another tag of the same actor. When the
+    actor's tags name more than one jurisdiction, nothing is filled in (which one is unknown).
+    """
+    if not len(df) or "actor" not in df or "jurisdiction" not in df:
+        return df
+    known = df[df["actor"].notna() & df["jurisdiction"].notna()]
+    if not len(known):
+        return df
+    per = known.groupby(known["actor"].astype(str))["jurisdiction"].agg(lambda j: set(j.astype(str)))
+    one = {a: next(iter(j)) for a, j in per.items() if len(j) == 1}
+    fill = df["jurisdiction"].isna() & df["actor"].astype("string").isin(list(one)).fillna(False)
+    if fill.any():
+        df = df.copy()
+        df.loc[fill, "jurisdiction"] = df.loc[fill, "actor"].astype(str).map(one).astype("string")
+    return df
+
+
 class _Builder:
     """Validates raw tag records into columns."""
 
@@ -1653,7 +1674,7 @@ def load_tags(paths, *, strict: bool = False, actors=None) -> TagStore:
             b.add_pack(pack, tags, tag_lines, own=tags, header_lines=header_lines, defaults=defaults, meta=header,
                        nodes=tag_nodes)
     actor_df = _actor_frame(actor_rows, b)
-    df = _apply_actors(b.frame(), actor_df, b)
+    df = _actor_jurisdictions(_apply_actors(b.frame(), actor_df, b))
     store = TagStore._from_parts(df, b.problem_frame(), pd.DataFrame(b.packs), actor_df)
     probs = store.problems[store.problems.kind != "other currency"]
     probs = probs[probs.kind != "duplicate"]
@@ -1742,7 +1763,7 @@ class TagStore:
         rows = [{k: v for k, v in r.items() if not _isna(v) and k not in ("pack", "line")}
                 for r in df.to_dict("records")]
         b.add_pack(pack, rows, list(range(1, len(rows) + 1)), meta={"title": pack})
-        return cls._from_parts(b.frame(), b.problem_frame(), pd.DataFrame(b.packs))
+        return cls._from_parts(_actor_jurisdictions(b.frame()), b.problem_frame(), pd.DataFrame(b.packs))
 
     # -- basics
     def __len__(self) -> int:
@@ -1876,6 +1897,44 @@ class TagStore:
         return f"<p><b>TagStore</b><br>{head}</p>" + self._df[cols].head(10).to_html(index=False, na_rep="")
 
     # -- combining
+    def search(self, text: str) -> pd.DataFrame:
+        """The tags whose label, actor, category, source or jurisdiction contains ``text`` (any case).
+
+        Also finds the tags of an actor whose name or alias in an ActorPack contains ``text``.
+
+        Returns
+        -------
+        DataFrame
+            ``address``, ``label``, ``category``, ``actor``, ``jurisdiction``, ``confidence_name``,
+            ``source`` (and ``account_holder`` when the tags have it), one row per matching tag.
+
+        Examples
+        --------
+        >>> store = TagStore.from_frame(pd.DataFrame({
+        ...     "address": ["bc1qfmta7l207q4hcx2cgerqw62q7y0qd36vyuskx5", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"],
+        ...     "label": ["Kryptohaus hot wallet", "Genesis"], "category": ["exchange", "miner"]}))
+        >>> store.search("kryptohaus").label.tolist()
+        ['Kryptohaus hot wallet']
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise TagError(f"tags.search wants a word to look for, like 'Kryptohaus', not {text!r}")
+        needle = text.strip().lower()
+        df = self._df
+        hit = pd.Series(False, index=df.index)
+        for c in ("label", "actor", "category", "source", "jurisdiction", "account_holder"):
+            if c in df:
+                hit |= df[c].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
+        if len(self.actors) and "actor" in df:
+            names = self.actors.reset_index()
+            text_cols = [c for c in ("id", "label", "aliases") if c in names]
+            found = pd.Series(False, index=names.index)
+            for c in text_cols:
+                found |= names[c].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
+            hit |= df["actor"].astype("string").isin(names.loc[found, "id"].astype(str).tolist()).fillna(False)
+        cols = [c for c in ("address", "label", "category", "actor", "jurisdiction", "confidence_name", "source",
+                            "account_holder") if c in df]
+        return df.loc[hit.to_numpy(bool), cols].reset_index(drop=True)
+
     def merge(self, other: TagStore) -> TagStore:
         """A new store with the tags of both (a tag read from the same file and line is kept once)."""
         if not isinstance(other, TagStore):
@@ -1885,6 +1944,7 @@ class TagStore:
         for c in df.columns:
             if c not in COLUMNS:
                 df[c] = df[c].astype("string")
+        df = _actor_jurisdictions(df)
         probs = pd.concat([self.problems, other.problems], ignore_index=True).drop_duplicates(ignore_index=True)
         packs = pd.concat([self.packs, other.packs], ignore_index=True).drop_duplicates("pack", ignore_index=True)
         actors = pd.concat([self.actors, other.actors])

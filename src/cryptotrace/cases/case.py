@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from functools import cached_property
 from pathlib import Path
 
@@ -12,7 +13,89 @@ from .._yaml import load_file
 from ..errors import CaseError
 from .checking import CheckResult, check_answer
 
-__all__ = ["Case", "load_case"]
+__all__ = ["Case", "Evidence", "load_case"]
+
+_ADDRESS_LIKE = re.compile(r"\b(?:bc1|tb1|bcrt1)[02-9ac-hj-np-z]{8,87}\b|\b[123mn2][1-9A-HJ-NP-Za-km-z]{25,34}\b",
+                           re.IGNORECASE)
+_XPUB_LIKE = re.compile(r"\b[xyztuvYZUV]pub[1-9A-HJ-NP-Za-km-z]{100,112}\b")
+
+
+class Evidence(dict):
+    """The evidence of a case: file name -> text, with what an investigator pulls out of it.
+
+    ``case.evidence`` shows every file as formatted text in a notebook;
+    ``case.evidence.addresses()`` lists the Bitcoin addresses written in the files (checked:
+    a string that only looks like an address is left out), ``case.evidence.xpubs()`` the
+    account public keys. A file name can be given to read one file only.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> case = ct.load_case("ransomware")
+    >>> len(case.evidence.addresses("ransomware_ransom_notes.md")) >= 3
+    True
+    """
+
+    def _texts(self, name) -> list[tuple[str, str]]:
+        if name is None:
+            return list(self.items())
+        if name not in self:
+            import difflib
+
+            near = difflib.get_close_matches(str(name), list(self), n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"the files are {', '.join(self) or '(none)'}"
+            raise CaseError(f"the evidence has no file {name!r}; {hint}")
+        return [(name, self[name])]
+
+    def addresses(self, name: str | None = None) -> list[str]:
+        """The Bitcoin addresses written in the evidence (or in file ``name``), in the order they appear, once each."""
+        from ..addresses import is_valid_address
+
+        found: list[str] = []
+        for _, text in self._texts(name):
+            for m in _ADDRESS_LIKE.findall(text):
+                a = m.lower() if m.lower().startswith(("bc1", "tb1", "bcrt1")) else m
+                if a not in found and is_valid_address(a):
+                    found.append(a)
+        return found
+
+    def address(self, name: str) -> str:
+        """The one address written in file ``name`` (an error naming them if there are several or none)."""
+        found = self.addresses(name)
+        if len(found) != 1:
+            listed = ", ".join(found) if found else "none"
+            raise CaseError(f"evidence file {name!r} holds {len(found)} addresses ({listed}); use "
+                            "case.evidence.addresses(...) to get them all as a list")
+        return found[0]
+
+    def xpubs(self, name: str | None = None) -> list[str]:
+        """The account public keys (xpub, ypub, zpub ...) written in the evidence (or in file ``name``)."""
+        found: list[str] = []
+        for _, text in self._texts(name):
+            for m in _XPUB_LIKE.findall(text):
+                if m not in found:
+                    found.append(m)
+        return found
+
+    def xpub(self, name: str) -> str:
+        """The one account public key written in file ``name``."""
+        found = self.xpubs(name)
+        if len(found) != 1:
+            raise CaseError(f"evidence file {name!r} holds {len(found)} account public keys; use "
+                            "case.evidence.xpubs(...) to get them all as a list")
+        return found[0]
+
+    def show(self, name: str | None = None):
+        """The evidence (or one file) as formatted text for a notebook."""
+        from ..display import Markdown
+
+        return Markdown("\n\n---\n\n".join(f"**{n}**\n\n{t}" for n, t in self._texts(name)))
+
+    def _repr_markdown_(self) -> str:
+        return str(self.show())
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self.show()))
 
 
 def _mapping(obj, path) -> dict:
@@ -132,8 +215,11 @@ class Case:
 
     @property
     def briefing(self) -> str:
+        """The briefing (``briefing.md``): a text that a notebook shows formatted (Markdown)."""
+        from ..display import Markdown
+
         f = self.path / "briefing.md"
-        return f.read_text(encoding="utf-8") if f.exists() else ""
+        return Markdown(f.read_text(encoding="utf-8") if f.exists() else "")
 
     @property
     def questions(self) -> pd.DataFrame:
@@ -141,9 +227,10 @@ class Case:
                              for q in self._questions], columns=["id", "case", "kind", "text"]).set_index("id")
 
     @property
-    def evidence(self) -> dict[str, str]:
+    def evidence(self) -> Evidence:
+        """File name -> text of each evidence file (an :class:`Evidence`: ``.addresses()``, ``.xpubs()``)."""
         d = self.path / "evidence"
-        return {p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*"))} if d.exists() else {}
+        return Evidence({p.name: p.read_text(encoding="utf-8") for p in sorted(d.glob("*"))} if d.exists() else {})
 
     @property
     def tags_path(self) -> Path:
@@ -182,11 +269,18 @@ class Case:
         exam : bool, default False
             Say only right or not right, with no hint. An exam pack (:attr:`exam`) always does.
 
+        Returns
+        -------
+        CheckResult
+            Right or not yet, with a message. ``answer=None`` (the exercise cell not filled in yet)
+            gives "no answer yet. Type your answer in the cell above ...", so a check cell can be
+            just ``case.check("...", answer)``.
+
         Raises
         ------
         CaseError
             For an unknown question id, and for an answer that cannot be of the question's kind
-            (None, NaN, a negative amount, a unit the question does not use ...): the message
+            (NaN, a negative amount, a unit the question does not use ...): the message
             names the question and says how to write the answer.
 
         Examples
@@ -202,6 +296,9 @@ class Case:
             near = difflib.get_close_matches(str(question_id), list(self._by_id), n=1)
             hint = f"did you mean {near[0]!r}?" if near else "see case.questions for the ids"
             raise CaseError(f"this case has no question {question_id!r}; {hint}")
+        if answer is None:  # the exercise cell still says "answer = None": ask for an answer, do not fail
+            return CheckResult(question_id, False, "no answer yet. Type your answer in the cell above (replace "
+                                                   "None), run that cell, then run this one again")
         try:
             return check_answer(q, answer, exam=exam or self.exam)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:

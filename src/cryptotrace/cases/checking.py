@@ -38,6 +38,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from ..errors import CaseError
 from ..units import MAX_SATS, SATS_PER_BTC, format_btc
@@ -448,10 +449,45 @@ def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
         far = _round_up(sc.high(b) - sc.low(b))  # both in one bucket
         return CheckResult(qid, False, f"close: within about {format_amount(far, unit)} of the answer, but not "
                                        "right yet. Check fees and every output", far)
+    slip = _unit_slip(chk, a, g, unit)
+    if slip:
+        return CheckResult(qid, False, f"{shown} is not the answer, but {slip}", None)
     off = "about 5%" if b > sc.n_lin else format_amount(g, unit)
     return CheckResult(qid, False, f"{shown} is not close (more than {off} off). Check the unit "
                                    f"({'euros or cents' if unit == 'EUR' else 'BTC, mBTC or sats'}) and which "
                                    "amounts the question asks about", None)
+
+
+#: the slips of a unit conversion: (factor, what the trainee did) -- the answer times factor is the truth
+_SLIPS = {
+    "BTC": [(10, "it is 10 times too small: check where the decimal point goes"),
+            (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
+            (1000, "it is 1,000 times too small: perhaps divided by 1,000 once too often (1 BTC = 1,000 mBTC)"),
+            (Fraction(1, 1000), "it is 1,000 times too big: perhaps mBTC were given as BTC (1 BTC = 1,000 mBTC)"),
+            (Fraction(1, 10**8), ("it is the answer in satoshis given as BTC: divide by 100,000,000 "
+                                  "(or write \"... sats\")"))],
+    "EUR": [(10, "it is 10 times too small: check where the decimal point goes"),
+            (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
+            (Fraction(1, 100), "it is the answer in cents given as euros: divide by 100")],
+}
+
+
+def _unit_slip(chk: dict, a: int, g: int, unit: str) -> str | None:
+    """The conversion slip that turns answer ``a`` (base units) into the truth, if one does.
+
+    A wrong amount that is the truth written in another unit (sats as BTC) or with the decimal
+    point moved deserves that hint, not "check the transactions". Each candidate is one more
+    hash of the same kind the check already stores, so the hint reveals nothing a trainee could
+    not learn by typing the scaled answer.
+    """
+    slips = [(f, text) for f, text in _SLIPS.get(unit, []) if (a * f) == int(a * f) and 0 < int(a * f) <= MAX_SATS]
+    if not slips:
+        return None
+    found = _hashes(chk, [f"amount:{g}:{int(a * f) // g}" for f, _ in slips])
+    for (_, text), h in zip(slips, found):
+        if h in chk["hashes"]:
+            return text
+    return None
 
 
 def _check_list(qid: str, chk: dict, answer, exam: bool) -> CheckResult:

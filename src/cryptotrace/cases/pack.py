@@ -326,10 +326,9 @@ class PackContent:
                         "Extracted by the digital forensics unit. The note is titled `hw backup - watch only`.\n\n"
                         f"```\n{e['xpub']}\n{e['derivation_path']}  native segwit\n```\n\n"
                         "A `zpub` is an account public key: it shows every address of the wallet but cannot spend. "
-                        "Derive the receive addresses with bitcoinlib and look them up in the chain:\n\n"
-                        "```python\nfrom bitcoinlib.keys import HDKey\n"
-                        f"account = HDKey(\"{e['xpub']}\")\n"
-                        "receive = [account.child_public(0).child_public(i).address() for i in range(10)]\n```\n")
+                        "List its first receive addresses with the coins the chain holds at them:\n\n"
+                        "```python\nzpub = case.evidence.xpub(\"" + f"{st.case_id}_seized_phone.md" + "\")\n"
+                        "ct.show(ct.wallet_addresses(case.chain, zpub, count=10))\n```\n")
                 elif e["event"] == "ransom_payments":
                     lines = ["# Ransom notes handed in by the victims\n"]
                     for i, p in enumerate(e["payments"], 1):
@@ -375,11 +374,15 @@ class PackContent:
         eco, key = self.eco, self.key
         a_of = key.facts["economy"]
         tags = []
+        where = {ex.name: ex.jurisdiction for ex in eco.exchanges}  # a hot wallet's tag names its service's country
         for name, info in a_of["exchanges"].items():
             for addr in info["hot_wallet_addresses"]:
-                tags.append({"address": addr, "label": f"{name} hot wallet", "category": "exchange",
-                             "actor": slug(name), "confidence": "service_data",
-                             "source": f"{name} proof-of-reserves page"})
+                tag = {"address": addr, "label": f"{name} hot wallet", "category": "exchange",
+                       "actor": slug(name), "confidence": "service_data",
+                       "source": f"{name} proof-of-reserves page"}
+                if where.get(name) and where[name] != "unknown":
+                    tag["jurisdiction"] = where[name]
+                tags.append(tag)
         m = a_of.get("market")
         if m:
             for addr in m["hot_wallet_addresses"]:

@@ -89,8 +89,17 @@ def default_explain_set() -> list[Heuristic]:
     return [multi_input, *CHANGE, coinjoin.coinjoin, *COINJOIN, *CAVEATS]
 
 
-def describe_all():
-    """A table of every named heuristic: name, kind, rationale, reference."""
+def describe_all(kind: str | None = None):
+    """A table of every named heuristic (or of one ``kind``: "change", "coinjoin" ...): name, kind, rationale,
+    reference."""
     import pandas as pd
 
-    return pd.concat([h.to_frame() for h in REGISTRY.values()], ignore_index=True)
+    table = pd.concat([h.to_frame() for h in REGISTRY.values()], ignore_index=True)
+    if kind is None:
+        return table
+    if kind not in set(table.kind):
+        from ..errors import HeuristicError
+
+        raise HeuristicError(f"describe_all: no heuristic of kind {kind!r}; the kinds are "
+                             f"{', '.join(sorted(set(table.kind)))}")
+    return table[table.kind == kind].reset_index(drop=True)
