@@ -79,6 +79,7 @@ _EXPORTS = {
     "plot": "cryptotrace.plot",
     "report": "cryptotrace.report",
     "export": "cryptotrace.export",
+    "explore": "cryptotrace.explore",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
 _MODULES = {"heuristics", "plot", "export"}

@@ -164,3 +164,8 @@ class ResponseTooLargeError(FetchError):
 # --- chain store -------------------------------------------------------------
 class StoreError(CryptotraceError):
     """A chain store (Parquet + DuckDB) is missing, damaged, or was asked for something it does not hold."""
+
+
+# --- explorer ----------------------------------------------------------------
+class ExploreError(CryptotraceError, ValueError):
+    """The explorer was given something it cannot show, or asked about a node it does not show."""
