@@ -90,6 +90,8 @@ class GraphModel:
                 raise ExploreError("the clustering is not fitted yet; use clustering=ct.Clustering().fit(chain)")
             self._labels = labels
         self._tags = self._tag_table(tags)
+        if self._tags is not None and self._labels is not None and hasattr(tags, "best_per_address"):
+            self._tags = self._with_cluster_tags(self._tags, tags, clustering, self._labels)
         self._cj = None
         self._traced = {}
         self._kind = {}
@@ -127,6 +129,26 @@ class GraphModel:
             cols[c] = t[c] if c in t.columns else pd.Series(pd.NA, index=t.index)
         out = pd.DataFrame(cols, index=t.index.astype(str))
         return out[~out.index.duplicated()]
+
+    @staticmethod
+    def _with_cluster_tags(direct: pd.DataFrame, store, clustering, labels: pd.Series) -> pd.DataFrame:
+        """An untagged address takes its cluster's tag (cryptotrace.cluster_tags) when the cluster's
+        tags do not conflict, marked in ``source`` as coming through the cluster."""
+        from ..tags import cluster_tags
+
+        ctags = cluster_tags(clustering, store)
+        ok = ctags[(ctags["conflicts"].fillna("") == "") & ~ctags["likely_false_merge"].fillna(False).astype(bool)]
+        members = labels[labels.isin(ok.index) & ~labels.index.isin(direct.index)]
+        if not len(members):
+            return direct
+        add = ok.reindex(members.to_numpy())
+        add = pd.DataFrame({
+            "label": add["label"].to_numpy(dtype=object), "category": add["category"].to_numpy(dtype=object),
+            "confidence_name": add["confidence_name"].to_numpy(dtype=object),
+            "source": [f"{s} (through its cluster {c})" for s, c in zip(add["source"].to_numpy(dtype=object),
+                                                                        members.to_numpy())],
+        }, index=members.index.astype(str))
+        return pd.concat([direct, add])
 
     @property
     def coinjoin(self) -> np.ndarray:

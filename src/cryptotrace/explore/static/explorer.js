@@ -144,10 +144,15 @@ export function mount(el, store) {
 </div>`;
   const $ = (s) => el.querySelector(s);
   const gdiv = $(".ctx-graph"), tip = $(".ctx-tip"), side = $(".ctx-side");
-  const cy = cytoscape({container: gdiv, style: STYLE, elements: [], wheelSensitivity: 0.3,
+  const cy = cytoscape({container: gdiv, style: STYLE, elements: [],
     minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: true});
   el.__cy = cy;
   globalThis.__ctExplorers = (globalThis.__ctExplorers || []).concat([cy]);
+
+  function fitView() {
+    cy.fit(undefined, 20);
+    if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(); }
+  }
 
   function draw(graph, {fit = false} = {}) {
     const edges = deriveEdges(graph.nodes, graph.txs);
@@ -161,7 +166,7 @@ export function mount(el, store) {
       }
       cy.add(edgeElements(edges));
     });
-    if (fit) cy.fit(undefined, 20);
+    if (fit) fitView();
     $(".ctx-title").textContent = graph.title || "";
     $(".ctx-count").textContent = `${graph.nodes.length} nodes, ${edges.length} links`;
     const notice = $(".ctx-notice");
@@ -210,7 +215,7 @@ export function mount(el, store) {
     tip.style.left = (p.x + 12) + "px"; tip.style.top = (p.y + 12) + "px"; tip.style.display = "block";
   });
   cy.on("mouseout", "node, edge", () => { tip.style.display = "none"; });
-  $(".ctx-fit").onclick = () => cy.fit(undefined, 20);
+  $(".ctx-fit").onclick = fitView;
   $(".ctx-png").onclick = () => {
     const url = cy.png({full: true, scale: 2, bg: "#ffffff"});
     const a = document.createElement("a");
