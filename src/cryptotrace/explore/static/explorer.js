@@ -114,7 +114,7 @@ const CSS = `
 .ctx-bar{display:flex;gap:8px;align-items:center;padding:4px 6px;border-bottom:1px solid #ddd;flex-wrap:wrap}
 .ctx-main{display:flex;height:520px}
 .ctx-graph{flex:1;position:relative;min-width:300px}
-.ctx-side{width:300px;border-left:1px solid #ddd;padding:6px;overflow:auto;white-space:pre-wrap}
+.ctx-side{width:300px;border-left:1px solid #ddd;padding:6px;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}
 .ctx-tip{position:absolute;pointer-events:none;background:#fffff0;border:1px solid #888;padding:4px;max-width:360px;z-index:10;display:none;font-size:11px;word-break:break-all}
 .ctx-legend{padding:4px 6px;border-top:1px solid #ddd;display:flex;flex-wrap:wrap;gap:10px}
 .ctx-sw{display:inline-block;width:11px;height:11px;border:1px solid #000;margin-right:3px;vertical-align:middle}
@@ -144,7 +144,7 @@ export function mount(el, store) {
 </div>`;
   const $ = (s) => el.querySelector(s);
   const gdiv = $(".ctx-graph"), tip = $(".ctx-tip"), side = $(".ctx-side");
-  const cy = cytoscape({container: gdiv, style: STYLE, elements: [],
+  const cy = cytoscape({container: gdiv, style: STYLE, elements: [], layout: {name: "preset"},
     minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: true});
   el.__cy = cy;
   globalThis.__ctExplorers = (globalThis.__ctExplorers || []).concat([cy]);
@@ -167,6 +167,10 @@ export function mount(el, store) {
       cy.add(edgeElements(edges));
     });
     if (fit) fitView();
+    else if (cy.nodes().length) {  // keep what a click opened on screen
+      const bb = cy.elements().boundingBox(), ex = cy.extent();
+      if (bb.x1 < ex.x1 || bb.x2 > ex.x2 || bb.y1 < ex.y1 || bb.y2 > ex.y2) fitView();
+    }
     $(".ctx-title").textContent = graph.title || "";
     $(".ctx-count").textContent = `${graph.nodes.length} nodes, ${edges.length} links`;
     const notice = $(".ctx-notice");
@@ -225,6 +229,14 @@ export function mount(el, store) {
   $(".ctx-view").onchange = (ev) => store.setView(ev.target.value);
   store.onGraph((g, opts) => { draw(g, opts); if (lastSel) showSide(lastSel); });
   store.onDetails((id) => { if (id === lastSel) showSide(id); });
+  // in a notebook the element is attached (and gets its size) after render: fit once it has one
+  let fitted = false;
+  const ro = new ResizeObserver(() => {
+    cy.resize();
+    if (!fitted && gdiv.clientWidth > 0 && gdiv.clientHeight > 0) { fitted = true; fitView(); }
+  });
+  ro.observe(gdiv);
+  cy.on("destroy", () => ro.disconnect());
   draw(store.graph(), {fit: true});
   return cy;
 }
