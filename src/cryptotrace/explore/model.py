@@ -437,34 +437,37 @@ class GraphModel:
             g["txid"] = g["rule"] = None
         return g[cols]
 
-    def describe_node(self, node: pd.Series) -> str:
-        """Plain sentences about one node of a view (the side panel)."""
+    def describe_node(self, node) -> str:
+        """Plain sentences about one node of a view (the side panel); ``node`` is a row (Series or dict)."""
+        def val(k):
+            v = node.get(k)
+            return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+
         lines = []
-        kind = node.get("kind", "coin")
-        val = format_btc(int(node.value))
+        kind = val("kind") or "coin"
+        amount = format_btc(int(node["value"]))
         if kind == "coin":
-            lines.append(f"Coin {node.id}: {val} paid to {node.address or '(no address)'}.")
-        elif kind == "address":
-            lines.append(f"Address {node.id}: {int(node.n_coins)} coin(s) on screen, {val} in all.")
+            lines.append(f"Coin {node['id']}: {amount} paid to {val('address') or '(no address)'}.")
         else:
-            lines.append(f"{str(kind).capitalize()} {node.id}: {int(node.n_coins)} coin(s) on screen, {val} in all.")
-        if pd.notna(node.get("traced")):
-            share = node.get("share")
-            lines.append(f"Traced value: {format_btc(int(node.traced))}"
-                         + (f" ({share:.0%} of the coin)." if pd.notna(share) else "."))
-        if node.get("cluster") is not None and not pd.isna(node.get("cluster")):
-            lines.append(f"Cluster {node.cluster} (addresses the clustering joined as one owner).")
-        if node.get("tag") is not None and not pd.isna(node.get("tag")):
-            role = category_role(node.category) if isinstance(node.category, str) else None
-            lines.append(f"Tagged '{node.tag}' ({node.category or 'no category'}"
-                         + (f", role {role}" if role else "") + f"), confidence {node.confidence or 'unknown'}, "
-                         f"source {node.source or 'unknown'}.")
-        lines.append(f"Colour: {node.group} — {GROUPS[node.group][1]}.")
-        if node.get("end_kind") is not None and not pd.isna(node.get("end_kind")):
+            lines.append(f"{str(kind).capitalize()} {node['id']}: {int(node['n_coins'])} coin(s) on screen, "
+                         f"{amount} in all.")
+        if val("traced") is not None:
+            share = val("share")
+            lines.append(f"Traced value: {format_btc(int(node['traced']))}"
+                         + (f" ({share:.0%} of the coin)." if share is not None else "."))
+        if val("cluster") is not None:
+            lines.append(f"Cluster {node['cluster']} (addresses the clustering joined as one owner).")
+        if val("tag") is not None:
+            cat = val("category")
+            role = category_role(cat) if isinstance(cat, str) else None
+            lines.append(f"Tagged '{node['tag']}' ({cat or 'no category'}" + (f", role {role}" if role else "")
+                         + f"), confidence {val('confidence') or 'unknown'}, source {val('source') or 'unknown'}.")
+        lines.append(f"Colour: {node['group']} — {GROUPS[node['group']][1]}.")
+        if val("end_kind") is not None:
             from ..tracing import ENDPOINT_KINDS
 
-            lines.append(f"The trace ends here: {node.end_kind} ({ENDPOINT_KINDS.get(node.end_kind, '')}).")
-        if not node.s:
+            lines.append(f"The trace ends here: {node['end_kind']} ({ENDPOINT_KINDS.get(node['end_kind'], '')}).")
+        if not len(node["s"]):
             lines.append("Not spent in these records: nothing to expand forward.")
         return "\n".join(lines)
 

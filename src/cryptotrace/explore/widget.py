@@ -176,7 +176,7 @@ class Explorer(_Base):
             if self.eur_per_btc:
                 d["eur"] = d["value"] / SATS_PER_BTC * self.eur_per_btc
             recs.append(d)
-        for rec, (_, row) in zip(recs, nodes.iterrows()):
+        for rec, row in zip(recs, nodes.to_dict("records")):
             rec["desc"] = self.model.describe_node(row)
         return recs
 

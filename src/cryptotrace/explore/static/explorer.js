@@ -67,12 +67,12 @@ export function layout(nodes) {
 const STYLE = [
   {selector: "node", style: {
     "background-color": "data(colour)", "shape": "data(shape)", "label": "data(label)",
-    "font-size": 9, "text-valign": "bottom", "text-margin-y": 3, "width": "data(size)", "height": "data(size)",
+    "font-size": 9, "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 3, "width": "data(size)", "height": "data(size)",
     "border-width": 1, "border-color": "#000"}},
   {selector: "node:selected", style: {"border-width": 4, "border-color": "#D55E00"}},
   {selector: "edge", style: {
     "width": "data(w)", "line-color": "#777", "target-arrow-color": "#777", "target-arrow-shape": "triangle",
-    "curve-style": "bezier", "opacity": 0.7}},
+    "curve-style": "straight", "opacity": 0.7}},
   {selector: "edge:selected", style: {"line-color": "#D55E00", "target-arrow-color": "#D55E00"}},
 ];
 
@@ -144,9 +144,13 @@ export function mount(el, store) {
 </div>`;
   const $ = (s) => el.querySelector(s);
   const gdiv = $(".ctx-graph"), tip = $(".ctx-tip"), side = $(".ctx-side");
+  // large views stay smooth: edges hidden and a texture used while panning or zooming
   const cy = cytoscape({container: gdiv, style: STYLE, elements: [], layout: {name: "preset"},
+    textureOnViewport: true, hideEdgesOnViewport: (store.graph().nodes || []).length > 1000,
     minZoom: 0.05, maxZoom: 4, boxSelectionEnabled: true});
   el.__cy = cy;
+  // when the graph was first drawn (ms since the page started loading): benchmarks/bench_explore.py reads it
+  cy.one("render", () => { if (globalThis.__ctFirstPaint === undefined) globalThis.__ctFirstPaint = performance.now(); });
   globalThis.__ctExplorers = (globalThis.__ctExplorers || []).concat([cy]);
 
   function fitView() {
@@ -216,7 +220,10 @@ export function mount(el, store) {
   cy.on("mouseover", "node, edge", (ev) => {
     tip.innerHTML = tooltipHtml(ev.target.data(), ev.target.isEdge());
     const p = ev.renderedPosition || ev.target.renderedMidpoint?.() || {x: 0, y: 0};
-    tip.style.left = (p.x + 12) + "px"; tip.style.top = (p.y + 12) + "px"; tip.style.display = "block";
+    tip.style.display = "block";
+    const w = tip.offsetWidth, h = tip.offsetHeight;  // keep the tooltip inside the graph
+    tip.style.left = Math.max(0, p.x + 12 + w > gdiv.clientWidth ? p.x - 12 - w : p.x + 12) + "px";
+    tip.style.top = Math.max(0, p.y + 12 + h > gdiv.clientHeight ? p.y - 12 - h : p.y + 12) + "px";
   });
   cy.on("mouseout", "node, edge", () => { tip.style.display = "none"; });
   $(".ctx-fit").onclick = fitView;

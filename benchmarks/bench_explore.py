@@ -1,0 +1,90 @@
+"""How fast the explorer opens: a ~500-node trace view, to first paint in headless Chromium.
+
+Run: ``nice python benchmarks/bench_explore.py`` (needs /usr/bin/chromium and the ``playwright``
+Python package; no browser download, no network beyond 127.0.0.1).
+
+Prints, as medians over several page loads in one browser:
+
+* Python: ``ct.explore(trace)`` and ``explorer.to_html()`` for the view;
+* browser: time from navigation to the graph's first drawn frame (``window.__ctFirstPaint``,
+  set by explorer.js on Cytoscape's first ``render``), against the baseline of an empty page's
+  first contentful paint in the same browser (the ratio says what the graph costs over a page).
+
+Target (issue 18): under 2 s to first paint for a 500-node view.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cryptotrace as ct
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _browser import chromium, serve_folder  # noqa: E402
+
+REPEATS = 5
+TARGET_NODES = 500
+
+
+def _view():
+    """The ransomware case's trace, hops chosen so the view is closest to 500 coins."""
+    case = ct.load_case("ransomware")
+    addrs = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["ransomware_ransom_notes.md"])
+    best = None
+    for hops in range(1, 21):
+        t = ct.trace(case.chain, addrs, policy="fifo", max_hops=hops)
+        n = len(t.flows)
+        if best is None or abs(n - TARGET_NODES) < abs(best[1] - TARGET_NODES):
+            best = (t, n)
+    return best[0]
+
+
+def main() -> None:
+    trace = _view()
+    import cryptotrace.explore  # noqa: F401  (imports are not the explorer's time)
+
+    ct.explore(trace.chain.txs.txid.iloc[0], chain=trace.chain)  # warm: the chain's CoinJoin flags, once per chain
+    t0 = time.perf_counter()
+    ex = ct.explore(trace)
+    t_explore = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    html = ex.to_html()
+    t_html = time.perf_counter() - t0
+    n_nodes, n_edges = len(ex.nodes), len(ex.edges)
+    with tempfile.TemporaryDirectory() as d:
+        site = Path(d)
+        (site / "view.html").write_text(html, encoding="utf-8")
+        (site / "empty.html").write_text("<!DOCTYPE html><html><body><p>empty</p></body></html>", encoding="utf-8")
+        graph, fcp, empty = [], [], []
+        with serve_folder(site) as base, chromium() as browser:
+            for _ in range(REPEATS):
+                page = browser.new_page()
+                page.goto(f"{base}/empty.html")
+                page.wait_for_function("() => performance.getEntriesByName('first-contentful-paint').length > 0")
+                empty.append(page.evaluate("() => performance.getEntriesByName('first-contentful-paint')[0].startTime"))
+                page.close()
+                page = browser.new_page()
+                page.goto(f"{base}/view.html")
+                page.wait_for_function("() => window.__ctFirstPaint !== undefined", timeout=60_000)
+                graph.append(page.evaluate("() => window.__ctFirstPaint"))
+                fcp.append(page.evaluate(
+                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
+                drawn = page.evaluate("() => window.__ctExplorers[0].nodes().length")
+                assert drawn == n_nodes, (drawn, n_nodes)
+                page.close()
+    g, e = statistics.median(graph), statistics.median(empty)
+    print(f"view: {n_nodes:,} nodes, {n_edges:,} links; standalone file {len(html.encode()) / 1e6:.2f} MB")
+    print(f"python: ct.explore {t_explore * 1000:.0f} ms, to_html {t_html * 1000:.0f} ms")
+    print(f"browser (median of {REPEATS}): graph first paint {g:.0f} ms "
+          f"(page's first contentful paint {statistics.median([x for x in fcp if x]):.0f} ms); "
+          f"empty page first paint {e:.0f} ms; ratio graph/empty {g / e:.1f}x")
+    print(f"target < 2000 ms: {'met' if g < 2000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
