@@ -25,7 +25,7 @@ from pathlib import Path
 import cryptotrace as ct
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _browser import chromium, serve_folder  # noqa: E402
+from _browser import chromium, serve_folder
 
 REPEATS = 5
 TARGET_NODES = 500

@@ -4,7 +4,6 @@ the page asks nothing of any host but 127.0.0.1."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,7 +12,14 @@ import pytest
 import cryptotrace as ct
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _browser import N_NODES, NODE_XY, chromium, outside_requests, screenshot, serve_folder  # noqa: E402
+from _browser import (
+    N_NODES,
+    NODE_XY,
+    chromium,
+    outside_requests,
+    screenshot,
+    serve_folder,
+)
 
 sys.path.pop(0)
 

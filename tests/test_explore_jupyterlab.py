@@ -18,7 +18,7 @@ import pytest
 import cryptotrace as ct
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _browser import N_NODES, NODE_XY, chromium, outside_requests, screenshot  # noqa: E402
+from _browser import N_NODES, NODE_XY, chromium, outside_requests, screenshot
 
 sys.path.pop(0)
 

@@ -209,7 +209,7 @@ def test_standalone_html_has_no_links_and_carries_its_data(chain, tmp_path):
     # nothing loaded from another file: no element with a src or href
     assert re.findall(r"<(?:script|img|link|iframe|embed|object|source)\b[^>]*\b(?:src|href)\s*=", text) == []
     assert "default-src 'none'" in text
-    data = json.loads(re.search(r'id="ct-data">(.*?)</script>', text, re.S).group(1).replace("<\\/", "</"))
+    data = json.loads(re.search(r'id="ct-data">(.*?)</script>', text, re.DOTALL).group(1).replace("<\\/", "</"))
     assert sorted(n["id"] for n in data["nodes"]) == sorted(ex.nodes.id)
     assert {t["txid"] for t in data["txs"].values()} >= {tx.txid}
     assert "cytoscape" in text and "version=\"3.35.0\"" in text
@@ -220,3 +220,23 @@ def test_vendored_cytoscape_matches_its_provenance():
     digest = hashlib.sha256((STATIC / "cytoscape.min.js").read_bytes()).hexdigest()
     assert f"`cytoscape.min.js` sha256 `{digest}`" in prov
     assert "Permission is hereby granted" in (STATIC / "cytoscape.LICENSE").read_text()
+
+
+def test_the_view_switch_regroups_the_same_coins(chain):
+    tx = chain.txs[(chain.txs.n_out > 2)].iloc[0]
+    ex = ct.explore(tx.txid, chain=chain)
+    coins = len(ex.nodes)
+    ex.view = "addresses"  # what the widget's "nodes are" switch sets
+    assert ex.graph["view"] == "addresses"
+    assert ex.nodes.n_coins.sum() == coins
+    assert len(ex.nodes) == ex.coins.address.fillna(ex.coins.id).nunique()
+    with pytest.raises(ExploreError, match="view"):
+        ex.view = "pixels"
+    assert ex.view == "addresses"
+
+
+def test_save_png_without_a_browser_says_what_to_do(chain, tmp_path):
+    ex = ct.explore(chain.txs.txid[0], chain=chain)
+    with pytest.raises(ExploreError, match="run this cell again"):
+        ex.save_png(tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()

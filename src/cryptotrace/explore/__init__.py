@@ -24,7 +24,7 @@ from ..errors import ExploreError
 from .model import DEFAULT_MAX_NODES, GROUPS, SHAPES, VIEWS, GraphModel
 from .widget import Explorer
 
-__all__ = ["Explorer", "GraphModel", "GROUPS", "SHAPES", "VIEWS", "explore"]
+__all__ = ["GROUPS", "SHAPES", "VIEWS", "Explorer", "GraphModel", "explore"]
 
 
 class _CallableModule(types.ModuleType):
@@ -84,7 +84,7 @@ def explore(obj, *, chain=None, tags=None, clustering=None, cluster=None, view: 
     >>> int((ex.nodes.kind == "coin").sum()) == len(ex.nodes)
     True
     """
-    from ..chain import Chain, TxView, AddressView
+    from ..chain import AddressView, Chain, TxView
     from ..clustering import Clustering
     from ..tracing import Trace
 

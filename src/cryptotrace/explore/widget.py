@@ -48,7 +48,7 @@ def widget_esm() -> str:
 
 def _defang_comments(js: str) -> str:
     """Write URLs inside /* comments */ as ``http[:]//`` so a saved file holds no link at all."""
-    return re.sub(r"/\*.*?\*/", lambda m: m.group(0).replace("://", "[:]//"), js, flags=re.S)
+    return re.sub(r"/\*.*?\*/", lambda m: m.group(0).replace("://", "[:]//"), js, flags=re.DOTALL)
 
 
 def _py(v):
@@ -364,7 +364,7 @@ class Explorer(_Base):
         if not ids:
             raise ExploreError("nothing to add: select a node in the graph first, or pass node='txid:vout'")
         notes = dict(self._notes)
-        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
         for i in ids:
             coins = self._coins_of(i)
             row = self._shown[self._shown.id == i].iloc[0]
@@ -438,7 +438,7 @@ class Explorer(_Base):
 <meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>{html.escape(title)}</title></head>
 <body style="margin:8px">
-<p style="font:12px system-ui,sans-serif;color:#444">{html.escape(title)} &middot; saved {html.escape(_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'))} by cryptotrace &middot;
+<p style="font:12px system-ui,sans-serif;color:#444">{html.escape(title)} &middot; saved {html.escape(_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC'))} by cryptotrace &middot;
 works offline: pan, zoom, hover, click a node to open its saved neighbours (one step), double click to close.</p>
 <pre style="font:11px monospace;white-space:pre-wrap">{html.escape(self.summary)}</pre>
 <div id="ct-explorer"></div>
