@@ -74,7 +74,7 @@ def main() -> None:
                 graph.append(page.evaluate("() => window.__ctFirstPaint"))
                 fcp.append(page.evaluate(
                     "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
-                drawn = page.evaluate("() => window.__ctExplorers[0].nodes().length")
+                drawn = page.evaluate("() => window.__ctExplorers[0].nodes('[kind != \"transaction\"]').length")
                 assert drawn == n_nodes, (drawn, n_nodes)
                 page.close()
     g, e = statistics.median(graph), statistics.median(empty)

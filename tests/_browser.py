@@ -84,4 +84,6 @@ NODE_XY = """(id) => {
   const r = cy.container().getBoundingClientRect();
   return [r.left + p.x, r.top + p.y];
 }"""
-N_NODES = "() => window.__ctExplorers[window.__ctExplorers.length - 1].nodes().length"
+# nodes that are coins, addresses or entities (not the small transaction nodes of big transactions)
+N_NODES = ("() => window.__ctExplorers[window.__ctExplorers.length - 1].nodes()"
+           ".filter(n => n.data('kind') !== 'transaction').length")

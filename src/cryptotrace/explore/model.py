@@ -28,6 +28,8 @@ VIEWS = {
 }
 DIRECTIONS = ("forward", "backward")
 DEFAULT_MAX_NODES = 2000
+#: a transaction with more input x output links than this on screen is drawn as a node (see edges_of)
+HUB_LINKS = 36
 
 #: legend group -> (colour, what it means); colours as in cryptotrace.plot (Okabe-Ito, colour-blind safe)
 GROUPS = {
@@ -46,6 +48,7 @@ SHAPES = {
     "round-rectangle": "end of the trace (service, unspent, fee, limit)",
     "ellipse": "a coin the money passed through",
     "hexagon": "several coins grouped (address, entity or aggregate)",
+    "small black dot": f"a transaction with many coins on both sides (over {HUB_LINKS} links): links go through it",
 }
 _GROUP_PRIORITY = list(GROUPS)  # a group node shows its most telling member
 
@@ -351,6 +354,7 @@ class GraphModel:
             "time": time.dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy(dtype=object, na_value=None),
             "block_height": self._height.take(tx).to_numpy(dtype=object, na_value=None),
             "rule": self.tx_rule(tx),
+            "t": self._tkey[tx] - 0.25,  # a transaction drawn as a node: just before the coins it makes
         })
 
     # ------------------------------------------------------------------ views
@@ -416,20 +420,40 @@ class GraphModel:
 
     @staticmethod
     def edges_of(nodes: pd.DataFrame, txs: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Edges A -> B for every transaction that spends a coin of A and makes a coin of B."""
+        """Edges A -> B for every transaction that spends a coin of A and makes a coin of B.
+
+        A transaction with at least two nodes on each side and more than :data:`HUB_LINKS` such
+        pairs (a CoinJoin, a batch payment) is drawn as a small node of its own (id ``"tx <txid>"``):
+        its inputs link to it and it links to its outputs (m + n links instead of m x n).
+        explorer.js (``deriveEdges``) applies the same rule.
+        """
         cols = ["source", "target", "tx", "txid", "rule", "n_txs"]
         if not len(nodes):
             return pd.DataFrame({c: [] for c in cols})
         s = nodes[["id", "s"]].explode("s").dropna().rename(columns={"id": "source", "s": "tx"})
         m = nodes[["id", "m"]].explode("m").dropna().rename(columns={"id": "target", "m": "tx"})
-        e = s.merge(m, on="tx")
+        s["tx"] = s.tx.astype(np.int64)
+        m["tx"] = m.tx.astype(np.int64)
+        ns, nm = s.groupby("tx").source.nunique(), m.groupby("tx").target.nunique()
+        both = ns.index.intersection(nm.index)
+        a, b = ns.reindex(both).to_numpy(), nm.reindex(both).to_numpy()
+        hub_tx = both[(a >= 2) & (b >= 2) & (a * b > HUB_LINKS)]
+        txid = dict(zip(txs.tx, txs.txid)) if txs is not None else {}
+        hub_id = {k: f"tx {txid.get(k, f'#{k}')}" for k in hub_tx}
+        sh, mh = s.tx.isin(hub_tx), m.tx.isin(hub_tx)
+        e = s[~sh].merge(m[~mh], on="tx")
         e = e[e.source != e.target]
-        e["tx"] = e.tx.astype(np.int64)
+        hubs = pd.concat([
+            pd.DataFrame({"source": s.source[sh].to_numpy(), "target": s.tx[sh].map(hub_id).to_numpy(),
+                          "tx": s.tx[sh].to_numpy()}),
+            pd.DataFrame({"source": m.tx[mh].map(hub_id).to_numpy(), "target": m.target[mh].to_numpy(),
+                          "tx": m.tx[mh].to_numpy()}),
+        ], ignore_index=True)
+        e = pd.concat([e[["source", "target", "tx"]], hubs], ignore_index=True)
         g = e.groupby(["source", "target"], sort=False).tx.agg(list).reset_index()
-        g["n_txs"] = g.tx.map(len)
         g["tx"] = g.tx.map(lambda x: sorted(set(x)))
+        g["n_txs"] = g.tx.map(len)
         if txs is not None and len(g):
-            txid = dict(zip(txs.tx, txs.txid))
             rule = dict(zip(txs.tx, txs.rule))
             g["txid"] = g.tx.map(lambda x: txid.get(x[0]))
             g["rule"] = g.tx.map(lambda x: rule.get(x[0]))

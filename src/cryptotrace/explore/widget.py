@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import ExploreError
 from ..units import SATS_PER_BTC
-from .model import DEFAULT_MAX_NODES, GROUPS, SHAPES, VIEWS, GraphModel
+from .model import DEFAULT_MAX_NODES, GROUPS, HUB_LINKS, SHAPES, VIEWS, GraphModel
 
 try:  # the widget needs anywidget; the model and the standalone file do not
     import anywidget
@@ -143,13 +143,15 @@ class Explorer(_Base):
                                                   np.concatenate(nodes.m.to_numpy()) if len(nodes) else []]))
         txmap = {}
         for r in txs.itertuples(index=False):
-            txmap[str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time, "block_height": _py(r.block_height)}
+            txmap[str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time, "t": float(r.t),
+                                     "block_height": _py(r.block_height)}
         if explain:
             made = sorted({int(x) for m in nodes.m for x in m})[:_EXPLAIN_TX_LIMIT]
             for t in made:
                 txmap[str(t)]["explain"] = self.model.explain_tx(t)
         groups = [g for g in GROUPS if g in set(nodes.group)] or ["unknown owner"]
         out = {
+            "hub_links": HUB_LINKS,
             "title": self.title, "view": shown, "views": list(VIEWS), "notice": notice,
             "summary": self.summary,
             "nodes": self._node_records(nodes),
@@ -207,7 +209,7 @@ class Explorer(_Base):
                 res["nodes"].setdefault(rec["id"], rec)
             txs = m.tx_table(np.concatenate([np.concatenate(vn.s.to_numpy()), np.concatenate(vn.m.to_numpy())]))
             for r in txs.itertuples(index=False):
-                res["txs"][str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time,
+                res["txs"][str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time, "t": float(r.t),
                                               "block_height": _py(r.block_height)}
         return res
 

@@ -27,23 +27,43 @@ function short(id) {
   return s.length > 20 ? s.slice(0, 8) + "…" + s.slice(-6) : s;
 }
 
-export function deriveEdges(nodes, txs) {
-  const madeBy = new Map();
-  for (const n of nodes) for (const k of n.m || []) {
-    if (!madeBy.has(k)) madeBy.set(k, []);
-    madeBy.get(k).push(n.id);
+export function deriveEdges(nodes, txs, hubLinks = 36) {
+  // returns {edges, hubs}: a transaction with >= 2 nodes on each side and more than hubLinks pairs
+  // becomes a small node of its own ("tx <txid>"), as in model.py GraphModel.edges_of
+  const madeBy = new Map(), spentBy = new Map();
+  const push = (m, k, id) => { if (!m.has(k)) m.set(k, new Set()); m.get(k).add(id); };
+  for (const n of nodes) {
+    for (const k of n.m || []) push(madeBy, k, n.id);
+    for (const k of n.s || []) push(spentBy, k, n.id);
   }
-  const edges = new Map();
-  for (const a of nodes) for (const k of a.s || []) for (const b of madeBy.get(k) || []) {
-    if (b === a.id) continue;
-    const key = a.id + "\u2192" + b;
-    if (!edges.has(key)) edges.set(key, {id: key, source: a.id, target: b, tx: []});
-    edges.get(key).tx.push(k);
+  const edges = new Map(), hubs = [];
+  const add = (a, b, k) => {
+    const key = a + "\u2192" + b;
+    if (!edges.has(key)) edges.set(key, {id: key, source: a, target: b, tx: []});
+    const e = edges.get(key);
+    if (!e.tx.includes(k)) e.tx.push(k);
+  };
+  for (const [k, ins] of spentBy) {
+    const outs = madeBy.get(k);
+    if (!outs) continue;
+    const t = (txs && txs[k]) || {};
+    if (ins.size >= 2 && outs.size >= 2 && ins.size * outs.size > hubLinks) {
+      const hub = "tx " + (t.txid || "#" + k);
+      hubs.push({id: hub, kind: "transaction", group: "transaction", shape: "ellipse", t: t.t ?? 0,
+        order: 1e12, s: [], m: [], txid: t.txid, rule: t.rule, label: "",
+        desc: `Transaction ${t.txid}: ${ins.size} node(s) in, ${outs.size} out on screen; links go through it.\n${t.rule || ""}`});
+      for (const a of ins) add(a, hub, k);
+      for (const b of outs) add(hub, b, k);
+    } else {
+      for (const a of ins) for (const b of outs) if (a !== b) add(a, b, k);
+    }
   }
-  return [...edges.values()].map((e) => {
+  const list = [...edges.values()].map((e) => {
+    e.tx.sort((x, y) => Number(x) - Number(y));
     const t = (txs && txs[e.tx[0]]) || {};
     return {...e, txid: t.txid || "", rule: t.rule || "", n_txs: e.tx.length};
   });
+  return {edges: list, hubs};
 }
 
 export function layout(nodes) {
@@ -77,12 +97,12 @@ const STYLE = [
 ];
 
 function nodeElements(nodes, legend) {
-  const colour = Object.fromEntries(legend.groups.map((g) => [g[0], g[1]]));
+  const colour = {...Object.fromEntries(legend.groups.map((g) => [g[0], g[1]])), transaction: "#000000"};
   const pos = layout(nodes);
   return nodes.map((n) => ({
     group: "nodes",
-    data: {...n, colour: colour[n.group] || "#999", size: n.shape === "hexagon" ? 26 : 18,
-      label: n.label || short(n.id)},
+    data: {...n, colour: colour[n.group] || "#999", size: n.kind === "transaction" ? 8 : n.shape === "hexagon" ? 26 : 18,
+      label: n.label ?? short(n.id)},
     position: pos[n.id],
   }));
 }
@@ -92,6 +112,7 @@ function edgeElements(edges) {
 }
 
 function tooltipHtml(d, isEdge) {
+  if (d.kind === "transaction") return `<b>transaction</b> ${esc(d.txid)}<br><b>rule</b> ${esc(d.rule)}`;
   if (isEdge) {
     return `<b>transaction</b> ${esc(d.txid)}${d.n_txs > 1 ? ` (+${d.n_txs - 1} more)` : ""}<br>` +
       `<b>rule</b> ${esc(d.rule)}`;
@@ -159,11 +180,12 @@ export function mount(el, store) {
   }
 
   function draw(graph, {fit = false} = {}) {
-    const edges = deriveEdges(graph.nodes, graph.txs);
+    const {edges, hubs} = deriveEdges(graph.nodes, graph.txs, graph.hub_links ?? 36);
+    const all = graph.nodes.concat(hubs);
     cy.batch(() => {
-      const keep = new Set(graph.nodes.map((n) => n.id));
+      const keep = new Set(all.map((n) => n.id));
       cy.elements().filter((e) => e.isEdge() || !keep.has(e.id())).remove();
-      const els = nodeElements(graph.nodes, graph.legend);
+      const els = nodeElements(all, graph.legend);
       for (const e of els) {
         const have = cy.getElementById(e.data.id);
         if (have.nonempty()) { have.data(e.data); have.position(e.position); } else cy.add(e);
@@ -176,7 +198,7 @@ export function mount(el, store) {
       if (bb.x1 < ex.x1 || bb.x2 > ex.x2 || bb.y1 < ex.y1 || bb.y2 > ex.y2) fitView();
     }
     $(".ctx-title").textContent = graph.title || "";
-    $(".ctx-count").textContent = `${graph.nodes.length} nodes, ${edges.length} links`;
+    $(".ctx-count").textContent = `${graph.nodes.length} nodes` + (hubs.length ? ` (+${hubs.length} transactions)` : "") + `, ${edges.length} links`;
     const notice = $(".ctx-notice");
     notice.textContent = graph.notice || ""; notice.style.display = graph.notice ? "block" : "none";
     const vs = $(".ctx-view");
@@ -206,16 +228,20 @@ export function mount(el, store) {
   let timer = null, lastSel = null;
   cy.on("tap", "node", (ev) => {
     const id = ev.target.id();
+    if (ev.target.data("kind") === "transaction") { lastSel = id; showSide(id); return; }
     const dir = ev.originalEvent && ev.originalEvent.shiftKey ? "backward" : $(".ctx-dir").value;
     clearTimeout(timer);
     timer = setTimeout(() => { store.expand(id, dir); }, 260);
     lastSel = id; showSide(id);
   });
-  cy.on("dbltap", "node", (ev) => { clearTimeout(timer); store.collapse(ev.target.id()); });
+  cy.on("dbltap", "node", (ev) => {
+    clearTimeout(timer);
+    if (ev.target.data("kind") !== "transaction") store.collapse(ev.target.id());
+  });
   let selTimer = null;
   cy.on("select unselect", () => {
     clearTimeout(selTimer);
-    selTimer = setTimeout(() => store.select(cy.$("node:selected").map((n) => n.id())), 50);
+    selTimer = setTimeout(() => store.select(cy.$("node:selected").filter((n) => n.data("kind") !== "transaction").map((n) => n.id())), 50);
   });
   cy.on("mouseover", "node, edge", (ev) => {
     tip.innerHTML = tooltipHtml(ev.target.data(), ev.target.isEdge());
