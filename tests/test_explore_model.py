@@ -209,7 +209,7 @@ def test_standalone_html_has_no_links_and_carries_its_data(chain, tmp_path):
     # nothing loaded from another file: no element with a src or href
     assert re.findall(r"<(?:script|img|link|iframe|embed|object|source)\b[^>]*\b(?:src|href)\s*=", text) == []
     assert "default-src 'none'" in text
-    data = json.loads(re.search(r'id="ct-data">(.*?)</script>', text, re.DOTALL).group(1).replace("<\\/", "</"))
+    data = json.loads(re.search(r'id="ct-data">(.*?)</script>', text, re.DOTALL).group(1))
     assert sorted(n["id"] for n in data["nodes"]) == sorted(ex.nodes.id)
     assert {t["txid"] for t in data["txs"].values()} >= {tx.txid}
     assert "cytoscape" in text and "version=\"3.35.0\"" in text
@@ -274,3 +274,34 @@ def test_a_big_transaction_is_drawn_as_a_node_its_links_go_through(chain):
     assert len(e) == tx.n_in + tx.n_out  # m + n links instead of m x n
     assert (e.target == hub).sum() == tx.n_in and (e.source == hub).sum() == tx.n_out
     assert hub not in set(ex.nodes.id)  # the nodes table keeps coins only
+
+
+def test_hostile_text_cannot_break_out_of_the_saved_page(chain, tmp_path):
+    tx = chain.txs[(chain.txs.n_out > 1)].iloc[0]
+    ex = ct.explore(tx.txid, chain=chain)
+    evil = "</script><script>alert(1)</script><!--<img src=x onerror=alert(2)>"
+    ex.add_note(ex.nodes.id[0], evil)
+    text = ex.to_html(title=evil)
+    # the page's own three script elements and nothing else; the text only ever appears escaped
+    assert text.count("<script") == 3 and text.count("</script>") == 3
+    assert "<img" not in text and "<!--<" not in text
+    data = json.loads(re.search(r'id="ct-data">(.*?)</script>', text, re.DOTALL).group(1))
+    assert data["notes"][ex.nodes.id[0]] == evil  # kept exactly, only escaped
+
+
+def test_a_cluster_and_hops(chain):
+    clusters = ct.Clustering().fit(chain)
+    big = clusters.clusters_.sort_values("size", ascending=False).index[0] if "size" in clusters.clusters_ \
+        else clusters.labels_.value_counts().index[0]
+    members = set(clusters.members(big))
+    ex = ct.explore(clusters, cluster=big)
+    assert ex.graph["view"] == "addresses"
+    paid = chain.outputs[chain.outputs.address.isin(members)]
+    assert set(ex.nodes.id) == set(paid.address) and ex.nodes.n_coins.sum() == len(paid)
+    # hops=1 forward is one click on every coin
+    spent = _spent_inside(chain)
+    coin = f"{spent.txid[0]}:{spent.vout[0]}"
+    one = ct.explore(coin, chain=chain, hops=1, direction="forward")
+    clicked = ct.explore(coin, chain=chain)
+    clicked.expand(coin)
+    assert sorted(one.nodes.id) == sorted(clicked.nodes.id)

@@ -431,7 +431,8 @@ class Explorer(_Base):
                              reserve=True)
         data["notes"] = dict(self._notes)
         title = title or self.title or "cryptotrace explorer"
-        blob = json.dumps(data, ensure_ascii=False, default=_py).replace("</", "<\\/")
+        # every "<" escaped: no text in the data (a tag label, a note) can close the script element
+        blob = json.dumps(data, ensure_ascii=False, default=_py).replace("<", "\\u003c")
         js = _read("explorer.js")
         csp = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                "img-src data: blob:; connect-src 'none'")
