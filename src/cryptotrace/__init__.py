@@ -105,6 +105,7 @@ _EXPORTS = {
     "compare_policies": "cryptotrace.compare",
     "compare_clusterings": "cryptotrace.compare",
     "coinjoin_detectors": "cryptotrace.compare",
+    "explore": "cryptotrace.explore",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
 _MODULES = {"heuristics", "plot", "export", "prices", "charts"}

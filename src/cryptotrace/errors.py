@@ -188,3 +188,8 @@ class NotFittedError(ClusteringError, AttributeError):
 # --- prices (issue 17) -------------------------------------------------------
 class PriceTableError(CryptotraceError, ValueError):
     """A BTC/EUR or BTC/USD price table is unreadable or breaks a rule (sorted days, prices above 0, small gaps)."""
+
+
+# --- explorer ----------------------------------------------------------------
+class ExploreError(CryptotraceError, ValueError):
+    """The explorer was given something it cannot show, or asked about a node it does not show."""
