@@ -349,6 +349,10 @@ class Explorer(_Base):
     def add_to_case(self, node=None, *, note: str = "", finding: str = "") -> pd.DataFrame:
         """Keep nodes as evidence items for the case report; returns :attr:`case_items`.
 
+        Each item records the node, its coins (``txid:vout``), addresses, BTC amounts, the tag with
+        its confidence and source, the cluster, the view, the note and the time it was added (UTC),
+        so a report can cite where each figure came from.
+
         Parameters
         ----------
         node : str or list of str, optional
@@ -357,10 +361,6 @@ class Explorer(_Base):
             What the investigator saw (default: the node's note, if any).
         finding : str
             A short heading for the item, e.g. ``"exchange deposit two hops after the CoinJoin"``.
-
-        Each item records the node, its coins (``txid:vout``), addresses, BTC amounts, the tag with
-        its confidence and source, the cluster, the view, the note and the time it was added (UTC),
-        so a report can cite where each figure came from.
         """
         ids = list(self.selected_ids) if node is None else ([node] if isinstance(node, str) else list(node))
         if not ids:
