@@ -20,7 +20,7 @@ from pypdf.generic import ContentStream
 import cryptotrace as ct
 from cryptotrace.report import report
 
-from ._show_toy import toy
+from cryptotrace.testing import shown_case as toy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 A4 = (595.28, 841.89)  # points (210 x 297 mm)
