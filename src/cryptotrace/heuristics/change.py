@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import HeuristicError
 from .base import ChangeHeuristic, all_of, any_of, but_not, features, unique_change
+from .peel import peel_chain
 
 __all__ = [
     "AddressReuse", "FreshAddress", "RoundAmount", "FiatRoundAmount", "ScriptTypeMatch", "OptimalChange",
@@ -211,15 +212,5 @@ optimal_change = OptimalChange()
 wallet_fingerprint = WalletFingerprint()
 
 
-def __getattr__(name):
-    # peel_chain lives in peel.py (it also finds whole chains); re-exported here lazily
-    if name == "peel_chain":
-        from .peel import peel_chain
-
-        return peel_chain
-    if name == "ALL":
-        from .peel import peel_chain
-
-        return (address_reuse, fresh_address, round_amount, script_type, optimal_change, wallet_fingerprint,
-                peel_chain)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Every change heuristic of this module, and the peel-chain heuristic (defined in peel.py).
+ALL = (address_reuse, fresh_address, round_amount, script_type, optimal_change, wallet_fingerprint, peel_chain)

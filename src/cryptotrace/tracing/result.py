@@ -292,7 +292,8 @@ class Trace:
         ov = ch.outputs.vout.to_numpy(np.int64)
         n = (len(rows), len(back), len(p), len(x))
         spender_in = ix.input_of_output[np.concatenate([rows, back])]
-        spender = np.where(spender_in >= 0, ix.tx_of_input[np.maximum(spender_in, 0)], -1)
+        spender = np.full(len(spender_in), -1, dtype=np.int64)
+        spender[spender_in >= 0] = ix.tx_of_input[spender_in[spender_in >= 0]]
         return {
             "entry": np.concatenate([np.full(n[0], _ENTRY["coin"]), np.full(n[1], _ENTRY["returned"]),
                                      np.full(n[2], _ENTRY["fee" if e.forward else "unfunded"]),
