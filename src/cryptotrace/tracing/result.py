@@ -23,7 +23,7 @@ from ..tags import category_role
 from ..units import SATS_PER_BTC, format_btc
 from ._inputs import FIFO_ORDERS, labels_of, resolve_start, tag_table
 from ._kernels import expand, group_starts, group_sum
-from .policies import FEE_POLICIES, POLICIES, get_policy
+from .policies import FEE_POLICIES, get_policy
 
 __all__ = ["COIN_COLUMNS", "COIN_ENTRIES", "ENDPOINT_KINDS", "Trace"]
 
@@ -724,7 +724,7 @@ class Trace:
         if "fifo_order" in s:
             conv.append(f"coins read {s['fifo_order']}: {FIFO_ORDERS[s['fifo_order']]}")
         lines = [f"Traced {format_btc(s['start_value'])} from {s['start']} {way}, policy {s['policy']}: "
-                 f"{POLICIES[s['policy']]}.", *[f"Convention: {c}." for c in conv],
+                 f"{self.policy.rule}.", *[f"Convention: {c}." for c in conv],
                  f"Followed {s['txs_followed']:,} transaction(s) over {s['hops_reached']} hop(s) "
                  f"(limit {s['max_hops']}); the value ended in {s['endpoints']:,} place(s):"]
         for k, v in sorted(s["by_kind"].items(), key=lambda kv: -kv[1]):

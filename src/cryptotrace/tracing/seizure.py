@@ -263,7 +263,7 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     Examples
     --------
     >>> import pandas as pd
-    >>> from cryptotrace.tracing import worked_example_chain
+    >>> from cryptotrace.tracing import trace, worked_example_chain
     >>> chain = worked_example_chain()
     >>> six = chain.outputs.address[3]          # the address paid 6 BTC
     >>> tags = pd.DataFrame({"label": ["Kraken"], "category": ["exchange"], "jurisdiction": ["US"]},
