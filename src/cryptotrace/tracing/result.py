@@ -243,7 +243,9 @@ class Trace:
         hop = e.hop.copy()
         fill = hop[touched] < 0
         hop[touched[fill]] = e.txdist[tx[grp[fill]]]
-        rows = np.union1d(np.flatnonzero(e.taint > 0), touched)
+        mark = e.taint > 0  # tainted outputs and every output touched (a bitmap: no sort)
+        mark[touched] = True
+        rows = np.flatnonzero(mark)
         rows = rows[np.lexsort((rows, hop[rows]))]
         # where the trace stops: tainted outputs whose value is not passed on
         out = np.flatnonzero(e.taint > 0)
