@@ -330,6 +330,27 @@ class Trace:
         at = np.concatenate([np.flatnonzero(~is_x), np.flatnonzero(is_x)])
         return both.take(np.argsort(at, kind="stable")).reset_index(drop=True)
 
+    def _address_column(self, c: dict, sel: np.ndarray) -> pd.Series:
+        """The address of the selected entries, taken from the chain's own string columns (no conversion)."""
+        ch = self.chain
+        row = c["row"][sel]
+        is_x = c["entry"][sel] == _ENTRY["input"]
+        has = row >= 0
+        parts = [ch.outputs.address.take(row[has]).reset_index(drop=True)]
+        at = [np.flatnonzero(has)]
+        if is_x.any():
+            xr = c["x"][sel[is_x] - (len(c["entry"]) - len(c["x"]))]
+            parts.append(ch.inputs.address.take(xr).reset_index(drop=True))
+            at.append(np.flatnonzero(is_x))
+        none = ~has & ~is_x
+        if none.any():
+            parts.append(pd.Series(pd.array(np.full(int(none.sum()), None, dtype=object), dtype="string")))
+            at.append(np.flatnonzero(none))
+        if len(parts) == 1:
+            return parts[0].astype("string")
+        both = pd.concat(parts, ignore_index=True).astype("string")
+        return both.take(np.argsort(np.concatenate(at), kind="stable")).reset_index(drop=True)
+
     def _tag_columns(self, addr: np.ndarray, tagtab, only=None) -> dict:
         """Tag columns (label, category, role, jurisdiction, confidence ...) of each address."""
         n = len(addr)
@@ -364,7 +385,7 @@ class Trace:
         tagtab = self._tags if own else tagtab
         labels = self._labels if own else labels
         value, traced = c["value"][sel], c["traced"][sel]
-        addr = pd.Series(pd.array(self._addr(c["addr"][sel]), dtype="string"))
+        addr = self._address_column(c, sel)
         vout = pd.array(c["vout"][sel], dtype="Int64")
         vout[c["vout"][sel] < 0] = pd.NA
         kind = c["kind"][sel]
@@ -507,7 +528,7 @@ class Trace:
     def flows(self) -> pd.DataFrame:
         c = self._core
         sel = np.flatnonzero(c["entry"] == _ENTRY["coin"])
-        addr = pd.Series(pd.array(self._addr(c["addr"][sel]), dtype="string"))
+        addr = self._address_column(c, sel)
         plain = addr.to_numpy(dtype=object, na_value=None)
         return pd.DataFrame({
             "hop": c["hop"][sel],
@@ -525,7 +546,7 @@ class Trace:
         c = self._core
         sel = np.flatnonzero(c["kind"] >= 0)
         sel = sel[np.lexsort((-c["traced"][sel], c["hop"][sel]))]
-        addr = pd.Series(pd.array(self._addr(c["addr"][sel]), dtype="string"))
+        addr = self._address_column(c, sel)
         tags = self._tag_columns(addr.to_numpy(dtype=object, na_value=None), self._tags,
                                  only=("label", "category", "jurisdiction"))
         vout = pd.array(c["vout"][sel], dtype="Int64")
