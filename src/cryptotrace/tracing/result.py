@@ -109,6 +109,16 @@ def codes_to_strings(codes: np.ndarray, names: list[str]) -> pd.Series:
         return pd.Series(pd.array(np.array(names, dtype=object)[codes], dtype="string"))
 
 
+def na_strings(n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` missing values as a string array (built by Arrow directly, not from Python objects)."""
+    try:
+        import pyarrow as pa
+
+        return pd.arrays.ArrowStringArray(pa.nulls(n, pa.large_string()))
+    except (ImportError, TypeError, ValueError):  # pragma: no cover - pyarrow is a dependency
+        return pd.array(np.full(n, None, dtype=object), dtype="string")
+
+
 def _default_coinjoin_detector():
     from ..heuristics.coinjoin import coinjoin
 
@@ -240,13 +250,15 @@ class Trace:
             touched = ix.output_of_input[touched]
             grp = grp[touched >= 0]
             touched = touched[touched >= 0]
-        hop = e.hop.copy()
-        fill = hop[touched] < 0
-        hop[touched[fill]] = e.txdist[tx[grp[fill]]]
         mark = e.taint > 0  # tainted outputs and every output touched (a bitmap: no sort)
         mark[touched] = True
         rows = np.flatnonzero(mark)
-        rows = rows[np.lexsort((rows, hop[rows]))]
+        row_hop = e.hop[rows]
+        fill = e.hop[touched] < 0  # touched but never tainted: the hop of the transaction that touched it
+        row_hop[np.searchsorted(rows, touched[fill])] = e.txdist[tx[grp[fill]]]
+        small = row_hop.max(initial=0) < 2**15  # a stable sort of small ints is a radix sort
+        order = np.argsort(row_hop.astype(np.int16) if small else row_hop, kind="stable")
+        rows, row_hop = rows[order], row_hop[order]
         # where the trace stops: tainted outputs whose value is not passed on
         out = np.flatnonzero(e.taint > 0)
         if e.forward:
@@ -303,7 +315,7 @@ class Trace:
             "row": np.concatenate([rows, back, np.full(n[2] + n[3], -1)]).astype(np.int64),
             "tx": np.concatenate([ix.tx_of_output[rows], ix.tx_of_output[back], p, x_tx]).astype(np.int64),
             "spender": np.concatenate([spender, np.full(n[2], -1), x_tx]).astype(np.int64),
-            "hop": np.concatenate([hop[rows], e.hop[back], e.txdist[p], e.txdist[x_tx]]).astype(np.int64),
+            "hop": np.concatenate([row_hop, e.hop[back], e.txdist[p], e.txdist[x_tx]]).astype(np.int64),
             "vout": np.concatenate([ov[rows], ov[back], np.full(n[2], -1),
                                     np.nan_to_num(ext_vout, nan=-1)]).astype(np.int64),
             "addr": np.concatenate([ix.address_of_output[rows], ix.address_of_output[back], np.full(n[2], -1),
@@ -355,6 +367,8 @@ class Trace:
         """Tag columns (label, category, role, jurisdiction, confidence ...) of each address."""
         n = len(addr)
         want = list(only) if only is not None else _TAG_COLUMNS
+        if tagtab is None and only is not None:  # no tags: missing values, made without a Python object each
+            return {c: na_strings(n) for c in want}
         none = np.full(n, None, dtype=object)
         cols = {}
         t = None
@@ -529,7 +543,8 @@ class Trace:
         c = self._core
         sel = np.flatnonzero(c["entry"] == _ENTRY["coin"])
         addr = self._address_column(c, sel)
-        plain = addr.to_numpy(dtype=object, na_value=None)
+        plain = addr.to_numpy(dtype=object, na_value=None) if (self._tags is not None or
+                                                                self._labels is not None) else np.zeros(len(sel))
         return pd.DataFrame({
             "hop": c["hop"][sel],
             "txid": self._txid_column(c, sel),
@@ -547,8 +562,8 @@ class Trace:
         sel = np.flatnonzero(c["kind"] >= 0)
         sel = sel[np.lexsort((-c["traced"][sel], c["hop"][sel]))]
         addr = self._address_column(c, sel)
-        tags = self._tag_columns(addr.to_numpy(dtype=object, na_value=None), self._tags,
-                                 only=("label", "category", "jurisdiction"))
+        plain = addr.to_numpy(dtype=object, na_value=None) if self._tags is not None else np.zeros(len(sel))
+        tags = self._tag_columns(plain, self._tags, only=("label", "category", "jurisdiction"))
         vout = pd.array(c["vout"][sel], dtype="Int64")
         vout[c["vout"][sel] < 0] = pd.NA
         return pd.DataFrame({
@@ -826,9 +841,15 @@ def _json_default(o):
 
 def _kind_strings(codes: np.ndarray) -> pd.Series:
     """Endpoint kind names from their codes (-1: not an endpoint, missing)."""
-    names = np.array(list(ENDPOINT_KINDS), dtype=object)
-    out = np.where(codes >= 0, names[np.maximum(codes, 0)], None)
-    return pd.Series(pd.array(out, dtype="string"))
+    try:
+        import pyarrow as pa
+
+        idx = pa.array(np.maximum(codes, 0).astype(np.int8), mask=codes < 0)
+        arr = pa.DictionaryArray.from_arrays(idx, pa.array(list(ENDPOINT_KINDS))).cast(pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(arr))
+    except (ImportError, TypeError, ValueError):  # pragma: no cover - pyarrow is a dependency
+        names = np.array(list(ENDPOINT_KINDS), dtype=object)
+        return pd.Series(pd.array(np.where(codes >= 0, names[np.maximum(codes, 0)], None), dtype="string"))
 
 
 def _flags_of(detector, chain) -> np.ndarray:
