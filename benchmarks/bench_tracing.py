@@ -175,10 +175,14 @@ def compare(chain, start, wide, old_trace, repeat):
         for _ in range(repeat):  # alternate, so that load from other work hits both alike
             new_s = min(new_s, best(lambda: trace(chain, s_new, **new_kw).endpoints, 1)[0])
             old_s = min(old_s, best(lambda: old_trace(chain, s_old, **old_kw).endpoints, 1)[0])
-        n_new = trace(chain, s_new, **new_kw).summary()["txs_followed"]
-        n_old = old_trace(chain, s_old, **old_kw).summary()["txs_followed"]
+        t_new, t_old = trace(chain, s_new, **new_kw), old_trace(chain, s_old, **old_kw)
+        n_new, n_old = t_new.summary()["txs_followed"], t_old.summary()["txs_followed"]
+        same = ""
+        if new_kw == old_kw:  # the same trace: the tables must be the same too
+            same = "; flows and endpoints identical" if (t_new.endpoints.equals(t_old.endpoints)
+                                                         and t_new.flows.equals(t_old.flows)) else "; TABLES DIFFER"
         print(f"  {label}: new {new_s:.3f} s ({n_new:,} txs), old {old_s:.3f} s ({n_old:,} txs): "
-              f"ratio {new_s / old_s:.2f}")
+              f"ratio {new_s / old_s:.2f}{same}")
 
 
 def best(fn, repeat):
