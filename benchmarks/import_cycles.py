@@ -121,10 +121,12 @@ def main() -> int:
         bad += len(cs) if name == "import-time" else 0
     if args.each:
         for m in sorted(eager):
+            if m.endswith("__main__"):  # running it is the CLI
+                continue
             r = subprocess.run([sys.executable, "-c", f"import {m}"], capture_output=True, text=True)
             if r.returncode:
                 bad += 1
-                print(f"import {m} alone FAILED: {r.stderr.strip().splitlines()[-1]}")
+                print(f"import {m} alone FAILED (exit {r.returncode}): {(r.stderr.strip() or '?').splitlines()[-1]}")
         print(f"imported {len(eager)} modules one by one")
     return 1 if bad else 0
 

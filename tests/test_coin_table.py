@@ -203,3 +203,15 @@ def test_a_sixth_policy_is_one_class(monkeypatch):
     assert "the same as haircut" in new.describe()
     with pytest.raises(ct.CryptotraceError, match="not known"):
         trace(chain, start, policy="nonesuch")
+
+
+def test_no_import_cycles_through_tracing_or_the_readers():
+    import runpy
+    from pathlib import Path
+
+    mod = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "import_cycles.py"))
+    eager, every = mod["graphs"]()
+    assert mod["cycles"](eager) == []
+    readers = ("cryptotrace.tracing", "cryptotrace.plot", "cryptotrace.report", "cryptotrace.export")
+    tangled = [c for c in mod["cycles"](every) if any(m.startswith(readers) for m in c)]
+    assert tangled == []

@@ -50,8 +50,7 @@ from matplotlib.patches import Patch
 
 from ._safe import mpl_text
 from .errors import ClusteringError, NotInChainError, TraceError
-from .tags import category_role
-from .tracing import tags_by_address
+from .tags import category_role, tags_by_address
 from .units import SATS_PER_BTC, format_btc
 
 __all__ = ["GROUP_COLOURS", "OKABE_ITO", "balance_timeline", "cluster_picture", "flow_edges", "money_summary",
@@ -134,9 +133,7 @@ def _group_of(category, kind=None, *, is_start=False, is_coinjoin=False) -> str:
 
 
 def _check_trace(trace):
-    from .tracing import Trace
-
-    if not isinstance(trace, Trace):
+    if not (hasattr(trace, "coins") and hasattr(trace, "endpoints") and hasattr(trace, "params")):  # a Trace
         raise TraceError(f"this picture needs a Trace (from cryptotrace.trace(...)), not {type(trace).__name__}")
 
 
@@ -389,12 +386,10 @@ def where_the_money_went(trace, candidates=None) -> pd.Series:
     they add up to the traced start value.
     """
     _check_trace(trace)
-    from .tracing import seizure_candidates
-
     if trace.params.get("direction") != "forward":
         raise TraceError("where the money went needs a forward trace; run trace(..., direction='forward')")
     if candidates is None:
-        candidates = seizure_candidates(trace)
+        candidates = trace.seizure_candidates()
     totals = candidates.totals() if hasattr(candidates, "totals") else \
         candidates.groupby("classification").tainted_value.sum()
     ep = trace.endpoints
@@ -430,11 +425,9 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     top : int, default 8
         How many services to list.
     """
-    from .tracing import seizure_candidates
-
     _check_trace(trace)
     if candidates is None:
-        candidates = seizure_candidates(trace)
+        candidates = trace.seizure_candidates()
     groups = where_the_money_went(trace, candidates)
     total = int(groups.sum())
     fig = _new_figure(10, 6.2)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NotInChainError, TraceError
-from ..tags import STOP_CATEGORIES
+from ..tags import STOP_CATEGORIES, tags_by_address
 
 __all__ = ["DIRECTIONS", "FIFO_ORDERS", "labels_of", "resolve_start", "stop_mask", "tag_table", "tags_by_address"]
 
@@ -121,29 +121,6 @@ def labels_of(clustering) -> pd.Series | None:
     return labels if isinstance(labels, pd.Series) else pd.Series(labels)
 
 
-def tags_by_address(tags) -> pd.DataFrame:
-    """One tag per address (label, category in lower case, jurisdiction ...), indexed by address.
-
-    ``tags`` is a :class:`~cryptotrace.tags.TagStore` (its strongest tag per
-    address is used) or a DataFrame of address -> label, category, jurisdiction.
-    """
-    if isinstance(tags, pd.DataFrame):
-        df = tags
-    elif hasattr(tags, "best_per_address"):
-        df = tags.best_per_address()
-    else:
-        raise TraceError(f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, "
-                         f"not {type(tags).__name__}")
-    if "address" in df.columns and df.index.name != "address":
-        df = df.set_index("address")
-    df = df.copy()
-    for c in ("label", "category", "jurisdiction"):
-        if c not in df.columns:
-            df[c] = pd.NA
-    df["category"] = df["category"].astype("string").str.lower()
-    return df[~df.index.duplicated()]
-
-
 def tag_table(tags, labels: pd.Series | None = None) -> pd.DataFrame | None:
     """One tag per address (DataFrame indexed by address: label, category, jurisdiction), or None.
 
@@ -154,6 +131,9 @@ def tag_table(tags, labels: pd.Series | None = None) -> pd.DataFrame | None:
     """
     if tags is None:
         return None
+    if not isinstance(tags, pd.DataFrame) and not hasattr(tags, "best_per_address"):
+        raise TraceError(f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, "
+                         f"not {type(tags).__name__}")
     df = tags_by_address(tags)
     df["via_cluster"] = False
     if labels is not None and len(df):

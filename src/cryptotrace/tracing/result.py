@@ -784,6 +784,12 @@ class Trace:
 
         return trace_flow(self, **kwargs)
 
+    def seizure_candidates(self, clustering=None, tags=None, **kwargs):
+        """Where the traced value can be frozen or seized (:func:`cryptotrace.tracing.seizure_candidates`)."""
+        from .seizure import seizure_candidates
+
+        return seizure_candidates(self, clustering, tags, **kwargs)
+
     def plot_summary(self, candidates=None, **kwargs):
         """Where the money went, as bars (:func:`cryptotrace.plot.money_summary`)."""
         from ..plot import money_summary

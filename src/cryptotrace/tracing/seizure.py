@@ -16,7 +16,6 @@ import pandas as pd
 from ..errors import TraceError
 from ..units import format_btc
 from ._inputs import labels_of
-from .result import Trace
 
 __all__ = ["DEFAULT_MIN_SHARE", "DEFAULT_MIN_VALUE", "SEIZURE_CLASSES", "SeizureCandidates", "coinjoin_txids",
            "seizure_candidates"]
@@ -191,7 +190,7 @@ def coinjoin_txids(chain, coinjoins) -> set:
     return {str(t).lower() for t in coinjoins}
 
 
-def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=None,
+def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
                        suspects=None, xpubs=None, gap: int = 20, min_value: int = DEFAULT_MIN_VALUE,
                        min_share: float = DEFAULT_MIN_SHARE) -> SeizureCandidates:
     """Rank and classify where the traced value can be frozen or seized.
@@ -274,7 +273,7 @@ def seizure_candidates(trace: Trace, clustering=None, tags=None, *, coinjoins=No
     >>> row.classification, int(row.tainted_value), row.service
     ('at_service', 300000000, 'Kraken')
     """
-    if not isinstance(trace, Trace):
+    if not (hasattr(trace, "coins_with") and hasattr(trace, "params")):  # a Trace
         raise TraceError(f"seizure_candidates needs a Trace (from cryptotrace.trace), not {type(trace).__name__}")
     if trace.params["direction"] != "forward":
         raise TraceError("seizure candidates come from a forward trace (where the money went); "
