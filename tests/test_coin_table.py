@@ -215,3 +215,15 @@ def test_no_import_cycles_through_tracing_or_the_readers():
     readers = ("cryptotrace.tracing", "cryptotrace.plot", "cryptotrace.report", "cryptotrace.export")
     tangled = [c for c in mod["cycles"](every) if any(m.startswith(readers) for m in c)]
     assert tangled == []
+
+
+def test_the_json_export_carries_the_coin_table():
+    import json
+
+    chain, tags, cl, (a, b, c, f, g) = case()
+    t = trace(chain, f"{txid(1)}:0", tags=tags, clustering=cl, min_value=0)
+    data = json.loads(export.to_json(t))
+    assert len(data["coins"]) == len(t.coins)
+    kraken = next(r for r in data["coins"] if r["address"] == c)
+    assert kraken["label"] == "Kraken" and kraken["role"] == "custodial" and kraken["endpoint_kind"] == "service"
+    assert kraken["traced_value"] == 3 * BTC and kraken["traced_value_btc"] == "3.00000000"
