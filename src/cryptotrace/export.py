@@ -51,7 +51,8 @@ __all__ = ["SATS_COLUMNS", "excel_safe", "read_csv", "to_csv", "to_gexf", "to_gr
 #: Columns that hold satoshis (each becomes ``<name>_btc`` text and ``<name>_sats``).
 SATS_COLUMNS = frozenset({
     "value", "tainted_value", "traced_value", "fee", "balance", "start_value", "endpoint_value", "tainted_in",
-    "tainted_out", "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount", "total_output_value",
+    "tainted_out", "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount",
+    "total_output_value",
 })
 
 

@@ -282,7 +282,8 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
         raise TraceError(f"min_value is a whole number of satoshis (0 or more), not {min_value!r}; "
                          "e.g. min_value=100_000 for 0.001 BTC")
     if isinstance(min_share, bool) or not isinstance(min_share, (int, float, np.number)) or not 0 <= min_share <= 1:
-        raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; e.g. min_share=0.5 for half the coin")
+        raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; "
+                         "e.g. min_share=0.5 for half the coin")
     chain, ix = trace.chain, trace.chain.index
     labels = labels_of(clustering) if clustering is not None else trace.clusters
     coins = trace.coins_with(tags=tags, clustering=clustering)  # the trace's coin table (other tags: re-annotated)
