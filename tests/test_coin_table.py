@@ -227,3 +227,21 @@ def test_the_json_export_carries_the_coin_table():
     kraken = next(r for r in data["coins"] if r["address"] == c)
     assert kraken["label"] == "Kraken" and kraken["role"] == "custodial" and kraken["endpoint_kind"] == "service"
     assert kraken["traced_value"] == 3 * BTC and kraken["traced_value_btc"] == "3.00000000"
+
+
+@settings(max_examples=25, deadline=None)
+@given(chain=chains, pick=st.integers(0, 1000), policy=st.sampled_from(list(POLICIES)),
+       direction=st.sampled_from(["forward", "backward"]))
+def test_flows_and_endpoints_are_rows_of_the_coin_table(chain, pick, policy, direction):
+    t = trace(chain, _start(chain, pick), policy=policy, direction=direction, max_hops=100, min_value=0)
+    c = t.coins
+    coin = c[c.entry == "coin"]
+    assert coin.txid.tolist() == t.flows.txid.tolist() and coin.vout.tolist() == t.flows.vout.tolist()
+    assert coin.traced_value.tolist() == t.flows.tainted_value.tolist()
+    ends = c[c.endpoint_kind.notna()]
+    key = ["hop", "txid", "traced_value", "endpoint_kind"]
+    mine = sorted(map(tuple, ends[key].astype(str).to_numpy().tolist()))
+    theirs = sorted(map(tuple, t.endpoints[["hop", "txid", "tainted_value", "kind"]].astype(str).to_numpy().tolist()))
+    assert mine == theirs
+    if t.policy.conserved:
+        assert int(ends.traced_value.sum()) == t.start_value
