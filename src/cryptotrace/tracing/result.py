@@ -229,37 +229,16 @@ class Trace:
         return labels.reindex(addresses).to_numpy(dtype=object, na_value=None)
 
     @cached_property
-    def _core(self) -> dict:
-        """The coin table as integer arrays, in table order (built once; see :attr:`coins`).
+    def _stops(self) -> dict:
+        """Where value stops, as integer arrays: the endpoint rows of the coin table.
 
-        ``entry`` (code of :data:`COIN_ENTRIES`), ``row`` (output row, -1 for none), ``tx`` (the row
-        of the transaction in ``txid``; for an outside input, of the transaction spending it),
-        ``spender`` (transaction row spending the coin, -1 for none), ``hop``, ``vout`` (-1 for
-        none), ``addr`` (address code, -1 for none), ``value``, ``traced``, ``kind`` (code of
-        :data:`ENDPOINT_KINDS`, -1 where the trace went on), ``x`` (input rows of the outside
-        inputs, the last entries).
+        ``out`` (output rows, ascending) and ``kind``; ``back`` (start outputs value came back to);
+        ``p``, ``pkind``, ``pvalue`` (fees forward, unfunded parts backward, by transaction row);
+        ``x``, ``x_tx``, ``x_kind``, ``x_vout`` (backward: inputs fed from outside the records).
         """
         e, ix, ch = self._e, self.chain.index, self.chain
         K = _KIND_CODE
-        # 1. coins: every output a followed transaction pays (forward) or spends (backward), and the start
-        tx = np.flatnonzero(e.txdist >= 0)
-        if e.forward:  # every output of a followed transaction, tainted or not
-            touched, grp = expand(ix.out_start[tx], ix.out_start[tx + 1])
-        else:  # every output a followed transaction spends
-            touched, grp = expand(ix.in_start[tx], ix.in_start[tx + 1])
-            touched = ix.output_of_input[touched]
-            grp = grp[touched >= 0]
-            touched = touched[touched >= 0]
-        mark = e.taint > 0  # tainted outputs and every output touched (a bitmap: no sort)
-        mark[touched] = True
-        rows = np.flatnonzero(mark)
-        row_hop = e.hop[rows]
-        fill = e.hop[touched] < 0  # touched but never tainted: the hop of the transaction that touched it
-        row_hop[np.searchsorted(rows, touched[fill])] = e.txdist[tx[grp[fill]]]
-        small = row_hop.max(initial=0) < 2**15  # a stable sort of small ints is a radix sort
-        order = np.argsort(row_hop.astype(np.int16) if small else row_hop, kind="stable")
-        rows, row_hop = rows[order], row_hop[order]
-        # where the trace stops: tainted outputs whose value is not passed on
+        # 1. tainted outputs whose value is not passed on
         out = np.flatnonzero(e.taint > 0)
         if e.forward:
             sp = ix.input_of_output[out]
@@ -280,10 +259,6 @@ class Trace:
         if self._tags is not None:
             tagged = ch.outputs.address.take(out).isin(self._tags.index).to_numpy(bool)
             kind[stopped & tagged] = K["service"]
-        where = np.full(len(e.taint), -1, dtype=np.int64)
-        where[rows] = np.arange(len(rows))
-        coin_kind = np.full(len(rows), -1, dtype=np.int8)
-        coin_kind[where[out]] = kind
         # 2. start outputs that value came back to
         back = np.flatnonzero(e.returned > 0)
         # 3. fees (forward) or the unfunded part of a transaction (backward: newly mined / unknown inputs)
@@ -300,33 +275,83 @@ class Trace:
         # 4. backward: inputs from outside the data
         x = np.flatnonzero(e.ext > 0)
         cb_row = ch.inputs.prev_txid.take(x).isna().to_numpy(bool)
-        ext_vout = ch.inputs.prev_vout.take(x).to_numpy(dtype=np.float64, na_value=np.nan)
-        x_tx = ix.tx_of_input[x]
+        x_vout = ch.inputs.prev_vout.take(x).to_numpy(dtype=np.float64, na_value=np.nan)
+        return {"out": out, "kind": kind, "back": back, "p": p, "pkind": pkind, "pvalue": pvalue, "x": x,
+                "x_tx": ix.tx_of_input[x], "x_kind": np.where(cb_row, K["coinbase"], K["external"]).astype(np.int8),
+                "x_vout": np.nan_to_num(x_vout, nan=-1).astype(np.int64)}
 
+    @cached_property
+    def _core(self) -> dict:
+        """The coin table as integer arrays, in table order (built once; see :attr:`coins`).
+
+        ``entry`` (code of :data:`COIN_ENTRIES`), ``row`` (output row, -1 for none), ``tx`` (the row
+        of the transaction in ``txid``; for an outside input, of the transaction spending it),
+        ``hop``, ``vout`` (-1 for none), ``value``, ``traced``, ``kind`` (code of
+        :data:`ENDPOINT_KINDS`, -1 where the trace went on), ``x`` (input rows of the outside
+        inputs, the last entries). The entries where value stops are those of :attr:`_stops`.
+        """
+        e, ix, ch = self._e, self.chain.index, self.chain
+        s = self._stops
+        # coins: every output a followed transaction pays (forward) or spends (backward), and the start
+        tx = np.flatnonzero(e.txdist >= 0)
+        if e.forward:  # every output of a followed transaction, tainted or not
+            touched, grp = expand(ix.out_start[tx], ix.out_start[tx + 1])
+        else:  # every output a followed transaction spends
+            touched, grp = expand(ix.in_start[tx], ix.in_start[tx + 1])
+            touched = ix.output_of_input[touched]
+            grp = grp[touched >= 0]
+            touched = touched[touched >= 0]
+        mark = e.taint > 0  # tainted outputs and every output touched (a bitmap: no sort)
+        mark[touched] = True
+        rows = np.flatnonzero(mark)
+        row_hop = e.hop[rows]
+        fill = e.hop[touched] < 0  # touched but never tainted: the hop of the transaction that touched it
+        row_hop[np.searchsorted(rows, touched[fill])] = e.txdist[tx[grp[fill]]]
+        small = row_hop.max(initial=0) < 2**15  # a stable sort of small ints is a radix sort
+        order = np.argsort(row_hop.astype(np.int16) if small else row_hop, kind="stable")
+        rows, row_hop = rows[order], row_hop[order]
+        where = np.full(len(e.taint), -1, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        coin_kind = np.full(len(rows), -1, dtype=np.int8)
+        coin_kind[where[s["out"]]] = s["kind"]
+        back, p, x = s["back"], s["p"], s["x"]
         ov = ch.outputs.vout.to_numpy(np.int64)
         n = (len(rows), len(back), len(p), len(x))
-        spender_in = ix.input_of_output[np.concatenate([rows, back])]
-        spender = np.full(len(spender_in), -1, dtype=np.int64)
-        spender[spender_in >= 0] = ix.tx_of_input[spender_in[spender_in >= 0]]
+
+        def cat(parts, dtype=np.int64):  # one copy, straight into the column's type
+            return np.concatenate(parts, dtype=dtype, casting="unsafe")
+
         return {
-            "entry": np.concatenate([np.full(n[0], _ENTRY["coin"]), np.full(n[1], _ENTRY["returned"]),
-                                     np.full(n[2], _ENTRY["fee" if e.forward else "unfunded"]),
-                                     np.full(n[3], _ENTRY["input"])]).astype(np.int8),
-            "row": np.concatenate([rows, back, np.full(n[2] + n[3], -1)]).astype(np.int64),
-            "tx": np.concatenate([ix.tx_of_output[rows], ix.tx_of_output[back], p, x_tx]).astype(np.int64),
-            "spender": np.concatenate([spender, np.full(n[2], -1), x_tx]).astype(np.int64),
-            "hop": np.concatenate([row_hop, e.hop[back], e.txdist[p], e.txdist[x_tx]]).astype(np.int64),
-            "vout": np.concatenate([ov[rows], ov[back], np.full(n[2], -1),
-                                    np.nan_to_num(ext_vout, nan=-1)]).astype(np.int64),
-            "addr": np.concatenate([ix.address_of_output[rows], ix.address_of_output[back], np.full(n[2], -1),
-                                    ix.address_of_input[x]]).astype(np.int64),
-            "value": np.concatenate([e.out_value[rows], e.out_value[back], pvalue, e.in_value[x]]).astype(np.int64),
-            "traced": np.concatenate([e.taint[rows], e.returned[back], e.pseudo[p], e.ext[x]]).astype(np.int64),
-            "kind": np.concatenate([coin_kind, np.full(n[1], K["back_to_start"]), pkind,
-                                    np.where(cb_row, K["coinbase"], K["external"])]).astype(np.int8),
-            "is_start": np.concatenate([e.is_start[rows], e.is_start[back], np.zeros(n[2] + n[3], bool)]),
+            "entry": np.repeat(np.array([_ENTRY["coin"], _ENTRY["returned"], _ENTRY["fee" if e.forward else "unfunded"],
+                                         _ENTRY["input"]], dtype=np.int8), n),
+            "row": cat([rows, back, np.full(n[2] + n[3], -1)]),
+            "tx": cat([ix.tx_of_output[rows], ix.tx_of_output[back], p, s["x_tx"]]),
+            "hop": cat([row_hop, e.hop[back], e.txdist[p], e.txdist[s["x_tx"]]]),
+            "vout": cat([ov[rows], ov[back], np.full(n[2], -1), s["x_vout"]]),
+            "value": cat([e.out_value[rows], e.out_value[back], s["pvalue"], e.in_value[x]]),
+            "traced": cat([e.taint[rows], e.returned[back], e.pseudo[p], e.ext[x]]),
+            "kind": cat([coin_kind, np.full(n[1], _KIND_CODE["back_to_start"]), s["pkind"], s["x_kind"]], np.int8),
             "x": x,
         }
+
+    @cached_property
+    def _core_links(self) -> dict:
+        """More integer columns of the coin table, built when a reader needs them (not for ``endpoints``).
+
+        ``spender`` (transaction row spending the coin, -1 for none; an outside input: the transaction
+        it feeds) and ``is_start``.
+        """
+        c, e, ix = self._core, self._e, self.chain.index
+        row = c["row"]
+        has = row >= 0
+        spender = np.full(len(row), -1, dtype=np.int64)
+        sp_in = ix.input_of_output[row[has]]
+        spender[np.flatnonzero(has)[sp_in >= 0]] = ix.tx_of_input[sp_in[sp_in >= 0]]
+        is_x = c["entry"] == _ENTRY["input"]
+        spender[is_x] = c["tx"][is_x]
+        is_start = np.zeros(len(row), dtype=bool)
+        is_start[has] = e.is_start[row[has]]
+        return {"spender": spender, "is_start": is_start}
 
     def _txid_column(self, c: dict, sel: np.ndarray) -> pd.Series:
         """The txid of the selected entries (an outside input: the coin it spends; a coinbase input: its tx)."""
@@ -404,7 +429,7 @@ class Trace:
         vout[c["vout"][sel] < 0] = pd.NA
         kind = c["kind"][sel]
         tags = self._tag_columns(addr.to_numpy(dtype=object, na_value=None), tagtab)
-        spender = c["spender"][sel]
+        spender = self._core_links["spender"][sel]
         spent_by = ch.txs.txid.take(np.maximum(spender, 0)).reset_index(drop=True).astype("string")
         spent_by[spender < 0] = pd.NA
         times = ch.txs.time.take(c["tx"][sel]).reset_index(drop=True)
@@ -419,7 +444,7 @@ class Trace:
             "traced_value": traced,
             "traced_value_btc": traced / SATS_PER_BTC,
             "traced_share": np.where(value > 0, traced / np.maximum(value, 1), 0.0),
-            "is_start": c["is_start"][sel],
+            "is_start": self._core_links["is_start"][sel],
             "endpoint_kind": _kind_strings(kind),
             "spent_by": spent_by,
             "cluster": self._cluster_of(addr.to_numpy(dtype=object, na_value=None), labels),
@@ -558,25 +583,42 @@ class Trace:
 
     @cached_property
     def endpoints(self) -> pd.DataFrame:
-        c = self._core
-        sel = np.flatnonzero(c["kind"] >= 0)
-        sel = sel[np.lexsort((-c["traced"][sel], c["hop"][sel]))]
-        addr = self._address_column(c, sel)
-        plain = addr.to_numpy(dtype=object, na_value=None) if self._tags is not None else np.zeros(len(sel))
+        """The rows of the coin table where value stops (built from the same arrays, without the other coins)."""
+        e, ix, ch, s = self._e, self.chain.index, self.chain, self._stops
+        out, back, p, x = s["out"], s["back"], s["p"], s["x"]
+        o, inp = ch.outputs, ch.inputs
+
+        def take(col, rows):
+            return col.take(rows).reset_index(drop=True)
+
+        ext_txid = take(inp.prev_txid, x).fillna(take(inp.txid, x))  # a coinbase input: the coinbase tx
+        txid = pd.concat([take(o.txid, out), take(o.txid, back), take(ch.txs.txid, p), ext_txid], ignore_index=True)
+        addr = pd.concat([take(o.address, out), take(o.address, back), pd.Series(na_strings(len(p))),
+                          take(inp.address, x)], ignore_index=True)
+        ov = o.vout.to_numpy(np.int64)
+        vout_col = np.concatenate([ov[out], ov[back], np.full(len(p), -1), s["x_vout"]]).astype(np.int64)
+        value = np.concatenate([e.out_value[out], e.out_value[back], s["pvalue"], e.in_value[x]]).astype(np.int64)
+        tainted = np.concatenate([e.taint[out], e.returned[back], e.pseudo[p], e.ext[x]]).astype(np.int64)
+        kinds = np.concatenate([s["kind"], np.full(len(back), _KIND_CODE["back_to_start"], dtype=np.int8),
+                                s["pkind"], s["x_kind"]])
+        hop = np.concatenate([e.hop[out], e.hop[back], e.txdist[p], e.txdist[s["x_tx"]]]).astype(np.int64)
+        order = np.lexsort((-tainted, hop))
+        addr = addr.take(order).reset_index(drop=True)
+        plain = addr.to_numpy(dtype=object, na_value=None) if self._tags is not None else np.zeros(len(addr))
         tags = self._tag_columns(plain, self._tags, only=("label", "category", "jurisdiction"))
-        vout = pd.array(c["vout"][sel], dtype="Int64")
-        vout[c["vout"][sel] < 0] = pd.NA
+        vout_col = pd.array(vout_col[order], dtype="Int64")
+        vout_col[vout_col < 0] = pd.NA
         return pd.DataFrame({
-            "txid": self._txid_column(c, sel),
-            "vout": vout,
+            "txid": txid.take(order).reset_index(drop=True),
+            "vout": vout_col,
             "address": addr,
-            "value": c["value"][sel],
-            "tainted_value": c["traced"][sel],
-            "kind": codes_to_strings(c["kind"][sel], list(ENDPOINT_KINDS)),
+            "value": value[order],
+            "tainted_value": tainted[order],
+            "kind": codes_to_strings(kinds[order], list(ENDPOINT_KINDS)),
             "service": tags["label"],
             "category": tags["category"],
             "jurisdiction": tags["jurisdiction"],
-            "hop": c["hop"][sel],
+            "hop": hop[order],
         })
 
     @cached_property
@@ -589,14 +631,15 @@ class Trace:
         coin = entry == _ENTRY["coin"]
         stopped = np.isin(c["kind"], _STOPPED)
         if e.forward:
-            made = (coin & ~c["is_start"]) | (entry == _ENTRY["returned"])
+            made = (coin & ~self._core_links["is_start"]) | (entry == _ENTRY["returned"])
             passes = coin & ~stopped  # a coin at a stop passes nothing on
         else:
             made = coin & ~stopped
             passes = coin | (entry == _ENTRY["input"])
-        into = passes & (c["spender"] >= 0)
+        spender = self._core_links["spender"]
+        into = passes & (spender >= 0)
         t_out = np.bincount(c["tx"][made], weights=traced[made], minlength=n)
-        t_in = np.bincount(c["spender"][into], weights=traced[into], minlength=n)
+        t_in = np.bincount(spender[into], weights=traced[into], minlength=n)
         df = pd.DataFrame({
             "hop": e.txdist[tx],
             "txid": self.chain.txs.txid.take(tx).reset_index(drop=True),
