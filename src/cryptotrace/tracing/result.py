@@ -584,7 +584,7 @@ class Trace:
     @cached_property
     def endpoints(self) -> pd.DataFrame:
         """The rows of the coin table where value stops (built from the same arrays, without the other coins)."""
-        e, ix, ch, s = self._e, self.chain.index, self.chain, self._stops
+        e, ch, s = self._e, self.chain, self._stops
         out, back, p, x = s["out"], s["back"], s["p"], s["x"]
         o, inp = ch.outputs, ch.inputs
 
