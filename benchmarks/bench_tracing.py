@@ -8,8 +8,8 @@ least any hop-by-hop trace has to do; and one plain numpy pass over all
 outputs (value paid out per transaction), the cost of touching the chain once.
 
 With ``--baseline REV`` (a git revision, e.g. ``main`` or a commit), the
-tracing module of that revision is loaded beside the current one (``git
-show REV:src/cryptotrace/tracing.py``) and the same traces are timed with
+tracing code of that revision (the module ``tracing.py``, or the package
+``tracing/``) is loaded beside the current one and the same traces are timed with
 both in the same run, so a change to the engine is measured as a ratio
 (new / old; below 1 is faster).
 
@@ -114,16 +114,33 @@ def full_pass(chain: Chain) -> int:
 
 
 def load_baseline(rev: str):
-    """The ``trace`` function of ``src/cryptotrace/tracing.py`` at git revision ``rev``."""
+    """The ``trace`` function of cryptotrace's tracing code at git revision ``rev``.
+
+    Before the split that is the module ``src/cryptotrace/tracing.py``; after it the package
+    ``src/cryptotrace/tracing/``. Either is loaded as ``cryptotrace._tracing_baseline`` (inside the
+    package, so its relative imports resolve).
+    """
     root = Path(__file__).resolve().parents[1]
-    text = subprocess.run(["git", "show", f"{rev}:src/cryptotrace/tracing.py"], cwd=root, check=True,
-                          capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "_tracing_baseline.py"
-    path.write_text(text, encoding="utf-8")
-    name = "cryptotrace._tracing_baseline"  # inside the package, so its relative imports resolve
-    spec = importlib.util.spec_from_file_location(name, path)
+    name = "cryptotrace._tracing_baseline"
+    tmp = Path(tempfile.mkdtemp())
+    files = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "src/cryptotrace/tracing/"], cwd=root,
+                           check=True, capture_output=True, text=True).stdout.split()
+    if files:  # a package: copy its files, the relative imports one level deeper resolve as before
+        pkg = tmp / "_tracing_baseline"
+        pkg.mkdir()
+        for f in files:
+            text = subprocess.run(["git", "show", f"{rev}:{f}"], cwd=root, check=True, capture_output=True,
+                                  text=True).stdout
+            (pkg / Path(f).name).write_text(text, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py",
+                                                      submodule_search_locations=[str(pkg)])
+    else:
+        text = subprocess.run(["git", "show", f"{rev}:src/cryptotrace/tracing.py"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout
+        path = tmp / "_tracing_baseline.py"
+        path.write_text(text, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
-    mod.__package__ = "cryptotrace"
     sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod.trace
@@ -158,10 +175,14 @@ def compare(chain, start, wide, old_trace, repeat):
         for _ in range(repeat):  # alternate, so that load from other work hits both alike
             new_s = min(new_s, best(lambda: trace(chain, s_new, **new_kw).endpoints, 1)[0])
             old_s = min(old_s, best(lambda: old_trace(chain, s_old, **old_kw).endpoints, 1)[0])
-        n_new = trace(chain, s_new, **new_kw).summary()["txs_followed"]
-        n_old = old_trace(chain, s_old, **old_kw).summary()["txs_followed"]
+        t_new, t_old = trace(chain, s_new, **new_kw), old_trace(chain, s_old, **old_kw)
+        n_new, n_old = t_new.summary()["txs_followed"], t_old.summary()["txs_followed"]
+        same = ""
+        if new_kw == old_kw:  # the same trace: the tables must be the same too
+            same = "; flows and endpoints identical" if (t_new.endpoints.equals(t_old.endpoints)
+                                                         and t_new.flows.equals(t_old.flows)) else "; TABLES DIFFER"
         print(f"  {label}: new {new_s:.3f} s ({n_new:,} txs), old {old_s:.3f} s ({n_old:,} txs): "
-              f"ratio {new_s / old_s:.2f}")
+              f"ratio {new_s / old_s:.2f}{same}")
 
 
 def best(fn, repeat):

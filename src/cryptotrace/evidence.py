@@ -268,16 +268,11 @@ class _Context:
         path_txs = sorted({p.split(":")[0] for path in table.evidence_path for p in path[1:]})
         self.pos = {t: int(i) for t, i in zip(path_txs, ix.txids.get_indexer(pd.Index(path_txs)))}
         self.cj = set(coinjoins)
-        fam = {}
-        for h in (H.coinjoin.whirlpool, H.coinjoin.wasabi1, H.coinjoin.wasabi2, H.coinjoin.joinmarket,
-                  H.coinjoin.equal_output):
-            fl = h._flags(self.chain)
-            for t, i in self.pos.items():
-                if i >= 0 and fl[i] and t not in fam:
-                    fam[t] = h.name
-        self.family = fam
-        pj = H.coinjoin.payjoin_likely._flags(self.chain)
-        sw = H.coinjoin.stonewall_like._flags(self.chain)
+        # the CoinJoin family of each transaction on a path: the trace's own detection (run once per trace)
+        _flags, who = trace.coinjoin_flags
+        self.family = {t: str(who[i]).split(", ")[0] for t, i in self.pos.items() if i >= 0 and who[i]}
+        pj = np.asarray(H.coinjoin.payjoin_likely(self.chain), dtype=bool)
+        sw = np.asarray(H.coinjoin.stonewall_like(self.chain), dtype=bool)
         self.payjoin_flags = pj
         self.payjoin = {t for t, i in self.pos.items() if i >= 0 and pj[i]}
         self.stonewall = {t for t, i in self.pos.items() if i >= 0 and sw[i]}
@@ -604,15 +599,16 @@ def _taint_at(trace, policy: str, rows: np.ndarray) -> np.ndarray:
     The same start, hops, follow threshold and stops; coins the trace was started on are followed
     even at a service, as in the original trace.
     """
-    from . import tracing as T
+    from .tracing.policies import DEFAULT_FEE_POLICY
 
     p = trace.params
-    e = trace._e
-    if p["policy"] == policy and p["fee_policy"] == T.DEFAULT_FEE_POLICY[policy] and p.get("fifo_order",
-                                                                                          "tainted_first") == "tainted_first":
+    e = trace.engine
+    Engine = type(e)  # the engine class that ran the trace (importing it here would make a cycle with seizure)
+    if p["policy"] == policy and p["fee_policy"] == DEFAULT_FEE_POLICY[policy] and p.get("fifo_order",
+                                                                                        "tainted_first") == "tainted_first":
         taint = e.taint
     else:
-        eng = T._Engine(trace.chain, direction="forward", policy=policy, fee_policy=T.DEFAULT_FEE_POLICY[policy],
+        eng = Engine(trace.chain, direction="forward", policy=policy, fee_policy=DEFAULT_FEE_POLICY[policy],
                         max_hops=int(p["max_hops"]), min_value=int(p["min_value"]), stopped_out=e.stopped)
         eng.run(trace.start_rows)
         taint = eng.taint

@@ -50,8 +50,9 @@ __all__ = ["SATS_COLUMNS", "excel_safe", "read_csv", "to_csv", "to_gexf", "to_gr
 
 #: Columns that hold satoshis (each becomes ``<name>_btc`` text and ``<name>_sats``).
 SATS_COLUMNS = frozenset({
-    "value", "tainted_value", "fee", "balance", "start_value", "endpoint_value", "tainted_in", "tainted_out",
-    "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount", "total_output_value",
+    "value", "tainted_value", "traced_value", "fee", "balance", "start_value", "endpoint_value", "tainted_in",
+    "tainted_out", "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount",
+    "total_output_value",
 })
 
 
@@ -296,7 +297,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def to_json(obj, path=None, *, candidates=None, chain_hash: bool = True) -> Path | str:
-    """Write a trace (parameters, summary, flows, endpoints, seizure candidates) or a table as JSON.
+    """Write a trace (parameters, summary, its coin table, flows, endpoints, seizure candidates) or a table as JSON.
 
     Satoshis stay whole numbers; each amount also appears as ``<name>_btc``
     text with 8 decimals. Without ``path`` the JSON text is returned.
@@ -313,6 +314,7 @@ def to_json(obj, path=None, *, candidates=None, chain_hash: bool = True) -> Path
             "params": _jsonable(dict(obj.params)),
             "summary": _jsonable(obj.summary()),
             "dataset_sha256": obj.chain.content_hash if chain_hash else None,
+            "coins": _records(obj.coins.drop(columns=["value_btc", "traced_value_btc"])),  # BTC as text below
             "flows": _records(obj.flows),
             "endpoints": _records(obj.endpoints),
             "seizure_candidates": _records(candidates.to_frame()) if candidates is not None else [],

@@ -50,8 +50,7 @@ from matplotlib.patches import Patch
 
 from ._safe import mpl_text
 from .errors import ClusteringError, NotInChainError, TraceError
-from .tags import category_role
-from .tracing import tags_by_address
+from .tags import category_role, tags_by_address
 from .units import SATS_PER_BTC, format_btc
 
 __all__ = ["GROUP_COLOURS", "OKABE_ITO", "balance_timeline", "cluster_picture", "flow_edges", "money_summary",
@@ -133,33 +132,8 @@ def _group_of(category, kind=None, *, is_start=False, is_coinjoin=False) -> str:
     return "unknown owner"
 
 
-def _tag_table(trace, tags) -> pd.DataFrame | None:
-    """address -> label, category, jurisdiction from ``tags`` or, failing that, the trace's own tags."""
-    if tags is not None:
-        return tags_by_address(tags)
-    return getattr(trace, "_tags", None)
-
-
-def _coinjoin_txids(chain, txids) -> set:
-    """Which of ``txids`` the CoinJoin detectors recognise (empty set if the detectors fail)."""
-    txids = pd.Index(pd.unique(pd.Series(list(txids), dtype="string")))
-    if not len(txids):
-        return set()
-    try:
-        from .heuristics import coinjoin as CJ
-
-        flags = CJ.coinjoin(chain).to_numpy(dtype=bool)
-    except Exception:  # the detectors are an extra; never let them break a picture
-        return set()
-    pos = chain.index.txids.get_indexer(txids)
-    ok = pos >= 0
-    return set(txids[ok][flags[pos[ok]]].tolist())
-
-
 def _check_trace(trace):
-    from .tracing import Trace
-
-    if not isinstance(trace, Trace):
+    if not (hasattr(trace, "coins") and hasattr(trace, "endpoints") and hasattr(trace, "params")):  # a Trace
         raise TraceError(f"this picture needs a Trace (from cryptotrace.trace(...)), not {type(trace).__name__}")
 
 
@@ -206,40 +180,30 @@ def flow_edges(trace) -> pd.DataFrame:
 
 
 def _flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
-    """One row per traced coin with what the picture needs (group, label, endpoint kind)."""
-    f = trace.flows
-    f = f[f.tainted_value > 0].copy()
+    """One row per traced coin with what the picture needs (group, label, endpoint kind), from ``trace.coins``."""
+    c = trace.coins_with(tags=tags)  # the trace's coin table (with ``tags``: re-annotated)
+    c = c[(c.entry == "coin").to_numpy(bool) & (c.traced_value.to_numpy() > 0)]
+    f = pd.DataFrame({"hop": c.hop.to_numpy(), "txid": c.txid.to_numpy(), "vout": c.vout.to_numpy(np.int64),
+                      "address": c.address.to_numpy(), "cluster": c.cluster.to_numpy(), "value": c.value.to_numpy(),
+                      "tainted_value": c.traced_value.to_numpy(), "tag": c.label.to_numpy()})
     f["key"] = f.txid.astype(str) + ":" + f.vout.astype(str)
     ep = trace.endpoints
     ep = ep[ep.vout.notna()]
     ep_key = ep.txid.astype(str) + ":" + ep.vout.astype("Int64").astype(str)
     kind = pd.Series(ep.kind.to_numpy(dtype=object), index=ep_key.to_numpy()).groupby(level=0).first()
     f["kind"] = kind.reindex(f.key.to_numpy()).to_numpy()
-    tagtab = _tag_table(trace, tags)
-    if tagtab is not None and len(tagtab):
-        t = tagtab.reindex(f.address.to_numpy(dtype=object))
-        f["category"] = t["category"].to_numpy(dtype=object)
-        f["label"] = t["label"].to_numpy(dtype=object)
-        f["jurisdiction"] = t["jurisdiction"].to_numpy(dtype=object)
-    else:
-        f["category"] = None
-        f["label"] = f["tag"].to_numpy(dtype=object)
-        f["jurisdiction"] = None
-    if coinjoins is None:
-        cj = _coinjoin_txids(trace.chain, f.txid.astype(str))
+    f["category"] = c.category.to_numpy(dtype=object, na_value=None)
+    f["label"] = c.label.to_numpy(dtype=object, na_value=None)
+    f["jurisdiction"] = c.jurisdiction.to_numpy(dtype=object, na_value=None)
+    if coinjoins is None:  # the coin table's CoinJoin flag (the detector ran once for this trace)
+        is_cj = c.coinjoin.to_numpy(bool)
     else:
         cj = {str(x).lower() for x in coinjoins}
-    start = np.zeros(len(f), dtype=bool)
-    if len(trace.start_rows):
-        ix = trace.chain.index
-        r = trace.start_rows
-        t = ix.tx_of_output[r]
-        skeys = {f"{a}:{b}" for a, b in zip(ix.txids.to_numpy(dtype=object)[t], r - ix.out_start[t])}
-        start = f.key.isin(skeys).to_numpy()
+        is_cj = f.txid.astype(str).isin(cj).to_numpy()
+    start = c.is_start.to_numpy(bool)
     f["is_start"] = start
-    f["group"] = [_group_of(c, k, is_start=s, is_coinjoin=(tx in cj))
-                  for c, k, s, tx in zip(f.category.tolist(), f.kind.tolist(), start.tolist(),
-                                         f.txid.astype(str).tolist())]
+    f["group"] = [_group_of(cat, k, is_start=s, is_coinjoin=j)
+                  for cat, k, s, j in zip(f.category.tolist(), f.kind.tolist(), start.tolist(), is_cj.tolist())]
     return f.reset_index(drop=True)
 
 
@@ -614,7 +578,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     tags : TagStore or DataFrame, optional
         Attribution for the colours (default: the tags the trace was run with).
     coinjoins : iterable of txids, optional
-        CoinJoin transactions (default: the built-in CoinJoin detectors).
+        CoinJoin transactions (default: the trace's coin table, column ``coinjoin``).
     title : str, optional
     ax : matplotlib Axes, optional
         Draw into this Axes instead of a new figure.
@@ -792,12 +756,10 @@ def where_the_money_went(trace, candidates=None) -> pd.Series:
     they add up to the traced start value.
     """
     _check_trace(trace)
-    from .tracing import seizure_candidates
-
     if trace.params.get("direction") != "forward":
         raise TraceError("where the money went needs a forward trace; run trace(..., direction='forward')")
     if candidates is None:
-        candidates = seizure_candidates(trace)
+        candidates = trace.seizure_candidates()
     totals = candidates.totals() if hasattr(candidates, "totals") else \
         candidates.groupby("classification").tainted_value.sum()
     ep = trace.endpoints
@@ -833,11 +795,9 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     top : int, default 8
         How many services to list.
     """
-    from .tracing import seizure_candidates
-
     _check_trace(trace)
     if candidates is None:
-        candidates = seizure_candidates(trace)
+        candidates = trace.seizure_candidates()
     groups = where_the_money_went(trace, candidates)
     total = int(groups.sum())
     fig = _new_figure(10, 6.2)

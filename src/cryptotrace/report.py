@@ -151,7 +151,7 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
                 ask = f"ask {who} to freeze it and to name the account holder"
             sent = (f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
                     f"{'s' if n != 1 else ''}): {ask}.")
-            holders = _account_holders(tags if tags is not None else getattr(trace, "_tags", None), grp.address)
+            holders = _account_holders(tags if tags is not None else trace.tags, grp.address)
             if holders:
                 sent += f" Its records name: {', '.join(holders)}."
             rows.append((-total, sent))
@@ -347,12 +347,16 @@ def _methods(trace, clustering, tags) -> str:
 
 
 def _tags_used(trace, tags, addresses, *, max_rows: int = 40) -> str:
-    tt = tags if tags is not None else getattr(trace, "_tags", None)
-    if tt is None:
-        return "<p>No tags were used.</p>"
-    best = tt.best_per_address() if hasattr(tt, "best_per_address") else tt
-    if "address" in best.columns and best.index.name != "address":
-        best = best.set_index("address")
+    if tags is None:  # the tags of the trace's coin table
+        if trace.tags is None:
+            return "<p>No tags were used.</p>"
+        c = trace.coins
+        cols = ["label", "category", "jurisdiction", "confidence_name", "source", "account_holder"]
+        best = c[c.label.notna() | c.category.notna()].drop_duplicates("address").set_index("address")[cols]
+    else:
+        best = tags.best_per_address() if hasattr(tags, "best_per_address") else tags
+        if "address" in best.columns and best.index.name != "address":
+            best = best.set_index("address")
     hit = best.reindex([a for a in pd.unique(pd.Series(list(addresses), dtype="string").dropna())]).dropna(
         how="all")
     if not len(hit):

@@ -2212,3 +2212,26 @@ def label_addresses(clustering, store: TagStore) -> pd.DataFrame:
 
 def _obj(s: pd.Series) -> list:
     return [None if _isna(v) else v for v in s.tolist()]
+
+
+def tags_by_address(tags) -> pd.DataFrame:
+    """One tag per address (label, category in lower case, jurisdiction ...), indexed by address.
+
+    ``tags`` is a :class:`~cryptotrace.tags.TagStore` (its strongest tag per
+    address is used) or a DataFrame of address -> label, category, jurisdiction.
+    """
+    if isinstance(tags, pd.DataFrame):
+        df = tags
+    elif hasattr(tags, "best_per_address"):
+        df = tags.best_per_address()
+    else:
+        raise TagError(f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, "
+                       f"not {type(tags).__name__}")
+    if "address" in df.columns and df.index.name != "address":
+        df = df.set_index("address")
+    df = df.copy()
+    for c in ("label", "category", "jurisdiction"):
+        if c not in df.columns:
+            df[c] = pd.NA
+    df["category"] = df["category"].astype("string").str.lower()
+    return df[~df.index.duplicated()]
