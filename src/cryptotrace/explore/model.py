@@ -53,6 +53,10 @@ SHAPES = {
 _GROUP_PRIORITY = list(GROUPS)  # a group node shows its most telling member
 
 
+#: what one node is, per view, in words (shown in the hover and in ``explorer.nodes.kind``)
+_NODE_KIND = {"coins": "coin", "addresses": "address", "entities": "entity", "aggregate": "aggregate"}
+
+
 def _nan_to_none(a):
     return [None if (x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA) else x for x in a]
 
@@ -387,7 +391,7 @@ class GraphModel:
         best = c.sort_values("prio", kind="stable").groupby("key", sort=False).first()
         agg = pd.DataFrame({
             "id": first.index.to_numpy(dtype=object),
-            "kind": "coin" if view == "coins" else view[:-1] if view != "aggregate" else "aggregate",
+            "kind": _NODE_KIND[view],
             "n_coins": g.size().to_numpy(np.int64),
             "value": g.value.sum().to_numpy(np.int64),
             "traced": g.traced_f.sum(min_count=1).to_numpy(),
