@@ -258,7 +258,8 @@ def test_exercise_packs_hold_hashes_not_answers():
             for s in _answer_strings(q["answer"]):
                 assert s.lower() not in text.lower(), f"{pack}.{q['id']}: answer {s!r} readable in questions.yaml"
             assert case.check(f"{pack}.{q['id']}", q["answer"]).correct
-            wrong = {"amount": "123.456", "number": 987654, "text": "no such thing"}[q["kind"]]
+            wrong = {"amount": "123.456", "number": 987654, "text": "no such thing",
+                     "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "txid": "ab" * 32}[q["kind"]]
             assert not case.check(f"{pack}.{q['id']}", wrong).correct
 
 
@@ -285,3 +286,69 @@ def test_notebooks_are_built_from_the_cell_lists_and_have_no_outputs():
     finally:
         sys.dont_write_bytecode = dont_write
         sys.path.remove(str(NOTEBOOKS))
+
+
+# --------------------------------------------------------------------------- the clicking exercise
+def test_clicking_exercise_has_one_answer_that_the_explorer_reaches_in_two_clicks():
+    """Notebook 05, exercise 3: "five outputs of the first CoinJoin are spent together; which
+    deposit address received that money?" Drive the explorer from Python as the trainee's clicks
+    would (``explorer.expand``) and check that every one of the five leads, in one click, to the
+    same single address, and in a second click to an exchange's tagged hot wallet; that this
+    address is the cash-out deposit of the case's scenario (its instructor answer key); and that
+    the course's answer and check agree with it."""
+    import json
+
+    import cryptotrace as ct
+    from cryptotrace.io.sample import sample_data_dir
+
+    case = ct.load_case("ransomware")
+    chain, tags = case.chain, ct.load_tags(case.tags_path)
+    trail = ct.trace(chain, case.evidence.addresses("ransomware_ransom_notes.md"), policy="fifo",
+                     tags=tags, max_hops=20)  # as notebook 05 traces it
+    mix = ct.first_coinjoin(trail)
+    outs = mix.outputs
+    spent_together = outs.spent_by_txid.dropna().value_counts()
+    assert list(spent_together[spent_together >= 3]) == [5], spent_together.head()  # "five", and only once
+    five = outs[outs.spent_by_txid == spent_together.index[0]].address.tolist()
+
+    deposits = set()
+    for address in five:
+        explorer = ct.explore(mix.txid, chain=chain, tags=tags, view="addresses")
+        shown = set(explorer.nodes.id)
+        assert set(outs.address) <= shown and address in shown
+        explorer.expand(address)  # click 1: one single new address ...
+        new = set(explorer.nodes.id) - shown
+        assert len(new) == 1, new
+        deposit = new.pop()
+        edges = explorer.edges
+        into = edges[edges.target == deposit]
+        assert sorted(into.source) == sorted(five)  # ... with five lines running into it
+        shown = set(explorer.nodes.id)
+        explorer.expand(deposit)  # click 2: an exchange's hot wallet
+        nodes = explorer.nodes
+        after = nodes[~nodes.id.isin(shown)]
+        assert len(after) == 1 and after.category.iloc[0] == "exchange", after
+        assert "hot wallet" in after.tag.iloc[0]
+        deposits.add(deposit)
+    assert len(deposits) == 1
+    deposit = deposits.pop()
+
+    # the scenario's truth: the suspect cashed out the mixed coins to this deposit address
+    facts = json.loads((sample_data_dir() / "cases" / "ransomware" / "instructor" / "answer_key" / "facts.json")
+                       .read_text(encoding="utf-8"))["ransomware"]
+    events = [e["event"] for e in facts["events"]]
+    cash_out = facts["events"][events.index("cash_out")]
+    assert events.index("coinjoin") < events.index("cash_out")
+    assert mix.txid in facts["events"][events.index("coinjoin")]["coinjoin_txids"]
+    assert [d["address"] for d in cash_out["deposits"]] == [deposit]
+    assert cash_out["deposits"][0]["txid"] == spent_together.index[0]
+
+    spec = yaml.safe_load((SOLUTIONS / "answers.yaml").read_text(encoding="utf-8"))
+    (q,) = [q for q in spec["packs"]["coinjoin"]["questions"] if q["id"] == "deposit_after_coinjoin"]
+    assert q["answer"] == deposit
+    questions = ct.load_case(NOTEBOOKS / "exercises" / "coinjoin")
+    assert questions.check("coinjoin.deposit_after_coinjoin", deposit).correct
+    assert not questions.check("coinjoin.deposit_after_coinjoin", five[0]).correct  # a CoinJoin output is not it
+    solution = nbformat.read(SOLUTIONS / "05_mixers_and_coinjoins.ipynb", as_version=4)
+    worked = "\n".join(c.source for c in _answer_cells(solution))
+    assert f'answer = "{deposit}"' in worked and f'explorer.expand("{deposit}")' in worked

@@ -96,6 +96,17 @@ CELLS = [
     ct.plot.trace_flow(trail, tags=tags, max_nodes=60)
     """),
     md("""
+    That picture goes into the report. To look around, open the trail as an interactive graph
+    with one shape per **owner** (a cluster of addresses, notebook 02): the vendor's wallet,
+    the exchanges, the CoinJoin. Hover for amounts and tags, click to open the next step
+    (Shift + click: the step before), double click to close it, and write notes in the panel
+    (notebooks 04 and 05 show how).
+    """),
+    code("""
+    explorer = ct.explore(trail, tags=tags, clustering=clusters, view="entities")
+    explorer
+    """),
+    md("""
     ## 5. The peel chain
 
     A **peel chain** pays a little at each step (here: to exchange deposit addresses) and sends
@@ -325,5 +336,13 @@ CELLS = [
                             title="Operation Greenleaf: the vendor GreenChem",
                             notes="Cold-storage addresses derived from the zpub on the seized phone.")
     print("The report is in", report_file)
+    """),
+    md("""
+    Hand the interactive graph to a colleague too: `save_html` writes it, with your notes, into
+    one file that opens in any browser, offline, without Python.
+    """),
+    code("""
+    graph_file = explorer.save_html("greenleaf_graph.html")
+    print("The graph is in", graph_file)
     """),
 ]
