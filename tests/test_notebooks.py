@@ -352,3 +352,22 @@ def test_clicking_exercise_has_one_answer_that_the_explorer_reaches_in_two_click
     solution = nbformat.read(SOLUTIONS / "05_mixers_and_coinjoins.ipynb", as_version=4)
     worked = "\n".join(c.source for c in _answer_cells(solution))
     assert f'answer = "{deposit}"' in worked and f'explorer.expand("{deposit}")' in worked
+
+
+# --------------------------------------------------------------------------- what the prose claims
+def test_notebook_04_at_services_is_at_service_plus_mixed_with_a_service():
+    """Notebook 04's "two numbers, one definition": the FIFO row's at_services figure equals the
+    at_service candidates plus the mixed candidates that have a service (its prose says so)."""
+    import cryptotrace as ct
+
+    case = ct.load_case("ransomware")
+    tags = ct.load_tags(case.tags_path)
+    clusters = ct.Clustering().fit(case.chain)
+    claims = ct.compare_policies(case.chain, case.evidence.addresses("ransomware_ransom_notes.md"),
+                                 policies=["fifo"], tags=tags, clustering=clusters, max_hops=20)
+    fifo = claims.trace("fifo")
+    table = ct.seizure_candidates(fifo).to_frame()
+    at_service = table[table.classification == "at_service"].tainted_value.sum()
+    mixed_at_a_service = table[(table.classification == "mixed") & table.service.notna()].tainted_value.sum()
+    assert at_service > 0 and mixed_at_a_service > 0  # both kinds occur, so the sentence has something to say
+    assert at_service + mixed_at_a_service == fifo.endpoints[fifo.endpoints.kind == "service"].tainted_value.sum()

@@ -33,7 +33,9 @@ CELLS = [
 
     One bitcoin (BTC) is 100,000,000 *satoshis*. `cryptotrace` counts every amount in whole
     satoshis, so sums in an evidence table are exact, and shows BTC with all 8 decimals.
-    `ct.format_btc` turns satoshis into readable BTC text.
+    `ct.format_btc` turns satoshis into readable BTC text. (The underscores in
+    `6_369_996_546` only group the digits, like the commas in 6,369,996,546 satoshis: Python
+    ignores them.)
     """),
     code("""
     print(ct.format_btc(6_369_996_546))

@@ -93,7 +93,6 @@ CELLS = [
     Satoshi's address in the records (received and sent, in BTC):
     """),
     code("""
-    satoshi = early.address(SATOSHI)
     history = ct.address_summary(early, SATOSHI)
     ct.show(history)
     """),

@@ -15,7 +15,7 @@ CELLS = [
     notebooks 01 to 05: read transactions, cluster, put names on clusters with tags, follow
     the money, ask the exchanges, and decide what can be frozen or seized.
 
-    Nine questions along the way; each has a check cell. Take your time: this is the exam.
+    A question at each step, each with a check cell. Take your time: this is the exam.
     """),
     code("""
     import cryptotrace as ct
@@ -118,6 +118,10 @@ CELLS = [
     ct.show(peel, columns=["hop", "txid", "tainted_in", "peeled", "remaining", "payment_address"])
     """),
     md("""
+    Here `hop` counts the steps of the peel chain itself, from 0 (its first transaction); the
+    table of the whole trail above shows the same transactions with their hop counted from the
+    refund address.
+
     A picture of the peel chain: the amount the trail carried into each hop.
     """),
     code("""
