@@ -118,7 +118,8 @@ CELLS = [
       of it is traced ransom money, and its tag (an exchange, a mixer ...) with the source of the tag.
     * **Click** a shape to select it: the panel beside the graph shows its details, and the
       graph opens one more step, *where those coins went next*. Hold **Shift** while clicking
-      to open the step before, *where they came from*.
+      (or choose *backward* in the menu "a click opens" above the graph) to open the step
+      before, *where they came from*.
     * **Double click** a shape to close what your clicks opened from it.
     * Scroll to zoom, drag the background to move around.
     """),

@@ -93,7 +93,7 @@ CELLS = [
 
     ## What CoinJoins break: the trail
 
-    Back to the ransom of notebook 04. Most of it went through a CoinJoin, and from there
+    Back to the ransom of notebook 04. Much of it went through a CoinJoin, and from there
     into more CoinJoins. After a CoinJoin the trace can only say that the ransom is
     *somewhere* among its outputs: the seizure candidates behind it are marked **mixed**.
     """),
