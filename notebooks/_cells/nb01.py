@@ -168,7 +168,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(satoshi.balance)
+        answer = ct.format_btc(early.address(SATOSHI).balance)
         answer
         """,
     ),
