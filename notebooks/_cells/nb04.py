@@ -112,7 +112,8 @@ CELLS = [
     *investigate*, open the same trace as an interactive graph. Each shape is one address,
     each line a payment, and time runs from left to right. The legend under the graph says
     what the colours and shapes mean: blue is an exchange, orange a CoinJoin, green coins
-    still unspent; a box is where the trace stopped.
+    still unspent; a box is where the trace stopped, a hexagon an address that holds several
+    of the coins.
 
     * **Hover** over a shape (rest the mouse on it): its address, the amount in BTC, how much
       of it is traced ransom money, and its tag (an exchange, a mixer ...) with the source of the tag.
@@ -129,7 +130,7 @@ CELLS = [
     """),
     md("""
     What you select in the graph (click a shape, or hold Shift and drag a box around several)
-    comes back here as a table. Click a few of the blue boxes above (exchanges where the
+    comes back here as a table. Click a few of the blue shapes above (exchanges where the
     ransom arrived), then run this cell again:
     """),
     code("""
