@@ -371,3 +371,39 @@ def test_notebook_04_at_services_is_at_service_plus_mixed_with_a_service():
     mixed_at_a_service = table[(table.classification == "mixed") & table.service.notna()].tainted_value.sum()
     assert at_service > 0 and mixed_at_a_service > 0  # both kinds occur, so the sentence has something to say
     assert at_service + mixed_at_a_service == fifo.endpoints[fifo.endpoints.kind == "service"].tainted_value.sum()
+
+
+def test_numbers_the_prose_quotes_from_real_records():
+    """The amounts and counts the prose states about the real records are what the records hold."""
+    import cryptotrace as ct
+    from cryptotrace.units import btc_to_sats
+
+    prose = {n: "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells
+                          if c.cell_type == "markdown") for n in NAMES}
+
+    early = ct.load_sample("hal_finney")  # 01: "256 blocks, so 256 coinbase transactions"
+    assert "256 blocks, so 256 coinbase" in prose["01_transactions_utxos_addresses"]
+    assert int(early.txs.is_coinbase.sum()) == 256 == early.txs.block_height.nunique()
+
+    bitfinex = ct.load_sample("bitfinex")  # 02: the theft pays "about 567 BTC, to one address: 1CGA4s..."
+    assert "about 567 BTC, to one address: `1CGA4s...`" in prose["02_common_input_ownership"]
+    theft = bitfinex.tx("5c7134d4dd030402a9d1315e2f34f46a7e6ace6bbfb572974a83359e3b8fa700").outputs
+    to_1cga4s = theft[theft.address == "1CGA4srJbPWhtJb7ezgY6GQf4PKhFuzD9w"].value.sum()
+    assert round(to_1cga4s / 1e8) == 567 and to_1cga4s > 0.99 * theft.value.sum()
+
+    whirlpool = ct.load_sample("whirlpool")  # 05: "5 inputs, 5 equal outputs"
+    assert "**5 inputs, 5 equal outputs**" in prose["05_mixers_and_coinjoins"]
+    mix = whirlpool.tx("323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2")
+    assert len(mix.inputs) == 5 and len(mix.outputs) == 5 and mix.outputs.value.nunique() == 1
+
+    colonial = ct.load_sample("colonial")  # 07: "about 75 BTC" paid, "63.7 BTC" seized, "69.6 BTC" gathered
+    text = prose["07_real_case_colonial_pipeline"]
+    assert "about **75 BTC**" in text and "**63.7 BTC**" in text and "**69.6 BTC**" in text
+    assert "**63.69996546 BTC**" in text and "63.7 BTC seized" in prose["00_welcome"]
+    ransom = colonial.address("15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr").stats.received
+    assert round(ransom / 1e8) == 75
+    seized = colonial.tx("943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a").outputs
+    to_fbi = seized[seized.address == "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls"].value.sum()
+    assert to_fbi == btc_to_sats("63.69996546") and round(to_fbi / 1e7) == 637
+    gathered = colonial.tx("daf38c7b38eb0a587cf843f47000d5c294affb4f56017370ad48c5147f5e69d9")
+    assert round(gathered.output_value / 1e7) == 696
