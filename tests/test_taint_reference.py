@@ -352,7 +352,8 @@ def test_tiho_fee_gets_only_taint_the_outputs_cannot_hold():
 # ---------------------------------------------------------------- the sample chain: the readings matter there
 def test_sample_exchange_theft_keep_and_tainted_first_differ_and_both_conserve():
     # README: on the sample's exchange theft (10 hops, everything followed) the two readings of a coin differ
-    # on dozens of coins (measured 88 of 830, up to 0.96 BTC on one coin when this was written)
+    # on dozens of coins (measured 88 of 830, up to 0.96 BTC on one coin on an earlier sample; 48 of 321, up to
+    # 0.009 BTC on the sample whose mixer pays out in different coins)
     import cryptotrace as ct
     from cryptotrace.cases import load_answer_key
 
@@ -366,4 +367,4 @@ def test_sample_exchange_theft_keep_and_tainted_first_differ_and_both_conserve()
     a = dict(zip(keep.flows.txid + ":" + keep.flows.vout.astype(str), keep.flows.tainted_value))
     b = dict(zip(first.flows.txid + ":" + first.flows.vout.astype(str), first.flows.tainted_value))
     diff = [abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b)]
-    assert sum(d > 0 for d in diff) >= 10 and max(diff) > BTC // 100
+    assert sum(d > 0 for d in diff) >= 10 and max(diff) > BTC // 1000
