@@ -798,6 +798,10 @@ class Chain:
         self.inputs = inputs
         self.outputs = outputs
         self.index = index
+        #: Results derived from this chain that analyses share (e.g. the heuristics' ``Features``
+        #: under ``"features"``). A chain's tables are never edited, so entries stay valid; they
+        #: go when the chain does.
+        self.cache: dict = {}
 
     # ------------------------------------------------------------------ build
     @classmethod
