@@ -650,39 +650,61 @@ def _small_categorical(col: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[idx], dtype=dtype)
 
 
-def _other_txids(values: list["pa.Array"], n: int) -> tuple["pa.Array", list[np.ndarray]]:
-    """Codes ``n, n+1 ...`` for txids named but not in the chain, in order of first appearance.
+def _sorted_dictionary(values: "pa.Array") -> tuple["pa.Array", np.ndarray]:
+    """The distinct values of ``values`` in sorted (text) order, and each value's code among them (-1 null).
 
-    ``values`` are Arrow string arrays (txids not of this chain's transactions,
-    nulls allowed); returns the distinct ones and one code array per input (-1 for null).
+    Categoricals sort, compare and group by their codes, so sorted categories
+    make ``sort_values("txid")`` give the same order as plain text would.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    lens = [len(v) for v in values]
-    allv = pa.concat_arrays([_arrow_str(v) for v in values]) if values else pa.array([], pa.large_string())
-    codes = np.full(len(allv), -1, dtype=np.int64)
-    uniq = pa.array([], type=pa.large_string())
-    if len(allv) and allv.null_count < len(allv):
-        enc = pc.dictionary_encode(allv)
-        idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        codes = np.where(idx >= 0, idx + n, -1)
-        uniq = _arrow_str(enc.dictionary)
-    return uniq, np.split(codes, np.cumsum(lens)[:-1]) if values else []
+    if len(values) == 0:
+        return values, np.zeros(0, dtype=np.int64)
+    enc = pc.dictionary_encode(values)
+    order = pc.sort_indices(enc.dictionary).to_numpy()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return _arrow_str(enc.dictionary).take(order), rank[idx]
+
+
+def _txid_codes(tx_txids: "pa.Array", prev: "pa.Array", spent: "pa.Array"):
+    """One sorted txid dictionary for a chain, and codes into it.
+
+    ``tx_txids``: the chain's txids in row order; ``prev`` / ``spent``: the
+    txids of spent and spending transactions that the index cannot give
+    (coins from outside the chain, spenders outside it; nulls allowed).
+    Returns ``(dictionary, tx codes, prev codes, spent codes)``.
+    """
+    n, k = len(tx_txids), len(prev)
+    cats, codes = _sorted_dictionary(_concat_str([tx_txids, prev, spent]))
+    return cats, codes[:n], codes[n:n + k], codes[n + k:]
 
 
 def _step_compact(d: _Draft):
     """Finish: the tables with compact id columns, and the index (see :func:`_compact`)."""
-    n = len(d.txs)
     uniq = _arrow_str(d.uniq)
-    tx_txids = uniq.take(d.c_tx)
-    prev_code, spent_code = d.pos_of[d.c_prev], d.pos_of[d.c_spent]  # tx rows, or -1
-    prev_other, spent_other = (d.c_prev >= 0) & (prev_code < 0), (d.c_spent >= 0) & (spent_code < 0)
-    others, (po, so) = _other_txids([uniq.take(d.c_prev[prev_other]), uniq.take(d.c_spent[spent_other])], n)
-    prev_code[prev_other], spent_code[spent_other] = po, so
-    return _compact(d.txs, d.inputs, d.outputs, _concat_str([tx_txids, others]), prev_code, spent_code,
-                    d.addr_index, d.a_in, d.a_out, d.in_tx, d.out_tx, d.output_of_input, d.input_of_output,
-                    d.in_start, d.out_start)
+    prev_tx, spent_tx = d.pos_of[d.c_prev], d.pos_of[d.c_spent]  # tx rows, or -1
+    prev_rest, spent_rest = np.flatnonzero(prev_tx < 0), np.flatnonzero(spent_tx < 0)
+    cats, tx_code, p_code, s_code = _txid_codes(uniq.take(d.c_tx), _take_arrow(uniq, d.c_prev[prev_rest]),
+                                                _take_arrow(uniq, d.c_spent[spent_rest]))
+    prev_code = np.full(len(prev_tx), -1, dtype=np.int64)
+    prev_code[prev_tx >= 0] = tx_code[prev_tx[prev_tx >= 0]]
+    prev_code[prev_rest] = p_code
+    spent_code = np.full(len(spent_tx), -1, dtype=np.int64)
+    spent_code[spent_tx >= 0] = tx_code[spent_tx[spent_tx >= 0]]
+    spent_code[spent_rest] = s_code
+    return _compact(d.txs, d.inputs, d.outputs, cats, tx_code, prev_code, spent_code, d.addr_index, d.a_in,
+                    d.a_out, d.in_tx, d.out_tx, d.output_of_input, d.input_of_output, d.in_start, d.out_start)
+
+
+def _take_arrow(strings: "pa.Array", codes: np.ndarray) -> "pa.Array":
+    """``strings[codes]`` as Arrow (-1: null)."""
+    import pyarrow as pa
+
+    return strings.take(pa.array(np.maximum(codes, 0), mask=codes < 0)) if len(strings) else \
+        pa.nulls(len(codes), type=pa.large_string())
 
 
 def _concat_str(parts: list) -> "pa.Array":
@@ -691,41 +713,44 @@ def _concat_str(parts: list) -> "pa.Array":
     return pa.concat_arrays([_arrow_str(p) for p in parts])
 
 
-def _compact(txs, inputs, outputs, txid_dict, prev_code, spent_code, addresses, a_in, a_out,
+def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addresses, a_in, a_out,
              tx_of_input, tx_of_output, output_of_input, input_of_output, in_start, out_start):
     """The finished tables and their :class:`ChainIndex`, with every id column stored compactly.
 
-    * txids: one dictionary ``txid_dict`` (this chain's txids in row order,
-      then the other txids it names, in order of first appearance in
-      ``prev_txid`` then ``spent_by_txid``); ``txs.txid`` is a zero-copy slice
-      of it (plain text); ``inputs.txid``, ``prev_txid``, ``outputs.txid`` and
-      ``spent_by_txid`` are Categoricals over it whose codes are tx rows
-      (shared with ``index.tx_of_input`` / ``tx_of_output``);
-    * addresses: Categoricals over ``index.addresses``, codes shared with
-      ``index.address_of_input`` / ``address_of_output``;
-    * ``script_type`` and ``address_source``: Categoricals of a few words.
+    * txids: one sorted dictionary ``txids`` of every txid the chain names;
+      the five txid columns (``txs.txid``, ``inputs.txid``, ``prev_txid``,
+      ``outputs.txid``, ``spent_by_txid``) are Categoricals over it (4-byte codes,
+      ``tx_code`` etc.), and ``index.txids`` is a CategoricalIndex of ``txs.txid``;
+    * addresses: Categoricals over the sorted addresses (``index.addresses``
+      keeps the order its codes refer to);
+    * ``script_type`` and ``address_source``: Categoricals of a few words;
+    * the index: int32 rows and codes (int64 beyond 2**31 rows), read-only.
 
-    The columns still read as text (``chain.txs.txid == "ab.."``, ``isin``,
-    merges); dataset files hold plain text (see :meth:`Chain.saved_tables`).
+    Categories are sorted, so the columns read, compare, sort, group and merge
+    as the text they stand for (``chain.txs.txid == "ab.."``, ``isin``);
+    dataset files hold plain text (see :meth:`Chain.saved_tables`).
     """
-    n_tx = len(txs)
-    ct = _code_dtype(max(len(inputs), len(outputs), len(txid_dict), len(addresses)) + 1)
+    ct = _code_dtype(max(len(inputs), len(outputs), len(txids), len(addresses)) + 1)
     tx_of_input, tx_of_output = _frozen(tx_of_input, ct), _frozen(tx_of_output, ct)
     a_in, a_out = _frozen(a_in, ct), _frozen(a_out, ct)
-    txid_dtype = _string_categories(txid_dict)
-    txs["txid"] = pd.arrays.ArrowStringArray(_arrow_str(txid_dtype.categories).slice(0, n_tx))
-    outputs["txid"] = _categorical(tx_of_output, txid_dtype)
-    inputs["txid"] = _categorical(tx_of_input, txid_dtype)
+    tx_code = np.asarray(tx_code, dtype=ct)
+    txid_dtype = _string_categories(txids)
+    txs["txid"] = _categorical(tx_code, txid_dtype)
+    outputs["txid"] = _categorical(tx_code[tx_of_output], txid_dtype)
+    inputs["txid"] = _categorical(tx_code[tx_of_input], txid_dtype)
     inputs["prev_txid"] = _categorical(np.asarray(prev_code, dtype=ct), txid_dtype)
     outputs["spent_by_txid"] = _categorical(np.asarray(spent_code, dtype=ct), txid_dtype)
-    addr_dtype = _string_categories(addresses)
-    inputs["address"] = _categorical(a_in, addr_dtype)
-    outputs["address"] = _categorical(a_out, addr_dtype)
+    addresses = pd.Index(addresses)
+    sorted_addr, rank = _sorted_dictionary(_arrow_str(addresses))
+    rank = np.append(rank, -1).astype(ct)
+    addr_dtype = _string_categories(sorted_addr)
+    inputs["address"] = _categorical(rank[a_in], addr_dtype)
+    outputs["address"] = _categorical(rank[a_out], addr_dtype)
     inputs["address_source"] = _small_categorical(inputs.address_source)
     outputs["script_type"] = _small_categorical(outputs.script_type)
     index = ChainIndex(
-        txids=pd.Index(txs.txid.array),
-        addresses=addr_dtype.categories,
+        txids=pd.CategoricalIndex(txs.txid.array),
+        addresses=addresses,
         tx_of_input=tx_of_input,
         tx_of_output=tx_of_output,
         in_start=_frozen(in_start, np.int64),
@@ -746,22 +771,15 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> "pa.Array":
-    """Some rows of a text column (plain or Categorical) as an Arrow string array."""
+    """Some rows of a text column (plain or Categorical; None: all null) as an Arrow string array."""
     import pyarrow as pa
 
+    if col is None:
+        return pa.nulls(len(rows), type=pa.large_string())
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()[rows]
         return _arrow_str(col.cat.categories).take(pa.array(np.maximum(codes, 0), mask=codes < 0))
     return _arrow_str(col).take(pa.array(rows, type=pa.int64()))
-
-
-def _positions_in(values: "pa.Array", txids: "pa.Array") -> np.ndarray:
-    """Row of each value in ``txids`` (-1: not there, or null)."""
-    import pyarrow.compute as pc
-
-    if len(values) == 0 or values.null_count == len(values):
-        return np.full(len(values), -1, dtype=np.int64)
-    return pc.fill_null(pc.index_in(values, value_set=txids), -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 class Chain:
@@ -878,29 +896,22 @@ class Chain:
         n = len(txs)
         in_tx, out_tx = ii["tx"].to_numpy(np.int64), oi["tx"].to_numpy(np.int64)
         output_of_input, input_of_output = ii["output"].to_numpy(np.int64), oi["input"].to_numpy(np.int64)
-        tx_txids = _arrow_str(txs.txid)
         # txids of spent and spending transactions: tx rows through the index, the rest read from the file
-        prev_code = np.where(output_of_input >= 0, out_tx[np.maximum(output_of_input, 0)], -1)
-        spent_code = np.where(input_of_output >= 0, in_tx[np.maximum(input_of_output, 0)], -1)
-        rest = []
-        for code, col, rows in ((prev_code, raw_in.get("prev_txid"), output_of_input < 0),
-                                (spent_code, raw_out.get("spent_by_txid"), input_of_output < 0)):
-            rows = np.flatnonzero(rows)
-            values = _rows_as_arrow(col, rows) if col is not None else _arrow_str(_missing_column("str", 0, None))
-            if col is None:
-                rows = rows[:0]
-            pos = _positions_in(values, tx_txids)
-            code[rows] = pos
-            outside = (pos < 0) & values.is_valid().to_numpy(zero_copy_only=False)
-            rest.append((code, rows[outside], values.filter(outside)))
-        others, codes = _other_txids([v for _, _, v in rest], n)
-        for (code, rows, _), c in zip(rest, codes):
-            code[rows] = c
+        prev_rest, spent_rest = np.flatnonzero(output_of_input < 0), np.flatnonzero(input_of_output < 0)
+        cats, tx_code, p_code, s_code = _txid_codes(
+            _arrow_str(txs.txid), _rows_as_arrow(raw_in.get("prev_txid"), prev_rest),
+            _rows_as_arrow(raw_out.get("spent_by_txid"), spent_rest))
+        prev_code = np.full(len(inputs), -1, dtype=np.int64)
+        prev_code[output_of_input >= 0] = tx_code[out_tx[output_of_input[output_of_input >= 0]]]
+        prev_code[prev_rest] = p_code
+        spent_code = np.full(len(outputs), -1, dtype=np.int64)
+        spent_code[input_of_output >= 0] = tx_code[in_tx[input_of_output[input_of_output >= 0]]]
+        spent_code[spent_rest] = s_code
         if inputs.address_source.isna().all() and len(inputs):  # saved before address_source existed
             inputs["address_source"] = _address_sources(inputs.address_source, output_of_input >= 0,
                                                         prev_code < 0, ii["address"].to_numpy(np.int64) >= 0, False)
         txs, inputs, outputs, index = _compact(
-            txs, inputs, outputs, _concat_str([tx_txids, others]), prev_code, spent_code,
+            txs, inputs, outputs, cats, tx_code, prev_code, spent_code,
             _as_str(tables["addresses"]["address"]).array, ii["address"].to_numpy(np.int64),
             oi["address"].to_numpy(np.int64), in_tx, out_tx, output_of_input, input_of_output,
             np.concatenate([[0], np.cumsum(np.bincount(in_tx, minlength=n))]),
