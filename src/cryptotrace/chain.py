@@ -89,6 +89,12 @@ class ChainIndex:
     of ``txs``, so the rows of transaction ``t`` are
     ``in_start[t]:in_start[t+1]`` and ``out_start[t]:out_start[t+1]``.
     Every array uses ``-1`` for "none".
+
+    The arrays are read-only and hold int32 (int64 only for a chain of more
+    than 2**31 rows): cast to int64 (``a.astype(np.int64)``) before computing
+    keys such as ``tx * n_addresses + address`` that can exceed 2**31.
+    ``txids`` is a CategoricalIndex over the chain's sorted txid dictionary
+    (the same codes as ``txs.txid``); ``addresses`` is a plain string Index.
     """
 
     txids: pd.Index  #: txid of each tx row
@@ -623,9 +629,10 @@ def _arrow_str(values) -> "pa.Array":
     return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
 
 
-def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """A Categorical over ``codes`` without copying them (they stay shared with the index)."""
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype, like: pd.DataFrame) -> pd.Series:
+    """A Categorical column for table ``like`` over ``codes``, without copying them when their dtype fits
+    (int32 codes for 32,768 categories or more: they stay shared with the index)."""
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=like.index, copy=False)
 
 
 def _string_categories(arr) -> pd.CategoricalDtype:
@@ -721,13 +728,15 @@ def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addres
       the five txid columns (``txs.txid``, ``inputs.txid``, ``prev_txid``,
       ``outputs.txid``, ``spent_by_txid``) are Categoricals over it (4-byte codes,
       ``tx_code`` etc.), and ``index.txids`` is a CategoricalIndex of ``txs.txid``;
-    * addresses: Categoricals over the sorted addresses (``index.addresses``
-      keeps the order its codes refer to);
+    * addresses: Categoricals over ``index.addresses`` (the chain's addresses
+      in order of first appearance, the order clustering numbers them in),
+      codes shared with ``index.address_of_input`` / ``address_of_output``:
+      sorting or grouping by address follows that order, not the alphabet;
     * ``script_type`` and ``address_source``: Categoricals of a few words;
     * the index: int32 rows and codes (int64 beyond 2**31 rows), read-only.
 
-    Categories are sorted, so the columns read, compare, sort, group and merge
-    as the text they stand for (``chain.txs.txid == "ab.."``, ``isin``);
+    Txid categories are sorted, so txid columns read, compare, sort, group and
+    merge as the text they stand for (``chain.txs.txid == "ab.."``, ``isin``);
     dataset files hold plain text (see :meth:`Chain.saved_tables`).
     """
     ct = _code_dtype(max(len(inputs), len(outputs), len(txids), len(addresses)) + 1)
@@ -735,26 +744,23 @@ def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addres
     a_in, a_out = _frozen(a_in, ct), _frozen(a_out, ct)
     tx_code = np.asarray(tx_code, dtype=ct)
     txid_dtype = _string_categories(txids)
-    txs["txid"] = _categorical(tx_code, txid_dtype)
-    outputs["txid"] = _categorical(tx_code[tx_of_output], txid_dtype)
-    inputs["txid"] = _categorical(tx_code[tx_of_input], txid_dtype)
-    inputs["prev_txid"] = _categorical(np.asarray(prev_code, dtype=ct), txid_dtype)
-    outputs["spent_by_txid"] = _categorical(np.asarray(spent_code, dtype=ct), txid_dtype)
-    addresses = pd.Index(addresses)
-    sorted_addr, rank = _sorted_dictionary(_arrow_str(addresses))
-    rank = np.append(rank, -1).astype(ct)
-    addr_dtype = _string_categories(sorted_addr)
-    inputs["address"] = _categorical(rank[a_in], addr_dtype)
-    outputs["address"] = _categorical(rank[a_out], addr_dtype)
+    txs["txid"] = _categorical(tx_code, txid_dtype, txs)
+    outputs["txid"] = _categorical(tx_code[tx_of_output], txid_dtype, outputs)
+    inputs["txid"] = _categorical(tx_code[tx_of_input], txid_dtype, inputs)
+    inputs["prev_txid"] = _categorical(np.asarray(prev_code, dtype=ct), txid_dtype, inputs)
+    outputs["spent_by_txid"] = _categorical(np.asarray(spent_code, dtype=ct), txid_dtype, outputs)
+    addr_dtype = _string_categories(addresses)
+    inputs["address"] = _categorical(a_in, addr_dtype, inputs)
+    outputs["address"] = _categorical(a_out, addr_dtype, outputs)
     inputs["address_source"] = _small_categorical(inputs.address_source)
     outputs["script_type"] = _small_categorical(outputs.script_type)
     index = ChainIndex(
         txids=pd.CategoricalIndex(txs.txid.array),
-        addresses=addresses,
+        addresses=addr_dtype.categories,
         tx_of_input=tx_of_input,
         tx_of_output=tx_of_output,
-        in_start=_frozen(in_start, np.int64),
-        out_start=_frozen(out_start, np.int64),
+        in_start=_frozen(in_start, ct),
+        out_start=_frozen(out_start, ct),
         output_of_input=_frozen(output_of_input, ct),
         input_of_output=_frozen(input_of_output, ct),
         address_of_input=a_in,
