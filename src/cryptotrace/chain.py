@@ -636,8 +636,15 @@ def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype, like: pd.DataFra
 
 
 def _string_categories(arr) -> pd.CategoricalDtype:
-    """A CategoricalDtype over distinct strings (an Arrow array), kept as pandas' Arrow string dtype."""
-    return pd.CategoricalDtype(pd.Index(pd.arrays.ArrowStringArray(_arrow_str(arr))))
+    """A CategoricalDtype over distinct strings (an Arrow array or pandas Index), as pandas' Arrow strings.
+
+    The values are distinct by construction (a factorisation or a dictionary),
+    so pandas' uniqueness check, which would hash every string and keep the
+    hash table, is skipped when pandas offers the fast path.
+    """
+    cats = arr if isinstance(arr, pd.Index) else pd.Index(pd.arrays.ArrowStringArray(_arrow_str(arr)))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(cats, ordered=False) if fast is not None else pd.CategoricalDtype(cats)
 
 
 def _small_categorical(col: pd.Series) -> pd.Categorical:
@@ -657,23 +664,63 @@ def _small_categorical(col: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[idx], dtype=dtype)
 
 
+_HEX_VALUE = np.full(256, 255, dtype=np.uint8)  # ASCII byte -> value of a lower-case hex digit (255: not one)
+_HEX_VALUE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def _txid_order(values: "pa.Array") -> np.ndarray | None:
+    """Sorting order of txids (64 lower-case hex characters each, no nulls), or None if they are not.
+
+    The first 16 hex digits make a 64-bit number whose order is the text's
+    order; one integer argsort then sorts a million txids in a fraction of the
+    time a string sort takes. Equal numbers are checked on the whole text.
+    """
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + n + 1]
+    if n == 0 or values.null_count or not (np.diff(offsets) == 64).all():
+        return None
+    text = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, 64)
+    digits = _HEX_VALUE[text[:, :16]]
+    if (digits == 255).any():
+        return None
+    packed = np.ascontiguousarray((digits[:, 0::2] << 4) | digits[:, 1::2])  # 8 bytes, big-endian
+    key = packed.view(">u8").ravel().astype(np.uint64)  # native byte order sorts several times faster
+    order = np.argsort(key)  # equal keys are (checked to be) equal txids: their order does not matter
+    ks = key[order]
+    tie = np.flatnonzero(ks[1:] == ks[:-1])
+    if len(tie):
+        whole = text.view("S64").ravel()[order]
+        if (whole[tie] != whole[tie + 1]).any():  # same first 16 digits, different txids: sort on the text
+            return np.argsort(text.view("S64").ravel(), kind="stable")
+    return order
+
+
 def _sorted_dictionary(values: "pa.Array") -> tuple["pa.Array", np.ndarray]:
     """The distinct values of ``values`` in sorted (text) order, and each value's code among them (-1 null).
 
     Categoricals sort, compare and group by their codes, so sorted categories
     make ``sort_values("txid")`` give the same order as plain text would.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(values) == 0:
-        return values, np.zeros(0, dtype=np.int64)
-    enc = pc.dictionary_encode(values)
-    order = pc.sort_indices(enc.dictionary).to_numpy()
-    rank = np.empty(len(order) + 1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    rank[-1] = -1
-    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return _arrow_str(enc.dictionary).take(order), rank[idx]
+    codes = np.full(len(values), -1, dtype=np.int64)
+    valid = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False)) if len(values) else codes[:0]
+    vals = _arrow_str(values.filter(values.is_valid())) if values.null_count else _arrow_str(values)
+    order = _txid_order(vals) if len(vals) else np.zeros(0, dtype=np.int64)
+    if order is None:  # not txids: a hash pass, then a string sort of the distinct values
+        enc = pc.dictionary_encode(vals)
+        dorder = pc.sort_indices(enc.dictionary).to_numpy()
+        rank = np.empty(len(dorder), dtype=np.int64)
+        rank[dorder] = np.arange(len(dorder))
+        codes[valid] = rank[enc.indices.to_numpy(zero_copy_only=False)]
+        return _arrow_str(enc.dictionary).take(pa.array(dorder)), codes
+    srt = vals.take(pa.array(order))
+    offsets = np.frombuffer(srt.buffers()[1], dtype=np.int64)[srt.offset: srt.offset + len(srt) + 1]
+    whole = np.frombuffer(srt.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].view("S64")
+    new = np.r_[True, whole[1:] != whole[:-1]] if len(whole) else np.zeros(0, dtype=bool)
+    codes[valid[order]] = np.cumsum(new) - 1
+    return (srt if new.all() else srt.take(pa.array(np.flatnonzero(new)))), codes
 
 
 def _txid_codes(tx_txids: "pa.Array", prev: "pa.Array", spent: "pa.Array"):
@@ -782,6 +829,9 @@ def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> "pa.Array":
 
     if col is None:
         return pa.nulls(len(rows), type=pa.large_string())
+    if isinstance(col.dtype, pd.ArrowDtype):  # as read from a dataset file (dictionary-encoded)
+        taken = col.array._pa_array.take(pa.array(rows, type=pa.int64()))
+        return _arrow_str(taken.cast(pa.large_string()))
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()[rows]
         return _arrow_str(col.cat.categories).take(pa.array(np.maximum(codes, 0), mask=codes < 0))

@@ -338,20 +338,30 @@ def verify_dataset(path) -> dict:
 
 #: id columns a Chain rebuilds from the saved index (not decoded when the index is used)
 _FROM_INDEX = {"inputs": ("txid", "address"), "outputs": ("txid", "address")}
-#: text columns read as dictionaries (few distinct values per row, or only some rows needed)
-_AS_DICTIONARY = ("prev_txid", "spent_by_txid", "address_source", "script_type")
+#: txid columns of which a Chain reads only some rows: kept as Arrow dictionaries, decoded row by row
+_AS_DICTIONARY = {"inputs": ("prev_txid",), "outputs": ("spent_by_txid",)}
 
 
 def _decode(data: bytes, name: str, use_index: bool, fpath: Path):
-    """One Parquet file as a DataFrame (id columns the index rebuilds are skipped when it is used)."""
+    """One Parquet file as a DataFrame.
+
+    When the saved index is used (``use_index``), the id columns it rebuilds are
+    not decoded, and ``prev_txid`` / ``spent_by_txid`` stay Arrow dictionaries
+    (pandas ``ArrowDtype``) of which the Chain decodes only the rows it needs.
+    """
+    import pandas as pd
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(io.BytesIO(data))
         names = pf.schema_arrow.names
         cols = [c for c in names if not (use_index and c in _FROM_INDEX.get(name, ()))]
-        dicts = [c for c in _AS_DICTIONARY if c in cols] if use_index else []
-        return pq.read_table(io.BytesIO(data), columns=cols, read_dictionary=dicts, use_threads=False).to_pandas()
+        dicts = [c for c in _AS_DICTIONARY.get(name, ()) if c in cols] if use_index else []
+        table = pq.read_table(io.BytesIO(data), columns=cols, read_dictionary=dicts, use_threads=False)
+        df = table.drop_columns(dicts).to_pandas()
+        for c in dicts:
+            df[c] = pd.Series(pd.arrays.ArrowExtensionArray(table[c]), index=df.index)
+        return df
     except Exception as exc:  # pyarrow raises several kinds
         raise DatasetIntegrityError(f"{fpath} is not a readable Parquet file ({exc}). Re-create the dataset") \
             from None
