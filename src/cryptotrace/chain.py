@@ -198,6 +198,9 @@ def _normalise(df: pd.DataFrame | None, table: str, derived: tuple[str, ...] = (
     df = df.reset_index(drop=True)
     out = {}
     for col, dtype in schema.items():
+        if col in derived and col not in df.columns:  # a placeholder the caller replaces (1 byte a row)
+            out[col] = pd.Categorical.from_codes(np.full(len(df), -1, dtype=np.int8), categories=[])
+            continue
         if col not in df.columns:  # an optional column not given: typed and empty (derived later if it can be)
             out[col] = _missing_column(dtype, len(df), df.index)
             continue
@@ -829,9 +832,14 @@ def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> "pa.Array":
 
     if col is None:
         return pa.nulls(len(rows), type=pa.large_string())
-    if isinstance(col.dtype, pd.ArrowDtype):  # as read from a dataset file (dictionary-encoded)
-        taken = col.array._pa_array.take(pa.array(rows, type=pa.int64()))
-        return _arrow_str(taken.cast(pa.large_string()))
+    if isinstance(col.dtype, pd.ArrowDtype):  # as read from a dataset file: dictionary-encoded chunks
+        # chunk by chunk: a take across chunks would first unify their dictionaries (slow)
+        chunks = col.array._pa_array.chunks
+        starts = np.cumsum([0] + [len(ch) for ch in chunks])
+        which = np.searchsorted(starts, rows, side="right") - 1
+        parts = [ch.take(pa.array(rows[which == k] - starts[k], type=pa.int64())).cast(pa.large_string())
+                 for k, ch in enumerate(chunks) if (which == k).any()]
+        return pa.concat_arrays(parts) if parts else pa.array([], type=pa.large_string())
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()[rows]
         return _arrow_str(col.cat.categories).take(pa.array(np.maximum(codes, 0), mask=codes < 0))

@@ -81,11 +81,17 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True) -> C
     -------
     Chain
     """
+    import pyarrow as pa
+
     tables, manifest = read_dataset_tables(path, use_index=not validate, verify_hash=verify_hash)
     # the saved index is used only when the dataset hash covers it (version 2); otherwise it is rebuilt
     if (not validate and verify_hash and manifest.get("schema_version") >= 2
             and all(n in tables for n in INDEX_TABLES)):
-        return Chain.from_saved_tables(tables)
-    inputs = tables["inputs"].drop(columns=["is_external"], errors="ignore")
-    return Chain.from_tables(txs=tables["txs"], inputs=inputs, outputs=tables["outputs"], blocks=tables["blocks"],
-                             validate=validate)
+        chain = Chain.from_saved_tables(tables)
+    else:
+        inputs = tables["inputs"].drop(columns=["is_external"], errors="ignore")
+        chain = Chain.from_tables(txs=tables["txs"], inputs=inputs, outputs=tables["outputs"],
+                                  blocks=tables["blocks"], validate=validate)
+    del tables
+    pa.default_memory_pool().release_unused()  # the decoded files' memory goes back to the system
+    return chain
