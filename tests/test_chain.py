@@ -373,10 +373,9 @@ def test_txid_columns_sort_compare_and_read_as_the_text(own, outside):
 def test_sample_id_columns_are_compact_and_saved_as_before(tmp_path):
     """The shipped datasets (written before the change) give the reference file schema and hash."""
     import json
+    from pathlib import Path
 
     import pyarrow.parquet as pq
-
-    from pathlib import Path
 
     ds = Path(__file__).resolve().parents[1] / "sample_data" / "datasets" / "sample"
     chain = ct.load_dataset(ds)

@@ -37,12 +37,16 @@ import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import errors as E
 from .units import MAX_SATS, format_btc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["Chain", "ChainIndex", "SCHEMA"]
 
@@ -489,7 +493,7 @@ def _step_order_rows(d: _Draft, validate: bool) -> None:
 
 def _step_link_inputs(d: _Draft, validate: bool) -> None:
     """Join each input to the output it spends (outpoint keys, one sorted search); no output spent twice."""
-    inputs, outputs, okey = d.inputs, d.outputs, d.okey
+    inputs, okey = d.inputs, d.okey
     d.coinbase_in = d.c_prev < 0
     prev_tx = d.pos_of[d.c_prev]
     internal = prev_tx >= 0
@@ -630,7 +634,7 @@ def _fill_tx_times(txs: pd.DataFrame, blocks: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------------- compact id columns
-def _arrow_str(values) -> "pa.Array":
+def _arrow_str(values) -> pa.Array:
     """A pandas string Index/array/Series (or Arrow array) as one Arrow ``large_string`` array."""
     import pyarrow as pa
 
@@ -683,7 +687,7 @@ _HEX_VALUE = np.full(256, 255, dtype=np.uint8)  # ASCII byte -> value of a lower
 _HEX_VALUE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
 
 
-def _txid_order(values: "pa.Array") -> np.ndarray | None:
+def _txid_order(values: pa.Array) -> np.ndarray | None:
     """Sorting order of txids (64 lower-case hex characters each, no nulls), or None if they are not.
 
     The first 16 hex digits make a 64-bit number whose order is the text's
@@ -710,7 +714,7 @@ def _txid_order(values: "pa.Array") -> np.ndarray | None:
     return order
 
 
-def _sorted_dictionary(values: "pa.Array") -> tuple["pa.Array", np.ndarray]:
+def _sorted_dictionary(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """The distinct values of ``values`` in sorted (text) order, and each value's code among them (-1 null).
 
     Categoricals sort, compare and group by their codes, so sorted categories
@@ -738,7 +742,7 @@ def _sorted_dictionary(values: "pa.Array") -> tuple["pa.Array", np.ndarray]:
     return (srt if new.all() else srt.take(pa.array(np.flatnonzero(new)))), codes
 
 
-def _txid_codes(tx_txids: "pa.Array", prev: "pa.Array", spent: "pa.Array"):
+def _txid_codes(tx_txids: pa.Array, prev: pa.Array, spent: pa.Array):
     """One sorted txid dictionary for a chain, and codes into it.
 
     ``tx_txids``: the chain's txids in row order; ``prev`` / ``spent``: the
@@ -768,7 +772,7 @@ def _step_compact(d: _Draft):
                     d.a_out, d.in_tx, d.out_tx, d.output_of_input, d.input_of_output, d.in_start, d.out_start)
 
 
-def _take_arrow(strings: "pa.Array", codes: np.ndarray) -> "pa.Array":
+def _take_arrow(strings: pa.Array, codes: np.ndarray) -> pa.Array:
     """``strings[codes]`` as Arrow (-1: null)."""
     import pyarrow as pa
 
@@ -776,7 +780,7 @@ def _take_arrow(strings: "pa.Array", codes: np.ndarray) -> "pa.Array":
         pa.nulls(len(codes), type=pa.large_string())
 
 
-def _concat_str(parts: list) -> "pa.Array":
+def _concat_str(parts: list) -> pa.Array:
     import pyarrow as pa
 
     return pa.concat_arrays([_arrow_str(p) for p in parts])
@@ -838,7 +842,7 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**cols) if cols else df
 
 
-def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> "pa.Array":
+def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> pa.Array:
     """Some rows of a text column (plain or Categorical; None: all null) as an Arrow string array."""
     import pyarrow as pa
 
