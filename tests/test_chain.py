@@ -420,3 +420,13 @@ def test_chain_and_dataset_modules_import_without_a_cycle():
 
     assert not {m for m in imported(src / "chain.py") if "io" in m.split(".")}
     assert not {m for m in imported(src / "dataset_format.py") if "chain" in m or "io" in m.split(".")}
+
+
+def test_a_chain_without_any_address_saves_and_loads(tmp_path):
+    """A coinbase paying a bare script (no address at all) used to fail with an IndexError."""
+    t = txid_of(5)
+    chain = ct.Chain.from_tables(pd.DataFrame({"txid": [t]}),
+                                 pd.DataFrame({"txid": [t], "vin": [0], "prev_txid": [None], "prev_vout": [None]}),
+                                 pd.DataFrame({"txid": [t], "vout": [0], "value": [5]}))
+    assert chain.outputs.script_type.tolist() == ["nonstandard"] and chain.index.n_addresses == 0
+    assert ct.load_dataset(chain.save(tmp_path / "ds")) == chain

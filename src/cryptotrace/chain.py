@@ -596,7 +596,8 @@ def _step_script_types(d: _Draft, validate: bool, check_addresses: bool) -> None
         return
     kinds, valid = classify_addresses(d.addr_index)
     if need.any():
-        st = np.where(d.a_out >= 0, kinds[np.maximum(d.a_out, 0)], "nonstandard")
+        known = np.append(np.asarray(kinds, dtype=object), "nonstandard")  # code -1 (no address) -> last
+        st = known[np.where(d.a_out >= 0, d.a_out, len(known) - 1)]
         outputs["script_type"] = outputs.script_type.mask(need, pd.Series(st, dtype="string"))
     if validate and check_addresses and not valid.all():
         bad = d.addr_index[~valid].tolist()
