@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 import cryptotrace as ct
 from cryptotrace import errors as E
-from cryptotrace.io import files
+from cryptotrace import dataset_format as files
 
 from cryptotrace.testing.strategies import chain_tables
 
@@ -98,7 +98,7 @@ def test_interrupted_save_leaves_nothing_that_loads(tmp_path):
     old_hash = json.loads((old / "manifest.json").read_text())["sha256"]
     script = f"""
 import os, cryptotrace as ct
-from cryptotrace.io import files
+from cryptotrace import dataset_format as files
 real = files._parquet_bytes
 calls = []
 def dying(df):

@@ -364,7 +364,7 @@ def test_sample_exchange_theft_keep_and_tainted_first_differ_and_both_conserve()
     kw = dict(policy="fifo", max_hops=10, min_value=0, stop_at=None)
     keep, first = trace(chain, start, fifo_order="keep", **kw), trace(chain, start, **kw)
     assert keep.summary()["conserved"] and first.summary()["conserved"]
-    a = dict(zip(keep.flows.txid + ":" + keep.flows.vout.astype(str), keep.flows.tainted_value))
-    b = dict(zip(first.flows.txid + ":" + first.flows.vout.astype(str), first.flows.tainted_value))
+    a = dict(zip(keep.flows.txid.astype(str) + ":" + keep.flows.vout.astype(str), keep.flows.tainted_value))
+    b = dict(zip(first.flows.txid.astype(str) + ":" + first.flows.vout.astype(str), first.flows.tainted_value))
     diff = [abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b)]
     assert sum(d > 0 for d in diff) >= 10 and max(diff) > BTC // 1000

@@ -242,9 +242,9 @@ def test_forward_matches_reference_and_keeps_rules(chain, pick, policy, fee_poli
     assert (fl.tainted_value <= fl.value).all() and (fl.tainted_value >= 0).all()
     # the same numbers as the slow reference, output by output
     ref, ref_ends = reference_forward(chain, t.start_rows, policy, fee_policy)
-    got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+    got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
     o = chain.outputs
-    keys = (o.txid + ":" + o.vout.astype(str)).tolist()
+    keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
     for row, v in ref.items():
         assert got.get(keys[row], 0) == v, (keys[row], v, got.get(keys[row]))
     assert sum(v for v in got.values()) == sum(ref.values())
@@ -267,8 +267,8 @@ def test_backward_matches_reference_and_conserves(chain, pick, policy):
     assert set(t.endpoints.kind) <= {"coinbase", "external", "unknown_source", "back_to_start"}
     ref, _ext = reference_backward(chain, t.start_rows, policy)
     o = chain.outputs
-    keys = (o.txid + ":" + o.vout.astype(str)).tolist()
-    got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+    keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
+    got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
     for row, v in ref.items():
         assert got.get(keys[row], 0) == v
 
@@ -288,8 +288,8 @@ def test_poison_taints_a_superset(chain, pick, other, hops, min_value, stops):
     assert int(h.endpoints.tainted_value.sum()) == h.start_value
     ep = h.endpoints
     assert set(ep.loc[ep.kind == "stopped", "address"]) <= set(stop_at)
-    pt = set((p.txid + ":" + p.vout.astype(str))[p.tainted_value > 0])
-    ht = set((hf.txid + ":" + hf.vout.astype(str))[hf.tainted_value > 0])
+    pt = set((p.txid.astype(str) + ":" + p.vout.astype(str))[p.tainted_value > 0])
+    ht = set((hf.txid.astype(str) + ":" + hf.vout.astype(str))[hf.tainted_value > 0])
     assert ht <= pt
     # and poison marks every output it touches in full
     assert (p.tainted_value[p.tainted_value > 0] == p.value[p.tainted_value > 0]).all()
@@ -305,7 +305,7 @@ def test_backward_from_forward_endpoint_reaches_start(chain, pick, policy):
     for r in ends.head(4).itertuples():
         back = trace(chain, f"{r.txid}:{r.vout}", direction="backward", policy="poison", max_hops=50, min_value=0)
         fl = back.flows
-        reached = set((fl.txid + ":" + fl.vout.astype(str))[fl.tainted_value > 0])
+        reached = set((fl.txid.astype(str) + ":" + fl.vout.astype(str))[fl.tainted_value > 0])
         assert start in reached or f"{r.txid}:{r.vout}" == start
 
 
@@ -319,6 +319,6 @@ def test_huge_amounts_are_split_exactly(policy):
         ref, _ = reference_forward(chain, t.start_rows, policy, DEFAULT_FEE_POLICY[policy])
         fl = t.flows
         o = chain.outputs
-        keys = (o.txid + ":" + o.vout.astype(str)).tolist()
-        got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+        keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
+        got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
         assert all(got.get(keys[r], 0) == v for r, v in ref.items())
