@@ -110,7 +110,8 @@ class _Figure(Figure):
         return buf.getvalue()
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """An empty matplotlib figure of ``width`` x ``height`` inches (100 dpi, constrained layout), not tied to pyplot."""
     return _Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
@@ -179,7 +180,7 @@ def flow_edges(trace) -> pd.DataFrame:
     return out[out.parent != out.child].reset_index(drop=True)
 
 
-def _flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
+def flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
     """One row per traced coin with what the picture needs (group, label, endpoint kind), from ``trace.coins``."""
     c = trace.coins_with(tags=tags)  # the trace's coin table (with ``tags``: re-annotated)
     c = c[(c.entry == "coin").to_numpy(bool) & (c.traced_value.to_numpy() > 0)]
@@ -599,7 +600,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     if view == "entities" and x == "time":
         raise TraceError("x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
                          "which has no single time")
-    nodes_all, edges_all = _merge_starts(_flow_nodes(trace, tags, coinjoins), flow_edges(trace))
+    nodes_all, edges_all = _merge_starts(flow_nodes(trace, tags, coinjoins), flow_edges(trace))
     if view == "auto":
         view = "entities" if len(nodes_all) > max_nodes and x == "hop" else "coins"
     s = trace.summary()
@@ -611,7 +612,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
         n_cols = max(layers.values(), default=0) + 1
         n_rows = int(pd.Series(layers).value_counts().max()) if layers else 1
         if ax is None:
-            fig = _new_figure(min(11.0, max(7.0, 2.3 * n_cols)), min(13.0, max(4.0, 1.05 * n_rows + 2.2)))
+            fig = new_figure(min(11.0, max(7.0, 2.3 * n_cols)), min(13.0, max(4.0, 1.05 * n_rows + 2.2)))
             ax = fig.add_subplot()
         else:
             fig = ax.figure
@@ -661,7 +662,7 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
     dense = n_cols > 9 or max_col > 10
     if ax is None:
-        fig = _new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
+        fig = new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
                           min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
         ax = fig.add_subplot()
     else:
@@ -800,7 +801,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         candidates = trace.seizure_candidates()
     groups = where_the_money_went(trace, candidates)
     total = int(groups.sum())
-    fig = _new_figure(10, 6.2)
+    fig = new_figure(10, 6.2)
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[1, 2.2])
     left = 0.0
     for name, v in groups.items():
@@ -892,7 +893,7 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
     tagtab = None if tags is None else tags_by_address(tags)
     hl = {highlight} if isinstance(highlight, str) else set(highlight or [])
     n = g.number_of_nodes()
-    fig = _new_figure(10, 7 if n > 8 else 5.5)
+    fig = new_figure(10, 7 if n > 8 else 5.5)
     ax = fig.add_subplot()
     if n == 1:
         pos = {shown[0]: (0.0, 0.0)}
@@ -1005,7 +1006,7 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
         "change": np.concatenate([value, -value[spent]]),
     }).sort_values("time", kind="stable")
     bal = ev.groupby("time", sort=True).change.sum().cumsum()
-    fig = _new_figure(10, 4.2)
+    fig = new_figure(10, 4.2)
     ax = fig.add_subplot()
     tt = pd.to_datetime(bal.index, utc=True)
     y = bal.to_numpy() / SATS_PER_BTC

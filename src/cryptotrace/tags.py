@@ -856,19 +856,20 @@ def _check_expansion(node, where) -> None:
     """
     if node is None:
         return
-    size: dict[int, int] = {}
-    on_path: set[int] = set()
+    # keyed by the node objects themselves (PyYAML nodes compare and hash by identity)
+    size: dict[yaml.Node, int] = {}
+    on_path: set[yaml.Node] = set()
     stack = [(node, False)]
     while stack:
         n, done = stack.pop()
-        key = id(n)
+        key = n
         if done:
             on_path.discard(key)
             if isinstance(n, yaml.MappingNode):
                 kids = [x for kv in n.value for x in kv]
             else:
                 kids = n.value
-            size[key] = 1 + sum(size[id(k)] for k in kids)
+            size[key] = 1 + sum(size[k] for k in kids)
             continue
         if key in size:
             continue
@@ -882,12 +883,12 @@ def _check_expansion(node, where) -> None:
         stack.append((n, True))
         kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
         for k in kids:
-            if id(k) in on_path:
+            if k in on_path:
                 raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
                                "file must not be self-referring. Write the values out instead")
-            if id(k) not in size:
+            if k not in size:
                 stack.append((k, False))
-    total = size[id(node)]
+    total = size[node]
     if total > len(size) + _MAX_ALIAS_GROWTH:
         raise TagError(f"{where}: its aliases (*name) would expand it to {total:,} values from {len(size):,} "
                        "written ones (a 'billion laughs' file?). Refused: write the values out instead of "
