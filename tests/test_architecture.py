@@ -69,7 +69,10 @@ def test_no_private_names_imported_across_modules():
 def _module_level_names(tree: ast.Module) -> set[str]:
     names = set()
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else []
         names.update(t.id for t in targets if isinstance(t, ast.Name))
     return names
 
@@ -96,14 +99,27 @@ def test_no_module_level_caches_keyed_by_object_id():
             body = list(ast.walk(fn))
             id_names = {t.id for n in body if isinstance(n, ast.Assign) and _is_id_key(n.value, set())
                         for t in n.targets if isinstance(t, ast.Name)}
-            id_names |= {a.arg for n in body if isinstance(n, ast.Lambda) for a in n.args.args + n.args.kwonlyargs
-                         if a.arg in id_names}
             for n in body:
                 if (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in globals_
                         and _is_id_key(n.slice, id_names)):
                     found.append(f"{path.relative_to(SRC.parent)}:{n.lineno}: {n.value.id}[...]")
                 elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                       and isinstance(n.func.value, ast.Name) and n.func.value.id in globals_
-                      and n.func.attr in ("get", "pop", "setdefault") and n.args and _is_id_key(n.args[0], id_names)):
+                      and n.func.attr in ("get", "pop", "setdefault") and n.args
+                      and _is_id_key(n.args[0], id_names)):
                     found.append(f"{path.relative_to(SRC.parent)}:{n.lineno}: {n.func.value.id}.{n.func.attr}(...)")
-    assert not found, "caches keyed by id(object) (keep the cache on the object instead):\n" + "\n".join(sorted(set(found)))
+    found = sorted(set(found))
+    assert not found, "caches keyed by id(object) (keep the cache on the object instead):\n" + "\n".join(found)
+
+
+def test_no_test_file_imports_another_test_file():
+    """Builders live in ``cryptotrace.testing``, test infrastructure in ``tests/_*.py``; a test file is a leaf."""
+    tests = Path(__file__).resolve().parent
+    found = []
+    for f in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] + [a.name for a in node.names] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            if any(n.split(".")[-1].startswith("test_") for n in names):
+                found.append(f"{f.name}:{node.lineno}")
+    assert not found, "test files importing from other test files: " + ", ".join(found)
