@@ -30,7 +30,8 @@ A, B, C, D, E, G, H, K, X, Y = (encode_address("p2wpkh", bytes([i]) * 20) for i 
 
 def tags(rows):
     """address, label, category, jurisdiction, confidence (0-100)."""
-    return pd.DataFrame(rows, columns=["address", "label", "category", "jurisdiction", "confidence"]).set_index("address")
+    columns = ["address", "label", "category", "jurisdiction", "confidence"]
+    return pd.DataFrame(rows, columns=columns).set_index("address")
 
 
 def fit(chain, heuristics=("multi_input",)):

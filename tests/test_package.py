@@ -25,7 +25,8 @@ def run_py(code: str, env_extra: dict) -> subprocess.CompletedProcess:
 
 def test_import_is_quick_and_lazy():
     code = ("import time, sys; t = time.perf_counter(); import cryptotrace; d = time.perf_counter() - t; "
-            "print(d); print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))")
+            "print(d); "
+            "print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))")
     best = min(float(run_py(code, {}).stdout.split()[0]) for _ in range(3))
     out = run_py(code, {}).stdout.splitlines()
     assert best < 0.5, f"import cryptotrace took {best:.2f} s"

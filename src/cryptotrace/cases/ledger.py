@@ -394,7 +394,10 @@ class _LazyTruth(dict):
 
 
 def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
-    """``n`` random values of ``width`` bytes (at least one is drawn, so the random stream does not depend on n == 0)."""
+    """``n`` random values of ``width`` bytes.
+
+    At least one is drawn, so the random stream does not depend on n == 0.
+    """
     return rng.bytes(width * max(n, 1))[:width * n]
 
 
