@@ -13,21 +13,10 @@ from cryptotrace import errors as E
 from cryptotrace.units import MAX_SATS
 
 from cryptotrace.testing import ADDRESS_POOL, txid_of
+from cryptotrace.testing import small_tables as small
 from cryptotrace.testing.strategies import chain_tables
 
 A, B, C = ADDRESS_POOL[:3]
-
-
-def small():
-    """coinbase -> t1 (pays B 30, change 19.9999 to A) -> t2 spends B."""
-    cb, t1, t2 = txid_of(0), txid_of(1), txid_of(2)
-    txs = pd.DataFrame({"txid": [cb, t1, t2], "block_height": [1, 2, 3],
-                        "time": [1_600_000_000, 1_600_000_600, 1_600_001_200]})
-    inputs = pd.DataFrame({"txid": [cb, t1, t2], "vin": [0, 0, 0], "prev_txid": [None, cb, t1],
-                           "prev_vout": [None, 0, 0]})
-    outputs = pd.DataFrame({"txid": [cb, t1, t1, t2], "vout": [0, 0, 1, 0], "address": [A, B, A, C],
-                            "value": [50 * 10**8, 30 * 10**8, 19_99990000, 29_99990000]})
-    return txs, inputs, outputs
 
 
 def test_small_chain_derived_columns():

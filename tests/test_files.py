@@ -43,7 +43,7 @@ def test_round_trip_gives_the_same_chain_and_hash(tmp_path, tables):
 
 
 def small_chain():
-    from .test_chain import small
+    from cryptotrace.testing import small_tables as small
 
     return ct.Chain.from_tables(*small())
 

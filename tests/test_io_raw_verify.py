@@ -23,7 +23,7 @@ from cryptotrace.io.core_rpc import CoreRPCClient
 from cryptotrace.io.esplora import EsploraClient
 
 from ._local_server import CoreReplay, EsploraReplay, serve
-from .test_io_verify_esplora import serialize
+from ._esplora_bytes import serialize
 
 BLOCK = "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
 MAGIC = raw.MAINNET_MAGIC

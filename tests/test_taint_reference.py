@@ -47,7 +47,11 @@ import pytest
 
 from cryptotrace.tracing import DEFAULT_FEE_POLICY, POLICIES, trace, worked_example_chain
 
-from .test_tracing import A, B, C, D, E, F, G, make_chain, txid
+from cryptotrace.testing import HOP_ADDRESSES
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
+
+A, B, C, D, E, F, G = HOP_ADDRESSES
 
 BTC = 100_000_000
 
@@ -357,7 +361,7 @@ def test_sample_exchange_theft_keep_and_tainted_first_differ_and_both_conserve()
     import cryptotrace as ct
     from cryptotrace.cases import load_answer_key
 
-    from .test_tracing_cases import _case_start
+    from cryptotrace.testing import case_start as _case_start
 
     chain, key = ct.load_sample(), load_answer_key("sample")
     start = _case_start(chain, key, "exchange_theft")

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from cryptotrace.tracing import FEE_POLICIES, FIFO_ORDERS, trace
 
-from .test_tracing_properties import _start, chains
+from cryptotrace.testing import pick_output as _start
+from cryptotrace.testing.strategies import random_chains as chains
 
 CONSERVING = ["haircut", "fifo", "lifo", "tiho"]
 

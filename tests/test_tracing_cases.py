@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 import cryptotrace as ct
+from cryptotrace.testing import case_start as _case_start
 from cryptotrace.tracing import seizure_candidates, trace
 
 CASES = ["exchange_theft", "nps_vendor", "ransomware"]
@@ -37,24 +38,6 @@ def _perfect_tags(key) -> pd.DataFrame:
         "category": a.entity_type.map(_CATEGORY).to_numpy(),
         "jurisdiction": ents.jurisdiction.reindex(a.entity).to_numpy(),
     }, index=a.index.rename("address"))
-
-
-def _case_start(chain, key, case) -> list[str]:
-    """Where an investigator starts: the stolen coins, the ransom payments, the market's payouts to the vendor."""
-    f = key.facts[case]
-    o = chain.outputs
-    ev = f["events"][0]
-    if ev["event"] == "theft":
-        sel = (o.txid == ev["txid"]) & o.address.isin(ev["addresses"])
-    elif ev["event"] == "ransom_payments":
-        pairs = {(p["txid"], p["address"]) for p in ev["payments"]}
-        sel = pd.Series([(t, a) in pairs for t, a in zip(o.txid, o.address)], index=o.index)
-    else:  # market_sales: the payouts to the vendor's own addresses
-        mine = key.addresses.index[key.addresses.entity == f["suspect_entity"]]
-        sel = o.txid.isin(ev["payout_txids"]) & o.address.isin(mine)
-    rows = o[sel]
-    assert len(rows), f"no start outputs found for case {case}"
-    return [f"{t}:{v}" for t, v in zip(rows.txid, rows.vout)]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -12,66 +12,17 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryptotrace.addresses import random_addresses
-from cryptotrace.chain import Chain
+from cryptotrace.testing import RANDOM_CHAIN_ADDRESSES as _ADDR
+from cryptotrace.testing import pick_output as _start
+from cryptotrace.testing import random_chain
+from cryptotrace.testing.strategies import random_chains as chains
 from cryptotrace.tracing import DEFAULT_FEE_POLICY, FEE_POLICIES, POLICIES, trace
 
 CONSERVING = ["haircut", "fifo", "lifo", "tiho"]
-_ADDR = random_addresses(np.random.default_rng(7), 12)
-
-
-def random_chain(seed: int, n_tx: int, big: bool, external: bool) -> Chain:
-    rng = np.random.default_rng(seed)
-    txids = [rng.bytes(32).hex() for _ in range(n_tx)]
-    txs, ins, outs = [], [], []
-    unspent: list[tuple[str, int, int]] = []  # (txid, vout, value)
-    scale = 70_000_000_000_000 if big else 100_000  # big: up to 700,000 BTC per coin, never past 21M in all
-    for t, txid in enumerate(txids):
-        txs.append({"txid": txid, "block_height": t + 1, "time": 1_600_000_000 + 600 * t})
-        n_spend = 0 if (t < 2 or not unspent) else int(rng.integers(1, min(4, len(unspent)) + 1))
-        total = 0
-        vin = 0
-        for _ in range(n_spend):
-            k = int(rng.integers(len(unspent)))
-            p_txid, p_vout, v = unspent.pop(k)
-            ins.append({"txid": txid, "vin": vin, "prev_txid": p_txid, "prev_vout": p_vout})
-            vin += 1
-            total += v
-        if external and n_spend and rng.random() < 0.3:
-            v = int(rng.integers(1, scale))
-            ins.append({"txid": txid, "vin": vin, "prev_txid": rng.bytes(32).hex(), "prev_vout": 0,
-                        "value": v, "address": _ADDR[int(rng.integers(len(_ADDR)))]})
-            total += v
-        if n_spend == 0:  # newly mined
-            total = int(rng.integers(1, scale))
-        fee = 0 if n_spend == 0 or rng.random() < 0.3 else int(rng.integers(0, max(total // 5, 1)))
-        rest = total - fee
-        n_out = int(rng.integers(1, 5))
-        cuts = np.sort(rng.integers(0, rest + 1, size=n_out - 1)) if n_out > 1 else np.array([], dtype=np.int64)
-        values = np.diff(np.concatenate([[0], cuts, [rest]])).astype(np.int64)
-        if rng.random() < 0.2 and n_out >= 2:
-            values[:] = rest // n_out  # equal outputs, remainder to the fee
-        for vout, v in enumerate(values.tolist()):
-            outs.append({"txid": txid, "vout": vout, "value": int(v),
-                         "address": _ADDR[int(rng.integers(len(_ADDR)))]})
-            unspent.append((txid, vout, int(v)))
-    inputs = pd.DataFrame(ins, columns=["txid", "vin", "prev_txid", "prev_vout", "value", "address"])
-    return Chain.from_tables(txs=pd.DataFrame(txs), inputs=inputs, outputs=pd.DataFrame(outs))
-
-
-chains = st.builds(random_chain, seed=st.integers(0, 2**31), n_tx=st.integers(2, 14), big=st.booleans(),
-                   external=st.booleans())
-
-
-def _start(chain: Chain, pick: int) -> str:
-    o = chain.outputs[chain.outputs.value > 0].reset_index(drop=True)
-    r = o.iloc[pick % len(o)]
-    return f"{r.txid}:{r.vout}"
 
 
 # ---------------------------------------------------------------- reference engine
