@@ -75,7 +75,7 @@ def _table_bytes(chain, with_index: bool = False):
             yield name, _parquet_bytes(df)
 
 
-def _combine(digests: dict[str, str], version: int = SCHEMA_VERSION) -> str:
+def combine_digests(digests: dict[str, str], version: int = SCHEMA_VERSION) -> str:
     names = TABLES if version == 1 else TABLES + INDEX_TABLES
     lines = "".join(f"{name} {digests[name]}\n" for name in names)
     return hashlib.sha256(lines.encode()).hexdigest()
@@ -88,7 +88,7 @@ def content_hash(chain) -> str:
     file :func:`load_dataset` reads), so no saved file can change an analysis
     without changing this hash.
     """
-    return _combine({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain, with_index=True)})
+    return combine_digests({k: hashlib.sha256(v).hexdigest() for k, v in _table_bytes(chain, with_index=True)})
 
 
 def _fsync_dir(path: Path) -> None:
@@ -241,7 +241,7 @@ def save_dataset(chain, path, *, overwrite: bool = False, extra: dict | None = N
             "schema_version": SCHEMA_VERSION,
             "counts": {name: int(len(getattr(chain, name))) for name in TABLES},
             "files": {name: {"path": f"{name}.parquet", "sha256": digests[name]} for name in TABLES + INDEX_TABLES},
-            "sha256": _combine(digests),
+            "sha256": combine_digests(digests),
         }
         if extra:
             manifest["extra"] = extra
@@ -329,7 +329,7 @@ def verify_dataset(path) -> dict:
                 h.update(block)
         digests[name] = h.hexdigest()
         _check_digest(fpath, name, entry, digests[name])
-    if _combine(digests, manifest.get("schema_version", 1)) != manifest.get("sha256"):
+    if combine_digests(digests, manifest.get("schema_version", 1)) != manifest.get("sha256"):
         raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables. "
                                     "Use an untouched copy of the dataset")
     return manifest
@@ -389,7 +389,7 @@ def read_dataset_tables(path, *, use_index: bool = True, verify_hash: bool = Tru
         tables[name] = _decode(data, name, use_index and all(n in manifest.get("files", {}) for n in INDEX_TABLES),
                                fpath)
         del data
-    if verify_hash and _combine(digests, version) != manifest.get("sha256"):
+    if verify_hash and combine_digests(digests, version) != manifest.get("sha256"):
         raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables. "
                                     "Use an untouched copy of the dataset")
     return tables, manifest

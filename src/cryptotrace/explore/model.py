@@ -54,7 +54,7 @@ _GROUP_PRIORITY = list(GROUPS)  # a group node shows its most telling member
 
 
 #: what one node is, per view, in words (shown in the hover and in ``explorer.nodes.kind``)
-_NODE_KIND = {"coins": "coin", "addresses": "address", "entities": "entity", "aggregate": "aggregate"}
+NODE_KIND = {"coins": "coin", "addresses": "address", "entities": "entity", "aggregate": "aggregate"}
 
 
 def _cluster_no(x):
@@ -396,7 +396,7 @@ class GraphModel:
         best = c.sort_values("prio", kind="stable").groupby("key", sort=False).first()
         agg = pd.DataFrame({
             "id": first.index.to_numpy(dtype=object),
-            "kind": _NODE_KIND[view],
+            "kind": NODE_KIND[view],
             "n_coins": g.size().to_numpy(np.int64),
             "value": g.value.sum().to_numpy(np.int64),
             "traced": g.traced_f.sum(min_count=1).to_numpy(),

@@ -19,7 +19,7 @@ from ..dataset_format import (  # noqa: F401  (re-exported: the public home of t
     SCHEMA_VERSION,
     STALE_SECONDS,
     TABLES,
-    _combine,
+    combine_digests,
     atomic_folder,
     atomic_write_bytes,
     atomic_write_text,
