@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._groups import group_sum
 from . import errors as E
 from .units import MAX_SATS, format_btc
 
@@ -358,13 +359,6 @@ def _check_positions(outputs, inputs, vout, vin, prev_vout, has_prev) -> None:
                   "shifted or filled with amounts", total=int(bad.sum()))
 
 
-def _group_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over CSR groups ``start[i]:start[i+1]`` (exact int64)."""
-    csum = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-    return csum[start[1:]] - csum[start[:-1]]
-
-
-
 # ---------------------------------------------------------------------- the build, step by step
 def _code_dtype(n: int):
     """int32 for row numbers and codes while they fit (any chain that fits in memory), else int64."""
@@ -614,8 +608,8 @@ def _step_tx_totals(d: _Draft, validate: bool) -> None:
     n_in, n_out = np.diff(d.in_start), np.diff(d.out_start)
     is_cb = (np.bincount(d.in_tx[d.coinbase_in], minlength=n) > 0) | (n_in == 0)
     unknown_in = np.bincount(d.in_tx[~d.in_val_known & ~d.coinbase_in], minlength=n)
-    in_sum = _group_sum(np.where(d.coinbase_in, 0, d.in_val), d.in_start)
-    out_sum = _group_sum(d.outputs.value.to_numpy(np.int64), d.out_start)
+    in_sum = group_sum(np.where(d.coinbase_in, 0, d.in_val), d.in_start)
+    out_sum = group_sum(d.outputs.value.to_numpy(np.int64), d.out_start)
     fee = np.where(is_cb, 0, in_sum - out_sum)
     given_fee = txs.fee
     txs["is_coinbase"] = is_cb

@@ -28,6 +28,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from .._groups import group_reduce
 from ..errors import HeuristicError
 
 __all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "CombinedFlag", "all_of", "any_of", "but_not", "unique_change",
@@ -39,17 +40,6 @@ SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk", "multisig", 
 
 
 # --------------------------------------------------------------------------- shared per-chain numbers
-def group_reduce(values: np.ndarray, start: np.ndarray, ufunc, empty) -> np.ndarray:
-    """``ufunc.reduce`` of ``values`` over the CSR groups ``start[i]:start[i+1]``; ``empty`` for empty groups."""
-    n = len(start) - 1
-    sizes = np.diff(start)
-    out = np.full(n, empty, dtype=np.result_type(values.dtype, np.asarray(empty).dtype))
-    ne = sizes > 0
-    if ne.any():
-        out[ne] = ufunc.reduceat(values, start[:-1][ne])
-    return out
-
-
 def _script_type_of_text(addresses: pd.Index) -> np.ndarray:
     """Script type codes read from the address text alone (prefix and length), vectorised."""
     s = pd.Series(addresses.to_numpy(dtype=object), dtype="string")

@@ -5,16 +5,17 @@ transaction's items (its inputs or outputs); groups are laid out CSR-style: the 
 group ``g`` are ``start[g]:start[g + 1]`` of a flat array, and ``grp`` gives each item's group.
 All amounts are int64 satoshis and every split is exact (the parts add up to the whole).
 
-``group_sum`` is the same sum as ``cryptotrace.chain._group_sum`` and ``group_reduce`` is
-``cryptotrace.heuristics.base.group_reduce``; they stay there until those modules import
-them from one place below ``chain`` (see ARCHITECTURE.md, "Known debts").
+The plain reductions over groups (``group_sum``, ``group_reduce``), which the chain and the
+heuristics use too, live in :mod:`cryptotrace._groups`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cut", "distinct", "expand", "group_starts", "group_sum", "largest_remainder", "layout", "muldiv",
+from .._groups import group_sum
+
+__all__ = ["cut", "distinct", "expand", "group_starts", "largest_remainder", "layout", "muldiv",
            "pair_segments", "prefix_before", "suffix_before"]
 
 
@@ -42,12 +43,6 @@ def group_starts(grp: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(grp, minlength=n), out=out[1:])
     return out
-
-
-def group_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Exact int64 sum per CSR group."""
-    csum = np.concatenate([[0], np.cumsum(values, dtype=np.int64)])
-    return csum[start[1:]] - csum[start[:-1]]
 
 
 def muldiv(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

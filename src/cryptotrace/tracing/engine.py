@@ -12,7 +12,8 @@ import numpy as np
 
 from ..errors import TraceError
 from ._inputs import DIRECTIONS, FIFO_ORDERS, labels_of, resolve_start, stop_mask, tag_table
-from ._kernels import distinct, expand, group_starts, group_sum, layout, prefix_before
+from .._groups import group_sum
+from ._kernels import distinct, expand, group_starts, layout, prefix_before
 from .policies import DEFAULT_FEE_POLICY, FEE_POLICIES, TAINT_POLICIES, Batch, get_policy
 from .result import Trace
 

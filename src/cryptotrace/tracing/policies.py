@@ -22,7 +22,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ._kernels import cut, group_starts, group_sum, largest_remainder, pair_segments, prefix_before, suffix_before
+from .._groups import group_sum
+from ._kernels import cut, group_starts, largest_remainder, pair_segments, prefix_before, suffix_before
 
 __all__ = ["Batch", "DEFAULT_FEE_POLICY", "FEE_POLICIES", "Fifo", "Haircut", "Lifo", "POLICIES", "Poison",
            "TAINT_POLICIES", "TaintPolicy", "Tiho", "get_policy"]

@@ -22,7 +22,8 @@ from ..errors import TraceError
 from ..tags import category_role
 from ..units import SATS_PER_BTC, format_btc
 from ._inputs import FIFO_ORDERS, labels_of, resolve_start, tag_table
-from ._kernels import expand, group_starts, group_sum
+from .._groups import group_sum
+from ._kernels import expand, group_starts
 from .policies import FEE_POLICIES, get_policy
 
 __all__ = ["COIN_COLUMNS", "COIN_ENTRIES", "ENDPOINT_KINDS", "Trace"]
