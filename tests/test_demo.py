@@ -11,7 +11,7 @@ import time
 import pytest
 
 from cryptotrace.cases import load_case
-from cryptotrace.report import COUNTRIES
+from cryptotrace.reporting import COUNTRIES
 from cryptotrace.units import format_btc
 
 

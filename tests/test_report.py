@@ -9,7 +9,7 @@ import pytest
 
 import cryptotrace as ct
 from cryptotrace.errors import TraceError
-from cryptotrace.report import findings, report
+from cryptotrace.reporting import findings, report
 from cryptotrace.tracing import POLICIES
 
 from cryptotrace.testing import shown_case as toy
@@ -101,11 +101,14 @@ def test_writes_atomically_and_replaces(case, tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["r.html"]  # no temporary file left behind
 
 
-def test_module_and_function_both_callable(case):
-    import cryptotrace.report as mod
+def test_ct_report_stays_the_function_after_importing_the_module(case):
+    import inspect
+
+    import cryptotrace.reporting as mod
 
     chain, tags, a, txids, t = case
-    assert mod(t, figures=False).startswith("<!DOCTYPE html>")
+    assert inspect.isfunction(ct.report) and ct.report is mod.report  # no module-class swap (issue 13)
+    assert type(mod) is type(inspect)  # a plain module
     assert ct.report(t, figures=False).startswith("<!DOCTYPE html>")
 
 

@@ -18,7 +18,7 @@ import pypdf
 from pypdf.generic import ContentStream
 
 import cryptotrace as ct
-from cryptotrace.report import report
+from cryptotrace.reporting import report
 
 from cryptotrace.testing import shown_case as toy
 

@@ -232,7 +232,7 @@ def run(args) -> int:
     # 6. pictures
     step(5)
     from .. import plot as P
-    from ..report import _start_addresses, findings, report
+    from ..reporting import _start_addresses, findings, report
 
     figs = {"flow": ("Where the traced money went: from the start through the hops to the services, CoinJoins and "
                  "unspent coins (arrow width = traced BTC).", P.trace_flow(t, tags=tags)),

@@ -658,20 +658,3 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     from .io.files import atomic_write_text
 
     return atomic_write_text(Path(path), text)
-
-
-# ``import cryptotrace.report`` makes ``cryptotrace.report`` the module, not the function (Python binds a
-# submodule to its package on import). So that ``ct.report(trace, ...)`` works either way, the module
-# itself can be called: it is :func:`report`.
-def _make_callable() -> None:
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, *args, **kwargs):
-            return report(*args, **kwargs)
-
-    sys.modules[__name__].__class__ = _CallableModule
-
-
-_make_callable()
