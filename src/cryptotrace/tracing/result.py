@@ -839,6 +839,27 @@ class Trace:
 
         return seizure_candidates(self, clustering, tags, **kwargs)
 
+    def followed(self, *, coinjoin: bool | None = None) -> pd.DataFrame:
+        """The transactions this trace followed, with a ``coinjoin`` column
+        (:func:`cryptotrace.search.trace_transactions`); ``coinjoin=True`` keeps only the CoinJoins,
+        ``False`` only the others."""
+        from ..search import trace_transactions
+
+        return trace_transactions(self, coinjoin=coinjoin)
+
+    def first_coinjoin(self):
+        """The first CoinJoin (fewest hops from the start) this trace passed through
+        (:func:`cryptotrace.search.first_coinjoin`)."""
+        from ..search import first_coinjoin
+
+        return first_coinjoin(self)
+
+    def peel_chain(self) -> pd.DataFrame:
+        """The peel chain(s) this trace runs through, one row per hop (:func:`cryptotrace.search.peel_chain`)."""
+        from ..search import peel_chain
+
+        return peel_chain(self)
+
     def plot_summary(self, candidates=None, **kwargs):
         """Where the money went, as bars (:func:`cryptotrace.plot.money_summary`)."""
         from ..plot import money_summary
