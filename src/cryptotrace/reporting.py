@@ -491,8 +491,8 @@ _CANDIDATE_COLUMNS = [("rank", "rank", "#", "num"), ("classification", "classifi
                       ("tainted_value_eur", "tainted_value_eur", "traced, EUR", "money"),
                       ("tainted_value_usd", "tainted_value_usd", "traced, USD", "money"),
                       ("share", "share", "traced share", "pct"),
-                      ("_strength", "strength", "evidence (holds under; a defence may say)", "html")]
-_CANDIDATE_WIDTHS = [4, 9, 28, 14, 10, 9, 9, 6, 11]  # percent of the page width (the service, custodial, value
+                      ("strength_cell", "strength", "evidence", "html")]
+_CANDIDATE_WIDTHS = [4, 9, 26, 13, 10, 9, 9, 6, 14]  # percent of the page width (the service, custodial, value
 # and kind columns of the CSV are in the action's words)
 
 
@@ -641,13 +641,13 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
                        "</p>")
         if len(t):
             tt = m.head(max_candidates).copy()
-            cols = [c for c in _CANDIDATE_COLUMNS if c[0] in tt.columns or c[0] == "_strength"]
+            cols = [c for c in _CANDIDATE_COLUMNS if c[0] in tt.columns or c[0] == "strength_cell"]
             widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
             footnotes = []
             if "strength" in tt.columns:
-                tt["_strength"], footnotes = _strength_cells(tt)
+                tt["strength_cell"], footnotes = _strength_cells(tt)
             else:
-                cols = [c for c in cols if c[0] != "_strength"]
+                cols = [c for c in cols if c[0] != "strength_cell"]
                 widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
             if sum(widths) != 100:  # columns left out (no money or strength columns): share their room
                 widths = [round(w * 100 / sum(widths)) for w in widths]
