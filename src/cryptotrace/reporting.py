@@ -590,6 +590,16 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     Returns
     -------
     Path of the file, or the HTML text without ``path``.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> from cryptotrace.tracing import worked_example_chain
+    >>> chain = worked_example_chain()
+    >>> t = ct.trace(chain, chain.outputs.txid[0] + ":0", min_value=0)
+    >>> text = ct.report(t, figures=False)
+    >>> "Seizure candidates" in text and "EUR" in text and "price source:" in text
+    True
     """
     from .tracing import Trace, seizure_candidates
 
