@@ -162,6 +162,10 @@ class Trace:
         The transactions followed: ``hop, txid, tainted_in, tainted_out, fee_taint``.
     params : dict
         The settings that made this trace.
+    fiat : bool
+        Whether :attr:`coins`, :attr:`endpoints`, :meth:`to_frame` and the seizure candidates carry
+        the worth in EUR and USD at the time (:data:`FIAT_COLUMNS`; ``trace(..., fiat=False)`` turns it
+        off). :attr:`prices` is the price table used; ``prices.describe()`` names its source.
     start_value : int
         Satoshis traced from the start.
     coinjoin_detector : heuristic
@@ -498,7 +502,8 @@ class Trace:
     def coins(self) -> pd.DataFrame:
         """The annotated table of every coin on the way (satoshis and BTC); see :data:`COIN_COLUMNS`.
 
-        Built once per trace; the CoinJoin columns run :attr:`coinjoin_detector` once, the first
+        Built once per trace; the CoinJoin columns run :attr:`coinjoin_detector` once, and the money
+        columns (EUR and USD, :data:`FIAT_COLUMNS`) are priced in one vectorised lookup, the first
         time this is read. Rows: the start and every output on the way (``entry == "coin"``, in
         hop order), then values that came back to the start, fees (forward) or unfunded parts
         (backward), and inputs from outside the records (backward). ``endpoint_kind`` is set
