@@ -98,7 +98,8 @@ def main():
     t_cj, _ = timed(lambda: [h._flags(chain) for h in cj_dets])
     print(f"all {len(cj_dets)} CoinJoin detectors and caveats together: {t_cj:.2f} s")
     base._FEATURES.clear()
-    t_every, _ = timed(lambda: ([h.calls(chain) for h in H.CHANGE], [h._flags(chain) for h in (H.multi_input, *cj_dets)]))
+    t_every, _ = timed(lambda: ([h.calls(chain) for h in H.CHANGE],
+                                [h._flags(chain) for h in (H.multi_input, *cj_dets)]))
     print(f"every heuristic together (multi-input, {len(H.CHANGE)} change, {len(cj_dets)} CoinJoin/caveat): "
           f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}; {load()}")
     if os.environ.get("BENCH_HEURISTICS_ONLY"):

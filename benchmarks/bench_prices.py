@@ -21,7 +21,8 @@ from cryptotrace.prices import add_fiat, load_prices
 def main(n: int = 2_000_000) -> None:
     rng = np.random.default_rng(1)
     prices = load_prices()
-    lo, hi = int(pd.Timestamp("2009-06-01", tz="UTC").timestamp()), int(pd.Timestamp("2026-12-31", tz="UTC").timestamp())
+    lo = int(pd.Timestamp("2009-06-01", tz="UTC").timestamp())
+    hi = int(pd.Timestamp("2026-12-31", tz="UTC").timestamp())
     coins = pd.DataFrame({
         "value": rng.integers(1, 10**9, n),
         "traced_value": rng.integers(0, 10**9, n),

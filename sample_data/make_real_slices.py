@@ -59,7 +59,8 @@ def main(argv=None) -> int:
     from cryptotrace.io.files import save_dataset
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", default=list(SLICES), help=f"slices to build (default all: {', '.join(SLICES)})")
+    ap.add_argument("names", nargs="*", default=list(SLICES),
+                    help=f"slices to build (default all: {', '.join(SLICES)})")
     ap.add_argument("--real", type=Path, default=DEFAULT_REAL, help="the shared/data/real folder")
     ap.add_argument("--out", type=Path, default=HERE / "datasets", help="where the dataset folders go")
     args = ap.parse_args(argv)

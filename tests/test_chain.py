@@ -13,21 +13,10 @@ from cryptotrace import errors as E
 from cryptotrace.units import MAX_SATS
 
 from cryptotrace.testing import ADDRESS_POOL, txid_of
+from cryptotrace.testing import small_tables as small
 from cryptotrace.testing.strategies import chain_tables
 
 A, B, C = ADDRESS_POOL[:3]
-
-
-def small():
-    """coinbase -> t1 (pays B 30, change 19.9999 to A) -> t2 spends B."""
-    cb, t1, t2 = txid_of(0), txid_of(1), txid_of(2)
-    txs = pd.DataFrame({"txid": [cb, t1, t2], "block_height": [1, 2, 3],
-                        "time": [1_600_000_000, 1_600_000_600, 1_600_001_200]})
-    inputs = pd.DataFrame({"txid": [cb, t1, t2], "vin": [0, 0, 0], "prev_txid": [None, cb, t1],
-                           "prev_vout": [None, 0, 0]})
-    outputs = pd.DataFrame({"txid": [cb, t1, t1, t2], "vout": [0, 0, 1, 0], "address": [A, B, A, C],
-                            "value": [50 * 10**8, 30 * 10**8, 19_99990000, 29_99990000]})
-    return txs, inputs, outputs
 
 
 def test_small_chain_derived_columns():
@@ -338,3 +327,96 @@ def test_a_prevout_without_its_output_number_is_refused():
     inputs.loc[2, "prev_vout"] = pd.NA
     with pytest.raises(E.TableSchemaError, match="prev_vout"):
         ct.Chain.from_tables(txs, inputs, outputs)
+
+
+# --------------------------------------------------------------------------- compact id columns (issue 19)
+_HEX = "0123456789abcdef"
+# txids that often share their first 16 hex digits (the integer sort key) but differ after them
+_TXIDS = st.lists(st.tuples(st.sampled_from(["0" * 16, "f" * 16, "0123456789abcdef", "00000000ffffffff"]),
+                            st.text(_HEX, min_size=48, max_size=48)).map(lambda t: t[0] + t[1]),
+                  min_size=1, max_size=12, unique=True)
+
+
+@given(own=_TXIDS, outside=_TXIDS)
+def test_txid_columns_sort_compare_and_read_as_the_text(own, outside):
+    """Categorical txid columns behave as plain text: Python's own str order and equality are the reference."""
+    outside = [t for t in outside if t not in own]
+    txs = pd.DataFrame({"txid": own})
+    prev = [outside[i % len(outside)] if outside and i % 2 else None for i in range(len(own))]
+    inputs = pd.DataFrame({"txid": own, "vin": 0, "prev_txid": prev,
+                           "prev_vout": [i if p else None for i, p in enumerate(prev)],
+                           "value": [10_000 if p else None for p in prev], "address": [A if p else None for p in prev]})
+    outputs = pd.DataFrame({"txid": own, "vout": 0, "address": B, "value": 5_000})
+    chain = ct.Chain.from_tables(txs, inputs, outputs)
+    assert isinstance(chain.txs.txid.dtype, pd.CategoricalDtype)
+    assert isinstance(chain.inputs.prev_txid.dtype, pd.CategoricalDtype)
+    spent = dict(zip(chain.inputs.txid.astype(str), chain.inputs.prev_txid))
+    assert [None if pd.isna(spent[t]) else spent[t] for t in own] == prev
+    assert chain.txs.txid.sort_values().tolist() == sorted(own)
+    assert chain.inputs.prev_txid.dropna().sort_values().tolist() == sorted(p for p in prev if p)
+    for t in own:
+        assert (chain.txs.txid == t).sum() == 1 and chain.outputs.txid.isin([t]).sum() == 1
+    merged = chain.outputs.merge(pd.DataFrame({"txid": pd.array(own[:1], dtype="string"), "x": [1]}), on="txid")
+    assert merged.txid.tolist() == own[:1]
+
+
+def test_sample_id_columns_are_compact_and_saved_as_before(tmp_path):
+    """The shipped datasets (written before the change) give the reference file schema and hash."""
+    import json
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    ds = Path(__file__).resolve().parents[1] / "sample_data" / "datasets" / "sample"
+    chain = ct.load_dataset(ds)
+    for table, col in (("txs", "txid"), ("inputs", "txid"), ("inputs", "prev_txid"), ("inputs", "address"),
+                       ("outputs", "txid"), ("outputs", "address"), ("outputs", "spent_by_txid")):
+        assert isinstance(getattr(chain, table)[col].dtype, pd.CategoricalDtype), (table, col)
+    t = chain.txs.txid.iloc[5]
+    assert isinstance(t, str) and len(t) == 64 and chain.tx(t).txid == t
+    assert chain.index.tx_of_output.dtype == np.int32 and not chain.index.tx_of_output.flags.writeable
+    with pytest.raises(ValueError):
+        chain.index.address_of_input[0] = 7
+    out = chain.save(tmp_path / "again")
+    for name in ("blocks", "txs", "inputs", "outputs", "inputs_index", "outputs_index", "addresses"):
+        assert pq.read_schema(out / f"{name}.parquet") == pq.read_schema(ds / f"{name}.parquet"), name
+    assert json.loads((out / "manifest.json").read_text())["sha256"] == \
+        json.loads((ds / "manifest.json").read_text())["sha256"] == chain.content_hash
+
+
+def test_heuristic_features_are_cached_on_the_chain():
+    from cryptotrace.heuristics.base import features
+
+    chain = ct.Chain.from_tables(*small())
+    assert chain.cache == {}
+    f = features(chain)
+    assert chain.cache["features"] is f and features(chain) is f
+    assert features(ct.Chain.from_tables(*small())) is not f
+
+
+def test_chain_and_dataset_modules_import_without_a_cycle():
+    """chain -> dataset_format only; io.files -> chain; neither imports the other back."""
+    import ast
+    from pathlib import Path
+
+    src = Path(ct.__file__).parent
+
+    def imported(path):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(("." * node.level) + node.module)
+        return names
+
+    assert not {m for m in imported(src / "chain.py") if "io" in m.split(".")}
+    assert not {m for m in imported(src / "dataset_format.py") if "chain" in m or "io" in m.split(".")}
+
+
+def test_a_chain_without_any_address_saves_and_loads(tmp_path):
+    """A coinbase paying a bare script (no address at all) used to fail with an IndexError."""
+    t = txid_of(5)
+    chain = ct.Chain.from_tables(pd.DataFrame({"txid": [t]}),
+                                 pd.DataFrame({"txid": [t], "vin": [0], "prev_txid": [None], "prev_vout": [None]}),
+                                 pd.DataFrame({"txid": [t], "vout": [0], "value": [5]}))
+    assert chain.outputs.script_type.tolist() == ["nonstandard"] and chain.index.n_addresses == 0
+    assert ct.load_dataset(chain.save(tmp_path / "ds")) == chain

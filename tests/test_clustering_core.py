@@ -17,6 +17,7 @@ from cryptotrace.cases.answer_key import AnswerKey
 from cryptotrace.clustering import ClusterCollapseWarning, Clustering, cluster, evaluate, union_find
 from cryptotrace.errors import ClusteringError, NotInChainError
 from cryptotrace.testing import toy_chain
+from cryptotrace.testing.strategies import spending_chains
 
 
 def story():
@@ -236,27 +237,6 @@ def test_evaluate_against_a_hand_made_answer_key():
 
 
 # ---------------------------------------------------------------------- properties
-@st.composite
-def spending_chains(draw, max_names: int = 14, max_txs: int = 14, max_inputs: int = 3):
-    """Random chains where each tx spends up to ``max_inputs`` unspent outputs of earlier txs; names are reused."""
-    names = [f"n{i}" for i in range(draw(st.integers(3, max_names)))]
-    unspent, txs = [], []
-    for t in range(draw(st.integers(2, max_txs))):
-        k = draw(st.integers(0, min(max_inputs, len(unspent))))
-        idx = draw(st.lists(st.integers(0, max(len(unspent) - 1, 0)), min_size=k, max_size=k, unique=True)) if k else []
-        spend = [unspent[i] for i in idx]
-        unspent = [u for i, u in enumerate(unspent) if i not in idx]
-        total = sum(v for _, v in spend) if spend else 100_000_000
-        n_out = draw(st.integers(1, 3))
-        outs = [(draw(st.sampled_from(names)), max(0, (total - 1_000) // n_out - j)) for j in range(n_out)]
-        tx = {"out": outs}
-        if spend:
-            tx["in"] = [r for r, _ in spend]
-        txs.append(tx)
-        unspent += [(f"{t}:{v}", val) for v, (_, val) in enumerate(outs)]
-    return toy_chain(txs)[0]
-
-
 @settings(max_examples=40)
 @given(spending_chains())
 def test_multi_input_clusters_equal_networkx_components(chain):

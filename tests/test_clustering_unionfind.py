@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from cryptotrace import Clustering
 from cryptotrace.clustering import _forest, _relabel_by_size, _union_find_scipy, union_find
 from cryptotrace.errors import ClusteringError
-from .test_clustering_core import spending_chains
+from cryptotrace.testing.strategies import spending_chains
 
 
 def same_as_scipy(n, a, b):

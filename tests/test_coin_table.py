@@ -21,12 +21,17 @@ from cryptotrace.tracing import (COIN_COLUMNS, ENDPOINT_KINDS, POLICIES, TAINT_P
                                  worked_example_chain)
 from cryptotrace.tracing import policies as P
 
-from .test_tracing import BTC, Clusters, Tags, make_chain, txid
-from .test_tracing_properties import _start, chains
+from cryptotrace.testing import BTC, HOP_ADDRESSES
+from cryptotrace.testing import ClustersStandIn as Clusters
+from cryptotrace.testing import TagsStandIn as Tags
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
+from cryptotrace.testing import pick_output as _start
+from cryptotrace.testing.strategies import random_chains as chains
 
 def case():
     # thief A: 10 BTC; tx1 pays 3 to Kraken (C), 4 to B (own wallet), 3 to F; tx2 (a "CoinJoin") pays F's 3 to G
-    from .test_tracing import A as a, B as b, C as c, F as f, G as g
+    a, b, c, _, _, f, g = HOP_ADDRESSES
 
     chain = make_chain([
         {"outs": [(a, 10)]},

@@ -21,14 +21,17 @@ from cryptotrace.evidence import (
 from cryptotrace.export import to_csv
 from cryptotrace.tracing import seizure_candidates, trace, worked_example_chain
 
-from .test_tracing import BTC, make_chain, txid
+from cryptotrace.testing import BTC
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
 
 A, B, C, D, E, G, H, K, X, Y = (encode_address("p2wpkh", bytes([i]) * 20) for i in range(60, 70))
 
 
 def tags(rows):
     """address, label, category, jurisdiction, confidence (0-100)."""
-    return pd.DataFrame(rows, columns=["address", "label", "category", "jurisdiction", "confidence"]).set_index("address")
+    columns = ["address", "label", "category", "jurisdiction", "confidence"]
+    return pd.DataFrame(rows, columns=columns).set_index("address")
 
 
 def fit(chain, heuristics=("multi_input",)):

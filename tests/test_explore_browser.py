@@ -71,7 +71,8 @@ def test_standalone_file_opens_clicks_and_stays_offline(chain, tmp_path):
         page.mouse.click(x, y)
         page.wait_for_function(f"() => ({N_NODES})() === {before + expected}", timeout=10_000)
         xs = page.evaluate("""(coin) => { const cy = window.__ctExplorers[0];
-            return cy.nodes().filter(n => n.data('origin') === coin).map(n => n.position().x - cy.getElementById(coin).position().x); }""", coin)
+            const x0 = cy.getElementById(coin).position().x;
+            return cy.nodes().filter(n => n.data('origin') === coin).map(n => n.position().x - x0); }""", coin)
         assert len(xs) == expected and min(xs) > 0
         side = page.inner_text(".ctx-side")
         assert coin in side

@@ -72,7 +72,8 @@ def test_widget_in_jupyter_click_reaches_python(tmp_path, app):
     row = o[o.spent_by_txid.isin(big)].iloc[0]
     coin = f"{row.txid}:{row.vout}"
     expected = int((o.txid == row.spent_by_txid).sum())
-    before = int(chain.txs.n_in[chain.txs.txid == row.txid].iloc[0] + chain.txs.n_out[chain.txs.txid == row.txid].iloc[0])
+    this = chain.txs.txid == row.txid
+    before = int(chain.txs.n_in[this].iloc[0] + chain.txs.n_out[this].iloc[0])
 
     work = tmp_path / "lab"
     work.mkdir()
@@ -99,7 +100,8 @@ ex"""
         [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False",
          "--allow-root",
-         *(["--LabApp.news_url=", "--LabApp.extension_manager=readonly"] if app == "jupyterlab" else []), "--LabServerApp.workspaces_dir=" + str(tmp_path / "ws")],
+         *(["--LabApp.news_url=", "--LabApp.extension_manager=readonly"] if app == "jupyterlab" else []),
+         "--LabServerApp.workspaces_dir=" + str(tmp_path / "ws")],
         cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     requests, errors = [], []
     try:
@@ -153,8 +155,8 @@ def _drive(page, base, token, work, coin, before, expected, tmp_path, app):
     page.click(".jp-Notebook .jp-Cell .cm-content")
     page.keyboard.press("Shift+Enter")
     _accept_kernel_dialog(page, wait=3)
-    page.wait_for_function(f"() => window.__ctExplorers && window.__ctExplorers.length > 0 && ({N_NODES})() === {before}",
-                           timeout=60_000)
+    page.wait_for_function(f"() => window.__ctExplorers && window.__ctExplorers.length > 0 "
+                           f"&& ({N_NODES})() === {before}", timeout=60_000)
     screenshot(page, f"{app}_before", tmp_path)
     x, y = page.evaluate(NODE_XY, coin)
     page.mouse.click(x, y)

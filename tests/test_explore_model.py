@@ -52,7 +52,7 @@ def test_forward_expansion_adds_the_outputs_of_the_spending_tx(chain, data):
     assert list(ex.nodes.id) == [coin]
     added = ex.expand(coin, direction="forward")
     want = chain.outputs[chain.outputs.txid == row.spent_by_txid]
-    assert sorted(added.id) == sorted(want.txid + ":" + want.vout.astype(str))
+    assert sorted(added.id) == sorted(want.txid.astype(str) + ":" + want.vout.astype(str))
     assert len(ex.nodes) == 1 + len(want)
     e = ex.edges
     assert len(e) == len(want) and set(e.source) == {coin} and set(e.txid) == {row.spent_by_txid}
@@ -121,7 +121,7 @@ def test_trace_view_carries_the_traced_value_and_tags(ransom):
     assert (ex.nodes.group == "start (traced coins)").sum() == (f.hop == 0).sum()
     # the exchange deposits are coloured as custodial, as tags.category_role says
     svc = t.endpoints[t.endpoints.kind == "service"]
-    ids = list(svc.txid + ":" + svc.vout.astype(str))
+    ids = list(svc.txid.astype(str) + ":" + svc.vout.astype(str))
     groups = ex.nodes.set_index("id").group.reindex(ids)
     assert groups.notna().all() and len(ids) > 0
     roles = [ct.tags.category_role(c) for c in svc.category]
@@ -167,7 +167,7 @@ def test_selection_notes_and_case_items(chain):
     assert ex.notes.to_dict("records") == [{"node": a, "note": "looks like change"}]
     items = ex.add_to_case(finding="two outputs")
     assert list(items.node) == [a, b] and list(items.note) == ["looks like change", ""]
-    o = chain.outputs.set_index(chain.outputs.txid + ":" + chain.outputs.vout.astype(str))
+    o = chain.outputs.set_index(chain.outputs.txid.astype(str) + ":" + chain.outputs.vout.astype(str))
     assert items.value_btc.tolist() == pytest.approx((o.value.reindex([a, b]) / 1e8).tolist())
     assert items["coins"].tolist() == [[a], [b]]
     with pytest.raises(ExploreError, match="not on screen"):

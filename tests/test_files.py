@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 import cryptotrace as ct
 from cryptotrace import errors as E
-from cryptotrace.io import files
+from cryptotrace import dataset_format as files
 
 from cryptotrace.testing.strategies import chain_tables
 
@@ -43,7 +43,7 @@ def test_round_trip_gives_the_same_chain_and_hash(tmp_path, tables):
 
 
 def small_chain():
-    from .test_chain import small
+    from cryptotrace.testing import small_tables as small
 
     return ct.Chain.from_tables(*small())
 
@@ -98,7 +98,7 @@ def test_interrupted_save_leaves_nothing_that_loads(tmp_path):
     old_hash = json.loads((old / "manifest.json").read_text())["sha256"]
     script = f"""
 import os, cryptotrace as ct
-from cryptotrace.io import files
+from cryptotrace import dataset_format as files
 real = files._parquet_bytes
 calls = []
 def dying(df):

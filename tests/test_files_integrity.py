@@ -56,7 +56,7 @@ def test_an_edited_index_with_every_hash_updated_quotes_another_hash(saved):
     chain, path = saved
     m = _rewrite(path, "addresses", _swap_two_addresses(path))
     digests = {n: e["sha256"] for n, e in m["files"].items()}
-    m["sha256"] = files._combine(digests)
+    m["sha256"] = files.combine_digests(digests)
     (path / "manifest.json").write_text(json.dumps(m))
     forged = ct.load_dataset(path)
     # the forger's manifest hash and the hash a report quotes both differ from the original's
@@ -87,7 +87,7 @@ def test_a_version_1_dataset_loads_with_its_index_rebuilt(saved):
     _rewrite(path, "addresses", _swap_two_addresses(path))
     m = json.loads((path / "manifest.json").read_text())
     m["schema_version"] = 1
-    m["sha256"] = files._combine({n: e["sha256"] for n, e in m["files"].items()}, 1)
+    m["sha256"] = files.combine_digests({n: e["sha256"] for n, e in m["files"].items()}, 1)
     (path / "manifest.json").write_text(json.dumps(m))
     back = ct.load_dataset(path)
     assert back == chain and back.content_hash == chain.content_hash

@@ -24,7 +24,8 @@ from cryptotrace.heuristics import coinjoin as CJ
 
 from ._real import real_path
 
-BLOCK_702861 = real_path("blocks") / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
+BLOCK_702861 = real_path("blocks") / ("mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726"
+                                      "dafae.raw")
 WASABI1_REAL = "5c2f55fc17854a18f447d74e32356c9ff6faf43bf937ed13611857b2bb3fef3a"
 OP_RETURN = "OP_RETURN"
 ALL = (*H.COINJOIN, CJ.coinjoin, CJ.stonewall_like, CJ.whirlpool_tx0, CJ.payjoin_likely)

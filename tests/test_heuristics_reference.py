@@ -32,7 +32,8 @@ def chains(draw):
             idx = [max(range(len(unspent)), key=lambda i: unspent[i][1])]
         else:
             k = draw(st.integers(0, min(5, len(unspent))))
-            idx = draw(st.lists(st.integers(0, max(len(unspent) - 1, 0)), min_size=k, max_size=k, unique=True)) if k else []
+            picks = st.lists(st.integers(0, max(len(unspent) - 1, 0)), min_size=k, max_size=k, unique=True)
+            idx = draw(picks) if k else []
         spend = [unspent[i] for i in idx]
         unspent = [u for i, u in enumerate(unspent) if i not in idx]
         total = sum(v for _, v in spend) if spend else 60_000_000

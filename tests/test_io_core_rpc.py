@@ -299,7 +299,8 @@ def test_edited_hex_txid_value_prevout_or_address_are_each_refused(tmp_path, rpc
     obj = copy.deepcopy(base)  # the JSON says it spends another coin
     obj["tx"][1]["vin"][0]["vout"] = 1
     with pytest.raises(E.SourceMismatchError,
-                       match=r"vin\[0\] \(the coin it spends, txid:vout\) = '76a8d70a\w+:1', but .* say '76a8d70a\w+:0'"):
+                       match=r"vin\[0\] \(the coin it spends, txid:vout\) = '76a8d70a\w+:1', "
+                             r"but .* say '76a8d70a\w+:0'"):
         _load(tmp_path, obj)
     obj = copy.deepcopy(base)
     obj["tx"][1]["vin"][1]["txid"] = "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216"

@@ -13,7 +13,8 @@ NAMES = ["hal_finney", "colonial", "bitfinex", "whirlpool", "hydra"]
 
 @pytest.fixture(scope="module")
 def maker(project_root):
-    spec = importlib.util.spec_from_file_location("make_real_slices", project_root / "sample_data" / "make_real_slices.py")
+    path = project_root / "sample_data" / "make_real_slices.py"
+    spec = importlib.util.spec_from_file_location("make_real_slices", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod

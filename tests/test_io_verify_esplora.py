@@ -11,7 +11,6 @@ and ``/block/:hash/raw`` made of the header fields and every transaction's hex).
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import math
 import struct
@@ -25,6 +24,9 @@ import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.io.esplora import _chain_from_esplora
 
+from ._esplora_bytes import serialize
+from ._esplora_bytes import sha256d as _sha256d
+from ._esplora_bytes import varint as _varint
 from ._local_server import EsploraReplay, serve
 
 SEIZURE = "943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a"
@@ -32,37 +34,6 @@ RANSOM_PAY = "6a798026d44af27dbacd28ea21462808df8deca51794cec80c1b59e07ef924a2"
 FBI = "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls"
 BLOCK_50001 = "000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141"
 SPENDER = "7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a"
-
-
-def _sha256d(b: bytes) -> bytes:
-    return hashlib.sha256(hashlib.sha256(b).digest()).digest()
-
-
-def _varint(n: int) -> bytes:
-    if n < 0xFD:
-        return bytes([n])
-    if n <= 0xFFFF:
-        return b"\xfd" + struct.pack("<H", n)
-    return b"\xfe" + struct.pack("<I", n)
-
-
-def serialize(t: dict) -> bytes:
-    """The raw bytes of an Esplora transaction object (BIP 144 layout when it has witnesses)."""
-    segwit = any(v.get("witness") for v in t["vin"])
-    out = struct.pack("<i", t["version"]) + (b"\x00\x01" if segwit else b"") + _varint(len(t["vin"]))
-    for v in t["vin"]:
-        ss = bytes.fromhex(v["scriptsig"])
-        out += bytes.fromhex(v["txid"])[::-1] + struct.pack("<I", v["vout"]) + _varint(len(ss)) + ss
-        out += struct.pack("<I", v["sequence"])
-    out += _varint(len(t["vout"]))
-    for o in t["vout"]:
-        spk = bytes.fromhex(o["scriptpubkey"])
-        out += struct.pack("<Q", o["value"]) + _varint(len(spk)) + spk
-    if segwit:
-        for v in t["vin"]:
-            items = [bytes.fromhex(w) for w in v.get("witness") or []]
-            out += _varint(len(items)) + b"".join(_varint(len(w)) + w for w in items)
-    return out + struct.pack("<I", t["locktime"])
 
 
 def _core_to_esplora(t: dict, block: dict, prev: dict) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from .test_notebooks import _kernel_available
+from ._kernel import kernel_name
 
 
 def _run(cells: list[str]):
@@ -16,7 +16,7 @@ def _run(cells: list[str]):
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name=_kernel_available(), allow_errors=True).execute()
+    NotebookClient(nb, timeout=60, kernel_name=kernel_name(), allow_errors=True).execute()
     return [c.get("outputs", []) for c in nb.cells]
 
 

@@ -258,7 +258,8 @@ def test_exercise_packs_hold_hashes_not_answers():
             for s in _answer_strings(q["answer"]):
                 assert s.lower() not in text.lower(), f"{pack}.{q['id']}: answer {s!r} readable in questions.yaml"
             assert case.check(f"{pack}.{q['id']}", q["answer"]).correct
-            wrong = {"amount": "123.456", "number": 987654, "text": "no such thing"}[q["kind"]]
+            wrong = {"amount": "123.456", "number": 987654, "text": "no such thing",
+                     "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "txid": "ab" * 32}[q["kind"]]
             assert not case.check(f"{pack}.{q['id']}", wrong).correct
 
 
@@ -285,3 +286,124 @@ def test_notebooks_are_built_from_the_cell_lists_and_have_no_outputs():
     finally:
         sys.dont_write_bytecode = dont_write
         sys.path.remove(str(NOTEBOOKS))
+
+
+# --------------------------------------------------------------------------- the clicking exercise
+def test_clicking_exercise_has_one_answer_that_the_explorer_reaches_in_two_clicks():
+    """Notebook 05, exercise 3: "five outputs of the first CoinJoin are spent together; which
+    deposit address received that money?" Drive the explorer from Python as the trainee's clicks
+    would (``explorer.expand``) and check that every one of the five leads, in one click, to the
+    same single address, and in a second click to an exchange's tagged hot wallet; that this
+    address is the cash-out deposit of the case's scenario (its instructor answer key); and that
+    the course's answer and check agree with it."""
+    import json
+
+    import cryptotrace as ct
+    from cryptotrace.io.sample import sample_data_dir
+
+    case = ct.load_case("ransomware")
+    chain, tags = case.chain, ct.load_tags(case.tags_path)
+    trail = ct.trace(chain, case.evidence.addresses("ransomware_ransom_notes.md"), policy="fifo",
+                     tags=tags, max_hops=20)  # as notebook 05 traces it
+    mix = ct.first_coinjoin(trail)
+    outs = mix.outputs
+    spent_together = outs.spent_by_txid.dropna().value_counts()
+    assert list(spent_together[spent_together >= 3]) == [5], spent_together.head()  # "five", and only once
+    five = outs[outs.spent_by_txid == spent_together.index[0]].address.tolist()
+
+    deposits = set()
+    for address in five:
+        explorer = ct.explore(mix.txid, chain=chain, tags=tags, view="addresses")
+        shown = set(explorer.nodes.id)
+        assert set(outs.address) <= shown and address in shown
+        explorer.expand(address)  # click 1: one single new address ...
+        new = set(explorer.nodes.id) - shown
+        assert len(new) == 1, new
+        deposit = new.pop()
+        edges = explorer.edges
+        into = edges[edges.target == deposit]
+        assert sorted(into.source) == sorted(five)  # ... with five lines running into it
+        shown = set(explorer.nodes.id)
+        explorer.expand(deposit)  # click 2: an exchange's hot wallet
+        nodes = explorer.nodes
+        after = nodes[~nodes.id.isin(shown)]
+        assert len(after) == 1 and after.category.iloc[0] == "exchange", after
+        assert "hot wallet" in after.tag.iloc[0]
+        deposits.add(deposit)
+    assert len(deposits) == 1
+    deposit = deposits.pop()
+
+    # the scenario's truth: the suspect cashed out the mixed coins to this deposit address
+    facts = json.loads((sample_data_dir() / "cases" / "ransomware" / "instructor" / "answer_key" / "facts.json")
+                       .read_text(encoding="utf-8"))["ransomware"]
+    events = [e["event"] for e in facts["events"]]
+    cash_out = facts["events"][events.index("cash_out")]
+    assert events.index("coinjoin") < events.index("cash_out")
+    assert mix.txid in facts["events"][events.index("coinjoin")]["coinjoin_txids"]
+    assert [d["address"] for d in cash_out["deposits"]] == [deposit]
+    assert cash_out["deposits"][0]["txid"] == spent_together.index[0]
+
+    spec = yaml.safe_load((SOLUTIONS / "answers.yaml").read_text(encoding="utf-8"))
+    (q,) = [q for q in spec["packs"]["coinjoin"]["questions"] if q["id"] == "deposit_after_coinjoin"]
+    assert q["answer"] == deposit
+    questions = ct.load_case(NOTEBOOKS / "exercises" / "coinjoin")
+    assert questions.check("coinjoin.deposit_after_coinjoin", deposit).correct
+    assert not questions.check("coinjoin.deposit_after_coinjoin", five[0]).correct  # a CoinJoin output is not it
+    solution = nbformat.read(SOLUTIONS / "05_mixers_and_coinjoins.ipynb", as_version=4)
+    worked = "\n".join(c.source for c in _answer_cells(solution))
+    assert f'answer = "{deposit}"' in worked and f'explorer.expand("{deposit}")' in worked
+
+
+# --------------------------------------------------------------------------- what the prose claims
+def test_notebook_04_at_services_is_at_service_plus_mixed_with_a_service():
+    """Notebook 04's "two numbers, one definition": the FIFO row's at_services figure equals the
+    at_service candidates plus the mixed candidates that have a service (its prose says so)."""
+    import cryptotrace as ct
+
+    case = ct.load_case("ransomware")
+    tags = ct.load_tags(case.tags_path)
+    clusters = ct.Clustering().fit(case.chain)
+    claims = ct.compare_policies(case.chain, case.evidence.addresses("ransomware_ransom_notes.md"),
+                                 policies=["fifo"], tags=tags, clustering=clusters, max_hops=20)
+    fifo = claims.trace("fifo")
+    table = ct.seizure_candidates(fifo).to_frame()
+    at_service = table[table.classification == "at_service"].tainted_value.sum()
+    mixed_at_a_service = table[(table.classification == "mixed") & table.service.notna()].tainted_value.sum()
+    assert at_service > 0 and mixed_at_a_service > 0  # both kinds occur, so the sentence has something to say
+    assert at_service + mixed_at_a_service == fifo.endpoints[fifo.endpoints.kind == "service"].tainted_value.sum()
+
+
+def test_numbers_the_prose_quotes_from_real_records():
+    """The amounts and counts the prose states about the real records are what the records hold."""
+    import cryptotrace as ct
+    from cryptotrace.units import btc_to_sats
+
+    prose = {n: "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells
+                          if c.cell_type == "markdown") for n in NAMES}
+
+    early = ct.load_sample("hal_finney")  # 01: "256 blocks, so 256 coinbase transactions"
+    assert "256 blocks, so 256 coinbase" in prose["01_transactions_utxos_addresses"]
+    assert int(early.txs.is_coinbase.sum()) == 256 == early.txs.block_height.nunique()
+
+    bitfinex = ct.load_sample("bitfinex")  # 02: the theft pays "about 567 BTC, to one address: 1CGA4s..."
+    assert "about 567 BTC, to one address: `1CGA4s...`" in prose["02_common_input_ownership"]
+    theft = bitfinex.tx("5c7134d4dd030402a9d1315e2f34f46a7e6ace6bbfb572974a83359e3b8fa700").outputs
+    to_1cga4s = theft[theft.address == "1CGA4srJbPWhtJb7ezgY6GQf4PKhFuzD9w"].value.sum()
+    assert round(to_1cga4s / 1e8) == 567 and to_1cga4s > 0.99 * theft.value.sum()
+
+    whirlpool = ct.load_sample("whirlpool")  # 05: "5 inputs, 5 equal outputs"
+    assert "**5 inputs, 5 equal outputs**" in prose["05_mixers_and_coinjoins"]
+    mix = whirlpool.tx("323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2")
+    assert len(mix.inputs) == 5 and len(mix.outputs) == 5 and mix.outputs.value.nunique() == 1
+
+    colonial = ct.load_sample("colonial")  # 07: "about 75 BTC" paid, "63.7 BTC" seized, "69.6 BTC" gathered
+    text = prose["07_real_case_colonial_pipeline"]
+    assert "about **75 BTC**" in text and "**63.7 BTC**" in text and "**69.6 BTC**" in text
+    assert "**63.69996546 BTC**" in text and "63.7 BTC seized" in prose["00_welcome"]
+    ransom = colonial.address("15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr").stats.received
+    assert round(ransom / 1e8) == 75
+    seized = colonial.tx("943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a").outputs
+    to_fbi = seized[seized.address == "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls"].value.sum()
+    assert to_fbi == btc_to_sats("63.69996546") and round(to_fbi / 1e7) == 637
+    gathered = colonial.tx("daf38c7b38eb0a587cf843f47000d5c294affb4f56017370ad48c5147f5e69d9")
+    assert round(gathered.output_value / 1e7) == 696

@@ -25,7 +25,8 @@ def run_py(code: str, env_extra: dict) -> subprocess.CompletedProcess:
 
 def test_import_is_quick_and_lazy():
     code = ("import time, sys; t = time.perf_counter(); import cryptotrace; d = time.perf_counter() - t; "
-            "print(d); print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))")
+            "print(d); "
+            "print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))")
     best = min(float(run_py(code, {}).stdout.split()[0]) for _ in range(3))
     out = run_py(code, {}).stdout.splitlines()
     assert best < 0.5, f"import cryptotrace took {best:.2f} s"
@@ -108,7 +109,7 @@ def test_cli_info_takes_a_bundled_name():
 
 
 def test_cli_info_json_has_exactly_the_promised_keys(tmp_path):
-    from .test_chain import small
+    from cryptotrace.testing import small_tables as small
 
     chain = ct.Chain.from_tables(*small())
     path = chain.save(tmp_path / "ds")
@@ -132,7 +133,10 @@ def test_cli_bad_dataset_gives_a_clear_error_and_exit_2(tmp_path):
 
 
 def test_graph_views():
-    from .test_chain import small, txid_of, A, B, C
+    from cryptotrace.testing import ADDRESS_POOL, txid_of
+    from cryptotrace.testing import small_tables as small
+
+    A, B, C = ADDRESS_POOL[:3]
 
     chain = ct.Chain.from_tables(*small())
     g = ct.tx_graph(chain)

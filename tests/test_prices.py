@@ -227,7 +227,9 @@ def test_fiat_is_linear_in_sats_and_monotone_in_price(a, b, price, factor):
         return add_fiat(pd.DataFrame({"value": [sats], "time": [day("2024-01-01")]}), pt).value_eur.iloc[0]
 
     whole = worth(a + b, price)
-    assert whole == pytest.approx(worth(a, price) + worth(b, price), abs=0.02)
+    # to the cent, except where the amount (up to 7e13 EUR: all bitcoin at 10 million EUR) leaves float64
+    # fewer than 2 decimal places: then to its last digits (rel 1e-14)
+    assert whole == pytest.approx(worth(a, price) + worth(b, price), abs=0.02, rel=1e-14)
     assert worth(a, price * factor) >= worth(a, price)
 
 
@@ -254,15 +256,15 @@ def test_a_case_uses_its_own_price_series(tmp_path):
 
 
 def test_a_chain_without_a_case_gets_the_real_table():
-    class Dummy:
-        pass
-
-    d = Dummy()
-    assert for_chain(d) is load_prices()
-    register(d, hand_made_prices())
-    assert for_chain(d).source == "hand-made"
+    chain = ct.load_sample("hal_finney")
+    assert for_chain(chain) is load_prices()
+    register(chain, hand_made_prices())  # kept in the chain's own cache, gone with the chain
+    assert for_chain(chain).source == "hand-made" and chain.cache["prices"].source == "hand-made"
+    assert for_chain(ct.load_sample("hal_finney")) is load_prices()  # another chain: the real table
     with pytest.raises(PriceTableError):
-        register(d, "not a table")
+        register(chain, "not a table")
+    with pytest.raises(PriceTableError, match="give a Chain"):
+        register(object(), hand_made_prices())
 
 
 def test_colonial_ransom_from_the_real_ledger_slice():

@@ -115,13 +115,13 @@ def test_demo_report_prints_on_a4_in_at_most_20_pages(tmp_path):
 
 def test_pictures_of_any_shape_are_scaled_to_the_page(tmp_path):
     """A very wide and a very tall picture both fit one A4 page, whole."""
-    from cryptotrace.plot import _new_figure
+    from cryptotrace.plot import new_figure
 
     chain, tags, a, txids = toy()
     t = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0)
     figs = {}
     for name, (w, h) in {"wide": (30, 3), "tall": (4, 30)}.items():
-        fig = _new_figure(w, h)
+        fig = new_figure(w, h)
         ax = fig.add_subplot()
         ax.plot([0, 1, 2], [0, 2, 1])
         ax.set_title(name)

@@ -8,7 +8,11 @@ from cryptotrace.addresses import encode_address
 from cryptotrace.errors import TraceError
 from cryptotrace.tracing import seizure_candidates, trace
 
-from .test_tracing import BTC, Clusters, Tags, make_chain, txid
+from cryptotrace.testing import BTC
+from cryptotrace.testing import ClustersStandIn as Clusters
+from cryptotrace.testing import TagsStandIn as Tags
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
 
 A, B, C, D, E, F, G, H = (encode_address("p2wpkh", bytes([i]) * 20) for i in range(40, 48))
 

@@ -29,7 +29,10 @@ def chain():
 
 
 def _stripped(chain, sub, earlier: set) -> Chain:
-    """``sub`` with the value and address of inputs spending earlier batches' coins removed (the store must fill them)."""
+    """``sub`` with the value and address of inputs spending earlier batches' coins removed.
+
+    The store must fill them in.
+    """
     ins = sub.inputs.drop(columns=["is_external"])
     hit = ins.prev_txid.isin(earlier).to_numpy(bool)
     value = ins.value.copy()
@@ -98,7 +101,8 @@ def test_store_tables_equal_the_chain(store, chain):
     ocols = ["txid", "vout", "address", "value", "script_type"]
     pd.testing.assert_frame_equal(_norm(outs[ocols], ["txid", "vout"]), _norm(chain.outputs[ocols], ["txid", "vout"]))
     blocks = store.query("SELECT height, hash, n_tx FROM blocks ORDER BY height")
-    pd.testing.assert_frame_equal(_norm(blocks, ["height"]), _norm(chain.blocks[["height", "hash", "n_tx"]], ["height"]))
+    pd.testing.assert_frame_equal(_norm(blocks, ["height"]),
+                                  _norm(chain.blocks[["height", "hash", "n_tx"]], ["height"]))
     s = store.summary()
     assert s["addresses"] == chain.index.n_addresses and s["inputs"] == len(chain.inputs)
 

@@ -448,7 +448,7 @@ def test_to_tagpack_header_defaults_and_no_personal_data(tmp_path):
 
 
 def test_to_tagpack_is_atomic(tmp_path, pack, monkeypatch):
-    import cryptotrace.io.files as files
+    import cryptotrace.dataset_format as files  # where the atomic writes live
 
     store = T.load_tags(pack)
     target = tmp_path / "published.yaml"

@@ -283,7 +283,8 @@ def test_current_conflicts_are_kept_and_listed(current):
     assert got == {("miners.yaml", 24402, "147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq"),
                    ("miners.yaml", 24434, "1FLH1SoLv4U68yUERhDiWzrJn5TggMqkaZ")}
     assert "(btctop / canoe) (line 24398 and line 24402)" in " ".join(conf.problem)
-    pools = {t.actor for t in current.for_address("147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq") if name(t.pack) == "miners.yaml"}
+    pools = {t.actor for t in current.for_address("147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq")
+             if name(t.pack) == "miners.yaml"}
     assert pools == {"btctop", "canoe"}
     with pytest.raises(T.TagError, match=r"miners.yaml, line 24402: 147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq is tagged "
                                          r"twice by the same source with conflicting actor \(btctop / canoe\)"):

@@ -47,7 +47,11 @@ import pytest
 
 from cryptotrace.tracing import DEFAULT_FEE_POLICY, POLICIES, trace, worked_example_chain
 
-from .test_tracing import A, B, C, D, E, F, G, make_chain, txid
+from cryptotrace.testing import HOP_ADDRESSES
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
+
+A, B, C, D, E, F, G = HOP_ADDRESSES
 
 BTC = 100_000_000
 
@@ -352,18 +356,19 @@ def test_tiho_fee_gets_only_taint_the_outputs_cannot_hold():
 # ---------------------------------------------------------------- the sample chain: the readings matter there
 def test_sample_exchange_theft_keep_and_tainted_first_differ_and_both_conserve():
     # README: on the sample's exchange theft (10 hops, everything followed) the two readings of a coin differ
-    # on dozens of coins (measured 88 of 830, up to 0.96 BTC on one coin when this was written)
+    # on dozens of coins (measured 88 of 830, up to 0.96 BTC on one coin on an earlier sample; 48 of 321, up to
+    # 0.009 BTC on the sample whose mixer pays out in different coins)
     import cryptotrace as ct
     from cryptotrace.cases import load_answer_key
 
-    from .test_tracing_cases import _case_start
+    from cryptotrace.testing import case_start as _case_start
 
     chain, key = ct.load_sample(), load_answer_key("sample")
     start = _case_start(chain, key, "exchange_theft")
     kw = dict(policy="fifo", max_hops=10, min_value=0, stop_at=None)
     keep, first = trace(chain, start, fifo_order="keep", **kw), trace(chain, start, **kw)
     assert keep.summary()["conserved"] and first.summary()["conserved"]
-    a = dict(zip(keep.flows.txid + ":" + keep.flows.vout.astype(str), keep.flows.tainted_value))
-    b = dict(zip(first.flows.txid + ":" + first.flows.vout.astype(str), first.flows.tainted_value))
+    a = dict(zip(keep.flows.txid.astype(str) + ":" + keep.flows.vout.astype(str), keep.flows.tainted_value))
+    b = dict(zip(first.flows.txid.astype(str) + ":" + first.flows.vout.astype(str), first.flows.tainted_value))
     diff = [abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b)]
-    assert sum(d > 0 for d in diff) >= 10 and max(diff) > BTC // 100
+    assert sum(d > 0 for d in diff) >= 10 and max(diff) > BTC // 1000

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from cryptotrace.tracing import FEE_POLICIES, FIFO_ORDERS, trace
 
-from .test_tracing_properties import _start, chains
+from cryptotrace.testing import pick_output as _start
+from cryptotrace.testing.strategies import random_chains as chains
 
 CONSERVING = ["haircut", "fifo", "lifo", "tiho"]
 
@@ -86,8 +87,8 @@ def test_fifo_fee_last_equals_the_plain_loop(chain, pick, order):
     t = trace(chain, start, policy="fifo", fee_policy="last", fifo_order=order, max_hops=1000, min_value=0)
     ref = plain_fifo(chain, int(t.start_rows[0]), order)
     o = chain.outputs
-    keys = (o.txid + ":" + o.vout.astype(str)).tolist()
-    got = dict(zip((t.flows.txid + ":" + t.flows.vout.astype(str)).tolist(), t.flows.tainted_value.tolist()))
+    keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
+    got = dict(zip((t.flows.txid.astype(str) + ":" + t.flows.vout.astype(str)).tolist(), t.flows.tainted_value.tolist()))
     for row, parts in ref.items():
         want = sum(v for k, v in parts if k == "t")
         assert got.get(keys[row], 0) == want, (keys[row], parts)

@@ -9,48 +9,16 @@ import pandas as pd
 import pytest
 
 import cryptotrace as ct
-from cryptotrace.addresses import encode_address
 from cryptotrace.chain import Chain
 from cryptotrace.errors import CryptotraceError, NotInChainError, TraceError
+from cryptotrace.testing import BTC, HOP_ADDRESSES
+from cryptotrace.testing import ClustersStandIn as Clusters
+from cryptotrace.testing import TagsStandIn as Tags
+from cryptotrace.testing import hop_chain as make_chain
+from cryptotrace.testing import hop_txid as txid
 from cryptotrace.tracing import ENDPOINT_KINDS, SEIZURE_CLASSES, Trace, seizure_candidates, trace, worked_example_chain
 
-BTC = 100_000_000
-A, B, C, D, E, F, G = (encode_address("p2wpkh", bytes([i]) * 20) for i in range(10, 17))
-
-
-def txid(n: int) -> str:
-    return f"{n:02x}" * 32
-
-
-def make_chain(txs: list[dict]) -> Chain:
-    """txs: [{"ins": [(tx_no, vout)], "outs": [(address, btc)]}], numbered in order."""
-    t, i, o = [], [], []
-    for n, tx in enumerate(txs):
-        t.append({"txid": txid(n + 1), "block_height": n + 1, "time": 1_600_000_000 + 600 * n})
-        for k, (src, vout) in enumerate(tx.get("ins", [])):
-            i.append({"txid": txid(n + 1), "vin": k, "prev_txid": txid(src + 1), "prev_vout": vout})
-        for k, (addr, btc) in enumerate(tx["outs"]):
-            o.append({"txid": txid(n + 1), "vout": k, "address": addr, "value": round(btc * BTC)})
-    return Chain.from_tables(txs=pd.DataFrame(t), inputs=pd.DataFrame(i, columns=["txid", "vin", "prev_txid",
-                                                                                   "prev_vout"]),
-                             outputs=pd.DataFrame(o))
-
-
-class Tags:
-    """A small stand-in for cryptotrace.tags.TagStore: only best_per_address()."""
-
-    def __init__(self, rows):
-        self.df = pd.DataFrame(rows, columns=["address", "label", "category", "jurisdiction"]).set_index("address")
-
-    def best_per_address(self):
-        return self.df
-
-
-class Clusters:
-    """A stand-in for a fitted Clustering: only labels_."""
-
-    def __init__(self, mapping):
-        self.labels_ = pd.Series(mapping, name="cluster")
+A, B, C, D, E, F, G = HOP_ADDRESSES
 
 
 # ---------------------------------------------------------------- DESIGN.md worked example

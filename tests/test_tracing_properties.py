@@ -12,66 +12,17 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cryptotrace.addresses import random_addresses
-from cryptotrace.chain import Chain
+from cryptotrace.testing import RANDOM_CHAIN_ADDRESSES as _ADDR
+from cryptotrace.testing import pick_output as _start
+from cryptotrace.testing import random_chain
+from cryptotrace.testing.strategies import random_chains as chains
 from cryptotrace.tracing import DEFAULT_FEE_POLICY, FEE_POLICIES, POLICIES, trace
 
 CONSERVING = ["haircut", "fifo", "lifo", "tiho"]
-_ADDR = random_addresses(np.random.default_rng(7), 12)
-
-
-def random_chain(seed: int, n_tx: int, big: bool, external: bool) -> Chain:
-    rng = np.random.default_rng(seed)
-    txids = [rng.bytes(32).hex() for _ in range(n_tx)]
-    txs, ins, outs = [], [], []
-    unspent: list[tuple[str, int, int]] = []  # (txid, vout, value)
-    scale = 70_000_000_000_000 if big else 100_000  # big: up to 700,000 BTC per coin, never past 21M in all
-    for t, txid in enumerate(txids):
-        txs.append({"txid": txid, "block_height": t + 1, "time": 1_600_000_000 + 600 * t})
-        n_spend = 0 if (t < 2 or not unspent) else int(rng.integers(1, min(4, len(unspent)) + 1))
-        total = 0
-        vin = 0
-        for _ in range(n_spend):
-            k = int(rng.integers(len(unspent)))
-            p_txid, p_vout, v = unspent.pop(k)
-            ins.append({"txid": txid, "vin": vin, "prev_txid": p_txid, "prev_vout": p_vout})
-            vin += 1
-            total += v
-        if external and n_spend and rng.random() < 0.3:
-            v = int(rng.integers(1, scale))
-            ins.append({"txid": txid, "vin": vin, "prev_txid": rng.bytes(32).hex(), "prev_vout": 0,
-                        "value": v, "address": _ADDR[int(rng.integers(len(_ADDR)))]})
-            total += v
-        if n_spend == 0:  # newly mined
-            total = int(rng.integers(1, scale))
-        fee = 0 if n_spend == 0 or rng.random() < 0.3 else int(rng.integers(0, max(total // 5, 1)))
-        rest = total - fee
-        n_out = int(rng.integers(1, 5))
-        cuts = np.sort(rng.integers(0, rest + 1, size=n_out - 1)) if n_out > 1 else np.array([], dtype=np.int64)
-        values = np.diff(np.concatenate([[0], cuts, [rest]])).astype(np.int64)
-        if rng.random() < 0.2 and n_out >= 2:
-            values[:] = rest // n_out  # equal outputs, remainder to the fee
-        for vout, v in enumerate(values.tolist()):
-            outs.append({"txid": txid, "vout": vout, "value": int(v),
-                         "address": _ADDR[int(rng.integers(len(_ADDR)))]})
-            unspent.append((txid, vout, int(v)))
-    inputs = pd.DataFrame(ins, columns=["txid", "vin", "prev_txid", "prev_vout", "value", "address"])
-    return Chain.from_tables(txs=pd.DataFrame(txs), inputs=inputs, outputs=pd.DataFrame(outs))
-
-
-chains = st.builds(random_chain, seed=st.integers(0, 2**31), n_tx=st.integers(2, 14), big=st.booleans(),
-                   external=st.booleans())
-
-
-def _start(chain: Chain, pick: int) -> str:
-    o = chain.outputs[chain.outputs.value > 0].reset_index(drop=True)
-    r = o.iloc[pick % len(o)]
-    return f"{r.txid}:{r.vout}"
 
 
 # ---------------------------------------------------------------- reference engine
@@ -242,9 +193,9 @@ def test_forward_matches_reference_and_keeps_rules(chain, pick, policy, fee_poli
     assert (fl.tainted_value <= fl.value).all() and (fl.tainted_value >= 0).all()
     # the same numbers as the slow reference, output by output
     ref, ref_ends = reference_forward(chain, t.start_rows, policy, fee_policy)
-    got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+    got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
     o = chain.outputs
-    keys = (o.txid + ":" + o.vout.astype(str)).tolist()
+    keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
     for row, v in ref.items():
         assert got.get(keys[row], 0) == v, (keys[row], v, got.get(keys[row]))
     assert sum(v for v in got.values()) == sum(ref.values())
@@ -267,8 +218,8 @@ def test_backward_matches_reference_and_conserves(chain, pick, policy):
     assert set(t.endpoints.kind) <= {"coinbase", "external", "unknown_source", "back_to_start"}
     ref, _ext = reference_backward(chain, t.start_rows, policy)
     o = chain.outputs
-    keys = (o.txid + ":" + o.vout.astype(str)).tolist()
-    got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+    keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
+    got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
     for row, v in ref.items():
         assert got.get(keys[row], 0) == v
 
@@ -288,8 +239,8 @@ def test_poison_taints_a_superset(chain, pick, other, hops, min_value, stops):
     assert int(h.endpoints.tainted_value.sum()) == h.start_value
     ep = h.endpoints
     assert set(ep.loc[ep.kind == "stopped", "address"]) <= set(stop_at)
-    pt = set((p.txid + ":" + p.vout.astype(str))[p.tainted_value > 0])
-    ht = set((hf.txid + ":" + hf.vout.astype(str))[hf.tainted_value > 0])
+    pt = set((p.txid.astype(str) + ":" + p.vout.astype(str))[p.tainted_value > 0])
+    ht = set((hf.txid.astype(str) + ":" + hf.vout.astype(str))[hf.tainted_value > 0])
     assert ht <= pt
     # and poison marks every output it touches in full
     assert (p.tainted_value[p.tainted_value > 0] == p.value[p.tainted_value > 0]).all()
@@ -305,7 +256,7 @@ def test_backward_from_forward_endpoint_reaches_start(chain, pick, policy):
     for r in ends.head(4).itertuples():
         back = trace(chain, f"{r.txid}:{r.vout}", direction="backward", policy="poison", max_hops=50, min_value=0)
         fl = back.flows
-        reached = set((fl.txid + ":" + fl.vout.astype(str))[fl.tainted_value > 0])
+        reached = set((fl.txid.astype(str) + ":" + fl.vout.astype(str))[fl.tainted_value > 0])
         assert start in reached or f"{r.txid}:{r.vout}" == start
 
 
@@ -319,6 +270,6 @@ def test_huge_amounts_are_split_exactly(policy):
         ref, _ = reference_forward(chain, t.start_rows, policy, DEFAULT_FEE_POLICY[policy])
         fl = t.flows
         o = chain.outputs
-        keys = (o.txid + ":" + o.vout.astype(str)).tolist()
-        got = dict(zip((fl.txid + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
+        keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
+        got = dict(zip((fl.txid.astype(str) + ":" + fl.vout.astype(str)).tolist(), fl.tainted_value.tolist()))
         assert all(got.get(keys[r], 0) == v for r, v in ref.items())

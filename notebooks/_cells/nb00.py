@@ -33,7 +33,9 @@ CELLS = [
 
     One bitcoin (BTC) is 100,000,000 *satoshis*. `cryptotrace` counts every amount in whole
     satoshis, so sums in an evidence table are exact, and shows BTC with all 8 decimals.
-    `ct.format_btc` turns satoshis into readable BTC text.
+    `ct.format_btc` turns satoshis into readable BTC text. (The underscores in
+    `6_369_996_546` only group the digits, like the commas in 6,369,996,546 satoshis: Python
+    ignores them.)
     """),
     code("""
     print(ct.format_btc(6_369_996_546))
@@ -87,8 +89,9 @@ CELLS = [
 
     Exercises look like this: a question, a cell with `answer = None  # <- your answer here`,
     and a cell that checks it. Replace `None` with your answer, run the answer cell, then run the
-    check cell (run it before you answer, and it asks you for an answer). The check says **Right** or **Not yet** (for amounts, also how far off you are).
-    The checks never show the answer itself: the course keeps only a scrambled fingerprint of it.
+    check cell. The check says **Right** or **Not yet** (for amounts, also how far off you are);
+    run before you answer, it asks you for an answer. The checks never show the answer itself:
+    the course keeps only a scrambled fingerprint of it.
 
     Each notebook loads its questions with `ct.load_case(...)`:
     """),

@@ -93,7 +93,6 @@ CELLS = [
     Satoshi's address in the records (received and sent, in BTC):
     """),
     code("""
-    satoshi = early.address(SATOSHI)
     history = ct.address_summary(early, SATOSHI)
     ct.show(history)
     """),
@@ -169,7 +168,7 @@ CELLS = [
         answer = None  # <- your answer here (BTC)
         """,
         """
-        answer = ct.format_btc(satoshi.balance)
+        answer = ct.format_btc(early.address(SATOSHI).balance)
         answer
         """,
     ),

@@ -187,8 +187,8 @@ CELLS = [
     who spend many coins together.
     """),
     code("""
-    ct.charts.histogram(clusters.clusters_, value="size", xlabel="addresses in the cluster", ylabel="clusters", log=True,
-                        title="Teaching chain: cluster sizes with common-input ownership")
+    ct.charts.histogram(clusters.clusters_, value="size", xlabel="addresses in the cluster", ylabel="clusters",
+                        log=True, title="Teaching chain: cluster sizes with common-input ownership")
     """),
     md("""
     Now grade the clusters against the answer key:

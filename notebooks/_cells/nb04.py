@@ -106,6 +106,46 @@ CELLS = [
     ct.plot.trace_flow(fifo, tags=tags)
     """),
     md("""
+    ## Explore the trace yourself
+
+    The picture above is for the report: it is fixed, and it leaves out the small coins. To
+    *investigate*, open the same trace as an interactive graph. Each shape is one address,
+    each line a payment, and time runs from left to right. The legend under the graph says
+    what the colours and shapes mean: blue is an exchange, orange a CoinJoin, green coins
+    still unspent; a box is where the trace stopped, a hexagon an address that holds several
+    of the coins.
+
+    * **Hover** over a shape (rest the mouse on it): its address, the amount in BTC, how much
+      of it is traced ransom money, and its tag (an exchange, a mixer ...) with the source of the tag.
+    * **Click** a shape to select it: the panel beside the graph shows its details, and the
+      graph opens one more step, *where those coins went next*. Hold **Shift** while clicking
+      (or choose *backward* in the menu "a click opens" above the graph) to open the step
+      before, *where they came from*.
+    * **Double click** a shape to close what your clicks opened from it.
+    * Scroll to zoom, drag the background to move around.
+    """),
+    code("""
+    explorer = ct.explore(fifo, tags=tags, clustering=clusters, view="addresses")
+    explorer
+    """),
+    md("""
+    What you select in the graph (click a shape, or hold Shift and drag a box around several)
+    comes back here as a table. Click a few of the blue shapes above (exchanges where the
+    ransom arrived), then run this cell again:
+    """),
+    code("""
+    ct.show(explorer.selected, columns=["address", "value_btc", "traced_btc", "tag"])
+    """),
+    md("""
+    The panel has a box for a **note** ("ransom reached this exchange: ask for the account
+    holder") and a *save note* button. Your notes come back as a table too, ready for your
+    case file. The *add to case* button keeps the selected address as an evidence item
+    (`explorer.case_items`: its coins, amounts, tag and the time you added it).
+    """),
+    code("""
+    ct.show(explorer.notes)
+    """),
+    md("""
     ## Why the choice matters in court
 
     * Poison claims far more at the exchanges than the victims ever paid: it sweeps in every

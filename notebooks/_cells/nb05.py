@@ -93,9 +93,9 @@ CELLS = [
 
     ## What CoinJoins break: the trail
 
-    Back to the ransom of notebook 04. Part of it went through a CoinJoin. After it, the
-    trace can only say that the ransom is *somewhere* among the equal outputs: the seizure
-    candidates behind it are marked **mixed**.
+    Back to the ransom of notebook 04. Much of it went through a CoinJoin, and from there
+    into more CoinJoins. After a CoinJoin the trace can only say that the ransom is
+    *somewhere* among its outputs: the seizure candidates behind it are marked **mixed**.
     """),
     code("""
     case = ct.load_case("ransomware")
@@ -147,7 +147,8 @@ CELLS = [
     """),
     md("""
     ### Exercise 2
-    Give the txid of the CoinJoin the ransom went through (a question of the ransomware case).
+    Give the txid of the **first** CoinJoin the ransom went through (a question of the
+    ransomware case).
     """),
     answer(
         """
@@ -160,5 +161,62 @@ CELLS = [
     ),
     code("""
     case.check("ransomware.coinjoin_txid", answer)
+    """),
+    md("""
+    ### Exercise 3: click through the CoinJoin
+
+    Where the trace gives up, an investigator *explores*: opens the CoinJoin and follows its
+    outputs by hand, looking for the owner's mistakes. `ct.explore` draws the first CoinJoin
+    as an interactive graph: on the left the addresses that paid in, on the right the
+    addresses paid out (orange: made by the CoinJoin), time from left to right.
+
+    * **Hover** over a shape: its address, the amount in BTC and its tag, if it has one.
+    * **Click** a shape: the graph grows one step, *where those coins went next* (hold
+      **Shift** while clicking for *where they came from*). The panel beside the graph shows
+      the address you clicked; you can copy it from there.
+    * **Double click** a shape to close that step again.
+    """),
+    code("""
+    first_mix = ct.first_coinjoin(trail)
+    explorer = ct.explore(first_mix.txid, chain=case.chain, tags=tags, view="addresses")
+    explorer
+    """),
+    md("""
+    Click the outputs on the right, one by one. Most are still unspent (nothing opens), or go
+    into another CoinJoin (a crowd of new shapes: double click to close it again). But **five**
+    outputs are spent *together*, in one later transaction: clicking any of them opens the
+    same single address, with five lines running into it. Whoever made that transaction
+    signed all five: the mixing is undone (common-input ownership, notebook 02).
+
+    Click that address too: one step further, the money lands in an **exchange's hot wallet**
+    (hover over it to read the tag). An exchange gives each customer a **deposit address** and
+    later sweeps the deposits into its hot wallet. So the address just before the hot wallet
+    is the customer's deposit address, two hops after the CoinJoin: the address to name in a
+    production order to the exchange.
+
+    Which deposit address received the money of the five outputs? Copy it from the panel.
+    """),
+    answer(
+        """
+        answer = None  # <- your answer here (the deposit address, in quotes)
+        """,
+        """
+        # The clicks, done from Python: one of the five outputs spent together, then the address it paid.
+        explorer.expand("bc1qpfpvpxvpj94yufp98enuh7l8jrw96u9s652xtp")
+        explorer.expand("bc1q6d7mjaz2nt6ntqnwnx2yk56qnvpjwnk3u6qgn3")  # next: the Kryptohaus hot wallet
+        answer = "bc1q6d7mjaz2nt6ntqnwnx2yk56qnvpjwnk3u6qgn3"
+        answer
+        """,
+    ),
+    code("""
+    questions.check("coinjoin.deposit_after_coinjoin", answer)
+    """),
+    md("""
+    The picture you clicked together can go into the case file as a page a colleague opens
+    in any browser, without Python (pan, zoom, hover and click work there too):
+    """),
+    code("""
+    saved = explorer.save_html("ransom_after_the_coinjoin.html")
+    print("Saved:", saved)
     """),
 ]

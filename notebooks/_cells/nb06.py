@@ -15,7 +15,7 @@ CELLS = [
     notebooks 01 to 05: read transactions, cluster, put names on clusters with tags, follow
     the money, ask the exchanges, and decide what can be frozen or seized.
 
-    Nine questions along the way; each has a check cell. Take your time: this is the exam.
+    A question at each step, each with a check cell. Take your time: this is the exam.
     """),
     code("""
     import cryptotrace as ct
@@ -96,6 +96,17 @@ CELLS = [
     ct.plot.trace_flow(trail, tags=tags, max_nodes=60)
     """),
     md("""
+    That picture goes into the report. To look around, open the trail as an interactive graph
+    with one shape per **owner** (a cluster of addresses, notebook 02): the vendor's wallet,
+    the exchanges, the CoinJoin. Hover for amounts and tags, click to open the next step
+    (Shift + click: the step before), double click to close it, and write notes in the panel
+    (notebooks 04 and 05 show how).
+    """),
+    code("""
+    explorer = ct.explore(trail, tags=tags, clustering=clusters, view="entities")
+    explorer
+    """),
+    md("""
     ## 5. The peel chain
 
     A **peel chain** pays a little at each step (here: to exchange deposit addresses) and sends
@@ -107,6 +118,10 @@ CELLS = [
     ct.show(peel, columns=["hop", "txid", "tainted_in", "peeled", "remaining", "payment_address"])
     """),
     md("""
+    Here `hop` counts the steps of the peel chain itself, from 0 (its first transaction); the
+    table of the whole trail above shows the same transactions with their hop counted from the
+    refund address.
+
     A picture of the peel chain: the amount the trail carried into each hop.
     """),
     code("""
@@ -325,5 +340,13 @@ CELLS = [
                             title="Operation Greenleaf: the vendor GreenChem",
                             notes="Cold-storage addresses derived from the zpub on the seized phone.")
     print("The report is in", report_file)
+    """),
+    md("""
+    Hand the interactive graph to a colleague too: `save_html` writes it, with your notes, into
+    one file that opens in any browser, offline, without Python.
+    """),
+    code("""
+    graph_file = explorer.save_html("greenleaf_graph.html")
+    print("The graph is in", graph_file)
     """),
 ]

@@ -12,7 +12,7 @@ the line and the fix.
 >>> compose_text("a: &x [1]\\nb: *x", "bomb.yaml")
 Traceback (most recent call last):
 ...
-cryptotrace.errors.InputFormatError: bomb.yaml, line 2: YAML aliases (*name) are not allowed here; write the value out in full
+cryptotrace.errors.InputFormatError: bomb.yaml, line 2: YAML aliases (*name) are not allowed here; write the value ...
 """
 
 from __future__ import annotations

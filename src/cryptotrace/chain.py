@@ -17,19 +17,36 @@ Tables (amounts are integer satoshis everywhere; BTC only on display):
 A *partial* chain (a slice from an API) is normal: an input whose spent
 output lies outside the slice keeps the address and value the source gave
 and is marked ``is_external``.
+
+Memory: every txid and address is stored once. The id columns are pandas
+Categoricals over one sorted txid dictionary and one address dictionary
+(``index.addresses``, whose codes they share), the index arrays are int32;
+about 460 bytes per transaction instead of 1,560 with plain strings. The
+columns read as text; dataset files hold plain text (:meth:`Chain.saved_tables`).
+
+:meth:`Chain.from_tables` runs named steps, each a small function below
+(``_step_factorise_txids``, ``_step_order_txs``, ``_step_order_rows``,
+``_step_link_inputs``, ``_step_fill_inputs``, ``_step_fill_spenders``,
+``_step_script_types``, ``_step_tx_totals``, ``_step_compact``) over one
+``_Draft`` of what is known so far.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from . import errors as E
 from .units import MAX_SATS, format_btc
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["Chain", "ChainIndex", "SCHEMA"]
 
@@ -88,6 +105,12 @@ class ChainIndex:
     of ``txs``, so the rows of transaction ``t`` are
     ``in_start[t]:in_start[t+1]`` and ``out_start[t]:out_start[t+1]``.
     Every array uses ``-1`` for "none".
+
+    The arrays are read-only and hold int32 (int64 only for a chain of more
+    than 2**31 rows): cast to int64 (``a.astype(np.int64)``) before computing
+    keys such as ``tx * n_addresses + address`` that can exceed 2**31.
+    ``txids`` is a CategoricalIndex over the chain's sorted txid dictionary
+    (the same codes as ``txs.txid``); ``addresses`` is a plain string Index.
     """
 
     txids: pd.Index  #: txid of each tx row
@@ -119,7 +142,9 @@ def _fail(cls, problem: str, rows: list[str], fix: str, total: int | None = None
 
 def _as_str(s: pd.Series) -> pd.Series:
     """A column as pandas' string dtype (Arrow-backed) with missing values as NA."""
-    if not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and s.dtype.na_value is pd.NA):
+    if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype):
+        s = pd.Series(_take_str(s.cat.categories, s.cat.codes.to_numpy()), index=s.index)  # a chain's id column
+    elif not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and s.dtype.na_value is pd.NA):
         s = s.astype("string")
     empty = (s == "").to_numpy(dtype=bool, na_value=False)
     return s.mask(empty) if empty.any() else s
@@ -170,14 +195,17 @@ def _as_time(s: pd.Series) -> pd.Series:
     return out.astype("datetime64[s, UTC]")
 
 
-def _normalise(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
-    """Copy a table into the schema's columns and dtypes (missing optional columns become NA)."""
+def _normalise(df: pd.DataFrame | None, table: str, derived: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Copy a table into the schema's columns and dtypes (missing optional columns become NA).
+
+    Columns in ``derived`` may be absent even when required (the caller fills them).
+    """
     schema = SCHEMA[table]
     if df is None:
         df = pd.DataFrame({c: [] for c in _REQUIRED[table]})
     if not isinstance(df, pd.DataFrame):
         raise E.TableSchemaError(f"the {table} table must be a pandas DataFrame, not {type(df).__name__}")
-    missing = [c for c in _REQUIRED[table] if c not in df.columns]
+    missing = [c for c in _REQUIRED[table] if c not in df.columns and c not in derived]
     if missing:
         raise E.TableSchemaError(
             f"the {table} table lacks the column(s) {', '.join(missing)}; "
@@ -186,6 +214,9 @@ def _normalise(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
     df = df.reset_index(drop=True)
     out = {}
     for col, dtype in schema.items():
+        if col in derived and col not in df.columns:  # a placeholder the caller replaces (1 byte a row)
+            out[col] = pd.Categorical.from_codes(np.full(len(df), -1, dtype=np.int8), categories=[])
+            continue
         if col not in df.columns:  # an optional column not given: typed and empty (derived later if it can be)
             out[col] = _missing_column(dtype, len(df), df.index)
             continue
@@ -333,6 +364,505 @@ def _group_sum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     return csum[start[1:]] - csum[start[:-1]]
 
 
+
+# ---------------------------------------------------------------------- the build, step by step
+def _code_dtype(n: int):
+    """int32 for row numbers and codes while they fit (any chain that fits in memory), else int64."""
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
+
+
+def _frozen(a: np.ndarray, dtype) -> np.ndarray:
+    """``a`` as ``dtype``, read-only: index arrays are shared with the tables' id columns, never edited."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass
+class _Draft:
+    """What :meth:`Chain.from_tables` knows so far; each ``_step`` below fills a few fields.
+
+    ``c_*`` are txid codes into ``uniq`` (-1 none); ``*_tx`` are tx rows.
+    """
+
+    txs: pd.DataFrame
+    inputs: pd.DataFrame
+    outputs: pd.DataFrame
+    uniq: pd.Index | None = None  #: distinct txids (lower case)
+    c_tx: np.ndarray | None = None
+    c_out: np.ndarray | None = None
+    c_in: np.ndarray | None = None
+    c_prev: np.ndarray | None = None
+    c_spent: np.ndarray | None = None
+    pos_of: np.ndarray | None = None  #: txid code -> tx row (-1 none; code -1 -> -1)
+    out_tx: np.ndarray | None = None
+    in_tx: np.ndarray | None = None
+    vout: np.ndarray | None = None
+    vin: np.ndarray | None = None
+    prev_vout: np.ndarray | None = None
+    okey: np.ndarray | None = None
+    out_start: np.ndarray | None = None
+    in_start: np.ndarray | None = None
+    found: np.ndarray | None = None  #: input spends an output of this chain
+    coinbase_in: np.ndarray | None = None
+    output_of_input: np.ndarray | None = None
+    input_of_output: np.ndarray | None = None
+    addr_index: pd.Index | None = None
+    a_out: np.ndarray | None = None
+    a_in: np.ndarray | None = None
+    in_val: np.ndarray | None = None
+    in_val_known: np.ndarray | None = None
+
+
+def _step_factorise_txids(d: _Draft, validate: bool) -> None:
+    """Every txid-like column becomes an integer code (one hashing pass); upper-case hex merges with lower."""
+    t, i, o = d.txs, d.inputs, d.outputs
+    codes, uniq = _factorize([t.txid, o.txid, i.txid, i.prev_txid, o.spent_by_txid],
+                             grouped=(1, 2))  # outputs.txid, inputs.txid come in runs
+    if len(uniq) and uniq.str.contains("[A-Z]", regex=True).any():  # rare: upper-case hex
+        remap, uniq = pd.factorize(uniq.str.lower())
+        uniq = pd.Index(uniq, dtype="string")
+        codes = [np.where(c >= 0, remap[np.maximum(c, 0)], -1) for c in codes]
+    d.c_tx, d.c_out, d.c_in, d.c_prev, d.c_spent = codes
+    # (compared, not looked up: a lookup would keep a hash table of every txid as Python strings)
+    null_hits = np.flatnonzero(np.asarray(uniq == _NULL_TXID, dtype=bool))
+    if len(null_hits):  # the coinbase's "previous txid" of zeros means none
+        d.c_prev = np.where(d.c_prev == null_hits[0], -1, d.c_prev)
+    d.uniq = uniq
+    if validate:
+        _check_txid_format(uniq, t, i, o)
+
+
+def _step_order_txs(d: _Draft) -> None:
+    """Sort txs by height (unconfirmed last, stable); find each input's and output's tx row.
+
+    Raises DuplicateTxidError for a tx listed twice, TableSchemaError for rows of no tx.
+    """
+    n = len(d.txs)
+    height_key = d.txs.block_height.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
+    if n > 1 and (np.diff(height_key) < 0).any():
+        order = np.argsort(height_key, kind="stable")
+        d.txs = d.txs.iloc[order].reset_index(drop=True)
+        d.c_tx = d.c_tx[order]
+    d.pos_of = np.full(len(d.uniq) + 1, -1, dtype=np.int64)  # last slot: code -1 -> -1
+    d.pos_of[d.c_tx] = np.arange(n)
+    if len(np.unique(d.c_tx)) != n:
+        dup = d.txs.txid[pd.Series(d.c_tx).duplicated().to_numpy()].unique().tolist()
+        _fail(E.DuplicateTxidError, "these transactions appear more than once", dup,
+              "Remove the repeated rows (a tx is listed once, whichever source it came from)")
+    d.out_tx = d.pos_of[d.c_out]
+    d.in_tx = d.pos_of[d.c_in]
+    for name, df, pos in (("output", d.outputs, d.out_tx), ("input", d.inputs, d.in_tx)):
+        orphan = pos < 0
+        if orphan.any():
+            _fail(E.TableSchemaError, f"these {name}s belong to no transaction in the txs table",
+                  df.txid[orphan].unique().tolist(), "Add the transactions to txs, or drop the rows")
+
+
+def _step_order_rows(d: _Draft, validate: bool) -> None:
+    """Group inputs and outputs per tx in tx order (CSR starts); check they are numbered 0, 1, 2 ..."""
+    n = len(d.txs)
+    d.vout = d.outputs.vout.to_numpy(np.int64)
+    d.vin = d.inputs.vin.to_numpy(np.int64)
+    d.prev_vout = d.inputs.prev_vout.to_numpy(dtype=np.int64, na_value=-1)
+    if validate:
+        _check_positions(d.outputs, d.inputs, d.vout, d.vin, d.prev_vout, d.c_prev >= 0)
+    d.okey = _outpoint_key(d.out_tx, d.vout)
+    if len(d.okey) > 1 and (np.diff(d.okey) <= 0).any():
+        o = np.argsort(d.okey, kind="stable")
+        d.outputs = d.outputs.iloc[o].reset_index(drop=True)
+        d.out_tx, d.vout, d.okey, d.c_spent = d.out_tx[o], d.vout[o], d.okey[o], d.c_spent[o]
+    ikey = _outpoint_key(d.in_tx, d.vin)
+    if len(ikey) > 1 and (np.diff(ikey) <= 0).any():
+        o = np.argsort(ikey, kind="stable")
+        d.inputs = d.inputs.iloc[o].reset_index(drop=True)
+        d.in_tx, d.vin, d.c_prev, d.prev_vout = d.in_tx[o], d.vin[o], d.c_prev[o], d.prev_vout[o]
+    d.out_start = np.concatenate([[0], np.cumsum(np.bincount(d.out_tx, minlength=n))]).astype(np.int64)
+    d.in_start = np.concatenate([[0], np.cumsum(np.bincount(d.in_tx, minlength=n))]).astype(np.int64)
+    if validate:
+        for name, df, pos, num, start, col in (("output", d.outputs, d.out_tx, d.vout, d.out_start, "vout"),
+                                               ("input", d.inputs, d.in_tx, d.vin, d.in_start, "vin")):
+            bad = num != (np.arange(len(df)) - start[pos])
+            if bad.any():
+                dup = df.duplicated(["txid", col]).to_numpy()
+                problem = (f"{name}s repeat the same (txid, {col})" if dup.any() else
+                           f"{name} numbers must run 0, 1, 2 ... within each transaction, but do not in")
+                _fail(E.TableSchemaError, problem, df.txid[dup if dup.any() else bad].unique().tolist(),
+                      f"Number each transaction's {name}s from 0 without gaps or repeats, once each")
+
+
+def _step_link_inputs(d: _Draft, validate: bool) -> None:
+    """Join each input to the output it spends (outpoint keys, one sorted search); no output spent twice."""
+    inputs, okey = d.inputs, d.okey
+    d.coinbase_in = d.c_prev < 0
+    prev_tx = d.pos_of[d.c_prev]
+    internal = prev_tx >= 0
+    want = _outpoint_key(prev_tx, d.prev_vout)
+    pos = np.searchsorted(okey, want)
+    pos_c = np.minimum(pos, max(len(okey) - 1, 0))
+    found = internal & (okey[pos_c] == want) if len(okey) else np.zeros(len(inputs), dtype=bool)
+    if validate and (internal & ~found).any():
+        bad = internal & ~found
+        rows = [f"{t} input {v} spends {p}:{q}" for t, v, p, q in zip(
+            inputs.txid[bad], inputs.vin[bad], inputs.prev_txid[bad], inputs.prev_vout[bad])]
+        _fail(E.PrevoutMismatchError, "inputs spend an output that its transaction does not have", rows,
+              "Check prev_vout: the spent transaction is loaded but has no output with that number")
+    d.found = found
+    d.output_of_input = np.where(found, pos_c, -1).astype(np.int64)
+    if validate:
+        _check_double_spends(d)
+
+
+def _check_double_spends(d: _Draft) -> None:
+    """An output is spent once: inside the chain (two inputs on one output) or outside (one outpoint twice)."""
+    inputs, outputs = d.inputs, d.outputs
+    fidx = np.flatnonzero(d.found)
+    o_idx = d.output_of_input[fidx]
+    counts = np.bincount(o_idx, minlength=len(outputs))
+    ext = ~d.found & ~d.coinbase_in
+    ext_key = _outpoint_key(d.c_prev[ext], d.prev_vout[ext])
+    if (counts > 1).any() or len(np.unique(ext_key)) != len(ext_key):
+        rows = [f"{outputs.txid[o]}:{outputs.vout[o]} is spent by " + " and by ".join(
+            f"{inputs.txid[i]} input {inputs.vin[i]}" for i in fidx[o_idx == o])
+            for o in np.flatnonzero(counts > 1)[:_SHOW]]
+        if not rows:
+            k = pd.Series(ext_key)
+            for i in np.flatnonzero(ext)[k.duplicated(keep=False).to_numpy()][:_SHOW]:
+                rows.append(f"{inputs.prev_txid[i]}:{inputs.prev_vout[i]} spent by {inputs.txid[i]} "
+                            f"input {inputs.vin[i]}")
+        _fail(E.DoubleSpendError, "an output is spent twice", rows,
+              "An output can be spent once only: drop the transaction that conflicts "
+              "(often a replaced or unconfirmed one)")
+
+
+def _step_fill_inputs(d: _Draft, validate: bool) -> None:
+    """Code every address; give each input the value and address of the output it spends.
+
+    An input's own claim must agree with that output (PrevoutMismatchError);
+    ``address_source`` and ``is_external`` are derived here.
+    """
+    inputs, outputs = d.inputs, d.outputs
+    (d.a_out, a_in), d.addr_index = _factorize([outputs.address, inputs.address])
+    fidx = np.flatnonzero(d.found)
+    o_idx = d.output_of_input[fidx]
+    out_val = outputs.value.to_numpy(np.int64)
+    in_val_arr = inputs.value.array
+    in_val = in_val_arr.to_numpy(dtype=np.int64, na_value=0)
+    known = ~in_val_arr.isna()
+    if validate:
+        vbad = known[fidx] & (in_val[fidx] != out_val[o_idx])
+        abad = (a_in[fidx] >= 0) & (a_in[fidx] != d.a_out[o_idx])
+        for bad, what in ((vbad, "value"), (abad, "address")):
+            if bad.any():
+                fi = fidx[bad]
+                rows = [f"{inputs.txid[i]} input {inputs.vin[i]} says {inputs[what][i]!r}, "
+                        f"output {outputs.txid[o]}:{outputs.vout[o]} says {outputs[what][o]!r}"
+                        for i, o in zip(fi, d.output_of_input[fi])]
+                _fail(E.PrevoutMismatchError, f"inputs disagree on the {what} of the output they spend", rows,
+                      "Reload both transactions from one source; one of them was edited or mis-parsed")
+    in_val[fidx] = out_val[o_idx]
+    known = known.copy()
+    known[fidx] = True
+    a_in = a_in.copy()
+    a_in[fidx] = d.a_out[o_idx]
+    d.a_in, d.in_val, d.in_val_known = a_in, in_val, known
+    inputs["value"] = pd.arrays.IntegerArray(in_val, ~known)
+    inputs["address_source"] = _address_sources(inputs.address_source, d.found, d.coinbase_in, a_in >= 0,
+                                                validate)
+    inputs["is_external"] = ~d.found & ~d.coinbase_in
+
+
+def _step_fill_spenders(d: _Draft) -> None:
+    """Who spends each output: the input inside the chain wins over the source's claim."""
+    outputs = d.outputs
+    d.input_of_output = np.full(len(outputs), -1, dtype=np.int64)
+    d.input_of_output[d.output_of_input[d.found]] = np.flatnonzero(d.found)
+    sp = d.input_of_output >= 0
+    if sp.any():
+        spender = np.maximum(d.input_of_output, 0)
+        d.c_spent = np.where(sp, d.c_tx[d.in_tx[spender]], d.c_spent)
+        sb_vin = outputs.spent_by_vin.array.to_numpy(dtype=np.int64, na_value=-1)
+        sb_vin = np.where(sp, d.vin[spender], sb_vin)
+        outputs["spent_by_vin"] = pd.arrays.IntegerArray(sb_vin, sb_vin < 0)
+
+
+def _step_script_types(d: _Draft, validate: bool, check_addresses: bool) -> None:
+    """Fill missing script types from the addresses, and check every distinct address decodes."""
+    from .addresses import classify_addresses
+
+    outputs = d.outputs
+    need = outputs.script_type.isna().to_numpy()
+    if not (need.any() or (validate and check_addresses)):
+        return
+    kinds, valid = classify_addresses(d.addr_index)
+    if need.any():
+        known = np.append(np.asarray(kinds, dtype=object), "nonstandard")  # code -1 (no address) -> last
+        st = known[np.where(d.a_out >= 0, d.a_out, len(known) - 1)]
+        outputs["script_type"] = outputs.script_type.mask(need, pd.Series(st, dtype="string"))
+    if validate and check_addresses and not valid.all():
+        bad = d.addr_index[~valid].tolist()
+        where = dict(zip(outputs.address.dropna(), outputs.txid[outputs.address.notna()]))
+        _fail(E.InvalidAddressError, "addresses that do not decode as Bitcoin mainnet addresses",
+              [f"{a!r} (in tx {where.get(a, 'an input')})" for a in bad],
+              "Fix the address text (copy it again from its source), or leave it empty "
+              "for outputs without an address", total=len(bad))
+
+
+def _step_tx_totals(d: _Draft, validate: bool) -> None:
+    """Per-tx counts, coinbase flag and fee (inputs minus outputs); check amounts and fees."""
+    txs, n = d.txs, len(d.txs)
+    n_in, n_out = np.diff(d.in_start), np.diff(d.out_start)
+    is_cb = (np.bincount(d.in_tx[d.coinbase_in], minlength=n) > 0) | (n_in == 0)
+    unknown_in = np.bincount(d.in_tx[~d.in_val_known & ~d.coinbase_in], minlength=n)
+    in_sum = _group_sum(np.where(d.coinbase_in, 0, d.in_val), d.in_start)
+    out_sum = _group_sum(d.outputs.value.to_numpy(np.int64), d.out_start)
+    fee = np.where(is_cb, 0, in_sum - out_sum)
+    given_fee = txs.fee
+    txs["is_coinbase"] = is_cb
+    txs["n_in"] = n_in.astype(np.int64)
+    txs["n_out"] = n_out.astype(np.int64)
+    txs["fee"] = pd.arrays.IntegerArray(fee, (unknown_in > 0) & ~is_cb)
+    if validate:
+        _check_values(txs, d.inputs, d.outputs, is_cb, unknown_in, in_sum, out_sum, given_fee)
+
+
+def _fill_tx_times(txs: pd.DataFrame, blocks: pd.DataFrame) -> None:
+    """A tx without a time takes its block's time."""
+    if txs.time.isna().any() and len(blocks):
+        bt = blocks.set_index("height").time
+        fill = txs.time.isna() & txs.block_height.notna()
+        txs.loc[fill, "time"] = txs.block_height[fill].map(bt).to_numpy()
+
+
+# ---------------------------------------------------------------------- compact id columns
+def _arrow_str(values) -> pa.Array:
+    """A pandas string Index/array/Series (or Arrow array) as one Arrow ``large_string`` array."""
+    import pyarrow as pa
+
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, pd.Index):
+        values = values.array
+    arr = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values, type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], type=arr.type)
+    return arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+
+
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype, like: pd.DataFrame) -> pd.Series:
+    """A Categorical column for table ``like`` over ``codes``, without copying them when their dtype fits
+    (int32 codes for 32,768 categories or more: they stay shared with the index)."""
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype, validate=False), index=like.index, copy=False)
+
+
+def _string_categories(arr) -> pd.CategoricalDtype:
+    """A CategoricalDtype over distinct strings (an Arrow array or pandas Index), as pandas' Arrow strings.
+
+    The values are distinct by construction (a factorisation or a dictionary),
+    so pandas' uniqueness check, which would hash every string and keep the
+    hash table, is skipped when pandas offers the fast path.
+    """
+    cats = arr if isinstance(arr, pd.Index) else pd.Index(pd.arrays.ArrowStringArray(_arrow_str(arr)))
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(cats, ordered=False) if fast is not None else pd.CategoricalDtype(cats)
+
+
+def _small_categorical(col: pd.Series) -> pd.Categorical:
+    """A column of few distinct words (script_type, address_source) as a Categorical, categories sorted."""
+    import pyarrow.compute as pc
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        words = [str(w) for w in col.cat.categories]
+        idx = col.cat.codes.to_numpy().astype(np.int64)
+    else:
+        enc = pc.dictionary_encode(_arrow_str(col))
+        words = enc.dictionary.to_pylist()
+        idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    order = sorted(set(words))
+    remap = np.array([order.index(w) for w in words] + [-1], dtype=np.int8)
+    dtype = pd.CategoricalDtype(pd.Index(order, dtype="string"))
+    return pd.Categorical.from_codes(remap[idx], dtype=dtype)
+
+
+_HEX_VALUE = np.full(256, 255, dtype=np.uint8)  # ASCII byte -> value of a lower-case hex digit (255: not one)
+_HEX_VALUE[np.frombuffer(b"0123456789abcdef", dtype=np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def _txid_order(values: pa.Array) -> np.ndarray | None:
+    """Sorting order of txids (64 lower-case hex characters each, no nulls), or None if they are not.
+
+    The first 16 hex digits make a 64-bit number whose order is the text's
+    order; one integer argsort then sorts a million txids in a fraction of the
+    time a string sort takes. Equal numbers are checked on the whole text.
+    """
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + n + 1]
+    if n == 0 or values.null_count or not (np.diff(offsets) == 64).all():
+        return None
+    text = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, 64)
+    digits = _HEX_VALUE[text[:, :16]]
+    if (digits == 255).any():
+        return None
+    packed = np.ascontiguousarray((digits[:, 0::2] << 4) | digits[:, 1::2])  # 8 bytes, big-endian
+    key = packed.view(">u8").ravel().astype(np.uint64)  # native byte order sorts several times faster
+    order = np.argsort(key)  # equal keys are (checked to be) equal txids: their order does not matter
+    ks = key[order]
+    tie = np.flatnonzero(ks[1:] == ks[:-1])
+    if len(tie):
+        whole = text.view("S64").ravel()[order]
+        if (whole[tie] != whole[tie + 1]).any():  # same first 16 digits, different txids: sort on the text
+            return np.argsort(text.view("S64").ravel(), kind="stable")
+    return order
+
+
+def _sorted_dictionary(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct values of ``values`` in sorted (text) order, and each value's code among them (-1 null).
+
+    Categoricals sort, compare and group by their codes, so sorted categories
+    make ``sort_values("txid")`` give the same order as plain text would.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = np.full(len(values), -1, dtype=np.int64)
+    valid = np.flatnonzero(values.is_valid().to_numpy(zero_copy_only=False)) if len(values) else codes[:0]
+    vals = _arrow_str(values.filter(values.is_valid())) if values.null_count else _arrow_str(values)
+    order = _txid_order(vals) if len(vals) else np.zeros(0, dtype=np.int64)
+    if order is None:  # not txids: a hash pass, then a string sort of the distinct values
+        enc = pc.dictionary_encode(vals)
+        dorder = pc.sort_indices(enc.dictionary).to_numpy()
+        rank = np.empty(len(dorder), dtype=np.int64)
+        rank[dorder] = np.arange(len(dorder))
+        codes[valid] = rank[enc.indices.to_numpy(zero_copy_only=False)]
+        return _arrow_str(enc.dictionary).take(pa.array(dorder)), codes
+    srt = vals.take(pa.array(order))
+    offsets = np.frombuffer(srt.buffers()[1], dtype=np.int64)[srt.offset: srt.offset + len(srt) + 1]
+    whole = np.frombuffer(srt.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].view("S64")
+    new = np.r_[True, whole[1:] != whole[:-1]] if len(whole) else np.zeros(0, dtype=bool)
+    codes[valid[order]] = np.cumsum(new) - 1
+    return (srt if new.all() else srt.take(pa.array(np.flatnonzero(new)))), codes
+
+
+def _txid_codes(tx_txids: pa.Array, prev: pa.Array, spent: pa.Array):
+    """One sorted txid dictionary for a chain, and codes into it.
+
+    ``tx_txids``: the chain's txids in row order; ``prev`` / ``spent``: the
+    txids of spent and spending transactions that the index cannot give
+    (coins from outside the chain, spenders outside it; nulls allowed).
+    Returns ``(dictionary, tx codes, prev codes, spent codes)``.
+    """
+    n, k = len(tx_txids), len(prev)
+    cats, codes = _sorted_dictionary(_concat_str([tx_txids, prev, spent]))
+    return cats, codes[:n], codes[n:n + k], codes[n + k:]
+
+
+def _step_compact(d: _Draft):
+    """Finish: the tables with compact id columns, and the index (see :func:`_compact`)."""
+    uniq = _arrow_str(d.uniq)
+    prev_tx, spent_tx = d.pos_of[d.c_prev], d.pos_of[d.c_spent]  # tx rows, or -1
+    prev_rest, spent_rest = np.flatnonzero(prev_tx < 0), np.flatnonzero(spent_tx < 0)
+    cats, tx_code, p_code, s_code = _txid_codes(uniq.take(d.c_tx), _take_arrow(uniq, d.c_prev[prev_rest]),
+                                                _take_arrow(uniq, d.c_spent[spent_rest]))
+    prev_code = np.full(len(prev_tx), -1, dtype=np.int64)
+    prev_code[prev_tx >= 0] = tx_code[prev_tx[prev_tx >= 0]]
+    prev_code[prev_rest] = p_code
+    spent_code = np.full(len(spent_tx), -1, dtype=np.int64)
+    spent_code[spent_tx >= 0] = tx_code[spent_tx[spent_tx >= 0]]
+    spent_code[spent_rest] = s_code
+    return _compact(d.txs, d.inputs, d.outputs, cats, tx_code, prev_code, spent_code, d.addr_index, d.a_in,
+                    d.a_out, d.in_tx, d.out_tx, d.output_of_input, d.input_of_output, d.in_start, d.out_start)
+
+
+def _take_arrow(strings: pa.Array, codes: np.ndarray) -> pa.Array:
+    """``strings[codes]`` as Arrow (-1: null)."""
+    import pyarrow as pa
+
+    return strings.take(pa.array(np.maximum(codes, 0), mask=codes < 0)) if len(strings) else \
+        pa.nulls(len(codes), type=pa.large_string())
+
+
+def _concat_str(parts: list) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.concat_arrays([_arrow_str(p) for p in parts])
+
+
+def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addresses, a_in, a_out,
+             tx_of_input, tx_of_output, output_of_input, input_of_output, in_start, out_start):
+    """The finished tables and their :class:`ChainIndex`, with every id column stored compactly.
+
+    * txids: one sorted dictionary ``txids`` of every txid the chain names;
+      the five txid columns (``txs.txid``, ``inputs.txid``, ``prev_txid``,
+      ``outputs.txid``, ``spent_by_txid``) are Categoricals over it (4-byte codes,
+      ``tx_code`` etc.), and ``index.txids`` is a CategoricalIndex of ``txs.txid``;
+    * addresses: Categoricals over ``index.addresses`` (the chain's addresses
+      in order of first appearance, the order clustering numbers them in),
+      codes shared with ``index.address_of_input`` / ``address_of_output``:
+      sorting or grouping by address follows that order, not the alphabet;
+    * ``script_type`` and ``address_source``: Categoricals of a few words;
+    * the index: int32 rows and codes (int64 beyond 2**31 rows), read-only.
+
+    Txid categories are sorted, so txid columns read, compare, sort, group and
+    merge as the text they stand for (``chain.txs.txid == "ab.."``, ``isin``);
+    dataset files hold plain text (see :meth:`Chain.saved_tables`).
+    """
+    ct = _code_dtype(max(len(inputs), len(outputs), len(txids), len(addresses)) + 1)
+    tx_of_input, tx_of_output = _frozen(tx_of_input, ct), _frozen(tx_of_output, ct)
+    a_in, a_out = _frozen(a_in, ct), _frozen(a_out, ct)
+    tx_code = np.asarray(tx_code, dtype=ct)
+    txid_dtype = _string_categories(txids)
+    txs["txid"] = _categorical(tx_code, txid_dtype, txs)
+    outputs["txid"] = _categorical(tx_code[tx_of_output], txid_dtype, outputs)
+    inputs["txid"] = _categorical(tx_code[tx_of_input], txid_dtype, inputs)
+    inputs["prev_txid"] = _categorical(np.asarray(prev_code, dtype=ct), txid_dtype, inputs)
+    outputs["spent_by_txid"] = _categorical(np.asarray(spent_code, dtype=ct), txid_dtype, outputs)
+    addr_dtype = _string_categories(addresses)
+    inputs["address"] = _categorical(a_in, addr_dtype, inputs)
+    outputs["address"] = _categorical(a_out, addr_dtype, outputs)
+    inputs["address_source"] = _small_categorical(inputs.address_source)
+    outputs["script_type"] = _small_categorical(outputs.script_type)
+    index = ChainIndex(
+        txids=pd.CategoricalIndex(txs.txid.array),
+        addresses=addr_dtype.categories,
+        tx_of_input=tx_of_input,
+        tx_of_output=tx_of_output,
+        in_start=_frozen(in_start, ct),
+        out_start=_frozen(out_start, ct),
+        output_of_input=_frozen(output_of_input, ct),
+        input_of_output=_frozen(input_of_output, ct),
+        address_of_input=a_in,
+        address_of_output=a_out,
+    )
+    return txs, inputs, outputs, index
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """A table with its Categorical id columns as plain text (pandas' Arrow string dtype): the file schema."""
+    cols = {c: _take_str(df[c].cat.categories, df[c].cat.codes.to_numpy())
+            for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}
+    return df.assign(**cols) if cols else df
+
+
+def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> pa.Array:
+    """Some rows of a text column (plain or Categorical; None: all null) as an Arrow string array."""
+    import pyarrow as pa
+
+    if col is None:
+        return pa.nulls(len(rows), type=pa.large_string())
+    if isinstance(col.dtype, pd.ArrowDtype):  # as read from a dataset file: dictionary-encoded chunks
+        # chunk by chunk: a take across chunks would first unify their dictionaries (slow)
+        chunks = col.array._pa_array.chunks
+        starts = np.cumsum([0] + [len(ch) for ch in chunks])
+        which = np.searchsorted(starts, rows, side="right") - 1
+        parts = [ch.take(pa.array(rows[which == k] - starts[k], type=pa.int64())).cast(pa.large_string())
+                 for k, ch in enumerate(chunks) if (which == k).any()]
+        return pa.concat_arrays(parts) if parts else pa.array([], type=pa.large_string())
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()[rows]
+        return _arrow_str(col.cat.categories).take(pa.array(np.maximum(codes, 0), mask=codes < 0))
+    return _arrow_str(col).take(pa.array(rows, type=pa.int64()))
+
+
 class Chain:
     """A piece of the Bitcoin ledger: blocks, transactions, inputs and outputs.
 
@@ -367,6 +897,10 @@ class Chain:
         self.inputs = inputs
         self.outputs = outputs
         self.index = index
+        #: Results derived from this chain that analyses share (e.g. the heuristics' ``Features``
+        #: under ``"features"``). A chain's tables are never edited, so entries stay valid; they
+        #: go when the chain does.
+        self.cache: dict = {}
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -403,253 +937,84 @@ class Chain:
         ChainValidationError
             A subclass naming the first offending transaction and the fix.
         """
-        txs = _normalise(txs, "txs")
-        inputs = _normalise(inputs, "inputs")
-        outputs = _normalise(outputs, "outputs")
-
-        # --- every txid-like column becomes an integer code (one hashing pass)
-        parts = [txs.txid, outputs.txid, inputs.txid, inputs.prev_txid, outputs.spent_by_txid]
-        codes, uniq = _factorize(parts, grouped=(1, 2))  # outputs.txid, inputs.txid come in runs
-        if len(uniq) and uniq.str.contains("[A-Z]", regex=True).any():  # rare: upper-case hex; merge with lower-case
-            lowered = uniq.str.lower()
-            remap, uniq = pd.factorize(lowered)
-            uniq = pd.Index(uniq, dtype="string")
-            codes = [np.where(c >= 0, remap[np.maximum(c, 0)], -1) for c in codes]
-        c_tx, c_out, c_in, c_prev, c_spent = codes
-        # (compared, not looked up: a lookup would keep a hash table of every txid as Python strings)
-        null_hits = np.flatnonzero(np.asarray(uniq == _NULL_TXID, dtype=bool))
-        if len(null_hits):
-            null_txid = null_hits[0]
-            c_prev = np.where(c_prev == null_txid, -1, c_prev)
-        if validate:
-            _check_txid_format(uniq, txs, inputs, outputs)
-
-        # --- order: txs by height (unconfirmed last), stable
-        n = len(txs)
-        height_key = txs.block_height.to_numpy(dtype=np.int64, na_value=np.iinfo(np.int64).max)
-        if n > 1 and (np.diff(height_key) < 0).any():
-            order = np.argsort(height_key, kind="stable")
-            txs = txs.iloc[order].reset_index(drop=True)
-            c_tx = c_tx[order]
-        pos_of = np.full(len(uniq) + 1, -1, dtype=np.int64)  # code -> tx row; code -1 -> -1 (last slot)
-        pos_of[c_tx] = np.arange(n)
-        if len(np.unique(c_tx)) != n:
-            dup = txs.txid[pd.Series(c_tx).duplicated().to_numpy()].unique().tolist()
-            _fail(E.DuplicateTxidError, "these transactions appear more than once", dup,
-                  "Remove the repeated rows (a tx is listed once, whichever source it came from)")
-        out_tx = pos_of[c_out]
-        in_tx = pos_of[c_in]
-        for name, df, pos in (("output", outputs, out_tx), ("input", inputs, in_tx)):
-            orphan = pos < 0
-            if orphan.any():
-                _fail(E.TableSchemaError, f"these {name}s belong to no transaction in the txs table",
-                      df.txid[orphan].unique().tolist(), "Add the transactions to txs, or drop the rows")
-
-        # --- rows grouped per tx in tx order, numbered within each tx
-        vout = outputs.vout.to_numpy(np.int64)
-        vin = inputs.vin.to_numpy(np.int64)
-        prev_vout = inputs.prev_vout.to_numpy(dtype=np.int64, na_value=-1)
-        if validate:
-            _check_positions(outputs, inputs, vout, vin, prev_vout, c_prev >= 0)
-        okey = _outpoint_key(out_tx, vout)
-        if len(okey) > 1 and (np.diff(okey) <= 0).any():
-            o_order = np.argsort(okey, kind="stable")
-            outputs = outputs.iloc[o_order].reset_index(drop=True)
-            out_tx, vout, okey, c_spent = out_tx[o_order], vout[o_order], okey[o_order], c_spent[o_order]
-        ikey = _outpoint_key(in_tx, vin)
-        if len(ikey) > 1 and (np.diff(ikey) <= 0).any():
-            i_order = np.argsort(ikey, kind="stable")
-            inputs = inputs.iloc[i_order].reset_index(drop=True)
-            in_tx, vin, c_prev, prev_vout = in_tx[i_order], vin[i_order], c_prev[i_order], prev_vout[i_order]
-        n_out = np.bincount(out_tx, minlength=n)
-        n_in = np.bincount(in_tx, minlength=n)
-        out_start = np.concatenate([[0], np.cumsum(n_out)])
-        in_start = np.concatenate([[0], np.cumsum(n_in)])
-        if validate:
-            for name, df, pos, num, start, col in (("output", outputs, out_tx, vout, out_start, "vout"),
-                                                   ("input", inputs, in_tx, vin, in_start, "vin")):
-                bad = num != (np.arange(len(df)) - start[pos])
-                if bad.any():
-                    d = df.duplicated(["txid", col]).to_numpy()
-                    problem = (f"{name}s repeat the same (txid, {col})" if d.any() else
-                               f"{name} numbers must run 0, 1, 2 ... within each transaction, but do not in")
-                    _fail(E.TableSchemaError, problem, df.txid[d if d.any() else bad].unique().tolist(),
-                          f"Number each transaction's {name}s from 0 without gaps or repeats, once each")
-
-        # --- resolve inputs to the outputs they spend
-        coinbase_in = c_prev < 0
-        prev_tx = pos_of[c_prev]
-        internal = prev_tx >= 0
-        want = _outpoint_key(prev_tx, prev_vout)
-        pos = np.searchsorted(okey, want)
-        pos_c = np.minimum(pos, max(len(okey) - 1, 0))
-        found = internal & (okey[pos_c] == want) if len(okey) else np.zeros(len(inputs), dtype=bool)
-        if validate and (internal & ~found).any():
-            bad = internal & ~found
-            rows = [f"{t} input {v} spends {p}:{q}" for t, v, p, q in zip(
-                inputs.txid[bad], inputs.vin[bad], inputs.prev_txid[bad], inputs.prev_vout[bad])]
-            _fail(E.PrevoutMismatchError, "inputs spend an output that its transaction does not have", rows,
-                  "Check prev_vout: the spent transaction is loaded but has no output with that number")
-        output_of_input = np.where(found, pos_c, -1).astype(np.int64)
-        fidx = np.flatnonzero(found)
-        o_idx = output_of_input[fidx]
-
-        if validate:
-            counts = np.bincount(o_idx, minlength=len(outputs))
-            ext = ~found & ~coinbase_in
-            ext_key = _outpoint_key(c_prev[ext], prev_vout[ext])
-            if (counts > 1).any() or len(np.unique(ext_key)) != len(ext_key):
-                dup_out = np.flatnonzero(counts > 1)
-                rows = [f"{outputs.txid[o]}:{outputs.vout[o]} is spent by " + " and by ".join(
-                    f"{inputs.txid[i]} input {inputs.vin[i]}" for i in fidx[o_idx == o]) for o in dup_out[:_SHOW]]
-                if not rows:
-                    k = pd.Series(ext_key)
-                    for i in np.flatnonzero(ext)[k.duplicated(keep=False).to_numpy()][:_SHOW]:
-                        rows.append(f"{inputs.prev_txid[i]}:{inputs.prev_vout[i]} spent by {inputs.txid[i]} "
-                                    f"input {inputs.vin[i]}")
-                _fail(E.DoubleSpendError, "an output is spent twice", rows,
-                      "An output can be spent once only: drop the transaction that conflicts "
-                      "(often a replaced or unconfirmed one)")
-
-        # --- addresses: one integer code per distinct address
-        (a_out, a_in), addr_index = _factorize([outputs.address, inputs.address])
-        out_val = outputs.value.to_numpy(np.int64)
-        in_val_arr = inputs.value.array
-        in_val = in_val_arr.to_numpy(dtype=np.int64, na_value=0)
-        in_val_known = ~in_val_arr.isna()
-        if validate:
-            vbad = in_val_known[fidx] & (in_val[fidx] != out_val[o_idx])
-            abad = (a_in[fidx] >= 0) & (a_in[fidx] != a_out[o_idx])
-            for bad, what in ((vbad, "value"), (abad, "address")):
-                if bad.any():
-                    fi = fidx[bad]
-                    rows = [f"{inputs.txid[i]} input {inputs.vin[i]} says {inputs[what][i]!r}, "
-                            f"output {outputs.txid[o]}:{outputs.vout[o]} says {outputs[what][o]!r}"
-                            for i, o in zip(fi, output_of_input[fi])]
-                    _fail(E.PrevoutMismatchError, f"inputs disagree on the {what} of the output they spend", rows,
-                          "Reload both transactions from one source; one of them was edited or mis-parsed")
-        in_val[fidx] = out_val[o_idx]
-        in_val_known = in_val_known.copy()
-        in_val_known[fidx] = True
-        a_in = a_in.copy()
-        a_in[fidx] = a_out[o_idx]
-        inputs["value"] = pd.arrays.IntegerArray(in_val, ~in_val_known)
-        inputs["address"] = _take_str(addr_index, a_in)
-        inputs["address_source"] = _address_sources(inputs.address_source, found, coinbase_in, a_in >= 0,
-                                                    validate)
-        inputs["is_external"] = ~found & ~coinbase_in
-
-        # --- who spends each output (inside the chain wins over the source's claim)
-        input_of_output = np.full(len(outputs), -1, dtype=np.int64)
-        input_of_output[o_idx] = fidx
-        sp = input_of_output >= 0
-        if sp.any():
-            sb_tx = np.where(sp, in_tx[np.maximum(input_of_output, 0)], -1)
-            given = c_spent
-            txid_codes = np.where(sp, c_tx[np.maximum(sb_tx, 0)], given)
-            outputs["spent_by_txid"] = _take_str(uniq, txid_codes)
-            sb_vin = outputs.spent_by_vin.array.to_numpy(dtype=np.int64, na_value=-1)
-            sb_vin = np.where(sp, vin[np.maximum(input_of_output, 0)], sb_vin)
-            outputs["spent_by_vin"] = pd.arrays.IntegerArray(sb_vin, sb_vin < 0)
-
-        # --- script types and validity of addresses (one vectorised pass over distinct ones)
-        from .addresses import classify_addresses
-
-        need = outputs.script_type.isna().to_numpy()
-        if need.any() or (validate and check_addresses):
-            kinds, valid = classify_addresses(addr_index)
-            if need.any():
-                st = np.where(a_out >= 0, kinds[np.maximum(a_out, 0)], "nonstandard")
-                outputs["script_type"] = outputs.script_type.mask(need, pd.Series(st, dtype="string"))
-            if validate and check_addresses and not valid.all():
-                bad = addr_index[~valid].tolist()
-                where = dict(zip(outputs.address.dropna(), outputs.txid[outputs.address.notna()]))
-                _fail(E.InvalidAddressError, "addresses that do not decode as Bitcoin mainnet addresses",
-                      [f"{a!r} (in tx {where.get(a, 'an input')})" for a in bad],
-                      "Fix the address text (copy it again from its source), or leave it empty "
-                      "for outputs without an address", total=len(bad))
-
-        # --- per-tx derived columns
-        is_cb = (np.bincount(in_tx[coinbase_in], minlength=n) > 0) | (n_in == 0)
-        unknown_in = np.bincount(in_tx[~in_val_known & ~coinbase_in], minlength=n)
-        in_sum = _group_sum(np.where(coinbase_in, 0, in_val), in_start)
-        out_sum = _group_sum(out_val, out_start)
-        fee = np.where(is_cb, 0, in_sum - out_sum)
-        given_fee = txs.fee
-        txs["is_coinbase"] = is_cb
-        txs["n_in"] = n_in
-        txs["n_out"] = n_out
-        txs["fee"] = pd.arrays.IntegerArray(fee, (unknown_in > 0) & ~is_cb)
-        if validate:
-            _check_values(txs, inputs, outputs, is_cb, unknown_in, in_sum, out_sum, given_fee)
-
-        # --- blocks
-        blocks = _derive_blocks(blocks, txs, validate)
-        if txs.time.isna().any() and len(blocks):
-            bt = blocks.set_index("height").time
-            fill = txs.time.isna() & txs.block_height.notna()
-            txs.loc[fill, "time"] = txs.block_height[fill].map(bt).to_numpy()
-
-        index = ChainIndex(
-            txids=pd.Index(txs.txid.array),
-            addresses=pd.Index(addr_index),
-            tx_of_input=in_tx.astype(np.int64),
-            tx_of_output=out_tx.astype(np.int64),
-            in_start=in_start.astype(np.int64),
-            out_start=out_start.astype(np.int64),
-            output_of_input=output_of_input,
-            input_of_output=input_of_output,
-            address_of_input=a_in.astype(np.int64),
-            address_of_output=a_out.astype(np.int64),
-        )
+        d = _Draft(_normalise(txs, "txs"), _normalise(inputs, "inputs"), _normalise(outputs, "outputs"))
+        _step_factorise_txids(d, validate)
+        _step_order_txs(d)
+        _step_order_rows(d, validate)
+        _step_link_inputs(d, validate)
+        _step_fill_inputs(d, validate)
+        _step_fill_spenders(d)
+        _step_script_types(d, validate, check_addresses)
+        _step_tx_totals(d, validate)
+        blocks = _derive_blocks(blocks, d.txs, validate)
+        _fill_tx_times(d.txs, blocks)
+        txs, inputs, outputs, index = _step_compact(d)
         return cls(blocks, txs, inputs, outputs, index, _checked=True)
 
     @classmethod
-    def _from_saved(cls, tables: dict, index: dict) -> Chain:
-        """Restore a chain that passed :meth:`from_tables` when it was saved.
+    def from_saved_tables(cls, tables: dict[str, pd.DataFrame]) -> Chain:
+        """Restore a chain that passed :meth:`from_tables` when it was saved (used by ``load_dataset``).
 
-        Used by :func:`cryptotrace.load_dataset` once every file's SHA-256 has
-        matched its manifest: the saved integer index is reused instead of
-        being rebuilt, which makes loading several times faster.
+        ``tables`` holds the dataset's files by name (``txs``, ``inputs_index`` ...),
+        read once every file's SHA-256 matched its manifest. The saved integer
+        index is reused instead of being rebuilt, and the id columns of
+        ``inputs`` and ``outputs`` are rebuilt from it (only the ``prev_txid`` and
+        ``spent_by_txid`` of coins outside the chain are read), which makes
+        loading several times faster. ``inputs.txid``, ``address``, ``outputs.txid``
+        and ``address`` may be left out of ``tables``.
         """
+        derived = {"inputs": ("txid", "prev_txid", "address"), "outputs": ("txid", "address", "spent_by_txid")}
+        raw_in, raw_out = tables["inputs"], tables["outputs"]
         txs = _normalise(tables["txs"], "txs")
-        inputs = _normalise(tables["inputs"], "inputs")
-        outputs = _normalise(tables["outputs"], "outputs")
+        inputs = _normalise(raw_in.drop(columns=list(derived["inputs"]), errors="ignore"), "inputs",
+                            derived=derived["inputs"])
+        outputs = _normalise(raw_out.drop(columns=list(derived["outputs"]), errors="ignore"), "outputs",
+                             derived=derived["outputs"])
         blocks = _normalise(tables["blocks"], "blocks")
-        ii, oi = index["inputs"], index["outputs"]
+        ii, oi = tables["inputs_index"], tables["outputs_index"]
         if len(ii) != len(inputs) or len(oi) != len(outputs):
             raise E.DatasetIntegrityError("the saved index does not match the tables; re-create the dataset")
         n = len(txs)
-        in_tx = ii["tx"].to_numpy(np.int64)
-        out_tx = oi["tx"].to_numpy(np.int64)
+        in_tx, out_tx = ii["tx"].to_numpy(np.int64), oi["tx"].to_numpy(np.int64)
+        output_of_input, input_of_output = ii["output"].to_numpy(np.int64), oi["input"].to_numpy(np.int64)
+        # txids of spent and spending transactions: tx rows through the index, the rest read from the file
+        prev_rest, spent_rest = np.flatnonzero(output_of_input < 0), np.flatnonzero(input_of_output < 0)
+        cats, tx_code, p_code, s_code = _txid_codes(
+            _arrow_str(txs.txid), _rows_as_arrow(raw_in.get("prev_txid"), prev_rest),
+            _rows_as_arrow(raw_out.get("spent_by_txid"), spent_rest))
+        prev_code = np.full(len(inputs), -1, dtype=np.int64)
+        prev_code[output_of_input >= 0] = tx_code[out_tx[output_of_input[output_of_input >= 0]]]
+        prev_code[prev_rest] = p_code
+        spent_code = np.full(len(outputs), -1, dtype=np.int64)
+        spent_code[input_of_output >= 0] = tx_code[in_tx[input_of_output[input_of_output >= 0]]]
+        spent_code[spent_rest] = s_code
         if inputs.address_source.isna().all() and len(inputs):  # saved before address_source existed
-            inputs["address_source"] = _address_sources(
-                inputs.address_source, ii["output"].to_numpy(np.int64) >= 0, inputs.prev_txid.isna().to_numpy(),
-                ii["address"].to_numpy(np.int64) >= 0, False)
-        index = ChainIndex(
-            txids=pd.Index(txs.txid.array),
-            addresses=pd.Index(_as_str(index["addresses"]["address"]).array),
-            tx_of_input=in_tx,
-            tx_of_output=out_tx,
-            in_start=np.concatenate([[0], np.cumsum(np.bincount(in_tx, minlength=n))]).astype(np.int64),
-            out_start=np.concatenate([[0], np.cumsum(np.bincount(out_tx, minlength=n))]).astype(np.int64),
-            output_of_input=ii["output"].to_numpy(np.int64),
-            input_of_output=oi["input"].to_numpy(np.int64),
-            address_of_input=ii["address"].to_numpy(np.int64),
-            address_of_output=oi["address"].to_numpy(np.int64),
-        )
+            inputs["address_source"] = _address_sources(inputs.address_source, output_of_input >= 0,
+                                                        prev_code < 0, ii["address"].to_numpy(np.int64) >= 0, False)
+        txs, inputs, outputs, index = _compact(
+            txs, inputs, outputs, cats, tx_code, prev_code, spent_code,
+            _as_str(tables["addresses"]["address"]).array, ii["address"].to_numpy(np.int64),
+            oi["address"].to_numpy(np.int64), in_tx, out_tx, output_of_input, input_of_output,
+            np.concatenate([[0], np.cumsum(np.bincount(in_tx, minlength=n))]),
+            np.concatenate([[0], np.cumsum(np.bincount(out_tx, minlength=n))]))
         return cls(blocks, txs, inputs, outputs, index, _checked=True)
 
-    def _index_tables(self) -> dict[str, pd.DataFrame]:
-        """The integer index as tables (saved beside the data so loading is fast)."""
+    def saved_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """``(name, table)`` of every file a dataset holds, in the file schema, one at a time.
+
+        The four tables with their id columns as plain text, then the integer
+        index (``inputs_index``, ``outputs_index``, ``addresses``: int64 rows and
+        codes) that makes loading fast.
+        """
+        for name in ("blocks", "txs", "inputs", "outputs"):
+            yield name, _plain(getattr(self, name))
         ix = self.index
-        return {
-            "inputs_index": pd.DataFrame({"tx": ix.tx_of_input, "output": ix.output_of_input,
-                                          "address": ix.address_of_input}),
-            "outputs_index": pd.DataFrame({"tx": ix.tx_of_output, "input": ix.input_of_output,
-                                           "address": ix.address_of_output}),
-            "addresses": pd.DataFrame({"address": pd.Series(ix.addresses.array, dtype="string")}),
-        }
+        i64 = np.int64
+        yield "inputs_index", pd.DataFrame({"tx": ix.tx_of_input.astype(i64), "output": ix.output_of_input.astype(i64),
+                                            "address": ix.address_of_input.astype(i64)})
+        yield "outputs_index", pd.DataFrame({"tx": ix.tx_of_output.astype(i64), "input": ix.input_of_output.astype(i64),
+                                             "address": ix.address_of_output.astype(i64)})
+        yield "addresses", pd.DataFrame({"address": pd.Series(ix.addresses.array, dtype="string")})
 
     # ------------------------------------------------------------------ views
     @cached_property
@@ -876,7 +1241,7 @@ class Chain:
     # ------------------------------------------------------------------ conversions
     def save(self, path, *, overwrite: bool = False):
         """Save as a dataset folder (see :func:`cryptotrace.io.files.save_dataset`)."""
-        from .io.files import save_dataset
+        from .dataset_format import save_dataset
 
         return save_dataset(self, path, overwrite=overwrite)
 
@@ -895,7 +1260,7 @@ class Chain:
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the dataset content (the same hash ``save`` writes in the manifest)."""
-        from .io.files import content_hash
+        from .dataset_format import content_hash
 
         return content_hash(self)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .display import BTC_COLUMNS, PERCENT_COLUMNS, ShowError, _as_frame
+from .display import BTC_COLUMNS, PERCENT_COLUMNS, ShowError, as_frame
 from .units import SATS_PER_BTC
 
 __all__ = ["bars", "histogram", "line", "per_day", "timeline"]
@@ -18,9 +18,9 @@ _COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#
 
 
 def _figure(width: float, height: float, ncols: int = 1):
-    from .plot import _new_figure
+    from .plot import new_figure
 
-    fig = _new_figure(width, height)
+    fig = new_figure(width, height)
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     return fig, list(axes)
 
@@ -66,7 +66,7 @@ def bars(table, *, value, label: str | None = None, title: str = "", horizontal:
     >>> fig.axes[0].get_ylabel()
     'precision (%)'
     """
-    df = _as_frame(table)
+    df = as_frame(table)
     values = [value] if isinstance(value, str) else list(value)
     if sort:
         df = df.sort_values(values[0])
@@ -115,7 +115,7 @@ def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, 
     >>> fig.axes[0].get_ylabel()
     'number of rows'
     """
-    df = _as_frame(table)
+    df = as_frame(table)
     s = _column(df, value, "histogram").dropna()
     fig, (ax,) = _figure(8, 3)
     top = int(s.max()) if len(s) else 1
@@ -139,7 +139,7 @@ def line(table, *, value: str, label: str | None = None, title: str = ""):
     >>> fig.axes[0].get_ylabel()
     'remaining (BTC)'
     """
-    df = _as_frame(table)
+    df = as_frame(table)
     s, axis_label = _scaled(value, _column(df, value, "line"))
     names = [f"{label} {v}" for v in df[label]] if label else [str(i) for i in df.index]
     fig, (ax,) = _figure(8, 3)

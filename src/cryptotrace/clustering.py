@@ -354,7 +354,8 @@ class Clustering:
                 "Clustering(coinjoin=...) and keep skip_coinjoin=True")
         cj = H.coinjoin.coinjoin if self.coinjoin is None else H.get(self.coinjoin)
         if cj.kind != "tx_flag":
-            raise E.ClusteringError(f"coinjoin={cj.name!r} must be a transaction flag such as heuristics.coinjoin.coinjoin")
+            raise E.ClusteringError(f"coinjoin={cj.name!r} must be a transaction flag such as "
+                                    "heuristics.coinjoin.coinjoin")
         return hs, cj
 
     # ------------------------------------------------------------------ fit
@@ -388,7 +389,9 @@ class Clustering:
             addr = keys % max(n_addr, 1)
             anc = f.anchor[tx]
             keep = fl[tx] & (addr != anc) & (anc >= 0)
-            ev_tx.append(tx[keep]); ev_a.append(anc[keep]); ev_b.append(addr[keep])
+            ev_tx.append(tx[keep])
+            ev_a.append(anc[keep])
+            ev_b.append(addr[keep])
             ev_h.append(np.full(int(keep.sum()), code, dtype=np.int16))
 
         # change: the change address joined to the payer's anchor input
@@ -413,7 +416,9 @@ class Clustering:
             addr = f.out_addr[f.ix.out_start[tx] + c[tx]]
             anc = f.anchor[tx]
             keep = (addr >= 0) & (addr != anc)
-            ch_tx.append(tx[keep]); ch_a.append(anc[keep]); ch_b.append(addr[keep])
+            ch_tx.append(tx[keep])
+            ch_a.append(anc[keep])
+            ch_b.append(addr[keep])
             ch_h.append(np.full(int(keep.sum()), code, dtype=np.int16))
 
         cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731

@@ -65,7 +65,8 @@ class PolicyComparison:
                 label = [f"output {v} ({format_btc(x)})" for v, x in zip(f.vout, f.value)]
             cols[policy] = f.tainted_value.to_numpy()
         if not label:
-            raise CompareError(f"no outputs at hop {hop}: the traces reached {max(t.summary()['hops_reached'] for t in self.traces.values())} hop(s)")
+            reached = max(t.summary()["hops_reached"] for t in self.traces.values())
+            raise CompareError(f"no outputs at hop {hop}: the traces reached {reached} hop(s)")
         out = pd.DataFrame(cols, index=pd.Index(label, name="output"))
         out.attrs["btc_columns"] = list(cols)  # every column is satoshis: ct.show shows BTC
         return out

@@ -66,7 +66,8 @@ def _plain(v) -> str:
     return str(v)
 
 
-def _as_frame(obj, names=None) -> pd.DataFrame:
+def as_frame(obj, names=None) -> pd.DataFrame:
+    """``obj`` (a DataFrame, Series or what the show functions accept) as a DataFrame, for tables and charts."""
     if isinstance(obj, pd.DataFrame):
         return obj
     if isinstance(obj, pd.Series):
@@ -81,7 +82,7 @@ def _as_frame(obj, names=None) -> pd.DataFrame:
         if callable(f):
             out = f()
             if isinstance(out, (pd.DataFrame, pd.Series)):
-                return _as_frame(out)
+                return as_frame(out)
     raise ShowError(f"ct.show cannot show a {type(obj).__name__}; give it a table (DataFrame), a Series, a dict "
                     "or a cryptotrace result with to_frame()")
 
@@ -157,9 +158,9 @@ def show(obj, *, columns=None, rows: int | None = None, title: str | None = None
     bc1q... 1.50000000 BTC
     """
     if isinstance(obj, (Mapping, list, tuple)):  # the columns name a dict's keys and values, or a list
-        df, columns = _as_frame(obj, [columns] if isinstance(columns, str) else columns), None
+        df, columns = as_frame(obj, [columns] if isinstance(columns, str) else columns), None
     else:
-        df = _as_frame(obj).copy()
+        df = as_frame(obj).copy()
     btc = BTC_COLUMNS | set(df.attrs.get("btc_columns", ()))
     if columns is not None:
         columns = [columns] if isinstance(columns, str) else list(columns)

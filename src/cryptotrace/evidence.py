@@ -276,7 +276,8 @@ class _Context:
         self.payjoin_flags = pj
         self.payjoin = {t for t, i in self.pos.items() if i >= 0 and pj[i]}
         self.stonewall = {t for t, i in self.pos.items() if i >= 0 and sw[i]}
-        self.equal_outs = {t for t, i in self.pos.items() if i >= 0 and t not in self.cj and _equal_outputs(self.chain, i)}
+        self.equal_outs = {t for t, i in self.pos.items()
+                           if i >= 0 and t not in self.cj and _equal_outputs(self.chain, i)}
         # roles of tagged addresses
         if tagtab is not None and len(tagtab):
             cats = tagtab.category.astype("string").fillna("")
@@ -551,8 +552,8 @@ class _Context:
             c = "unknown" if conf is None or pd.isna(conf) else f"{cname or ''} ({int(conf)}/100)".strip()
             origin = (f"inherited from {f.get('tag_from') or 'its cluster'} through the clustering"
                       if via else "its own tag")
-            add("tag", f"Tag of {addr}: {tag.get('label')!s} ({tag.get('category')!s}, "
-                       f"{tag.get('jurisdiction') if not pd.isna(tag.get('jurisdiction')) else 'jurisdiction unknown'}); "
+            where = tag.get("jurisdiction") if not pd.isna(tag.get("jurisdiction")) else "jurisdiction unknown"
+            add("tag", f"Tag of {addr}: {tag.get('label')!s} ({tag.get('category')!s}, {where}); "
                        f"{origin}; confidence {c}" + (f"; source {src}" if src and not pd.isna(src) else ""),
                 measured=None if conf is None or pd.isna(conf) else float(conf) / 100)
         if f.get("derived"):
@@ -604,8 +605,8 @@ def _taint_at(trace, policy: str, rows: np.ndarray) -> np.ndarray:
     p = trace.params
     e = trace.engine
     Engine = type(e)  # the engine class that ran the trace (importing it here would make a cycle with seizure)
-    if p["policy"] == policy and p["fee_policy"] == DEFAULT_FEE_POLICY[policy] and p.get("fifo_order",
-                                                                                        "tainted_first") == "tainted_first":
+    same_order = p.get("fifo_order", "tainted_first") == "tainted_first"
+    if p["policy"] == policy and p["fee_policy"] == DEFAULT_FEE_POLICY[policy] and same_order:
         taint = e.taint
     else:
         eng = Engine(trace.chain, direction="forward", policy=policy, fee_policy=DEFAULT_FEE_POLICY[policy],

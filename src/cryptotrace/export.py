@@ -214,9 +214,9 @@ def trace_graph(trace, *, tags=None):
     """
     import networkx as nx
 
-    from .plot import _flow_nodes, flow_edges
+    from .plot import flow_nodes, flow_edges
 
-    nodes = _flow_nodes(trace, tags, None)
+    nodes = flow_nodes(trace, tags, None)
     edges = flow_edges(trace)
     g = nx.DiGraph(name=f"trace from {trace.params.get('start')}", policy=str(trace.params.get("policy")),
                    direction=str(trace.params.get("direction")))

@@ -110,7 +110,8 @@ class _Figure(Figure):
         return buf.getvalue()
 
 
-def _new_figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """An empty matplotlib figure of ``width`` x ``height`` inches (100 dpi, constrained layout), not tied to pyplot."""
     return _Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
@@ -179,7 +180,7 @@ def flow_edges(trace) -> pd.DataFrame:
     return out[out.parent != out.child].reset_index(drop=True)
 
 
-def _flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
+def flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
     """One row per traced coin with what the picture needs (group, label, endpoint kind), from ``trace.coins``."""
     c = trace.coins_with(tags=tags)  # the trace's coin table (with ``tags``: re-annotated)
     c = c[(c.entry == "coin").to_numpy(bool) & (c.traced_value.to_numpy() > 0)]
@@ -588,6 +589,31 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     -------
     matplotlib.figure.Figure
     """
+    _check_flow_arguments(trace, x, view, max_nodes)
+    nodes_all, edges_all = _merge_starts(flow_nodes(trace, tags, coinjoins), flow_edges(trace))
+    if view == "auto":
+        view = "entities" if len(nodes_all) > max_nodes and x == "hop" else "coins"
+    if view == "entities":
+        return _entity_flow(trace, nodes_all, edges_all, title, ax)
+    nodes = _select(nodes_all, edges_all, int(max_nodes))
+    keys = set(nodes.key)
+    edges = edges_all[edges_all.parent.isin(keys) & edges_all.child.isin(keys)]
+    nodes, max_col = _place_coins(trace, nodes, edges, x)
+    n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
+    if ax is None:
+        fig = new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
+                         min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    _draw_coins(ax, nodes, edges, dense=n_cols > 9 or max_col > 10)
+    _title_coin_flow(trace, ax, nodes, nodes_all, title)
+    _coin_flow_axes(ax, nodes, x, max_col)
+    return fig
+
+
+def _check_flow_arguments(trace, x, view, max_nodes) -> None:
+    """Refuse a trace_flow call that cannot be drawn, saying which argument to change."""
     _check_trace(trace)
     if x not in ("hop", "time"):
         raise TraceError(f"x={x!r}: lay the flow out by 'hop' or by 'time'")
@@ -599,43 +625,49 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     if view == "entities" and x == "time":
         raise TraceError("x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
                          "which has no single time")
-    nodes_all, edges_all = _merge_starts(_flow_nodes(trace, tags, coinjoins), flow_edges(trace))
-    if view == "auto":
-        view = "entities" if len(nodes_all) > max_nodes and x == "hop" else "coins"
+
+
+def _fees(trace) -> int:
+    """Traced satoshis that went to miners as fees."""
+    return int(trace.endpoints.loc[trace.endpoints.kind == "fee", "tainted_value"].sum())
+
+
+def _entity_flow(trace, nodes_all: pd.DataFrame, edges_all: pd.DataFrame, title, ax) -> Figure:
+    """The entity view: one box per owner, service, CoinJoin or kind of end point, with a one-sentence title."""
     s = trace.summary()
     backward = trace.params.get("direction") == "backward"
-    fee = int(trace.endpoints.loc[trace.endpoints.kind == "fee", "tainted_value"].sum())
-    if view == "entities":
-        ent, e = _entity_graph(trace, nodes_all, edges_all)
-        layers = _layers(ent.index.tolist(), e)
-        n_cols = max(layers.values(), default=0) + 1
-        n_rows = int(pd.Series(layers).value_counts().max()) if layers else 1
-        if ax is None:
-            fig = _new_figure(min(11.0, max(7.0, 2.3 * n_cols)), min(13.0, max(4.0, 1.05 * n_rows + 2.2)))
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        _draw_entities(trace, ax, ent, e)
-        starts = ent[ent.index.str.startswith("start|")]
-        who = (_short(s["start"], 8) if len(starts) <= 1 and isinstance(s["start"], str) and ":" not in s["start"]
-               else str(s["start"]))
-        if title is None:
-            way = "back" if backward else "through"
-            title = (f"From {who} {way} {s['hops_reached']} step{'s' if s['hops_reached'] != 1 else ''} to "
-                     f"{_destinations(ent)}" if not backward else
-                     f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)")
-        sub = (f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
-               f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
-               "one by one)")
-        if fee:
-            sub += f"; {format_btc(fee)} went to miners as fees"
-        ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
-                     fontsize=10.5, loc="left")
-        return fig
+    fee = _fees(trace)
+    ent, e = _entity_graph(trace, nodes_all, edges_all)
+    layers = _layers(ent.index.tolist(), e)
+    n_cols = max(layers.values(), default=0) + 1
+    n_rows = int(pd.Series(layers).value_counts().max()) if layers else 1
+    if ax is None:
+        fig = new_figure(min(11.0, max(7.0, 2.3 * n_cols)), min(13.0, max(4.0, 1.05 * n_rows + 2.2)))
+        ax = fig.add_subplot()
+    else:
+        fig = ax.figure
+    _draw_entities(trace, ax, ent, e)
+    starts = ent[ent.index.str.startswith("start|")]
+    who = (_short(s["start"], 8) if len(starts) <= 1 and isinstance(s["start"], str) and ":" not in s["start"]
+           else str(s["start"]))
+    if title is None:
+        way = "back" if backward else "through"
+        title = (f"From {who} {way} {s['hops_reached']} step{'s' if s['hops_reached'] != 1 else ''} to "
+                 f"{_destinations(ent)}" if not backward else
+                 f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)")
+    sub = (f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
+           f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
+           "one by one)")
+    if fee:
+        sub += f"; {format_btc(fee)} went to miners as fees"
+    ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
+                 fontsize=10.5, loc="left")
+    return fig
 
-    nodes = _select(nodes_all, edges_all, int(max_nodes))
-    keys = set(nodes.key)
-    edges = edges_all[edges_all.parent.isin(keys) & edges_all.child.isin(keys)]
+
+def _place_coins(trace, nodes: pd.DataFrame, edges: pd.DataFrame, x: str) -> tuple[pd.DataFrame, int]:
+    """Coin view positions: ``xpos`` by hop or time rank, ``ypos`` per column with children near their parent,
+    heavier first. Returns the nodes with both columns and the height of the fullest column."""
     if x == "time":
         times = trace.chain.txs.set_index("txid").time
         tx_time = pd.to_datetime(times.reindex(nodes.txid.astype(str).to_numpy()).to_numpy(), utc=True)
@@ -644,7 +676,6 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
         nodes = nodes.assign(xpos=(rank - 1).astype(float), when=tx_time)
     else:
         nodes = nodes.assign(xpos=nodes.hop.astype(float))
-    # y position: per column, children near their parent, heavier first
     ypos: dict[str, float] = {}
     parent_of = _best_parent(edges)
     col_key = nodes.xpos
@@ -656,16 +687,11 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
         n = len(col)
         for i, k in enumerate(col.key.to_numpy()[order]):
             ypos[k] = (max_col - 1) / 2 - (i - (n - 1) / 2) if n else 0.0
-    nodes = nodes.assign(ypos=[ypos[k] for k in nodes.key])
+    return nodes.assign(ypos=[ypos[k] for k in nodes.key]), max_col
 
-    n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
-    dense = n_cols > 9 or max_col > 10
-    if ax is None:
-        fig = _new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
-                          min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure
+
+def _draw_coins(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, dense: bool) -> None:
+    """Arrows as wide as the traced BTC, a dot (followed) or square (end point) per coin, and its label."""
     pos = dict(zip(nodes.key, zip(nodes.xpos, nodes.ypos)))
     wmax = float(edges.tainted_value.max()) if len(edges) else 1.0
     for e in edges.itertuples(index=False):
@@ -700,9 +726,14 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
         ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, 12 if up else -14),
                     textcoords="offset points", ha="center", va="bottom" if up else "top", fontsize=8.5, zorder=4,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
-    hidden = nodes_all[~nodes_all.key.isin(keys)]
+
+
+def _title_coin_flow(trace, ax, nodes: pd.DataFrame, nodes_all: pd.DataFrame, title) -> None:
+    """Title and subtitle of the coin view: how many coins are drawn, which were left out, the fees."""
+    s = trace.summary()
+    hidden = nodes_all[~nodes_all.key.isin(set(nodes.key))]
     if title is None:
-        way = "came from" if backward else "went"
+        way = "came from" if trace.params.get("direction") == "backward" else "went"
         title = (f"Where the traced coins {way}: {s['start']} ({format_btc(s['start_value'])}), "
                  f"policy {s['policy']}")
     sub = f"{len(nodes):,} of {len(nodes_all):,} traced coins shown"
@@ -712,10 +743,15 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                 "is drawn)" if not len(h_end) or not h_end.group.isin(_END_GROUPS).any() else
                 f"; {len(hidden):,} not drawn, {len(h_end):,} of them end points with "
                 f"{format_btc(int(h_end.tainted_value.sum()))}")
+    fee = _fees(trace)
     if fee:
         sub += f"; {format_btc(fee)} fees"
     ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 100)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
                  fontsize=10.5, loc="left")
+
+
+def _coin_flow_axes(ax, nodes: pd.DataFrame, x: str, max_col: int) -> None:
+    """Axis ticks (steps, or transaction times in order), limits, and the legend of who holds the coin."""
     ticks = sorted(nodes.xpos.unique())
     ax.set_xticks(ticks)
     if x == "hop":
@@ -741,7 +777,6 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
                        label="endpoint (trace stops)"),
                 Line2D([], [], color="#555555", lw=4, label="arrow width = traced BTC")]
     _legend_below(ax, handles, fontsize=8.5, title="Who holds the coin", title_fontsize=9)
-    return fig
 
 
 # ====================================================================== where the money went
@@ -800,7 +835,7 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         candidates = trace.seizure_candidates()
     groups = where_the_money_went(trace, candidates)
     total = int(groups.sum())
-    fig = _new_figure(10, 6.2)
+    fig = new_figure(10, 6.2)
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[1, 2.2])
     left = 0.0
     for name, v in groups.items():
@@ -892,7 +927,7 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
     tagtab = None if tags is None else tags_by_address(tags)
     hl = {highlight} if isinstance(highlight, str) else set(highlight or [])
     n = g.number_of_nodes()
-    fig = _new_figure(10, 7 if n > 8 else 5.5)
+    fig = new_figure(10, 7 if n > 8 else 5.5)
     ax = fig.add_subplot()
     if n == 1:
         pos = {shown[0]: (0.0, 0.0)}
@@ -1005,7 +1040,7 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
         "change": np.concatenate([value, -value[spent]]),
     }).sort_values("time", kind="stable")
     bal = ev.groupby("time", sort=True).change.sum().cumsum()
-    fig = _new_figure(10, 4.2)
+    fig = new_figure(10, 4.2)
     ax = fig.add_subplot()
     tt = pd.to_datetime(bal.index, utc=True)
     y = bal.to_numpy() / SATS_PER_BTC

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -347,19 +346,17 @@ def load_case_prices(path) -> PriceTable:
 
 
 # ---------------------------------------------------------------------- which table for a chain
-_REGISTRY: dict[int, tuple] = {}  # id(chain) -> (weak reference to the chain, PriceTable); chains are unhashable
-
-
 def register(chain, prices: PriceTable) -> None:
-    """Tie a price table to a chain (a case pack does this for its chain when it loads it)."""
+    """Tie a price table to a chain (a case pack does this for its chain when it loads it).
+
+    Kept in the chain's own ``cache`` (it lives and dies with the chain).
+    """
     if not isinstance(prices, PriceTable):
         raise PriceTableError(f"register(chain, prices): prices must be a PriceTable, not {type(prices).__name__}")
-    key = id(chain)
-    try:
-        ref = weakref.ref(chain, lambda _r, key=key: _REGISTRY.pop(key, None))
-    except TypeError:
-        raise PriceTableError(f"register: a {type(chain).__name__} cannot carry a price table; give a Chain") from None
-    _REGISTRY[key] = (ref, prices)
+    cache = getattr(chain, "cache", None)
+    if not isinstance(cache, dict):
+        raise PriceTableError(f"register: a {type(chain).__name__} cannot carry a price table; give a Chain")
+    cache["prices"] = prices
 
 
 def for_chain(chain) -> PriceTable:
@@ -371,9 +368,9 @@ def for_chain(chain) -> PriceTable:
     own = getattr(chain, "prices", None)
     if isinstance(own, PriceTable):  # a Case
         return own
-    hit = _REGISTRY.get(id(chain))
-    if hit is not None and hit[0]() is chain:
-        return hit[1]
+    cache = getattr(chain, "cache", None)
+    if isinstance(cache, dict) and isinstance(cache.get("prices"), PriceTable):
+        return cache["prices"]
     return load_prices()
 
 

@@ -237,7 +237,7 @@ def default_figures(trace, candidates=None, *, clustering=None, tags=None) -> di
                                                                                                      tags=tags))}
     if trace.params.get("direction") == "forward":
         figs["summary"] = ("Where the money went.", P.money_summary(trace, candidates))
-    start_addr = _start_addresses(trace)
+    start_addr = start_addresses(trace)
     if clustering is not None and start_addr:
         try:
             cid = clustering.cluster_of(start_addr[0])
@@ -253,7 +253,8 @@ def default_figures(trace, candidates=None, *, clustering=None, tags=None) -> di
     return figs
 
 
-def _start_addresses(trace) -> list[str]:
+def start_addresses(trace) -> list[str]:
+    """The distinct addresses of the coins ``trace`` started from, in the order they first appear."""
     ix = trace.chain.index
     codes = ix.address_of_output[trace.start_rows]
     codes = codes[codes >= 0]
@@ -262,6 +263,9 @@ def _start_addresses(trace) -> list[str]:
         if a not in seen:
             seen.append(a)
     return seen
+
+
+_start_addresses = start_addresses  # old name, until commands/demo.py imports start_addresses (being rewritten)
 
 
 # ====================================================================== HTML pieces

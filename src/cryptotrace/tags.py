@@ -775,8 +775,9 @@ def next_step(category: str | None, *, label: str | None = None, jurisdiction: s
     --------
     >>> next_step("exchange", label="Kraken", jurisdiction="US")
     'Kraken (exchange, US): send a production order for the account holder and ask them to freeze the funds'
-    >>> next_step("market", label="Hydra Market")
-    "Hydra Market (market, jurisdiction unknown): a criminal service will not answer a production order; the funds can be seized only with the service's own wallets (coordinate with the unit taking it down)"
+    >>> next_step("market", label="Hydra Market")  # doctest: +NORMALIZE_WHITESPACE
+    "Hydra Market (market, jurisdiction unknown): a criminal service will not answer a production order;
+    the funds can be seized only with the service's own wallets (coordinate with the unit taking it down)"
     """
     name = label or category or "this service"
     where = jurisdiction or "jurisdiction unknown"
@@ -856,19 +857,20 @@ def _check_expansion(node, where) -> None:
     """
     if node is None:
         return
-    size: dict[int, int] = {}
-    on_path: set[int] = set()
+    # keyed by the node objects themselves (PyYAML nodes compare and hash by identity)
+    size: dict[yaml.Node, int] = {}
+    on_path: set[yaml.Node] = set()
     stack = [(node, False)]
     while stack:
         n, done = stack.pop()
-        key = id(n)
+        key = n
         if done:
             on_path.discard(key)
             if isinstance(n, yaml.MappingNode):
                 kids = [x for kv in n.value for x in kv]
             else:
                 kids = n.value
-            size[key] = 1 + sum(size[id(k)] for k in kids)
+            size[key] = 1 + sum(size[k] for k in kids)
             continue
         if key in size:
             continue
@@ -882,12 +884,12 @@ def _check_expansion(node, where) -> None:
         stack.append((n, True))
         kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
         for k in kids:
-            if id(k) in on_path:
+            if k in on_path:
                 raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
                                "file must not be self-referring. Write the values out instead")
-            if id(k) not in size:
+            if k not in size:
                 stack.append((k, False))
-    total = size[id(node)]
+    total = size[node]
     if total > len(size) + _MAX_ALIAS_GROWTH:
         raise TagError(f"{where}: its aliases (*name) would expand it to {total:,} values from {len(size):,} "
                        "written ones (a 'billion laughs' file?). Refused: write the values out instead of "
@@ -1017,7 +1019,8 @@ def _fast_read(data: bytes):
             loader.dispose()
     except yaml.YAMLError:
         return None
-    if not isinstance(header, dict) or "tags" in header or (node is not None and not isinstance(node, yaml.MappingNode)):
+    if (not isinstance(header, dict) or "tags" in header
+            or (node is not None and not isinstance(node, yaml.MappingNode))):
         return None
     header_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}
     header_lines["tags"] = t + 1
@@ -1279,6 +1282,209 @@ def _actor_jurisdictions(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: The columns a checked tag fills from its row (``currency`` is always BTC).
+_ROW_COLUMNS = ("address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
+                "jurisdiction", "pack", "line", "tx_hash", "lastmod", "is_cluster_definer", "concepts", "tag_type")
+
+
+class _PackReader:
+    """The steps that turn one pack's raw records into checked rows, with the pack's own state.
+
+    A header field is every tag's default: its text and checks are worked out once per pack, and a
+    problem with it is named once, at its line in the header. Checked values are cached per pack.
+    """
+
+    def __init__(self, builder: _Builder, pack: str, lines: list[int], own: list[dict] | None,
+                 header_lines: dict[str, int], defaults: dict, meta: dict, nodes: list | None):
+        self.b, self.pack, self.lines, self.own, self.nodes = builder, pack, lines, own, nodes
+        self.header_lines, self.defaults, self.meta = header_lines, defaults, meta
+        self.cache: dict = {}  # (field, type, value) -> (result, problem text or None)
+        self.seen: dict[tuple, int] = {}  # (address, source) -> row of first occurrence (in this pack)
+        self.dtext = {k: _text(v) for k, v in defaults.items()}
+        self.dchecked: dict = {}
+        self.extra_keys: dict = {}
+        self.d_extra = sorted(defaults.keys() - _RESERVED)
+        self.no_check = {k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence",
+                                                        "is_cluster_definer")}
+
+    # -- where a problem is ------------------------------------------------------------
+    def line_of(self, i: int, key: str):
+        """The line of field ``key`` of record ``i`` (its own line, the header's, or the record's)."""
+        own, nodes = self.own, self.nodes
+        if own is not None:
+            if key not in own[i]:
+                return self.header_lines.get(key, self.lines[i])
+            if nodes is not None and isinstance(nodes[i], dict):  # field lines of the fast reader
+                return nodes[i].get(key, self.lines[i])
+            if nodes is not None and nodes[i] is not None:  # YAML nodes
+                for k, _ in nodes[i].value:
+                    if k.value == key:
+                        return k.start_mark.line + 1
+        return self.lines[i]
+
+    def text(self, raw: dict, key: str):
+        """The record's own text for ``key``, else the header's."""
+        return _text(raw[key]) if key in raw else self.dtext.get(key)
+
+    @staticmethod
+    def _run(raw, fn, default):
+        try:
+            return fn(raw), None
+        except TagError as exc:
+            return default, str(exc)
+
+    def checked(self, i, rec, key, fn, default, kind, what):
+        """fn(value of key), cached; a value it refuses is a problem (named at the field's own line;
+        a header field's problem is named once, at its line in the header)."""
+        if key not in rec:
+            if key not in self.defaults:
+                return default
+            hit = self.dchecked.get(key)
+            if hit is None:
+                hit = self.dchecked[key] = self._run(self.defaults[key], fn, default)
+                if hit[1] is not None:
+                    self.b._problem(self.pack, self.header_lines.get(key), None, kind, hit[1] + " (in the header: "
+                                    "for every tag without its own value)")
+            return hit[0]
+        raw = rec[key]
+        ckey = (key, type(raw), raw) if not isinstance(raw, (dict, list)) else None
+        hit = self.cache.get(ckey) if ckey is not None else None
+        if hit is None:
+            hit = self._run(raw, fn, default)
+            if ckey is not None:
+                self.cache[ckey] = hit
+        if hit[1] is not None:
+            self.b._problem(self.pack, self.line_of(i, key), what, kind, hit[1])
+        return hit[0]
+
+    def _optional(self, i, raw, key, fn, default, kind, what):
+        """A checked field, or ``default`` at once when neither the tag nor the header has it."""
+        if self.no_check[key] and key not in raw:
+            return default
+        return self.checked(i, raw, key, fn, default, kind, what)
+
+    # -- the steps ---------------------------------------------------------------------
+    def read(self, i: int, raw, address, line) -> dict | None:
+        """The checked row of record ``i``, or None (with the problem recorded) when it is left out."""
+        if type(raw) is not dict and not isinstance(raw, dict):
+            self.b._problem(self.pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines "
+                            f"starting with '- address:', not {raw!r}. This entry was left out.")
+            return None
+        tx_hash = self.text(raw, "tx_hash")
+        if not self.tags_bitcoin(i, raw, address, tx_hash, line):
+            return None
+        what = address or tx_hash
+        label = self.label(raw, what, line)
+        if label is None:
+            return None
+        row = self.classification(i, raw, what)
+        row.update(address=address, label=label, source=self.text(raw, "source"), actor=self.text(raw, "actor"),
+                   jurisdiction=self.text(raw, "jurisdiction"), pack=self.pack, line=line,
+                   tx_hash=tx_hash.lower() if tx_hash else None, lastmod=self.text(raw, "lastmod"))
+        return row
+
+    def tags_bitcoin(self, i: int, raw: dict, address, tx_hash, line) -> bool:
+        """Whether the record tags a valid Bitcoin address or transaction (else the problem is recorded)."""
+        cur = self.text(raw, "currency")
+        if cur is None:
+            cur = self.text(raw, "network")
+        b, pack = self.b, self.pack
+        if cur is not None and cur != "BTC" and cur.upper() != "BTC":
+            b.problems.append((pack, line, address or tx_hash, "other currency", f"a {cur} tag, not Bitcoin: left out"))
+            return False
+        if address is None and tx_hash is None:
+            b._problem(pack, line, None, "missing field", "this tag has no address; every tag needs "
+                       "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.")
+            return False
+        if address is not None:
+            why = b._addr_ok.get(address, _UNCHECKED)
+            if why is not None:
+                why = b._check_address(address)
+            if why is not None:
+                b._problem(pack, self.line_of(i, "address"), address, "invalid address",
+                           f"{why} This tag was left out.")
+                return False
+        if tx_hash is not None and not _HEX64.match(tx_hash):
+            b._problem(pack, line, tx_hash, "invalid tx_hash",
+                       f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
+            return False
+        return True
+
+    def label(self, raw: dict, what, line):
+        """The tag's label (its own, the header's, or the pack's default label); None: left out, recorded."""
+        label = self.text(raw, "label")
+        if label is None:
+            label = self.meta.get("default_label")
+        if label is None:
+            self.b._problem(self.pack, line, what, "missing field", f"the tag for {what} has no label; add 'label: "
+                            "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
+                            "left out.")
+        return label
+
+    def classification(self, i: int, raw: dict, what) -> dict:
+        """Category, abuse, concepts, tag type, confidence and cluster-definer flag, checked."""
+        category = self._optional(i, raw, "category", _category_of, None, "unknown concept", what)
+        abuse = self._optional(i, raw, "abuse", _abuse_of, None, "unknown concept", what)
+        concepts = None
+        craw = raw["concepts"] if "concepts" in raw else self.defaults.get("concepts")
+        if craw is not None:
+            concepts, unknown = _concept_list(craw)
+            if unknown and ("concepts" in raw or "concepts" not in self.dchecked):
+                self.dchecked["concepts"] = True
+                where = self.line_of(i, "concepts") if "concepts" in raw else self.header_lines.get("concepts")
+                for name in unknown:
+                    self.b._problem(self.pack, where, what if "concepts" in raw else None, "unknown concept",
+                                    f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
+                                    "but gives no category; the known names are in cryptotrace.tags.CONCEPTS")
+            if category is None or abuse is None:
+                c_cat, c_abuse = _categories_from(concepts)
+                category = category or c_cat
+                abuse = abuse or c_abuse
+            concepts = ", ".join(concepts) or None
+        tag_type = self._optional(i, raw, "tag_type", _tag_type_of, None, "bad field", what)
+        d_conf = (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE)
+        score, cname = self._optional(i, raw, "confidence", _confidence_of, d_conf, "bad field", what)
+        if "confidence_name" in raw:  # a to_frame() table read back: 50 may be 'forensic', not the first 50
+            named = str(raw["confidence_name"]).strip()
+            if CONFIDENCE_LEVELS.get(named) == score:
+                cname = named
+        definer = self._optional(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what)
+        return {"category": category, "abuse": abuse, "concepts": concepts, "tag_type": tag_type,
+                "confidence": score, "confidence_name": cname, "is_cluster_definer": definer}
+
+    def first_claim(self, row: dict, line) -> bool:
+        """False for an exact repeat by the same source in this pack (recorded, kept once).
+
+        One source should not claim two different things about an address: a conflicting repeat is
+        kept and flagged (two different sources may disagree: both claims are kept silently).
+        """
+        dkey = (row["address"] or "tx:" + row["tx_hash"], row["source"])
+        j = self.seen.get(dkey)
+        if j is None:
+            self.seen[dkey] = self.b.n
+            return True
+        b, first = self.b, self.b.cols["line"][j]
+        verdict = b._compare(j, row)
+        if verdict == "same":
+            b.problems.append((self.pack, line, dkey[0], "duplicate",
+                               f"listed again (first at line {first}) with the same attribution: kept once"))
+            return False
+        if verdict:
+            b._problem(self.pack, line, dkey[0], "conflict",
+                       f"{dkey[0]} is tagged twice by the same source with conflicting {verdict} "
+                       f"(line {first} and line {line}): both tags are kept. Keep the right "
+                       "one, or give each claim its own source")
+        return True
+
+    def extra_fields(self, raw: dict):
+        """(name, text) of the fields outside the schema, the tag's own or the header's."""
+        kk = tuple(raw)
+        mine = self.extra_keys.get(kk)
+        if mine is None:
+            mine = self.extra_keys[kk] = sorted(set(self.d_extra) | (raw.keys() - _RESERVED))
+        return [(k, _text(raw[k]) if k in raw else self.dtext.get(k)) for k in mine]
+
+
 class _Builder:
     """Validates raw tag records into columns."""
 
@@ -1327,193 +1533,40 @@ class _Builder:
     def add_pack(self, pack: str, records: list[dict], lines: list[int], *, own: list[dict] | None = None,
                  header_lines: dict[str, int] | None = None, defaults: dict | None = None, meta: dict | None = None,
                  nodes: list | None = None):
-        start = self.n
-        n_problems = len(self.problems)
-        cols, extras = self.cols, self.extras
-        header_lines = header_lines or {}
-        cache: dict = {}  # (field, value) -> (result, problem text or None)
-        seen: dict[tuple, int] = {}  # (address, source) -> row of first occurrence (in this pack)
-        defaults = defaults or {}
-        # a header field is every tag's default: its text and checks are worked out once per pack
-        dtext = {k: _text(v) for k, v in defaults.items()}
-        dchecked: dict = {}
-        addresses = self._classify(records, defaults)
-        extra_keys: dict = {}
-        d_extra = sorted(defaults.keys() - _RESERVED)
+        """Validate one pack's records into rows, in named steps (see :class:`_PackReader`).
 
-        def line_of(i, key):
-            if own is not None:
-                if key not in own[i]:
-                    return header_lines.get(key, lines[i])
-                if nodes is not None and isinstance(nodes[i], dict):  # field lines of the fast reader
-                    return nodes[i].get(key, lines[i])
-                if nodes is not None and nodes[i] is not None:  # YAML nodes
-                    for k, _ in nodes[i].value:
-                        if k.value == key:
-                            return k.start_mark.line + 1
-            return lines[i]
-
-        def run(raw, fn, default):
-            try:
-                return fn(raw), None
-            except TagError as exc:
-                return default, str(exc)
-
-        def checked(i, rec, key, fn, default, kind, what):
-            """fn(value of key), cached; a value it refuses is a problem (named at the field's own line;
-            a header field's problem is named once, at its line in the header)."""
-            if key not in rec:
-                if key not in defaults:
-                    return default
-                hit = dchecked.get(key)
-                if hit is None:
-                    hit = dchecked[key] = run(defaults[key], fn, default)
-                    if hit[1] is not None:
-                        self._problem(pack, header_lines.get(key), None, kind, hit[1] + " (in the header: for "
-                                      "every tag without its own value)")
-                return hit[0]
-            raw = rec[key]
-            ckey = (key, type(raw), raw) if not isinstance(raw, (dict, list)) else None
-            hit = cache.get(ckey) if ckey is not None else None
-            if hit is None:
-                hit = run(raw, fn, default)
-                if ckey is not None:
-                    cache[ckey] = hit
-            if hit[1] is not None:
-                self._problem(pack, line_of(i, key), what, kind, hit[1])
-            return hit[0]
-
-        d_currency, d_network, d_tx_hash, d_label, d_actor, d_source, d_jurisdiction, d_lastmod = (
-            dtext.get(k) for k in ("currency", "network", "tx_hash", "label", "actor", "source", "jurisdiction",
-                                   "lastmod"))
-        no_check = {k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence",
-                                                   "is_cluster_definer")}
-        d_conf = (CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE)
+        For each record: its shape, what it tags (address or transaction, Bitcoin only), its label,
+        its classification (category, abuse, concepts, type, confidence, cluster definer), who
+        says so; a repeat by the same source is kept once or flagged; then the row is added.
+        """
+        start, n_problems = self.n, len(self.problems)
+        reader = _PackReader(self, pack, lines, own, header_lines or {}, defaults or {}, meta or {}, nodes)
+        addresses = self._classify(records, reader.defaults)
         for i, raw in enumerate(records):
             line = lines[i] if i < len(lines) else None
-            if type(raw) is not dict:
-                if not isinstance(raw, dict):
-                    self._problem(pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines "
-                                  f"starting with '- address:', not {raw!r}. This entry was left out.")
-                    continue
-            cur = _text(raw["currency"]) if "currency" in raw else d_currency
-            if cur is None:
-                cur = _text(raw["network"]) if "network" in raw else d_network
-            address = addresses[i]
-            tx_hash = _text(raw["tx_hash"]) if "tx_hash" in raw else d_tx_hash
-            if cur is not None and cur != "BTC" and cur.upper() != "BTC":
-                self.problems.append((pack, line, address or tx_hash, "other currency",
-                                      f"a {cur} tag, not Bitcoin: left out"))
-                continue
-            if address is None and tx_hash is None:
-                self._problem(pack, line, None, "missing field", "this tag has no address; every tag needs "
-                              "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.")
-                continue
-            if address is not None:
-                why = self._addr_ok.get(address, _UNCHECKED)
-                if why is not None:
-                    why = self._check_address(address)
-                if why is not None:
-                    self._problem(pack, line_of(i, "address"), address, "invalid address",
-                                  f"{why} This tag was left out.")
-                    continue
-            if tx_hash is not None and not _HEX64.match(tx_hash):
-                self._problem(pack, line, tx_hash, "invalid tx_hash",
-                              f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
-                continue
-            what = address or tx_hash
-            label = _text(raw["label"]) if "label" in raw else d_label
-            if label is None:
-                label = (meta or {}).get("default_label")
-            if label is None:
-                self._problem(pack, line, what, "missing field", f"the tag for {what} has no label; add 'label: "
-                              "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
-                              "left out.")
-                continue
-            category = (None if no_check["category"] and "category" not in raw else
-                        checked(i, raw, "category", _category_of, None, "unknown concept", what))
-            abuse = (None if no_check["abuse"] and "abuse" not in raw else
-                     checked(i, raw, "abuse", _abuse_of, None, "unknown concept", what))
-            concepts = None
-            craw = raw["concepts"] if "concepts" in raw else defaults.get("concepts")
-            if craw is not None:
-                concepts, unknown = _concept_list(craw)
-                if unknown and ("concepts" in raw or "concepts" not in dchecked):
-                    dchecked["concepts"] = True
-                    where = line_of(i, "concepts") if "concepts" in raw else header_lines.get("concepts")
-                    for name in unknown:
-                        self._problem(pack, where, what if "concepts" in raw else None, "unknown concept",
-                                      f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
-                                      "but gives no category; the known names are in cryptotrace.tags.CONCEPTS")
-                if category is None or abuse is None:
-                    c_cat, c_abuse = _categories_from(concepts)
-                    category = category or c_cat
-                    abuse = abuse or c_abuse
-                concepts = ", ".join(concepts) or None
-            tag_type = (None if no_check["tag_type"] and "tag_type" not in raw else
-                        checked(i, raw, "tag_type", _tag_type_of, None, "bad field", what))
-            score, cname = (d_conf if no_check["confidence"] and "confidence" not in raw else
-                            checked(i, raw, "confidence", _confidence_of, d_conf, "bad field", what))
-            if "confidence_name" in raw:  # a to_frame() table read back: 50 may be 'forensic', not the first 50
-                named = str(raw["confidence_name"]).strip()
-                if CONFIDENCE_LEVELS.get(named) == score:
-                    cname = named
-            definer = (None if no_check["is_cluster_definer"] and "is_cluster_definer" not in raw else
-                       checked(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what))
-            source = _text(raw["source"]) if "source" in raw else d_source
-            actor = _text(raw["actor"]) if "actor" in raw else d_actor
-            jurisdiction = _text(raw["jurisdiction"]) if "jurisdiction" in raw else d_jurisdiction
-            # duplicates inside one pack: one source should not claim two different things about an
-            # address (two sources may disagree: those claims are both kept)
-            dkey = (address or "tx:" + tx_hash.lower(), source)
-            row = None
-            if dkey in seen:
-                j = seen[dkey]
-                row = {"label": label, "category": category, "abuse": abuse, "actor": actor,
-                       "confidence": score, "source": source, "jurisdiction": jurisdiction}
-                verdict = self._compare(j, row)
-                if verdict == "same":
-                    self.problems.append((pack, line, dkey[0], "duplicate",
-                                          f"listed again (first at line {cols['line'][j]}) with the same "
-                                          "attribution: kept once"))
-                    continue
-                if verdict:
-                    self._problem(pack, line, dkey[0], "conflict",
-                                  f"{dkey[0]} is tagged twice by the same source with conflicting {verdict} "
-                                  f"(line {cols['line'][j]} and line {line}): both tags are kept. Keep the right "
-                                  "one, or give each claim its own source")
-            else:
-                seen[dkey] = self.n
-            cols["address"].append(address)
-            cols["label"].append(label)
-            cols["category"].append(category)
-            cols["abuse"].append(abuse)
-            cols["actor"].append(actor)
-            cols["confidence"].append(score)
-            cols["confidence_name"].append(cname)
-            cols["source"].append(source)
-            cols["jurisdiction"].append(jurisdiction)
-            cols["pack"].append(pack)
-            cols["line"].append(line)
-            cols["tx_hash"].append(tx_hash.lower() if tx_hash else None)
-            cols["currency"].append("BTC")
-            cols["lastmod"].append(_text(raw["lastmod"]) if "lastmod" in raw else d_lastmod)
-            cols["is_cluster_definer"].append(definer)
-            cols["concepts"].append(concepts)
-            cols["tag_type"].append(tag_type)
-            kk = tuple(raw)
-            mine = extra_keys.get(kk)
-            if mine is None:
-                mine = extra_keys[kk] = sorted(set(d_extra) | (raw.keys() - _RESERVED))
-            for k in mine:
-                if k not in extras:
-                    extras[k] = [None] * self.n
-                extras[k].append(_text(raw[k]) if k in raw else dtext.get(k))
-            self.n += 1
-            if extras and len(mine) < len(extras):
-                for k, lst in extras.items():
-                    if len(lst) < self.n:
-                        lst.append(None)
+            row = reader.read(i, raw, addresses[i], line)
+            if row is not None and reader.first_claim(row, line):
+                self._add_row(row, raw, reader)
+        self._pack_done(pack, start, n_problems, meta)
+
+    def _add_row(self, row: dict, raw: dict, reader: _PackReader) -> None:
+        """Append a checked tag to the columns; fields outside the schema go to ``extras`` (None where absent)."""
+        cols, extras = self.cols, self.extras
+        for c in _ROW_COLUMNS:
+            cols[c].append(row[c])
+        cols["currency"].append("BTC")
+        for k, v in reader.extra_fields(raw):
+            if k not in extras:
+                extras[k] = [None] * self.n
+            extras[k].append(v)
+        self.n += 1
+        if extras:
+            for lst in extras.values():
+                if len(lst) < self.n:
+                    lst.append(None)
+
+    def _pack_done(self, pack: str, start: int, n_problems: int, meta: dict | None) -> None:
+        """Record the pack: its name, how many tags it gave, how many were left out, its title and creator."""
         info = {"pack": pack, "n_tags": self.n - start,
                 "n_left_out": sum(1 for p in self.problems[n_problems:] if p[3] in _LEFT_OUT)}
         info.update({k: _text(v) for k, v in (meta or {}).items() if k in ("title", "creator")})

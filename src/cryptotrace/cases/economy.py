@@ -392,7 +392,8 @@ class Economy:
             cb_addr = w.new_address()
             w.fixed_change = cb_addr
             self.fund(w, rng.lognormal(np.log(10 * SATS), 0.4, size=6).astype(np.int64))
-            self.pools.append(MiningPool(self, ent, w, cb_addr, float(shares[i]), payout_every=int(rng.integers(24, 72))))
+            self.pools.append(MiningPool(self, ent, w, cb_addr, float(shares[i]),
+                                         payout_every=int(rng.integers(24, 72))))
         self._pool_cum = np.cumsum([p.share for p in self.pools])
         # --- users
         names = list(USER_PROFILE_WEIGHTS)
@@ -424,8 +425,8 @@ class Economy:
             nm = MERCHANT_NAMES[i % len(MERCHANT_NAMES)]
             ent = E(f"merchant_{i + 1:02d}", "merchant", nm, COUNTRIES[int(rng.integers(0, len(COUNTRIES)))])
             w = self.wallet(ent, "service", label=nm)
-            self.merchants.append(Merchant(self, ent, w, settle_every=int(rng.integers(72, 200)),
-                                           exchange=self.exchanges[i % len(self.exchanges)] if self.exchanges else None))
+            ex = self.exchanges[i % len(self.exchanges)] if self.exchanges else None
+            self.merchants.append(Merchant(self, ent, w, settle_every=int(rng.integers(72, 200)), exchange=ex))
         # --- darknet market and its vendors
         self.market = Market(self, "Nightshade Market") if vendors else None
         if self.market:
@@ -515,7 +516,8 @@ class Economy:
         bal = w.balance()
         if bal < 30_000:
             if self.exchanges:
-                self.random_exchange().request_withdrawal(w, self.eur_to_sats(float(rng.choice([50, 100, 200, 500, 1000]))))
+                exchange = self.random_exchange()  # before the amount: the random stream keeps its order
+                exchange.request_withdrawal(w, self.eur_to_sats(float(rng.choice([50, 100, 200, 500, 1000]))))
             return
         if id(w) in self._buyer_ids and self.market and r < 0.35:
             self.market.order(w, self.market.random_vendor(), float(rng.choice([30, 50, 80, 100, 150, 250, 400])))
@@ -630,7 +632,8 @@ class Exchange:
 
     def refill(self) -> None:
         eco = self.eco
-        eco.pay(self.cold, [(self.hot_addrs[-1], 100 * SATS)], purpose=f"{self.name} moves coins from cold to hot wallet")
+        eco.pay(self.cold, [(self.hot_addrs[-1], 100 * SATS)],
+                purpose=f"{self.name} moves coins from cold to hot wallet")
 
 
 class MiningPool:
@@ -731,7 +734,8 @@ class Market:
             return None
         net = int(amount * (1 - self.commission))
         self._seq += 1
-        heapq.heappush(self.escrow, (eco.h + self.escrow_blocks + int(eco.rng.integers(0, 288)), self._seq, vendor, net))
+        due = eco.h + self.escrow_blocks + int(eco.rng.integers(0, 288))
+        heapq.heappush(self.escrow, (due, self._seq, vendor, net))
         self.orders.append({"txid_pos": r[0], "vendor": vendor.entity, "buyer": buyer.entity, "sats": amount,
                             "deposit_address": dep, "eur": eur})
         vendor.sales_sats += amount

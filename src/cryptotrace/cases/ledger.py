@@ -21,8 +21,7 @@ from array import array
 import numpy as np
 import pandas as pd
 
-from ..chain import _take_str
-from ._fastaddr import address_array, fixed_width_strings
+from ._fastaddr import address_array, fixed_width_strings, take_strings
 
 # script types by code (the code is what the ledger stores per address)
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2tr", "p2wsh")
@@ -290,11 +289,11 @@ class Ledger:
         ro = ro[np.argsort(rank[out_tx[ro]], kind="stable")]  # the chain's order: by tx, then vout
         oa = out_addr[ro]
         outputs = pd.DataFrame({
-            "txid": _take_str(txid_arr, out_tx[ro]),
+            "txid": take_strings(txid_arr, out_tx[ro]),
             "vout": out_vout[ro],
-            "address": _take_str(addr_arr, oa),  # -1: no address (OP_RETURN)
+            "address": take_strings(addr_arr, oa),  # -1: no address (OP_RETURN)
             "value": out_value[ro],
-            "script_type": _take_str(pa.array(TYPES + ("nulldata",), type=pa.large_string()),
+            "script_type": take_strings(pa.array(TYPES + ("nulldata",), type=pa.large_string()),
                                      np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES))),
         })
 
@@ -311,12 +310,12 @@ class Ledger:
         pp = np.maximum(in_prev, 0)
         is_ext = ~cb & (out_tx[pp] < 0)
         inputs = pd.DataFrame({
-            "txid": _take_str(txid_arr, in_tx),
+            "txid": take_strings(txid_arr, in_tx),
             "vin": vin,
-            "prev_txid": _take_str(all_txids, np.where(cb, -1, prev_code_of_out[pp])),
+            "prev_txid": take_strings(all_txids, np.where(cb, -1, prev_code_of_out[pp])),
             "prev_vout": pd.arrays.IntegerArray(np.where(cb, 0, prev_vout_of_out[pp]), cb),
             # address and value are given only for coins from before the data (the chain fills the rest)
-            "address": _take_str(addr_arr, np.where(is_ext, out_addr[pp], -1)),
+            "address": take_strings(addr_arr, np.where(is_ext, out_addr[pp], -1)),
             "value": pd.arrays.IntegerArray(np.where(is_ext, out_value[pp], 0), ~is_ext),
             "sequence": in_seq,
         })
@@ -324,7 +323,7 @@ class Ledger:
         weight = np.asarray(self.tx_weight, dtype=np.int64)
         btime = block_times[height - first_height]
         txs = pd.DataFrame({
-            "txid": _take_str(txid_arr, t_order),
+            "txid": take_strings(txid_arr, t_order),
             "block_height": height[t_order],
             "time": btime[t_order],
             "version": np.asarray(self.tx_version, dtype=np.int64)[t_order],
@@ -358,7 +357,7 @@ class Ledger:
             e = truth["entities"]
             uid = np.flatnonzero(used)
             return pd.DataFrame({
-                "address": _take_str(addr_arr, uid),
+                "address": take_strings(addr_arr, uid),
                 "entity": e.entity.to_numpy(dtype=object)[owner_arr[uid]],
                 "entity_type": e.entity_type.to_numpy(dtype=object)[owner_arr[uid]],
             })
@@ -367,7 +366,7 @@ class Ledger:
             e = truth["entities"]
             c = change[t_order]
             return pd.DataFrame({
-                "txid": _take_str(txid_arr, t_order),
+                "txid": take_strings(txid_arr, t_order),
                 "purpose": np.asarray(purposes, dtype=object)[t_order],
                 "entity": e.entity.to_numpy(dtype=object)[ent_of_tx[t_order]],
                 "is_coinjoin": cj[t_order],
@@ -395,7 +394,10 @@ class _LazyTruth(dict):
 
 
 def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
-    """``n`` random values of ``width`` bytes (at least one is drawn, so the random stream does not depend on n == 0)."""
+    """``n`` random values of ``width`` bytes.
+
+    At least one is drawn, so the random stream does not depend on n == 0.
+    """
     return rng.bytes(width * max(n, 1))[:width * n]
 
 

@@ -150,8 +150,8 @@ class Story:
         self.log.append(rec)
         gap = max(1, int(days * 144 / max(victims, 1)))
         for i in range(victims):
-            ent = eco.entity(f"{self.case_id}_victim_{i + 1}", "victim", f"victim {i + 1} ({SECTORS[i % len(SECTORS)]})",
-                             "DE")
+            ent = eco.entity(f"{self.case_id}_victim_{i + 1}", "victim",
+                             f"victim {i + 1} ({SECTORS[i % len(SECTORS)]})", "DE")
             vw = eco.wallet(ent, "mobile", label=f"victim {i + 1}")
             demand_eur = float(round(eco.rng.uniform(*eur) / 1000) * 1000)
             sats = eco.eur_to_sats(demand_eur)
@@ -177,8 +177,8 @@ class Story:
         parts = [int(p) for p in parts]
         parts[-1] = amount - sum(parts[:-1])
         addrs = [self.wallet.new_address() for _ in range(outputs)]
-        r = eco.pay(ex.hot, list(zip(addrs, parts)), purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet",
-                    entity=self.entity)
+        r = eco.pay(ex.hot, list(zip(addrs, parts)),
+                    purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet", entity=self.entity)
         if r is None:
             ex.refill()
             yield 2
@@ -218,7 +218,8 @@ class Story:
         pays[-1] = (pays[-1][0], total - sum(v for _, v in pays[:-1]) - fee_guess)
         if pays[-1][1] <= DUST:
             return
-        t, outs = eco.ledger.add_tx(eco.h, coins, pays, entity=self.entity, purpose="splits the funds over several new addresses",
+        t, outs = eco.ledger.add_tx(eco.h, coins, pays, entity=self.entity,
+                                    purpose="splits the funds over several new addresses",
                                     version=self.wallet.profile.version, locktime=eco._locktime(self.wallet.profile),
                                     sequence=self.wallet.profile.sequence)
         cs = set(coins)

@@ -73,6 +73,28 @@ def load_chain(dataset: str):
     return load_dataset(dataset_path(dataset))
 
 
+def load_raw(inputs, height=None, prevouts=None):
+    """A chain from raw data: raw blocks if the inputs parse as blocks, else raw transactions.
+
+    Used by ``cryptotrace import --format raw`` and ``cryptotrace store import --format raw``.
+    Blocks that parse but fail a check (merkle root, proof of work, witness commitment, links)
+    are refused, not re-read as transactions.
+    """
+    from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError,
+                          WitnessCommitmentError)
+    from ..io.raw import load_raw_blocks, load_raw_transactions
+
+    try:
+        return load_raw_blocks(inputs, heights=height, prevouts=prevouts)
+    except (MerkleRootError, ProofOfWorkError, WitnessCommitmentError, BlockLinkError):
+        raise  # blocks that were altered: not to be read as anything else
+    except InputFormatError as block_error:
+        try:
+            return load_raw_transactions(inputs, prevouts=prevouts)
+        except InputFormatError:
+            raise block_error from None
+
+
 def add_trace_arguments(p) -> None:
     """The options of a trace: dataset, start, policy, direction, limits, tags, clustering, xpubs."""
     from ..tracing import FEE_POLICIES, POLICIES

@@ -65,25 +65,9 @@ def prevouts_source(text: str | None):
     return path
 
 
-def _load_raw(inputs, height=None, prevouts=None):
-    """Raw blocks if the inputs parse as blocks, else raw transactions."""
-    from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError,
-                          WitnessCommitmentError)
-    from ..io.raw import load_raw_blocks, load_raw_transactions
-
-    try:
-        return load_raw_blocks(inputs, heights=height, prevouts=prevouts)
-    except (MerkleRootError, ProofOfWorkError, WitnessCommitmentError, BlockLinkError):
-        raise  # blocks that were altered: not to be read as anything else
-    except InputFormatError as block_error:
-        try:
-            return load_raw_transactions(inputs, prevouts=prevouts)
-        except InputFormatError:
-            raise block_error from None
-
-
 def run(args) -> int:
     from ..io.files import save_dataset
+    from ._common import load_raw
 
     fmt = args.format
     height = getattr(args, "height", None)
@@ -107,7 +91,7 @@ def run(args) -> int:
         from ..io.etl import load_etl as load
     else:
         def load(paths):
-            return _load_raw(paths, height, prevouts)
+            return load_raw(paths, height, prevouts)
     chain = load(list(args.inputs))
     path = save_dataset(chain, args.output, overwrite=args.overwrite,
                         extra={"source": fmt, "inputs": [str(x) for x in args.inputs]})

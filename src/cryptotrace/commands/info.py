@@ -10,7 +10,8 @@ ORDER = 10
 
 
 def add_arguments(p):
-    p.add_argument("dataset", help="a dataset folder (made by 'cryptotrace import', 'case new' or chain.save), or a bundled name such as 'sample'")
+    p.add_argument("dataset", help="a dataset folder (made by 'cryptotrace import', 'case new' or chain.save), "
+                                   "or a bundled name such as 'sample'")
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 

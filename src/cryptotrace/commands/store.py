@@ -111,9 +111,9 @@ def _import(args) -> int:
     if fmt == "blk":
         store.import_blk_files(list(args.inputs), height=args.height, batch_txs=args.batch_txs)
     elif fmt == "raw":
-        from .import_ import _load_raw
+        from ._common import load_raw
 
-        store.import_chain(_load_raw(list(args.inputs), args.height), batch_txs=args.batch_txs)
+        store.import_chain(load_raw(list(args.inputs), args.height), batch_txs=args.batch_txs)
     else:
         if fmt == "dataset":
             from ._common import dataset_path

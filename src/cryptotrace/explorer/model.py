@@ -53,6 +53,15 @@ SHAPES = {
 _GROUP_PRIORITY = list(GROUPS)  # a group node shows its most telling member
 
 
+#: what one node is, per view, in words (shown in the hover and in ``explorer.nodes.kind``)
+NODE_KIND = {"coins": "coin", "addresses": "address", "entities": "entity", "aggregate": "aggregate"}
+
+
+def _cluster_no(x):
+    """A cluster number as a whole number ("cluster 27", not "cluster 27.0" when the column holds floats)."""
+    return int(x) if isinstance(x, (float, np.floating)) and float(x).is_integer() else x
+
+
 def _nan_to_none(a):
     return [None if (x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA) else x for x in a]
 
@@ -368,7 +377,7 @@ class GraphModel:
             return by_addr
         if view == "entities":
             cl = c.cluster.to_numpy(dtype=object)
-            return np.where(pd.isna(cl), by_addr, np.array([f"cluster {x}" for x in cl], dtype=object))
+            return np.where(pd.isna(cl), by_addr, np.array([f"cluster {_cluster_no(x)}" for x in cl], dtype=object))
         if view == "aggregate":
             return np.array([f"{g} @ column {int(t)}" for g, t in zip(c.group, c.tcol)], dtype=object)
         raise ExploreError(f"view {view!r} is not known; use one of {', '.join(VIEWS)}")
@@ -387,7 +396,7 @@ class GraphModel:
         best = c.sort_values("prio", kind="stable").groupby("key", sort=False).first()
         agg = pd.DataFrame({
             "id": first.index.to_numpy(dtype=object),
-            "kind": "coin" if view == "coins" else view[:-1] if view != "aggregate" else "aggregate",
+            "kind": NODE_KIND[view],
             "n_coins": g.size().to_numpy(np.int64),
             "value": g.value.sum().to_numpy(np.int64),
             "traced": g.traced_f.sum(min_count=1).to_numpy(),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import ExploreError
 from ..units import SATS_PER_BTC
-from .model import DEFAULT_MAX_NODES, GROUPS, HUB_LINKS, SHAPES, VIEWS, GraphModel
+from .model import NODE_KIND, DEFAULT_MAX_NODES, GROUPS, HUB_LINKS, SHAPES, VIEWS, GraphModel
 
 try:  # the widget needs anywidget; the model and the standalone file do not
     import anywidget
@@ -127,7 +127,7 @@ class Explorer(_Base):
             before = len(nodes)
             nodes = self.model.view_nodes(nxt)
             notice = (f"{before:,} {view} would be too many to draw smoothly (limit {self.max_nodes:,}): "
-                      f"grouped per {'colour and time column' if nxt == 'aggregate' else nxt[:-1]} "
+                      f"grouped per {'colour and time column' if nxt == 'aggregate' else NODE_KIND[nxt]} "
                       f"into {len(nodes):,} nodes. Close some nodes (double click) or choose fewer to see each.")
             view = nxt
         return nodes, view, notice

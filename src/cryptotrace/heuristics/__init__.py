@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from ..errors import HeuristicError
-from . import change, coinjoin, multi_input as _mi, peel
+from . import change, coinjoin, peel
 from .base import ChangeHeuristic, Heuristic, TxFlag, all_of, any_of, but_not, unique_change
 from .explain import TxExplanation, explain
 from .multi_input import multi_input

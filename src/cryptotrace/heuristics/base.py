@@ -91,12 +91,13 @@ class Features:
         self.n_in = np.diff(ix.in_start)
         self.n_out = np.diff(ix.out_start)
         self.is_coinbase = chain.txs.is_coinbase.to_numpy(bool)
-        self.in_addr = ix.address_of_input
-        self.out_addr = ix.address_of_output
+        # the index keeps int32 rows and codes (compact); heuristics compute keys in int64
+        self.in_addr = ix.address_of_input.astype(np.int64)
+        self.out_addr = ix.address_of_output.astype(np.int64)
         self.out_value = chain.outputs.value.to_numpy(np.int64)
         self.in_value = chain.inputs.value.fillna(-1).to_numpy(np.int64)
-        self.out_tx = ix.tx_of_output
-        self.in_tx = ix.tx_of_input
+        self.out_tx = ix.tx_of_output.astype(np.int64)
+        self.in_tx = ix.tx_of_input.astype(np.int64)
         self.out_vout = np.arange(len(self.out_tx), dtype=np.int64) - ix.out_start[self.out_tx]
 
     @property
@@ -273,18 +274,12 @@ class Features:
         return ok & hit
 
 
-_FEATURES: dict[int, Features] = {}
-
-
 def features(chain) -> Features:
-    """The shared :class:`Features` of ``chain`` (computed once, dropped when the chain is)."""
+    """The shared :class:`Features` of ``chain`` (computed once, kept in ``chain.cache``, dropped with it)."""
     check_chain(chain, "heuristic")
-    key = id(chain)
-    f = _FEATURES.get(key)
-    if f is None or f._chain_ref() is not chain:
-        f = Features(chain)
-        _FEATURES[key] = f
-        weakref.finalize(chain, _FEATURES.pop, key, None)
+    f = chain.cache.get("features")
+    if f is None:
+        f = chain.cache["features"] = Features(chain)
     return f
 
 

@@ -42,6 +42,7 @@ on the outputs still apply.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .base import SCRIPT_TYPES, TxFlag, CombinedFlag, sorted_unique, features, isin_sorted
 
@@ -78,8 +79,8 @@ REFERENCES = {
                     "DenominationBuilder.cs (powers of 2 and 3, 2x powers of 3, 1-2-5 x powers of 10), "
                     "WalletWasabi/WabiSabi/Models/MultipartyTransaction/SigningState.cs (inputs by amount and outputs "
                     "by value, largest first)"),
-    "stonewall_docs": ("Samourai STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes), as GraphSense's _is_stonewall "
-                       "describes them; Samourai's own documentation was not read"),
+    "stonewall_docs": ("Samourai STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes), as GraphSense's "
+                       "_is_stonewall describes them; Samourai's own documentation was not read"),
 }
 
 #: Whirlpool pool sizes in satoshis (0.001, 0.01, 0.05, 0.5 BTC)
@@ -274,8 +275,8 @@ class WhirlpoolTx0(TxFlag):
                  "fee (one output between half and three times the published fee, or one exactly the published fee "
                  "when the change also falls in that range) and at most one change. Its "
                  "inputs are one wallet's, so it is NOT a CoinJoin; it is flagged so the equal-output rules do not "
-                 "mistake its equal premix outputs for participants. A tx0 carries exactly one OP_RETURN (its payload for the "
-                 "coordinator).")
+                 "mistake its equal premix outputs for participants. A tx0 carries exactly one OP_RETURN (its "
+                 "payload for the coordinator).")
     reference = f"{REFERENCES['graphsense']} (_whirlpool_tx0_heuristic); {REFERENCES['whirlpool_docs']}"
     because = "is a Whirlpool tx0 (premix split): one wallet's coins, before a CoinJoin"
 
@@ -362,11 +363,11 @@ class Wasabi1(TxFlag):
 class Wasabi2(TxFlag):
     name = "wasabi2"
     rationale = ("Wasabi Wallet 2.0 (WabiSabi) CoinJoins have 20 or more inputs (at least 50 of 100 with the default "
-                 "coordinator settings, 40 in blame rounds; later coordinators run smaller rounds), all segwit (P2WPKH or P2TR), no address bringing more than a "
-                 "tenth of them; outputs listed largest first (inputs too, where their values are known), more "
-                 "than 80% of them at the standard denominations (powers of 2 and 3, 1-2-5 x powers of 10), at "
-                 "least three standard amounts each paid two or more times, none below 5,000 sats, no address "
-                 "repeated.")
+                 "coordinator settings, 40 in blame rounds; later coordinators run smaller rounds), all segwit "
+                 "(P2WPKH or P2TR), no address bringing more than a tenth of them; outputs listed largest first "
+                 "(inputs too, where their values are known), more than 80% of them at the standard denominations "
+                 "(powers of 2 and 3, 1-2-5 x powers of 10), at least three standard amounts each paid two or more "
+                 "times, none below 5,000 sats, no address repeated.")
     reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_20_heuristic); " \
                 f"{REFERENCES['wasabi_docs']}"
     because = "has the Wasabi 2.0 shape: 20+ inputs, outputs largest first at standard denominations"
@@ -390,8 +391,8 @@ class JoinMarket(TxFlag):
                  "and gives each at most one change: one repeated amount only, between 1 and n other outputs "
                  "(fewer when a maker's change is too small or the taker sweeps), no address repeated, at least n "
                  "input addresses, nothing paid back to an input address. Where the inputs' values are known, none "
-                 "exceeds one participant's share (amount + largest other output + 0.001 BTC for fees); rounds of 50+ inputs have at most 20 inputs and "
-                 "about 2 outputs per participant. A Whirlpool tx0 is excluded.")
+                 "exceeds one participant's share (amount + largest other output + 0.001 BTC for fees); rounds of "
+                 "50+ inputs have at most 20 inputs and about 2 outputs per participant. A Whirlpool tx0 is excluded.")
     reference = f"{REFERENCES['dumplings']} (other CoinJoins); {REFERENCES['graphsense']} (_joinmarket_heuristic); " \
                 f"{REFERENCES['moeser']}; {REFERENCES['blocksci']}"
     because = "has the JoinMarket shape: one equal amount for 3+ participants, at most one change each"
@@ -413,9 +414,9 @@ class EqualOutput(TxFlag):
     rationale = ("The generic CoinJoin rule: n >= 3 participants each get an output of the same amount (the most "
                  "common amount, at least 5,000 sats: dust and token markers do not count) and at most one other "
                  "output each (a change), plus at most one more for a coordinator's fee; n is no more than the "
-                 "inputs and the distinct input addresses; nothing is paid back to an input address. OP_RETURN outputs are ignored. Where the inputs' values "
-                 "are known, none exceeds one participant's share. A Whirlpool tx0 (one wallet's premix split) is "
-                 "not a CoinJoin.")
+                 "inputs and the distinct input addresses; nothing is paid back to an input address. OP_RETURN "
+                 "outputs are ignored. Where the inputs' values are known, none exceeds one participant's share. "
+                 "A Whirlpool tx0 (one wallet's premix split) is not a CoinJoin.")
     reference = f"{REFERENCES['blocksci']}; {REFERENCES['dumplings']}; {REFERENCES['graphsense']}"
     because = "looks like a CoinJoin: as many equal outputs as there are participants (equal-output rule)"
 
@@ -484,7 +485,7 @@ coinjoin.because = "looks like a CoinJoin"
 FAMILIES = ("whirlpool", "wasabi1", "wasabi2", "joinmarket")
 
 
-def accuracy_table(chain, family) -> "pd.DataFrame":
+def accuracy_table(chain, family) -> pd.DataFrame:
     """Recall and precision of each CoinJoin detector, per CoinJoin family, against a known truth.
 
     Parameters
@@ -504,8 +505,6 @@ def accuracy_table(chain, family) -> "pd.DataFrame":
         ``precision`` (share of the detector's flags that are true CoinJoins) and ``precision (own family)``
         (share of its flags in the family it is named after).
     """
-    import pandas as pd
-
     label = np.asarray(family, dtype=object)
     fam = np.array([str(x).split(":")[0] for x in label], dtype=object)
     if fam.shape != (len(chain.txs),):

@@ -367,7 +367,8 @@ class EsploraClient:
     Examples
     --------
     With a server: ``EsploraClient("https://mempool.space/api", cache_dir="case-cache")``, then
-    ``client.tx("943f2d57...")["fee"]`` gives 3454 sats. An offline client answers from its cache folder only, and says which request it lacks:
+    ``client.tx("943f2d57...")["fee"]`` gives 3454 sats. An offline client answers from its cache folder
+    only, and says which request it lacks:
 
     >>> import cryptotrace as ct, tempfile
     >>> client = ct.EsploraClient(cache_dir=tempfile.mkdtemp(), offline=True)
