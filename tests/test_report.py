@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 
+import pandas as pd
 import pytest
 
 import cryptotrace as ct
@@ -241,3 +243,55 @@ def test_print_rules(html_text):
     printed = css[css.index("@media print"):]
     assert "figure{break-inside:avoid" in printed and "max-height:240mm" in printed
     assert ".appendix{break-before:page" in printed.replace(".pictures,", "")
+
+
+def _candidate_rows(text: str) -> list[str]:
+    part = text[text.index("<h2 id='candidates'>"):]
+    body = part[part.index("<tbody>"):part.index("</tbody>")]
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def test_candidates_show_money_strength_and_count_every_material_one(case):
+    chain, tags, a, txids, t = case
+    sc = ct.seizure_candidates(t, tags=tags, max_rows=1)
+    n_material = int(sc.table.material.sum())
+    assert n_material >= 2  # so that one row listed differs from the material count
+    text = report(t, tags=tags, candidates=sc, figures=False)
+    head = re.search(r"<h2 id='candidates'>Seizure candidates \(([\d,]+) material of ([\d,]+); the largest 1 listed\)",
+                     text)
+    assert head and int(head.group(1)) == n_material and int(head.group(2)) == len(sc.table)
+    row = _candidate_rows(text)
+    assert len(row) == 1
+    top = sc.table.iloc[0]
+    # EUR and USD beside BTC, as the candidate's own columns say (the price source named above)
+    assert f"{top.tainted_value_eur:,.2f}" in row[0] and f"{top.tainted_value_usd:,.2f}" in row[0]
+    assert html.escape(t.prices.describe()) in text
+    # evidence strength: the grade with its reason as a title and a numbered note, holds under, alternatives
+    assert f"<b title='{html.escape(top.strength_reason)}'>{top.strength}</b><sup>1</sup>" in row[0]
+    assert f"holds under {html.escape(top.holds_under)}" in row[0]
+    notes = re.search(r"<ol class='footnotes'>(.*?)</ol>", text, re.S).group(1)
+    assert html.escape(top.strength_reason) in notes
+    if isinstance(top.alternatives, str) and top.alternatives:
+        assert f"defence: {html.escape(top.alternatives)}" in row[0]
+
+
+def test_report_without_money_columns_and_before_any_price(case):
+    chain, tags, a, txids, _ = case
+    bare = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0, fiat=False)
+    text = report(bare, tags=tags, figures=False)
+    assert "tainted_value_eur" not in text and "price source" not in text
+    assert _candidate_rows(text)  # the table still renders, with its other columns
+    # a chain from before any market price: the findings say so and never show 0 EUR
+    from cryptotrace.addresses import encode_address
+
+    addrs = [encode_address("p2wpkh", bytes([i]) * 20) for i in range(1, 4)]
+    s = int(ct.prices.MARKET_START.timestamp()) - 400 * 86_400
+    old = ct.Chain.from_tables(
+        txs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "block_height": [1, 2], "time": [s, s + 600]}),
+        inputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vin": [0, 0], "prev_txid": [None, "a0" * 32],
+                             "prev_vout": [None, 0]}),
+        outputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vout": [0, 0], "address": addrs[:2],
+                              "value": [50 * 10**8, 50 * 10**8]}))
+    text = report(ct.trace(old, "a0" * 32 + ":0", min_value=0), figures=False)
+    assert "no market price before 2010-07-17" in text and "0.00 EUR" not in text
+    assert "no price</td>" in text

@@ -151,7 +151,7 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         out += [f"{format_btc(v)} came from: {k.replace('_', ' ')}." for k, v in by]
         return out
     if candidates is None:
-        candidates = seizure_candidates(trace, tags=tags)
+        candidates = seizure_candidates(trace, tags=tags, fiat=bool(getattr(trace, "fiat", True)))
     t = candidates.to_frame()
     svc = t[t.classification == "at_service"]
     if len(svc):
@@ -612,9 +612,10 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     chain = trace.chain if chain is None else chain
     forward = trace.params.get("direction") == "forward"
     if candidates is None and forward:
-        candidates = seizure_candidates(trace, clustering, tags)
+        candidates = seizure_candidates(trace, clustering, tags, fiat=trace.fiat)
     s = trace.summary()
-    price_line = trace.prices.describe() if getattr(trace, "fiat", False) else ""
+    priced = trace.fiat or (candidates is not None and "tainted_value_eur" in candidates.table.columns)
+    price_line = trace.prices.describe() if priced else ""
     from . import __version__
 
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
