@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cryptotrace import export, prices
 from cryptotrace.addresses import encode_address
@@ -117,3 +119,18 @@ def test_the_csv_exports_carry_euros_and_dollars():
     assert {"tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd"} <= set(head)
     data = t.to_dict()["endpoints"][0]
     assert data["tainted_value_eur"] > 0 and data["time"].startswith("2020-09-13")
+
+
+@settings(max_examples=25, deadline=None)
+@given(day=st.integers(min_value=0, max_value=(pd.Timestamp("2026-08-01") - pd.Timestamp("2009-01-03")).days))
+def test_any_day_has_a_positive_price_or_says_why_not(day):
+    when = pd.Timestamp("2009-01-03") + pd.Timedelta(days=day)
+    t = trace(dated_chain(str(when)), "a0" * 32 + ":0", policy="haircut", min_value=0)
+    c = t.coins
+    priced = c.value_eur.notna()
+    assert (c.value_eur[priced] > 0).all() and (c.value_usd[priced] > 0).all()  # never 0 for a coin of value
+    assert (c.price_note[~priced] != "").all()  # no price: the note says why
+    if when < pd.Timestamp("2010-07-17"):
+        assert not priced.any()
+    rate = (c.value_usd / c.value_eur)[priced]
+    assert rate.between(0.8, 1.7).all()  # USD per EUR, as the ECB has published it since 1999
