@@ -185,7 +185,8 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
     if len(sus):
         money = _worth(sus, bare=True)
         out.append(f"{format_btc(int(sus.tainted_value.sum()))} is still unspent in the suspect's own cluster "
-                   f"({len(sus)} coin{'s' if len(sus) != 1 else ''}{'; ' + money if money else ''}): seizable if the keys are found "
+                   f"({len(sus)} coin{'s' if len(sus) != 1 else ''}{'; ' + money if money else ''}): "
+                   "seizable if the keys are found "
                    "(e.g. a seed or xpub on a seized device).")
     if len(unk):
         out.append(f"{format_btc(int(unk.tainted_value.sum()))} is still unspent at {unk.address.nunique():,} "
@@ -204,7 +205,8 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         if at_svc:
             parts.append(f"{format_btc(at_svc)} of it reached tagged services after the mix")
         more = f" ({'; '.join(parts)})" if parts else ""
-        out.append(f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin{_worth(mixed)}{more}: "
+        out.append(f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin"
+                   f"{_worth(mixed)}{more}: "
                    "where it went after that is uncertain (the link is probabilistic), so treat these as leads.")
     gone = t[t.classification == "spent_unknown"]
     if len(gone):
@@ -212,7 +214,8 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
                    f"traced hops{_worth(gone)}: trace further to follow it.")
     ends = t[t.classification == "end_of_records"]
     if len(ends):
-        out.append(f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain){_worth(ends)}: fetch "
+        out.append(f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain)"
+                   f"{_worth(ends)}: fetch "
                    "the next transactions (e.g. cryptotrace fetch) and trace further.")
     fee = int(s["by_kind"].get("fee", 0))
     if fee:

@@ -13,7 +13,8 @@ _WARNING_WORDS = {"TagWarning": "note", "SkippedDataWarning": "note", "ClusterCo
 
 
 def warning_lines(caught) -> list[str]:
-    """Readable lines for warnings: ``"note: ..."`` (tags, skipped data), ``"warning: ..."``; repeats are shown once with a count.
+    """Readable lines for warnings: ``"note: ..."`` (tags, skipped data), ``"warning: ..."``; repeats are
+    shown once with a count.
 
     ``caught`` holds recorded warnings (``warnings.catch_warnings(record=True)``) or texts
     ``"Kind: message"`` (as :attr:`cryptotrace.Investigation.warnings` keeps them).

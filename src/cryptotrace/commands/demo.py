@@ -18,11 +18,11 @@ bundled sample chain, with the known exchanges from its answer key as tags.
 
 from __future__ import annotations
 
+from ..investigation import STORIES  # the stories the demo knows how to start, in the order it prefers them
+
 NAME = "demo"
 HELP = "run a whole case on the bundled sample chain and say what was found"
 ORDER = 1
-
-from ..investigation import STORIES  # the stories the demo knows how to start, in the order it prefers them
 
 
 def add_arguments(p):

@@ -141,8 +141,9 @@ class SeizureCandidates:
         for c in ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd"):
             if c in t.columns:
                 t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-        t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)", "tainted_value_eur": "traced (EUR)",
-                              "tainted_value_usd": "traced (USD)", "value_eur": "value (EUR)", "value_usd": "value (USD)"})
+        t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)",
+                              "tainted_value_eur": "traced (EUR)", "tainted_value_usd": "traced (USD)",
+                              "value_eur": "value (EUR)", "value_usd": "value (USD)"})
         tail = self.tail_line()
         return (f"<div><b>Seizure candidates</b>{t.to_html(index=False)}"
                 + (f"<p>{html.escape(tail)}</p>" if tail else "") + "</div>")
