@@ -46,7 +46,7 @@ def _view():
 
 def main() -> None:
     trace = _view()
-    import cryptotrace.explore  # noqa: F401  (imports are not the explorer's time)
+    import cryptotrace.explorer  # noqa: F401  (imports are not the explorer's time)
 
     ct.explore(trace.chain.txs.txid.iloc[0], chain=trace.chain)  # warm: the chain's CoinJoin flags, once per chain
     t0 = time.perf_counter()

@@ -31,7 +31,7 @@ def main():
     from cryptotrace import export as X
     from cryptotrace import plot as P
     from cryptotrace.cases import load_case
-    from cryptotrace.report import report
+    from cryptotrace.reporting import report
 
     case = load_case("sample")
     chain = case.chain

@@ -235,6 +235,20 @@ def main() -> None:
         print(f"50-hop haircut, min_value={mv}: {t1.summary()['txs_followed']:,} txs followed in "
               f"{t1._e.iterations} rounds; {tr_s:.3f} s with the endpoints table "
               f"= {tr_s / base_s:.1f}x the 50-hop reachability pass")
+    # the annotated coin table, without and with the money columns (EUR and USD at the time, issue 17):
+    # the same trace, timed alternately; the ratio is the cost of pricing every coin
+    for label, policy, hops in (("10-hop haircut", "haircut", 10), ("50-hop poison", "poison", 50)):
+        bare_s = fiat_s = float("inf")
+        for _ in range(args.repeat):
+            bare_s = min(bare_s,
+                         best(lambda: trace(chain, start, policy=policy, max_hops=hops, fiat=False).coins, 1)[0])
+            fiat_s = min(fiat_s, best(lambda: trace(chain, start, policy=policy, max_hops=hops).coins, 1)[0])
+        n = len(trace(chain, start, policy=policy, max_hops=hops, fiat=False).coins)
+        ep_bare, _ = best(lambda: trace(chain, start, policy=policy, max_hops=hops, fiat=False).endpoints, args.repeat)
+        ep_fiat, _ = best(lambda: trace(chain, start, policy=policy, max_hops=hops).endpoints, args.repeat)
+        print(f"{label} coin table ({n:,} rows): fiat=False {bare_s:.3f} s, with EUR/USD {fiat_s:.3f} s: "
+              f"ratio {fiat_s / bare_s:.2f}; endpoints {ep_bare:.3f} s -> {ep_fiat:.3f} s: "
+              f"ratio {ep_fiat / ep_bare:.2f}")
     if old_trace is not None:
         wide = [f"{ix.txids[ix.tx_of_output[r]]}:{r - ix.out_start[ix.tx_of_output[r]]}" for r in rows[:2000]]
         print(f"wide start for FIFO/LIFO/TIHO: {len(wide):,} outputs")

@@ -19,7 +19,7 @@ import pandas as pd
 import cryptotrace as ct
 from cryptotrace.cases import load_case
 from cryptotrace.clustering import Clustering
-from cryptotrace.commands.demo import _pick_start
+from cryptotrace.investigation import story_start as _pick_start  # the one pipeline's starts
 from cryptotrace.evidence import grade_accuracy
 from cryptotrace.tracing import seizure_candidates, trace
 

@@ -217,7 +217,7 @@ def test_no_import_cycles_through_tracing_or_the_readers():
     mod = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "import_cycles.py"))
     eager, every = mod["graphs"]()
     assert mod["cycles"](eager) == []
-    readers = ("cryptotrace.tracing", "cryptotrace.plot", "cryptotrace.report", "cryptotrace.export")
+    readers = ("cryptotrace.tracing", "cryptotrace.plot", "cryptotrace.reporting", "cryptotrace.export")
     tangled = [c for c in mod["cycles"](every) if any(m.startswith(readers) for m in c)]
     assert tangled == []
 

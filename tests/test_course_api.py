@@ -164,6 +164,10 @@ def test_trace_transactions_and_first_coinjoin_answer_the_ransomware_question():
     assert ct.first_coinjoin(trail).txid == mixes.txid.iloc[0]
     every = ct.trace_transactions(trail)
     assert len(every) == len(trail.transactions) and every.coinjoin.sum() == len(mixes)
+    # the same as methods of the trace (one readable call per step)
+    assert trail.followed(coinjoin=True).equals(mixes) and trail.followed().equals(every)
+    assert len(trail.followed(coinjoin=False)) == len(every) - len(mixes)
+    assert trail.first_coinjoin().txid == mixes.txid.iloc[0]
 
 
 def test_peel_chain_wallet_and_where_from_answer_the_capstone():
@@ -172,6 +176,7 @@ def test_peel_chain_wallet_and_where_from_answer_the_capstone():
     refund = case.evidence.address("nps_vendor_market_listing.md")
     trail = ct.trace(chain, refund, policy="fifo", tags=ct.load_tags(case.tags_path), max_hops=30)
     assert case.check("nps_vendor.peel_hops", len(ct.peel_chain(trail))).correct
+    assert trail.peel_chain().equals(ct.peel_chain(trail))
     mix = ct.first_coinjoin(trail)
     src = ct.where_from(chain, mix.txid, trace=trail)
     tx0 = src.from_txid[src.followed].iloc[0]
@@ -187,6 +192,8 @@ def test_first_coinjoin_says_when_there_is_none():
     t = ct.trace(ex, ex.txs.txid.iloc[0] + ":0", policy="fifo", max_hops=1, min_value=0)
     with pytest.raises(CryptotraceError, match="no CoinJoin"):
         ct.first_coinjoin(t)
+    with pytest.raises(CryptotraceError, match="no CoinJoin"):
+        t.first_coinjoin()
 
 
 # ------------------------------------------------------------------------------------------ addresses

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from cryptotrace.cases import load_case
-from cryptotrace.report import COUNTRIES
+from cryptotrace.reporting import COUNTRIES
 from cryptotrace.units import format_btc
 
 
@@ -48,7 +48,13 @@ def test_demo_runs_a_whole_case(tmp_path, ransom_facts, economy):
     # it says where the files are
     assert str(out / "report.html") in res.stdout
     # progress bars go to stderr
-    assert "cluster addresses" in res.stderr and "7/7" in res.stderr
+    assert "investigate the case" in res.stderr and "2/2" in res.stderr
+    # amounts in euros and dollars beside BTC, with the price source named
+    assert "Money at the time: price source: the case's simulated economy" in res.stdout
+    assert re.search(r"Can be frozen at exchanges: \d+\.\d{8} BTC \([\d,]+\.\d\d EUR / [\d,]+\.\d\d USD\)",
+                     res.stdout)
+    # no raw Python warning text (file:line: UserWarning): the pipeline's warnings are readable lines
+    assert "UserWarning" not in res.stderr and "warnings.warn" not in res.stderr
     # findings in plain words, checked against the answer key: the peel chain's deposits are what
     # the exchanges can freeze, in the exchanges and countries the ransom reached
     s = res.stdout

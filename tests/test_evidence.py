@@ -206,7 +206,7 @@ def test_strong_candidates_are_right_far_more_often_than_weak_ones_on_the_sample
     """The sample pack's three stories, traced as the demo does: the answer key knows who made each coin."""
     import cryptotrace as ct
     from cryptotrace.cases import load_case
-    from cryptotrace.commands.demo import _pick_start
+    from cryptotrace.investigation import story_start as _pick_start  # the one pipeline's starts
 
     pack = load_case("sample")
     chain, key = pack.chain, pack.answer_key
@@ -250,7 +250,7 @@ def _direct_trace():
 def ransom_trace():
     import cryptotrace as ct
     from cryptotrace.cases import load_case
-    from cryptotrace.commands.demo import _pick_start
+    from cryptotrace.investigation import story_start as _pick_start  # the one pipeline's starts
 
     pack = load_case("sample")
     tg = ct.load_tags([pack.tags_path] + list(pack.legal_responses.values()))

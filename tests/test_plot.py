@@ -242,7 +242,7 @@ def test_colonial_partial_records_still_add_up():
     groups = P.where_the_money_went(t)
     assert int(groups.sum()) == t.start_value == 7_550_943_453
     assert int(groups["fees (to miners)"]) == 7_795
-    from cryptotrace.report import findings
+    from cryptotrace.reporting import findings
 
     assert any("leaves these records (a partial chain)" in x for x in findings(t))
 
@@ -275,7 +275,7 @@ def capstone():
     import re
     import warnings
 
-    from cryptotrace.report import findings
+    from cryptotrace.reporting import findings
 
     case = ct.load_case("nps_vendor")
     refund = re.findall(r"`(bc1[0-9a-z]+)`", case.evidence["nps_vendor_market_listing.md"])[0]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 
+import pandas as pd
 import pytest
 
 import cryptotrace as ct
 from cryptotrace.errors import TraceError
-from cryptotrace.report import findings, report
+from cryptotrace.reporting import findings, report
 from cryptotrace.tracing import POLICIES
 
 from cryptotrace.testing import shown_case as toy
@@ -83,8 +85,9 @@ def test_findings_in_plain_words(case):
     chain, tags, a, txids, t = case
     lines = findings(t)
     assert lines[0].startswith("Traced 3.00000000 BTC from")
-    assert ("1.00000000 BTC reached Northbridge Exchange in the Netherlands (1 deposit): ask Northbridge "
-            "Exchange to freeze it") in "\n".join(lines)
+    # the worth in EUR and USD at the time beside BTC (the toy chain is dated 2024: the bundled prices)
+    assert re.search(r"1\.00000000 BTC reached Northbridge Exchange in the Netherlands \(1 deposit; [\d,]+\.\d\d EUR / "
+                     r"[\d,]+\.\d\d USD at the time\): ask Northbridge Exchange to freeze it", "\n".join(lines))
     assert any("in Germany" in x for x in lines)
     assert any(x.startswith("1.49980000 BTC is still unspent") for x in lines)
     assert any(x.startswith("0.00020000 BTC was paid to miners") for x in lines)
@@ -101,11 +104,14 @@ def test_writes_atomically_and_replaces(case, tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["r.html"]  # no temporary file left behind
 
 
-def test_module_and_function_both_callable(case):
-    import cryptotrace.report as mod
+def test_ct_report_stays_the_function_after_importing_the_module(case):
+    import inspect
+
+    import cryptotrace.reporting as mod
 
     chain, tags, a, txids, t = case
-    assert mod(t, figures=False).startswith("<!DOCTYPE html>")
+    assert inspect.isfunction(ct.report) and ct.report is mod.report  # no module-class swap (issue 13)
+    assert type(mod) is type(inspect)  # a plain module
     assert ct.report(t, figures=False).startswith("<!DOCTYPE html>")
 
 
@@ -237,3 +243,55 @@ def test_print_rules(html_text):
     printed = css[css.index("@media print"):]
     assert "figure{break-inside:avoid" in printed and "max-height:240mm" in printed
     assert ".appendix{break-before:page" in printed.replace(".pictures,", "")
+
+
+def _candidate_rows(text: str) -> list[str]:
+    part = text[text.index("<h2 id='candidates'>"):]
+    body = part[part.index("<tbody>"):part.index("</tbody>")]
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def test_candidates_show_money_strength_and_count_every_material_one(case):
+    chain, tags, a, txids, t = case
+    sc = ct.seizure_candidates(t, tags=tags, max_rows=1)
+    n_material = int(sc.table.material.sum())
+    assert n_material >= 2  # so that one row listed differs from the material count
+    text = report(t, tags=tags, candidates=sc, figures=False)
+    head = re.search(r"<h2 id='candidates'>Seizure candidates \(([\d,]+) material of ([\d,]+); the largest 1 listed\)",
+                     text)
+    assert head and int(head.group(1)) == n_material and int(head.group(2)) == len(sc.table)
+    row = _candidate_rows(text)
+    assert len(row) == 1
+    top = sc.table.iloc[0]
+    # EUR and USD beside BTC, as the candidate's own columns say (the price source named above)
+    assert f"{top.tainted_value_eur:,.2f}" in row[0] and f"{top.tainted_value_usd:,.2f}" in row[0]
+    assert html.escape(t.prices.describe()) in text
+    # evidence strength: the grade with its reason as a title and a numbered note, holds under, alternatives
+    assert f"<b title='{html.escape(top.strength_reason)}'>{top.strength}</b><sup>1</sup>" in row[0]
+    assert f"holds under {html.escape(top.holds_under)}" in row[0]
+    notes = re.search(r"<ol class='footnotes'>(.*?)</ol>", text, re.S).group(1)
+    assert html.escape(top.strength_reason) in notes
+    if isinstance(top.alternatives, str) and top.alternatives:
+        assert f"defence: {html.escape(top.alternatives)}" in row[0]
+
+
+def test_report_without_money_columns_and_before_any_price(case):
+    chain, tags, a, txids, _ = case
+    bare = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0, fiat=False)
+    text = report(bare, tags=tags, figures=False)
+    assert "tainted_value_eur" not in text and "price source" not in text
+    assert _candidate_rows(text)  # the table still renders, with its other columns
+    # a chain from before any market price: the findings say so and never show 0 EUR
+    from cryptotrace.addresses import encode_address
+
+    addrs = [encode_address("p2wpkh", bytes([i]) * 20) for i in range(1, 4)]
+    s = int(ct.prices.MARKET_START.timestamp()) - 400 * 86_400
+    old = ct.Chain.from_tables(
+        txs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "block_height": [1, 2], "time": [s, s + 600]}),
+        inputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vin": [0, 0], "prev_txid": [None, "a0" * 32],
+                             "prev_vout": [None, 0]}),
+        outputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vout": [0, 0], "address": addrs[:2],
+                              "value": [50 * 10**8, 50 * 10**8]}))
+    text = report(ct.trace(old, "a0" * 32 + ":0", min_value=0), figures=False)
+    assert "no market price before 2010-07-17" in text and "0.00 EUR" not in text
+    assert "no price</td>" in text

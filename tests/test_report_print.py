@@ -18,7 +18,7 @@ import pypdf
 from pypdf.generic import ContentStream
 
 import cryptotrace as ct
-from cryptotrace.report import report
+from cryptotrace.reporting import report
 
 from cryptotrace.testing import shown_case as toy
 
@@ -98,7 +98,13 @@ def test_demo_report_prints_on_a4_in_at_most_20_pages(tmp_path):
     assert abs(w - A4[0]) < 2 and abs(h - A4[1]) < 2, (w, h)  # A4, from the report's own @page rule
     # it leads with what matters: the findings and the material seizure candidates on page 1
     first = " ".join(reader.pages[0].extract_text().split())
-    assert "Findings" in first and "Seizure candidates" in first and " BTC reached " in first
+    facts = ct.load_case("sample").answer_key.facts["ransomware"]  # the exchanges the ransom reached (answer key)
+    exchanges = {d["exchange"] for e in facts["events"] if e["event"] == "peel_chain" for d in e["deposits"]}
+    assert "Findings" in first and "Seizure candidates" in first
+    assert exchanges and any(f"reached {x}" in first for x in exchanges), (exchanges, first[:1500])
+    # money in euros and dollars beside BTC, the price source named, evidence strength in the table
+    assert "EUR / " in first and "USD at the time" in first and "price source:" in first
+    assert "strength" in first and "holds under" in first and "defence:" in first
     # the flow picture (and every other) whole inside one page: not cut at the edge, not split
     assert len(png_sizes(html)) == 4
     assert_every_picture_whole_on_one_page(html, reader)

@@ -97,7 +97,7 @@ def test_mixed_at_an_exchange_still_says_the_exchange_can_freeze(case):
 
 
 def test_findings_ask_a_hot_wallet_for_details_not_a_freeze(case):
-    from cryptotrace.report import findings
+    from cryptotrace.reporting import findings
 
     sc = seizure_candidates(case, coinjoins=set())
     lines = findings(case, sc)

@@ -108,3 +108,40 @@ def test_trace_cli_takes_an_xpub(capsys):
     at_cold = [c for c in out["seizure_candidates"] if c["address"] in cold["addresses"]]
     assert at_cold and all(c["classification"] == "suspect_unspent" for c in at_cold)
     assert all("seed or private keys" in c["action"] for c in at_cold)  # found through the xpub
+
+
+def test_trace_shows_the_tag_warnings_as_readable_lines_and_keeps_json_clean(worked, capsys, tmp_path):
+    """A tag left without its category is a note on stderr (not silenced, not Python's raw warning text)."""
+    chain, path = worked
+    pack = tmp_path / "bad.yaml"
+    pack.write_text(f"title: t\ncreator: c\ntags:\n- address: {chain.outputs.address[3]}\n  label: x\n"
+                    "  category: bank\n")
+    assert main(["trace", path, "--from", chain.outputs.txid[0] + ":0", "--tagpack", str(pack),
+                 "--heuristics", "none", "--json"]) == 0
+    res = capsys.readouterr()
+    json.loads(res.out)  # stdout is still pure JSON
+    notes = [line for line in res.err.splitlines() if line.startswith("note: ")]
+    assert notes and "unknown category 'bank'" in notes[0] and "UserWarning" not in res.err
+
+
+def test_warning_lines_are_readable_and_count_repeats():
+    import warnings
+
+    from cryptotrace.clustering import ClusterCollapseWarning
+    from cryptotrace.commands._common import shown_warnings, warning_lines
+    from cryptotrace.tags import TagWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(2):
+            warnings.warn("two big\n clusters joined", ClusterCollapseWarning)
+        warnings.warn("a tag left out", TagWarning)
+    assert warning_lines(caught) == ["warning: two big clusters joined (2 times)", "note: a tag left out"]
+    # the texts an Investigation keeps read the same way
+    assert warning_lines(["TagWarning: a tag left out"]) == ["note: a tag left out"]
+    import io
+
+    err = io.StringIO()
+    with shown_warnings(err):
+        warnings.warn("a tag left out", TagWarning)
+    assert err.getvalue() == "note: a tag left out\n"

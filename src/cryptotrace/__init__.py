@@ -85,7 +85,7 @@ _EXPORTS = {
     "add_fiat": "cryptotrace.prices",
     # showing
     "plot": "cryptotrace.plot",
-    "report": "cryptotrace.report",
+    "report": "cryptotrace.reporting",
     "export": "cryptotrace.export",
     # the course's plain calls (issue 17): tables, pictures, searches and comparisons
     "show": "cryptotrace.display",
@@ -105,7 +105,7 @@ _EXPORTS = {
     "compare_policies": "cryptotrace.compare",
     "compare_clusterings": "cryptotrace.compare",
     "coinjoin_detectors": "cryptotrace.compare",
-    "explore": "cryptotrace.explore",
+    "explore": "cryptotrace.explorer",
 }
 # names that are modules themselves (ct.plot.trace_flow(...), ct.heuristics.change ...)
 _MODULES = {"heuristics", "plot", "export", "prices", "charts"}

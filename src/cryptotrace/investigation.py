@@ -54,7 +54,7 @@ class Investigation:
     # ------------------------------------------------------------------ reading
     def findings(self) -> list[str]:
         """The findings in plain sentences (the report's and the demo's)."""
-        from .report import findings
+        from .reporting import findings
 
         return findings(self.trace, self.candidates, tags=self.tags)
 
@@ -100,8 +100,8 @@ class Investigation:
         return figs
 
     def report(self, path=None, *, figures=None, **kwargs):
-        """Write the case report (one self-contained HTML file; see :func:`cryptotrace.report`)."""
-        from .report import report
+        """Write the case report (one self-contained HTML file; see :func:`cryptotrace.reporting.report`)."""
+        from .reporting import report
 
         return report(self.trace, path, clustering=self.clustering, tags=self.tags, candidates=self.candidates,
                       figures=self.figures() if figures is None else figures, title=kwargs.pop("title", self.title),

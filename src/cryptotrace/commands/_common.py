@@ -1,8 +1,56 @@
-"""Pieces shared by several commands: finding a dataset, and the options and steps of a trace."""
+"""Pieces shared by several commands: finding a dataset, the options and steps of a trace, and the
+library's warnings shown as readable lines (never silenced)."""
 
 from __future__ import annotations
 
+import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+
+#: how a kind of warning is introduced on its line (others: "warning")
+_WARNING_WORDS = {"TagWarning": "note", "SkippedDataWarning": "note", "ClusterCollapseWarning": "warning"}
+
+
+def warning_lines(caught) -> list[str]:
+    """Readable lines for warnings: ``"note: ..."`` (tags, skipped data), ``"warning: ..."``; repeats are
+    shown once with a count.
+
+    ``caught`` holds recorded warnings (``warnings.catch_warnings(record=True)``) or texts
+    ``"Kind: message"`` (as :attr:`cryptotrace.Investigation.warnings` keeps them).
+    """
+    counts: dict[str, int] = {}
+    for w in caught:
+        if isinstance(w, str):
+            kind, _, msg = w.partition(": ")
+            if not msg:
+                kind, msg = "", w
+        else:
+            kind, msg = w.category.__name__, str(w.message)
+        line = f"{_WARNING_WORDS.get(kind, 'warning')}: {' '.join(msg.split())}"
+        counts[line] = counts.get(line, 0) + 1
+    return [line if n == 1 else f"{line} ({n} times)" for line, n in counts.items()]
+
+
+def print_warnings(caught, file=None) -> None:
+    """Print :func:`warning_lines` (to stderr by default, so a command's ``--json`` output stays clean)."""
+    for line in warning_lines(caught):
+        print(line, file=file if file is not None else sys.stderr)
+
+
+@contextmanager
+def shown_warnings(file=None):
+    """Collect the library's warnings (TagWarning, ClusterCollapseWarning ...) inside the block and print
+    them after it as readable lines, instead of Python's ``file:line: UserWarning`` form or silence.
+    Warnings from other libraries (deprecations ...) pass on to Python's own handling."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    ours = [w for w in caught if issubclass(w.category, UserWarning)]
+    for w in caught:
+        if not issubclass(w.category, UserWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    print_warnings(ours, file)
 
 
 def dataset_path(dataset: str) -> Path:
@@ -81,8 +129,6 @@ def run_trace(args):
 
     ``candidates`` (the seizure candidates) is None for backward traces.
     """
-    import warnings
-
     from ..tracing import seizure_candidates, trace
 
     chain = load_chain(args.dataset)
@@ -90,15 +136,13 @@ def run_trace(args):
     if args.tagpack:
         from ..tags import load_tags
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with shown_warnings():
             tags = load_tags(args.tagpack)
     clustering = None
     if args.heuristics.strip().lower() != "none":
         from ..clustering import Clustering
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with shown_warnings():
             clustering = Clustering(heuristics=args.heuristics).fit(chain)
     start = args.start[0] if len(args.start) == 1 else args.start
     t = trace(chain, start, direction=args.direction, policy=args.policy, max_hops=args.max_hops,

@@ -29,15 +29,16 @@ def add_arguments(p):
 
 
 def run(args) -> int:
+    import sys
     import warnings
 
-    from ..clustering import ClusterCollapseWarning, Clustering
+    from ..clustering import Clustering
     from .._safe import frame_csv_text
     from ..io.files import atomic_write_text
 
     chain = load_chain(args.dataset)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ClusterCollapseWarning)
+        warnings.simplefilter("always")
         c = Clustering(args.heuristics, skip_coinjoin=args.skip_coinjoin,
                        refuse_collapse=args.refuse_collapse).fit(chain)
     atomic_write_text(args.output, frame_csv_text(c.to_frame(), index=False))
@@ -47,8 +48,8 @@ def run(args) -> int:
     print(f"Heuristics: {', '.join(c.params_['heuristics'])}; "
           f"{'skipped' if args.skip_coinjoin else 'used'} {c.n_skipped_ if args.skip_coinjoin else 0:,} CoinJoin "
           "transaction(s).")
-    for w in caught:
-        if issubclass(w.category, ClusterCollapseWarning):
-            print(f"warning: {w.message}")
+    from ._common import print_warnings
+
+    print_warnings([w for w in caught if issubclass(w.category, UserWarning)], sys.stdout)
     print(f"Wrote {args.output}")
     return 0

@@ -24,12 +24,11 @@ def add_arguments(p):
 
 def run(args) -> int:
     import re
-    import warnings
 
-    from ..clustering import ClusterCollapseWarning, Clustering
+    from ..clustering import Clustering
     from ..errors import ClusteringError
     from ..heuristics import explain
-    from ._common import load_chain
+    from ._common import load_chain, shown_warnings
 
     chain = load_chain(args.dataset)
     if args.second is None:
@@ -38,8 +37,7 @@ def run(args) -> int:
                                   "addresses: cryptotrace explain DATASET ADDR_A ADDR_B")
         print(explain(chain, args.first))
         return 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ClusterCollapseWarning)
+    with shown_warnings():
         c = Clustering(args.heuristics, skip_coinjoin=args.skip_coinjoin).fit(chain)
     e = c.explain(args.first, args.second)
     print(e)

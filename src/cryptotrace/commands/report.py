@@ -25,7 +25,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..report import findings, report
+    from ..reporting import findings, report
 
     chain, tags, clustering, t, cands = run_trace(args)
     path = report(t, args.output, clustering=clustering, tags=tags, candidates=cands, title=args.title,

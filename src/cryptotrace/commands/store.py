@@ -181,12 +181,10 @@ def _trace(args) -> int:
     start = args.start[0] if len(args.start) == 1 else args.start
     tags = None
     if args.tagpack:
-        import warnings
-
         from ..tags import load_tags
+        from ._common import shown_warnings
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with shown_warnings():
             tags = load_tags(args.tagpack)
     t = store.trace(start, direction=args.direction, policy=args.policy, max_hops=args.max_hops,
                     min_value=args.min_value, fee_policy=args.fee_policy, max_txs=args.max_txs, tags=tags,

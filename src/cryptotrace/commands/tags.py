@@ -39,20 +39,19 @@ def _show(df, limit: int) -> str:
 
 
 def run(args) -> int:
+    import sys
     import warnings
 
     from ..io.files import atomic_write_text
-    from ..tags import TagWarning, cluster_tags, load_tags
-    from ._common import load_chain
+    from ..tags import cluster_tags, load_tags
+    from ._common import load_chain, print_warnings
 
     chain = load_chain(args.dataset)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TagWarning)
+        warnings.simplefilter("always")
         store = load_tags(args.tagpack, strict=args.strict)
     print(f"Tags: {store.describe()}")
-    for w in caught:
-        if issubclass(w.category, TagWarning):
-            print(f"note: {w.message}")
+    print_warnings([w for w in caught if issubclass(w.category, UserWarning)], sys.stdout)
     addresses = chain.index.addresses
     in_chain = store.addresses.intersection(addresses)
     print(f"Dataset {args.dataset}: {len(addresses):,} addresses, {len(in_chain):,} of them tagged")

@@ -163,7 +163,7 @@ import pandas as pd
 from ._inputs import DIRECTIONS, FIFO_ORDERS, tags_by_address
 from .engine import trace
 from .policies import DEFAULT_FEE_POLICY, FEE_POLICIES, POLICIES, TAINT_POLICIES, TaintPolicy, get_policy
-from .result import COIN_COLUMNS, COIN_ENTRIES, ENDPOINT_KINDS, Trace
+from .result import COIN_COLUMNS, COIN_ENTRIES, ENDPOINT_KINDS, FIAT_COLUMNS, Trace
 from .seizure import DEFAULT_MAX_ROWS, DEFAULT_MIN_SHARE, DEFAULT_MIN_VALUE, SEIZURE_CLASSES, SeizureCandidates, seizure_candidates
 
 __all__ = [
@@ -176,6 +176,7 @@ __all__ = [
     "DIRECTIONS",
     "ENDPOINT_KINDS",
     "FEE_POLICIES",
+    "FIAT_COLUMNS",
     "FIFO_ORDERS",
     "POLICIES",
     "SEIZURE_CLASSES",

@@ -280,7 +280,7 @@ class Engine:
 
 def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", max_hops: int = 10,
           min_value: int = 546, stop_at="services", tags=None, clustering=None,
-          fee_policy: str | None = None, fifo_order: str = "tainted_first") -> Trace:
+          fee_policy: str | None = None, fifo_order: str = "tainted_first", fiat: bool = True) -> Trace:
     """Follow coins forward (where did they go?) or backward (where did they come from?).
 
     Parameters
@@ -329,6 +329,12 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         ``"keep"``: in the order its parts were paid into it (the coin
         carries its ordered list of tainted and clean parts, as in TaintChain).
         See :data:`FIFO_ORDERS` and the module notes.
+    fiat : bool, default True
+        Give every amount its worth in euros and dollars at the time too: the coin table, the
+        endpoints, ``to_frame()`` (the CSV) and the seizure candidates carry ``value_eur``,
+        ``value_usd``, ``tainted_value_eur``, ``tainted_value_usd`` and ``price_note`` (why a row has no
+        price, e.g. before 2010-07-17), priced with :func:`cryptotrace.prices.for_chain` of the chain
+        (a synthetic case's own series, else the bundled daily table). ``False`` leaves them out.
 
     Returns
     -------
@@ -387,4 +393,6 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
                                                 if tagtab.via_cluster.any() else "")),
         "clustering": None if labels is None else type(clustering).__name__,
     }
-    return Trace(chain, eng, rows, params, labels, tagtab)
+    if not isinstance(fiat, (bool, np.bool_)):
+        raise TraceError(f"fiat must be True (amounts in EUR and USD too) or False, not {fiat!r}")
+    return Trace(chain, eng, rows, params, labels, tagtab, fiat=bool(fiat))

@@ -26,7 +26,7 @@ from .._groups import group_sum
 from ._kernels import expand, group_starts
 from .policies import FEE_POLICIES, get_policy
 
-__all__ = ["COIN_COLUMNS", "COIN_ENTRIES", "ENDPOINT_KINDS", "Trace"]
+__all__ = ["COIN_COLUMNS", "COIN_ENTRIES", "ENDPOINT_KINDS", "FIAT_COLUMNS", "Trace"]
 
 #: Kinds of endpoint (where traced value stops), with what each means.
 ENDPOINT_KINDS = {
@@ -73,6 +73,14 @@ COIN_COLUMNS = {
     "traced_value": "the part of the coin the taint policy counts as coming from the start, in satoshis",
     "traced_value_btc": "the traced part, in BTC",
     "traced_share": "traced_value / value (0 for a coin of no value)",
+    "value_eur": "the coin's value in euros at the time (column time), from the price table of the chain "
+                 "(cryptotrace.prices.for_chain: a synthetic case's own series, else the bundled daily table); empty "
+                 "where there is no price (see price_note). Absent with trace(..., fiat=False)",
+    "value_usd": "the coin's value in US dollars at the time, as value_eur",
+    "tainted_value_eur": "the traced part (traced_value) in euros at the time",
+    "tainted_value_usd": "the traced part (traced_value) in US dollars at the time",
+    "price_note": "why a row has no price (e.g. before 2010-07-17 no market price existed, or the price table does "
+                  "not reach that day); empty where it has one",
     "is_start": "the coin is one of the start coins",
     "endpoint_kind": "where the trace stops at this coin (see ENDPOINT_KINDS: unspent, service, stopped, fee, "
                      "hop_limit ...); empty where the trace went on",
@@ -96,6 +104,9 @@ COIN_COLUMNS = {
     "coinjoin_on_path": "the path from the start to this coin went through a CoinJoin (the start coin's own "
                         "transaction not counted): the link to the start is probabilistic",
 }
+#: The money columns (:func:`cryptotrace.prices.add_fiat`) the coin table, the endpoints and the seizure
+#: candidates carry unless the trace was made with ``fiat=False``.
+FIAT_COLUMNS = ["value_eur", "value_usd", "tainted_value_eur", "tainted_value_usd", "price_note"]
 _TAG_COLUMNS = ["label", "category", "jurisdiction", "confidence", "confidence_name", "source", "account_holder"]
 
 
@@ -152,6 +163,10 @@ class Trace:
         The transactions followed: ``hop, txid, tainted_in, tainted_out, fee_taint``.
     params : dict
         The settings that made this trace.
+    fiat : bool
+        Whether :attr:`coins`, :attr:`endpoints`, :meth:`to_frame` and the seizure candidates carry
+        the worth in EUR and USD at the time (:data:`FIAT_COLUMNS`; ``trace(..., fiat=False)`` turns it
+        off). :attr:`prices` is the price table used; ``prices.describe()`` names its source.
     start_value : int
         Satoshis traced from the start.
     coinjoin_detector : heuristic
@@ -174,8 +189,9 @@ class Trace:
     3    1     2        3.0               0.9       unspent
     """
 
-    def __init__(self, chain, engine, start_rows, params, labels, tagtab):
+    def __init__(self, chain, engine, start_rows, params, labels, tagtab, *, fiat: bool = True):
         self.chain = chain
+        self.fiat = bool(fiat)
         self._e = engine
         self.start_rows = start_rows
         self.params = params
@@ -189,6 +205,22 @@ class Trace:
         """The engine that ran this trace (:class:`cryptotrace.tracing.engine.Engine`): taint per output row,
         hops, what was stopped. Readers such as :mod:`cryptotrace.evidence` re-run it under other policies."""
         return self._e
+
+    @property
+    def prices(self):
+        """The price table the money columns use (:func:`cryptotrace.prices.for_chain` of the chain: a synthetic
+        case's own series, else the bundled daily BTC/EUR and BTC/USD table); ``.describe()`` names its source."""
+        from ..prices import for_chain
+
+        return for_chain(self.chain)
+
+    def _fiat(self, value: np.ndarray, traced: np.ndarray, tx: np.ndarray) -> pd.DataFrame:
+        """:data:`FIAT_COLUMNS` for amounts (satoshis) made by the transactions ``tx`` (rows), priced at their time."""
+        from ..prices import add_fiat
+
+        base = pd.DataFrame({"value": value, "traced_value": traced,
+                             "time": self.chain.txs.time.take(tx).reset_index(drop=True)})
+        return add_fiat(base, self.prices)[FIAT_COLUMNS]
 
     @property
     def policy(self):
@@ -471,7 +503,8 @@ class Trace:
     def coins(self) -> pd.DataFrame:
         """The annotated table of every coin on the way (satoshis and BTC); see :data:`COIN_COLUMNS`.
 
-        Built once per trace; the CoinJoin columns run :attr:`coinjoin_detector` once, the first
+        Built once per trace; the CoinJoin columns run :attr:`coinjoin_detector` once, and the money
+        columns (EUR and USD, :data:`FIAT_COLUMNS`) are priced in one vectorised lookup, the first
         time this is read. Rows: the start and every output on the way (``entry == "coin"``, in
         hop order), then values that came back to the start, fees (forward) or unfunded parts
         (backward), and inputs from outside the records (backward). ``endpoint_kind`` is set
@@ -486,7 +519,15 @@ class Trace:
             t["coinjoin"] = cj
             t["coinjoin_detector"] = pd.array(np.where(cj, names[tx] if len(tx) else names[:0], None), dtype="string")
             t["coinjoin_on_path"] = self._on_path(flags)
+        if self.fiat and "value_eur" not in t.columns:
+            self._insert_fiat(t, self._fiat(self._core["value"], self._core["traced"], self._core["tx"]))
         return t
+
+    @staticmethod
+    def _insert_fiat(t: pd.DataFrame, fiat: pd.DataFrame, after: str = "traced_share") -> None:
+        pos = t.columns.get_loc(after) + 1
+        for i, col in enumerate(FIAT_COLUMNS):
+            t.insert(pos + i, col, fiat[col].to_numpy())
 
     def coins_with(self, *, tags=None, clustering=None) -> pd.DataFrame:
         """:attr:`coins` with the tag and cluster columns from other ``tags`` or ``clustering``.
@@ -502,6 +543,8 @@ class Trace:
         base = self.coins
         for col in ("coinjoin", "coinjoin_detector", "coinjoin_on_path"):
             new[col] = base[col].to_numpy()
+        if "value_eur" in base.columns:
+            self._insert_fiat(new, base)
         return new
 
     @staticmethod
@@ -609,13 +652,15 @@ class Trace:
         kinds = np.concatenate([s["kind"], np.full(len(back), _KIND_CODE["back_to_start"], dtype=np.int8),
                                 s["pkind"], s["x_kind"]])
         hop = np.concatenate([e.hop[out], e.hop[back], e.txdist[p], e.txdist[s["x_tx"]]]).astype(np.int64)
+        ix = self.chain.index
+        made = np.concatenate([ix.tx_of_output[out], ix.tx_of_output[back], p, s["x_tx"]]).astype(np.int64)
         order = np.lexsort((-tainted, hop))
         addr = addr.take(order).reset_index(drop=True)
         plain = addr.to_numpy(dtype=object, na_value=None) if self._tags is not None else np.zeros(len(addr))
         tags = self._tag_columns(plain, self._tags, only=("label", "category", "jurisdiction"))
         vout_col = pd.array(vout_col[order], dtype="Int64")
         vout_col[vout_col < 0] = pd.NA
-        return pd.DataFrame({
+        out = pd.DataFrame({
             "txid": txid.take(order).reset_index(drop=True),
             "vout": vout_col,
             "address": addr,
@@ -627,6 +672,10 @@ class Trace:
             "jurisdiction": tags["jurisdiction"],
             "hop": hop[order],
         })
+        if self.fiat:  # the worth at the time the coin was made (the time column), in EUR and USD
+            out["time"] = self.chain.txs.time.take(made[order]).reset_index(drop=True)
+            self._insert_fiat(out, self._fiat(value[order], tainted[order], made[order]), after="tainted_value")
+        return out
 
     @cached_property
     def transactions(self) -> pd.DataFrame:
@@ -840,6 +889,27 @@ class Trace:
 
         return seizure_candidates(self, clustering, tags, **kwargs)
 
+    def followed(self, *, coinjoin: bool | None = None) -> pd.DataFrame:
+        """The transactions this trace followed, with a ``coinjoin`` column
+        (:func:`cryptotrace.search.trace_transactions`); ``coinjoin=True`` keeps only the CoinJoins,
+        ``False`` only the others."""
+        from ..search import trace_transactions
+
+        return trace_transactions(self, coinjoin=coinjoin)
+
+    def first_coinjoin(self):
+        """The first CoinJoin (fewest hops from the start) this trace passed through
+        (:func:`cryptotrace.search.first_coinjoin`)."""
+        from ..search import first_coinjoin
+
+        return first_coinjoin(self)
+
+    def peel_chain(self) -> pd.DataFrame:
+        """The peel chain(s) this trace runs through, one row per hop (:func:`cryptotrace.search.peel_chain`)."""
+        from ..search import peel_chain
+
+        return peel_chain(self)
+
     def plot_summary(self, candidates=None, **kwargs):
         """Where the money went, as bars (:func:`cryptotrace.plot.money_summary`)."""
         from ..plot import money_summary
@@ -847,8 +917,16 @@ class Trace:
         return money_summary(self, candidates, **kwargs)
 
     def to_frame(self) -> pd.DataFrame:
-        """The flows table (one row per output carrying traced value), in satoshis."""
-        return self.flows.copy()
+        """The flows table (one row per output a followed transaction pays, and the start), in satoshis, with
+        the worth in EUR and USD at the time (:data:`FIAT_COLUMNS`, unless the trace was made with ``fiat=False``):
+        what ``cryptotrace.export.to_csv(trace)`` writes."""
+        f = self.flows.copy()
+        if self.fiat:
+            c = self._core
+            sel = np.flatnonzero(c["entry"] == _ENTRY["coin"])  # the flows are the coin rows, in the same order
+            f["time"] = self.chain.txs.time.take(c["tx"][sel]).reset_index(drop=True)
+            self._insert_fiat(f, self._fiat(c["value"][sel], c["traced"][sel], c["tx"][sel]), after="tainted_value")
+        return f
 
     def to_dict(self) -> dict:
         """Parameters, summary and endpoints as plain Python (satoshis as int)."""
@@ -863,6 +941,11 @@ class Trace:
                 "category": None if pd.isna(r.category) else str(r.category),
                 "jurisdiction": None if pd.isna(r.jurisdiction) else str(r.jurisdiction), "hop": int(r.hop),
             })
+            if self.fiat:
+                recs[-1].update({c: (None if pd.isna(getattr(r, c)) else float(getattr(r, c)))
+                                 for c in FIAT_COLUMNS[:4]})
+                recs[-1]["price_note"] = str(r.price_note) or None
+                recs[-1]["time"] = None if pd.isna(r.time) else r.time.isoformat()
         return {"params": dict(self.params), "summary": self.summary(), "endpoints": recs}
 
     def to_json(self, **kwargs) -> str:

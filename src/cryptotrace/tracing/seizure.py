@@ -50,7 +50,8 @@ class SeizureCandidates:
     ----------
     table : DataFrame
         ``rank, classification, action, txid, vout, address, cluster, value,
-        tainted_value, share, material, custodial, service, category,
+        tainted_value`` (and, unless ``fiat=False``, ``tainted_value_eur, tainted_value_usd, value_eur,
+        value_usd, time, price_note``), ``share, material, custodial, service, category,
         jurisdiction, kind, evidence_path``; every candidate, largest traced
         value first.
     params : dict
@@ -137,7 +138,12 @@ class SeizureCandidates:
         for c in ("value", "tainted_value"):
             t[c] = t[c].map(lambda v: format_btc(v, unit=False))
         t["share"] = t["share"].map(lambda v: f"{v:.2%}")
-        t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)"})
+        for c in ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd"):
+            if c in t.columns:
+                t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+        t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)",
+                              "tainted_value_eur": "traced (EUR)", "tainted_value_usd": "traced (USD)",
+                              "value_eur": "value (EUR)", "value_usd": "value (USD)"})
         tail = self.tail_line()
         return (f"<div><b>Seizure candidates</b>{t.to_html(index=False)}"
                 + (f"<p>{html.escape(tail)}</p>" if tail else "") + "</div>")
@@ -196,6 +202,13 @@ def _derive(xpubs, gap: int) -> dict[str, str]:
     return out
 
 
+def _priced(ep: pd.DataFrame, chain) -> pd.DataFrame:
+    """The money columns of coin-table rows from a trace made with ``fiat=False``."""
+    from ..prices import add_fiat, for_chain
+
+    return add_fiat(ep[["value", "traced_value", "time"]].reset_index(drop=True), for_chain(chain))
+
+
 def coinjoin_txids(chain, coinjoins) -> set:
     """The txids of ``coinjoins`` (txids, or a detector called once with the chain) as a set."""
     if callable(coinjoins):
@@ -216,7 +229,8 @@ def coinjoin_txids(chain, coinjoins) -> set:
 
 def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
                        suspects=None, xpubs=None, gap: int = 20, min_value: int = DEFAULT_MIN_VALUE,
-                       min_share: float = DEFAULT_MIN_SHARE, max_rows: int = DEFAULT_MAX_ROWS) -> SeizureCandidates:
+                       min_share: float = DEFAULT_MIN_SHARE, max_rows: int = DEFAULT_MAX_ROWS,
+                       fiat: bool = True) -> SeizureCandidates:
     """Rank and classify where the traced value can be frozen or seized.
 
     Each endpoint of a forward trace (except fees) becomes a candidate in
@@ -270,6 +284,11 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
         own in the display, the report and ``.material``, so the table fits on
         one printed page; the rest are folded into the tail line with the
         immaterial ones (every row stays in ``.table`` and the CSV).
+    fiat : bool, default True
+        Add the worth in euros and dollars at the time the coin was made: ``tainted_value_eur``,
+        ``tainted_value_usd`` (the traced part), ``value_eur``, ``value_usd`` (the whole coin), ``time``
+        and ``price_note`` (why a row has no price). Priced like the trace's coin table
+        (:func:`cryptotrace.prices.for_chain`); ``fiat=False`` leaves them out.
 
     Returns
     -------
@@ -318,6 +337,8 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
     if isinstance(min_share, bool) or not isinstance(min_share, (int, float, np.number)) or not 0 <= min_share <= 1:
         raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; "
                          "e.g. min_share=0.5 for half the coin")
+    if not isinstance(fiat, (bool, np.bool_)):
+        raise TraceError(f"fiat must be True (amounts in EUR and USD too) or False, not {fiat!r}")
     if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
         raise TraceError(f"max_rows is how many candidates get a line of their own (1 or more), not {max_rows!r}; "
                          "e.g. max_rows=25 for one printed page")
@@ -403,6 +424,12 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
         "service": service.to_numpy(), "category": category.to_numpy(), "jurisdiction": juris.to_numpy(),
         "kind": ep.endpoint_kind.to_numpy(), "evidence_path": paths,
     })
+    if fiat:  # the worth at the time: the coin table's own columns (priced once), or priced here
+        money = ep if "value_eur" in ep.columns else _priced(ep, chain)
+        at = table.columns.get_loc("tainted_value") + 1
+        for i, col in enumerate(("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd", "time",
+                                 "price_note")):
+            table.insert(at + i, col, money[col].to_numpy())
     table["_r"] = [rank_of[c] for c in cls]
     table = table.sort_values(["tainted_value", "_r"], ascending=[False, True], kind="stable").drop(columns="_r")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -417,5 +444,5 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
     table = pd.concat([table.reset_index(drop=True), extra], axis=1)
     params = {"trace": repr(trace), "trace_params": dict(trace.params), "min_value": int(min_value),
               "min_share": float(min_share), "suspects": sorted(map(str, sus)), "coinjoins_known": cj_known,
-              "xpub_addresses": len(derived), "max_rows": int(max_rows)}
+              "xpub_addresses": len(derived), "max_rows": int(max_rows), "fiat": bool(fiat)}
     return SeizureCandidates(table.reset_index(drop=True), params, assessment)

@@ -14,8 +14,6 @@ The JavaScript is Cytoscape.js (vendored, MIT; see ``static/PROVENANCE.md``) and
 from __future__ import annotations
 
 import re
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -26,16 +24,6 @@ from .widget import Explorer
 
 __all__ = ["GROUPS", "SHAPES", "VIEWS", "Explorer", "GraphModel", "explore"]
 
-
-class _CallableModule(types.ModuleType):
-    """``cryptotrace.explore`` is this package and the function: importing the package (which sets
-    ``cryptotrace.explore`` to the module) must not stop ``ct.explore(trace)`` from working."""
-
-    def __call__(self, *args, **kwargs):
-        return explore(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
 
 _TXID = re.compile(r"^\s*[0-9a-fA-F]{64}\s*$")
 _OUTPOINT = re.compile(r"^\s*([0-9a-fA-F]{64})\s*:\s*(\d+)\s*$")

@@ -110,8 +110,27 @@ def _account_holders(tags, addresses) -> list[str]:
 
 
 # ====================================================================== findings in words
+def _worth(rows: pd.DataFrame, col: str = "tainted_value", *, bare: bool = False) -> str:
+    """`` (12,345.67 EUR / 14,000.00 USD at the time)`` for the rows' money columns, or why there is no price
+    (never 0); empty when the rows carry no money columns (``fiat=False``)."""
+    eur_c, usd_c = f"{col}_eur", f"{col}_usd"
+    if eur_c not in rows.columns or not len(rows):
+        return ""
+    eur, usd = rows[eur_c].astype(float), rows[usd_c].astype(float)
+    missing = int(eur.isna().sum())
+    if missing == len(rows):
+        notes = rows["price_note"].astype("string").fillna("") if "price_note" in rows.columns else pd.Series([""])
+        note = next((str(n) for n in notes if str(n)), "no price for that time")
+        return note if bare else f" ({note})"
+    text = f"{eur.sum():,.2f} EUR / {usd.sum(min_count=1):,.2f} USD at the time"
+    if missing:
+        text += f"; {missing:,} coin(s) without a price left out"
+    return text if bare else f" ({text})"
+
+
 def findings(trace, candidates=None, *, tags=None) -> list[str]:
-    """The findings of a forward trace in plain sentences (amounts in BTC).
+    """The findings of a forward trace in plain sentences (amounts in BTC, with their worth in EUR and USD at
+    the time when the trace carries money columns; "no price" where there is none, never 0).
 
     Used by the report and by ``cryptotrace demo``. One sentence per kind of
     destination: each exchange (with its country and, when the tags carry
@@ -122,7 +141,9 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
     from .tracing import POLICIES, seizure_candidates
 
     s = trace.summary()
-    out = [f"Traced {format_btc(s['start_value'])} from {s['start']} {s['direction']}, with the "
+    coins = trace.coins if getattr(trace, "fiat", False) else None
+    start_worth = _worth(coins[coins.is_start & (coins.entry == "coin")], "value") if coins is not None else ""
+    out = [f"Traced {format_btc(s['start_value'])} from {s['start']} {s['direction']}{start_worth}, with the "
            f"{s['policy']} rule ({POLICIES.get(s['policy'], '')}); followed {s['txs_followed']:,} transactions "
            f"over {s['hops_reached']} hops."]
     if s["direction"] != "forward":
@@ -130,7 +151,7 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         out += [f"{format_btc(v)} came from: {k.replace('_', ' ')}." for k, v in by]
         return out
     if candidates is None:
-        candidates = seizure_candidates(trace, tags=tags)
+        candidates = seizure_candidates(trace, tags=tags, fiat=bool(getattr(trace, "fiat", True)))
     t = candidates.to_frame()
     svc = t[t.classification == "at_service"]
     if len(svc):
@@ -149,8 +170,9 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
                        "its coins: ask for the holder's details)")
             else:
                 ask = f"ask {who} to freeze it and to name the account holder"
+            money = _worth(grp, bare=True)
             sent = (f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
-                    f"{'s' if n != 1 else ''}): {ask}.")
+                    f"{'s' if n != 1 else ''}{'; ' + money if money else ''}): {ask}.")
             holders = _account_holders(tags if tags is not None else trace.tags, grp.address)
             if holders:
                 sent += f" Its records name: {', '.join(holders)}."
@@ -161,12 +183,14 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
     sus = t[t.classification == "suspect_unspent"]
     unk = t[t.classification == "unspent_unknown"]
     if len(sus):
+        money = _worth(sus, bare=True)
         out.append(f"{format_btc(int(sus.tainted_value.sum()))} is still unspent in the suspect's own cluster "
-                   f"({len(sus)} coin{'s' if len(sus) != 1 else ''}): seizable if the keys are found "
+                   f"({len(sus)} coin{'s' if len(sus) != 1 else ''}{'; ' + money if money else ''}): "
+                   "seizable if the keys are found "
                    "(e.g. a seed or xpub on a seized device).")
     if len(unk):
         out.append(f"{format_btc(int(unk.tainted_value.sum()))} is still unspent at {unk.address.nunique():,} "
-                   "address(es) of unknown owner: identify the owner, then act.")
+                   f"address(es) of unknown owner{_worth(unk)}: identify the owner, then act.")
     mixed = t[t.classification == "mixed"]
     if not len(sus) and not len(unk):
         out.append("None of the traced value is still unspent" + (" (outside mixers and CoinJoins)" if len(mixed)
@@ -181,19 +205,22 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         if at_svc:
             parts.append(f"{format_btc(at_svc)} of it reached tagged services after the mix")
         more = f" ({'; '.join(parts)})" if parts else ""
-        out.append(f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin{more}: "
+        out.append(f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin"
+                   f"{_worth(mixed)}{more}: "
                    "where it went after that is uncertain (the link is probabilistic), so treat these as leads.")
     gone = t[t.classification == "spent_unknown"]
     if len(gone):
         out.append(f"{format_btc(int(gone.tainted_value.sum()))} moved on to unknown hands or beyond the "
-                   "traced hops: trace further to follow it.")
+                   f"traced hops{_worth(gone)}: trace further to follow it.")
     ends = t[t.classification == "end_of_records"]
     if len(ends):
-        out.append(f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain): fetch "
+        out.append(f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain)"
+                   f"{_worth(ends)}: fetch "
                    "the next transactions (e.g. cryptotrace fetch) and trace further.")
     fee = int(s["by_kind"].get("fee", 0))
     if fee:
-        out.append(f"{format_btc(fee)} was paid to miners as fees.")
+        paid = _worth(coins[coins.entry == "fee"]) if coins is not None else ""
+        out.append(f"{format_btc(fee)} was paid to miners as fees{paid}.")
     return out
 
 
@@ -259,7 +286,8 @@ code,.mono{font-family:Consolas,monospace;font-size:.9em;word-break:break-all}
 figure img{display:block;max-width:100%;max-height:92vh;height:auto;width:auto;border:1px solid #ddd}
 figcaption{font-size:.9em;color:#444}.note{color:#555;font-size:.9em}details{margin:.3em 0}
 .hash{font-family:Consolas,monospace;background:#f4f4f4;padding:2px 5px}
-.key{font-family:Consolas,monospace;font-size:.8em;color:#666}
+.key{font-family:Consolas,monospace;font-size:.8em;color:#666}.sub{font-size:.85em;color:#555}
+ol.footnotes{font-size:.8em;color:#444;margin:.2em 0 .6em 1.5em;padding:0}ol.footnotes li{margin:0}
 .appendix{border-top:3px solid #0072B2;margin-top:2.5em}
 @page{size:A4;margin:14mm 12mm}
 @media print{
@@ -299,6 +327,11 @@ def _table(df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
                 cells.append(f'<td class="num">{_esc(_pct(v))}</td>' if v is not None else "<td></td>")
             elif kind == "mono":
                 cells.append(f'<td class="mono">{_esc(v)}</td>')
+            elif kind == "money":
+                cells.append(f'<td class="num">{v:,.2f}</td>' if isinstance(v, (int, float)) and v == v else
+                             f'<td class="note" title="{_esc(d.get("price_note"))}">no price</td>')
+            elif kind == "html":  # made (and escaped) by the report itself
+                cells.append(f"<td>{v}</td>")
             else:
                 cells.append(f"<td>{_esc(v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -461,9 +494,32 @@ def _kv_words(rows) -> str:
 # the columns of the tables, named as in the CSV export (cryptotrace.export.to_csv), with a few words each
 _CANDIDATE_COLUMNS = [("rank", "rank", "#", "num"), ("classification", "classification", "class", "text"),
                       ("action", "action", "what to do", "text"), ("address", "address", "address", "mono"),
-                      ("tainted_value", "tainted_value_btc", "traced", "btc"), ("share", "share", "traced share", "pct")]
-_CANDIDATE_WIDTHS = [5, 11, 44, 20, 12, 8]  # percent of the page width (the service, custodial, value and kind
-# columns of the CSV are in the action's words)
+                      ("tainted_value", "tainted_value_btc", "traced", "btc"),
+                      ("tainted_value_eur", "tainted_value_eur", "traced, EUR", "money"),
+                      ("tainted_value_usd", "tainted_value_usd", "traced, USD", "money"),
+                      ("share", "share", "traced share", "pct"),
+                      ("strength_cell", "strength", "evidence", "html")]
+_CANDIDATE_WIDTHS = [4, 9, 26, 13, 10, 9, 9, 6, 14]  # percent of the page width (the service, custodial, value
+# and kind columns of the CSV are in the action's words)
+
+
+def _strength_cells(m: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The strength cell of each candidate (grade with a footnote number, title = the reason; holds under;
+    alternatives) and the footnotes (each distinct reason once)."""
+    notes: dict[str, int] = {}
+    cells = []
+    for r in m.itertuples(index=False):
+        reason = str(getattr(r, "strength_reason", "") or "")
+        n = notes.setdefault(reason, len(notes) + 1) if reason else None
+        cell = f"<b title='{_esc(reason)}'>{_esc(r.strength)}</b>" + (f"<sup>{n}</sup>" if n else "")
+        holds = getattr(r, "holds_under", None)
+        alt = getattr(r, "alternatives", None)
+        if isinstance(holds, str) and holds:
+            cell += f"<br><span class='sub'>holds under {_esc(holds)}</span>"
+        if isinstance(alt, str) and alt:
+            cell += f"<br><span class='sub'>defence: {_esc(alt)}</span>"
+        cells.append(cell)
+    return cells, [f"<li value='{n}'>{_esc(reason)}</li>" for reason, n in notes.items()]
 _FLOW_COLUMNS = [("hop", "hop", "step", "num"), ("txid", "txid", "transaction", "mono"), ("vout", "vout", "output", "num"),
                  ("address", "address", "address", "mono"), ("cluster", "cluster", "cluster", "num"),
                  ("tag", "tag", "tag", "text"), ("value", "value_btc", "coin value", "btc"),
@@ -541,6 +597,16 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     Returns
     -------
     Path of the file, or the HTML text without ``path``.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct
+    >>> from cryptotrace.tracing import worked_example_chain
+    >>> chain = worked_example_chain()
+    >>> t = ct.trace(chain, chain.outputs.txid[0] + ":0", min_value=0)
+    >>> text = ct.report(t, figures=False)
+    >>> "Seizure candidates" in text and "EUR" in text and "price source:" in text
+    True
     """
     from .tracing import Trace, seizure_candidates
 
@@ -549,8 +615,10 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     chain = trace.chain if chain is None else chain
     forward = trace.params.get("direction") == "forward"
     if candidates is None and forward:
-        candidates = seizure_candidates(trace, clustering, tags)
+        candidates = seizure_candidates(trace, clustering, tags, fiat=trace.fiat)
     s = trace.summary()
+    priced = trace.fiat or (candidates is not None and "tainted_value_eur" in candidates.table.columns)
+    price_line = trace.prices.describe() if priced else ""
     from . import __version__
 
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -559,8 +627,9 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
            f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_esc(title)}</h1>",
            f"<p class='note'>Made {_esc(now)} with cryptotrace {_esc(__version__)}. Amounts are in BTC with all 8 "
-           "decimals (1 BTC = 100,000,000 satoshis). The tables' columns carry the names of the CSV export's "
-           "columns.</p>"]
+           "decimals (1 BTC = 100,000,000 satoshis)"
+           + (f", and in EUR and USD at the time each coin was made ({_esc(price_line)})" if price_line else "")
+           + ". The tables' columns carry the names of the CSV export's columns.</p>"]
     if notes:
         out.append(f"<p>{_esc(notes)}</p>")
     # 1. findings
@@ -573,16 +642,39 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
         t = candidates.to_frame()
         m = candidates.to_frame(all=False)
         cp = candidates.params
-        out.append(f"<h2 id='candidates'>Seizure candidates ({len(m):,} material of {len(t):,})</h2>")
+        n_material = int(t.material.sum()) if "material" in t.columns else len(m)
+        listed = f"; the largest {len(m):,} listed" if len(m) < n_material else ""
+        out.append(f"<h2 id='candidates'>Seizure candidates ({n_material:,} material of {len(t):,}{listed})</h2>")
         out.append("<p class='note'>Largest traced value first. <i>tainted_value_btc</i> (traced) is the part of the "
                    "coin the policy counts as coming from the start; <i>share</i> is that part of the coin's value. "
                    f"A candidate is material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a "
                    f"freeze is asked for only when the traced share is at least {100 * cp['min_share']:.0f}% of "
-                   "the coin, otherwise the account holder's details. The CSV has more columns for each (service, "
-                   "custodial, jurisdiction, value_btc, kind, evidence_path).</p>")
+                   "the coin, otherwise the account holder's details. <i>strength</i> grades the evidence that links "
+                   "the candidate to the start (the numbered notes below the table say why); it says under which "
+                   "taint policies the candidate still receives a material amount and what a defence may answer. "
+                   "The CSV has more columns for each (service, custodial, jurisdiction, value_btc, kind, "
+                   "evidence_path, strength_reason).</p>")
+        if price_line:
+            out.append(f"<p class='note'>EUR and USD: the worth at the time each coin was made; {_esc(price_line)}."
+                       "</p>")
         if len(t):
-            tt = m.head(max_candidates)
-            out.append(_csv_table(tt, _CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS))
+            tt = m.head(max_candidates).copy()
+            cols = [c for c in _CANDIDATE_COLUMNS if c[0] in tt.columns or c[0] == "strength_cell"]
+            widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
+            footnotes = []
+            if "strength" in tt.columns:
+                tt["strength_cell"], footnotes = _strength_cells(tt)
+            else:
+                cols = [c for c in cols if c[0] != "strength_cell"]
+                widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
+            if sum(widths) != 100:  # columns left out (no money or strength columns): share their room
+                widths = [round(w * 100 / sum(widths)) for w in widths]
+            out.append(_csv_table(tt, cols, widths))
+            if footnotes:
+                out.append("<ol class='footnotes'>" + "".join(footnotes) + "</ol>")
+            no_price = tt.price_note[tt.tainted_value_eur.isna()] if "tainted_value_eur" in tt.columns else []
+            for note in pd.unique(pd.Series(no_price, dtype="string").dropna()):
+                out.append(f"<p class='note'>No price: {_esc(note)}.</p>")
             tail = candidates.tail_line()
             if tail:
                 out.append(f"<p class='note tail'>{_esc(tail)}: no action of their own; every candidate is in "
@@ -622,6 +714,7 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
         ("transactions", f"{cs.get('txs', len(chain.txs)):,}"),
         ("addresses", f"{cs.get('addresses', chain.index.n_addresses):,}"),
         ("blocks", f"{len(chain.blocks):,}" + (f" ({str(t0)[:16]} to {str(t1)[:16]} UTC)" if t0 is not None else "")),
+        *([("prices (EUR and USD at the time)", price_line)] if price_line else []),
     ]))
     out.append("<p class='note'>The SHA-256 identifies the exact data analysed: <code>cryptotrace info DATASET</code> "
                "prints it for a saved dataset, so anyone can check this report against the same records.</p>")
@@ -639,8 +732,10 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
         for r in m.head(max_candidates).itertuples(index=False):
             path_items = list(r.evidence_path) if isinstance(r.evidence_path, (list, tuple)) else []
             who = f" ({_esc(r.service)})" if isinstance(r.service, str) and r.service else ""
+            grade = (f"; {_esc(r.strength)} evidence: {_esc(getattr(r, 'strength_reason', ''))}"
+                     if isinstance(getattr(r, "strength", None), str) else "")
             out.append(f"<details><summary>#{_esc(r.rank)} {_esc(format_btc(r.tainted_value))} to "
-                       f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s)</summary><ol>"
+                       f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s){grade}</summary><ol>"
                        + "".join(f"<li><code>{_esc(p)}</code></li>" for p in path_items) + "</ol></details>")
     f = trace.flows
     f = f[f.tainted_value > 0].sort_values(["tainted_value", "hop"], ascending=[False, True], kind="stable")
@@ -662,20 +757,3 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     from .io.files import atomic_write_text
 
     return atomic_write_text(Path(path), text)
-
-
-# ``import cryptotrace.report`` makes ``cryptotrace.report`` the module, not the function (Python binds a
-# submodule to its package on import). So that ``ct.report(trace, ...)`` works either way, the module
-# itself can be called: it is :func:`report`.
-def _make_callable() -> None:
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, *args, **kwargs):
-            return report(*args, **kwargs)
-
-    sys.modules[__name__].__class__ = _CallableModule
-
-
-_make_callable()

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - anywidget is a dependency
     traitlets = None
     _Base = object
 
-_STATIC = resources.files("cryptotrace.explore") / "static"
+_STATIC = resources.files("cryptotrace.explorer") / "static"
 _EXPLAIN_TX_LIMIT = 150  # transactions whose heuristics explanation goes into a standalone file
 _RESERVE_LIMIT = 20_000  # neighbour coins saved with a standalone file for offline clicks
 
