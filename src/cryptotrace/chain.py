@@ -1101,6 +1101,9 @@ class Chain:
                addresses=None) -> Chain:
         """A smaller chain holding only the chosen transactions.
 
+        Criteria combine with "and". Inputs whose spent outputs fall outside
+        the subset become external (they keep their value and address).
+
         Parameters
         ----------
         txids : iterable of str, optional
@@ -1111,9 +1114,6 @@ class Chain:
             Keep transactions from ``start`` (inclusive) to ``end`` (exclusive).
         addresses : iterable of str, optional
             Keep transactions that pay to or spend from these addresses.
-
-        Criteria combine with "and". Inputs whose spent outputs fall outside
-        the subset become external (they keep their value and address).
         """
         keep = np.ones(len(self.txs), dtype=bool)
         if txids is not None:

@@ -218,6 +218,14 @@ def save_dataset(chain, path, *, overwrite: bool = False, extra: dict | None = N
     Returns
     -------
     Path of the dataset folder.
+
+    Examples
+    --------
+    >>> import cryptotrace as ct, json, pathlib, tempfile
+    >>> folder = ct.save_dataset(ct.load_sample("hal_finney"), pathlib.Path(tempfile.mkdtemp()) / "blocks",
+    ...                          extra={"source": "btcd test data"})
+    >>> json.loads((folder / "manifest.json").read_text())["extra"]
+    {'source': 'btcd test data'}
     """
     path = Path(path)
     if path.exists() and not overwrite:

@@ -437,11 +437,9 @@ def trace_transactions(trace, *, coinjoin: bool | None = None) -> pd.DataFrame:
     >>> ct.trace_transactions(t).coinjoin.tolist()
     [False]
     """
-    from .heuristics import coinjoin as cj
-
     t = trace.transactions.copy()
     chain = trace.chain
-    flags = cj.coinjoin(chain).to_numpy(bool)
+    flags = trace.coinjoin_flags[0]  # the trace's own CoinJoin detection (run once per trace)
     pos = chain.index.txids.get_indexer(t.txid.to_numpy(dtype=object))
     t["coinjoin"] = flags[pos]
     if coinjoin is not None:

@@ -80,6 +80,15 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True) -> C
     Returns
     -------
     Chain
+
+    Examples
+    --------
+    >>> import cryptotrace as ct, tempfile
+    >>> chain = ct.load_sample("colonial")
+    >>> folder = ct.save_dataset(chain, tempfile.mkdtemp() + "/colonial")
+    >>> again = ct.load_dataset(folder)                   # every file's SHA-256 checked on the way in
+    >>> again.content_hash == chain.content_hash
+    True
     """
     import pyarrow as pa
 
