@@ -65,3 +65,13 @@ def test_the_docs_site_builds_in_strict_mode(tmp_path):
     assert 'id="cryptotrace.tracing.trace"' in api  # the reference is read from the docstrings
     # offline: no web fonts or scripts fetched from a CDN by the pages
     assert "fonts.googleapis.com" not in index
+
+
+def test_the_readme_is_a_front_page_and_its_links_resolve():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(text.splitlines()) < 300  # the guides live in docs/guide, the numbers in docs/benchmarks.md
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
+        assert (ROOT / target).exists(), f"README links to {target}, which does not exist"
+    guides = {p.name for p in (ROOT / "docs" / "guide").glob("*.md")}
+    linked = {Path(t).name for t in re.findall(r"\]\(docs/guide/([^)#]+)", text)}
+    assert guides <= linked, f"guides the README does not link: {sorted(guides - linked)}"

@@ -1,4 +1,4 @@
-"""The README's examples run and say what the README says."""
+"""The README's examples (and the guides' longer ones) run and say what the text says."""
 
 from __future__ import annotations
 
@@ -56,15 +56,15 @@ def test_the_steps_one_by_one_give_the_same_trace_as_the_pipeline():
     assert set(namespace["ransom"]) == set(whole.start_addresses())
 
 def test_scenario_builder_example_runs_as_written(tmp_path, monkeypatch):
-    """The Python builder snippet of the case section runs as copied (about 20 s: it makes a pack and
+    """The Python builder snippet of the cases guide runs as copied (about 20 s: it makes a pack and
     a 100,000-transaction economy)."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "guide" / "cases.md").read_text(encoding="utf-8")
     start = text.index("of what the suspect holds")
     code = re.search(r"```python\n(.*?)```", text[start:], re.S).group(1)
     assert "Scenario.builder(" in code
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)
+    exec(compile(code, "docs/guide/cases.md", "exec"), namespace)
     ct = namespace["ct"]
     case = ct.load_case(tmp_path / "greenleaf")
     assert len(case.questions) >= 5 and case.questions.index.str.startswith("nps_vendor.").all()

@@ -830,7 +830,7 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int], list[int], list[dict],
             gc.enable()
     if not isinstance(doc, dict) or not isinstance(doc.get("tags"), list):
         raise TagError(f"{path} is not a TagPack: it needs a header (title, creator ...) and a 'tags:' list of "
-                       "tags, each with an 'address:'. See the README section 'Attribution' for an example")
+                       "tags, each with an 'address:'. See docs/guide/attribution.md for an example")
     header_lines: dict[str, int] = {}
     tag_lines: list[int] = []
     tag_nodes: list = []
