@@ -42,6 +42,12 @@ sys.path.insert(0, str(HERE))
 LEDGER = 1_100_000_000
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process so far, every thread (less sensitive than wall time to a busy machine)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -49,14 +55,14 @@ def _rss_mb() -> float:
 def phase_write(store_dir: str, n_txs: int, batch_txs: int) -> dict:
     from _synth_store import write_synthetic_store
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     store = write_synthetic_store(store_dir, n_txs, batch_txs=batch_txs)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     s = store.summary()
     per_table = {t: sum(p.stat().st_size for p in (Path(store_dir) / t).glob("*.parquet"))
                  for t in __import__("cryptotrace").store.STORE_TABLES}
     return {"txs": s["transactions"], "inputs": s["inputs"], "outputs": s["outputs"], "addresses": s["addresses"],
-            "batches": s["batches"], "write_s": wall, "tx_per_s": s["transactions"] / wall,
+            "batches": s["batches"], "write_s": wall, "write_cpu_s": cpu, "tx_per_s": s["transactions"] / wall,
             "bytes_on_disk": s["bytes_on_disk"], "bytes_per_tx": s["bytes_on_disk"] / s["transactions"],
             "bytes_per_tx_by_table": {k: v / s["transactions"] for k, v in per_table.items()},
             "peak_rss_mb": _rss_mb()}
@@ -68,7 +74,7 @@ def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
     from cryptotrace.chain import Chain
 
     store = ct.ChainStore(store_dir, threads=2)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     gen_s = check_s = 0.0
     it = synthetic_chain_batches(n_txs, batch_txs)
     while True:
@@ -86,7 +92,7 @@ def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
         del chain, txs, inputs, outputs, blocks
     wall = time.perf_counter() - t0
     n = store.n_txs
-    return {"import_s": wall, "tx_per_s": n / wall, "store_s": wall - gen_s - check_s,
+    return {"import_s": wall, "tx_per_s": n / wall, "import_cpu_s": _cpu_s() - c0, "store_s": wall - gen_s - check_s,
             "tx_per_s_store_only": n / (wall - gen_s - check_s), "generate_s": gen_s, "chain_check_s": check_s,
             "peak_rss_mb": _rss_mb()}
 
@@ -97,11 +103,11 @@ def phase_cluster(store_dir: str) -> dict:
     store = ct.ChainStore(store_dir, threads=2)
     store.query("SELECT count(*) FROM txs")  # DuckDB loaded: the memory before clustering
     base = _rss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     res = store.cluster(engine="duckdb", progress=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     sizes = res.sizes()["size"]
-    return {"cluster_s": wall, "n_clusters": res.n_clusters_, "largest": int(sizes.max()),
+    return {"cluster_s": wall, "cluster_cpu_s": cpu, "n_clusters": res.n_clusters_, "largest": int(sizes.max()),
             "addresses": int(sizes.sum()), "coinjoins_skipped": res.n_skipped_, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
 
 
@@ -113,13 +119,15 @@ def phase_extract(store_dir: str, n: int = 30) -> dict:
     ids = np.unique(rng.integers(0, int(store.manifest["next_address_id"]), size=n))
     seeds = store.query("SELECT address FROM addresses_by_id WHERE address_id IN "
                         f"({', '.join(map(str, ids.tolist()))})").address.tolist()
-    lat, sizes = [], []
+    lat, cpu, sizes = [], [], []
     for s in seeds:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_s()
         sub = store.extract(s, hops=2)
         lat.append(time.perf_counter() - t0)
+        cpu.append(_cpu_s() - c0)
         sizes.append(len(sub))
     return {"extract_2hop_median_s": float(np.median(lat)), "extract_2hop_p90_s": float(np.percentile(lat, 90)),
+            "extract_2hop_cpu_median_s": float(np.median(cpu)), "extract_2hop_cpu_p90_s": float(np.percentile(cpu, 90)),
             "extract_2hop_first_s": lat[0], "extract_median_txs": float(np.median(sizes)), "n": len(lat),
             "peak_rss_mb": _rss_mb()}
 
@@ -199,16 +207,21 @@ def projection(results: dict) -> list[tuple]:
         rows.append((name, unit, pts, k, proj))
 
     add("write (synthetic, straight to Parquet)", "tx/s", lambda r: r["write"] and r["write"]["tx_per_s"])
+    add("write, per CPU second", "tx/s", lambda r: r["write"] and r["write"].get("write_cpu_s") and
+        r["write"]["txs"] / r["write"]["write_cpu_s"])
     add("write: peak memory", "MB", lambda r: r["write"] and r["write"]["peak_rss_mb"])
     add("import_chain (the store's own import)", "tx/s", lambda r: r.get("import") and r["import"]["tx_per_s"])
     add("import_chain: peak memory", "MB", lambda r: r.get("import") and r["import"]["peak_rss_mb"])
     add("on disk", "bytes/tx", lambda r: r["write"] and r["write"]["bytes_per_tx"])
     add("cluster (DuckDB)", "s", lambda r: r.get("cluster") and r["cluster"]["cluster_s"])
+    add("cluster (DuckDB), CPU time", "s", lambda r: r.get("cluster") and r["cluster"].get("cluster_cpu_s"))
     add("cluster (DuckDB): peak memory", "MB", lambda r: r.get("cluster") and r["cluster"]["peak_rss_mb"])
     add("cluster: memory added per address", "bytes", lambda r: r.get("cluster") and
         (r["cluster"]["peak_rss_mb"] - r["cluster"]["base_rss_mb"]) * 2**20 / r["cluster"]["addresses"])
     add("2-hop extraction, median", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_median_s"])
     add("2-hop extraction, 90th percentile", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_p90_s"])
+    add("2-hop extraction, CPU time, median", "s", lambda r: r.get("extract") and
+        r["extract"].get("extract_2hop_cpu_median_s"))
     add("cluster (Spark local, 2 cores)", "s", lambda r: r.get("spark") and r["spark"]["spark_s"])
     return rows
 
