@@ -17,7 +17,19 @@ with every other part of cryptotrace (clustering, tracing, plots, reports).
       outputs/b000001.parquet    tx_id, vout, address_id, value, script_type
       txids/b000001.parquet      tx_id, txid          (dictionary: the txids first seen in that batch)
       addresses/b000001.parquet  address_id, address  (dictionary: the addresses first seen in that batch)
+      address_txs/b000001.parquet   address_id, tx_id          look-up indexes, derived from the tables
+      spenders/b000001.parquet      prev_tx_id, prev_vout, tx_id, vin    above when the batch is written,
+      txids_by_id/b000001.parquet   tx_id, txid                each sorted by its first column in
+      addresses_by_id/b000001.parquet  address_id, address     row groups of 8,192 rows
       clusters.parquet           address_id, cluster_id (written by :meth:`ChainStore.cluster`)
+
+The indexes let a look-up read one small row group per batch instead of
+whole columns: the transactions touching an address (``address_txs``), the
+input spending a coin (``spenders``), and the text of an id (the dictionaries
+are sorted by text, for look-ups by txid or address; ``*_by_id`` are the same
+rows sorted by id). They cost about 90 of the store's 210 bytes per
+transaction and keep a 2-hop extraction from reading whole columns, however
+many batches the store holds.
 
 The tables mean what the :class:`Chain`'s tables mean (see
 :mod:`cryptotrace.chain`), with whole numbers in place of the text ids:
@@ -669,7 +681,7 @@ class ChainStore:
             elif t in _INDEXES:  # sorted by the key, in small row groups: a look-up reads one group per file
                 _write_parquet(df, tmp / f"{t}.parquet", schemas[t], row_group_size=8192)
             else:
-                _write_parquet(df, tmp / f"{t}.parquet", schemas[t])
+                _write_parquet(df, tmp / f"{t}.parquet", schemas[t], row_group_size=16_384)
         for t in STORE_TABLES:
             (self.path / t).mkdir(exist_ok=True)
             os.replace(tmp / f"{t}.parquet", self.path / t / f"{name}.parquet")
