@@ -15,7 +15,8 @@ process so that its peak memory (``ru_maxrss``; for Spark also the JVM's ``VmHWM
 * Spark local mode clustering (``engine="spark"``, 2 cores) at the sizes in ``--spark-sizes``.
 
 Then a table projecting each figure to the whole ledger (1.1 billion transactions) from the
-growth measured between the sizes (a power law fitted through the points: figure ~ size^k).
+growth measured between the sizes: a power law fitted through the points (figure ~ size^k) for
+rates, times and sizes; a straight line (a fixed part plus a part per transaction) for memory.
 
 Run: ``nice python benchmarks/bench_store.py`` (``--sizes 1000000`` for one size; ``--dir`` where
 the stores go, default a temporary folder under /work/tmp or /tmp, deleted at the end unless
@@ -187,11 +188,19 @@ def _load() -> str:
     return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def fit(sizes, values):
-    """Exponent k and the projection to the ledger of a power law through the points (size, value)."""
-    x, y = np.log(np.asarray(sizes, float)), np.log(np.asarray(values, float))
-    if len(x) < 2:
+def fit(sizes, values, model: str = "power"):
+    """Growth and the projection to the ledger through the points (size, value).
+
+    ``power``: value ~ size^k (returns k); ``linear``: value = a + b * size (memory: a fixed part plus a
+    part per transaction or address; returns the local exponent at the largest size, b*n / value).
+    """
+    if len(sizes) < 2:
         return None, None
+    if model == "linear":
+        b, a = np.polyfit(np.asarray(sizes, float), np.asarray(values, float), 1)
+        n = max(sizes)
+        return float(b * n / (a + b * n)), float(a + b * LEDGER)
+    x, y = np.log(np.asarray(sizes, float)), np.log(np.asarray(values, float))
     k, c = np.polyfit(x, y, 1)
     return float(k), float(np.exp(c + k * np.log(LEDGER)))
 
@@ -200,28 +209,30 @@ def projection(results: dict) -> list[tuple]:
     """Rows (figure, unit, {size: value}, exponent, projected) for the README table."""
     rows = []
 
-    def add(name, unit, get):
+    def add(name, unit, get, model="power"):
         pts = {n: get(r) for n, r in results.items()}
         pts = {n: v for n, v in pts.items() if v is not None}
-        k, proj = fit(list(pts), list(pts.values())) if len(pts) >= 2 else (None, None)
+        k, proj = fit(list(pts), list(pts.values()), model) if len(pts) >= 2 else (None, None)
         rows.append((name, unit, pts, k, proj))
 
     add("write (synthetic, straight to Parquet)", "tx/s", lambda r: r["write"] and r["write"]["tx_per_s"])
     add("write, per CPU second", "tx/s", lambda r: r["write"] and r["write"].get("write_cpu_s") and
         r["write"]["txs"] / r["write"]["write_cpu_s"])
-    add("write: peak memory", "MB", lambda r: r["write"] and r["write"]["peak_rss_mb"])
+    add("write: peak memory", "MB", lambda r: r["write"] and r["write"]["peak_rss_mb"], "linear")
     add("import_chain (the store's own import)", "tx/s", lambda r: r.get("import") and r["import"]["tx_per_s"])
-    add("import_chain: peak memory", "MB", lambda r: r.get("import") and r["import"]["peak_rss_mb"])
+    add("import_chain: peak memory", "MB", lambda r: r.get("import") and r["import"]["peak_rss_mb"], "linear")
     add("on disk", "bytes/tx", lambda r: r["write"] and r["write"]["bytes_per_tx"])
     add("cluster (DuckDB)", "s", lambda r: r.get("cluster") and r["cluster"]["cluster_s"])
     add("cluster (DuckDB), CPU time", "s", lambda r: r.get("cluster") and r["cluster"].get("cluster_cpu_s"))
-    add("cluster (DuckDB): peak memory", "MB", lambda r: r.get("cluster") and r["cluster"]["peak_rss_mb"])
+    add("cluster (DuckDB): peak memory", "MB", lambda r: r.get("cluster") and r["cluster"]["peak_rss_mb"], "linear")
     add("cluster: memory added per address", "bytes", lambda r: r.get("cluster") and
         (r["cluster"]["peak_rss_mb"] - r["cluster"]["base_rss_mb"]) * 2**20 / r["cluster"]["addresses"])
     add("2-hop extraction, median", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_median_s"])
     add("2-hop extraction, 90th percentile", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_p90_s"])
     add("2-hop extraction, CPU time, median", "s", lambda r: r.get("extract") and
         r["extract"].get("extract_2hop_cpu_median_s"))
+    add("2-hop extraction, CPU time, 90th percentile", "s", lambda r: r.get("extract") and
+        r["extract"].get("extract_2hop_cpu_p90_s"))
     add("cluster (Spark local, 2 cores)", "s", lambda r: r.get("spark") and r["spark"]["spark_s"])
     return rows
 
