@@ -250,6 +250,16 @@ class ChainStore:
             return f"(SELECT * FROM {table} WHERE false)"
         return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
 
+    def _block_scan(self, heights) -> str:
+        """``blocks`` of only the batches whose height range holds one of ``heights``."""
+        h = np.unique(np.asarray(heights, dtype=np.int64))
+        files = [str(self.path / "blocks" / f"{b['name']}.parquet") for b in self.manifest["batches"]
+                 if b.get("first_height") is not None and len(h)
+                 and np.searchsorted(h, b["last_height"], side="right") > np.searchsorted(h, b["first_height"])]
+        if not files:
+            return "(SELECT * FROM blocks WHERE false)"
+        return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+
     def _clean_orphans(self) -> None:
         """Remove files no batch lists (left by an interrupted import); they were never part of the store."""
         listed = {f"{b['name']}.parquet" for b in self.manifest["batches"]}
@@ -729,9 +739,9 @@ class ChainStore:
         found = []
         if txids:
             tid = self._ids_of("txids", txids)
-            have = set(self.query("SELECT tx_id FROM txs SEMI JOIN w USING (tx_id)",
-                                  w=pd.DataFrame({"tx_id": np.array(list(tid.values()), dtype=np.int64)}))
-                       .tx_id.astype(np.int64))
+            t_ids = np.array(list(tid.values()), dtype=np.int64)
+            have = set(self.query(f"SELECT tx_id FROM {self._scan('txs', t_ids)} SEMI JOIN w USING (tx_id)",
+                                  w=pd.DataFrame({"tx_id": t_ids})).tx_id.astype(np.int64))
             missing = [t for t in txids if tid.get(t) not in have]
             if missing:
                 raise StoreError(f"transaction {missing[0]} is not in the store {self.path}"
@@ -856,8 +866,8 @@ class ChainStore:
             return pd.Series(m.reindex(pd.array(col, dtype="Int64")).to_numpy(), dtype="string[pyarrow]")
 
         heights = txs.block_height.dropna().astype(np.int64).unique()
-        blocks = self.query("SELECT height, any_value(hash) AS hash, any_value(time) AS time FROM blocks "
-                            "SEMI JOIN w USING (height) GROUP BY height",
+        blocks = self.query("SELECT height, any_value(hash) AS hash, any_value(time) AS time FROM "
+                            f"{self._block_scan(heights)} SEMI JOIN w USING (height) GROUP BY height",
                             w=pd.DataFrame({"height": heights}))
         t = txs.drop(columns=["tx_id"]).assign(txid=s(tmap, txs.tx_id).to_numpy())
         i = ins.drop(columns=["tx_id", "prev_tx_id", "address_id"]).assign(
