@@ -138,7 +138,7 @@ def synthetic_store_batches(n_txs: int, batch_txs: int = 200_000, *, seed: int =
         in_start = np.r_[0, np.cumsum(np.bincount(in_tx, minlength=b))]
         spends = coin >= 0
 
-        def opt(src):  # a pool column for the spending inputs, NA for coinbase inputs
+        def opt(src, coin=coin, spends=spends):  # a pool column for the spending inputs, NA for coinbase inputs
             out = pd.array(np.zeros(len(coin), np.int64), dtype="Int64")
             out[spends] = src[coin[spends]]
             out[~spends] = pd.NA
@@ -220,7 +220,7 @@ def synthetic_chain_batches(n_txs: int, batch_txs: int = 200_000, *, seed: int =
         base = recent[0][0]
         lookup = np.concatenate([x for _, x in recent])
 
-        def txid_of(ids):
+        def txid_of(ids, lookup=lookup, base=base):
             v = pd.array(ids, dtype="Int64")
             na = np.asarray(pd.isna(v), dtype=bool)
             out = np.full(len(v), None, dtype=object)

@@ -173,7 +173,7 @@ def _child(phase: str, *args, timeout: float | None = None) -> dict | None:
     env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
     try:
         out = subprocess.run([sys.executable, __file__, "--phase", phase, *map(str, args)], env=env,
-                             capture_output=True, text=True, timeout=timeout)
+                             capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         print(f"  phase {phase} did not finish in {timeout:.0f} s", flush=True)
         return None

@@ -31,7 +31,7 @@ SATOSHI = "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"  # paid by block 9's coinbase, sp
 
 def _bfs_sql(store, seeds_tx: np.ndarray, hops: int) -> set:
     """The ``hops``-step neighbourhood (both directions) by plain SQL over ``inputs`` and ``txs`` (no index)."""
-    sel = set(int(x) for x in seeds_tx)
+    sel = {int(x) for x in seeds_tx}
     frontier = sel
     for _ in range(hops):
         w = pd.DataFrame({"tx_id": np.array(sorted(frontier), dtype=np.int64)})
