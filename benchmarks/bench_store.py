@@ -1,25 +1,26 @@
-"""Benchmark: the chain store (Parquet + DuckDB) at 1,000,000 transactions (10,000,000 with ``--txs 10000000``).
+"""Benchmark: the chain store (Parquet + DuckDB, and Spark local mode) at 1M, 10M and 50M transactions.
 
-A streaming synthetic generator makes the chain one batch at a time (it never holds the whole
-chain), each batch is checked as a Chain (``Chain.from_tables``, addresses not decoded) and
-appended with ``ChainStore.import_chain``. The inputs are given *without* the value and address
-of the coins they spend (as raw blocks are): the store looks every one up across the batches
-already stored, so the import measures that look-up too.
+For each size, a streaming synthetic generator (``benchmarks/_synth_store.py``: random spending,
+not an economy) writes the store straight into its Parquet layout, one batch of 200,000
+transactions at a time, through the store's own atomic commit. Then, each phase in its own
+process so that its peak memory (``ru_maxrss``; for Spark also the JVM's ``VmHWM``) is its own:
 
-Each phase runs in its own process so that its peak memory (``ru_maxrss``) is its own:
+* write: transactions per second, peak memory, bytes per transaction on disk;
+* import (the store's own path, ``ChainStore.import_chain`` of checked Chains of the *same*
+  transactions as text, each input looked up across the store; at the sizes in ``--import-sizes``);
+* clustering with DuckDB (``store.cluster(engine="duckdb")``): seconds, peak memory, and that
+  memory per address (it should follow the addresses, not the transactions);
+* 2-hop extraction around random addresses (``store.extract(address, hops=2)``, a warm
+  connection, as an investigator's session has): median and 90th percentile;
+* Spark local mode clustering (``engine="spark"``, 2 cores) at the sizes in ``--spark-sizes``.
 
-* import: transactions per second, peak RSS, bytes per transaction on disk;
-* clustering (``store.cluster(engine="duckdb")``): seconds and peak RSS;
-* 2-hop extraction around random transactions: median and 90th-percentile latency.
+Then a table projecting each figure to the whole ledger (1.1 billion transactions) from the
+growth measured between the sizes: a power law fitted through the points (figure ~ size^k) for
+rates, times and sizes; a straight line (a fixed part plus a part per transaction) for memory.
 
-Run: ``python benchmarks/bench_store.py`` (``--txs 200000`` for a quick run; ``--keep DIR`` keeps the store).
-
-The synthetic chain: blocks of 2,000 transactions, the first of each a coinbase; about 2 inputs and
-2.2 outputs per transaction; inputs spend random coins of the previous two batches (so every spend
-crosses a batch boundary); 70% of outputs pay a fresh address, 30% an earlier one; 0.5% of the
-transactions are JoinMarket-shaped CoinJoins (3 inputs, 3 equal outputs and 2 change) that
-clustering must skip. Addresses are
-address-shaped strings, not decodable addresses (the store never decodes them). Not an economy.
+Run: ``nice python benchmarks/bench_store.py`` (``--sizes 1000000`` for one size; ``--dir`` where
+the stores go, default a temporary folder under /work/tmp or /tmp, deleted at the end unless
+``--keep``). Needs about 230 bytes per transaction of disk (11.5 GB at 50M).
 """
 
 from __future__ import annotations
@@ -36,122 +37,47 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-BLOCK_TXS = 2000
-
-
-def _addr(i: np.ndarray) -> np.ndarray:
-    h = (i.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(0xD1B54A32D192ED03)
-    return np.array([f"bc1q{int(a):016x}{int(b):020x}" for a, b in zip(h, i)], dtype=object)
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+LEDGER = 1_100_000_000
 
 
-def synthetic_batches(n_txs: int, batch_txs: int, *, seed: int = 0):
-    """Yield (txs, inputs, outputs, blocks) tables in the Chain schema, one batch of whole blocks at a time."""
-    rng = np.random.default_rng(seed)
-    pools: list[dict] = []  # unspent outputs of the last two batches
-    next_addr = 0
-    made = 0
-    height = 0
-    while made < n_txs:
-        b = min(batch_txs, n_txs - made)
-        b -= b % BLOCK_TXS if b > BLOCK_TXS else 0
-        blk = np.arange(b) // BLOCK_TXS + height
-        n_blocks = int(blk[-1] - height + 1)
-        hx = rng.bytes(32 * b).hex()
-        txid = np.array([hx[i:i + 64] for i in range(0, 64 * b, 64)], dtype=object)
-        pool = {k: np.concatenate([p[k] for p in pools]) for k in ("txid", "vout", "value", "addr")} if pools else None
-        cb = np.zeros(b, dtype=bool)
-        cb[np.r_[0:b:BLOCK_TXS]] = True
-        n_in = np.where(cb, 1, rng.choice([1, 1, 1, 2, 2, 3, 4], size=b))
-        # 0.5% CoinJoins of the JoinMarket form (BlockSci's rule): 3 inputs, 3 equal outputs + 2 change
-        cj = ~cb & (rng.random(b) < 0.005)
-        n_in[cj] = 3
-        if pool is None:
-            cb[:] = True
-            n_in[:] = 1
-        else:  # as many spending txs as the pool allows; the rest become coinbases
-            need = np.cumsum(np.where(cb, 0, n_in))
-            short = need > len(pool["value"])
-            cb |= short
-            n_in = np.where(cb, 1, n_in)
-        cj &= ~cb
-        n_out = rng.choice([1, 2, 2, 2, 3], size=b)
-        n_out[cj] = 5
-        # inputs
-        spend_tx = np.repeat(np.flatnonzero(~cb), n_in[~cb])
-        k = len(spend_tx)
-        if k:
-            pick = rng.choice(len(pool["value"]), size=k, replace=False)
-            in_value = pool["value"][pick]
-        else:
-            pick = np.zeros(0, dtype=np.int64)
-            in_value = np.zeros(0, dtype=np.int64)
-        in_sum = np.bincount(spend_tx, weights=in_value, minlength=b).astype(np.int64)
-        budget = np.where(cb, 312_500_000, in_sum - np.minimum(in_sum // 1000, 20_000))
-        # outputs: budget split by random weights (integer, exact)
-        out_tx = np.repeat(np.arange(b), n_out)
-        w = rng.random(len(out_tx)) + 0.05
-        wsum = np.bincount(out_tx, weights=w, minlength=b)
-        share = np.floor(budget[out_tx] * (w / wsum[out_tx])).astype(np.int64)
-        out_start = np.r_[0, np.cumsum(n_out)]
-        share[out_start[1:] - 1] += budget - np.bincount(out_tx, weights=share, minlength=b).astype(np.int64)
-        for t in np.flatnonzero(cj):  # few: 3 equal outputs, two unequal change outputs, nothing lost
-            v = budget[t] // 4
-            c1 = (budget[t] - 3 * v) // 3
-            share[out_start[t]:out_start[t] + 5] = [v, v, v, c1, budget[t] - 3 * v - c1]
-        fresh = rng.random(len(out_tx)) < 0.7
-        addr_i = np.where(fresh, next_addr + np.cumsum(fresh) - 1,
-                          rng.integers(0, max(next_addr, 1), size=len(out_tx)))
-        next_addr += int(fresh.sum())
-        vout = np.arange(len(out_tx)) - out_start[out_tx]
-        # tables
-        t_time = 1_600_000_000 + blk * 600
-        txs = pd.DataFrame({"txid": txid, "block_height": blk, "time": t_time, "version": 2, "locktime": 0,
-                            "size": 250, "vsize": 170})
-        order = np.lexsort((np.arange(k), spend_tx))
-        cb_rows = np.flatnonzero(cb)
-        in_tx = np.r_[spend_tx[order], cb_rows]
-        prev_txid = np.r_[pool["txid"][pick][order] if k else np.zeros(0, object), np.full(len(cb_rows), None)]
-        prev_vout = pd.array(np.r_[pool["vout"][pick][order] if k else np.zeros(0, np.int64),
-                                   np.zeros(len(cb_rows), np.int64)], dtype="Int64")
-        prev_vout[k:] = pd.NA
-        srt = np.argsort(in_tx, kind="stable")
-        in_tx, prev_txid, prev_vout = in_tx[srt], prev_txid[srt], prev_vout[srt]
-        in_start = np.r_[0, np.cumsum(np.bincount(in_tx, minlength=b))]
-        inputs = pd.DataFrame({"txid": txid[in_tx], "vin": np.arange(len(in_tx)) - in_start[in_tx],
-                               "prev_txid": prev_txid, "prev_vout": prev_vout, "sequence": 0xFFFFFFFD})
-        addrs = _addr(addr_i)
-        outputs = pd.DataFrame({"txid": txid[out_tx], "vout": vout, "address": addrs, "value": share,
-                                "script_type": "p2wpkh"})
-        blocks = pd.DataFrame({"height": np.arange(height, height + n_blocks),
-                               "hash": [f"{h:064x}" for h in range(height + 1, height + n_blocks + 1)],
-                               "time": 1_600_000_000 + np.arange(height, height + n_blocks) * 600})
-        yield txs, inputs, outputs, blocks
-        # the pool: what is left of the previous batch plus this batch's outputs
-        if pools:
-            keep = np.ones(len(pool["value"]), dtype=bool)
-            keep[pick] = False
-            n_prev = len(pools[-1]["value"])
-            last = {k2: v[-n_prev:][keep[-n_prev:]] for k2, v in pool.items()}
-            pools = [last]
-        pools.append({"txid": txid[out_tx], "vout": vout, "value": share, "addr": addrs})
-        made += b
-        height += n_blocks
+def _cpu_s() -> float:
+    """CPU seconds of this process so far, every thread (less sensitive than wall time to a busy machine)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def phase_write(store_dir: str, n_txs: int, batch_txs: int) -> dict:
+    from _synth_store import write_synthetic_store
+
+    t0, c0 = time.perf_counter(), _cpu_s()
+    store = write_synthetic_store(store_dir, n_txs, batch_txs=batch_txs)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    s = store.summary()
+    per_table = {t: sum(p.stat().st_size for p in (Path(store_dir) / t).glob("*.parquet"))
+                 for t in __import__("cryptotrace").store.STORE_TABLES}
+    return {"txs": s["transactions"], "inputs": s["inputs"], "outputs": s["outputs"], "addresses": s["addresses"],
+            "batches": s["batches"], "write_s": wall, "write_cpu_s": cpu, "tx_per_s": s["transactions"] / wall,
+            "bytes_on_disk": s["bytes_on_disk"], "bytes_per_tx": s["bytes_on_disk"] / s["transactions"],
+            "bytes_per_tx_by_table": {k: v / s["transactions"] for k, v in per_table.items()},
+            "peak_rss_mb": _rss_mb()}
+
+
 def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
     import cryptotrace as ct
+    from _synth_store import synthetic_chain_batches
     from cryptotrace.chain import Chain
 
     store = ct.ChainStore(store_dir, threads=2)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     gen_s = check_s = 0.0
-    it = synthetic_batches(n_txs, batch_txs)
+    it = synthetic_chain_batches(n_txs, batch_txs)
     while True:
         a = time.perf_counter()
         try:
@@ -166,12 +92,9 @@ def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
         check_s += c - b
         del chain, txs, inputs, outputs, blocks
     wall = time.perf_counter() - t0
-    s = store.summary()
-    return {"txs": s["transactions"], "inputs": s["inputs"], "outputs": s["outputs"], "addresses": s["addresses"],
-            "batches": s["batches"], "wall_s": wall, "generate_s": gen_s, "chain_check_s": check_s,
-            "store_s": wall - gen_s - check_s, "tx_per_s": s["transactions"] / wall,
-            "tx_per_s_store_only": s["transactions"] / (wall - gen_s - check_s),
-            "bytes_on_disk": s["bytes_on_disk"], "bytes_per_tx": s["bytes_on_disk"] / s["transactions"],
+    n = store.n_txs
+    return {"import_s": wall, "tx_per_s": n / wall, "import_cpu_s": _cpu_s() - c0, "store_s": wall - gen_s - check_s,
+            "tx_per_s_store_only": n / (wall - gen_s - check_s), "generate_s": gen_s, "chain_check_s": check_s,
             "peak_rss_mb": _rss_mb()}
 
 
@@ -179,83 +102,235 @@ def phase_cluster(store_dir: str) -> dict:
     import cryptotrace as ct
 
     store = ct.ChainStore(store_dir, threads=2)
-    t0 = time.perf_counter()
+    store.query("SELECT count(*) FROM txs")  # DuckDB loaded: the memory before clustering
+    base = _rss_mb()
+    t0, c0 = time.perf_counter(), _cpu_s()
     res = store.cluster(engine="duckdb", progress=False)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     sizes = res.sizes()["size"]
-    return {"cluster_s": wall, "n_clusters": res.n_clusters_, "largest": int(sizes.max()),
-            "addresses": int(sizes.sum()), "coinjoins_skipped": res.n_skipped_, "peak_rss_mb": _rss_mb()}
+    return {"cluster_s": wall, "cluster_cpu_s": cpu, "n_clusters": res.n_clusters_, "largest": int(sizes.max()),
+            "addresses": int(sizes.sum()), "coinjoins_skipped": res.n_skipped_, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
 
 
-def phase_extract(store_dir: str, n: int = 20) -> dict:
+def phase_extract(store_dir: str, n: int = 30) -> dict:
     import cryptotrace as ct
 
     store = ct.ChainStore(store_dir, threads=2)
-    seeds = store.query(f"SELECT d.txid FROM txs t JOIN txids d USING (tx_id) USING SAMPLE {n} ROWS").txid.tolist()
-    lat, sizes = [], []
+    rng = np.random.default_rng(5)
+    ids = np.unique(rng.integers(0, int(store.manifest["next_address_id"]), size=n))
+    seeds = store.query("SELECT address FROM addresses_by_id WHERE address_id IN "
+                        f"({', '.join(map(str, ids.tolist()))})").address.tolist()
+    lat, cpu, sizes = [], [], []
     for s in seeds:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu_s()
         sub = store.extract(s, hops=2)
         lat.append(time.perf_counter() - t0)
+        cpu.append(_cpu_s() - c0)
         sizes.append(len(sub))
     return {"extract_2hop_median_s": float(np.median(lat)), "extract_2hop_p90_s": float(np.percentile(lat, 90)),
-            "extract_2hop_first_s": lat[0], "extract_median_txs": float(np.median(sizes)), "peak_rss_mb": _rss_mb()}
+            "extract_2hop_cpu_median_s": float(np.median(cpu)), "extract_2hop_cpu_p90_s": float(np.percentile(cpu, 90)),
+            "extract_2hop_first_s": lat[0], "extract_median_txs": float(np.median(sizes)), "n": len(lat),
+            "peak_rss_mb": _rss_mb()}
 
 
-def _child(phase: str, *args) -> dict:
+def _children_hwm_mb() -> float:
+    """Peak resident memory (VmHWM) of this process's child processes (the Spark JVM), in MB."""
+    import psutil
+
+    best = 0.0
+    for p in psutil.Process().children(recursive=True):
+        try:
+            for line in Path(f"/proc/{p.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    best = max(best, int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+    return best
+
+
+def phase_spark(store_dir: str) -> dict:
+    import cryptotrace as ct
+    from cryptotrace.store.spark import spark_session
+
+    store = ct.ChainStore(store_dir, threads=2)
+    t0 = time.perf_counter()
+    spark = spark_session(cores=2, memory="6g")
+    t1 = time.perf_counter()
+    res = store.cluster(engine="spark", progress=False)
+    wall = time.perf_counter() - t0
+    jvm = _children_hwm_mb()
+    spark.stop()
+    return {"spark_s": wall, "spark_start_s": t1 - t0, "n_clusters": res.n_clusters_, "jvm_peak_mb": jvm,
+            "peak_rss_mb": _rss_mb()}
+
+
+PHASES = {"write": phase_write, "import": phase_import, "cluster": phase_cluster, "extract": phase_extract,
+          "spark": phase_spark}
+
+
+def _child(phase: str, *args, timeout: float | None = None) -> dict | None:
     env = dict(os.environ)
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, *map(str, args)], env=env,
-                         capture_output=True, text=True)
+    env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    try:
+        out = subprocess.run([sys.executable, __file__, "--phase", phase, *map(str, args)], env=env,
+                             capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        print(f"  phase {phase} did not finish in {timeout:.0f} s", flush=True)
+        return None
     if out.returncode:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"phase {phase} failed")
+        sys.stderr.write(out.stderr[-3000:])
+        print(f"  phase {phase} failed", flush=True)
+        return None
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def fit(sizes, values, model: str = "power"):
+    """Growth and the projection to the ledger through the points (size, value).
+
+    ``power``: value ~ size^k (returns k); ``linear``: value = a + b * size (memory: a fixed part plus a
+    part per transaction or address; returns the local exponent at the largest size, b*n / value).
+    """
+    if len(sizes) < 2:
+        return None, None
+    if model == "linear":
+        b, a = np.polyfit(np.asarray(sizes, float), np.asarray(values, float), 1)
+        n = max(sizes)
+        return float(b * n / (a + b * n)), float(a + b * LEDGER)
+    x, y = np.log(np.asarray(sizes, float)), np.log(np.asarray(values, float))
+    k, c = np.polyfit(x, y, 1)
+    return float(k), float(np.exp(c + k * np.log(LEDGER)))
+
+
+def projection(results: dict) -> list[tuple]:
+    """Rows (figure, unit, {size: value}, exponent, projected) for the README table."""
+    rows = []
+
+    def add(name, unit, get, model="power"):
+        pts = {n: get(r) for n, r in results.items()}
+        pts = {n: v for n, v in pts.items() if v is not None}
+        k, proj = fit(list(pts), list(pts.values()), model) if len(pts) >= 2 else (None, None)
+        rows.append((name, unit, pts, k, proj))
+
+    add("write (synthetic, straight to Parquet)", "tx/s", lambda r: r["write"] and r["write"]["tx_per_s"])
+    add("write, per CPU second", "tx/s", lambda r: r["write"] and r["write"].get("write_cpu_s") and
+        r["write"]["txs"] / r["write"]["write_cpu_s"])
+    add("write: peak memory", "MB", lambda r: r["write"] and r["write"]["peak_rss_mb"], "linear")
+    add("import_chain (the store's own import)", "tx/s", lambda r: r.get("import") and r["import"]["tx_per_s"])
+    add("import_chain: peak memory", "MB", lambda r: r.get("import") and r["import"]["peak_rss_mb"], "linear")
+    add("on disk", "bytes/tx", lambda r: r["write"] and r["write"]["bytes_per_tx"])
+    add("cluster (DuckDB)", "s", lambda r: r.get("cluster") and r["cluster"]["cluster_s"])
+    add("cluster (DuckDB), CPU time", "s", lambda r: r.get("cluster") and r["cluster"].get("cluster_cpu_s"))
+    add("cluster (DuckDB): peak memory", "MB", lambda r: r.get("cluster") and r["cluster"]["peak_rss_mb"], "linear")
+    add("cluster: memory added per address", "bytes", lambda r: r.get("cluster") and
+        (r["cluster"]["peak_rss_mb"] - r["cluster"]["base_rss_mb"]) * 2**20 / r["cluster"]["addresses"])
+    add("2-hop extraction, median", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_median_s"])
+    add("2-hop extraction, 90th percentile", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_p90_s"])
+    add("2-hop extraction, CPU time, median", "s", lambda r: r.get("extract") and
+        r["extract"].get("extract_2hop_cpu_median_s"))
+    add("2-hop extraction, CPU time, 90th percentile", "s", lambda r: r.get("extract") and
+        r["extract"].get("extract_2hop_cpu_p90_s"))
+    add("cluster (Spark local, 2 cores)", "s", lambda r: r.get("spark") and r["spark"]["spark_s"])
+    return rows
+
+
+def print_table(results: dict) -> None:
+    sizes = sorted(results)
+    head = "| figure | " + " | ".join(f"{n / 1e6:g}M txs" for n in sizes) + " | growth k (~ size^k) | 1.1 billion txs |"
+    print(head)
+    print("|---" * (len(sizes) + 3) + "|")
+    for name, unit, pts, k, proj in projection(results):
+        cells = [f"{pts[n]:,.3g} {unit}" if n in pts else "-" for n in sizes]
+        ks = f"{k:.2f}" if k is not None else "-"
+        ps = f"{proj:,.3g} {unit}" if proj is not None else "-"
+        print(f"| {name} | " + " | ".join(cells) + f" | {ks} | {ps} |")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--txs", type=int, default=1_000_000)
-    p.add_argument("--batch-txs", type=int, default=100_000)
-    p.add_argument("--keep", metavar="DIR", help="build the store here and keep it")
+    p.add_argument("--sizes", default="1000000,10000000,50000000")
+    p.add_argument("--import-sizes", default="1000000", help="sizes at which to time the store's own import too")
+    p.add_argument("--spark-sizes", default="1000000,10000000")
+    p.add_argument("--spark-timeout", type=float, default=3600)
+    p.add_argument("--batch-txs", type=int, default=200_000)
+    p.add_argument("--dir", help="where to build the stores (default: a new folder under /work/tmp or /tmp)")
+    p.add_argument("--keep", action="store_true", help="keep the stores")
+    p.add_argument("--json", help="also write the results here")
     p.add_argument("--phase", help=argparse.SUPPRESS)
     p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.phase:
-        fn = {"import": phase_import, "cluster": phase_cluster, "extract": phase_extract}[a.phase]
         args = [a.rest[0]] + [int(x) for x in a.rest[1:]]
-        print(json.dumps(fn(*args)))
+        print(json.dumps(PHASES[a.phase](*args)))
         return
-    tmp = None
-    if a.keep:
-        store_dir = Path(a.keep)
-        if store_dir.exists():
-            shutil.rmtree(store_dir)
-    else:
-        tmp = tempfile.mkdtemp(prefix="bench_store_")
-        store_dir = Path(tmp) / "store"
+    base = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench_store_",
+                                                         dir="/work/tmp" if os.path.isdir("/work/tmp") else None))
+    base.mkdir(parents=True, exist_ok=True)
+    sizes = [int(x) for x in a.sizes.split(",")]
+    imp_sizes = {int(x) for x in a.import_sizes.split(",") if x}
+    spark_sizes = {int(x) for x in a.spark_sizes.split(",") if x}
+    results: dict[int, dict] = {}
     try:
-        imp = _child("import", store_dir, a.txs, a.batch_txs)
-        print(f"import: {imp['txs']:,} txs ({imp['inputs']:,} inputs, {imp['outputs']:,} outputs, "
-              f"{imp['addresses']:,} addresses) in {imp['batches']} batches")
-        print(f"  {imp['wall_s']:.1f} s = {imp['tx_per_s']:,.0f} tx/s end to end (generate {imp['generate_s']:.1f} s, "
-              f"Chain check {imp['chain_check_s']:.1f} s, store {imp['store_s']:.1f} s = "
-              f"{imp['tx_per_s_store_only']:,.0f} tx/s)")
-        print(f"  peak RSS {imp['peak_rss_mb']:,.0f} MB; on disk {imp['bytes_on_disk'] / 1e6:,.1f} MB = "
-              f"{imp['bytes_per_tx']:.0f} bytes per tx")
-        cl = _child("cluster", store_dir)
-        print(f"cluster (duckdb): {cl['cluster_s']:.1f} s, peak RSS {cl['peak_rss_mb']:,.0f} MB; "
-              f"{cl['n_clusters']:,} clusters over {cl['addresses']:,} addresses (largest {cl['largest']:,}), "
-              f"{cl['coinjoins_skipped']:,} CoinJoins skipped")
-        ex = _child("extract", store_dir)
-        print(f"extract 2 hops: median {ex['extract_2hop_median_s'] * 1000:,.0f} ms, p90 "
-              f"{ex['extract_2hop_p90_s'] * 1000:,.0f} ms (first {ex['extract_2hop_first_s'] * 1000:,.0f} ms; "
-              f"median {ex['extract_median_txs']:,.0f} txs), peak RSS {ex['peak_rss_mb']:,.0f} MB")
-        print(json.dumps({"import": imp, "cluster": cl, "extract": ex}))
+        import pyspark  # noqa: F401
+    except ImportError:
+        print("PySpark is not installed (pip install -e '.[spark]'): Spark timings skipped")
+        spark_sizes = set()
+    try:
+        for n in sizes:
+            d = base / f"store_{n}"
+            shutil.rmtree(d, ignore_errors=True)
+            r = results[n] = {}
+            print(f"== {n:,} transactions ({_load()})", flush=True)
+            w = r["write"] = _child("write", d, n, a.batch_txs)
+            print(f"write: {w['txs']:,} txs ({w['inputs']:,} inputs, {w['outputs']:,} outputs, {w['addresses']:,} "
+                  f"addresses, {w['batches']} batches) in {w['write_s']:.1f} s = {w['tx_per_s']:,.0f} tx/s; peak "
+                  f"{w['peak_rss_mb']:,.0f} MB; {w['bytes_on_disk'] / 1e9:,.2f} GB = {w['bytes_per_tx']:.0f} bytes/tx "
+                  f"({', '.join(f'{k} {v:.0f}' for k, v in w['bytes_per_tx_by_table'].items())}) ({_load()})", flush=True)
+            if n in imp_sizes:
+                d2 = base / f"import_{n}"
+                shutil.rmtree(d2, ignore_errors=True)
+                im = r["import"] = _child("import", d2, n, a.batch_txs)
+                if im:
+                    print(f"import_chain: {im['import_s']:.1f} s = {im['tx_per_s']:,.0f} tx/s end to end (store part "
+                          f"{im['store_s']:.1f} s = {im['tx_per_s_store_only']:,.0f} tx/s); peak {im['peak_rss_mb']:,.0f} "
+                          f"MB ({_load()})", flush=True)
+                shutil.rmtree(d2, ignore_errors=True)
+            cl = r["cluster"] = _child("cluster", d)
+            if cl:
+                print(f"cluster (duckdb): {cl['cluster_s']:.1f} s, peak {cl['peak_rss_mb']:,.0f} MB = "
+                      f"{(cl['peak_rss_mb'] - cl['base_rss_mb']) * 2**20 / cl['addresses']:.0f} bytes per address above the {cl['base_rss_mb']:,.0f} MB before it; {cl['n_clusters']:,} "
+                      f"clusters over {cl['addresses']:,} addresses (largest {cl['largest']:,}), "
+                      f"{cl['coinjoins_skipped']:,} CoinJoins skipped ({_load()})", flush=True)
+            ex = r["extract"] = _child("extract", d)
+            if ex:
+                print(f"extract 2 hops from an address: median {ex['extract_2hop_median_s'] * 1000:,.0f} ms, p90 "
+                      f"{ex['extract_2hop_p90_s'] * 1000:,.0f} ms (first {ex['extract_2hop_first_s'] * 1000:,.0f} ms; "
+                      f"{ex['n']} addresses, median {ex['extract_median_txs']:,.0f} txs) ({_load()})", flush=True)
+            if not a.keep and n not in spark_sizes:
+                shutil.rmtree(d, ignore_errors=True)
+            if a.json:
+                Path(a.json).write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
+        for n in sorted(spark_sizes & set(sizes)):  # last: slow, and the DuckDB figures come first
+            d, r, cl = base / f"store_{n}", results[n], results[n].get("cluster")
+            sp = r["spark"] = _child("spark", d, timeout=a.spark_timeout)
+            if sp:
+                same = sp["n_clusters"] == (cl or {}).get("n_clusters")
+                print(f"{n:,} txs: cluster (spark local[2]): {sp['spark_s']:.1f} s (JVM start {sp['spark_start_s']:.1f} s), "
+                      f"JVM peak {sp['jvm_peak_mb']:,.0f} MB; {sp['n_clusters']:,} clusters "
+                      f"({'same count as DuckDB' if same else 'DIFFERENT from DuckDB'}) ({_load()})", flush=True)
+            if not a.keep:
+                shutil.rmtree(d, ignore_errors=True)
+            if a.json:
+                Path(a.json).write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
+        print()
+        print_table(results)
+        print(json.dumps({str(k): v for k, v in results.items()}))
     finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+        if not a.keep and not a.dir:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

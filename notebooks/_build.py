@@ -43,6 +43,7 @@ NOTEBOOKS = [
     ("nb06", "06_capstone_nps_vendor"),
     ("nb07", "07_real_case_colonial_pipeline"),
     ("nb08", "08_for_instructors"),
+    ("nb09", "09_instructors_store"),
 ]
 
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}

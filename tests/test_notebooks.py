@@ -33,6 +33,7 @@ NAMES = [
     "06_capstone_nps_vendor",
     "07_real_case_colonial_pipeline",
     "08_for_instructors",
+    "09_instructors_store",
 ]
 CELL_TIMEOUT = 60  # seconds per cell
 NOTEBOOK_BUDGET = 60  # seconds for a whole notebook, top to bottom

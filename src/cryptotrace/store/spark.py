@@ -26,11 +26,15 @@ __all__ = ["cluster_spark", "spark_session", "connected_components"]
 
 
 def spark_session(*, cores: int = 2, memory: str = "2g"):
-    """A local Spark session (no web UI, few shuffle partitions: the store is read from local files)."""
+    """The running Spark session if there is one (a job started with ``spark-submit``: its master and
+    memory settings are kept), else a local one (no web UI, few shuffle partitions)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:  # pragma: no cover - depends on the installation
         raise StoreError("engine='spark' needs PySpark: pip install 'cryptotrace[spark]' (and Java 17)") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
     return (SparkSession.builder.master(f"local[{int(cores)}]").appName("cryptotrace-store")
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", str(int(cores)))
