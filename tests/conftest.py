@@ -54,3 +54,16 @@ def sample_chain():
     import cryptotrace as ct
 
     return ct.load_sample()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave the ``long`` tests (minutes, gigabytes) out of the default run; CRYPTOTRACE_LONG=1 runs them.
+
+    They are deselected (reported as such), not skipped: nothing is hidden as a pass.
+    """
+    if os.environ.get("CRYPTOTRACE_LONG") == "1" or "long" in (config.getoption("-m") or ""):
+        return
+    long_ = [item for item in items if item.get_closest_marker("long")]
+    if long_:
+        config.hook.pytest_deselected(items=long_)
+        items[:] = [item for item in items if not item.get_closest_marker("long")]

@@ -151,6 +151,7 @@ def test_real_blk_store_answers_with_the_published_facts(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_ten_million_transaction_store_answers_the_queries(tmp_path):
     n = 10_000_000
     s = write_synthetic_store(tmp_path / "big", n)
