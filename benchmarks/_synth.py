@@ -68,25 +68,33 @@ def synthetic_tables(n_txs: int, *, seed: int = 0, n_addresses: int | None = Non
         share = np.floor(budget[out_tx[o0:o1] - t0] * (w / wsum[out_tx[o0:o1] - t0])).astype(np.int64)
         given = np.zeros(t1 - t0, dtype=np.int64)
         np.add.at(given, out_tx[o0:o1] - t0, share)
-        last = out_start[t0 + 1: t1 + 1] - 1
+        last = out_start[t0 + 1 : t1 + 1] - 1
         share[last - o0] += budget - given
         values[o0:o1] = share
     height = np.arange(n_txs) // chunk
     times = 1_600_000_000 + height * 600
-    txs = pd.DataFrame({"txid": txids, "block_height": height, "time": times,
-                        "version": 2, "locktime": 0, "size": 250, "vsize": 170})
-    outputs = pd.DataFrame({"txid": txids[out_tx], "vout": vout,
-                            "address": pool[rng.integers(0, len(pool), n_outputs)], "value": values})
+    txs = pd.DataFrame(
+        {"txid": txids, "block_height": height, "time": times, "version": 2, "locktime": 0, "size": 250, "vsize": 170}
+    )
+    outputs = pd.DataFrame(
+        {"txid": txids[out_tx], "vout": vout, "address": pool[rng.integers(0, len(pool), n_outputs)], "value": values}
+    )
     cb = np.flatnonzero(coinbase)
-    inputs = pd.DataFrame({
-        "txid": np.concatenate([txids[in_tx], txids[cb]]),
-        "vin": np.concatenate([np.arange(len(in_tx)) - in_start[in_tx], np.zeros(len(cb), dtype=np.int64)]),
-        "prev_txid": np.concatenate([txids[out_tx[s_idx]], np.full(len(cb), None)]),
-        "prev_vout": pd.array(np.concatenate([vout[s_idx], np.zeros(len(cb), dtype=np.int64)]), dtype="Int64"),
-        "sequence": 0xFFFFFFFD,
-    })
-    inputs.loc[len(in_tx):, "prev_vout"] = pd.NA
-    blocks = pd.DataFrame({"height": np.arange(n_chunks),
-                           "hash": [hashlib.sha256(str(h).encode()).hexdigest() for h in range(n_chunks)],
-                           "time": 1_600_000_000 + np.arange(n_chunks) * 600})
+    inputs = pd.DataFrame(
+        {
+            "txid": np.concatenate([txids[in_tx], txids[cb]]),
+            "vin": np.concatenate([np.arange(len(in_tx)) - in_start[in_tx], np.zeros(len(cb), dtype=np.int64)]),
+            "prev_txid": np.concatenate([txids[out_tx[s_idx]], np.full(len(cb), None)]),
+            "prev_vout": pd.array(np.concatenate([vout[s_idx], np.zeros(len(cb), dtype=np.int64)]), dtype="Int64"),
+            "sequence": 0xFFFFFFFD,
+        }
+    )
+    inputs.loc[len(in_tx) :, "prev_vout"] = pd.NA
+    blocks = pd.DataFrame(
+        {
+            "height": np.arange(n_chunks),
+            "hash": [hashlib.sha256(str(h).encode()).hexdigest() for h in range(n_chunks)],
+            "time": 1_600_000_000 + np.arange(n_chunks) * 600,
+        }
+    )
     return txs, inputs, outputs, blocks

@@ -146,29 +146,60 @@ def synthetic_store_batches(n_txs: int, batch_txs: int = 200_000, *, seed: int =
 
         times = pd.to_datetime(_T0 + blk * 600, unit="s", utc=True)
         tables = {
-            "blocks": pd.DataFrame({"height": np.arange(height, height + n_blocks),
-                                    "hash": [f"{h:064x}" for h in range(height + 1, height + n_blocks + 1)],
-                                    "time": pd.to_datetime(_T0 + np.arange(height, height + n_blocks) * 600,
-                                                           unit="s", utc=True),
-                                    "n_tx": np.bincount(blk - height, minlength=n_blocks)}),
-            "txs": pd.DataFrame({"tx_id": tx_id, "block_height": blk, "time": times, "version": 2, "locktime": 0,
-                                 "size": 250, "vsize": 170, "fee": fee, "is_coinbase": cb, "n_in": n_in,
-                                 "n_out": n_out}),
-            "inputs": pd.DataFrame({
-                "tx_id": tx_id[in_tx], "vin": np.arange(len(in_tx)) - in_start[in_tx],
-                "prev_tx_id": opt(pool["tx_id"]) if pool else opt(np.zeros(0, np.int64)),
-                "prev_vout": opt(pool["vout"]) if pool else opt(np.zeros(0, np.int64)),
-                "address_id": opt(pool["addr"]) if pool else opt(np.zeros(0, np.int64)),
-                "address_source": pd.array(np.where(spends, "prevout", None), dtype="string[pyarrow]"),
-                "value": opt(pool["value"]) if pool else opt(np.zeros(0, np.int64)),
-                "sequence": 0xFFFFFFFD}),
-            "outputs": pd.DataFrame({"tx_id": tx_id[out_tx], "vout": vout, "address_id": addr, "value": share,
-                                     "script_type": pd.array(np.full(len(out_tx), "p2wpkh"), dtype="string[pyarrow]")}),
+            "blocks": pd.DataFrame(
+                {
+                    "height": np.arange(height, height + n_blocks),
+                    "hash": [f"{h:064x}" for h in range(height + 1, height + n_blocks + 1)],
+                    "time": pd.to_datetime(_T0 + np.arange(height, height + n_blocks) * 600, unit="s", utc=True),
+                    "n_tx": np.bincount(blk - height, minlength=n_blocks),
+                }
+            ),
+            "txs": pd.DataFrame(
+                {
+                    "tx_id": tx_id,
+                    "block_height": blk,
+                    "time": times,
+                    "version": 2,
+                    "locktime": 0,
+                    "size": 250,
+                    "vsize": 170,
+                    "fee": fee,
+                    "is_coinbase": cb,
+                    "n_in": n_in,
+                    "n_out": n_out,
+                }
+            ),
+            "inputs": pd.DataFrame(
+                {
+                    "tx_id": tx_id[in_tx],
+                    "vin": np.arange(len(in_tx)) - in_start[in_tx],
+                    "prev_tx_id": opt(pool["tx_id"]) if pool else opt(np.zeros(0, np.int64)),
+                    "prev_vout": opt(pool["vout"]) if pool else opt(np.zeros(0, np.int64)),
+                    "address_id": opt(pool["addr"]) if pool else opt(np.zeros(0, np.int64)),
+                    "address_source": pd.array(np.where(spends, "prevout", None), dtype="string[pyarrow]"),
+                    "value": opt(pool["value"]) if pool else opt(np.zeros(0, np.int64)),
+                    "sequence": 0xFFFFFFFD,
+                }
+            ),
+            "outputs": pd.DataFrame(
+                {
+                    "tx_id": tx_id[out_tx],
+                    "vout": vout,
+                    "address_id": addr,
+                    "value": share,
+                    "script_type": pd.array(np.full(len(out_tx), "p2wpkh"), dtype="string[pyarrow]"),
+                }
+            ),
             "txids": pd.DataFrame({"tx_id": tx_id, "txid": _arrow_col(txid)}),
             "addresses": pd.DataFrame({"address_id": new_addr, "address": _arrow_col(address_text(new_addr))}),
         }
-        info = {"first_height": height, "last_height": height + n_blocks - 1, "n_new_txids": b,
-                "n_new_addresses": len(new_addr), "n_unresolved": 0}
+        info = {
+            "first_height": height,
+            "last_height": height + n_blocks - 1,
+            "n_new_txids": b,
+            "n_new_addresses": len(new_addr),
+            "n_unresolved": 0,
+        }
         yield tables, info
         # the pool: what is left of the previous batch plus this batch's outputs
         if pools:
@@ -182,8 +213,9 @@ def synthetic_store_batches(n_txs: int, batch_txs: int = 200_000, *, seed: int =
         height += n_blocks
 
 
-def write_synthetic_store(path, n_txs: int, *, batch_txs: int = 200_000, seed: int = 0, progress: bool = False,
-                          memory_limit: str = "2GB"):
+def write_synthetic_store(
+    path, n_txs: int, *, batch_txs: int = 200_000, seed: int = 0, progress: bool = False, memory_limit: str = "2GB"
+):
     """Write a synthetic chain of ``n_txs`` transactions into a new chain store at ``path``; returns the store.
 
     Each batch goes through the store's own atomic commit (files aside, renamed, then the manifest).
@@ -228,10 +260,27 @@ def synthetic_chain_batches(n_txs: int, batch_txs: int = 200_000, *, seed: int =
             return out
 
         addr = address_text(o.address_id.to_numpy(np.int64)).to_numpy(zero_copy_only=False)
-        txs = pd.DataFrame({"txid": text, "block_height": t.block_height, "time": _seconds(t.time),
-                            "version": 2, "locktime": 0, "size": 250, "vsize": 170})
-        inputs = pd.DataFrame({"txid": txid_of(i.tx_id), "vin": i.vin, "prev_txid": txid_of(i.prev_tx_id),
-                               "prev_vout": i.prev_vout, "sequence": i.sequence})
-        outputs = pd.DataFrame({"txid": txid_of(o.tx_id), "vout": o.vout, "address": addr, "value": o.value,
-                                "script_type": "p2wpkh"})
+        txs = pd.DataFrame(
+            {
+                "txid": text,
+                "block_height": t.block_height,
+                "time": _seconds(t.time),
+                "version": 2,
+                "locktime": 0,
+                "size": 250,
+                "vsize": 170,
+            }
+        )
+        inputs = pd.DataFrame(
+            {
+                "txid": txid_of(i.tx_id),
+                "vin": i.vin,
+                "prev_txid": txid_of(i.prev_tx_id),
+                "prev_vout": i.prev_vout,
+                "sequence": i.sequence,
+            }
+        )
+        outputs = pd.DataFrame(
+            {"txid": txid_of(o.tx_id), "vout": o.vout, "address": addr, "value": o.value, "script_type": "p2wpkh"}
+        )
         yield txs, inputs, outputs, blocks.drop(columns=["n_tx"]).assign(time=_seconds(blocks.time))

@@ -117,15 +117,21 @@ def child(*args, src_path: str | None = None) -> dict:
 
 def report(label: str, b: dict, load: dict, base: dict, n: int) -> None:
     print(f"--- {label}")
-    print(f"build + validate (Chain.from_tables):       {b['build']:.2f} s  "
-          f"= {b['build'] / base['read']:.1f} x baseline   (target <= 15 s), peak {b['peak_gb']:.2f} GB "
-          f"(target <= 4 GB, includes reading the tables)")
+    print(
+        f"build + validate (Chain.from_tables):       {b['build']:.2f} s  "
+        f"= {b['build'] / base['read']:.1f} x baseline   (target <= 15 s), peak {b['peak_gb']:.2f} GB "
+        f"(target <= 4 GB, includes reading the tables)"
+    )
     print(f"save (Parquet + SHA-256, atomic):           {b['save']:.2f} s  = {b['save'] / base['read']:.1f} x baseline")
-    print(f"load_dataset (hash check + index):          {load['load']:.2f} s  "
-          f"= {load['load'] / base['read']:.1f} x baseline   (target <= 5 s), peak {load['peak_gb']:.2f} GB, "
-          f"resident +{load['resident_gb']:.2f} GB")
-    print(f"loaded chain: {load['bytes'] / 1e9:.2f} GB = {load['bytes'] / n:,.0f} bytes/tx (target <= 500); "
-          f"as built: {b['bytes'] / n:,.0f} bytes/tx")
+    print(
+        f"load_dataset (hash check + index):          {load['load']:.2f} s  "
+        f"= {load['load'] / base['read']:.1f} x baseline   (target <= 5 s), peak {load['peak_gb']:.2f} GB, "
+        f"resident +{load['resident_gb']:.2f} GB"
+    )
+    print(
+        f"loaded chain: {load['bytes'] / 1e9:.2f} GB = {load['bytes'] / n:,.0f} bytes/tx (target <= 500); "
+        f"as built: {b['bytes'] / n:,.0f} bytes/tx"
+    )
 
 
 def main(n: int, compare: str | None) -> None:
@@ -149,16 +155,19 @@ def main(n: int, compare: str | None) -> None:
             load = child(src, dst, "load", src_path=path)
             results.append((label, b, load, base))
         b = results[0][1]
-        print(f"chain: {b['txs']:,} txs, {b['inputs']:,} inputs, {b['outputs']:,} outputs, "
-              f"{b['addresses']:,} addresses")
+        print(
+            f"chain: {b['txs']:,} txs, {b['inputs']:,} inputs, {b['outputs']:,} outputs, {b['addresses']:,} addresses"
+        )
         for label, b, load, base in results:
             print(f"baseline  pd.read_parquet of the 4 tables:   {base['read']:.2f} s  ({label})")
             report(label, b, load, base, n)
         if compare:
             (_, b1, l1, _), (_, b0, l0, _) = results
-            print(f"--- this / {compare}: build {b1['build'] / b0['build']:.2f}x, load {l1['load'] / l0['load']:.2f}x, "
-                  f"bytes/tx {l1['bytes'] / l0['bytes']:.2f}x, load peak {l1['peak_gb'] / l0['peak_gb']:.2f}x, "
-                  f"build peak {b1['peak_gb'] / b0['peak_gb']:.2f}x")
+            print(
+                f"--- this / {compare}: build {b1['build'] / b0['build']:.2f}x, load {l1['load'] / l0['load']:.2f}x, "
+                f"bytes/tx {l1['bytes'] / l0['bytes']:.2f}x, load peak {l1['peak_gb'] / l0['peak_gb']:.2f}x, "
+                f"build peak {b1['peak_gb'] / b0['peak_gb']:.2f}x"
+            )
 
 
 if __name__ == "__main__":

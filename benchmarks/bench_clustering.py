@@ -83,14 +83,18 @@ def main():
     chain = Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, validate=False)
     t2 = time.perf_counter()
     del txs, inputs, outputs, blocks
-    print(f"chain: {len(chain.txs):,} txs, {len(chain.inputs):,} inputs, {len(chain.outputs):,} outputs, "
-          f"{chain.index.n_addresses:,} addresses (tables {t1 - t0:.1f} s, Chain.from_tables {t2 - t1:.1f} s)")
+    print(
+        f"chain: {len(chain.txs):,} txs, {len(chain.inputs):,} inputs, {len(chain.outputs):,} outputs, "
+        f"{chain.index.n_addresses:,} addresses (tables {t1 - t0:.1f} s, Chain.from_tables {t2 - t1:.1f} s)"
+    )
 
     # --- all change heuristics together, from a cold start (shared numbers computed inside the timing)
     base._FEATURES.clear()
     t_change, _ = timed(lambda: [h.calls(chain) for h in H.CHANGE])
-    print(f"all {len(H.CHANGE)} change heuristics together: {t_change:.2f} s (target <= 15 s): "
-          f"{'OK' if t_change <= 15 else 'TOO SLOW'}")
+    print(
+        f"all {len(H.CHANGE)} change heuristics together: {t_change:.2f} s (target <= 15 s): "
+        f"{'OK' if t_change <= 15 else 'TOO SLOW'}"
+    )
 
     # --- every CoinJoin detector and caveat, then every heuristic together, each from a cold start
     cj_dets = (*H.COINJOIN, H.coinjoin.coinjoin, *H.CAVEATS)
@@ -98,10 +102,13 @@ def main():
     t_cj, _ = timed(lambda: [h._flags(chain) for h in cj_dets])
     print(f"all {len(cj_dets)} CoinJoin detectors and caveats together: {t_cj:.2f} s")
     base._FEATURES.clear()
-    t_every, _ = timed(lambda: ([h.calls(chain) for h in H.CHANGE],
-                                [h._flags(chain) for h in (H.multi_input, *cj_dets)]))
-    print(f"every heuristic together (multi-input, {len(H.CHANGE)} change, {len(cj_dets)} CoinJoin/caveat): "
-          f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}; {load()}")
+    t_every, _ = timed(
+        lambda: ([h.calls(chain) for h in H.CHANGE], [h._flags(chain) for h in (H.multi_input, *cj_dets)])
+    )
+    print(
+        f"every heuristic together (multi-input, {len(H.CHANGE)} change, {len(cj_dets)} CoinJoin/caveat): "
+        f"{t_every:.2f} s (target <= 15 s): {'OK' if t_every <= 15 else 'TOO SLOW'}; {load()}"
+    )
     if os.environ.get("BENCH_HEURISTICS_ONLY"):
         return
 
@@ -154,8 +161,10 @@ def main():
 
     base._FEATURES.clear()
     t_fit, c = timed(lambda: Clustering().fit(chain))
-    print(f"ours: Clustering().fit(chain) {t_fit:.3f} s (cold, incl. CoinJoin "
-          f"detection); {c.n_clusters_:,} clusters, largest {int(np.bincount(c._labels).max()):,}")
+    print(
+        f"ours: Clustering().fit(chain) {t_fit:.3f} s (cold, incl. CoinJoin "
+        f"detection); {c.n_clusters_:,} clusters, largest {int(np.bincount(c._labels).max()):,}"
+    )
 
     if "Rust" in out:
         gs_cluster = out["Rust"].column("cluster_id").to_numpy()[:n_addr]
@@ -165,11 +174,15 @@ def main():
         print(f"graphsense-clustering (Rust) gives the same clusters as ours: {same}")
         best = {k: v[0] for k, v in times.items()}
         med = {k: v[len(v) // 2] for k, v in times.items()}
-        for k, label in [("ours", "core union-find, ours / Rust:      "),
-                         ("ours from lists", "ours from the same lists / Rust:  "),
-                         ("old scipy path", "before (old scipy path) / Rust:   ")]:
-            print(f"RATIO {label} {best[k] / best['Rust']:.2f}x the time (best of each; median "
-                  f"{med[k] / med['Rust']:.2f}x; target <= 2x)")
+        for k, label in [
+            ("ours", "core union-find, ours / Rust:      "),
+            ("ours from lists", "ours from the same lists / Rust:  "),
+            ("old scipy path", "before (old scipy path) / Rust:   "),
+        ]:
+            print(
+                f"RATIO {label} {best[k] / best['Rust']:.2f}x the time (best of each; median "
+                f"{med[k] / med['Rust']:.2f}x; target <= 2x)"
+            )
         print(f"RATIO whole Clustering().fit, ours / Rust core: {t_fit / best['Rust']:.2f}x the time")
         print(f"RATIO old scipy path / ours (same process):   {best['old scipy path'] / t_uf:.1f}x faster now")
 
@@ -190,8 +203,10 @@ def main():
 
     base._FEATURES.clear()
     t_all, c_all = timed(lambda: Clustering("all").fit(chain))
-    print(f"Clustering('all') (multi-input + {len(H.CHANGE)} change heuristics): {t_all:.2f} s, "
-          f"{c_all.n_clusters_:,} clusters")
+    print(
+        f"Clustering('all') (multi-input + {len(H.CHANGE)} change heuristics): {t_all:.2f} s, "
+        f"{c_all.n_clusters_:,} clusters"
+    )
 
 
 if __name__ == "__main__":

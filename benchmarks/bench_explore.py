@@ -72,17 +72,22 @@ def main() -> None:
                 page.goto(f"{base}/view.html")
                 page.wait_for_function("() => window.__ctFirstPaint !== undefined", timeout=60_000)
                 graph.append(page.evaluate("() => window.__ctFirstPaint"))
-                fcp.append(page.evaluate(
-                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"))
+                fcp.append(
+                    page.evaluate(
+                        "() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null"
+                    )
+                )
                 drawn = page.evaluate("() => window.__ctExplorers[0].nodes('[kind != \"transaction\"]').length")
                 assert drawn == n_nodes, (drawn, n_nodes)
                 page.close()
     g, e = statistics.median(graph), statistics.median(empty)
     print(f"view: {n_nodes:,} nodes, {n_edges:,} links; standalone file {len(html.encode()) / 1e6:.2f} MB")
     print(f"python: ct.explore {t_explore * 1000:.0f} ms, to_html {t_html * 1000:.0f} ms")
-    print(f"browser (median of {REPEATS}): graph first paint {g:.0f} ms "
-          f"(page's first contentful paint {statistics.median([x for x in fcp if x]):.0f} ms); "
-          f"empty page first paint {e:.0f} ms; ratio graph/empty {g / e:.1f}x")
+    print(
+        f"browser (median of {REPEATS}): graph first paint {g:.0f} ms "
+        f"(page's first contentful paint {statistics.median([x for x in fcp if x]):.0f} ms); "
+        f"empty page first paint {e:.0f} ms; ratio graph/empty {g / e:.1f}x"
+    )
     print(f"target < 2000 ms: {'met' if g < 2000 else 'NOT met'}")
     _pan(trace)
 
@@ -120,9 +125,11 @@ def _pan(trace) -> None:
                 page.wait_for_timeout(500)
                 out[name] = statistics.median(page.evaluate(PAN) for _ in range(3))
                 page.close()
-    print(f"panning {len(big.nodes):,} nodes / {len(big.edges):,} links: {out['big']:.1f} ms per frame "
-          f"({1000 / out['big']:.0f} frames/s); a 10-node view: {out['small']:.1f} ms per frame "
-          f"(ratio {out['big'] / out['small']:.1f}x)")
+    print(
+        f"panning {len(big.nodes):,} nodes / {len(big.edges):,} links: {out['big']:.1f} ms per frame "
+        f"({1000 / out['big']:.0f} frames/s); a 10-node view: {out['small']:.1f} ms per frame "
+        f"(ratio {out['big'] / out['small']:.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,13 @@ def main(n: int = 2_000_000) -> None:
     prices = load_prices()
     lo = int(pd.Timestamp("2009-06-01", tz="UTC").timestamp())
     hi = int(pd.Timestamp("2026-12-31", tz="UTC").timestamp())
-    coins = pd.DataFrame({
-        "value": rng.integers(1, 10**9, n),
-        "traced_value": rng.integers(0, 10**9, n),
-        "time": pd.to_datetime(rng.integers(lo, hi, n), unit="s", utc=True),
-    })
+    coins = pd.DataFrame(
+        {
+            "value": rng.integers(1, 10**9, n),
+            "traced_value": rng.integers(0, 10**9, n),
+            "time": pd.to_datetime(rng.integers(lo, hi, n), unit="s", utc=True),
+        }
+    )
     t = time.perf_counter()
     out = add_fiat(coins, prices)
     ours = time.perf_counter() - t
@@ -42,8 +44,10 @@ def main(n: int = 2_000_000) -> None:
     base["tainted_value_usd"] = base.traced_value / 1e8 * base.btc_usd
     baseline = time.perf_counter() - t
     with_price = int(np.isfinite(out.value_eur).sum())
-    print(f"add_fiat, {n:,} rows ({with_price:,} with a price): {ours:.2f} s; "
-          f"baseline merge_asof (no notes, no bounds): {baseline:.2f} s; ratio {ours / baseline:.2f}")
+    print(
+        f"add_fiat, {n:,} rows ({with_price:,} with a price): {ours:.2f} s; "
+        f"baseline merge_asof (no notes, no bounds): {baseline:.2f} s; ratio {ours / baseline:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -62,15 +62,23 @@ def main(repeat: int = 5) -> dict:
     }
     print(f"block 702861: {n:,} transactions, {len(data):,} bytes")
     print(f"  bitcoinlib Block.parse_bytes      {res['bitcoinlib_tx_per_s']:>9,.0f} tx/s  (baseline)")
-    print(f"  cryptotrace parse (bytes->tables)  {res['parse_tx_per_s']:>9,.0f} tx/s  "
-          f"= {res['parse_tx_per_s'] / res['bitcoinlib_tx_per_s']:.1f}x bitcoinlib")
-    print(f"  cryptotrace load_raw_blocks->Chain {res['load_tx_per_s']:>9,.0f} tx/s  "
-          f"= {res['load_tx_per_s'] / res['bitcoinlib_tx_per_s']:.1f}x bitcoinlib")
-    print(f"blk file, blocks 0-255: {n_blk} txs, load_blk_files {res['blk_tx_per_s']:,.0f} tx/s "
-          f"({256 / t_blk:,.0f} blocks/s)")
+    print(
+        f"  cryptotrace parse (bytes->tables)  {res['parse_tx_per_s']:>9,.0f} tx/s  "
+        f"= {res['parse_tx_per_s'] / res['bitcoinlib_tx_per_s']:.1f}x bitcoinlib"
+    )
+    print(
+        f"  cryptotrace load_raw_blocks->Chain {res['load_tx_per_s']:>9,.0f} tx/s  "
+        f"= {res['load_tx_per_s'] / res['bitcoinlib_tx_per_s']:.1f}x bitcoinlib"
+    )
+    print(
+        f"blk file, blocks 0-255: {n_blk} txs, load_blk_files {res['blk_tx_per_s']:,.0f} tx/s "
+        f"({256 / t_blk:,.0f} blocks/s)"
+    )
     target = 10_000
-    print(f"target >= {target:,} tx/s: parse {'met' if res['parse_tx_per_s'] >= target else 'MISSED'}, "
-          f"full load {'met' if res['load_tx_per_s'] >= target else 'MISSED'}")
+    print(
+        f"target >= {target:,} tx/s: parse {'met' if res['parse_tx_per_s'] >= target else 'MISSED'}, "
+        f"full load {'met' if res['load_tx_per_s'] >= target else 'MISSED'}"
+    )
     return res
 
 

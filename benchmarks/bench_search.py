@@ -46,8 +46,9 @@ def main() -> None:
     start = f"{o.txid.iat[start_row]}:{int(o.vout.iat[start_row])}"
     addrs = chain.index.addresses.to_numpy()
     tagged = rng.choice(addrs, size=200, replace=False)
-    tags = ct.TagStore.from_frame(pd.DataFrame({"address": tagged, "label": [f"exchange {i}" for i in range(200)],
-                                                "category": "exchange"}))
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame({"address": tagged, "label": [f"exchange {i}" for i in range(200)], "category": "exchange"})
+    )
     reach = ct.trace(chain, start, policy="haircut", max_hops=10, min_value=0)
     far = reach.flows
     target = far.address.iat[len(far) - 1]

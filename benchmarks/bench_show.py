@@ -1,6 +1,7 @@
 """How long the pictures, the report and the exports take, next to the trace they show.
 
-Baseline (same process, same data): ``trace()`` (with its flows and endpoints tables) of the ransom in the bundled sample case
+Baseline (same process, same data): ``trace()`` (with its flows and endpoints tables) of the ransom in
+the bundled sample case
 (3 payments, haircut, 12 hops, about 1,250 traced outputs). Every figure is printed as a
 ratio to that baseline, plus the wall time of the whole ``cryptotrace demo`` (limit 60 s).
 
@@ -72,11 +73,17 @@ def main():
             s = best(fn, n=2)
             print(f"{name:<32} {s * 1000:8.0f} ms   {s / base:6.1f}x the trace")
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cryptotrace", "demo", "--out", d], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "cryptotrace", "demo", "--out", d],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         demo = time.perf_counter() - t0
-    print(f"{'cryptotrace demo (whole case)':<32} {demo * 1000:8.0f} ms   {demo / base:6.1f}x the trace "
-          f"({demo / 60:.0%} of the 60 s limit)")
+    print(
+        f"{'cryptotrace demo (whole case)':<32} {demo * 1000:8.0f} ms   {demo / base:6.1f}x the trace "
+        f"({demo / 60:.0%} of the 60 s limit)"
+    )
 
 
 if __name__ == "__main__":

@@ -60,13 +60,24 @@ def phase_write(store_dir: str, n_txs: int, batch_txs: int) -> dict:
     store = write_synthetic_store(store_dir, n_txs, batch_txs=batch_txs)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     s = store.summary()
-    per_table = {t: sum(p.stat().st_size for p in (Path(store_dir) / t).glob("*.parquet"))
-                 for t in __import__("cryptotrace").store.STORE_TABLES}
-    return {"txs": s["transactions"], "inputs": s["inputs"], "outputs": s["outputs"], "addresses": s["addresses"],
-            "batches": s["batches"], "write_s": wall, "write_cpu_s": cpu, "tx_per_s": s["transactions"] / wall,
-            "bytes_on_disk": s["bytes_on_disk"], "bytes_per_tx": s["bytes_on_disk"] / s["transactions"],
-            "bytes_per_tx_by_table": {k: v / s["transactions"] for k, v in per_table.items()},
-            "peak_rss_mb": _rss_mb()}
+    per_table = {
+        t: sum(p.stat().st_size for p in (Path(store_dir) / t).glob("*.parquet"))
+        for t in __import__("cryptotrace").store.STORE_TABLES
+    }
+    return {
+        "txs": s["transactions"],
+        "inputs": s["inputs"],
+        "outputs": s["outputs"],
+        "addresses": s["addresses"],
+        "batches": s["batches"],
+        "write_s": wall,
+        "write_cpu_s": cpu,
+        "tx_per_s": s["transactions"] / wall,
+        "bytes_on_disk": s["bytes_on_disk"],
+        "bytes_per_tx": s["bytes_on_disk"] / s["transactions"],
+        "bytes_per_tx_by_table": {k: v / s["transactions"] for k, v in per_table.items()},
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
@@ -93,9 +104,16 @@ def phase_import(store_dir: str, n_txs: int, batch_txs: int) -> dict:
         del chain, txs, inputs, outputs, blocks
     wall = time.perf_counter() - t0
     n = store.n_txs
-    return {"import_s": wall, "tx_per_s": n / wall, "import_cpu_s": _cpu_s() - c0, "store_s": wall - gen_s - check_s,
-            "tx_per_s_store_only": n / (wall - gen_s - check_s), "generate_s": gen_s, "chain_check_s": check_s,
-            "peak_rss_mb": _rss_mb()}
+    return {
+        "import_s": wall,
+        "tx_per_s": n / wall,
+        "import_cpu_s": _cpu_s() - c0,
+        "store_s": wall - gen_s - check_s,
+        "tx_per_s_store_only": n / (wall - gen_s - check_s),
+        "generate_s": gen_s,
+        "chain_check_s": check_s,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def phase_cluster(store_dir: str) -> dict:
@@ -108,8 +126,16 @@ def phase_cluster(store_dir: str) -> dict:
     res = store.cluster(engine="duckdb", progress=False)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
     sizes = res.sizes()["size"]
-    return {"cluster_s": wall, "cluster_cpu_s": cpu, "n_clusters": res.n_clusters_, "largest": int(sizes.max()),
-            "addresses": int(sizes.sum()), "coinjoins_skipped": res.n_skipped_, "peak_rss_mb": _rss_mb(), "base_rss_mb": base}
+    return {
+        "cluster_s": wall,
+        "cluster_cpu_s": cpu,
+        "n_clusters": res.n_clusters_,
+        "largest": int(sizes.max()),
+        "addresses": int(sizes.sum()),
+        "coinjoins_skipped": res.n_skipped_,
+        "peak_rss_mb": _rss_mb(),
+        "base_rss_mb": base,
+    }
 
 
 def phase_extract(store_dir: str, n: int = 30) -> dict:
@@ -118,8 +144,9 @@ def phase_extract(store_dir: str, n: int = 30) -> dict:
     store = ct.ChainStore(store_dir, threads=2)
     rng = np.random.default_rng(5)
     ids = np.unique(rng.integers(0, int(store.manifest["next_address_id"]), size=n))
-    seeds = store.query("SELECT address FROM addresses_by_id WHERE address_id IN "
-                        f"({', '.join(map(str, ids.tolist()))})").address.tolist()
+    seeds = store.query(
+        f"SELECT address FROM addresses_by_id WHERE address_id IN ({', '.join(map(str, ids.tolist()))})"
+    ).address.tolist()
     lat, cpu, sizes = [], [], []
     for s in seeds:
         t0, c0 = time.perf_counter(), _cpu_s()
@@ -127,10 +154,16 @@ def phase_extract(store_dir: str, n: int = 30) -> dict:
         lat.append(time.perf_counter() - t0)
         cpu.append(_cpu_s() - c0)
         sizes.append(len(sub))
-    return {"extract_2hop_median_s": float(np.median(lat)), "extract_2hop_p90_s": float(np.percentile(lat, 90)),
-            "extract_2hop_cpu_median_s": float(np.median(cpu)), "extract_2hop_cpu_p90_s": float(np.percentile(cpu, 90)),
-            "extract_2hop_first_s": lat[0], "extract_median_txs": float(np.median(sizes)), "n": len(lat),
-            "peak_rss_mb": _rss_mb()}
+    return {
+        "extract_2hop_median_s": float(np.median(lat)),
+        "extract_2hop_p90_s": float(np.percentile(lat, 90)),
+        "extract_2hop_cpu_median_s": float(np.median(cpu)),
+        "extract_2hop_cpu_p90_s": float(np.percentile(cpu, 90)),
+        "extract_2hop_first_s": lat[0],
+        "extract_median_txs": float(np.median(sizes)),
+        "n": len(lat),
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def _children_hwm_mb() -> float:
@@ -160,20 +193,36 @@ def phase_spark(store_dir: str) -> dict:
     wall = time.perf_counter() - t0
     jvm = _children_hwm_mb()
     spark.stop()
-    return {"spark_s": wall, "spark_start_s": t1 - t0, "n_clusters": res.n_clusters_, "jvm_peak_mb": jvm,
-            "peak_rss_mb": _rss_mb()}
+    return {
+        "spark_s": wall,
+        "spark_start_s": t1 - t0,
+        "n_clusters": res.n_clusters_,
+        "jvm_peak_mb": jvm,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
-PHASES = {"write": phase_write, "import": phase_import, "cluster": phase_cluster, "extract": phase_extract,
-          "spark": phase_spark}
+PHASES = {
+    "write": phase_write,
+    "import": phase_import,
+    "cluster": phase_cluster,
+    "extract": phase_extract,
+    "spark": phase_spark,
+}
 
 
 def _child(phase: str, *args, timeout: float | None = None) -> dict | None:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(HERE.parent / "src") + os.pathsep + env.get("PYTHONPATH", "")
     try:
-        out = subprocess.run([sys.executable, __file__, "--phase", phase, *map(str, args)], env=env,
-                             capture_output=True, text=True, timeout=timeout, check=False)
+        out = subprocess.run(
+            [sys.executable, __file__, "--phase", phase, *map(str, args)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         print(f"  phase {phase} did not finish in {timeout:.0f} s", flush=True)
         return None
@@ -216,8 +265,11 @@ def projection(results: dict) -> list[tuple]:
         rows.append((name, unit, pts, k, proj))
 
     add("write (synthetic, straight to Parquet)", "tx/s", lambda r: r["write"] and r["write"]["tx_per_s"])
-    add("write, per CPU second", "tx/s", lambda r: r["write"] and r["write"].get("write_cpu_s") and
-        r["write"]["txs"] / r["write"]["write_cpu_s"])
+    add(
+        "write, per CPU second",
+        "tx/s",
+        lambda r: r["write"] and r["write"].get("write_cpu_s") and r["write"]["txs"] / r["write"]["write_cpu_s"],
+    )
     add("write: peak memory", "MB", lambda r: r["write"] and r["write"]["peak_rss_mb"], "linear")
     add("import_chain (the store's own import)", "tx/s", lambda r: r.get("import") and r["import"]["tx_per_s"])
     add("import_chain: peak memory", "MB", lambda r: r.get("import") and r["import"]["peak_rss_mb"], "linear")
@@ -225,14 +277,26 @@ def projection(results: dict) -> list[tuple]:
     add("cluster (DuckDB)", "s", lambda r: r.get("cluster") and r["cluster"]["cluster_s"])
     add("cluster (DuckDB), CPU time", "s", lambda r: r.get("cluster") and r["cluster"].get("cluster_cpu_s"))
     add("cluster (DuckDB): peak memory", "MB", lambda r: r.get("cluster") and r["cluster"]["peak_rss_mb"], "linear")
-    add("cluster: memory added per address", "bytes", lambda r: r.get("cluster") and
-        (r["cluster"]["peak_rss_mb"] - r["cluster"]["base_rss_mb"]) * 2**20 / r["cluster"]["addresses"])
+    add(
+        "cluster: memory added per address",
+        "bytes",
+        lambda r: (
+            r.get("cluster")
+            and (r["cluster"]["peak_rss_mb"] - r["cluster"]["base_rss_mb"]) * 2**20 / r["cluster"]["addresses"]
+        ),
+    )
     add("2-hop extraction, median", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_median_s"])
     add("2-hop extraction, 90th percentile", "s", lambda r: r.get("extract") and r["extract"]["extract_2hop_p90_s"])
-    add("2-hop extraction, CPU time, median", "s", lambda r: r.get("extract") and
-        r["extract"].get("extract_2hop_cpu_median_s"))
-    add("2-hop extraction, CPU time, 90th percentile", "s", lambda r: r.get("extract") and
-        r["extract"].get("extract_2hop_cpu_p90_s"))
+    add(
+        "2-hop extraction, CPU time, median",
+        "s",
+        lambda r: r.get("extract") and r["extract"].get("extract_2hop_cpu_median_s"),
+    )
+    add(
+        "2-hop extraction, CPU time, 90th percentile",
+        "s",
+        lambda r: r.get("extract") and r["extract"].get("extract_2hop_cpu_p90_s"),
+    )
     add("cluster (Spark local, 2 cores)", "s", lambda r: r.get("spark") and r["spark"]["spark_s"])
     return rows
 
@@ -266,8 +330,11 @@ def main() -> None:
         args = [a.rest[0]] + [int(x) for x in a.rest[1:]]
         print(json.dumps(PHASES[a.phase](*args)))
         return
-    base = Path(a.dir) if a.dir else Path(tempfile.mkdtemp(prefix="bench_store_",
-                                                         dir="/work/tmp" if os.path.isdir("/work/tmp") else None))
+    base = (
+        Path(a.dir)
+        if a.dir
+        else Path(tempfile.mkdtemp(prefix="bench_store_", dir="/work/tmp" if os.path.isdir("/work/tmp") else None))
+    )
     base.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in a.sizes.split(",")]
     imp_sizes = {int(x) for x in a.import_sizes.split(",") if x}
@@ -285,30 +352,44 @@ def main() -> None:
             r = results[n] = {}
             print(f"== {n:,} transactions ({_load()})", flush=True)
             w = r["write"] = _child("write", d, n, a.batch_txs)
-            print(f"write: {w['txs']:,} txs ({w['inputs']:,} inputs, {w['outputs']:,} outputs, {w['addresses']:,} "
-                  f"addresses, {w['batches']} batches) in {w['write_s']:.1f} s = {w['tx_per_s']:,.0f} tx/s; peak "
-                  f"{w['peak_rss_mb']:,.0f} MB; {w['bytes_on_disk'] / 1e9:,.2f} GB = {w['bytes_per_tx']:.0f} bytes/tx "
-                  f"({', '.join(f'{k} {v:.0f}' for k, v in w['bytes_per_tx_by_table'].items())}) ({_load()})", flush=True)
+            print(
+                f"write: {w['txs']:,} txs ({w['inputs']:,} inputs, {w['outputs']:,} outputs, {w['addresses']:,} "
+                f"addresses, {w['batches']} batches) in {w['write_s']:.1f} s = {w['tx_per_s']:,.0f} tx/s; peak "
+                f"{w['peak_rss_mb']:,.0f} MB; {w['bytes_on_disk'] / 1e9:,.2f} GB = {w['bytes_per_tx']:.0f} bytes/tx "
+                f"({', '.join(f'{k} {v:.0f}' for k, v in w['bytes_per_tx_by_table'].items())}) ({_load()})",
+                flush=True,
+            )
             if n in imp_sizes:
                 d2 = base / f"import_{n}"
                 shutil.rmtree(d2, ignore_errors=True)
                 im = r["import"] = _child("import", d2, n, a.batch_txs)
                 if im:
-                    print(f"import_chain: {im['import_s']:.1f} s = {im['tx_per_s']:,.0f} tx/s end to end (store part "
-                          f"{im['store_s']:.1f} s = {im['tx_per_s_store_only']:,.0f} tx/s); peak {im['peak_rss_mb']:,.0f} "
-                          f"MB ({_load()})", flush=True)
+                    print(
+                        f"import_chain: {im['import_s']:.1f} s = {im['tx_per_s']:,.0f} tx/s end to end (store part "
+                        f"{im['store_s']:.1f} s = {im['tx_per_s_store_only']:,.0f} tx/s); "
+                        f"peak {im['peak_rss_mb']:,.0f} "
+                        f"MB ({_load()})",
+                        flush=True,
+                    )
                 shutil.rmtree(d2, ignore_errors=True)
             cl = r["cluster"] = _child("cluster", d)
             if cl:
-                print(f"cluster (duckdb): {cl['cluster_s']:.1f} s, peak {cl['peak_rss_mb']:,.0f} MB = "
-                      f"{(cl['peak_rss_mb'] - cl['base_rss_mb']) * 2**20 / cl['addresses']:.0f} bytes per address above the {cl['base_rss_mb']:,.0f} MB before it; {cl['n_clusters']:,} "
-                      f"clusters over {cl['addresses']:,} addresses (largest {cl['largest']:,}), "
-                      f"{cl['coinjoins_skipped']:,} CoinJoins skipped ({_load()})", flush=True)
+                print(
+                    f"cluster (duckdb): {cl['cluster_s']:.1f} s, peak {cl['peak_rss_mb']:,.0f} MB = "
+                    f"{(cl['peak_rss_mb'] - cl['base_rss_mb']) * 2**20 / cl['addresses']:.0f} bytes per address "
+                    f"above the {cl['base_rss_mb']:,.0f} MB before it; {cl['n_clusters']:,} "
+                    f"clusters over {cl['addresses']:,} addresses (largest {cl['largest']:,}), "
+                    f"{cl['coinjoins_skipped']:,} CoinJoins skipped ({_load()})",
+                    flush=True,
+                )
             ex = r["extract"] = _child("extract", d)
             if ex:
-                print(f"extract 2 hops from an address: median {ex['extract_2hop_median_s'] * 1000:,.0f} ms, p90 "
-                      f"{ex['extract_2hop_p90_s'] * 1000:,.0f} ms (first {ex['extract_2hop_first_s'] * 1000:,.0f} ms; "
-                      f"{ex['n']} addresses, median {ex['extract_median_txs']:,.0f} txs) ({_load()})", flush=True)
+                print(
+                    f"extract 2 hops from an address: median {ex['extract_2hop_median_s'] * 1000:,.0f} ms, p90 "
+                    f"{ex['extract_2hop_p90_s'] * 1000:,.0f} ms (first {ex['extract_2hop_first_s'] * 1000:,.0f} ms; "
+                    f"{ex['n']} addresses, median {ex['extract_median_txs']:,.0f} txs) ({_load()})",
+                    flush=True,
+                )
             if not a.keep and n not in spark_sizes:
                 shutil.rmtree(d, ignore_errors=True)
             if a.json:
@@ -318,9 +399,13 @@ def main() -> None:
             sp = r["spark"] = _child("spark", d, timeout=a.spark_timeout)
             if sp:
                 same = sp["n_clusters"] == (cl or {}).get("n_clusters")
-                print(f"{n:,} txs: cluster (spark local[2]): {sp['spark_s']:.1f} s (JVM start {sp['spark_start_s']:.1f} s), "
-                      f"JVM peak {sp['jvm_peak_mb']:,.0f} MB; {sp['n_clusters']:,} clusters "
-                      f"({'same count as DuckDB' if same else 'DIFFERENT from DuckDB'}) ({_load()})", flush=True)
+                print(
+                    f"{n:,} txs: cluster (spark local[2]): {sp['spark_s']:.1f} s "
+                    f"(JVM start {sp['spark_start_s']:.1f} s), "
+                    f"JVM peak {sp['jvm_peak_mb']:,.0f} MB; {sp['n_clusters']:,} clusters "
+                    f"({'same count as DuckDB' if same else 'DIFFERENT from DuckDB'}) ({_load()})",
+                    flush=True,
+                )
             if not a.keep:
                 shutil.rmtree(d, ignore_errors=True)
             if a.json:

@@ -73,8 +73,10 @@ def main(n_addresses: int = 1_000_000) -> float:
     verdict = "PASS" if t_ours <= 2.0 else "FAIL"
     print(f"\n1. load {len(files)} real TagPacks ({len(store):,} Bitcoin tags, {len(store.problems):,} left out)")
     print(f"   yaml.load ({loader.__name__}) only : {t_base:6.3f} s")
-    print(f"   load_tags                       : {t_ours:6.3f} s   ratio {t_ours / t_base:4.2f}x the bare parse"
-          f"   target <= 2 s: {verdict}")
+    print(
+        f"   load_tags                       : {t_ours:6.3f} s   ratio {t_ours / t_base:4.2f}x the bare parse"
+        f"   target <= 2 s: {verdict}"
+    )
 
     # 2. cluster_tags
     rng = np.random.default_rng(1)
@@ -94,11 +96,12 @@ def main(n_addresses: int = 1_000_000) -> float:
     out = T.cluster_tags(labels, store)
     t_plain = best_of(plain, 3)
     t_ct = best_of(lambda: T.cluster_tags(labels, store), 3)
-    print(f"\n2. cluster_tags: {len(addrs):,} addresses in {n_clusters:,} clusters, {len(out):,} tagged clusters, "
-          f"{int(out.likely_false_merge.sum()):,} flagged")
+    print(
+        f"\n2. cluster_tags: {len(addrs):,} addresses in {n_clusters:,} clusters, {len(out):,} tagged clusters, "
+        f"{int(out.likely_false_merge.sum()):,} flagged"
+    )
     print(f"   plain pandas (best tag only)    : {t_plain:6.3f} s")
-    print(f"   cluster_tags (+ counts, conflicts, jurisdiction, advice): {t_ct:6.3f} s   "
-          f"ratio {t_ct / t_plain:4.2f}x")
+    print(f"   cluster_tags (+ counts, conflicts, jurisdiction, advice): {t_ct:6.3f} s   ratio {t_ct / t_plain:4.2f}x")
 
     # 3. lookups
     sample = list(rng.choice(real, 20_000))
@@ -110,8 +113,10 @@ def main(n_addresses: int = 1_000_000) -> float:
     t_look = best_of(lambda: [store.for_address(a) for a in sample], 1)
     print(f"\n3. for_address: {len(sample):,} lookups returning Tag objects")
     print(f"   dict lookup (no Tag objects)    : {t_dict:6.3f} s")
-    print(f"   store.for_address               : {t_look:6.3f} s   ({len(sample) / t_look:,.0f} lookups/s, "
-          f"ratio {t_look / t_dict:,.0f}x a bare dict)")
+    print(
+        f"   store.for_address               : {t_look:6.3f} s   ({len(sample) / t_look:,.0f} lookups/s, "
+        f"ratio {t_look / t_dict:,.0f}x a bare dict)"
+    )
     return len(store) / t_ours
 
 
@@ -146,14 +151,17 @@ def current(rate_40: float, repeat: int = 2) -> None:
     t_ours, t_c, t_base = (best_of(f, repeat) for f in (ours, c_loader_only, baseline))
     entries = len(store) + int(store.problems.kind.isin(["other currency", "invalid address"]).sum())
     rate = len(store) / t_ours
-    print(f"\n4. the current collection: {len(store.packs)} packs, {entries:,} address entries, {len(store):,} "
-          f"Bitcoin tags, {len(store.actors):,} actors")
+    print(
+        f"\n4. the current collection: {len(store.packs)} packs, {entries:,} address entries, {len(store):,} "
+        f"Bitcoin tags, {len(store.actors):,} actors"
+    )
     print(f"   yaml.load ({loader.__name__}) only : {t_base:6.2f} s")
     print(f"   load_tags, every pack via the C loader: {t_c:6.2f} s   ratio {t_c / t_base:4.2f}x the bare parse")
     print(f"   load_tags (line reader)         : {t_ours:6.2f} s   ratio {t_ours / t_base:4.2f}x the bare parse")
     verdict = "PASS" if rate >= rate_40 / 2 else "FAIL"
-    print(f"   {rate:,.0f} tags/s against {rate_40:,.0f} tags/s for the 40 packs in this run "
-          f"(target >= half: {verdict})")
+    print(
+        f"   {rate:,.0f} tags/s against {rate_40:,.0f} tags/s for the 40 packs in this run (target >= half: {verdict})"
+    )
 
 
 if __name__ == "__main__":

@@ -70,19 +70,22 @@ def make_chain(n: int, *, seed: int = 0, gap: int = 1000, mean_wait: int = 3000)
         w = weight[o0:o1]
         wsum = np.bincount(g, weights=w, minlength=b - a)
         v = np.floor(rest[g] * (w / wsum[g])).astype(np.int64)
-        last = out_start[a + 1: b + 1] - 1 - o0
+        last = out_start[a + 1 : b + 1] - 1 - o0
         v[last] += rest - np.bincount(g, weights=v, minlength=b - a).astype(np.int64)
         value[o0:o1] = v
     raw = rng.bytes(32 * n).hex()
-    txids = np.array([raw[i * 64:(i + 1) * 64] for i in range(n)], dtype=object)
+    txids = np.array([raw[i * 64 : (i + 1) * 64] for i in range(n)], dtype=object)
     pool = np.array(random_addresses(rng, 20_000), dtype=object)
-    txs = pd.DataFrame({"txid": txids, "block_height": np.arange(n) // 2000,
-                        "time": 1_500_000_000 + (np.arange(n) // 2000) * 600})
-    outputs = pd.DataFrame({"txid": txids[out_tx], "vout": vout, "value": value,
-                            "address": pool[rng.integers(0, len(pool), size=m)]})
+    txs = pd.DataFrame(
+        {"txid": txids, "block_height": np.arange(n) // 2000, "time": 1_500_000_000 + (np.arange(n) // 2000) * 600}
+    )
+    outputs = pd.DataFrame(
+        {"txid": txids[out_tx], "vout": vout, "value": value, "address": pool[rng.integers(0, len(pool), size=m)]}
+    )
     vin = np.arange(len(in_tx)) - in_start[in_tx]
-    inputs = pd.DataFrame({"txid": txids[in_tx], "vin": vin, "prev_txid": txids[out_tx[spent]],
-                           "prev_vout": vout[spent]})
+    inputs = pd.DataFrame(
+        {"txid": txids[in_tx], "vin": vin, "prev_txid": txids[out_tx[spent]], "prev_vout": vout[spent]}
+    )
     return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, validate=False)
 
 
@@ -123,20 +126,26 @@ def load_baseline(rev: str):
     root = Path(__file__).resolve().parents[1]
     name = "cryptotrace._tracing_baseline"
     tmp = Path(tempfile.mkdtemp())
-    files = subprocess.run(["git", "ls-tree", "-r", "--name-only", rev, "src/cryptotrace/tracing/"], cwd=root,
-                           check=True, capture_output=True, text=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", rev, "src/cryptotrace/tracing/"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     if files:  # a package: copy its files, the relative imports one level deeper resolve as before
         pkg = tmp / "_tracing_baseline"
         pkg.mkdir()
         for f in files:
-            text = subprocess.run(["git", "show", f"{rev}:{f}"], cwd=root, check=True, capture_output=True,
-                                  text=True).stdout
+            text = subprocess.run(
+                ["git", "show", f"{rev}:{f}"], cwd=root, check=True, capture_output=True, text=True
+            ).stdout
             (pkg / Path(f).name).write_text(text, encoding="utf-8")
-        spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py",
-                                                      submodule_search_locations=[str(pkg)])
+        spec = importlib.util.spec_from_file_location(name, pkg / "__init__.py", submodule_search_locations=[str(pkg)])
     else:
-        text = subprocess.run(["git", "show", f"{rev}:src/cryptotrace/tracing.py"], cwd=root, check=True,
-                              capture_output=True, text=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"{rev}:src/cryptotrace/tracing.py"], cwd=root, check=True, capture_output=True, text=True
+        ).stdout
         path = tmp / "_tracing_baseline.py"
         path.write_text(text, encoding="utf-8")
         spec = importlib.util.spec_from_file_location(name, path)
@@ -155,14 +164,23 @@ def compare(chain, start, wide, old_trace, repeat):
         ("10-hop haircut", dict(policy="haircut", max_hops=10), dict(policy="haircut", max_hops=10)),
         ("50-hop poison", dict(policy="poison", max_hops=50), dict(policy="poison", max_hops=50)),
         ("50-hop haircut", dict(policy="haircut", max_hops=50), dict(policy="haircut", max_hops=50)),
-        ("50-hop fifo, fee proportional (same work)", dict(policy="fifo", fee_policy="proportional"),
-         dict(policy="fifo", fee_policy="proportional")),
+        (
+            "50-hop fifo, fee proportional (same work)",
+            dict(policy="fifo", fee_policy="proportional"),
+            dict(policy="fifo", fee_policy="proportional"),
+        ),
         ("50-hop fifo, each default (new: fee last)", dict(policy="fifo"), dict(policy="fifo")),
         ("50-hop fifo, fifo_order='keep' (new only)", dict(policy="fifo", fifo_order="keep"), dict(policy="fifo")),
-        ("50-hop lifo, fee proportional (same work)", dict(policy="lifo", fee_policy="proportional"),
-         dict(policy="lifo", fee_policy="proportional")),
-        ("50-hop tiho, fee proportional (same work)", dict(policy="tiho", fee_policy="proportional"),
-         dict(policy="tiho", fee_policy="proportional")),
+        (
+            "50-hop lifo, fee proportional (same work)",
+            dict(policy="lifo", fee_policy="proportional"),
+            dict(policy="lifo", fee_policy="proportional"),
+        ),
+        (
+            "50-hop tiho, fee proportional (same work)",
+            dict(policy="tiho", fee_policy="proportional"),
+            dict(policy="tiho", fee_policy="proportional"),
+        ),
     ]
     for _, new_kw, old_kw in runs[3:]:  # FIFO/LIFO/TIHO: follow everything, so there is work to time
         for kw in (new_kw, old_kw):
@@ -179,10 +197,15 @@ def compare(chain, start, wide, old_trace, repeat):
         n_new, n_old = t_new.summary()["txs_followed"], t_old.summary()["txs_followed"]
         same = ""
         if new_kw == old_kw:  # the same trace: the tables must be the same too
-            same = "; flows and endpoints identical" if (t_new.endpoints.equals(t_old.endpoints)
-                                                         and t_new.flows.equals(t_old.flows)) else "; TABLES DIFFER"
-        print(f"  {label}: new {new_s:.3f} s ({n_new:,} txs), old {old_s:.3f} s ({n_old:,} txs): "
-              f"ratio {new_s / old_s:.2f}{same}")
+            same = (
+                "; flows and endpoints identical"
+                if (t_new.endpoints.equals(t_old.endpoints) and t_new.flows.equals(t_old.flows))
+                else "; TABLES DIFFER"
+            )
+        print(
+            f"  {label}: new {new_s:.3f} s ({n_new:,} txs), old {old_s:.3f} s ({n_old:,} txs): "
+            f"ratio {new_s / old_s:.2f}{same}"
+        )
 
 
 def best(fn, repeat):
@@ -217,38 +240,50 @@ def main() -> None:
         tr_s, tr = best(lambda: trace(chain, start, policy=policy, max_hops=hops), args.repeat)
         full_s, _ = best(lambda: trace(chain, start, policy=policy, max_hops=hops).endpoints, args.repeat)
         s = tr.summary()
-        print(f"{label}: {s['txs_followed']:,} txs followed, {s['endpoints']:,} endpoints "
-              f"({reached:,} outputs reachable in {hops} hops)")
-        print(f"  trace {tr_s:.3f} s; with the endpoints table {full_s:.3f} s (target <= {target} s: "
-              f"{'met' if full_s <= target else 'MISSED'})")
-        print(f"  baseline numpy reachability {base_s:.3f} s; trace / baseline = {tr_s / base_s:.1f}x, "
-              f"with table {full_s / base_s:.1f}x")
-        print(f"  baseline one numpy pass over all {len(chain.outputs):,} outputs {pass_s:.3f} s; "
-              f"trace / pass = {tr_s / pass_s:.1f}x")
+        print(
+            f"{label}: {s['txs_followed']:,} txs followed, {s['endpoints']:,} endpoints "
+            f"({reached:,} outputs reachable in {hops} hops)"
+        )
+        print(
+            f"  trace {tr_s:.3f} s; with the endpoints table {full_s:.3f} s (target <= {target} s: "
+            f"{'met' if full_s <= target else 'MISSED'})"
+        )
+        print(
+            f"  baseline numpy reachability {base_s:.3f} s; trace / baseline = {tr_s / base_s:.1f}x, "
+            f"with table {full_s / base_s:.1f}x"
+        )
+        print(
+            f"  baseline one numpy pass over all {len(chain.outputs):,} outputs {pass_s:.3f} s; "
+            f"trace / pass = {tr_s / pass_s:.1f}x"
+        )
     # no target, for information: haircut over the same 50 hops (taint spreads thin; recomputation when
     # more taint arrives later), with the default dust threshold and with none at all
     for mv in (546, 0):
         base_s, _ = best(lambda: reachability(chain, start_row, 50), args.repeat)
-        tr_s, tr = best(lambda: trace(chain, start, policy="haircut", max_hops=50, min_value=mv).endpoints,
-                        args.repeat)
+        tr_s, tr = best(lambda: trace(chain, start, policy="haircut", max_hops=50, min_value=mv).endpoints, args.repeat)
         t1 = trace(chain, start, policy="haircut", max_hops=50, min_value=mv)
-        print(f"50-hop haircut, min_value={mv}: {t1.summary()['txs_followed']:,} txs followed in "
-              f"{t1._e.iterations} rounds; {tr_s:.3f} s with the endpoints table "
-              f"= {tr_s / base_s:.1f}x the 50-hop reachability pass")
+        print(
+            f"50-hop haircut, min_value={mv}: {t1.summary()['txs_followed']:,} txs followed in "
+            f"{t1._e.iterations} rounds; {tr_s:.3f} s with the endpoints table "
+            f"= {tr_s / base_s:.1f}x the 50-hop reachability pass"
+        )
     # the annotated coin table, without and with the money columns (EUR and USD at the time, issue 17):
     # the same trace, timed alternately; the ratio is the cost of pricing every coin
     for label, policy, hops in (("10-hop haircut", "haircut", 10), ("50-hop poison", "poison", 50)):
         bare_s = fiat_s = float("inf")
         for _ in range(args.repeat):
-            bare_s = min(bare_s,
-                         best(lambda: trace(chain, start, policy=policy, max_hops=hops, fiat=False).coins, 1)[0])
+            bare_s = min(
+                bare_s, best(lambda: trace(chain, start, policy=policy, max_hops=hops, fiat=False).coins, 1)[0]
+            )
             fiat_s = min(fiat_s, best(lambda: trace(chain, start, policy=policy, max_hops=hops).coins, 1)[0])
         n = len(trace(chain, start, policy=policy, max_hops=hops, fiat=False).coins)
         ep_bare, _ = best(lambda: trace(chain, start, policy=policy, max_hops=hops, fiat=False).endpoints, args.repeat)
         ep_fiat, _ = best(lambda: trace(chain, start, policy=policy, max_hops=hops).endpoints, args.repeat)
-        print(f"{label} coin table ({n:,} rows): fiat=False {bare_s:.3f} s, with EUR/USD {fiat_s:.3f} s: "
-              f"ratio {fiat_s / bare_s:.2f}; endpoints {ep_bare:.3f} s -> {ep_fiat:.3f} s: "
-              f"ratio {ep_fiat / ep_bare:.2f}")
+        print(
+            f"{label} coin table ({n:,} rows): fiat=False {bare_s:.3f} s, with EUR/USD {fiat_s:.3f} s: "
+            f"ratio {fiat_s / bare_s:.2f}; endpoints {ep_bare:.3f} s -> {ep_fiat:.3f} s: "
+            f"ratio {ep_fiat / ep_bare:.2f}"
+        )
     if old_trace is not None:
         wide = [f"{ix.txids[ix.tx_of_output[r]]}:{r - ix.out_start[ix.tx_of_output[r]]}" for r in rows[:2000]]
         print(f"wide start for FIFO/LIFO/TIHO: {len(wide):,} outputs")

@@ -37,10 +37,12 @@ def lists_from_store(store) -> tuple[int, np.ndarray, np.ndarray]:
     import pandas as pd
 
     cj = store.coinjoin_ids(progress=False)
-    r = store.query("SELECT tx_id, address_id FROM (SELECT DISTINCT tx_id, address_id FROM inputs "
-                    "WHERE address_id IS NOT NULL) WHERE tx_id NOT IN (SELECT tx_id FROM cj) "
-                    "QUALIFY count(*) OVER (PARTITION BY tx_id) >= 2 ORDER BY tx_id, address_id",
-                    cj=pd.DataFrame({"tx_id": cj}))
+    r = store.query(
+        "SELECT tx_id, address_id FROM (SELECT DISTINCT tx_id, address_id FROM inputs "
+        "WHERE address_id IS NOT NULL) WHERE tx_id NOT IN (SELECT tx_id FROM cj) "
+        "QUALIFY count(*) OVER (PARTITION BY tx_id) >= 2 ORDER BY tx_id, address_id",
+        cj=pd.DataFrame({"tx_id": cj}),
+    )
     tx = r.tx_id.to_numpy(np.int64)
     addr = r.address_id.to_numpy(np.int64)
     starts = np.flatnonzero(np.r_[True, tx[1:] != tx[:-1]]) if len(tx) else np.zeros(0, np.int64)
@@ -74,8 +76,10 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     counts = np.diff(offsets)
-    print(f"{a.txs:,}-tx store: {len(counts):,} multi-input transactions (CoinJoins skipped), "
-          f"{len(addr):,} input addresses, {n:,} address ids")
+    print(
+        f"{a.txs:,}-tx store: {len(counts):,} multi-input transactions (CoinJoins skipped), "
+        f"{len(addr):,} input addresses, {n:,} address ids"
+    )
 
     def ours():
         anchor = np.repeat(addr[offsets[:-1]], counts)
@@ -118,9 +122,13 @@ def main() -> None:
     if "Rust" in out:
         gs = out["Rust"].column("cluster_id").to_numpy()[:n]
         print(f"Rust gives the same clusters as ours: {same_partition(out['ours'], gs)}")
-        print(f"RATIO ours / Rust: {best['ours'] / best['Rust']:.2f}x the time (best of each; median "
-              f"{med['ours'] / med['Rust']:.2f}x; target <= 2x)")
-    print(f"RATIO ours / scipy: {best['ours'] / best['scipy']:.2f}x the time (median {med['ours'] / med['scipy']:.2f}x)")
+        print(
+            f"RATIO ours / Rust: {best['ours'] / best['Rust']:.2f}x the time (best of each; median "
+            f"{med['ours'] / med['Rust']:.2f}x; target <= 2x)"
+        )
+    print(
+        f"RATIO ours / scipy: {best['ours'] / best['scipy']:.2f}x the time (median {med['ours'] / med['scipy']:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -79,8 +79,10 @@ def report(pack):
     rows = list(runs(pack))
     pd.set_option("display.width", 200)
     for material_only in (True, False):
-        parts = [grade_accuracy(c, key, s, material_only=material_only).assign(story=st, clustering=cn, policy=p)
-                 for st, cn, p, c, s in rows]
+        parts = [
+            grade_accuracy(c, key, s, material_only=material_only).assign(story=st, clustering=cn, policy=p)
+            for st, cn, p, c, s in rows
+        ]
         d = pd.concat(parts).reset_index()
         tot = d.groupby("strength", sort=False)[["candidates", "right"]].sum()
         tot["error_rate"] = 1 - tot.right / tot.candidates
@@ -95,8 +97,12 @@ def report(pack):
         print(tot.round(3).to_string())
         print("\nper story (haircut, multi-input):")
         one = d[(d.policy == "haircut") & (d.clustering == "multi-input") & (d.strength != "all")]
-        print(one.pivot_table(index="story", columns="strength", values=["candidates", "right"], aggfunc="sum")
-              .fillna(0).astype(int).to_string())
+        print(
+            one.pivot_table(index="story", columns="strength", values=["candidates", "right"], aggfunc="sum")
+            .fillna(0)
+            .astype(int)
+            .to_string()
+        )
 
 
 if __name__ == "__main__":

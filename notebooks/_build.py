@@ -110,24 +110,35 @@ def build_exercises() -> list[Path]:
     for pack, body in spec["packs"].items():
         d = EXERCISES / pack
         d.mkdir(parents=True, exist_ok=True)
-        meta = {"format": "cryptotrace-case-pack", "version": 1, "name": pack, "title": body["title"],
-                "cases": [{"id": pack, "title": body["title"]}],
-                "note": "Questions for the course notebooks (no dataset: the notebook loads it). "
-                        "Only salted hashes of the answers are kept here."}
+        meta = {
+            "format": "cryptotrace-case-pack",
+            "version": 1,
+            "name": pack,
+            "title": body["title"],
+            "cases": [{"id": pack, "title": body["title"]}],
+            "note": "Questions for the course notebooks (no dataset: the notebook loads it). "
+            "Only salted hashes of the answers are kept here.",
+        }
         qs = []
         for q in body["questions"]:
             qid = f"{pack}.{q['id']}"
             ans = q["answer"]
             if q["kind"] == "amount":
                 ans = btc_to_sats(str(ans))
-            entry = {"id": qid, "case": pack, "kind": q["kind"], "text": q["text"],
-                     "check": hash_question(q["kind"], ans, _salt(qid))}
+            entry = {
+                "id": qid,
+                "case": pack,
+                "kind": q["kind"],
+                "text": q["text"],
+                "check": hash_question(q["kind"], ans, _salt(qid)),
+            }
             if "tolerance_sats" in q:
                 entry["tolerance_sats"] = int(q["tolerance_sats"])
             qs.append(entry)
         (d / "case.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        (d / "questions.yaml").write_text(yaml.safe_dump({"questions": qs}, sort_keys=False, allow_unicode=True,
-                                                         width=100), encoding="utf-8")
+        (d / "questions.yaml").write_text(
+            yaml.safe_dump({"questions": qs}, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        )
         written.append(d)
     for old in EXERCISES.iterdir() if EXERCISES.exists() else []:  # packs whose questions were removed
         if old.is_dir() and old.name not in spec["packs"] and (old / "questions.yaml").exists():

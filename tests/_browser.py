@@ -14,8 +14,16 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 CHROMIUM = os.environ.get("CRYPTOTRACE_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "explore"
 
 
@@ -27,9 +35,14 @@ def chromium():
     profile = tempfile.mkdtemp(prefix="ct-chromium-")
     try:
         with sync_playwright() as p:
-            ctx = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True, args=ARGS,
-                                                       viewport={"width": 1280, "height": 800},
-                                                       accept_downloads=True)
+            ctx = p.chromium.launch_persistent_context(
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=ARGS,
+                viewport={"width": 1280, "height": 800},
+                accept_downloads=True,
+            )
             try:
                 yield ctx
             finally:
@@ -85,5 +98,7 @@ NODE_XY = """(id) => {
   return [r.left + p.x, r.top + p.y];
 }"""
 # nodes that are coins, addresses or entities (not the small transaction nodes of big transactions)
-N_NODES = ("() => window.__ctExplorers[window.__ctExplorers.length - 1].nodes()"
-           ".filter(n => n.data('kind') !== 'transaction').length")
+N_NODES = (
+    "() => window.__ctExplorers[window.__ctExplorers.length - 1].nodes()"
+    ".filter(n => n.data('kind') !== 'transaction').length"
+)

@@ -107,7 +107,7 @@ class EsploraReplay:
     def __call__(self, method, path, headers, body):
         if not path.startswith(self.prefix + "/"):
             return _text("Not Found", 404)
-        parts = path[len(self.prefix) + 1:].split("/")
+        parts = path[len(self.prefix) + 1 :].split("/")
         if parts[0] == "tx" and len(parts) >= 2:
             t = self.txs.get(parts[1])
             if t is None:
@@ -133,16 +133,17 @@ class EsploraReplay:
                 return _json([self.txs[x] for x in hist[: self.page_size]])
             if parts[2] == "txs" and parts[3] == "chain":
                 start = hist.index(parts[4]) + 1 if len(parts) > 4 else 0
-                return _json([self.txs[x] for x in hist[start: start + self.page_size]])
+                return _json([self.txs[x] for x in hist[start : start + self.page_size]])
         if parts[0] == "block" and len(parts) >= 2 and parts[1] in self.blocks:
             ids = self.blocks[parts[1]]
             if len(parts) == 2:
                 t = self.txs[ids[0]]["status"]
-                return _json({"id": parts[1], "height": t["block_height"], "timestamp": t["block_time"],
-                              "tx_count": len(ids)})
+                return _json(
+                    {"id": parts[1], "height": t["block_height"], "timestamp": t["block_time"], "tx_count": len(ids)}
+                )
             if parts[2] == "txs":
                 start = int(parts[3]) if len(parts) > 3 else 0
-                return _json([self.txs[x] for x in ids[start: start + self.page_size]])
+                return _json([self.txs[x] for x in ids[start : start + self.page_size]])
         if parts[0] == "block-height":
             for h, ids in self.blocks.items():
                 if str(self.txs[ids[0]]["status"]["block_height"]) == parts[1]:
@@ -160,7 +161,7 @@ class CoreReplay:
         self.results: dict[tuple, object] = {}
         for folder in folders:
             for f in sorted(Path(folder).glob("rpc_response_*.json")):
-                stem = f.stem[len("rpc_response_"):]
+                stem = f.stem[len("rpc_response_") :]
                 value = json.loads(f.read_text())
                 if stem.startswith("getblockhash_"):
                     self.results[("getblockhash", int(stem.split("_")[1]))] = value
@@ -187,8 +188,15 @@ class CoreReplay:
         elif method == "getrawtransaction":
             key = ("getrawtransaction", params[0])
             if key not in self.results:
-                return {"result": None, "error": {"code": -5, "message": "No such mempool or blockchain "
-                        "transaction. Use gettransaction for wallet transactions."}, "id": rid}
+                return {
+                    "result": None,
+                    "error": {
+                        "code": -5,
+                        "message": "No such mempool or blockchain "
+                        "transaction. Use gettransaction for wallet transactions.",
+                    },
+                    "id": rid,
+                }
         else:
             return {"result": None, "error": {"code": -32601, "message": "Method not found"}, "id": rid}
         return {"result": self.results[key], "error": None, "id": rid}
@@ -231,7 +239,7 @@ def stalling(seconds: float):
 
 def garbage(method, path, headers, body):
     """An app that answers 200 with something that is not JSON."""
-    return 200, {"Content-Type": "application/json"}, b"<html>502 Bad Gateway</html>{\"txid\": "
+    return 200, {"Content-Type": "application/json"}, b'<html>502 Bad Gateway</html>{"txid": '
 
 
 # ---------------------------------------------------------------------------
@@ -386,18 +394,19 @@ def dripping(n_bytes: int = 40, *, every: float = 0.5, in_headers: bool = False)
     def handler(sock, n):
         _RawHandler.read_request(sock)
         body = b"[" + b" " * max(0, n_bytes - 2) + b"]"
-        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n").encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+        ).encode()
         if in_headers:
             head += b"X-Padding: " + b"a" * n_bytes + b"\r\n"
             for i in range(len(head)):
-                sock.sendall(head[i:i + 1])
+                sock.sendall(head[i : i + 1])
                 time.sleep(every)
             sock.sendall(b"\r\n" + body)
             return
         sock.sendall(head + b"\r\n")
         for i in range(len(body)):
-            sock.sendall(body[i:i + 1])
+            sock.sendall(body[i : i + 1])
             time.sleep(every)
 
     return handler
@@ -416,8 +425,10 @@ def drops_first(app, *, drops: int = 1, midway: bool = False):
             return
         _RawHandler.read_request(sock)
         if midway:
-            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
-                         b"Connection: close\r\n\r\n{\"result\": ")
+            sock.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                b'Connection: close\r\n\r\n{"result": '
+            )
         # closing here (by returning) drops the connection
 
     return handler
@@ -436,9 +447,28 @@ def self_signed_tls(folder):
         return None
     folder = Path(folder)
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     return ctx, cert

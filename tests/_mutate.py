@@ -12,8 +12,29 @@ from __future__ import annotations
 import json
 import random
 
-HUGE = [10**30, -(10**30), 2**64, 2**63, -1, 1e999, float("nan"), 1e-300, "1e999999999", "9" * 5000, 0,
-        "NaN", "-inf", True, None, "", "2024-02-30", "\x00", "\ufffe", [], {}]
+HUGE = [
+    10**30,
+    -(10**30),
+    2**64,
+    2**63,
+    -1,
+    1e999,
+    float("nan"),
+    1e-300,
+    "1e999999999",
+    "9" * 5000,
+    0,
+    "NaN",
+    "-inf",
+    True,
+    None,
+    "",
+    "2024-02-30",
+    "\x00",
+    "\ufffe",
+    [],
+    {},
+]
 
 
 def flip_bits(data: bytes, rng: random.Random) -> bytes:
@@ -31,8 +52,17 @@ def truncate(data: bytes, rng: random.Random) -> bytes:
 
 def insert_bytes(data: bytes, rng: random.Random) -> bytes:
     i = rng.randrange(len(data) + 1)
-    junk = rng.choice([b"\x00" * rng.randint(1, 64), b"\xff" * 9, bytes(rng.randrange(256) for _ in range(16)),
-                       b"\xfe\xff\xff\xff\xff", b"\xff" + b"\xff" * 8, "é\u2028".encode(), b"\xc3\x28"])
+    junk = rng.choice(
+        [
+            b"\x00" * rng.randint(1, 64),
+            b"\xff" * 9,
+            bytes(rng.randrange(256) for _ in range(16)),
+            b"\xfe\xff\xff\xff\xff",
+            b"\xff" + b"\xff" * 8,
+            "é\u2028".encode(),
+            b"\xc3\x28",
+        ]
+    )
     return data[:i] + junk + data[i:]
 
 
@@ -126,7 +156,9 @@ def mutate_yaml(data: bytes, rng: random.Random) -> bytes:
     if choice < 0.15:  # a "billion laughs" alias bomb at the top
         bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
             f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            for i in range(8)
+        )
         return bomb.encode() + data
     if choice < 0.25:  # deep nesting
         return b"x: " + b"[" * 5000 + b"]" * 5000 + b"\n" + data

@@ -16,7 +16,10 @@ def real_path(*parts: str) -> Path:
     """A real-data file or folder: from tests/data/real, or for the two outside collections from ../shared."""
     base = SHARED if parts and parts[0] in OUTSIDE else IN_REPO
     path = base.joinpath(*parts)
-    assert path.exists(), (f"{path} is missing. " + (
+    assert path.exists(), f"{path} is missing. " + (
         f"The {parts[0]} records stay outside the repository: put the project's shared folder "
-        "(shared/data/real) beside it" if base is SHARED else "tests/data/real is part of the repository"))
+        "(shared/data/real) beside it"
+        if base is SHARED
+        else "tests/data/real is part of the repository"
+    )
     return path

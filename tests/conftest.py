@@ -22,7 +22,10 @@ os.environ.setdefault("BCL_DATA_DIR", str(Path(tempfile.gettempdir()) / "cryptot
 # In CI (CI=true) the examples are derandomized, so a landing is judged on a reproducible run;
 # on developers' machines every run explores new examples.
 settings.register_profile(
-    "cryptotrace", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow],
+    "cryptotrace",
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=bool(os.environ.get("CI")),
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cryptotrace"))
@@ -30,6 +33,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "cryptotrace"))
 ROOT = Path(__file__).resolve().parents[1]
 
 from ._real import IN_REPO, OUTSIDE, SHARED  # noqa: E402  (the real-data paths, shared with test modules)
+
 
 @pytest.fixture(scope="session")
 def real_data(tmp_path_factory) -> Path:

@@ -38,11 +38,14 @@ def test_against_bitcoinlib_the_outside_reference():
         payloads = [rng.bytes(size) for _ in range(25)]
         ours = encode_addresses(script_type, payloads)
         if script_type in ("p2pkh", "p2sh"):
-            theirs = [enc.pubkeyhash_to_addr(p, prefix=b"\x00" if script_type == "p2pkh" else b"\x05")
-                      for p in payloads]
+            theirs = [
+                enc.pubkeyhash_to_addr(p, prefix=b"\x00" if script_type == "p2pkh" else b"\x05") for p in payloads
+            ]
         else:
-            theirs = [enc.pubkeyhash_to_addr_bech32(p, prefix="bc", witver=1 if script_type == "p2tr" else 0)
-                      for p in payloads]
+            theirs = [
+                enc.pubkeyhash_to_addr_bech32(p, prefix="bc", witver=1 if script_type == "p2tr" else 0)
+                for p in payloads
+            ]
         assert ours == theirs, script_type
 
 

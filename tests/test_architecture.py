@@ -79,8 +79,11 @@ def _module_level_names(tree: ast.Module) -> set[str]:
 
 def _is_id_key(expr: ast.AST, id_names: set[str]) -> bool:
     """Whether ``expr`` is, or contains, ``id(...)`` or a name the function set to ``id(...)``."""
-    return any((isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "id")
-               or (isinstance(n, ast.Name) and n.id in id_names) for n in ast.walk(expr))
+    return any(
+        (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "id")
+        or (isinstance(n, ast.Name) and n.id in id_names)
+        for n in ast.walk(expr)
+    )
 
 
 def test_no_module_level_caches_keyed_by_object_id():
@@ -97,16 +100,30 @@ def test_no_module_level_caches_keyed_by_object_id():
             if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 continue
             body = list(ast.walk(fn))
-            id_names = {t.id for n in body if isinstance(n, ast.Assign) and _is_id_key(n.value, set())
-                        for t in n.targets if isinstance(t, ast.Name)}
+            id_names = {
+                t.id
+                for n in body
+                if isinstance(n, ast.Assign) and _is_id_key(n.value, set())
+                for t in n.targets
+                if isinstance(t, ast.Name)
+            }
             for n in body:
-                if (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in globals_
-                        and _is_id_key(n.slice, id_names)):
+                if (
+                    isinstance(n, ast.Subscript)
+                    and isinstance(n.value, ast.Name)
+                    and n.value.id in globals_
+                    and _is_id_key(n.slice, id_names)
+                ):
                     found.append(f"{path.relative_to(SRC.parent)}:{n.lineno}: {n.value.id}[...]")
-                elif (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                      and isinstance(n.func.value, ast.Name) and n.func.value.id in globals_
-                      and n.func.attr in ("get", "pop", "setdefault") and n.args
-                      and _is_id_key(n.args[0], id_names)):
+                elif (
+                    isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute)
+                    and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id in globals_
+                    and n.func.attr in ("get", "pop", "setdefault")
+                    and n.args
+                    and _is_id_key(n.args[0], id_names)
+                ):
                     found.append(f"{path.relative_to(SRC.parent)}:{n.lineno}: {n.func.value.id}.{n.func.attr}(...)")
     found = sorted(set(found))
     assert not found, "caches keyed by id(object) (keep the cache on the object instead):\n" + "\n".join(found)
@@ -118,8 +135,13 @@ def test_no_test_file_imports_another_test_file():
     found = []
     for f in sorted(tests.glob("test_*.py")):
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            names = ([node.module or ""] + [a.name for a in node.names] if isinstance(node, ast.ImportFrom)
-                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module or ""] + [a.name for a in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             if any(n.split(".")[-1].startswith("test_") for n in names):
                 found.append(f"{f.name}:{node.lineno}")
     assert not found, "test files importing from other test files: " + ", ".join(found)

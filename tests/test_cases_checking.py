@@ -58,20 +58,27 @@ def test_production_hashes_are_memory_hard_and_one_check_is_measured():
     q = {"id": "q", "kind": "amount", "check": chk}
     lst = {"id": "l", "kind": "list", "check": hash_question("list", list("abcdef"), SALT)}
     timings = {}
-    for name, qq, ans in (("amount, right", q, "1.23456789"), ("amount, close (2 hashes)", q, 1.2),
-                          ("list of 6, 5 right (1 hash)", lst, "a, b, c, d, e, x"),
-                          ("list of 2, 1 right (2 hashes on 2 threads)", lst, "a, x")):
+    for name, qq, ans in (
+        ("amount, right", q, "1.23456789"),
+        ("amount, close (2 hashes)", q, 1.2),
+        ("list of 6, 5 right (1 hash)", lst, "a, b, c, d, e, x"),
+        ("list of 2, 1 right (2 hashes on 2 threads)", lst, "a, x"),
+    ):
         t0 = time.perf_counter()
         check_answer(qq, ans)
         timings[name] = time.perf_counter() - t0
     t0 = time.perf_counter()
     checking._h(chk, "amount:1:0")
     per_hash = time.perf_counter() - t0
-    print(f"\nscrypt N={checking.SCRYPT_N} r={checking.SCRYPT_R}: one hash {per_hash:.3f} s; "
-          + "; ".join(f"{k}: {v:.3f} s" for k, v in timings.items()))
+    print(
+        f"\nscrypt N={checking.SCRYPT_N} r={checking.SCRYPT_R}: one hash {per_hash:.3f} s; "
+        + "; ".join(f"{k}: {v:.3f} s" for k, v in timings.items())
+    )
     # brute force of an exact amount (tolerance 0) known to within a factor of two: t/2..2t at 1 sat a try
-    print(f"brute force of a 1 BTC exact answer: {1.5e8 * per_hash / 3600:,.0f} core-hours; "
-          f"at a 0.001 BTC tolerance: {1.5e8 / 3 / 1e5 * per_hash / 60:,.1f} core-minutes")
+    print(
+        f"brute force of a 1 BTC exact answer: {1.5e8 * per_hash / 3600:,.0f} core-hours; "
+        f"at a 0.001 BTC tolerance: {1.5e8 / 3 / 1e5 * per_hash / 60:,.1f} core-minutes"
+    )
 
 
 # --------------------------------------------------------------------------- the ladder is gone
@@ -85,12 +92,16 @@ def ladder_attack(chk: dict, top: int = 100 * 10**8):
     if "levels" in chk:  # the old scheme: PBKDF2 per level
 
         def h(text):
-            return hashlib.pbkdf2_hmac("sha256", text.encode(), bytes.fromhex(chk["salt"]),
-                                       int(chk["iterations"])).hex()[:32]
+            return hashlib.pbkdf2_hmac(
+                "sha256", text.encode(), bytes.fromhex(chk["salt"]), int(chk["iterations"])
+            ).hex()[:32]
+
         targets = {lv["hash"] for lv in chk["levels"]}
     else:
+
         def h(text):
             return checking._h(chk, text)
+
         targets = set(chk.get("hashes", [])) | {e["hash"] for e in chk.get("close", [])}
     spent, prefix, confirmed = 0, 0, None
     g = 10**8
@@ -123,8 +134,11 @@ def test_a_ladder_over_the_handout_confirms_no_digit(monkeypatch):
 
 # --------------------------------------------------------------------------- amounts
 @settings(max_examples=200, deadline=None)
-@given(truth=st.integers(0, 10**13), tol=st.sampled_from([0, 1, 50, 1_000, 100_000, 10**6, 10**8]),
-       off=st.integers(-10**12, 10**12) | st.integers(-10**6, 10**6) | st.integers(-3, 3))
+@given(
+    truth=st.integers(0, 10**13),
+    tol=st.sampled_from([0, 1, 50, 1_000, 100_000, 10**6, 10**8]),
+    off=st.integers(-(10**12), 10**12) | st.integers(-(10**6), 10**6) | st.integers(-3, 3),
+)
 def test_right_means_within_tolerance(truth, tol, off):
     a = truth + off
     assume(a >= 0)
@@ -136,8 +150,12 @@ def test_right_means_within_tolerance(truth, tol, off):
 
 
 @settings(max_examples=300, deadline=None)
-@given(truth=st.integers(0, 10**13), tol=st.sampled_from([0, 1, 50, 1_000, 100_000, 10**6, 10**8]),
-       ratio=st.floats(0, 3), jitter=st.integers(-10**6, 10**6))
+@given(
+    truth=st.integers(0, 10**13),
+    tol=st.sampled_from([0, 1, 50, 1_000, 100_000, 10**6, 10**8]),
+    ratio=st.floats(0, 3),
+    jitter=st.integers(-(10**6), 10**6),
+)
 def test_hints_are_true_and_never_narrower_than_the_tolerance(truth, tol, ratio, jitter):
     a = max(0, int(truth * ratio) + jitter)
     r = check_answer(question("amount", truth, tolerance=tol), f"{a} sats")
@@ -164,8 +182,12 @@ def test_close_and_far_messages_fit_the_question():
 
 def test_a_unit_slip_gets_a_unit_hint_not_a_tracing_hint():
     q = question("amount", 25_000_000)  # 0.25 BTC
-    for answer, says in ((2.5, "10 times too big"), (0.025, "10 times too small"), (250, "1,000 times too big"),
-                         ("25 mBTC", "10 times too small")):
+    for answer, says in (
+        (2.5, "10 times too big"),
+        (0.025, "10 times too small"),
+        (250, "1,000 times too big"),
+        ("25 mBTC", "10 times too small"),
+    ):
         r = check_answer(q, answer)
         assert not r.correct and says in r.message and "transaction" not in r.message, (answer, r)
     small = question("amount", 5_000)  # 5,000 sats
@@ -232,8 +254,7 @@ def test_an_old_pack_still_checks_and_says_it_is_old():
         return hashlib.pbkdf2_hmac("sha256", text.encode(), bytes.fromhex(SALT), 1).hex()[:32]
 
     levels = [{"sats": g, "hash": h(f"amount:{g}:{123_456_789 // g}")} for g in (1, 1_000, 100_000_000)]
-    q = {"id": "old", "kind": "amount", "tolerance_sats": 1,
-         "check": {"salt": SALT, "iterations": 1, "levels": levels}}
+    q = {"id": "old", "kind": "amount", "tolerance_sats": 1, "check": {"salt": SALT, "iterations": 1, "levels": levels}}
     r = check_answer(q, "1.23456789")
     assert r.correct and "upgrade" in r.message
     r = check_answer(q, "1.2345")
@@ -245,11 +266,34 @@ def test_an_old_pack_still_checks_and_says_it_is_old():
 # --------------------------------------------------------------------------- hostile answers
 HUGE = "<an int of 5,001 digits>"
 HOSTILE = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.just(HUGE), st.floats(),
-    st.decimals(allow_nan=True, allow_infinity=True), st.text(max_size=80),
-    st.sampled_from(["1e999999999", "9" * 5000, "-1 BTC", "2,76 BTC", "NaN", "inf", "-0", "1e-999999999",
-                     "5 EUR", "€ 12", "250 mBTC", "12,500 sats", "0x10", "1_000", "١٢٣", "\x00",
-                     "1e999999999 sats"]),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.just(HUGE),
+    st.floats(),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.text(max_size=80),
+    st.sampled_from(
+        [
+            "1e999999999",
+            "9" * 5000,
+            "-1 BTC",
+            "2,76 BTC",
+            "NaN",
+            "inf",
+            "-0",
+            "1e-999999999",
+            "5 EUR",
+            "€ 12",
+            "250 mBTC",
+            "12,500 sats",
+            "0x10",
+            "1_000",
+            "١٢٣",
+            "\x00",
+            "1e999999999 sats",
+        ]
+    ),
     st.lists(st.one_of(st.none(), st.text(max_size=10), st.integers(), st.just(HUGE)), max_size=5),
 )
 
@@ -266,8 +310,14 @@ def unmask(answer):
 @settings(max_examples=300, deadline=None)
 @given(kind=st.sampled_from(checking.KINDS), answer=HOSTILE)
 def test_hostile_answers_give_a_verdict_or_a_clear_error(kind, answer):
-    truth = {"amount": 276_000_000, "number": 4, "text": "Dirk Verhoeven", "txid": "ab" * 32,
-             "address": "bc1qexample", "list": ["Kryptohaus", "CoinHarbor"]}[kind]
+    truth = {
+        "amount": 276_000_000,
+        "number": 4,
+        "text": "Dirk Verhoeven",
+        "txid": "ab" * 32,
+        "address": "bc1qexample",
+        "list": ["Kryptohaus", "CoinHarbor"],
+    }[kind]
     extra = {"tolerance": 1_000} if kind == "amount" else {}
     q = {**question(kind, truth, **extra), "id": "case.q7"}
     try:
@@ -287,9 +337,17 @@ def test_hostile_amounts_named_in_the_brief():
     assert check_answer(q, "2760 mBTC").correct
     assert check_answer(q, "276,000,000 sats").correct
     assert check_answer(q, Decimal("2.76")).correct
-    for bad, says in ((float("nan"), "not a number"), (float("inf"), "not a number"), ("1e999999999", "21 million"),
-                      ("9" * 5000, "too long"), (10**5000, "21 million"), (-2.76, "negative"), (True, "not an amount"),
-                      (None, "replace None"), ("2.76 EUR", "wants BTC, not euros")):
+    for bad, says in (
+        (float("nan"), "not a number"),
+        (float("inf"), "not a number"),
+        ("1e999999999", "21 million"),
+        ("9" * 5000, "too long"),
+        (10**5000, "21 million"),
+        (-2.76, "negative"),
+        (True, "not an amount"),
+        (None, "replace None"),
+        ("2.76 EUR", "wants BTC, not euros"),
+    ):
         with pytest.raises(CaseError, match=says) as e:
             check_answer(q, bad)
         assert "case.q7" in str(e.value)

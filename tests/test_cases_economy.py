@@ -28,12 +28,11 @@ def test_fast_encoder_matches_reference_encoder():
         assert all(is_valid_address(a) for a in got)
 
 
-
 def test_hex_strings_are_the_hex_of_each_value():
     from cryptotrace.cases.ledger import _draw, _hex_strings
 
     raw = np.random.default_rng(3).bytes(32 * 7)
-    assert _hex_strings(raw, 32).to_pylist() == [raw[i * 32:(i + 1) * 32].hex() for i in range(7)]
+    assert _hex_strings(raw, 32).to_pylist() == [raw[i * 32 : (i + 1) * 32].hex() for i in range(7)]
     assert _hex_strings(b"", 32).to_pylist() == []
     # drawing none still advances the random stream by one value, as the simulator always did
     a, b = np.random.default_rng(1), np.random.default_rng(1)
@@ -59,14 +58,21 @@ def test_generated_tables_come_in_chain_order_and_build_without_reordering():
     assert set(chain.outputs.address.dropna()) <= set(truth["addr_str"])
     assert isinstance(truth["addr_str"][0], str) and len(truth["txids"][0]) == 64
 
+
 _invariants = assert_ledger_invariants  # cryptotrace.testing: the same rules for every test and instructor
 
 
 def test_small_economy_is_a_valid_chain(small):
     chain, key = small
     # re-validate from the raw tables with every check, addresses included
-    again = Chain.from_tables(txs=chain.txs, inputs=chain.inputs.drop(columns=["is_external"]),
-                              outputs=chain.outputs, blocks=chain.blocks, validate=True, check_addresses=True)
+    again = Chain.from_tables(
+        txs=chain.txs,
+        inputs=chain.inputs.drop(columns=["is_external"]),
+        outputs=chain.outputs,
+        blocks=chain.blocks,
+        validate=True,
+        check_addresses=True,
+    )
     assert len(again) == len(chain)
     _invariants(chain, key)
     assert key.dataset_sha256 == chain.content_hash

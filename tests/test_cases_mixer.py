@@ -8,15 +8,23 @@ from cryptotrace.cases.generate import run_scenario
 from cryptotrace.cases.scenario import Scenario
 from cryptotrace.errors import ScenarioError
 
-THEFT = {"id": "theft", "title": "a theft laundered through the mixer", "start_day": 0.3,
-         "suspect": {"name": "thief", "wallet": "taproot"},
-         "events": [{"theft": {"btc": 20, "outputs": 2}}, {"wait": {"days": 0.2}},
-                    {"mixer": {"share": "rest", "outputs": 3, "delay_days": 0.3}}]}
+THEFT = {
+    "id": "theft",
+    "title": "a theft laundered through the mixer",
+    "start_day": 0.3,
+    "suspect": {"name": "thief", "wallet": "taproot"},
+    "events": [
+        {"theft": {"btc": 20, "outputs": 2}},
+        {"wait": {"days": 0.2}},
+        {"mixer": {"share": "rest", "outputs": 3, "delay_days": 0.3}},
+    ],
+}
 
 
 def scenario(mixer) -> Scenario:
-    return Scenario.from_dict({"name": "mixer_test", "seed": 3, "days": 2,
-                               "background": {"txs": 2500, "mixer": mixer}, "cases": [THEFT]})
+    return Scenario.from_dict(
+        {"name": "mixer_test", "seed": 3, "days": 2, "background": {"txs": 2500, "mixer": mixer}, "cases": [THEFT]}
+    )
 
 
 def test_mixer_option_is_read_and_checked():

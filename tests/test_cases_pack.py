@@ -16,19 +16,21 @@ from cryptotrace.errors import CaseError
 
 
 def small_scenario(seed=3):
-    return (Scenario.builder("mini", title="Mini case", seed=seed, days=12)
-            .background(txs=2500, users=260, exchanges=4, vendors=3, buyers_share=0.2)
-            .case("vendor", title="a vendor", suspect={"name": "GreenChem", "real_name": "Dirk Verhoeven"})
-            .market_sales(orders=12, days=1.5, price_eur=[50, 300])
-            .peel_chain(share=0.5, hops=3, exchanges=2)
-            .coinjoin(share=0.5, kind="whirlpool")
-            .cold_storage(share="rest", addresses=2)
-            .case("thief", title="a theft", suspect={"name": "x", "real_name": "Viktor Sand"}, start_day=1)
-            .theft(btc=5, exchange="Kryptohaus", outputs=3)
-            .split(parts=3)
-            .mixer(share=0.5, outputs=2, delay_days=0.2)
-            .cash_out(share="rest", exchanges=2)
-            .build())
+    return (
+        Scenario.builder("mini", title="Mini case", seed=seed, days=12)
+        .background(txs=2500, users=260, exchanges=4, vendors=3, buyers_share=0.2)
+        .case("vendor", title="a vendor", suspect={"name": "GreenChem", "real_name": "Dirk Verhoeven"})
+        .market_sales(orders=12, days=1.5, price_eur=[50, 300])
+        .peel_chain(share=0.5, hops=3, exchanges=2)
+        .coinjoin(share=0.5, kind="whirlpool")
+        .cold_storage(share="rest", addresses=2)
+        .case("thief", title="a theft", suspect={"name": "x", "real_name": "Viktor Sand"}, start_day=1)
+        .theft(btc=5, exchange="Kryptohaus", outputs=3)
+        .split(parts=3)
+        .mixer(share=0.5, outputs=2, delay_days=0.2)
+        .cash_out(share="rest", exchanges=2)
+        .build()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,15 +39,28 @@ def pack(tmp_path_factory):
 
 
 def digest_tree(root):
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_layout(pack):
-    for rel in ("case.yaml", "briefing.md", "questions.yaml", "tags.yaml", "dataset/manifest.json",
-                "evidence/vendor_market_listing.md", "evidence/vendor_seized_phone.md",
-                "evidence/thief_incident_report.md", "instructor/answer_key/manifest.json",
-                "instructor/answers.yaml", "instructor/solutions.md", "instructor/scenario.yaml"):
+    for rel in (
+        "case.yaml",
+        "briefing.md",
+        "questions.yaml",
+        "tags.yaml",
+        "dataset/manifest.json",
+        "evidence/vendor_market_listing.md",
+        "evidence/vendor_seized_phone.md",
+        "evidence/thief_incident_report.md",
+        "instructor/answer_key/manifest.json",
+        "instructor/answers.yaml",
+        "instructor/solutions.md",
+        "instructor/scenario.yaml",
+    ):
         assert (pack / rel).exists(), rel
     responses = list((pack / "legal_responses").glob("*.csv"))
     assert responses
@@ -79,13 +94,16 @@ def test_the_seed_is_not_enough_to_recover_a_salt(pack, tmp_path):
     for seed in range(0, 2_000):
         base = hashlib.sha256(f"cryptotrace-salt:mini:{seed}".encode()).hexdigest()
         for qid in mine:
-            for cand in (hashlib.sha256(f"{base}:{qid}".encode()).hexdigest()[:32],
-                         hashlib.sha256(f"{seed}:{qid}".encode()).hexdigest()[:32]):
+            for cand in (
+                hashlib.sha256(f"{base}:{qid}".encode()).hexdigest()[:32],
+                hashlib.sha256(f"{seed}:{qid}".encode()).hexdigest()[:32],
+            ):
                 assert cand not in known, (seed, qid)
     # the salts' secret is in the instructor's answer key only
     secret = load_case(pack).answer_key.check_secret
-    handout_text = "".join(p.read_text(errors="ignore") for p in pack.rglob("*")
-                           if p.is_file() and "instructor" not in p.parts)
+    handout_text = "".join(
+        p.read_text(errors="ignore") for p in pack.rglob("*") if p.is_file() and "instructor" not in p.parts
+    )
     assert secret and secret not in handout_text
 
 
@@ -133,11 +151,24 @@ def test_trainee_files_do_not_reveal_the_answers(pack):
     # the check blocks hold only a salt, the scrypt cost, the tolerance grid and hashes
     for q in qs:
         chk = q["check"]
-        assert set(chk) <= {"scheme", "salt", "n", "r", "p", "unit", "grid", "exact", "hashes", "close", "hash",
-                            "items"}
+        assert set(chk) <= {
+            "scheme",
+            "salt",
+            "n",
+            "r",
+            "p",
+            "unit",
+            "grid",
+            "exact",
+            "hashes",
+            "close",
+            "hash",
+            "items",
+        }
         assert chk["scheme"] == "scrypt" and chk["n"] * chk["r"] * 128 >= 16 * 2**20
-        hashes = ([chk.get("hash")] + chk.get("hashes", []) + [e["hash"] for e in chk.get("close", [])]
-                  + chk.get("items", []))
+        hashes = (
+            [chk.get("hash")] + chk.get("hashes", []) + [e["hash"] for e in chk.get("close", [])] + chk.get("items", [])
+        )
         assert all(len(h) == 32 and int(h, 16) >= 0 for h in hashes if h)
     visible = "".join(yaml.safe_dump({k: v for k, v in q.items() if k != "check"}) for q in qs)
     visible += "".join((pack / f).read_text() for f in ("briefing.md", "case.yaml"))
@@ -202,8 +233,16 @@ def test_tags_are_a_graphsense_tagpack_of_known_services(pack):
     key = load_case(pack).answer_key
     for t in tp["tags"]:
         owner_type = key.addresses.loc[t["address"], "entity_type"]
-        assert owner_type in {"exchange": {"exchange"}, "market": {"market"}, "miner": {"mining_pool"},
-                              "coinjoin": {"coinjoin_coordinator"}, "mixing_service": {"mixer"}}[t["category"]]
+        assert (
+            owner_type
+            in {
+                "exchange": {"exchange"},
+                "market": {"market"},
+                "miner": {"mining_pool"},
+                "coinjoin": {"coinjoin_coordinator"},
+                "mixing_service": {"mixer"},
+            }[t["category"]]
+        )
     store = ct.load_tags(pack / "tags.yaml")
     assert len(store) == len(tp["tags"])
 
@@ -316,12 +355,17 @@ def test_an_old_pack_is_upgraded_from_the_instructor_answers(pack, tmp_path, cap
     answers = yaml.safe_load((old / "instructor" / "answers.yaml").read_text())["answers"]
     body = yaml.safe_load((old / "questions.yaml").read_text())
     for q in body["questions"]:  # write the old scheme's blocks (PBKDF2, a ladder of roundings)
+
         def h(text):
             return hashlib.pbkdf2_hmac("sha256", text.encode(), b"\x01" * 16, 1).hex()[:32]
+
         a = answers[q["id"]]
         if q["kind"] == "amount":
-            q["check"] = {"salt": "01" * 16, "iterations": 1,
-                          "levels": [{"sats": g, "hash": h(f"amount:{g}:{a['sats'] // g}")} for g in (1, 10**8)]}
+            q["check"] = {
+                "salt": "01" * 16,
+                "iterations": 1,
+                "levels": [{"sats": g, "hash": h(f"amount:{g}:{a['sats'] // g}")} for g in (1, 10**8)],
+            }
         else:
             q["check"] = {"salt": "01" * 16, "iterations": 1, "hash": "00" * 16, "items": []}
     (old / "questions.yaml").write_text(yaml.safe_dump(body))
@@ -374,8 +418,9 @@ def test_a_pack_whose_dataset_was_swapped_is_refused(tmp_path):
         ct.load_case(pack).chain
 
 
-@pytest.mark.parametrize("text", ["dataset: ../../elsewhere\n", "- a list\n", "a: &x [1]\nb: *x\n",
-                                  "name: [" * 200 + "\n", "name: \x07\n"])
+@pytest.mark.parametrize(
+    "text", ["dataset: ../../elsewhere\n", "- a list\n", "a: &x [1]\nb: *x\n", "name: [" * 200 + "\n", "name: \x07\n"]
+)
 def test_a_damaged_case_yaml_gives_a_case_error(tmp_path, text):
     import shutil
 

@@ -49,15 +49,21 @@ def test_good_file_loads_with_defaults(tmp_path):
 
 
 def test_builder_equals_file(tmp_path):
-    built = (Scenario.builder("demo", title="Demo case", seed=5, days=10)
-             .background(txs=2000, exchanges=4)
-             .case("nps", title="a vendor", suspect={"name": "GreenChem", "real_name": "Dirk V.", "wallet": "electrum"},
-                   start_day=0.5)
-             .market_sales(orders=10, days=2, price_eur=[40, 400])
-             .peel_chain(share="30%", hops=4, exchanges=["Kryptohaus", "CoinHarbor"])
-             .coinjoin(share=0.5, kind="whirlpool")
-             .cold_storage(share="rest")
-             .build())
+    built = (
+        Scenario.builder("demo", title="Demo case", seed=5, days=10)
+        .background(txs=2000, exchanges=4)
+        .case(
+            "nps",
+            title="a vendor",
+            suspect={"name": "GreenChem", "real_name": "Dirk V.", "wallet": "electrum"},
+            start_day=0.5,
+        )
+        .market_sales(orders=10, days=2, price_eur=[40, 400])
+        .peel_chain(share="30%", hops=4, exchanges=["Kryptohaus", "CoinHarbor"])
+        .coinjoin(share=0.5, kind="whirlpool")
+        .cold_storage(share="rest")
+        .build()
+    )
     assert built == load_scenario(write(tmp_path, GOOD))
     # and a scenario written out as YAML reads back the same
     again = load_scenario(write(tmp_path, built.to_yaml(), "again.yaml"))
@@ -70,18 +76,26 @@ def test_builder_rejects_unknown_event():
         b.peelchain(hops=3)
 
 
-@pytest.mark.parametrize("old,new,line,field,words", [
-    ("hops: 4", "hopz: 4", 14, "cases[0].events[1].peel_chain.hopz", "did you mean 'hops'"),
-    ("hops: 4", "hops: four", 14, "cases[0].events[1].peel_chain.hops", "whole number"),
-    ("share: 0.5", "share: 1.5", 15, "cases[0].events[2].coinjoin.share", "share"),
-    ("Kryptohaus, CoinHarbor", "Kryptohaus, Binance", 14, "cases[0].events[1].peel_chain.exchanges", "Binance"),
-    ("kind: whirlpool", "kind: joinmarket", 15, "cases[0].events[2].coinjoin.kind", "joinmarket"),
-    ("txs: 2000", "txs: 5", 6, "background.txs", "out of range"),
-    ("wallet: electrum", "wallet: trezor", 11, "cases[0].suspect.wallet", "trezor"),
-    ("- cold_storage: {share: rest}", "- cold_storagee: {share: rest}", 16, "cases[0].events[3].cold_storagee",
-     "did you mean 'cold_storage'"),
-    ("days: 10\n", "dayz: 10\n", 4, "dayz", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "old,new,line,field,words",
+    [
+        ("hops: 4", "hopz: 4", 14, "cases[0].events[1].peel_chain.hopz", "did you mean 'hops'"),
+        ("hops: 4", "hops: four", 14, "cases[0].events[1].peel_chain.hops", "whole number"),
+        ("share: 0.5", "share: 1.5", 15, "cases[0].events[2].coinjoin.share", "share"),
+        ("Kryptohaus, CoinHarbor", "Kryptohaus, Binance", 14, "cases[0].events[1].peel_chain.exchanges", "Binance"),
+        ("kind: whirlpool", "kind: joinmarket", 15, "cases[0].events[2].coinjoin.kind", "joinmarket"),
+        ("txs: 2000", "txs: 5", 6, "background.txs", "out of range"),
+        ("wallet: electrum", "wallet: trezor", 11, "cases[0].suspect.wallet", "trezor"),
+        (
+            "- cold_storage: {share: rest}",
+            "- cold_storagee: {share: rest}",
+            16,
+            "cases[0].events[3].cold_storagee",
+            "did you mean 'cold_storage'",
+        ),
+        ("days: 10\n", "dayz: 10\n", 4, "dayz", "unknown field"),
+    ],
+)
 def test_bad_field_names_line_and_field(tmp_path, old, new, line, field, words):
     assert old in GOOD
     p = write(tmp_path, GOOD.replace(old, new, 1))

@@ -88,8 +88,9 @@ def test_partial_chain_marks_external_inputs():
 def test_external_input_without_value_has_unknown_fee():
     txs, inputs, outputs = small()
     keep = ~txs.txid.eq(txid_of(0))
-    chain = ct.Chain.from_tables(txs=txs[keep], inputs=inputs[inputs.txid != txid_of(0)],
-                                 outputs=outputs[outputs.txid != txid_of(0)])
+    chain = ct.Chain.from_tables(
+        txs=txs[keep], inputs=inputs[inputs.txid != txid_of(0)], outputs=outputs[outputs.txid != txid_of(0)]
+    )
     assert pd.isna(chain.txs.fee.iloc[0])
     assert "unknown" in str(chain.tx(txid_of(1)))
 
@@ -114,8 +115,9 @@ def corrupt(kind):
     elif kind == "duplicate":
         txs = pd.concat([txs, txs.iloc[[1]]])
     elif kind == "double_spend":
-        inputs = pd.concat([inputs, pd.DataFrame({"txid": [txid_of(2)], "vin": [1], "prev_txid": [txid_of(0)],
-                                                  "prev_vout": [0]})])
+        inputs = pd.concat(
+            [inputs, pd.DataFrame({"txid": [txid_of(2)], "vin": [1], "prev_txid": [txid_of(0)], "prev_vout": [0]})]
+        )
     elif kind == "negative":
         outputs.loc[3, "value"] = -1
     elif kind == "too_big":
@@ -135,19 +137,22 @@ def corrupt(kind):
     return txs, inputs, outputs
 
 
-@pytest.mark.parametrize("kind, error, words", [
-    ("txid", E.InvalidTxidError, "'xyz' (3 characters)"),
-    ("duplicate", E.DuplicateTxidError, txid_of(1)),
-    ("double_spend", E.DoubleSpendError, "spent twice"),
-    ("negative", E.ValueRangeError, "below 0"),
-    ("too_big", E.ValueRangeError, "21,000,000 BTC"),
-    ("overspend", E.OverspendError, "pays out 31.00000000 BTC from 30.00000000 BTC"),
-    ("prevout_value", E.PrevoutMismatchError, "value"),
-    ("prevout_address", E.PrevoutMismatchError, "address"),
-    ("address", E.InvalidAddressError, "do not decode"),
-    ("block_time", E.BlockTimeError, "backwards"),
-    ("missing_vout", E.PrevoutMismatchError, "does not have"),
-])
+@pytest.mark.parametrize(
+    "kind, error, words",
+    [
+        ("txid", E.InvalidTxidError, "'xyz' (3 characters)"),
+        ("duplicate", E.DuplicateTxidError, txid_of(1)),
+        ("double_spend", E.DoubleSpendError, "spent twice"),
+        ("negative", E.ValueRangeError, "below 0"),
+        ("too_big", E.ValueRangeError, "21,000,000 BTC"),
+        ("overspend", E.OverspendError, "pays out 31.00000000 BTC from 30.00000000 BTC"),
+        ("prevout_value", E.PrevoutMismatchError, "value"),
+        ("prevout_address", E.PrevoutMismatchError, "address"),
+        ("address", E.InvalidAddressError, "do not decode"),
+        ("block_time", E.BlockTimeError, "backwards"),
+        ("missing_vout", E.PrevoutMismatchError, "does not have"),
+    ],
+)
 def test_each_corruption_raises_its_own_error(kind, error, words):
     with pytest.raises(error) as info:
         ct.Chain.from_tables(*corrupt(kind))
@@ -188,8 +193,9 @@ def test_random_valid_chains_pass_and_conserve_value(tables):
     assert chain.addresses.balance.sum() == chain.utxos.value.sum()
     # every output spent at most once, every spender known
     assert chain.inputs.dropna(subset=["prev_txid"]).duplicated(["prev_txid", "prev_vout"]).sum() == 0
-    assert (chain.outputs.spent_by_txid.notna().sum()
-            == (~chain.inputs.is_external & chain.inputs.prev_txid.notna()).sum())
+    assert (
+        chain.outputs.spent_by_txid.notna().sum() == (~chain.inputs.is_external & chain.inputs.prev_txid.notna()).sum()
+    )
 
 
 CORRUPTIONS = {
@@ -212,8 +218,15 @@ def test_random_corruptions_raise_their_own_error(tables, kind, rnd):
         row = spending.iloc[rnd.randrange(len(spending))]
         last = txs.txid.iloc[-1]
         nvin = int((inputs.txid == last).sum())
-        inputs = pd.concat([inputs, pd.DataFrame({"txid": [last], "vin": [nvin], "prev_txid": [row.prev_txid],
-                                                  "prev_vout": [row.prev_vout]})], ignore_index=True)
+        inputs = pd.concat(
+            [
+                inputs,
+                pd.DataFrame(
+                    {"txid": [last], "vin": [nvin], "prev_txid": [row.prev_txid], "prev_vout": [row.prev_vout]}
+                ),
+            ],
+            ignore_index=True,
+        )
         if row.txid == last:  # spending the same output twice in one tx is still a double spend
             pass
     elif kind == "overspend":
@@ -263,11 +276,22 @@ def _spender(outpoints, inside_vouts: int = 1):
     """One chain: a coinbase with ``inside_vouts`` outputs, and one tx spending ``outpoints`` (all outside)."""
     cb, t = txid_of(0, "cb"), txid_of(1, "spender")
     txs = pd.DataFrame({"txid": [cb, t]})
-    inputs = pd.DataFrame({"txid": [cb] + [t] * len(outpoints), "vin": [0] + list(range(len(outpoints))),
-                           "prev_txid": [None] + [p for p, _ in outpoints],
-                           "prev_vout": [None] + [v for _, v in outpoints]})
-    outputs = pd.DataFrame({"txid": [cb] * inside_vouts + [t], "vout": list(range(inside_vouts)) + [0],
-                            "address": [A] * inside_vouts + [B], "value": [1000] * inside_vouts + [500]})
+    inputs = pd.DataFrame(
+        {
+            "txid": [cb] + [t] * len(outpoints),
+            "vin": [0] + list(range(len(outpoints))),
+            "prev_txid": [None] + [p for p, _ in outpoints],
+            "prev_vout": [None] + [v for _, v in outpoints],
+        }
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [cb] * inside_vouts + [t],
+            "vout": list(range(inside_vouts)) + [0],
+            "address": [A] * inside_vouts + [B],
+            "value": [1000] * inside_vouts + [500],
+        }
+    )
     return txs, inputs, outputs
 
 
@@ -278,8 +302,7 @@ def test_outside_outpoints_with_high_output_numbers_load():
     assert chain.inputs.is_external.sum() == 2
 
 
-_OUTPOINTS = st.lists(st.tuples(st.sampled_from(_OUTSIDE_TXIDS), st.integers(0, 2**32 - 1)), min_size=1,
-                      max_size=8)
+_OUTPOINTS = st.lists(st.tuples(st.sampled_from(_OUTSIDE_TXIDS), st.integers(0, 2**32 - 1)), min_size=1, max_size=8)
 
 
 @given(outpoints=_OUTPOINTS.filter(lambda ps: len(set(ps)) == len(ps)), inside=st.integers(1, 4))
@@ -290,8 +313,7 @@ def test_any_distinct_outside_outpoints_load(outpoints, inside):
     assert got == set(outpoints)
 
 
-@given(outpoints=_OUTPOINTS.filter(lambda ps: len(set(ps)) == len(ps)), repeat=st.data(),
-       inside=st.integers(1, 4))
+@given(outpoints=_OUTPOINTS.filter(lambda ps: len(set(ps)) == len(ps)), repeat=st.data(), inside=st.integers(1, 4))
 def test_a_repeated_outside_outpoint_is_refused(outpoints, repeat, inside):
     again = repeat.draw(st.sampled_from(outpoints))
     where = repeat.draw(st.integers(0, len(outpoints)))
@@ -304,10 +326,10 @@ def test_an_internal_spend_of_a_missing_high_output_is_a_mismatch_not_another_ou
     """tx*2**32+vout is unique: spending cb:vout (absent) never finds another transaction's output."""
     cb, t, u = txid_of(0, "cb"), txid_of(1, "t"), txid_of(2, "u")
     txs = pd.DataFrame({"txid": [cb, t, u]})
-    inputs = pd.DataFrame({"txid": [cb, t, u], "vin": [0, 0, 0], "prev_txid": [None, cb, cb],
-                           "prev_vout": [None, 0, vout]})
-    outputs = pd.DataFrame({"txid": [cb, t, u], "vout": [0, 0, 0], "address": [A, B, C],
-                            "value": [1000, 900, 0]})
+    inputs = pd.DataFrame(
+        {"txid": [cb, t, u], "vin": [0, 0, 0], "prev_txid": [None, cb, cb], "prev_vout": [None, 0, vout]}
+    )
+    outputs = pd.DataFrame({"txid": [cb, t, u], "vout": [0, 0, 0], "address": [A, B, C], "value": [1000, 900, 0]})
     with pytest.raises(E.PrevoutMismatchError, match=f"{cb}:{vout}"):
         ct.Chain.from_tables(txs, inputs, outputs)
 
@@ -332,9 +354,15 @@ def test_a_prevout_without_its_output_number_is_refused():
 # --------------------------------------------------------------------------- compact id columns (issue 19)
 _HEX = "0123456789abcdef"
 # txids that often share their first 16 hex digits (the integer sort key) but differ after them
-_TXIDS = st.lists(st.tuples(st.sampled_from(["0" * 16, "f" * 16, "0123456789abcdef", "00000000ffffffff"]),
-                            st.text(_HEX, min_size=48, max_size=48)).map(lambda t: t[0] + t[1]),
-                  min_size=1, max_size=12, unique=True)
+_TXIDS = st.lists(
+    st.tuples(
+        st.sampled_from(["0" * 16, "f" * 16, "0123456789abcdef", "00000000ffffffff"]),
+        st.text(_HEX, min_size=48, max_size=48),
+    ).map(lambda t: t[0] + t[1]),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
 
 
 @given(own=_TXIDS, outside=_TXIDS)
@@ -343,9 +371,16 @@ def test_txid_columns_sort_compare_and_read_as_the_text(own, outside):
     outside = [t for t in outside if t not in own]
     txs = pd.DataFrame({"txid": own})
     prev = [outside[i % len(outside)] if outside and i % 2 else None for i in range(len(own))]
-    inputs = pd.DataFrame({"txid": own, "vin": 0, "prev_txid": prev,
-                           "prev_vout": [i if p else None for i, p in enumerate(prev)],
-                           "value": [10_000 if p else None for p in prev], "address": [A if p else None for p in prev]})
+    inputs = pd.DataFrame(
+        {
+            "txid": own,
+            "vin": 0,
+            "prev_txid": prev,
+            "prev_vout": [i if p else None for i, p in enumerate(prev)],
+            "value": [10_000 if p else None for p in prev],
+            "address": [A if p else None for p in prev],
+        }
+    )
     outputs = pd.DataFrame({"txid": own, "vout": 0, "address": B, "value": 5_000})
     chain = ct.Chain.from_tables(txs, inputs, outputs)
     assert isinstance(chain.txs.txid.dtype, pd.CategoricalDtype)
@@ -369,8 +404,15 @@ def test_sample_id_columns_are_compact_and_saved_as_before(tmp_path):
 
     ds = Path(__file__).resolve().parents[1] / "sample_data" / "datasets" / "sample"
     chain = ct.load_dataset(ds)
-    for table, col in (("txs", "txid"), ("inputs", "txid"), ("inputs", "prev_txid"), ("inputs", "address"),
-                       ("outputs", "txid"), ("outputs", "address"), ("outputs", "spent_by_txid")):
+    for table, col in (
+        ("txs", "txid"),
+        ("inputs", "txid"),
+        ("inputs", "prev_txid"),
+        ("inputs", "address"),
+        ("outputs", "txid"),
+        ("outputs", "address"),
+        ("outputs", "spent_by_txid"),
+    ):
         assert isinstance(getattr(chain, table)[col].dtype, pd.CategoricalDtype), (table, col)
     t = chain.txs.txid.iloc[5]
     assert isinstance(t, str) and len(t) == 64 and chain.tx(t).txid == t
@@ -380,8 +422,11 @@ def test_sample_id_columns_are_compact_and_saved_as_before(tmp_path):
     out = chain.save(tmp_path / "again")
     for name in ("blocks", "txs", "inputs", "outputs", "inputs_index", "outputs_index", "addresses"):
         assert pq.read_schema(out / f"{name}.parquet") == pq.read_schema(ds / f"{name}.parquet"), name
-    assert json.loads((out / "manifest.json").read_text())["sha256"] == \
-        json.loads((ds / "manifest.json").read_text())["sha256"] == chain.content_hash
+    assert (
+        json.loads((out / "manifest.json").read_text())["sha256"]
+        == json.loads((ds / "manifest.json").read_text())["sha256"]
+        == chain.content_hash
+    )
 
 
 def test_heuristic_features_are_cached_on_the_chain():
@@ -415,8 +460,10 @@ def test_chain_and_dataset_modules_import_without_a_cycle():
 def test_a_chain_without_any_address_saves_and_loads(tmp_path):
     """A coinbase paying a bare script (no address at all) used to fail with an IndexError."""
     t = txid_of(5)
-    chain = ct.Chain.from_tables(pd.DataFrame({"txid": [t]}),
-                                 pd.DataFrame({"txid": [t], "vin": [0], "prev_txid": [None], "prev_vout": [None]}),
-                                 pd.DataFrame({"txid": [t], "vout": [0], "value": [5]}))
+    chain = ct.Chain.from_tables(
+        pd.DataFrame({"txid": [t]}),
+        pd.DataFrame({"txid": [t], "vin": [0], "prev_txid": [None], "prev_vout": [None]}),
+        pd.DataFrame({"txid": [t], "vout": [0], "value": [5]}),
+    )
     assert chain.outputs.script_type.tolist() == ["nonstandard"] and chain.index.n_addresses == 0
     assert ct.load_dataset(chain.save(tmp_path / "ds")) == chain

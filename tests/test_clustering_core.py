@@ -22,13 +22,15 @@ from cryptotrace.testing.strategies import spending_chains
 
 def story():
     """A and B pay a shop together (C is the round-amount change); C peels to D/E; X and Y spend together."""
-    return toy_chain([
-        {"out": [("A", 100_000_000)]},                                                    # 0
-        {"out": [("B", 50_000_000)]},                                                     # 1
-        {"in": ["0:0", "1:0"], "out": [("shop", 120_000_000), ("C", 29_990_000)]},        # 2
-        {"in": ["2:1"], "out": [("D", 10_000_000), ("E", 19_980_000)]},                   # 3
-        {"in": [("X", 7_000_000), ("Y", 8_000_000)], "out": [("shop", 14_990_000)]},      # 4 (outside coins)
-    ])
+    return toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},  # 0
+            {"out": [("B", 50_000_000)]},  # 1
+            {"in": ["0:0", "1:0"], "out": [("shop", 120_000_000), ("C", 29_990_000)]},  # 2
+            {"in": ["2:1"], "out": [("D", 10_000_000), ("E", 19_980_000)]},  # 3
+            {"in": [("X", 7_000_000), ("Y", 8_000_000)], "out": [("shop", 14_990_000)]},  # 4 (outside coins)
+        ]
+    )
 
 
 def test_default_is_multi_input_only():
@@ -131,11 +133,14 @@ def test_cluster_collapse_warns_and_can_refuse():
 
 
 def test_change_conflicts_skip_or_keep():
-    chain, a = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        # round_amount calls output 0 (not round), script_type calls output 1 (p2wpkh like the input)
-        {"in": ["0:0"], "out": [("legacy", 3_333_333), ("w", 60_000_000)]},
-    ], types={"legacy": "p2pkh"})
+    chain, a = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            # round_amount calls output 0 (not round), script_type calls output 1 (p2wpkh like the input)
+            {"in": ["0:0"], "out": [("legacy", 3_333_333), ("w", 60_000_000)]},
+        ],
+        types={"legacy": "p2pkh"},
+    )
     hs = ["multi_input", "round_amount", "script_type"]
     skip = Clustering(hs).fit(chain)
     assert skip.conflicts_ == 1 and skip.evidence_.empty
@@ -215,13 +220,23 @@ def brute_force(labels: pd.Series, owner: pd.Series):
 def test_evaluate_against_a_hand_made_answer_key():
     chain, a = story()
     inv = {v: k for k, v in a.items()}
-    owner_of = {"A": "alice", "B": "alice", "C": "alice", "D": "dave", "E": "alice", "shop": "shop",
-                "X": "xena", "Y": "yuri"}  # X and Y are different people who co-spent (a PayJoin, say)
-    addrs = pd.DataFrame({"address": list(a.values()), "entity": [owner_of[inv[v]] for v in a.values()],
-                          "entity_type": "user"})
+    owner_of = {
+        "A": "alice",
+        "B": "alice",
+        "C": "alice",
+        "D": "dave",
+        "E": "alice",
+        "shop": "shop",
+        "X": "xena",
+        "Y": "yuri",
+    }  # X and Y are different people who co-spent (a PayJoin, say)
+    addrs = pd.DataFrame(
+        {"address": list(a.values()), "entity": [owner_of[inv[v]] for v in a.values()], "entity_type": "user"}
+    )
     change_vout = [None, None, 1, 1, None]
-    key = AnswerKey(addresses=addrs, txs=pd.DataFrame({"txid": chain.txs.txid, "is_coinjoin": False,
-                                                       "change_vout": change_vout}))
+    key = AnswerKey(
+        addresses=addrs, txs=pd.DataFrame({"txid": chain.txs.txid, "is_coinjoin": False, "change_vout": change_vout})
+    )
     c = Clustering(["multi_input", "round_amount"]).fit(chain)
     ev = evaluate(c, key)
     p, r = brute_force(c.labels_, key.addresses.entity.reindex(c.labels_.index))
@@ -265,9 +280,11 @@ def test_multi_input_clusters_equal_networkx_components(chain):
 def test_empty_and_tiny_chains():
     from cryptotrace import Chain
 
-    empty = Chain.from_tables(txs=pd.DataFrame({"txid": []}),
-                              inputs=pd.DataFrame({"txid": [], "vin": [], "prev_txid": [], "prev_vout": []}),
-                              outputs=pd.DataFrame({"txid": [], "vout": [], "value": []}))
+    empty = Chain.from_tables(
+        txs=pd.DataFrame({"txid": []}),
+        inputs=pd.DataFrame({"txid": [], "vin": [], "prev_txid": [], "prev_vout": []}),
+        outputs=pd.DataFrame({"txid": [], "vout": [], "value": []}),
+    )
     c = Clustering("all").fit(empty)
     assert c.n_clusters_ == 0 and c.labels_.empty and c.clusters_.empty and c.evidence_.empty
     assert H.peel_chains(empty).empty
@@ -282,8 +299,10 @@ def test_evaluate_equals_brute_force_pair_counting(chain, n_owners, seed):
     rng = np.random.default_rng(seed)
     addrs = chain.index.addresses
     owner = pd.Series(rng.integers(0, n_owners, len(addrs)).astype(str), index=addrs)
-    key = AnswerKey(addresses=pd.DataFrame({"address": addrs, "entity": owner.to_numpy()}),
-                    txs=pd.DataFrame({"txid": chain.txs.txid, "is_coinjoin": False, "change_vout": None}))
+    key = AnswerKey(
+        addresses=pd.DataFrame({"address": addrs, "entity": owner.to_numpy()}),
+        txs=pd.DataFrame({"txid": chain.txs.txid, "is_coinjoin": False, "change_vout": None}),
+    )
     c = Clustering(["multi_input", "round_amount"], skip_coinjoin=False).fit(chain)
     ev = evaluate(c, key)
     p, r = brute_force(c.labels_, owner)
@@ -310,10 +329,12 @@ def test_refuse_collapse_leaves_no_big_to_big_change_link(chain, size):
 
 
 def test_unconfirmed_transactions_have_no_time():
-    chain, a = toy_chain([
-        {"out": [("A", 60_000_000), ("B", 50_000_000)]},
-        {"in": ["0:0", "0:1"], "out": [("C", 109_990_000)]},
-    ])
+    chain, a = toy_chain(
+        [
+            {"out": [("A", 60_000_000), ("B", 50_000_000)]},
+            {"in": ["0:0", "0:1"], "out": [("C", 109_990_000)]},
+        ]
+    )
     from cryptotrace import Chain
 
     txs = chain.txs.copy()

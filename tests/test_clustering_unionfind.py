@@ -114,16 +114,19 @@ def test_edge_cases():
     assert k == 2 and lab.tolist() == [0, 1, 0]
 
 
-@pytest.mark.parametrize("args, match", [
-    ((3, [0, 3], [1, 1]), "node 3 in a is outside 0..2"),
-    ((3, [0, 1], [-1, 1]), "node -1 in b is outside 0..2"),
-    ((3, [0, 1], [1]), "same length"),
-    ((3, [0.0, 1.0], [1, 2]), "integers"),
-    ((3, [[0, 1]], [[1, 2]]), "1-D"),
-    ((3, [True], [False]), "integers"),
-    ((-1, [], []), "n=-1"),
-    ((2.5, [0], [1]), "n=2.5"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((3, [0, 3], [1, 1]), "node 3 in a is outside 0..2"),
+        ((3, [0, 1], [-1, 1]), "node -1 in b is outside 0..2"),
+        ((3, [0, 1], [1]), "same length"),
+        ((3, [0.0, 1.0], [1, 2]), "integers"),
+        ((3, [[0, 1]], [[1, 2]]), "1-D"),
+        ((3, [True], [False]), "integers"),
+        ((-1, [], []), "n=-1"),
+        ((2.5, [0], [1]), "n=2.5"),
+    ],
+)
 def test_bad_input_names_the_value(args, match):
     with pytest.raises(ClusteringError, match=match):
         union_find(*args)

@@ -17,8 +17,15 @@ import cryptotrace as ct
 from cryptotrace import export
 from cryptotrace.heuristics import coinjoin as CJ
 from cryptotrace.tags import category_role
-from cryptotrace.tracing import (COIN_COLUMNS, ENDPOINT_KINDS, POLICIES, TAINT_POLICIES, seizure_candidates, trace,
-                                 worked_example_chain)
+from cryptotrace.tracing import (
+    COIN_COLUMNS,
+    ENDPOINT_KINDS,
+    POLICIES,
+    TAINT_POLICIES,
+    seizure_candidates,
+    trace,
+    worked_example_chain,
+)
 from cryptotrace.tracing import policies as P
 
 from cryptotrace.testing import BTC, HOP_ADDRESSES
@@ -29,15 +36,18 @@ from cryptotrace.testing import hop_txid as txid
 from cryptotrace.testing import pick_output as _start
 from cryptotrace.testing.strategies import random_chains as chains
 
+
 def case():
     # thief A: 10 BTC; tx1 pays 3 to Kraken (C), 4 to B (own wallet), 3 to F; tx2 (a "CoinJoin") pays F's 3 to G
     a, b, c, _, _, f, g = HOP_ADDRESSES
 
-    chain = make_chain([
-        {"outs": [(a, 10)]},
-        {"ins": [(0, 0)], "outs": [(c, 3), (b, 4), (f, 3)]},
-        {"ins": [(1, 2)], "outs": [(g, 3)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(a, 10)]},
+            {"ins": [(0, 0)], "outs": [(c, 3), (b, 4), (f, 3)]},
+            {"ins": [(1, 2)], "outs": [(g, 3)]},
+        ]
+    )
     tags = Tags([(c, "Kraken", "exchange", "US")])
     cl = Clusters({a: 1, b: 1, c: 2, f: 3, g: 4})
     return chain, tags, cl, (a, b, c, f, g)
@@ -155,8 +165,12 @@ def test_other_tags_re_annotate_the_same_table():
 
 
 @settings(max_examples=25, deadline=None)
-@given(chain=chains, pick=st.integers(0, 1000), policy=st.sampled_from(list(POLICIES)),
-       direction=st.sampled_from(["forward", "backward"]))
+@given(
+    chain=chains,
+    pick=st.integers(0, 1000),
+    policy=st.sampled_from(list(POLICIES)),
+    direction=st.sampled_from(["forward", "backward"]),
+)
 def test_transactions_add_up_from_the_coin_table_as_from_the_engine(chain, pick, policy, direction):
     t = trace(chain, _start(chain, pick), policy=policy, direction=direction, max_hops=100, min_value=0)
     e, ix = t._e, chain.index
@@ -203,8 +217,11 @@ def test_a_sixth_policy_is_one_class(monkeypatch):
     start = chain.outputs.txid[0] + ":0"
     new = trace(chain, start, policy="haircut_copy", min_value=0)
     old = trace(chain, start, policy="haircut", min_value=0)
-    assert new.coins.traced_value.tolist() == old.coins.traced_value.tolist() == [3 * BTC, 30_000_000,
-                                                                                  180_000_000, 90_000_000]
+    assert (
+        new.coins.traced_value.tolist()
+        == old.coins.traced_value.tolist()
+        == [3 * BTC, 30_000_000, 180_000_000, 90_000_000]
+    )
     assert "the same as haircut" in new.describe()
     with pytest.raises(ct.CryptotraceError, match="not known"):
         trace(chain, start, policy="nonesuch")
@@ -235,8 +252,12 @@ def test_the_json_export_carries_the_coin_table():
 
 
 @settings(max_examples=25, deadline=None)
-@given(chain=chains, pick=st.integers(0, 1000), policy=st.sampled_from(list(POLICIES)),
-       direction=st.sampled_from(["forward", "backward"]))
+@given(
+    chain=chains,
+    pick=st.integers(0, 1000),
+    policy=st.sampled_from(list(POLICIES)),
+    direction=st.sampled_from(["forward", "backward"]),
+)
 def test_flows_and_endpoints_are_rows_of_the_coin_table(chain, pick, policy, direction):
     t = trace(chain, _start(chain, pick), policy=policy, direction=direction, max_hops=100, min_value=0)
     c = t.coins

@@ -29,8 +29,9 @@ def line_chain(n: int, *, branch_to: dict[int, int] | None = None) -> Chain:
     (100 + k) and the rest to address k + 1. ``branch_to`` replaces side addresses: {k: address number}."""
     branch_to = branch_to or {}
     txids = [f"{k + 16:02x}" * 32 for k in range(n + 1)]
-    txs = pd.DataFrame({"txid": txids, "block_height": range(1, n + 2),
-                        "time": [1_600_000_000 + 600 * k for k in range(n + 1)]})
+    txs = pd.DataFrame(
+        {"txid": txids, "block_height": range(1, n + 2), "time": [1_600_000_000 + 600 * k for k in range(n + 1)]}
+    )
     ins = {"txid": [txids[0]], "vin": [0], "prev_txid": [None], "prev_vout": [None]}
     outs = {"txid": [txids[0]], "vout": [0], "address": [_addr(1)], "value": [10 * BTC]}
     left = 10 * BTC
@@ -82,9 +83,15 @@ def test_paths_on_the_capstone_end_at_a_deposit_the_exchange_named():
 def test_find_services_nearest_first_stops_at_a_service_and_filters_categories():
     # hop 2 pays the exchange Kryptohaus (1 BTC) and moves 8 BTC on to address 3; hop 4 pays the market
     chain = line_chain(4, branch_to={2: 50, 4: 60})
-    tags = ct.TagStore.from_frame(pd.DataFrame({
-        "address": [_addr(50), _addr(60)], "label": ["Kryptohaus hot wallet", "Nightshade Market"],
-        "category": ["exchange", "market"]}))
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame(
+            {
+                "address": [_addr(50), _addr(60)],
+                "label": ["Kryptohaus hot wallet", "Nightshade Market"],
+                "category": ["exchange", "market"],
+            }
+        )
+    )
     found = ct.find_services(chain, _addr(1), tags=tags, within=5)
     assert found.service.tolist() == ["Kryptohaus hot wallet", "Nightshade Market"]
     assert found.hops.tolist() == [2, 4] and found.value.tolist() == [BTC, BTC]
@@ -92,9 +99,15 @@ def test_find_services_nearest_first_stops_at_a_service_and_filters_categories()
     assert only_market.service.tolist() == ["Nightshade Market"]
     assert len(ct.find_services(chain, _addr(1), tags=tags, within=3, categories=["market"])) == 0
     # a tagged address on the main line stops the walk: nothing behind the service is its customer's money
-    tags3 = ct.TagStore.from_frame(pd.DataFrame({
-        "address": [_addr(3), _addr(60)], "label": ["Balticoin hot wallet", "Nightshade Market"],
-        "category": ["exchange", "market"]}))
+    tags3 = ct.TagStore.from_frame(
+        pd.DataFrame(
+            {
+                "address": [_addr(3), _addr(60)],
+                "label": ["Balticoin hot wallet", "Nightshade Market"],
+                "category": ["exchange", "market"],
+            }
+        )
+    )
     stopped = ct.find_services(chain, _addr(1), tags=tags3, within=5)
     assert stopped.service.tolist() == ["Balticoin hot wallet"] and stopped.value.tolist() == [8 * BTC]
 
@@ -119,8 +132,9 @@ def test_compare_policies_matches_the_worked_example_of_the_design():
     """DESIGN.md's example: 3 BTC stolen first, 7 clean; outputs 1, 6, 3 BTC. Haircut 30 % each, FIFO
     pays the first 3 BTC out (1 + 2), poison taints all."""
     ex = worked_example_chain()
-    side = ct.compare_policies(ex, ex.txs.txid.iloc[0] + ":0", policies=["poison", "haircut", "fifo"],
-                               max_hops=1, min_value=0)
+    side = ct.compare_policies(
+        ex, ex.txs.txid.iloc[0] + ":0", policies=["poison", "haircut", "fifo"], max_hops=1, min_value=0
+    )
     t = side.by_output(hop=1)
     assert t.poison.tolist() == [1 * BTC, 6 * BTC, 3 * BTC]
     assert t.haircut.tolist() == [30_000_000, 180_000_000, 90_000_000]
@@ -156,8 +170,13 @@ def test_coinjoin_detectors_on_a_real_whirlpool_mix():
 # ------------------------------------------------------------------------------------------ traces
 def test_trace_transactions_and_first_coinjoin_answer_the_ransomware_question():
     case = ct.load_case("ransomware")
-    trail = ct.trace(case.chain, case.evidence.addresses("ransomware_ransom_notes.md"), policy="fifo",
-                     tags=ct.load_tags(case.tags_path), max_hops=20)
+    trail = ct.trace(
+        case.chain,
+        case.evidence.addresses("ransomware_ransom_notes.md"),
+        policy="fifo",
+        tags=ct.load_tags(case.tags_path),
+        max_hops=20,
+    )
     mixes = ct.trace_transactions(trail, coinjoin=True)
     assert len(mixes) >= 1 and mixes.coinjoin.all()
     assert case.check("ransomware.coinjoin_txid", mixes.txid.iloc[0]).correct
@@ -255,7 +274,9 @@ def test_tags_search_and_hot_wallets_carry_their_service_jurisdiction(tmp_path):
         f"- address: {_addr(4)}\n  label: Balticoin deposit\n  category: exchange\n  actor: balticoin\n"
         "  jurisdiction: LT\n"
         f"- address: {_addr(5)}\n  label: Balticoin deposit\n  category: exchange\n  actor: balticoin\n"
-        "  jurisdiction: LV\n", encoding="utf-8")
+        "  jurisdiction: LV\n",
+        encoding="utf-8",
+    )
     tags = ct.load_tags(pack)
     hot = tags.for_address(_addr(1))[0]
     assert hot.jurisdiction == "DE"  # from the other tag of the same service
@@ -274,7 +295,7 @@ def test_show_gives_btc_whole_text_and_no_reprs():
     t = ct.show(pd.DataFrame({"value": [123_456_789], "next_step": [long], "precision": [0.4567]}))
     html = t._repr_html_()
     assert "1.23456789 BTC" in html and long.strip() in html and "45.7%" in html
-    text = str(ct.show({"policy": "fifo", "heuristics": ["multi_input", "change"], "path": ct.load_case})) 
+    text = str(ct.show({"policy": "fifo", "heuristics": ["multi_input", "change"], "path": ct.load_case}))
     assert "multi_input, change" in text and "['" not in text and "{'" not in text
     with pytest.raises(CryptotraceError, match="no column"):
         ct.show(pd.DataFrame({"a": [1]}), columns=["b"])
@@ -327,9 +348,14 @@ def test_notebook_04s_two_fifo_figures_share_one_definition():
     candidates at a service: at_service plus the mixed ones that reached a service after a CoinJoin."""
     case = ct.load_case("ransomware")
     chain = case.chain
-    claims = ct.compare_policies(chain, case.evidence.addresses("ransomware_ransom_notes.md"), policies=["fifo"],
-                                 tags=ct.load_tags(case.tags_path), clustering=ct.Clustering().fit(chain),
-                                 max_hops=20)
+    claims = ct.compare_policies(
+        chain,
+        case.evidence.addresses("ransomware_ransom_notes.md"),
+        policies=["fifo"],
+        tags=ct.load_tags(case.tags_path),
+        clustering=ct.Clustering().fit(chain),
+        max_hops=20,
+    )
     cands = ct.seizure_candidates(claims.trace("fifo")).to_frame()
     at_service = cands.tainted_value[cands.classification == "at_service"].sum()
     mixed_at_a_service = cands.tainted_value[(cands.classification == "mixed") & cands.service.notna()].sum()
@@ -351,16 +377,26 @@ def test_amount_paid_and_coinjoin_entry():
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(2, 8), branches=st.dictionaries(st.integers(1, 8), st.integers(40, 45), min_size=1, max_size=4),
-       within=st.integers(1, 8))
+@given(
+    n=st.integers(2, 8),
+    branches=st.dictionaries(st.integers(1, 8), st.integers(40, 45), min_size=1, max_size=4),
+    within=st.integers(1, 8),
+)
 def test_find_services_and_paths_agree_on_the_hops(n, branches, within):
     """Every service find_services reports within N hops has a path of exactly that many hops, and no
     service closer than N hops is missed (a plain walk over the line chain gives the truth)."""
     branches = {k: v for k, v in branches.items() if k <= n}
     chain = line_chain(n, branch_to=branches)
     services = sorted(set(branches.values()))
-    tags = ct.TagStore.from_frame(pd.DataFrame({"address": [_addr(a) for a in services],
-                                                "label": [f"service {a}" for a in services], "category": "exchange"}))
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame(
+            {
+                "address": [_addr(a) for a in services],
+                "label": [f"service {a}" for a in services],
+                "category": "exchange",
+            }
+        )
+    )
     found = ct.find_services(chain, _addr(1), tags=tags, within=within)
     truth = sorted((k, branches[k]) for k in branches if k <= within)  # tx k pays the service at hop k
     assert sorted(zip(found.hops, [int(s.split()[1]) for s in found.service])) == truth

@@ -28,8 +28,14 @@ def economy():
 
 def run_demo(out, *extra, env=None):
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "cryptotrace", "demo", "--out", str(out), *extra],
-                         capture_output=True, text=True, timeout=300, env=env, cwd=str(out.parent))
+    res = subprocess.run(
+        [sys.executable, "-m", "cryptotrace", "demo", "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=str(out.parent),
+    )
     return res, time.perf_counter() - t0
 
 
@@ -51,8 +57,7 @@ def test_demo_runs_a_whole_case(tmp_path, ransom_facts, economy):
     assert "investigate the case" in res.stderr and "2/2" in res.stderr
     # amounts in euros and dollars beside BTC, with the price source named
     assert "Money at the time: price source: the case's simulated economy" in res.stdout
-    assert re.search(r"Can be frozen at exchanges: \d+\.\d{8} BTC \([\d,]+\.\d\d EUR / [\d,]+\.\d\d USD\)",
-                     res.stdout)
+    assert re.search(r"Can be frozen at exchanges: \d+\.\d{8} BTC \([\d,]+\.\d\d EUR / [\d,]+\.\d\d USD\)", res.stdout)
     # no raw Python warning text (file:line: UserWarning): the pipeline's warnings are readable lines
     assert "UserWarning" not in res.stderr and "warnings.warn" not in res.stderr
     # findings in plain words, checked against the answer key: the peel chain's deposits are what
@@ -69,8 +74,11 @@ def test_demo_runs_a_whole_case(tmp_path, ransom_facts, economy):
     assert f"Traced {format_btc(paid)} from" in s
     assert "Its records name: Anton Mirov" in s  # from the exchanges' legal responses
     # the candidate table: the material candidates (at most ~25 of the sample's ~680) and one tail line
-    m = re.search(r"Seizure candidates: ([\d,]+) in all, ([\d,]+) with at least 0\.00100000 BTC traced; "
-                  r"the largest (\d+)", s)
+    m = re.search(
+        r"Seizure candidates: ([\d,]+) in all, ([\d,]+) with at least 0\.00100000 BTC traced; "
+        r"the largest (\d+)",
+        s,
+    )
     assert m, s[-3000:]
     n_all, n_material, n_mat = (int(m.group(i).replace(",", "")) for i in (1, 2, 3))
     rows = re.findall(r"^ +\d+\. \d+\.\d{8} BTC \(.*(strong|moderate|weak) evidence: ", s, re.MULTILINE)

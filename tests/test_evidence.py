@@ -46,11 +46,13 @@ def direct():
     """10 BTC stolen at A (tx1:0). The thief spends it with his other coin B (1 BTC) in tx3: 0.49 BTC back to B,
     10.5 BTC to C, an exchange deposit its reply names (confidence 50). Multi-input joins A and B. No CoinJoin,
     no PayJoin (B's coin was needed: 10 < 10.5 + fee), no change heuristic."""
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"outs": [(B, 1)]},
-        {"ins": [(0, 0), (1, 0)], "outs": [(B, 0.49), (C, 10.5)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"outs": [(B, 1)]},
+            {"ins": [(0, 0), (1, 0)], "outs": [(B, 0.49), (C, 10.5)]},
+        ]
+    )
     tg = tags([(C, "Kryptohaus deposit address", "exchange", "DE", 50)])
     cl = fit(chain)
     t = trace(chain, f"{txid(1)}:0", policy="haircut", tags=tg, clustering=cl)
@@ -64,8 +66,8 @@ def test_direct_path_with_multi_input_and_a_confident_tag_is_strong(direct):
     # haircut: 10 of 11 BTC in is traced; FIFO: A's 10 BTC pays B's 0.49 first, then 9.51 of C's 10.5
     assert c.strength == "strong" and b.strength == "strong"
     assert c.holds_under == b.holds_under == "poison, haircut, FIFO"
-    assert c.alternatives == ""                       # nothing a defence can point to on this path
-    assert b.alternatives == "shared custody"         # B is the suspect's only through common-input ownership
+    assert c.alternatives == ""  # nothing a defence can point to on this path
+    assert b.alternatives == "shared custody"  # B is the suspect's only through common-input ownership
     assert c.hops == 1 and b.hops == 1
     assert "1 hop(s) of ledger facts" in c.strength_reason
 
@@ -76,8 +78,11 @@ def test_the_chain_of_inferences_names_each_link_with_its_measured_precision(dir
     assert len(links) == 1
     step = links.iloc[0]
     assert step.heuristic == "multi_input" and step.txid == txid(3)
-    assert step.measured == link_precision("multi_input") == measured_precisions()["links"]["coinjoins_skipped"][
-        "multi_input"]["precision"]
+    assert (
+        step.measured
+        == link_precision("multi_input")
+        == measured_precisions()["links"]["coinjoins_skipped"]["multi_input"]["precision"]
+    )
     text = str(ev)
     assert "Strength: STRONG" in text and f"joined in transaction {txid(3)} by multi_input" in text
     assert "shared custody" in text and ALTERNATIVES["shared custody"] in text
@@ -103,12 +108,14 @@ def test_evidence_columns_reach_the_csv(direct):
 
 # ---------------------------------------------------------------- weak
 def test_crossing_a_coinjoin_is_weak():
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"outs": [(H, 10)]},
-        {"ins": [(0, 0), (1, 0)], "outs": [(D, 5), (E, 5), (G, 5), (K, 4.9999)]},   # called a CoinJoin below
-        {"ins": [(2, 0)], "outs": [(C, 4.9998)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"outs": [(H, 10)]},
+            {"ins": [(0, 0), (1, 0)], "outs": [(D, 5), (E, 5), (G, 5), (K, 4.9999)]},  # called a CoinJoin below
+            {"ins": [(2, 0)], "outs": [(C, 4.9998)]},
+        ]
+    )
     tg = tags([(C, "Kryptohaus deposit address", "exchange", "DE", 50)])
     t = trace(chain, f"{txid(1)}:0", policy="haircut", tags=tg)
     sc = seizure_candidates(t, None, tg, coinjoins={txid(3)})
@@ -126,10 +133,12 @@ def test_crossing_a_coinjoin_is_weak():
 def test_only_a_low_precision_change_link_is_weak():
     """A's coin pays 2 BTC (round) and 7.98765432 BTC back to the thief at Y: round_amount calls Y the change and
     joins it to A; nothing else does. round_amount's links are measured under 90% precise."""
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"ins": [(0, 0)], "outs": [(X, 2), (Y, 7.98765432)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"ins": [(0, 0)], "outs": [(X, 2), (Y, 7.98765432)]},
+        ]
+    )
     assert link_precision("round_amount") < 0.9
     cl = fit(chain, ["multi_input", "round_amount"])
     assert cl.cluster_of(Y) == cl.cluster_of(A)
@@ -145,11 +154,13 @@ def test_only_a_low_precision_change_link_is_weak():
 
 def test_a_one_percent_haircut_share_is_weak():
     """1 stolen BTC merged with 99 clean BTC into one exchange hot-wallet coin: 1% of it is traced."""
-    chain = make_chain([
-        {"outs": [(A, 1)]},
-        {"outs": [(H, 99)]},
-        {"ins": [(0, 0), (1, 0)], "outs": [(G, 99.999)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 1)]},
+            {"outs": [(H, 99)]},
+            {"ins": [(0, 0), (1, 0)], "outs": [(G, 99.999)]},
+        ]
+    )
     tg = tags([(G, "CoinHarbor hot wallet", "exchange", "US", 50)])
     t = trace(chain, f"{txid(1)}:0", policy="haircut", tags=tg)
     g = seizure_candidates(t, None, tg, coinjoins=set()).table.set_index("address").loc[G]
@@ -216,8 +227,9 @@ def test_strong_candidates_are_right_far_more_often_than_weak_ones_on_the_sample
     for story in ("ransomware", "nps_vendor", "exchange_theft"):
         picked = _pick_start(chain, key.facts, story)
         t = trace(chain, picked[1], policy="haircut", max_hops=12, tags=tg, clustering=cl)
-        parts.append(grade_accuracy(seizure_candidates(t, cl, tg), key, key.facts[story]["suspect_entity"],
-                                    material_only=True))
+        parts.append(
+            grade_accuracy(seizure_candidates(t, cl, tg), key, key.facts[story]["suspect_entity"], material_only=True)
+        )
     d = pd.concat(parts).groupby(level=0)[["candidates", "right"]].sum()
     err = 1 - d.right / d.candidates
     assert d.loc["strong", "candidates"] >= 10 and d.loc["weak", "candidates"] >= 10
@@ -237,11 +249,13 @@ def test_max_rows_folds_material_candidates_beyond_one_page():
 
 
 def _direct_trace():
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"outs": [(B, 1)]},
-        {"ins": [(0, 0), (1, 0)], "outs": [(B, 0.49), (C, 10.5)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"outs": [(B, 1)]},
+            {"ins": [(0, 0), (1, 0)], "outs": [(B, 0.49), (C, 10.5)]},
+        ]
+    )
     return trace(chain, f"{txid(1)}:0", policy="haircut")
 
 
@@ -257,8 +271,13 @@ def ransom_trace():
     cl = fit(pack.chain)
     picked = _pick_start(pack.chain, pack.answer_key.facts, "ransomware")
     t = trace(pack.chain, picked[1], policy="haircut", max_hops=6, tags=tg, clustering=cl)
-    txs = sorted({p.split(":")[0] for path in seizure_candidates(t, cl, tg, coinjoins=set()).table.evidence_path
-                  for p in path[1:]})
+    txs = sorted(
+        {
+            p.split(":")[0]
+            for path in seizure_candidates(t, cl, tg, coinjoins=set()).table.evidence_path
+            for p in path[1:]
+        }
+    )
     return t, cl, tg, txs
 
 

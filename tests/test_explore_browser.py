@@ -63,16 +63,20 @@ def test_standalone_file_opens_clicks_and_stays_offline(chain, tmp_path):
         page.mouse.move(x, y)
         page.wait_for_selector(".ctx-tip", state="visible", timeout=5_000)
         tip = page.inner_text(".ctx-tip")
-        value = int(chain.outputs.value[(chain.outputs.txid == txid)
-                                        & (chain.outputs.vout == int(coin.split(":")[1]))].iloc[0])
+        value = int(
+            chain.outputs.value[(chain.outputs.txid == txid) & (chain.outputs.vout == int(coin.split(":")[1]))].iloc[0]
+        )
         assert f"{value / 1e8:.8f} BTC" in tip
 
         # click: the graph grows by the outputs of the spending transaction, to the right
         page.mouse.click(x, y)
         page.wait_for_function(f"() => ({N_NODES})() === {before + expected}", timeout=10_000)
-        xs = page.evaluate("""(coin) => { const cy = window.__ctExplorers[0];
+        xs = page.evaluate(
+            """(coin) => { const cy = window.__ctExplorers[0];
             const x0 = cy.getElementById(coin).position().x;
-            return cy.nodes().filter(n => n.data('origin') === coin).map(n => n.position().x - x0); }""", coin)
+            return cy.nodes().filter(n => n.data('origin') === coin).map(n => n.position().x - x0); }""",
+            coin,
+        )
         assert len(xs) == expected and min(xs) > 0
         side = page.inner_text(".ctx-side")
         assert coin in side

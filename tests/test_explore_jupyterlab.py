@@ -93,16 +93,33 @@ ex"""
     nbformat.write(nb, work / "explore.ipynb")
 
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "ws"),
+    }
     log = open(tmp_path / "jupyter.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", app, "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}", "--ServerApp.open_browser=False",
-         "--allow-root",
-         *(["--LabApp.news_url=", "--LabApp.extension_manager=readonly"] if app == "jupyterlab" else []),
-         "--LabServerApp.workspaces_dir=" + str(tmp_path / "ws")],
-        cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            app,
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--ServerApp.open_browser=False",
+            "--allow-root",
+            *(["--LabApp.news_url=", "--LabApp.extension_manager=readonly"] if app == "jupyterlab" else []),
+            "--LabServerApp.workspaces_dir=" + str(tmp_path / "ws"),
+        ],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     requests, errors = [], []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -150,13 +167,15 @@ def _drive(page, base, token, work, coin, before, expected, tmp_path, app):
     page.wait_for_function(
         "() => [...document.querySelectorAll('.jp-Notebook-ExecutionIndicator, .jp-KernelStatus')]"
         ".some(e => /idle/i.test(e.getAttribute('data-status') || e.title || e.textContent || ''))",
-        timeout=60_000)
+        timeout=60_000,
+    )
     _accept_kernel_dialog(page)
     page.click(".jp-Notebook .jp-Cell .cm-content")
     page.keyboard.press("Shift+Enter")
     _accept_kernel_dialog(page, wait=3)
-    page.wait_for_function(f"() => window.__ctExplorers && window.__ctExplorers.length > 0 "
-                           f"&& ({N_NODES})() === {before}", timeout=60_000)
+    page.wait_for_function(
+        f"() => window.__ctExplorers && window.__ctExplorers.length > 0 && ({N_NODES})() === {before}", timeout=60_000
+    )
     screenshot(page, f"{app}_before", tmp_path)
     x, y = page.evaluate(NODE_XY, coin)
     page.mouse.click(x, y)
@@ -164,6 +183,5 @@ def _drive(page, base, token, work, coin, before, expected, tmp_path, app):
     seen = _wait_file(work / "seen.json", lambda d: d["selected"] == [coin] and d["nodes"] == before + expected)
     assert seen["selected_table"] == [coin]
     page.wait_for_function(f"() => ({N_NODES})() === {before + expected}", timeout=30_000)
-    page.wait_for_function("(c) => document.querySelector('.ctx-side').innerText.includes(c)", arg=coin,
-                           timeout=30_000)
+    page.wait_for_function("(c) => document.querySelector('.ctx-side').innerText.includes(c)", arg=coin, timeout=30_000)
     screenshot(page, f"{app}_clicked", tmp_path)

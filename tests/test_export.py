@@ -57,8 +57,9 @@ def test_candidates_csv_for_excel(case, tmp_path):
 
 
 def test_formula_injection_guard_and_round_trip(tmp_path):
-    df = pd.DataFrame({"label": [FORMULA, "+SUM(A1)", "-2+3", "@cmd", "plain", "Kryptohaus – Zürich ₿"],
-                       "n": [1, -5, 0, 2, 3, 4]})
+    df = pd.DataFrame(
+        {"label": [FORMULA, "+SUM(A1)", "-2+3", "@cmd", "plain", "Kryptohaus – Zürich ₿"], "n": [1, -5, 0, 2, 3, 4]}
+    )
     p = X.to_csv(df, tmp_path / "f.csv")
     rows = raw_cells(p)
     assert [r[0] for r in rows[1:5]] == ["'" + FORMULA, "'+SUM(A1)", "'-2+3", "'@cmd"]
@@ -79,8 +80,13 @@ def test_btc_columns_are_exact_for_large_amounts():
 
 
 @settings(max_examples=40)
-@given(st.lists(st.text(alphabet=st.sampled_from("'=+-@\t\r\n ,\"aZ€₿"), max_size=6)
-                | st.text(max_size=12), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("'=+-@\t\r\n ,\"aZ€₿"), max_size=6) | st.text(max_size=12),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_any_text_round_trips_and_never_starts_a_formula(cells):
     import tempfile
     from pathlib import Path

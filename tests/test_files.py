@@ -30,16 +30,28 @@ def test_round_trip_gives_the_same_chain_and_hash(tmp_path, tables):
     back = ct.load_dataset(path, validate=True)  # rebuilt and re-checked from the four tables
     fast = ct.load_dataset(path)  # restored from the saved index after the hash check
     assert back == chain and fast == chain
-    for field in ("tx_of_input", "tx_of_output", "in_start", "out_start", "output_of_input", "input_of_output",
-                  "address_of_input", "address_of_output"):
+    for field in (
+        "tx_of_input",
+        "tx_of_output",
+        "in_start",
+        "out_start",
+        "output_of_input",
+        "input_of_output",
+        "address_of_input",
+        "address_of_output",
+    ):
         assert np.array_equal(getattr(fast.index, field), getattr(chain.index, field)), field
         assert np.array_equal(getattr(back.index, field), getattr(chain.index, field)), field
     assert list(fast.index.addresses) == list(chain.index.addresses)
     assert fast.addresses.equals(chain.addresses)
     manifest = json.loads((path / "manifest.json").read_text())
     assert manifest["sha256"] == back.content_hash == chain.content_hash
-    assert manifest["counts"] == {"blocks": len(chain.blocks), "txs": len(chain.txs),
-                                  "inputs": len(chain.inputs), "outputs": len(chain.outputs)}
+    assert manifest["counts"] == {
+        "blocks": len(chain.blocks),
+        "txs": len(chain.txs),
+        "inputs": len(chain.inputs),
+        "outputs": len(chain.outputs),
+    }
 
 
 def small_chain():
@@ -108,7 +120,7 @@ def dying(df):
     return real(df)
 files._parquet_bytes = dying
 chain = ct.load_dataset({str(old)!r})
-chain.save({str(tmp_path / 'new')!r})
+chain.save({str(tmp_path / "new")!r})
 chain.save({str(old)!r}, overwrite=True)
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -72,8 +72,12 @@ def _targets():
     scenarios = sorted((SAMPLES / "scenarios").glob("*.yaml"))
     hydra = SAMPLES / "datasets" / "hydra"
     return {
-        "raw block": ([blocks / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"],
-                      "bytes", 12, lambda p: ct.load_raw_blocks(p)),
+        "raw block": (
+            [blocks / "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"],
+            "bytes",
+            12,
+            lambda p: ct.load_raw_blocks(p),
+        ),
         "blk file": ([blocks / "mainnet_blk_0-256.dat"], "bytes", 40, lambda p: ct.load_blk_files(p)),
         "raw transactions": ([blocks / "mainnet_blk_0-256.dat"], "txhex", 40, lambda p: ct.load_raw_transactions(p)),
         "esplora json": (esplora, "json", 60, lambda p: ct.load_esplora(p)),
@@ -81,10 +85,18 @@ def _targets():
         "blockchain-etl json": (etl, "jsonl", 40, lambda p: ct.load_etl(p)),
         "tagpack yaml": (packs, "yaml", 60, lambda p: ct.load_tags(p)),
         "scenario yaml": (scenarios, "yaml", 40, lambda p: ct.load_scenario(p)),
-        "tag csv (legal responses)": (sorted((SAMPLES / "cases" / "sample" / "legal_responses").glob("*.csv")),
-                                      "csv", 40, lambda p: ct.load_tags(p)),
-        "case pack yaml": ([SAMPLES / "cases" / "nps_vendor" / "case.yaml",
-                            SAMPLES / "cases" / "nps_vendor" / "questions.yaml"], "yaml", 40, "case"),
+        "tag csv (legal responses)": (
+            sorted((SAMPLES / "cases" / "sample" / "legal_responses").glob("*.csv")),
+            "csv",
+            40,
+            lambda p: ct.load_tags(p),
+        ),
+        "case pack yaml": (
+            [SAMPLES / "cases" / "nps_vendor" / "case.yaml", SAMPLES / "cases" / "nps_vendor" / "questions.yaml"],
+            "yaml",
+            40,
+            "case",
+        ),
         "dataset manifest": ([hydra / "manifest.json"], "json", 30, None),
         "dataset table": ([hydra / "txs.parquet", hydra / "addresses.parquet"], "bytes", 20, None),
     }
@@ -158,8 +170,11 @@ def test_mutated_files_load_or_fail_clearly(target, tmp_path):
                 failures.append(f"case {case} ({seed.name}): took {time.monotonic() - start:.1f} s")
     finally:
         signal.signal(signal.SIGALRM, old)
-    print(f"fuzz {target}: {loaded + refused + len(failures)} cases, {loaded} loaded, {refused} refused with a "
-          f"CryptotraceError, {len(failures)} other outcomes")
+    print(
+        f"fuzz {target}: {loaded + refused + len(failures)} cases, {loaded} loaded, {refused} refused with a "
+        f"CryptotraceError, {len(failures)} other outcomes"
+    )
     assert not failures, f"{target}: {len(failures)} of {loaded + refused + len(failures)} cases:\n" + "\n".join(
-        failures[:15])
+        failures[:15]
+    )
     assert refused > 0  # the mutations did reach the checks

@@ -23,42 +23,53 @@ NA = pd.NA
 
 # ---------------------------------------------------------------------- each heuristic on its own case
 def test_address_reuse_calls_the_output_back_to_an_input_address():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"in": ["0:0"], "out": [("shop", 30_000_000), ("A", 69_990_000)]},
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"in": ["0:0"], "out": [("shop", 30_000_000), ("A", 69_990_000)]},
+        ]
+    )
     assert calls(change.address_reuse, chain) == [NA, 1]
 
 
 def test_fresh_address_calls_the_only_never_seen_address():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"out": [("shop", 1_000)]},  # the shop's address is already known
-        {"in": ["0:0"], "out": [("shop", 30_000_000), ("newchange", 69_990_000)]},
-        {"in": ["2:1"], "out": [("x", 10_000_000), ("y", 59_980_000)]},  # both fresh: no call
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"out": [("shop", 1_000)]},  # the shop's address is already known
+            {"in": ["0:0"], "out": [("shop", 30_000_000), ("newchange", 69_990_000)]},
+            {"in": ["2:1"], "out": [("x", 10_000_000), ("y", 59_980_000)]},  # both fresh: no call
+        ]
+    )
     assert calls(change.fresh_address, chain) == [NA, NA, 1, NA]
 
 
-@pytest.mark.parametrize("values, expect", [
-    ((50_000_000, 49_990_000), 1),   # 0.5 BTC is round
-    ((12_345_678, 20_000_000), 0),   # change first
-    ((12_345_678, 22_222_222), NA),  # nothing round: no call
-    ((10_000_000, 20_000_000), NA),  # everything round: no call
-])
+@pytest.mark.parametrize(
+    "values, expect",
+    [
+        ((50_000_000, 49_990_000), 1),  # 0.5 BTC is round
+        ((12_345_678, 20_000_000), 0),  # change first
+        ((12_345_678, 22_222_222), NA),  # nothing round: no call
+        ((10_000_000, 20_000_000), NA),  # everything round: no call
+    ],
+)
 def test_round_amount(values, expect):
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"in": ["0:0"], "out": [("p", values[0]), ("q", values[1])]},
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"in": ["0:0"], "out": [("p", values[0]), ("q", values[1])]},
+        ]
+    )
     assert calls(change.round_amount, chain)[1] is expect or calls(change.round_amount, chain)[1] == expect
 
 
 def test_round_amount_digits_changes_what_counts_as_round():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"in": ["0:0"], "out": [("p", 1_200_000), ("q", 98_790_001)]},
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"in": ["0:0"], "out": [("p", 1_200_000), ("q", 98_790_001)]},
+        ]
+    )
     assert calls(change.round_amount, chain)[1] == 1  # 0.012 BTC is a multiple of 0.001 BTC
     assert pd.isna(calls(change.RoundAmount(digits=6), chain)[1])  # but not of 0.01
     assert change.RoundAmount(digits=6).name == "round_amount(digits=6)"
@@ -67,10 +78,12 @@ def test_round_amount_digits_changes_what_counts_as_round():
 
 
 def test_fiat_round_amount_uses_the_days_price():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"in": ["0:0"], "out": [("p", 1_000_000), ("q", 98_123_457)]},  # 0.01 BTC at 25,000 USD = 250 USD
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"in": ["0:0"], "out": [("p", 1_000_000), ("q", 98_123_457)]},  # 0.01 BTC at 25,000 USD = 250 USD
+        ]
+    )
     h = change.FiatRoundAmount(price=25_000.0, unit=10)
     assert calls(h, chain)[1] == 1
     days = pd.Series([33_333.0], index=[chain.txs.time.iloc[0].floor("D")])
@@ -80,32 +93,44 @@ def test_fiat_round_amount_uses_the_days_price():
 
 
 def test_script_type_match():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        {"in": ["0:0"], "out": [("legacy", 30_000_000), ("B", 69_990_000)]},
-        {"in": ["1:1"], "out": [("C", 30_000_000), ("D", 39_980_000)]},  # both p2wpkh: no call
-    ], types={"legacy": "p2pkh"})
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            {"in": ["0:0"], "out": [("legacy", 30_000_000), ("B", 69_990_000)]},
+            {"in": ["1:1"], "out": [("C", 30_000_000), ("D", 39_980_000)]},  # both p2wpkh: no call
+        ],
+        types={"legacy": "p2pkh"},
+    )
     assert calls(change.script_type, chain) == [NA, 1, NA]
 
 
 def test_optimal_change_output_smaller_than_every_input():
-    chain, _ = toy_chain([
-        {"out": [("A", 60_000_000), ("B", 50_000_000)]},
-        {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
-        {"in": ["1:0"], "out": [("D", 70_000_000), ("E", 29_990_000)]},  # no output below the input? both are
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 60_000_000), ("B", 50_000_000)]},
+            {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
+            {"in": ["1:0"], "out": [("D", 70_000_000), ("E", 29_990_000)]},  # no output below the input? both are
+        ]
+    )
     assert calls(change.optimal_change, chain)[1] == 1
     assert pd.isna(calls(change.optimal_change, chain)[2])  # both outputs smaller than the one input
 
 
 def test_wallet_fingerprint_follows_the_spender_built_the_same_way():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)], "version": 1},
-        {"in": ["0:0"], "out": [("P", 30_000_000), ("C", 69_990_000)], "version": 2, "locktime": 5,
-         "sequence": 0xFFFFFFFD},
-        {"in": ["1:0"], "out": [("X", 29_990_000)], "version": 1},  # the payee's wallet: other fingerprint
-        {"in": ["1:1"], "out": [("Y", 69_980_000)], "version": 2, "locktime": 7, "sequence": 0xFFFFFFFD},
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)], "version": 1},
+            {
+                "in": ["0:0"],
+                "out": [("P", 30_000_000), ("C", 69_990_000)],
+                "version": 2,
+                "locktime": 5,
+                "sequence": 0xFFFFFFFD,
+            },
+            {"in": ["1:0"], "out": [("X", 29_990_000)], "version": 1},  # the payee's wallet: other fingerprint
+            {"in": ["1:1"], "out": [("Y", 69_980_000)], "version": 2, "locktime": 7, "sequence": 0xFFFFFFFD},
+        ]
+    )
     assert calls(change.wallet_fingerprint, chain)[1] == 1
 
 
@@ -130,21 +155,26 @@ def test_peel_chain_and_peel_chains():
 
 
 def test_no_call_on_coinbase_or_single_output():
-    chain, _ = toy_chain([
-        {"out": [("A", 50_000_000), ("B", 12_345)]},
-        {"in": ["0:0"], "out": [("C", 49_990_000)]},
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 50_000_000), ("B", 12_345)]},
+            {"in": ["0:0"], "out": [("C", 49_990_000)]},
+        ]
+    )
     for h in H.CHANGE:
         assert h(chain).isna().all(), h.name
 
 
 # ---------------------------------------------------------------------- the object and combinators
 def small_chain():
-    return toy_chain([
-        {"out": [("A", 60_000_000), ("B", 50_000_000)]},
-        {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
-        {"in": ["1:1"], "out": [("legacy", 5_000_000), ("D", 4_980_000)]},
-    ], types={"legacy": "p2pkh"})
+    return toy_chain(
+        [
+            {"out": [("A", 60_000_000), ("B", 50_000_000)]},
+            {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
+            {"in": ["1:1"], "out": [("legacy", 5_000_000), ("D", 4_980_000)]},
+        ],
+        types={"legacy": "p2pkh"},
+    )
 
 
 def test_result_shape_and_dtype():
@@ -193,13 +223,16 @@ def test_heuristic_needs_a_chain():
 
 
 def test_unique_change_keeps_only_agreement():
-    chain, _ = toy_chain([
-        {"out": [("A", 100_000_000)]},
-        # round says 1 (0.3 BTC round); optimal says nothing (both outputs < input): agreement of the callers
-        {"in": ["0:0"], "out": [("p", 30_000_000), ("c", 69_990_000)]},
-        # round says 1; script type says 0 (legacy change): they disagree
-        {"in": ["1:1"], "out": [("q", 3_333_333), ("same", 60_000_000)]},
-    ], types={"q": "p2pkh"})
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 100_000_000)]},
+            # round says 1 (0.3 BTC round); optimal says nothing (both outputs < input): agreement of the callers
+            {"in": ["0:0"], "out": [("p", 30_000_000), ("c", 69_990_000)]},
+            # round says 1; script type says 0 (legacy change): they disagree
+            {"in": ["1:1"], "out": [("q", 3_333_333), ("same", 60_000_000)]},
+        ],
+        types={"q": "p2pkh"},
+    )
     u = H.unique_change(change.round_amount, change.script_type)
     r = change.round_amount(chain).fillna(-1).tolist()
     s = change.script_type(chain).fillna(-1).tolist()
@@ -234,14 +267,14 @@ def random_chains(draw):
     txs = []
     for t in range(n_tx):
         k = draw(st.integers(0, min(3, len(unspent))))
-        picks = draw(st.lists(st.sampled_from(range(len(unspent))), min_size=k, max_size=k, unique=True)) \
-            if k else []
+        picks = draw(st.lists(st.sampled_from(range(len(unspent))), min_size=k, max_size=k, unique=True)) if k else []
         spend = [unspent[i] for i in picks]
         unspent = [u for i, u in enumerate(unspent) if i not in picks]
         total = sum(v for _, v in spend) if spend else 50_000_000
         n_out = draw(st.integers(1, 4))
-        vals = draw(st.lists(st.sampled_from([1_000_000, 1_234_567, 500_000, 777, 10_000_000]),
-                             min_size=n_out, max_size=n_out))
+        vals = draw(
+            st.lists(st.sampled_from([1_000_000, 1_234_567, 500_000, 777, 10_000_000]), min_size=n_out, max_size=n_out)
+        )
         scale = max(1, sum(vals))
         outs = [(draw(st.sampled_from(names)), max(0, v * (total - 1_000) // scale)) for v in vals]
         tx = {"out": outs, "version": draw(st.sampled_from([1, 2]))}

@@ -69,9 +69,9 @@ def test_wasabi2_many_inputs_standard_denominations():
     outs = [(f"o{i}", int(v)) for i, v in enumerate([1_000_000] * 15 + [131_072] * 20 + [100_000] * 20)]
     chain, _ = mix(55, outs, fund=1_000_000)
     assert flags_of_last(chain)["wasabi2"]
-    chain, _ = mix(19, outs, fund=3_000_000)   # fewer than 20 inputs
+    chain, _ = mix(19, outs, fund=3_000_000)  # fewer than 20 inputs
     assert not flags_of_last(chain)["wasabi2"]
-    chain, _ = mix(55, outs[::-1], fund=1_000_000)   # smallest first: not the coordinator's order
+    chain, _ = mix(55, outs[::-1], fund=1_000_000)  # smallest first: not the coordinator's order
     assert not flags_of_last(chain)["wasabi2"]
 
 
@@ -83,20 +83,22 @@ def test_ordinary_payment_is_no_coinjoin():
 
 def test_payjoin_likely_flags_an_unnecessary_input():
     # the rule: inputs minus the smallest one still pay the largest output and the fee
-    chain, _ = mix(2, [("a", 8_000_000), ("b", 11_990_000)])   # 10M left < 11.99M: every input needed
+    chain, _ = mix(2, [("a", 8_000_000), ("b", 11_990_000)])  # 10M left < 11.99M: every input needed
     assert not flags_of_last(chain)["payjoin_likely"]
-    chain, _ = mix(3, [("a", 2_000_000), ("b", 27_990_000)])   # 20M left < 27.99M
+    chain, _ = mix(3, [("a", 2_000_000), ("b", 27_990_000)])  # 20M left < 27.99M
     assert not flags_of_last(chain)["payjoin_likely"]
     chain, _ = mix(3, [("a", 15_000_000), ("b", 14_990_000)])  # 20M left >= 15M + fee: one input spare
     assert flags_of_last(chain)["payjoin_likely"]
 
 
 def test_multi_input_flags_only_several_input_addresses():
-    chain, _ = toy_chain([
-        {"out": [("A", 10_000_000), ("A", 5_000_000), ("B", 1_000_000)]},
-        {"in": ["0:0", "0:1"], "out": [("C", 14_990_000)]},           # two inputs, one address
-        {"in": ["0:2", "1:0"], "out": [("D", 15_980_000)]},           # two addresses
-    ])
+    chain, _ = toy_chain(
+        [
+            {"out": [("A", 10_000_000), ("A", 5_000_000), ("B", 1_000_000)]},
+            {"in": ["0:0", "0:1"], "out": [("C", 14_990_000)]},  # two inputs, one address
+            {"in": ["0:2", "1:0"], "out": [("D", 15_980_000)]},  # two addresses
+        ]
+    )
     assert H.multi_input(chain).tolist() == [False, False, True]
     fired, words = H.multi_input.explain_tx(chain, 1)
     assert not fired and "one address" in words
@@ -117,10 +119,12 @@ def test_flag_combinators():
 
 
 def test_explain_one_transaction_in_words():
-    chain, addr = toy_chain([
-        {"out": [("A", 60_000_000), ("B", 50_000_000)]},
-        {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
-    ])
+    chain, addr = toy_chain(
+        [
+            {"out": [("A", 60_000_000), ("B", 50_000_000)]},
+            {"in": ["0:0", "0:1"], "out": [("shop", 100_000_000), ("C", 9_990_000)]},
+        ]
+    )
     e = H.explain(chain, chain.txs.txid.iloc[1])
     t = e.to_frame().set_index("heuristic")
     assert t.loc["multi_input", "fired"]

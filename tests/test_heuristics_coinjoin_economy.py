@@ -34,9 +34,17 @@ def test_scenario_option_parses():
 def test_every_family_and_lookalike_is_generated(economy):
     _, key, fam = economy
     kinds = set(fam)
-    for k in ("whirlpool: 5 x 5", "whirlpool: surge cycle (6-8)", "wasabi2: under 50 inputs",
-              "wasabi2: 50+ inputs", "lookalike: stonewall", "lookalike: token transfer",
-              "lookalike: equal-amount batch", "lookalike: 1-2-5 consolidation", "lookalike: whirlpool tx0"):
+    for k in (
+        "whirlpool: 5 x 5",
+        "whirlpool: surge cycle (6-8)",
+        "wasabi2: under 50 inputs",
+        "wasabi2: 50+ inputs",
+        "lookalike: stonewall",
+        "lookalike: token transfer",
+        "lookalike: equal-amount batch",
+        "lookalike: 1-2-5 consolidation",
+        "lookalike: whirlpool tx0",
+    ):
         assert k in kinds, k
     assert any(k.startswith("joinmarket") for k in kinds) and any(k.startswith("wasabi1") for k in kinds)
     # the answer key's is_coinjoin agrees with the families

@@ -24,8 +24,9 @@ from cryptotrace.heuristics import coinjoin as CJ
 
 from ._real import real_path
 
-BLOCK_702861 = real_path("blocks") / ("mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726"
-                                      "dafae.raw")
+BLOCK_702861 = real_path("blocks") / (
+    "mainnet_block_000000000000000000000c835b2adcaedc20fdf6ee440009c249452c726dafae.raw"
+)
 WASABI1_REAL = "5c2f55fc17854a18f447d74e32356c9ff6faf43bf937ed13611857b2bb3fef3a"
 OP_RETURN = "OP_RETURN"
 ALL = (*H.COINJOIN, CJ.coinjoin, CJ.stonewall_like, CJ.whirlpool_tx0, CJ.payjoin_likely)
@@ -46,8 +47,17 @@ def one_tx(inputs, outputs, *, in_type="p2wpkh", out_type="p2wpkh", known=True, 
     addr = dict(zip(in_names, random_addresses(rng, len(in_names), in_type)))
     addr.update(zip(out_names, random_addresses(rng, len(out_names), out_type)))
     txid = hashlib.sha256(f"tx{seed}{inputs}{outputs}".encode()).hexdigest()
-    ins = [{"txid": txid, "vin": k, "prev_txid": hashlib.sha256(f"prev{k}{seed}".encode()).hexdigest(),
-            "prev_vout": k, "address": addr[n], "value": v if known else None} for k, (n, v) in enumerate(names_in)]
+    ins = [
+        {
+            "txid": txid,
+            "vin": k,
+            "prev_txid": hashlib.sha256(f"prev{k}{seed}".encode()).hexdigest(),
+            "prev_vout": k,
+            "address": addr[n],
+            "value": v if known else None,
+        }
+        for k, (n, v) in enumerate(names_in)
+    ]
     outs = []
     for k, o in enumerate(names_out):
         if o == OP_RETURN:
@@ -112,8 +122,17 @@ def test_wasabi1_higher_level_as_many_equal_outputs_as_the_base():
 
 def wasabi2_round(n_in=25, seed=0, extra=()):
     """WabiSabi: inputs and outputs largest first, outputs mostly standard denominations (>= 3 repeated)."""
-    outs = ([2_000_000] * 4 + [1_594_323] * 3 + [1_000_000] * 5 + [531_441] * 2 + [262_144] * 4 + [200_000] * 3
-            + [100_000] * 2 + [50_000] * 2 + [123_457]) + list(extra)
+    outs = (
+        [2_000_000] * 4
+        + [1_594_323] * 3
+        + [1_000_000] * 5
+        + [531_441] * 2
+        + [262_144] * 4
+        + [200_000] * 3
+        + [100_000] * 2
+        + [50_000] * 2
+        + [123_457]
+    ) + list(extra)
     total = sum(outs) + 50_000
     ins = sorted((total // n_in + 997 * k for k in range(n_in)), reverse=True)
     return one_tx(ins, sorted(outs, reverse=True), seed=seed)
@@ -144,7 +163,8 @@ def test_joinmarket_with_fewer_changes_than_makers():
     # with a change for everyone but the sweeping taker (Dumplings' n - 1 case) and for all (n)
     assert verdicts(one_tx(ins, [d] * 5 + [990_000, 490_000, 1_890_000, 90_000]))["joinmarket"]
     assert verdicts(one_tx(ins + [5_900_000], [d] * 6 + [990_000, 490_000, 1_890_000, 90_000, 40_000, 890_000]))[
-        "joinmarket"]
+        "joinmarket"
+    ]
     # no change at all: not JoinMarket's shape, but still the generic equal-output CoinJoin
     v = verdicts(one_tx([d + 1_000] * 4, [d] * 4))
     assert not v["joinmarket"] and v["equal_output"] and v["coinjoin"]
@@ -165,9 +185,11 @@ def test_coordinator_fee_output_does_not_hide_an_equal_output_coinjoin():
 @pytest.mark.parametrize("dust", [546, 600, 651, 1_000])
 def test_token_transfers_are_not_coinjoins(dust):
     # Omni / Colu: an OP_RETURN with the token payload, two equal dust outputs (receiver and marker), change
-    for ins, outs in (([120_000, 80_000], [OP_RETURN, dust, dust, 150_000]),
-                      ([120_000, 80_000, 40_000], [dust, OP_RETURN, dust, dust, 180_000]),
-                      ([120_000], [OP_RETURN, dust, dust, 110_000])):
+    for ins, outs in (
+        ([120_000, 80_000], [OP_RETURN, dust, dust, 150_000]),
+        ([120_000, 80_000, 40_000], [dust, OP_RETURN, dust, dust, 180_000]),
+        ([120_000], [OP_RETURN, dust, dust, 110_000]),
+    ):
         v = verdicts(one_tx(ins, outs, in_type="p2pkh", out_type="p2pkh"))
         assert not any(v[k] for k in ("equal_output", "joinmarket", "coinjoin", "stonewall_like")), (ins, outs, v)
 
@@ -179,12 +201,19 @@ def test_batches_with_three_equal_withdrawals_or_two_pairs():
     outs = [1_000_000] * 3 + [3_456_789, 12_345_678]
     assert not cj(one_tx(hot, outs + [("hot1", 4_150_000_000)]))
     assert not cj(one_tx(hot, outs + [4_150_000_000]))
-    assert not cj(one_tx([("hot1", 2_500_000_000), ("hot2", 1_800_000_000), ("hot3", 900_000_000)],
-                         outs + [("hot2", 4_150_000_000)]))
+    assert not cj(
+        one_tx(
+            [("hot1", 2_500_000_000), ("hot2", 1_800_000_000), ("hot3", 900_000_000)], outs + [("hot2", 4_150_000_000)]
+        )
+    )
     # paid from one big coin with a fresh change (Dumplings' subset-sum shortcut: the coin is bigger than
     # any participant's share)
-    assert not cj(one_tx([("a", 250_000_000), ("b", 5_000_000), ("c", 5_000_000)],
-                         [1_000_000] * 3 + [3_456_789, 2_345_678, 240_000_000]))
+    assert not cj(
+        one_tx(
+            [("a", 250_000_000), ("b", 5_000_000), ("c", 5_000_000)],
+            [1_000_000] * 3 + [3_456_789, 2_345_678, 240_000_000],
+        )
+    )
     # two pairs of equal outputs
     outs = [1_000_000, 1_000_000, 2_500_000, 2_500_000, 4_190_000_000]
     v = verdicts(one_tx([2_500_000_000, 1_800_000_000, 900_000_000], outs))
@@ -202,16 +231,22 @@ def test_limit_a_batch_from_three_fresh_addresses_with_fresh_change_looks_like_a
 @pytest.mark.parametrize("n_eq", [10, 12, 25, 60])
 def test_exchange_batches_of_tenth_btc_withdrawals_are_not_wasabi(n_eq):
     outs = [10_000_000] * n_eq + [123_456, 7_654_321, 333_333_333]
-    for ins in ([("hot1", 2_500_000_000)], [("hot1", 2_500_000_000), ("hot2", 300_000_000)],
-                [("hot1", 90_000_000 + k) if k % 2 else ("hot2", 90_000_000 + k) for k in range(n_eq + 2)]):
+    for ins in (
+        [("hot1", 2_500_000_000)],
+        [("hot1", 2_500_000_000), ("hot2", 300_000_000)],
+        [("hot1", 90_000_000 + k) if k % 2 else ("hot2", 90_000_000 + k) for k in range(n_eq + 2)],
+    ):
         v = verdicts(one_tx(ins, outs))
         assert not v["wasabi1"] and not v["coinjoin"], (len(ins), v)
 
 
 def test_a_60_input_consolidation_paying_1_2_5_amounts_is_not_wasabi2():
     ins = sorted((9_000_000 + 10_007 * k for k in range(60)), reverse=True)
-    for outs in ([500_000_000, 20_000_000], [200_000_000, 100_000_000, 50_000_000, 20_000_000],
-                 [200_000_000, 200_000_000, 100_000_000, 50_000_000]):
+    for outs in (
+        [500_000_000, 20_000_000],
+        [200_000_000, 100_000_000, 50_000_000, 20_000_000],
+        [200_000_000, 200_000_000, 100_000_000, 50_000_000],
+    ):
         v = verdicts(one_tx(ins, outs))
         assert not v["wasabi2"] and not v["coinjoin"], outs
 
@@ -221,9 +256,11 @@ def test_whirlpool_tx0_is_not_a_coinjoin(n_premix):
     pool, fee = 5_000_000, 175_000
     premix = pool + 10_000
     outs = [OP_RETURN, 250_000] + [premix] * n_premix + [1_346_981]
-    for ins in ([n_premix * premix + 2_000_000],
-                [("a", 3 * premix), ("b", n_premix * premix), ("c", 1_000_000)],
-                [premix + 500_000 + k for k in range(n_premix + 1)]):
+    for ins in (
+        [n_premix * premix + 2_000_000],
+        [("a", 3 * premix), ("b", n_premix * premix), ("c", 1_000_000)],
+        [premix + 500_000 + k for k in range(n_premix + 1)],
+    ):
         v = verdicts(one_tx(ins, outs))
         assert v["whirlpool_tx0"] and not v["coinjoin"], (n_premix, ins, v)
     assert fee // 2 <= 250_000 <= 3 * fee
@@ -231,8 +268,9 @@ def test_whirlpool_tx0_is_not_a_coinjoin(n_premix):
 
 def test_stonewall_is_a_caveat_not_a_coinjoin():
     # STONEWALL: 2 equal outputs (payment + decoy), 2 changes, inputs possibly from one wallet
-    v = verdicts(one_tx([("w1", 3_000_000), ("w2", 2_500_000), ("w1", 400_000)],
-                        [1_000_000, 1_000_000, 2_398_000, 1_498_500]))
+    v = verdicts(
+        one_tx([("w1", 3_000_000), ("w2", 2_500_000), ("w1", 400_000)], [1_000_000, 1_000_000, 2_398_000, 1_498_500])
+    )
     assert v["stonewall_like"] and not v["coinjoin"]
     v = verdicts(one_tx([3_000_000, 2_500_000], [1_000_000, 1_000_000, 3_498_000]))
     assert v["stonewall_like"] and not v["coinjoin"]
@@ -266,8 +304,17 @@ def test_real_block_702861(block_702861):
     # checked by hand (README): 7 Whirlpool mixes (5 bc1q inputs from 5 addresses, 5 x 0.001 or 0.01 BTC),
     # the Wasabi 1.x round 5c2f55fc; no Wasabi 2 (it started in 2022); the Omni transfer 1a536e42 (OP_RETURN,
     # 2 x 651 sats) and two 2-equal-output transactions are no longer CoinJoins (the latter are STONEWALL-like)
-    assert counts == {"equal_output": 7, "whirlpool": 7, "wasabi1": 1, "wasabi2": 0, "joinmarket": 0, "coinjoin": 8,
-                      "stonewall_like": 2, "whirlpool_tx0": 0, "payjoin_likely": 1}
+    assert counts == {
+        "equal_output": 7,
+        "whirlpool": 7,
+        "wasabi1": 1,
+        "wasabi2": 0,
+        "joinmarket": 0,
+        "coinjoin": 8,
+        "stonewall_like": 2,
+        "whirlpool_tx0": 0,
+        "payjoin_likely": 1,
+    }
     assert got["wasabi1"] == {WASABI1_REAL}
     assert got["coinjoin"] == got["whirlpool"] | {WASABI1_REAL}
     assert not any(t.startswith("1a536e425c") for t in got["coinjoin"])
@@ -304,13 +351,22 @@ def test_a_coordinator_fee_output_does_not_change_a_wasabi1_verdict(n_base, n2, 
     after = verdicts(one_tx(chain.inputs.value.tolist(), sorted(outs, reverse=True), known=known))
     assert after["wasabi1"] == before["wasabi1"] and after["coinjoin"] == before["coinjoin"]
     # OP_RETURN too, for Wasabi 1 and Wasabi 2
-    assert verdicts(one_tx(chain.inputs.value.tolist(), chain.outputs.value.tolist() + [OP_RETURN],
-                           known=known))["wasabi1"] == before["wasabi1"]
+    assert (
+        verdicts(one_tx(chain.inputs.value.tolist(), chain.outputs.value.tolist() + [OP_RETURN], known=known))[
+            "wasabi1"
+        ]
+        == before["wasabi1"]
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(2, 120), st.integers(5_000, 10**9), st.integers(0, 10**9), st.sampled_from(["p2wpkh", "p2pkh"]),
-       st.booleans())
+@given(
+    st.integers(2, 120),
+    st.integers(5_000, 10**9),
+    st.integers(0, 10**9),
+    st.sampled_from(["p2wpkh", "p2pkh"]),
+    st.booleans(),
+)
 def test_a_pure_batch_of_equal_payments_from_one_input_is_never_a_coinjoin(k, value, change, typ, known):
     outs = [value] * k + ([change] if change >= 546 else [])
     v = verdicts(one_tx([value * k + change + 10_000], outs, in_type=typ, out_type=typ, known=known))

@@ -43,8 +43,9 @@ def chains(draw):
         if shape == "mix" and len(spend) >= 5 and total >= 100_000 * len(spend):
             vals, exact = [100_000] * len(spend), True
         elif shape in ("split", "eq") and spend:
-            x = draw(st.sampled_from([105_000, 100_000, 175_000, 5_000] if shape == "split" else
-                                     [100_000, 1_000_000, 4_000]))
+            x = draw(
+                st.sampled_from([105_000, 100_000, 175_000, 5_000] if shape == "split" else [100_000, 1_000_000, 4_000])
+            )
             m = min(draw(st.integers(1, 8)), (total - 2_000) // x)
             if m >= 1:
                 rest = total - m * x - 1_000
@@ -57,8 +58,12 @@ def chains(draw):
         else:
             to = [draw(st.sampled_from(names)) for _ in vals]
         outs = list(zip(to, vals))
-        tx = {"out": outs, "version": draw(st.sampled_from([1, 2])), "locktime": draw(st.sampled_from([0, 0, 5])),
-              "sequence": draw(st.sampled_from([0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD]))}
+        tx = {
+            "out": outs,
+            "version": draw(st.sampled_from([1, 2])),
+            "locktime": draw(st.sampled_from([0, 0, 5])),
+            "sequence": draw(st.sampled_from([0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD])),
+        }
         if spend:
             tx["in"] = [r for r, _ in spend]
         txs.append(tx)
@@ -94,20 +99,33 @@ def reference_calls(chain):
         s = ins[0]["sequence"] if ins else None
         return (r["version"], r["locktime"] > 0, s)
 
-    res = {h: [] for h in ("address_reuse", "fresh_address", "round_amount", "script_type", "optimal_change",
-                           "wallet_fingerprint", "peel_chain", "multi_input")}
+    res = {
+        h: []
+        for h in (
+            "address_reuse",
+            "fresh_address",
+            "round_amount",
+            "script_type",
+            "optimal_change",
+            "wallet_fingerprint",
+            "peel_chain",
+            "multi_input",
+        )
+    }
     for pos, (r, ins, outs) in enumerate(rows):
         cb = r["is_coinbase"]
         ok = [o for o in outs if not cb and len(outs) >= 2]
         in_addr = {i["address"] for i in ins}
         res["address_reuse"].append(unique([o["vout"] for o in ok if o["address"] in in_addr]))
-        res["fresh_address"].append(unique([o["vout"] for o in ok if first_seen[o["address"]] == pos
-                                            and o["address"] not in in_addr]))
+        res["fresh_address"].append(
+            unique([o["vout"] for o in ok if first_seen[o["address"]] == pos and o["address"] not in in_addr])
+        )
         n_round = sum(1 for o in outs if o["value"] % 100_000 == 0 and o["value"] > 0)
         res["round_amount"].append(unique([o["vout"] for o in ok if o["value"] % 100_000 != 0 and n_round >= 1]))
         itypes = {stype.get(i["address"]) for i in ins}
-        res["script_type"].append(unique([o["vout"] for o in ok if len(itypes) == 1 and None not in itypes
-                                          and o["script_type"] in itypes]))
+        res["script_type"].append(
+            unique([o["vout"] for o in ok if len(itypes) == 1 and None not in itypes and o["script_type"] in itypes])
+        )
         mn = min((i["value"] for i in ins), default=None)
         res["optimal_change"].append(unique([o["vout"] for o in ok if mn is not None and o["value"] < mn]))
         same = []
@@ -159,8 +177,17 @@ def coinjoin_reference(r, ins, outs, stype):
     tx0 = not cb and tx0 and n_opret == 1
     # Whirlpool mix
     n = len(sp)
-    wp = (not cb and len(ins) == n and 5 <= n <= 8 and len(counts) == 1 and vals[0] in POOLS
-          and len(in_addr) == len(ins) and distinct_out and out_wpkh and in_wpkh)
+    wp = (
+        not cb
+        and len(ins) == n
+        and 5 <= n <= 8
+        and len(counts) == 1
+        and vals[0] in POOLS
+        and len(in_addr) == len(ins)
+        and distinct_out
+        and out_wpkh
+        and in_wpkh
+    )
     if wp:
         eps = [v - vals[0] for v in known]
         ok = [e == 0 or 100 <= e <= 110_000 for e in eps]
@@ -168,29 +195,74 @@ def coinjoin_reference(r, ins, outs, stype):
     # Wasabi 1.x
     n_base = max((c for v, c in rep.items() if abs(v - 10_000_000) <= 2_000_000), default=0)
     singles = sum(1 for c in counts.values() if c == 1)
-    w1 = (not cb and n_base >= 10 and len(ins) >= n_base and len(in_addr) >= n_base and singles >= 2
-          and distinct_out and out_wpkh)
+    w1 = (
+        not cb
+        and n_base >= 10
+        and len(ins) >= n_base
+        and len(in_addr) >= n_base
+        and singles >= 2
+        and distinct_out
+        and out_wpkh
+    )
     # JoinMarket and the generic equal-output rule
     k = len(sp) - top_n
     gate = len(ins) < 50 or (len(ins) <= 20 * top_n and len(sp) * 10 >= 17 * top_n)
-    jm = (not cb and top_n >= 3 and len(rep) == 1 and 1 <= k <= top_n and top_n <= len(in_addr) and distinct_out
-          and n_self == 0 and subset and gate and not tx0)
-    eq = (not cb and len(ins) >= 2 and top_n >= 3 and k <= top_n + 1 and top_n <= len(ins)
-          and top_n <= len(in_addr) and n_self == 0 and subset and not tx0)
-    sw = (not cb and len(ins) >= 2 and len(sp) in (3, 4) and distinct_out and len(rep) == 1 and top_n == 2
-          and not tx0)
-    return {"whirlpool_tx0": tx0, "whirlpool": wp, "wasabi1": w1, "joinmarket": jm, "equal_output": eq,
-            "stonewall_like": sw}
+    jm = (
+        not cb
+        and top_n >= 3
+        and len(rep) == 1
+        and 1 <= k <= top_n
+        and top_n <= len(in_addr)
+        and distinct_out
+        and n_self == 0
+        and subset
+        and gate
+        and not tx0
+    )
+    eq = (
+        not cb
+        and len(ins) >= 2
+        and top_n >= 3
+        and k <= top_n + 1
+        and top_n <= len(ins)
+        and top_n <= len(in_addr)
+        and n_self == 0
+        and subset
+        and not tx0
+    )
+    sw = not cb and len(ins) >= 2 and len(sp) in (3, 4) and distinct_out and len(rep) == 1 and top_n == 2 and not tx0
+    return {
+        "whirlpool_tx0": tx0,
+        "whirlpool": wp,
+        "wasabi1": w1,
+        "joinmarket": jm,
+        "equal_output": eq,
+        "stonewall_like": sw,
+    }
 
 
 @settings(max_examples=50)
 @given(chains())
 def test_vectorised_heuristics_match_the_plain_reading(chain):
     ref = reference_calls(chain)
-    for name in ("address_reuse", "fresh_address", "round_amount", "script_type", "optimal_change",
-                 "wallet_fingerprint", "peel_chain"):
+    for name in (
+        "address_reuse",
+        "fresh_address",
+        "round_amount",
+        "script_type",
+        "optimal_change",
+        "wallet_fingerprint",
+        "peel_chain",
+    ):
         got = [None if pd.isna(v) else int(v) for v in H.get(name)(chain)]
         assert got == ref[name], name
-    for name in ("equal_output", "whirlpool", "wasabi1", "joinmarket", "stonewall_like", "whirlpool_tx0",
-                 "multi_input"):
+    for name in (
+        "equal_output",
+        "whirlpool",
+        "wasabi1",
+        "joinmarket",
+        "stonewall_like",
+        "whirlpool_tx0",
+        "multi_input",
+    ):
         assert H.get(name)(chain).tolist() == ref[name], name

@@ -17,8 +17,18 @@ import cryptotrace as ct
 from cryptotrace import errors as E
 from cryptotrace.io._http import DEFAULT_MAX_BYTES, Http, _retry_after
 
-from ._local_server import (CoreReplay, EsploraReplay, Flaky, WarmingUp, dripping, drops_first, gzip_bomb,
-                            self_signed_tls, serve, serve_raw)
+from ._local_server import (
+    CoreReplay,
+    EsploraReplay,
+    Flaky,
+    WarmingUp,
+    dripping,
+    drops_first,
+    gzip_bomb,
+    self_signed_tls,
+    serve,
+    serve_raw,
+)
 
 CORE_FOLDERS = ["block_0", "block_1", "block_without_transactions", "block_with_transactions"]
 SEIZURE = "943f2d576ed8d9f388ba75eb82fe35cce29479b84121827ac368a5a94f44cf7a"
@@ -141,8 +151,11 @@ def test_gzip_and_deflate_answers_within_the_limit_are_decoded():
     import zlib
 
     doc = json.dumps({"txid": SEIZURE, "fee": 3454}).encode() * 50
-    for enc, packed in [("gzip", gzip.compress(doc)), ("deflate", zlib.compress(doc)),
-                        ("deflate", zlib.compress(doc)[2:-4])]:  # raw deflate, as some servers send it
+    for enc, packed in [
+        ("gzip", gzip.compress(doc)),
+        ("deflate", zlib.compress(doc)),
+        ("deflate", zlib.compress(doc)[2:-4]),
+    ]:  # raw deflate, as some servers send it
         with serve(lambda *a, e=enc, p=packed: (200, {"Content-Encoding": e}, p)) as (url, log):
             assert http().request("GET", url, what="test").content == doc
 
@@ -176,8 +189,12 @@ def test_a_huge_retry_after_is_refused_at_once_with_the_time_to_come_back(esplor
 
 
 def test_retry_after_as_an_http_date_is_honoured_within_the_cap(esplora_cases):
-    app = Flaky(EsploraReplay(esplora_cases), fails=1, status=503,
-                retry_after=email.utils.formatdate(time.time() + 2, usegmt=True))
+    app = Flaky(
+        EsploraReplay(esplora_cases),
+        fails=1,
+        status=503,
+        retry_after=email.utils.formatdate(time.time() + 2, usegmt=True),
+    )
     with serve(app) as (url, log):
         h = http(max_retries=2)
         assert h.request("GET", f"{url}/api/tx/{SEIZURE}", what="test").json()["fee"] == 3454
@@ -225,10 +242,19 @@ def test_the_clients_keep_their_defaults_within_the_caps():
     assert c._http.max_bytes == DEFAULT_MAX_BYTES and c._http.max_total_wait >= c._http.max_wait > 0
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("5", 5.0), ("0", 0.0), ("-3", 0.0), ("nan", None), ("soon", None), ("", None), (None, None),
-    ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: no wait
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("5", 5.0),
+        ("0", 0.0),
+        ("-3", 0.0),
+        ("nan", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # a date in the past: no wait
+    ],
+)
 def test_retry_after_forms(value, expected):
     assert _retry_after(value) == expected
 

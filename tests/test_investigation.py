@@ -18,9 +18,13 @@ def test_the_pipeline_equals_the_steps_done_by_hand(ransom):
     clusters = ct.Clustering().fit(case.chain)
     tags = ct.load_tags([case.tags_path, *case.legal_responses.values()])
     pays = case.answer_key.facts["ransomware"]["events"][0]["payments"]
-    start = [f"{p['txid']}:{v}" for p in pays for v in
-             case.chain.outputs.vout[(case.chain.outputs.txid == p["txid"])
-                                     & (case.chain.outputs.address == p["address"])]]
+    start = [
+        f"{p['txid']}:{v}"
+        for p in pays
+        for v in case.chain.outputs.vout[
+            (case.chain.outputs.txid == p["txid"]) & (case.chain.outputs.address == p["address"])
+        ]
+    ]
     t = ct.trace(case.chain, start, policy="haircut", max_hops=12, tags=tags, clustering=clusters)
     by_hand = ct.seizure_candidates(t, clusters, tags)
     assert ransom.trace.summary() == t.summary()

@@ -24,13 +24,19 @@ def test_import_every_format(tmp_path, real_data, capsys):
     cases = real_data / "esplora-cases"
     rpc = real_data / "core-rpc"
     jobs = {
-        "esplora": ([cases / "colonial_fbi_txs.json", cases / "colonial_anchor_txs.json"],
-                    ct.load_esplora([cases / "colonial_fbi_txs.json", cases / "colonial_anchor_txs.json"])),
+        "esplora": (
+            [cases / "colonial_fbi_txs.json", cases / "colonial_anchor_txs.json"],
+            ct.load_esplora([cases / "colonial_fbi_txs.json", cases / "colonial_anchor_txs.json"]),
+        ),
         "core-rpc": ([rpc / "block_0", rpc / "block_1"], ct.load_core_json([rpc / "block_0", rpc / "block_1"])),
-        "blk": ([real_data / "blocks" / "mainnet_blk_0-256.dat"],
-                ct.load_blk_files(real_data / "blocks" / "mainnet_blk_0-256.dat")),
-        "etl": ([rpc / "stream_50001_50002" / "expected_transactions.json"],
-                ct.load_etl(rpc / "stream_50001_50002" / "expected_transactions.json")),
+        "blk": (
+            [real_data / "blocks" / "mainnet_blk_0-256.dat"],
+            ct.load_blk_files(real_data / "blocks" / "mainnet_blk_0-256.dat"),
+        ),
+        "etl": (
+            [rpc / "stream_50001_50002" / "expected_transactions.json"],
+            ct.load_etl(rpc / "stream_50001_50002" / "expected_transactions.json"),
+        ),
         "raw": ([real_data / "blocks" / f"mainnet_block_{BLOCK_702861}.raw"], None),
     }
     for fmt, (inputs, want) in jobs.items():
@@ -46,8 +52,10 @@ def test_import_every_format(tmp_path, real_data, capsys):
         else:
             assert len(got.txs) == 2500 and got.blocks.hash.tolist() == [BLOCK_702861]
     # an existing dataset is not replaced without --overwrite
-    code, _, err = run(["import", "-f", "etl", str(rpc / "block_0" / "expected_transactions.json"),
-                        "-o", str(tmp_path / "etl")], capsys)
+    code, _, err = run(
+        ["import", "-f", "etl", str(rpc / "block_0" / "expected_transactions.json"), "-o", str(tmp_path / "etl")],
+        capsys,
+    )
     assert code == 2 and "overwrite" in err
 
 
@@ -64,11 +72,13 @@ def test_import_raw_transactions_and_wrong_formats(tmp_path, real_data, capsys):
     code, text, err = run(["import", "-f", "raw", str(f), "--height", "9", "-o", str(tmp_path / "b9")], capsys)
     assert code == 0, err
     assert ct.load_dataset(tmp_path / "b9").txs.block_height.tolist() == [9]
-    code, _, err = run(["import", "-f", "raw", str(real_data / "blocks" / "mainnet_blk_0-256.dat"),
-                        "-o", str(tmp_path / "x")], capsys)
+    code, _, err = run(
+        ["import", "-f", "raw", str(real_data / "blocks" / "mainnet_blk_0-256.dat"), "-o", str(tmp_path / "x")], capsys
+    )
     assert code == 2 and "--format blk" in err
-    code, _, err = run(["import", "-f", "esplora", str(real_data / "core-rpc" / "block_0"),
-                        "-o", str(tmp_path / "y")], capsys)
+    code, _, err = run(
+        ["import", "-f", "esplora", str(real_data / "core-rpc" / "block_0"), "-o", str(tmp_path / "y")], capsys
+    )
     assert code == 2 and "error:" in err and not (tmp_path / "y").exists()
     # a file of raw transaction hex
     tx_hex = tmp_path / "tx.hex"
@@ -84,9 +94,28 @@ def test_fetch_from_a_local_esplora_server(tmp_path, real_data, capsys):
     app = EsploraReplay(real_data / "esplora-cases", page_size=25)
     with serve(app) as (url, log):
         api = url + "/api"
-        code, text, err = run(["fetch", "--esplora", api, "--address", FBI, "--tx", SEIZURE, "--hops", "1",
-                               "--direction", "forward", "--rate-limit", "0", "--cache", str(tmp_path / "cache"),
-                               "-o", str(tmp_path / "case")], capsys)
+        code, text, err = run(
+            [
+                "fetch",
+                "--esplora",
+                api,
+                "--address",
+                FBI,
+                "--tx",
+                SEIZURE,
+                "--hops",
+                "1",
+                "--direction",
+                "forward",
+                "--rate-limit",
+                "0",
+                "--cache",
+                str(tmp_path / "cache"),
+                "-o",
+                str(tmp_path / "case"),
+            ],
+            capsys,
+        )
         assert code == 0, err
         assert "requests" in text
         chain = ct.load_dataset(tmp_path / "case")
@@ -98,14 +127,45 @@ def test_fetch_from_a_local_esplora_server(tmp_path, real_data, capsys):
         manifest = json.loads((tmp_path / "case" / "manifest.json").read_text())
         assert manifest["extra"]["seeds"] == [FBI, SEIZURE] and manifest["extra"]["hops"] == 1
         n = len(log)
-        code, _, err = run(["fetch", "--esplora", api, "--address", FBI, "--tx", SEIZURE, "--hops", "1",
-                            "--direction", "forward", "--offline", "--cache", str(tmp_path / "cache"),
-                            "-o", str(tmp_path / "again")], capsys)
+        code, _, err = run(
+            [
+                "fetch",
+                "--esplora",
+                api,
+                "--address",
+                FBI,
+                "--tx",
+                SEIZURE,
+                "--hops",
+                "1",
+                "--direction",
+                "forward",
+                "--offline",
+                "--cache",
+                str(tmp_path / "cache"),
+                "-o",
+                str(tmp_path / "again"),
+            ],
+            capsys,
+        )
         assert code == 0, err
         assert len(log) == n  # answered from the cache
         assert ct.load_dataset(tmp_path / "again").content_hash == chain.content_hash
-    code, _, err = run(["fetch", "--esplora", api, "--tx", "ab" * 32, "--offline", "--cache",
-                        str(tmp_path / "cache"), "-o", str(tmp_path / "z")], capsys)
+    code, _, err = run(
+        [
+            "fetch",
+            "--esplora",
+            api,
+            "--tx",
+            "ab" * 32,
+            "--offline",
+            "--cache",
+            str(tmp_path / "cache"),
+            "-o",
+            str(tmp_path / "z"),
+        ],
+        capsys,
+    )
     assert code == 2 and "offline" in err and f"/tx/{'ab' * 32}" in err
     code, _, err = run(["fetch", "--esplora", api, "-o", str(tmp_path / "z")], capsys)
     assert code == 2 and "--address or --tx" in err
@@ -122,19 +182,57 @@ def test_import_a_slice_of_raw_blocks_with_prevouts_from_an_earlier_dataset(tmp_
     for h in range(170, 190):
         files.append(tmp_path / f"{h}.raw")
         files[-1].write_bytes(recs[h])
-    code, text, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "-o",
-                           str(tmp_path / "bare")], capsys)
+    code, text, err = run(
+        ["import", "-f", "raw", *map(str, files), "--height", "170", "-o", str(tmp_path / "bare")], capsys
+    )
     assert code == 0, err
     assert "inputs have no value" in text and "prevouts=" in text
-    code, text, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "--prevouts",
-                           str(tmp_path / "early"), "-o", str(tmp_path / "slice")], capsys)
+    code, text, err = run(
+        [
+            "import",
+            "-f",
+            "raw",
+            *map(str, files),
+            "--height",
+            "170",
+            "--prevouts",
+            str(tmp_path / "early"),
+            "-o",
+            str(tmp_path / "slice"),
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "no value" not in text
     sliced = ct.load_dataset(tmp_path / "slice")
     assert sliced.inputs.value[sliced.inputs.prev_txid.notna()].notna().all() and sliced.txs.fee.notna().all()
-    code, _, err = run(["import", "-f", "etl", str(real_data / "core-rpc" / "block_0" / "expected_transactions.json"),
-                        "--prevouts", str(tmp_path / "early"), "-o", str(tmp_path / "z")], capsys)
+    code, _, err = run(
+        [
+            "import",
+            "-f",
+            "etl",
+            str(real_data / "core-rpc" / "block_0" / "expected_transactions.json"),
+            "--prevouts",
+            str(tmp_path / "early"),
+            "-o",
+            str(tmp_path / "z"),
+        ],
+        capsys,
+    )
     assert code == 2 and "--prevouts is for raw blocks" in err
-    code, _, err = run(["import", "-f", "raw", *map(str, files), "--height", "170", "--prevouts",
-                        str(tmp_path / "nowhere"), "-o", str(tmp_path / "w")], capsys)
+    code, _, err = run(
+        [
+            "import",
+            "-f",
+            "raw",
+            *map(str, files),
+            "--height",
+            "170",
+            "--prevouts",
+            str(tmp_path / "nowhere"),
+            "-o",
+            str(tmp_path / "w"),
+        ],
+        capsys,
+    )
     assert code == 2 and "nowhere" in err

@@ -56,7 +56,8 @@ def test_saved_answers_give_the_values_in_expected_transactions(rpc, folder):
         assert tx.outputs.address.tolist() == [o["addresses"][0] for o in t["outputs"]]
         real_inputs = tx.inputs[tx.inputs.prev_txid.notna()]
         assert [(r.prev_txid, int(r.prev_vout)) for r in real_inputs.itertuples()] == [
-            (i["spent_transaction_hash"], i["spent_output_index"]) for i in t["inputs"]]
+            (i["spent_transaction_hash"], i["spent_output_index"]) for i in t["inputs"]
+        ]
         if all(i["value"] is not None for i in t["inputs"]):
             assert [int(v) for v in real_inputs.value] == [i["value"] for i in t["inputs"]]
             assert real_inputs.address.tolist() == [i["addresses"][0] for i in t["inputs"]]
@@ -93,15 +94,23 @@ def _to_v22(obj):
 
 
 @settings(max_examples=8)
-@given(st.sampled_from(["block_0", "block_1", "block_without_transactions"]),
-       st.sampled_from(["bare", "envelope", "batch", "lines"]), st.booleans())
+@given(
+    st.sampled_from(["block_0", "block_1", "block_without_transactions"]),
+    st.sampled_from(["bare", "envelope", "batch", "lines"]),
+    st.booleans(),
+)
 def test_layouts_and_wrappers_give_the_same_chain(tmp_path_factory, rpc, folder, wrap, v22):
     obj = json.loads(_block_file(rpc, folder).read_text(), parse_float=Decimal)
     if v22:
         obj = _to_v22(obj)
-    text = json.dumps({"result": obj, "error": None, "id": 1} if wrap == "envelope" else
-                      [{"result": obj, "error": None, "id": 1}] if wrap == "batch" else obj,
-                      default=float)
+    text = json.dumps(
+        {"result": obj, "error": None, "id": 1}
+        if wrap == "envelope"
+        else [{"result": obj, "error": None, "id": 1}]
+        if wrap == "batch"
+        else obj,
+        default=float,
+    )
     if wrap == "lines":  # JSON lines; the same block twice counts once
         text = text + "\n" + text + "\n"
     d = tmp_path_factory.mktemp("core")
@@ -110,17 +119,25 @@ def test_layouts_and_wrappers_give_the_same_chain(tmp_path_factory, rpc, folder,
 
 
 def test_verbosity_3_prevouts_need_no_getrawtransaction(tmp_path, rpc):
-    blocks = [json.loads(p.read_text(), parse_float=Decimal)
-              for p in (rpc / "block_with_transactions").glob("rpc_response_getblock_*")]
-    raw = {json.loads(p.read_text())["txid"]: json.loads(p.read_text(), parse_float=Decimal)
-           for p in (rpc / "stream_50001_50002").glob("rpc_response_getrawtransaction_*")}
+    blocks = [
+        json.loads(p.read_text(), parse_float=Decimal)
+        for p in (rpc / "block_with_transactions").glob("rpc_response_getblock_*")
+    ]
+    raw = {
+        json.loads(p.read_text())["txid"]: json.loads(p.read_text(), parse_float=Decimal)
+        for p in (rpc / "stream_50001_50002").glob("rpc_response_getrawtransaction_*")
+    }
     for b in blocks:
         for t in b["tx"]:
             for v in t["vin"]:
                 if "coinbase" not in v:
                     src = raw[v["txid"]]["vout"][v["vout"]]
-                    v["prevout"] = {"generated": True, "height": 1, "value": src["value"],
-                                    "scriptPubKey": src["scriptPubKey"]}
+                    v["prevout"] = {
+                        "generated": True,
+                        "height": 1,
+                        "value": src["value"],
+                        "scriptPubKey": src["scriptPubKey"],
+                    }
     (tmp_path / "v3.json").write_text(json.dumps(blocks, default=float))
     v3 = ct.load_core_json(tmp_path / "v3.json")
     assert v3 == ct.load_core_json(files_for(rpc, "stream_50001_50002"))
@@ -154,8 +171,10 @@ def test_client_gives_the_same_chain_as_the_saved_answers(node, rpc):
     assert c.fetch_chain(0, 1) == ct.load_core_json([rpc / "block_0", rpc / "block_1"])
     assert c.fetch_chain(50000) == ct.load_core_json(rpc / "block_without_transactions")
     assert ("getrawtransaction", (SPENDER, True)) not in app.calls
-    assert ("getrawtransaction", ("76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea", True)) \
-        in app.calls
+    assert (
+        "getrawtransaction",
+        ("76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea", True),
+    ) in app.calls
 
 
 def test_batches_and_cookie_login(node, rpc, tmp_path):
@@ -172,7 +191,8 @@ def test_batches_and_cookie_login(node, rpc, tmp_path):
     assert len(log) - n == 3  # hashes, blocks, prevouts
     assert c.getblockhash(1) == "00000000839a8e6886ab5951d76f411475428afc90947ee320161bbf18eb6048"
     assert c.getrawtransaction("0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216")["vout"][0][
-        "value"] == Decimal("50.00000000")
+        "value"
+    ] == Decimal("50.00000000")
     with pytest.raises(E.FetchError, match="no cookie file"):
         ct.CoreRPCClient(url, cookie_file=tmp_path / "missing")
 
@@ -208,8 +228,11 @@ def _sha256d(b: bytes) -> bytes:
 
 def _answers(rpc):
     """Every recorded getblock / getrawtransaction answer: (path, parsed JSON)."""
-    return [(p, json.loads(p.read_text(), parse_float=Decimal)) for p in sorted(rpc.glob("*/rpc_response_get*.json"))
-            if "getblockhash" not in p.name]
+    return [
+        (p, json.loads(p.read_text(), parse_float=Decimal))
+        for p in sorted(rpc.glob("*/rpc_response_get*.json"))
+        if "getblockhash" not in p.name
+    ]
 
 
 def test_every_recorded_answer_hashes_to_its_own_txids_merkle_roots_and_block_hashes(rpc):
@@ -226,21 +249,28 @@ def test_every_recorded_answer_hashes_to_its_own_txids_merkle_roots_and_block_ha
                 level = level + level[-1:] if len(level) % 2 else level
                 level = [_sha256d(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
             assert level[0][::-1].hex() == obj["merkleroot"], path
-            head = struct.pack("<i32s32sIII", obj["version"],
-                               bytes.fromhex(obj.get("previousblockhash", "0" * 64))[::-1],
-                               bytes.fromhex(obj["merkleroot"])[::-1], obj["time"], int(obj["bits"], 16),
-                               obj["nonce"])
+            head = struct.pack(
+                "<i32s32sIII",
+                obj["version"],
+                bytes.fromhex(obj.get("previousblockhash", "0" * 64))[::-1],
+                bytes.fromhex(obj["merkleroot"])[::-1],
+                obj["time"],
+                int(obj["bits"], 16),
+                obj["nonce"],
+            )
             assert _sha256d(head)[::-1].hex() == obj["hash"], path
             n_block += 1
     assert (n_tx, n_block) == (7 + 3, 5)  # 7 txs in 5 blocks, 3 getrawtransaction answers
     for folder in FOLDERS:  # and the loader agrees: verifying changes nothing in a true answer
-        assert ct.load_core_json(files_for(rpc, folder), verify=True) == \
-            ct.load_core_json(files_for(rpc, folder), verify=False)
+        assert ct.load_core_json(files_for(rpc, folder), verify=True) == ct.load_core_json(
+            files_for(rpc, folder), verify=False
+        )
 
 
 def _block(rpc, folder="block_with_transactions", height=50001):
-    path = next(p for p in (rpc / folder).glob("rpc_response_getblock_*")
-                if json.loads(p.read_text())["height"] == height)
+    path = next(
+        p for p in (rpc / folder).glob("rpc_response_getblock_*") if json.loads(p.read_text())["height"] == height
+    )
     return json.loads(path.read_text(), parse_float=Decimal)
 
 
@@ -292,15 +322,20 @@ def test_edited_hex_txid_value_prevout_or_address_are_each_refused(tmp_path, rpc
 
     obj = copy.deepcopy(base)  # the JSON claims another amount than the bytes
     obj["tx"][1]["vout"][0]["value"] = Decimal("99.00000000")
-    with pytest.raises(E.SourceMismatchError, match=rf"{SPENDER}: the JSON says vout\[0\].value .* = 9900000000, "
-                                                    r"but its raw bytes .* say 10000000000"):
+    with pytest.raises(
+        E.SourceMismatchError,
+        match=rf"{SPENDER}: the JSON says vout\[0\].value .* = 9900000000, "
+        r"but its raw bytes .* say 10000000000",
+    ):
         _load(tmp_path, obj)
 
     obj = copy.deepcopy(base)  # the JSON says it spends another coin
     obj["tx"][1]["vin"][0]["vout"] = 1
-    with pytest.raises(E.SourceMismatchError,
-                       match=r"vin\[0\] \(the coin it spends, txid:vout\) = '76a8d70a\w+:1', "
-                             r"but .* say '76a8d70a\w+:0'"):
+    with pytest.raises(
+        E.SourceMismatchError,
+        match=r"vin\[0\] \(the coin it spends, txid:vout\) = '76a8d70a\w+:1', "
+        r"but .* say '76a8d70a\w+:0'",
+    ):
         _load(tmp_path, obj)
     obj = copy.deepcopy(base)
     obj["tx"][1]["vin"][1]["txid"] = "0d37522b89f991f8433b80f709ad31862a54435cd003f25732fe405e9db93216"
@@ -338,9 +373,13 @@ def test_a_reordered_or_shortened_block_breaks_its_merkle_root(tmp_path, rpc):
 
 def test_a_prevout_answer_that_lies_about_the_spent_value_is_refused(tmp_path, rpc):
     """Input values come from getrawtransaction answers: their JSON is checked against their own bytes."""
-    prev = json.loads((rpc / "stream_50001_50002" / "rpc_response_getrawtransaction_"
-                       "76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea.json").read_text(),
-                      parse_float=Decimal)
+    prev = json.loads(
+        (
+            rpc / "stream_50001_50002" / "rpc_response_getrawtransaction_"
+            "76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea.json"
+        ).read_text(),
+        parse_float=Decimal,
+    )
     prev["vout"][0]["value"] = Decimal("500.00000000")
     with pytest.raises(E.SourceMismatchError, match="76a8d70a.*vout\\[0\\].value"):
         _load(tmp_path, _block(rpc), prev)
@@ -369,7 +408,7 @@ MUTATIONS = [  # (where in block 50001, new value, field named in the error)
     (("tx", 1, "vin", 0, "txid"), "76a8d70a", "vin[0].txid"),
     (("tx", 1, "vin", 0, "txid"), "g" * 64, "vin[0].txid"),
     (("tx", 1, "vin", 0, "sequence"), "4294967295", "vin[0].sequence"),
-    (("tx", 1, "vin", 0, "sequence"), 2 ** 32, "vin[0].sequence"),
+    (("tx", 1, "vin", 0, "sequence"), 2**32, "vin[0].sequence"),
     (("tx", 1, "txid"), 12345, "txid"),
     (("tx", 1, "txid"), SPENDER + "00", "txid"),
     (("tx", 1, "hex"), 5, "hex"),
@@ -387,8 +426,9 @@ MUTATIONS = [  # (where in block 50001, new value, field named in the error)
 ]
 
 
-@pytest.mark.parametrize("path, value, field", MUTATIONS, ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:50]
-                                                                for m in MUTATIONS])
+@pytest.mark.parametrize(
+    "path, value, field", MUTATIONS, ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:50] for m in MUTATIONS]
+)
 def test_strict_types_each_mutation_is_a_clear_field_error(tmp_path, rpc, path, value, field):
     obj = _block(rpc)
     target = obj
@@ -450,8 +490,26 @@ def _json_kind(v) -> str:
     return type(v).__name__
 
 
-_OTHER = [None, True, False, 0, -1, Decimal("1.5"), Decimal("0.000000001"), 10 ** 30, float("nan"), "", "false",
-          "0", "zz", "0" * 64, [], [0], {}, {"value": 1}]
+_OTHER = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    Decimal("1.5"),
+    Decimal("0.000000001"),
+    10**30,
+    float("nan"),
+    "",
+    "false",
+    "0",
+    "zz",
+    "0" * 64,
+    [],
+    [0],
+    {},
+    {"value": 1},
+]
 
 
 @settings(max_examples=200)

@@ -82,7 +82,8 @@ def test_colonial_ransom_path(colonial):
     assert sorted(sweep.inputs.value.astype(int)) == [20_000, 7_500_030_000]
     assert not sweep.inputs.is_external.any()  # both spends joined inside the data
     assert sweep.outputs[sweep.outputs.address == "1DToN8Q6y31TGAz75Df729Bnujk6Xg7q5X"].value.tolist() == [
-        7_500_034_246]
+        7_500_034_246
+    ]
 
 
 @pytest.mark.parametrize("case", ["colonial_ransom", "colonial_anchor", "colonial_fbi", "hydra_anchor"])

@@ -59,8 +59,7 @@ def test_etl_and_core_rpc_give_the_same_ledger(rpc):
 def _bigquery_style(t: dict, *, text_numbers: bool, iso_time: bool, drop_scripts: bool) -> dict:
     t = json.loads(json.dumps(t))
     if text_numbers:  # BigQuery NUMERIC / INT64 exported as strings
-        for k in ("size", "virtual_size", "version", "lock_time", "block_number", "fee", "input_value",
-                  "output_value"):
+        for k in ("size", "virtual_size", "version", "lock_time", "block_number", "fee", "input_value", "output_value"):
             if t.get(k) is not None:
                 t[k] = str(t[k])
         for side in ("inputs", "outputs"):
@@ -77,11 +76,14 @@ def _bigquery_style(t: dict, *, text_numbers: bool, iso_time: bool, drop_scripts
 
 @settings(max_examples=12)
 @given(st.booleans(), st.booleans(), st.booleans(), st.sampled_from(["lines", "array", "gzip"]))
-def test_bigquery_export_variants_give_the_same_chain(tmp_path_factory, rpc, text_numbers, iso_time,
-                                                      drop_scripts, container):
+def test_bigquery_export_variants_give_the_same_chain(
+    tmp_path_factory, rpc, text_numbers, iso_time, drop_scripts, container
+):
     base = ct.load_etl(rpc / "stream_50001_50002" / "expected_transactions.json")
-    recs = [_bigquery_style(t, text_numbers=text_numbers, iso_time=iso_time, drop_scripts=drop_scripts)
-            for t in records(rpc, "stream_50001_50002")]
+    recs = [
+        _bigquery_style(t, text_numbers=text_numbers, iso_time=iso_time, drop_scripts=drop_scripts)
+        for t in records(rpc, "stream_50001_50002")
+    ]
     d = tmp_path_factory.mktemp("etl")
     if container == "array":
         p = d / "txs.json"
@@ -144,7 +146,7 @@ ETL_MUTATIONS = [  # (field of the spending transaction 7940cdde..., new value, 
     (("outputs",), {}, "outputs is '{}'"),
     (("outputs", 0), "x", "outputs is"),
     (("outputs", 0, "value"), [1], "output 0 value"),
-    (("outputs", 0, "value"), 10 ** 30, "output 0 value"),
+    (("outputs", 0, "value"), 10**30, "output 0 value"),
     (("outputs", 0, "value"), -1, "output 0 value"),
     (("outputs", 0, "value"), "1e400", "output 0 value"),
     (("outputs", 0, "index"), None, "outputs[0] has no index"),
@@ -159,8 +161,9 @@ ETL_MUTATIONS = [  # (field of the spending transaction 7940cdde..., new value, 
 ]
 
 
-@pytest.mark.parametrize("path, value, words", ETL_MUTATIONS,
-                         ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:40] for m in ETL_MUTATIONS])
+@pytest.mark.parametrize(
+    "path, value, words", ETL_MUTATIONS, ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:40] for m in ETL_MUTATIONS]
+)
 def test_strict_types_each_mutation_is_a_clear_field_error(tmp_path, rpc, path, value, words):
     src = rpc / "stream_50001_50002" / "expected_transactions.json"
     recs = [json.loads(ln) for ln in src.read_text().splitlines() if ln.strip()]

@@ -136,15 +136,21 @@ def test_altered_transaction_fails_the_merkle_check(tmp_path, records):
     rec = bytearray(records[170])
     pos = bytes(rec).find(struct.pack("<Q", 10 * SATS))  # Hal's 10 BTC output
     assert pos > 80
-    rec[pos:pos + 8] = struct.pack("<Q", 100 * SATS)  # a forger pays Hal 100 BTC instead
+    rec[pos : pos + 8] = struct.pack("<Q", 100 * SATS)  # a forger pays Hal 100 BTC instead
     p = write_blk(tmp_path / "blk00000.dat", records[:170] + [bytes(rec)] + records[171:])
     with pytest.raises(E.MerkleRootError, match="merkle root") as err:
         ct.load_blk_files(p)
     assert sha256d(records[170][:80])[::-1].hex() in str(err.value)
     # the check can be switched off (and then the 100 BTC is what the bytes say)
     forged = ct.load_blk_files(p, check_merkle=False, validate=False)
-    assert int(forged.outputs.set_index(["txid", "vout"]).value.loc[
-        forged.txs.txid[forged.txs.block_height == 170].iloc[1], 0]) == 100 * SATS
+    assert (
+        int(
+            forged.outputs.set_index(["txid", "vout"]).value.loc[
+                forged.txs.txid[forged.txs.block_height == 170].iloc[1], 0
+            ]
+        )
+        == 100 * SATS
+    )
 
 
 def test_bad_magic_and_truncated_records_give_clear_errors(tmp_path, records):
@@ -188,9 +194,20 @@ def _block(prev_hash_hex: str, txs: list[bytes], time: int) -> bytes:
 
 def _coinbase(tag: bytes, value: int, script: bytes) -> bytes:
     sig = bytes([len(tag)]) + tag
-    return (struct.pack("<i", 1) + b"\x01" + bytes(32) + b"\xff\xff\xff\xff" + bytes([len(sig)]) + sig
-            + b"\xff\xff\xff\xff" + b"\x01" + struct.pack("<Q", value) + bytes([len(script)]) + script
-            + struct.pack("<I", 0))
+    return (
+        struct.pack("<i", 1)
+        + b"\x01"
+        + bytes(32)
+        + b"\xff\xff\xff\xff"
+        + bytes([len(sig)])
+        + sig
+        + b"\xff\xff\xff\xff"
+        + b"\x01"
+        + struct.pack("<Q", value)
+        + bytes([len(script)])
+        + script
+        + struct.pack("<I", 0)
+    )
 
 
 def test_a_stale_fork_block_is_left_out_with_a_warning(tmp_path, records):
@@ -295,7 +312,8 @@ scripts = st.one_of(
     st.binary(min_size=65, max_size=65).map(lambda k: b"\x41" + k + b"\xac"),
     st.binary(max_size=40).map(lambda d: b"\x6a" + d),
     st.lists(st.binary(min_size=33, max_size=33), min_size=1, max_size=3).map(  # bare multisig m-of-n
-        lambda ks: bytes([0x51]) + b"".join(b"\x21" + k for k in ks) + bytes([0x50 + len(ks), 0xAE])),
+        lambda ks: bytes([0x51]) + b"".join(b"\x21" + k for k in ks) + bytes([0x50 + len(ks), 0xAE])
+    ),
     st.binary(max_size=60),
 )
 
@@ -303,18 +321,29 @@ scripts = st.one_of(
 @st.composite
 def transactions(draw):
     n_in = draw(st.integers(1, 4))
-    ins = [(draw(st.binary(min_size=32, max_size=32)), draw(st.integers(0, 2**32 - 2)),
-            draw(st.binary(max_size=80)), draw(st.integers(0, 2**32 - 1))) for _ in range(n_in)]
+    ins = [
+        (
+            draw(st.binary(min_size=32, max_size=32)),
+            draw(st.integers(0, 2**32 - 2)),
+            draw(st.binary(max_size=80)),
+            draw(st.integers(0, 2**32 - 1)),
+        )
+        for _ in range(n_in)
+    ]
     outs = [(draw(st.integers(0, 21 * 10**14)), draw(scripts)) for _ in range(draw(st.integers(1, 4)))]
-    wit = [[draw(st.binary(max_size=80)) for _ in range(draw(st.integers(0, 3)))] for _ in range(n_in)] \
-        if draw(st.booleans()) else None
+    wit = (
+        [[draw(st.binary(max_size=80)) for _ in range(draw(st.integers(0, 3)))] for _ in range(n_in)]
+        if draw(st.booleans())
+        else None
+    )
     return draw(st.integers(1, 2)), ins, outs, wit, draw(st.integers(0, 2**32 - 1))
 
 
 def serialize(tx, witness: bool) -> bytes:
     version, ins, outs, wit, lock = tx
-    body = _varint(len(ins)) + b"".join(p + struct.pack("<I", v) + _varint(len(s)) + s + struct.pack("<I", q)
-                                        for p, v, s, q in ins)
+    body = _varint(len(ins)) + b"".join(
+        p + struct.pack("<I", v) + _varint(len(s)) + s + struct.pack("<I", q) for p, v, s, q in ins
+    )
     body += _varint(len(outs)) + b"".join(struct.pack("<Q", v) + _varint(len(s)) + s for v, s in outs)
     if witness and wit is not None:
         w = b"".join(_varint(len(stack)) + b"".join(_varint(len(i)) + i for i in stack) for stack in wit)

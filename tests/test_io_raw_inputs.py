@@ -37,8 +37,14 @@ def _esplora_inputs(real_data):
             for v in tx["vin"]:
                 if v.get("is_coinbase"):
                     continue
-                rows.append((bytes.fromhex(v["scriptsig"]), [bytes.fromhex(w) for w in v.get("witness") or []],
-                             v["prevout"].get("scriptpubkey_address"), v["prevout"]["scriptpubkey_type"]))
+                rows.append(
+                    (
+                        bytes.fromhex(v["scriptsig"]),
+                        [bytes.fromhex(w) for w in v.get("witness") or []],
+                        v["prevout"].get("scriptpubkey_address"),
+                        v["prevout"]["scriptpubkey_type"],
+                    )
+                )
     return rows
 
 
@@ -85,8 +91,12 @@ def test_block_702861_derived_addresses_equal_the_spent_outputs(real_data):
     """Where the spent output is in the same block, the derived address must be its address."""
     parsed = raw.parse_block((real_data / "blocks" / BLOCK).read_bytes())
     inputs, outputs = parsed["inputs"], parsed["outputs"]
-    joined = inputs.merge(outputs[["txid", "vout", "address"]], left_on=["prev_txid", "prev_vout"],
-                          right_on=["txid", "vout"], suffixes=("", "_prevout"))
+    joined = inputs.merge(
+        outputs[["txid", "vout", "address"]],
+        left_on=["prev_txid", "prev_vout"],
+        right_on=["txid", "vout"],
+        suffixes=("", "_prevout"),
+    )
     assert len(joined) == 327
     assert joined.address.notna().all()
     assert (joined.address == joined.address_prevout).all()
@@ -97,8 +107,12 @@ def test_blk_file_derived_addresses_equal_the_spent_outputs(real_data):
     assert len(parsed["inputs"]) == 0
     for off, rec in raw.read_blk_records(real_data / "blocks" / "mainnet_blk_0-256.dat"):
         p = raw.parse_block(rec)
-        j = p["inputs"].merge(p["outputs"][["txid", "vout", "address"]], left_on=["prev_txid", "prev_vout"],
-                              right_on=["txid", "vout"], suffixes=("", "_prevout"))
+        j = p["inputs"].merge(
+            p["outputs"][["txid", "vout", "address"]],
+            left_on=["prev_txid", "prev_vout"],
+            right_on=["txid", "vout"],
+            suffixes=("", "_prevout"),
+        )
         known = j.address.notna()
         assert (j.address[known] == j.address_prevout[known]).all(), off
     chain = ct.load_blk_files(real_data / "blocks" / "mainnet_blk_0-256.dat")
@@ -168,8 +182,11 @@ def test_single_key_spends_match_bitcoinlib(pub, form):
     assert spender_addresses([ss], [wit])[0] == [expected]
 
 
-@given(keys=st.lists(_pubkeys(), min_size=1, max_size=4), m=st.integers(1, 4),
-       form=st.sampled_from(["p2sh", "p2wsh", "p2sh_p2wsh"]))
+@given(
+    keys=st.lists(_pubkeys(), min_size=1, max_size=4),
+    m=st.integers(1, 4),
+    form=st.sampled_from(["p2sh", "p2wsh", "p2sh_p2wsh"]),
+)
 def test_multisig_spends_match_bitcoinlib(keys, m, form):
     import hashlib
 
@@ -188,15 +205,18 @@ def test_multisig_spends_match_bitcoinlib(keys, m, form):
     assert spender_addresses([ss], [wit])[0] == [expected]
 
 
-@pytest.mark.parametrize("ss,wit,why", [
-    (_push(_SIG), None, "p2pk-or-bare"),                       # pay-to-public-key: a signature alone
-    (b"\x00" + _push(_SIG) + _push(_SIG), None, "p2pk-or-bare"),  # bare multisig
-    (b"", [b"\x01" * 64], "p2tr"),                              # taproot key path
-    (b"", [b"\x01" * 64, b"\x50\x00"], "p2tr"),                 # ... with an annex
-    (b"", [b"\x01", b"\x51", b"\xc0" + b"\x02" * 32], "p2tr"),  # taproot script path (control block)
-    (b"\x76\xa9", None, "nonstandard"),                        # not push-only
-    (b"\x4c", None, "nonstandard"),                            # a push that runs past the end
-])
+@pytest.mark.parametrize(
+    "ss,wit,why",
+    [
+        (_push(_SIG), None, "p2pk-or-bare"),  # pay-to-public-key: a signature alone
+        (b"\x00" + _push(_SIG) + _push(_SIG), None, "p2pk-or-bare"),  # bare multisig
+        (b"", [b"\x01" * 64], "p2tr"),  # taproot key path
+        (b"", [b"\x01" * 64, b"\x50\x00"], "p2tr"),  # ... with an annex
+        (b"", [b"\x01", b"\x51", b"\xc0" + b"\x02" * 32], "p2tr"),  # taproot script path (control block)
+        (b"\x76\xa9", None, "nonstandard"),  # not push-only
+        (b"\x4c", None, "nonstandard"),  # a push that runs past the end
+    ],
+)
 def test_inputs_that_do_not_reveal_their_address_stay_unknown(ss, wit, why):
     assert spent_script(ss, wit) == (None, why)
 
@@ -205,5 +225,14 @@ def test_inputs_that_do_not_reveal_their_address_stay_unknown(ss, wit, why):
 def test_any_bytes_give_an_address_or_unknown_never_an_exception(ss, wit):
     (addr,), (how,) = spender_addresses([ss], [wit])
     assert (addr is None) or addr[0] in "13b"
-    assert how in {"p2pkh", "p2sh", "p2sh-p2wpkh", "p2sh-p2wsh", "p2wpkh", "p2wsh", "p2pk-or-bare", "p2tr",
-                   "nonstandard"}
+    assert how in {
+        "p2pkh",
+        "p2sh",
+        "p2sh-p2wpkh",
+        "p2sh-p2wsh",
+        "p2wpkh",
+        "p2wsh",
+        "p2pk-or-bare",
+        "p2tr",
+        "nonstandard",
+    }

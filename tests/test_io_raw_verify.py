@@ -56,8 +56,9 @@ def test_bits_decode_as_bitcoin_core_does():
     assert wire.target_of_bits(0x04923456) == 0  # the sign bit: a negative target is invalid
 
 
-@pytest.mark.parametrize("field,offset,size", [("version", 0, 4), ("prev_hash", 4, 32), ("time", 68, 4),
-                                                ("nonce", 76, 4)])
+@pytest.mark.parametrize(
+    "field,offset,size", [("version", 0, 4), ("prev_hash", 4, 32), ("time", 68, 4), ("nonce", 76, 4)]
+)
 def test_an_edited_header_has_no_proof_of_work(block, field, offset, size):
     edited = bytearray(block)
     edited[offset] ^= 0x01
@@ -113,7 +114,7 @@ def test_a_segwit_block_without_a_commitment_is_refused(block):
     at = block.find(marker)
     assert 80 < at < 400  # inside the coinbase
     edited = bytearray(block)
-    edited[at + 2:at + 6] = b"\x00\x00\x00\x00"  # no longer the commitment header
+    edited[at + 2 : at + 6] = b"\x00\x00\x00\x00"  # no longer the commitment header
     parsed = raw.parse_block(bytes(edited), check_merkle=False, check_pow=False)
     ids = [bytes.fromhex(t)[::-1] for t in parsed["txs"].txid]
     edited[36:68] = wire.merkle_root(ids)
@@ -129,8 +130,8 @@ def test_a_damaged_marker_in_the_middle_skips_to_the_next_block_and_says_so(tmp_
     p = _blk(tmp_path / "blk00000.dat", recs)
     data = bytearray(p.read_bytes())
     at = sum(8 + len(r) for r in records[:100])
-    assert data[at:at + 4] == MAGIC
-    data[at:at + 4] = b"\0\0\0\0"
+    assert data[at : at + 4] == MAGIC
+    data[at : at + 4] = b"\0\0\0\0"
     p.write_bytes(bytes(data))
     with pytest.warns(E.SkippedDataWarning, match=f"at byte {at:,}.*skipped bytes {at:,} to"):
         chain = ct.load_blk_files(p)
@@ -173,8 +174,14 @@ def test_prevouts_that_disagree_with_the_inputs_own_scripts_are_refused(block):
     parsed = raw.parse_block(block)
     ins = parsed["inputs"]
     ext = ins[ins.prev_txid.notna()].head(3)
-    lie = pd.DataFrame({"txid": ext.prev_txid, "vout": ext.prev_vout.astype(int), "value": 1000,
-                        "address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"})
+    lie = pd.DataFrame(
+        {
+            "txid": ext.prev_txid,
+            "vout": ext.prev_vout.astype(int),
+            "value": 1000,
+            "address": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+        }
+    )
     with pytest.raises(E.PrevoutMismatchError, match="another chain or was altered"):
         ct.load_raw_blocks(block, prevouts=lie)
 
@@ -182,11 +189,20 @@ def test_prevouts_that_disagree_with_the_inputs_own_scripts_are_refused(block):
 def test_prevouts_from_a_bitcoin_core_node(real_data):
     """Tx 7940cdde... of block 50001 spends two coins; the node gives their raw bytes (checked by txid)."""
     folder = real_data / "core-rpc"
-    got = json.loads((folder / "block_with_transactions" / "rpc_response_getblock_"
-                      "000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141_2.json").read_text())
+    got = json.loads(
+        (
+            folder / "block_with_transactions" / "rpc_response_getblock_"
+            "000000001c920d495e1eeef2452b6d1c6c229a919b28196c103ecffebabee141_2.json"
+        ).read_text()
+    )
     tx = next(t for t in (got.get("result") or got)["tx"] if t["txid"].startswith("7940cdde"))
-    expected = next(t for t in map(json.loads, (folder / "stream_50001_50002" / "expected_transactions.json")
-                                   .read_text().splitlines()) if t["hash"] == tx["txid"])
+    expected = next(
+        t
+        for t in map(
+            json.loads, (folder / "stream_50001_50002" / "expected_transactions.json").read_text().splitlines()
+        )
+        if t["hash"] == tx["txid"]
+    )
     with serve(CoreReplay([folder / "stream_50001_50002"])) as (url, log):
         node = CoreRPCClient(url, user="alice", password="secret")
         chain = ct.load_raw_transactions(tx["hex"], prevouts=node)
@@ -199,8 +215,9 @@ def test_prevouts_from_a_bitcoin_core_node(real_data):
 def test_prevouts_from_an_esplora_server(real_data):
     """Colonial Pipeline: the spends of the ransom, their coins looked up on a (replayed) Esplora server."""
     txs = json.loads((real_data / "esplora-cases" / "colonial_ransom_txs.json").read_text())
-    known = {t["txid"] for f in (real_data / "esplora-cases").glob("colonial_*_txs.json")
-             for t in json.loads(f.read_text())}
+    known = {
+        t["txid"] for f in (real_data / "esplora-cases").glob("colonial_*_txs.json") for t in json.loads(f.read_text())
+    }
     spends = [t for t in txs if all(v["txid"] in known for v in t["vin"])]
     assert spends
     hexes = [serialize(t).hex() for t in spends]
@@ -220,7 +237,9 @@ def test_prevouts_of_the_wrong_kind_say_what_to_give():
         ct.load_raw_transactions(
             "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff0704ffff001d0104"
             "ffffffff0100f2052a0100000043410496b538e853519c726a2c91e61ec11600ae1390813a627c66fb8be7947be63c52da"
-            "7589379515d4e0a604f8141781e62294721166bf621e73a82cbf2342c858eeac00000000", prevouts=42)
+            "7589379515d4e0a604f8141781e62294721166bf621e73a82cbf2342c858eeac00000000",
+            prevouts=42,
+        )
 
 
 def test_prevouts_from_a_chain_store(tmp_path, records):
@@ -231,5 +250,6 @@ def test_prevouts_from_a_chain_store(tmp_path, records):
     part = ct.load_raw_blocks(records[170:], heights=170, prevouts=store)
     assert part.summary()["inputs_without_value"] == 0
     mine = part.inputs.set_index(["txid", "vin"])[["address", "value"]]
-    pd.testing.assert_frame_equal(mine, full.inputs.set_index(["txid", "vin"]).loc[mine.index, ["address", "value"]],
-                                  check_categorical=False)  # two chains: two dictionaries
+    pd.testing.assert_frame_equal(
+        mine, full.inputs.set_index(["txid", "vin"]).loc[mine.index, ["address", "value"]], check_categorical=False
+    )  # two chains: two dictionaries

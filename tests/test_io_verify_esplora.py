@@ -38,6 +38,7 @@ SPENDER = "7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a"
 
 def _core_to_esplora(t: dict, block: dict, prev: dict) -> dict:
     """A Bitcoin Core getblock transaction in Esplora's layout (prevouts from getrawtransaction answers)."""
+
     def sats(v):
         return int(Decimal(str(v)) * 100_000_000)
 
@@ -51,15 +52,42 @@ def _core_to_esplora(t: dict, block: dict, prev: dict) -> dict:
     vin = []
     for v in t["vin"]:
         if "coinbase" in v:
-            vin.append({"txid": "0" * 64, "vout": 0xFFFFFFFF, "prevout": None, "scriptsig": v["coinbase"],
-                        "is_coinbase": True, "sequence": v["sequence"]})
+            vin.append(
+                {
+                    "txid": "0" * 64,
+                    "vout": 0xFFFFFFFF,
+                    "prevout": None,
+                    "scriptsig": v["coinbase"],
+                    "is_coinbase": True,
+                    "sequence": v["sequence"],
+                }
+            )
         else:
-            vin.append({"txid": v["txid"], "vout": v["vout"], "prevout": out(prev[v["txid"]]["vout"][v["vout"]]),
-                        "scriptsig": v["scriptSig"]["hex"], "is_coinbase": False, "sequence": v["sequence"]})
-    return {"txid": t["txid"], "version": t["version"], "locktime": t["locktime"], "vin": vin,
-            "vout": [out(o) for o in t["vout"]], "size": t["size"], "weight": 4 * t["size"],
-            "status": {"confirmed": True, "block_height": block["height"], "block_hash": block["hash"],
-                       "block_time": block["time"]}}
+            vin.append(
+                {
+                    "txid": v["txid"],
+                    "vout": v["vout"],
+                    "prevout": out(prev[v["txid"]]["vout"][v["vout"]]),
+                    "scriptsig": v["scriptSig"]["hex"],
+                    "is_coinbase": False,
+                    "sequence": v["sequence"],
+                }
+            )
+    return {
+        "txid": t["txid"],
+        "version": t["version"],
+        "locktime": t["locktime"],
+        "vin": vin,
+        "vout": [out(o) for o in t["vout"]],
+        "size": t["size"],
+        "weight": 4 * t["size"],
+        "status": {
+            "confirmed": True,
+            "block_height": block["height"],
+            "block_hash": block["hash"],
+            "block_time": block["time"],
+        },
+    }
 
 
 class VerifyingReplay(EsploraReplay):
@@ -75,7 +103,7 @@ class VerifyingReplay(EsploraReplay):
         self.headers = dict(headers or {})  # full GET /block/:hash answers
 
     def __call__(self, method, path, headers, body):
-        parts = path[len(self.prefix) + 1:].split("/")
+        parts = path[len(self.prefix) + 1 :].split("/")
         if len(parts) == 3 and parts[0] == "tx" and parts[2] == "hex" and parts[1] in self.hex:
             return 200, {"Content-Type": "text/plain"}, self.hex[parts[1]].encode()
         if len(parts) == 3 and parts[0] == "block" and parts[2] == "raw" and parts[1] in self.raw_blocks:
@@ -114,13 +142,28 @@ def block_50001(real_data):
     for t in block["tx"]:
         prev[t["txid"]] = t
     txs = [_core_to_esplora(t, block, prev) for t in block["tx"]]
-    info = {"id": block["hash"], "height": block["height"], "version": block["version"], "timestamp": block["time"],
-            "tx_count": len(block["tx"]), "size": block["size"], "weight": block["weight"],
-            "merkle_root": block["merkleroot"], "previousblockhash": block["previousblockhash"],
-            "nonce": block["nonce"], "bits": int(block["bits"], 16)}
-    header = struct.pack("<i32s32sIII", block["version"], bytes.fromhex(block["previousblockhash"])[::-1],
-                         bytes.fromhex(block["merkleroot"])[::-1], block["time"], int(block["bits"], 16),
-                         block["nonce"])
+    info = {
+        "id": block["hash"],
+        "height": block["height"],
+        "version": block["version"],
+        "timestamp": block["time"],
+        "tx_count": len(block["tx"]),
+        "size": block["size"],
+        "weight": block["weight"],
+        "merkle_root": block["merkleroot"],
+        "previousblockhash": block["previousblockhash"],
+        "nonce": block["nonce"],
+        "bits": int(block["bits"], 16),
+    }
+    header = struct.pack(
+        "<i32s32sIII",
+        block["version"],
+        bytes.fromhex(block["previousblockhash"])[::-1],
+        bytes.fromhex(block["merkleroot"])[::-1],
+        block["time"],
+        int(block["bits"], 16),
+        block["nonce"],
+    )
     raw = header + _varint(len(block["tx"])) + b"".join(bytes.fromhex(t["hex"]) for t in block["tx"])
     return txs, raw, info
 
@@ -132,8 +175,9 @@ def _client(url, **kw):
 @pytest.fixture()
 def app(cases, block_50001):
     txs, raw, info = block_50001
-    return VerifyingReplay(cases, extra_txs=copy.deepcopy(txs), raw_blocks={BLOCK_50001: raw},
-                           headers={BLOCK_50001: copy.deepcopy(info)})
+    return VerifyingReplay(
+        cases, extra_txs=copy.deepcopy(txs), raw_blocks={BLOCK_50001: raw}, headers={BLOCK_50001: copy.deepcopy(info)}
+    )
 
 
 # ---------------------------------------------------------------------- the rebuilt bytes are the real ones
@@ -268,8 +312,9 @@ MUTATIONS = [  # (path in the seizure tx 943f2d57, new value, field named in the
 ]
 
 
-@pytest.mark.parametrize("path, value, field", MUTATIONS,
-                         ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:40] for m in MUTATIONS])
+@pytest.mark.parametrize(
+    "path, value, field", MUTATIONS, ids=[f"{'.'.join(map(str, m[0]))}={m[1]!r}"[:40] for m in MUTATIONS]
+)
 def test_strict_types_each_mutation_is_a_clear_field_error(tmp_path, recorded, path, value, field):
     t = copy.deepcopy(recorded[SEIZURE])
     target = t
@@ -288,11 +333,13 @@ def test_strict_types_each_mutation_is_a_clear_field_error(tmp_path, recorded, p
 def test_strict_types_through_the_client(app):
     with serve(app) as (url, log):
         app.txs[SEIZURE]["vin"][0]["is_coinbase"] = "false"
-        with pytest.raises(E.FieldTypeError, match=rf"GET {url}/api/tx/{SEIZURE}: transaction {SEIZURE}: "
-                                                   r"field 'vin\[0\].is_coinbase' is 'false' \(text\)"):
+        with pytest.raises(
+            E.FieldTypeError,
+            match=rf"GET {url}/api/tx/{SEIZURE}: transaction {SEIZURE}: "
+            r"field 'vin\[0\].is_coinbase' is 'false' \(text\)",
+        ):
             _client(url).tx(SEIZURE)
-        with pytest.raises(E.FieldTypeError,
-                           match=r"/address/bc1qq2eu\w+/txs/chain/280c5f96\w+: transaction 943f2d57"):
+        with pytest.raises(E.FieldTypeError, match=r"/address/bc1qq2eu\w+/txs/chain/280c5f96\w+: transaction 943f2d57"):
             _client(url).address_txs("bc1qq2euq8pw950klpjcawuy4uj39ym43hs6cfsegq")
 
 
@@ -317,8 +364,28 @@ def _json_kind(v) -> str:
     return type(v).__name__
 
 
-OTHER_TYPES = [None, True, False, 0, 1, -1, 1.5, 0.1, 10 ** 30, math.nan, "", "false", "true", "0", "zz",
-               "0" * 64, [], [0], {}, {"value": 1}]
+OTHER_TYPES = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.5,
+    0.1,
+    10**30,
+    math.nan,
+    "",
+    "false",
+    "true",
+    "0",
+    "zz",
+    "0" * 64,
+    [],
+    [0],
+    {},
+    {"value": 1},
+]
 
 
 def _mutants(original):
@@ -335,8 +402,7 @@ SMALL = ["323df21f0b0756f98336437aa3d2fb87e02b59f1946b714a7b09df04d429dec2", SEI
 
 @settings(max_examples=300)
 @given(st.data())
-def test_any_single_field_type_mutation_loads_correctly_or_is_a_cryptotrace_error(tmp_path_factory, recorded,
-                                                                                     data):
+def test_any_single_field_type_mutation_loads_correctly_or_is_a_cryptotrace_error(tmp_path_factory, recorded, data):
     txid = data.draw(st.sampled_from(SMALL), label="tx")
     t = copy.deepcopy(recorded[txid])
     path = data.draw(st.sampled_from(sorted(_paths(t), key=repr)), label="field")
@@ -358,8 +424,7 @@ def test_any_single_field_type_mutation_loads_correctly_or_is_a_cryptotrace_erro
 
 @pytest.fixture(scope="module")
 def shared_app(cases, block_50001):
-    return VerifyingReplay(cases, extra_txs=copy.deepcopy(block_50001[0]),
-                           raw_blocks={BLOCK_50001: block_50001[1]})
+    return VerifyingReplay(cases, extra_txs=copy.deepcopy(block_50001[0]), raw_blocks={BLOCK_50001: block_50001[1]})
 
 
 @settings(max_examples=25)

@@ -22,13 +22,15 @@ def _run(cells: list[str]):
 
 @pytest.mark.slow
 def test_a_cryptotrace_error_is_its_message_and_the_traceback_is_one_step_away():
-    out = _run([
-        "import cryptotrace as ct",
-        "ct.load_dataset('no/such/folder')",
-        "%tb",
-        "ct.show_tracebacks(True)\nct.load_dataset('no/such/folder')",
-        "ct.show_tracebacks(False)\n1 / 0",
-    ])
+    out = _run(
+        [
+            "import cryptotrace as ct",
+            "ct.load_dataset('no/such/folder')",
+            "%tb",
+            "ct.show_tracebacks(True)\nct.load_dataset('no/such/folder')",
+            "ct.show_tracebacks(False)\n1 / 0",
+        ]
+    )
     short = [o for o in out[1] if o.output_type == "error"]
     assert len(short) == 1 and short[0].ename == "DatasetError"
     assert "no dataset at no/such/folder" in short[0].evalue

@@ -41,8 +41,23 @@ TRAINEE = [
 ]
 MAX_LINES = 6
 BANNED_ATTRIBUTES = {"loc", "iloc", "at", "iat"}
-BANNED_METHODS = {"groupby", "agg", "aggregate", "apply", "map", "applymap", "pivot_table", "query",
-                  "findall", "search", "match", "fullmatch", "sub", "compile", "finditer"}
+BANNED_METHODS = {
+    "groupby",
+    "agg",
+    "aggregate",
+    "apply",
+    "map",
+    "applymap",
+    "pivot_table",
+    "query",
+    "findall",
+    "search",
+    "match",
+    "fullmatch",
+    "sub",
+    "compile",
+    "finditer",
+}
 BANNED_MODULES = {"re", "numpy", "np", "pandas", "pd", "matplotlib", "plt", "warnings", "regex"}
 #: method names in BANNED_METHODS that are plain calls on these objects (``tags.search("Kryptohaus")``)
 ALLOWED_RECEIVERS = {("search", "tags")}
@@ -71,8 +86,11 @@ def problems(source: str) -> list[str]:
         line = getattr(node, "lineno", "?")
         if isinstance(node, ast.Subscript):
             key = node.slice
-            plain = (isinstance(key, ast.Constant) and isinstance(key.value, str)
-                     and isinstance(node.value, (ast.Name, ast.Attribute)))
+            plain = (
+                isinstance(key, ast.Constant)
+                and isinstance(key.value, str)
+                and isinstance(node.value, (ast.Name, ast.Attribute))
+            )
             if not plain:
                 found.append(f"line {line}: indexing {ast.unparse(node)!r}")
         elif isinstance(node, ast.Attribute) and node.attr in BANNED_ATTRIBUTES:
@@ -91,9 +109,12 @@ def problems(source: str) -> list[str]:
                 found.append(f"line {line}: import of {', '.join(bad)}")
         elif isinstance(node, ast.Name) and node.id in BANNED_MODULES:
             found.append(f"line {line}: uses {node.id}")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in BANNED_METHODS \
-                and (node.func.attr, _receiver(node.func.value)) not in ALLOWED_RECEIVERS:
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in BANNED_METHODS
+            and (node.func.attr, _receiver(node.func.value)) not in ALLOWED_RECEIVERS
+        ):
             found.append(f"line {line}: .{node.func.attr}(...)")
     return found
 
@@ -107,8 +128,12 @@ def _cells(name: str) -> list[tuple[int, str]]:
 def test_worked_solutions_are_plain_calls_too(name):
     """The worked answers (notebooks/solutions/) are what a trainee reads after trying: the same rules."""
     nb = nbformat.read(NOTEBOOKS / "solutions" / f"{name}.ipynb", as_version=4)
-    bad = [f"{name} solution cell {i}: {p}\n    {(_code(c.source) or [''])[0]}" for i, c in enumerate(nb.cells)
-           if "answer" in c.metadata.get("tags", []) for p in problems(c.source)]
+    bad = [
+        f"{name} solution cell {i}: {p}\n    {(_code(c.source) or [''])[0]}"
+        for i, c in enumerate(nb.cells)
+        if "answer" in c.metadata.get("tags", [])
+        for p in problems(c.source)
+    ]
     assert not bad, "programmer's code in a worked solution:\n" + "\n".join(bad)
 
 
@@ -122,7 +147,7 @@ def test_the_rules_catch_each_construct():
     """Each rule fires on a cell that breaks it, and plain calls pass (so the test above can fail)."""
     assert problems('trail = ct.trace(chain, REFUND, policy="fifo", max_hops=30)\nprint(trail.describe())') == []
     assert problems('print(case.evidence["notes.md"])') == []
-    assert problems('%matplotlib inline\nimport cryptotrace as ct\n# a comment') == []
+    assert problems("%matplotlib inline\nimport cryptotrace as ct\n# a comment") == []
     assert problems('found = tags.search("Kryptohaus")') == []
     cases = {
         "x = t.txid[0]": "indexing",

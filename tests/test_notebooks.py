@@ -68,13 +68,26 @@ def _execute(path: Path, cwd: Path) -> tuple[nbformat.NotebookNode, float]:
 
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_kernel_available(),
-                            resources={"metadata": {"path": str(cwd)}}, allow_errors=False)
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name=_kernel_available(),
+        resources={"metadata": {"path": str(cwd)}},
+        allow_errors=False,
+    )
     # The kernel inherits this environment: quiet the debugger warning, and point every HTTP(S)
     # proxy at a closed port so a notebook that tried to use the network would fail here.
-    offline = {"PYDEVD_DISABLE_FILE_VALIDATION": "1", "HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY,
-               "ALL_PROXY": DEAD_PROXY, "http_proxy": DEAD_PROXY, "https_proxy": DEAD_PROXY,
-               "all_proxy": DEAD_PROXY, "NO_PROXY": "", "no_proxy": ""}
+    offline = {
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "HTTP_PROXY": DEAD_PROXY,
+        "HTTPS_PROXY": DEAD_PROXY,
+        "ALL_PROXY": DEAD_PROXY,
+        "http_proxy": DEAD_PROXY,
+        "https_proxy": DEAD_PROXY,
+        "all_proxy": DEAD_PROXY,
+        "NO_PROXY": "",
+        "no_proxy": "",
+    }
     saved = {k: os.environ.get(k) for k in offline}
     os.environ.update(offline)
     try:
@@ -111,8 +124,9 @@ def _check_cells(nb) -> list:
 
 
 def _plain(cell) -> str:
-    return "\n".join(o.get("data", {}).get("text/plain", "") if o.output_type != "stream" else o.text
-                     for o in _outputs(cell))
+    return "\n".join(
+        o.get("data", {}).get("text/plain", "") if o.output_type != "stream" else o.text for o in _outputs(cell)
+    )
 
 
 #: what a trainee must not see in an output: Python reprs of paths, dicts, arrays; a quoted string
@@ -190,8 +204,7 @@ def _answer_cells(nb):
 
 
 def _trainee_sources() -> dict[str, str]:
-    return {n: "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells)
-            for n in NAMES}
+    return {n: "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells) for n in NAMES}
 
 
 def _answer_strings(value) -> list[str]:
@@ -259,8 +272,13 @@ def test_exercise_packs_hold_hashes_not_answers():
             for s in _answer_strings(q["answer"]):
                 assert s.lower() not in text.lower(), f"{pack}.{q['id']}: answer {s!r} readable in questions.yaml"
             assert case.check(f"{pack}.{q['id']}", q["answer"]).correct
-            wrong = {"amount": "123.456", "number": 987654, "text": "no such thing",
-                     "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "txid": "ab" * 32}[q["kind"]]
+            wrong = {
+                "amount": "123.456",
+                "number": 987654,
+                "text": "no such thing",
+                "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                "txid": "ab" * 32,
+            }[q["kind"]]
             assert not case.check(f"{pack}.{q['id']}", wrong).correct
 
 
@@ -304,8 +322,9 @@ def test_clicking_exercise_has_one_answer_that_the_explorer_reaches_in_two_click
 
     case = ct.load_case("ransomware")
     chain, tags = case.chain, ct.load_tags(case.tags_path)
-    trail = ct.trace(chain, case.evidence.addresses("ransomware_ransom_notes.md"), policy="fifo",
-                     tags=tags, max_hops=20)  # as notebook 05 traces it
+    trail = ct.trace(
+        chain, case.evidence.addresses("ransomware_ransom_notes.md"), policy="fifo", tags=tags, max_hops=20
+    )  # as notebook 05 traces it
     mix = ct.first_coinjoin(trail)
     outs = mix.outputs
     spent_together = outs.spent_by_txid.dropna().value_counts()
@@ -335,8 +354,11 @@ def test_clicking_exercise_has_one_answer_that_the_explorer_reaches_in_two_click
     deposit = deposits.pop()
 
     # the scenario's truth: the suspect cashed out the mixed coins to this deposit address
-    facts = json.loads((sample_data_dir() / "cases" / "ransomware" / "instructor" / "answer_key" / "facts.json")
-                       .read_text(encoding="utf-8"))["ransomware"]
+    facts = json.loads(
+        (sample_data_dir() / "cases" / "ransomware" / "instructor" / "answer_key" / "facts.json").read_text(
+            encoding="utf-8"
+        )
+    )["ransomware"]
     events = [e["event"] for e in facts["events"]]
     cash_out = facts["events"][events.index("cash_out")]
     assert events.index("coinjoin") < events.index("cash_out")
@@ -364,8 +386,14 @@ def test_notebook_04_at_services_is_at_service_plus_mixed_with_a_service():
     case = ct.load_case("ransomware")
     tags = ct.load_tags(case.tags_path)
     clusters = ct.Clustering().fit(case.chain)
-    claims = ct.compare_policies(case.chain, case.evidence.addresses("ransomware_ransom_notes.md"),
-                                 policies=["fifo"], tags=tags, clustering=clusters, max_hops=20)
+    claims = ct.compare_policies(
+        case.chain,
+        case.evidence.addresses("ransomware_ransom_notes.md"),
+        policies=["fifo"],
+        tags=tags,
+        clustering=clusters,
+        max_hops=20,
+    )
     fifo = claims.trace("fifo")
     table = ct.seizure_candidates(fifo).to_frame()
     at_service = table[table.classification == "at_service"].tainted_value.sum()
@@ -379,8 +407,12 @@ def test_numbers_the_prose_quotes_from_real_records():
     import cryptotrace as ct
     from cryptotrace.units import btc_to_sats
 
-    prose = {n: "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells
-                          if c.cell_type == "markdown") for n in NAMES}
+    prose = {
+        n: "\n".join(
+            c.source for c in nbformat.read(NOTEBOOKS / f"{n}.ipynb", as_version=4).cells if c.cell_type == "markdown"
+        )
+        for n in NAMES
+    }
 
     early = ct.load_sample("hal_finney")  # 01: "256 blocks, so 256 coinbase transactions"
     assert "256 blocks, so 256 coinbase" in prose["01_transactions_utxos_addresses"]

@@ -24,9 +24,11 @@ def run_py(code: str, env_extra: dict) -> subprocess.CompletedProcess:
 
 
 def test_import_is_quick_and_lazy():
-    code = ("import time, sys; t = time.perf_counter(); import cryptotrace; d = time.perf_counter() - t; "
-            "print(d); "
-            "print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))")
+    code = (
+        "import time, sys; t = time.perf_counter(); import cryptotrace; d = time.perf_counter() - t; "
+        "print(d); "
+        "print(sorted(m for m in ('pandas', 'bitcoinlib', 'matplotlib', 'networkx') if m in sys.modules))"
+    )
     best = min(float(run_py(code, {}).stdout.split()[0]) for _ in range(3))
     out = run_py(code, {}).stdout.splitlines()
     assert best < 0.5, f"import cryptotrace took {best:.2f} s"
@@ -36,8 +38,10 @@ def test_import_is_quick_and_lazy():
 def test_home_directory_untouched_even_when_bitcoinlib_is_used(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    code = ("import cryptotrace, cryptotrace._bcl as b; k = b.bitcoinlib_keys(); "
-            "print(k.Address.parse('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa').address)")
+    code = (
+        "import cryptotrace, cryptotrace._bcl as b; k = b.bitcoinlib_keys(); "
+        "print(k.Address.parse('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa').address)"
+    )
     proc = run_py(code, {"HOME": str(home), "CRYPTOTRACE_BITCOINLIB_DIR": str(tmp_path / "bcl")})
     assert proc.returncode == 0, proc.stderr
     assert "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" in proc.stdout
@@ -46,8 +50,10 @@ def test_home_directory_untouched_even_when_bitcoinlib_is_used(tmp_path):
 
 
 REAL_ADDRESSES = [
-    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr",
-    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls",
+    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+    "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr",
+    "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+    "bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls",
     "bc1qq2euq8pw950klpjcawuy4uj39ym43hs6cfsegq",
     "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3",
     "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
@@ -77,10 +83,13 @@ def test_random_addresses_round_trip_and_bitcoinlib_accepts_them(kind, seed):
 @given(st.sampled_from(REAL_ADDRESSES), st.data())
 def test_one_changed_character_is_rejected(address, data):
     i = data.draw(st.integers(4, len(address) - 1))
-    alphabet = "qpzry9x8gf2tvdw0s3jn54khce6mua7l" if address.startswith("bc1") else \
-        "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    alphabet = (
+        "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+        if address.startswith("bc1")
+        else "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+    )
     c = data.draw(st.sampled_from([x for x in alphabet if x != address[i]]))
-    typo = address[:i] + c + address[i + 1:]
+    typo = address[:i] + c + address[i + 1 :]
     with pytest.raises(E.InvalidAddressError, match="does not decode"):
         ad.decode_address(typo)
 
@@ -102,8 +111,9 @@ def test_cli_help_lists_commands_with_descriptions():
 
 
 def test_cli_info_takes_a_bundled_name():
-    proc = subprocess.run([sys.executable, "-m", "cryptotrace", "info", "hal_finney", "--json"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cryptotrace", "info", "hal_finney", "--json"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["txs"] == 263  # blocks 0-255 of mainnet
 
@@ -113,20 +123,31 @@ def test_cli_info_json_has_exactly_the_promised_keys(tmp_path):
 
     chain = ct.Chain.from_tables(*small())
     path = chain.save(tmp_path / "ds")
-    proc = subprocess.run([sys.executable, "-m", "cryptotrace", "info", str(path), "--json"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cryptotrace", "info", str(path), "--json"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
-    assert set(info) == {"blocks", "txs", "inputs", "outputs", "addresses", "total_output_value", "sha256",
-                         "inputs_without_address", "inputs_without_value"}
+    assert set(info) == {
+        "blocks",
+        "txs",
+        "inputs",
+        "outputs",
+        "addresses",
+        "total_output_value",
+        "sha256",
+        "inputs_without_address",
+        "inputs_without_value",
+    }
     assert info["inputs_without_value"] == 0 == info["inputs_without_address"]
     assert info["txs"] == 3 and info["total_output_value"] == chain.total_output_value
     assert info["sha256"] == chain.content_hash
 
 
 def test_cli_bad_dataset_gives_a_clear_error_and_exit_2(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "cryptotrace", "info", str(tmp_path / "missing")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cryptotrace", "info", str(tmp_path / "missing")], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: no dataset folder") and "Traceback" not in proc.stderr
     assert "bundled: " in proc.stderr and "sample" in proc.stderr  # it names what does exist

@@ -207,8 +207,10 @@ def colonial():
     import pandas as pd
 
     chain = ct.load_sample("colonial")
-    tags = pd.DataFrame({"label": ["FBI seizure address (DOJ, 2021-06-07)"], "category": ["organization"],
-                         "jurisdiction": ["US"]}, index=pd.Index([FBI], name="address"))
+    tags = pd.DataFrame(
+        {"label": ["FBI seizure address (DOJ, 2021-06-07)"], "category": ["organization"], "jurisdiction": ["US"]},
+        index=pd.Index([FBI], name="address"),
+    )
     t = ct.trace(chain, f"{CONSOLIDATION}:0", stop_at=None, min_value=0, tags=tags)
     return chain, tags, t
 
@@ -268,7 +270,7 @@ def test_cluster_picture_names_tagged_addresses():
     assert "tagged as" in fig.axes[0].get_title(loc="left")
 
 
-# ---------------------------------------------------------------- the capstone (notebook 06): the vendor's refund address
+# ------------------------------------------------------- the capstone (notebook 06): the vendor's refund address
 @pytest.fixture(scope="module")
 def capstone():
     """The trace of notebook 06: everything paid to the vendor's refund address, FIFO, 30 hops."""
@@ -337,8 +339,11 @@ def test_time_view_has_dates_with_the_year_and_room_for_the_peel_chain(capstone)
     from matplotlib.colors import to_hex
 
     start_colour = P.GROUP_COLOURS["start (traced coins)"]
-    rest = [c.get_offsets()[:, 0] for c in ax.collections
-            if len(c.get_offsets()) and to_hex(c.get_facecolors()[0]).upper() != start_colour.upper()]
+    rest = [
+        c.get_offsets()[:, 0]
+        for c in ax.collections
+        if len(c.get_offsets()) and to_hex(c.get_facecolors()[0]).upper() != start_colour.upper()
+    ]
     xs = np.concatenate(rest)
     lo, hi = ax.get_xlim()
     # the coins after the start fill most of the width (on a linear time axis they were a sliver at the right)

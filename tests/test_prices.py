@@ -141,17 +141,20 @@ def test_user_table_round_trip(tmp_path):
     assert "course table" in p.describe() and "CC0" in p.describe()
 
 
-@pytest.mark.parametrize("text,words", [
-    ("date,btc_eur\n2024-01-02,1\n2024-01-01,2\n", ["row 3", "2024-01-01", "Sort the rows"]),
-    ("date,btc_eur\n2024-01-01,1\n2024-01-01,2\n", ["row 3", "repeats", "one row per day"]),
-    ("date,btc_eur\n2024-01-01,1\n2024-01-02,-5\n", ["row 3", "-5", "positive price"]),
-    ("date,btc_eur\n2024-01-01,1\n2024-01-02,abc\n", ["row 3", "abc", "positive price"]),
-    ("date,btc_eur\n2024-01-01,1\n2024-01-02,0\n", ["row 3", "positive price"]),
-    ("date,btc_eur\n2024-01-01,1\nyesterday,2\n", ["row 3", "yesterday", "not a date"]),
-    ("day,btc_eur\n2024-01-01,1\n", ["no 'date' column", "day"]),
-    ("date,price\n2024-01-01,1\n", ["no price column", "btc_eur"]),
-    ("date,btc_eur\n2024-01-01,1\n2024-02-01,2\n", ["row 3", "30 days are missing", "add the missing"]),
-])
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("date,btc_eur\n2024-01-02,1\n2024-01-01,2\n", ["row 3", "2024-01-01", "Sort the rows"]),
+        ("date,btc_eur\n2024-01-01,1\n2024-01-01,2\n", ["row 3", "repeats", "one row per day"]),
+        ("date,btc_eur\n2024-01-01,1\n2024-01-02,-5\n", ["row 3", "-5", "positive price"]),
+        ("date,btc_eur\n2024-01-01,1\n2024-01-02,abc\n", ["row 3", "abc", "positive price"]),
+        ("date,btc_eur\n2024-01-01,1\n2024-01-02,0\n", ["row 3", "positive price"]),
+        ("date,btc_eur\n2024-01-01,1\nyesterday,2\n", ["row 3", "yesterday", "not a date"]),
+        ("day,btc_eur\n2024-01-01,1\n", ["no 'date' column", "day"]),
+        ("date,price\n2024-01-01,1\n", ["no price column", "btc_eur"]),
+        ("date,btc_eur\n2024-01-01,1\n2024-02-01,2\n", ["row 3", "30 days are missing", "add the missing"]),
+    ],
+)
 def test_bad_user_tables_name_the_row_and_the_fix(tmp_path, text, words):
     with pytest.raises(PriceTableError) as e:
         PriceTable.from_csv(write(tmp_path, text))
@@ -190,20 +193,35 @@ def test_missing_file_and_bad_arguments_are_cryptotrace_errors(tmp_path):
 
 # ------------------------------------------------------------------ the fiat columns
 def hand_made_prices():
-    return PriceTable.from_frame(pd.DataFrame({"date": ["2024-03-01", "2024-03-02"], "btc_eur": [50_000.0, 60_000.0],
-                                               "btc_usd": [54_000.0, 65_000.0]}), source="hand-made")
+    return PriceTable.from_frame(
+        pd.DataFrame(
+            {"date": ["2024-03-01", "2024-03-02"], "btc_eur": [50_000.0, 60_000.0], "btc_usd": [54_000.0, 65_000.0]}
+        ),
+        source="hand-made",
+    )
 
 
 def test_fiat_columns_on_a_hand_made_table():
-    coins = pd.DataFrame({
-        "txid": ["a", "b", "c"],
-        "value": [100_000_000, 50_000_000, 1],
-        "traced_value": [25_000_000, 0, 1],
-        "time": pd.to_datetime(["2024-03-01 10:00", "2024-03-02 23:59", "2024-02-01 00:00"], utc=True),
-    })
+    coins = pd.DataFrame(
+        {
+            "txid": ["a", "b", "c"],
+            "value": [100_000_000, 50_000_000, 1],
+            "traced_value": [25_000_000, 0, 1],
+            "time": pd.to_datetime(["2024-03-01 10:00", "2024-03-02 23:59", "2024-02-01 00:00"], utc=True),
+        }
+    )
     out = add_fiat(coins, hand_made_prices())
-    assert list(out.columns) == ["txid", "value", "value_eur", "value_usd", "traced_value", "tainted_value_eur",
-                                 "tainted_value_usd", "time", "price_note"]
+    assert list(out.columns) == [
+        "txid",
+        "value",
+        "value_eur",
+        "value_usd",
+        "traced_value",
+        "tainted_value_eur",
+        "tainted_value_usd",
+        "time",
+        "price_note",
+    ]
     assert out.value_eur.tolist()[:2] == [50_000.0, 30_000.0]
     assert out.value_usd.tolist()[:2] == [54_000.0, 32_500.0]
     assert out.tainted_value_eur.tolist()[:2] == [12_500.0, 0.0]
@@ -219,8 +237,12 @@ def test_btc_unit_and_missing_columns_are_skipped():
     assert out.amount_eur.iloc[0] == 25_000.0 and "value_eur" not in out
 
 
-@given(a=st.integers(0, 21_000_000 * 10**8), b=st.integers(0, 21_000_000 * 10**8),
-       price=st.floats(0.01, 1e7), factor=st.floats(1.0, 100.0))
+@given(
+    a=st.integers(0, 21_000_000 * 10**8),
+    b=st.integers(0, 21_000_000 * 10**8),
+    price=st.floats(0.01, 1e7),
+    factor=st.floats(1.0, 100.0),
+)
 def test_fiat_is_linear_in_sats_and_monotone_in_price(a, b, price, factor):
     def worth(sats, p):
         pt = PriceTable.from_frame(pd.DataFrame({"date": ["2024-01-01"], "btc_eur": [p]}), source="x")
@@ -271,7 +293,8 @@ def test_colonial_ransom_from_the_real_ledger_slice():
     """The ransom outputs of the real Colonial Pipeline slice (75 BTC, 2021-05-08), priced with for_chain."""
     chain = ct.load_sample("colonial")
     paid = chain.outputs[chain.outputs.address == "15JFh88FcE4WL6qeMLgX5VEAFCbRXjc9fr"].merge(
-        chain.txs[["txid", "time"]], on="txid")
+        chain.txs[["txid", "time"]], on="txid"
+    )
     paid = paid[paid.time.dt.strftime("%Y-%m-%d") == "2021-05-08"]
     assert paid.value.sum() == pytest.approx(75 * 10**8, rel=1e-4)  # the 75 BTC ransom (and the test payment)
     out = add_fiat(paid, for_chain(chain))  # a real chain: the real table

@@ -55,6 +55,7 @@ def test_the_steps_one_by_one_give_the_same_trace_as_the_pipeline():
     assert namespace["t"].summary()["start_value"] == whole.trace.summary()["start_value"]
     assert set(namespace["ransom"]) == set(whole.start_addresses())
 
+
 def test_scenario_builder_example_runs_as_written(tmp_path, monkeypatch):
     """The Python builder snippet of the cases guide runs as copied (about 20 s: it makes a pack and
     a 100,000-transaction economy)."""

@@ -52,9 +52,18 @@ def test_contents(case, html_text):
     # what matters first: findings, then what to freeze or seize, the pictures, the summary; the long
     # per-coin tables and the method in the appendix
     headings = [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html_text)]
-    assert headings == ["Findings", "Seizure candidates (3 material of 3)", "Pictures", "Case summary",
-                        "Data and parameters", "Appendix", "A. Evidence paths",
-                        "B. Flows (5 outputs carrying traced value)", "C. Tags reached", "D. Method and caveats"]
+    assert headings == [
+        "Findings",
+        "Seizure candidates (3 material of 3)",
+        "Pictures",
+        "Case summary",
+        "Data and parameters",
+        "Appendix",
+        "A. Evidence paths",
+        "B. Flows (5 outputs carrying traced value)",
+        "C. Tags reached",
+        "D. Method and caveats",
+    ]
     assert chain.content_hash in html_text
     assert "1.00000000" in html_text and "0.50000000" in html_text and "1.49980000" in html_text
     # the evidence path of the second exchange deposit: start -> change -> deposit
@@ -86,8 +95,11 @@ def test_findings_in_plain_words(case):
     lines = findings(t)
     assert lines[0].startswith("Traced 3.00000000 BTC from")
     # the worth in EUR and USD at the time beside BTC (the toy chain is dated 2024: the bundled prices)
-    assert re.search(r"1\.00000000 BTC reached Northbridge Exchange in the Netherlands \(1 deposit; [\d,]+\.\d\d EUR / "
-                     r"[\d,]+\.\d\d USD at the time\): ask Northbridge Exchange to freeze it", "\n".join(lines))
+    assert re.search(
+        r"1\.00000000 BTC reached Northbridge Exchange in the Netherlands \(1 deposit; [\d,]+\.\d\d EUR / "
+        r"[\d,]+\.\d\d USD at the time\): ask Northbridge Exchange to freeze it",
+        "\n".join(lines),
+    )
     assert any("in Germany" in x for x in lines)
     assert any(x.startswith("1.49980000 BTC is still unspent") for x in lines)
     assert any(x.startswith("0.00020000 BTC was paid to miners") for x in lines)
@@ -137,8 +149,21 @@ def test_report_command(tmp_path):
     refund = next(e for e in facts["events"] if e["event"] == "market_sales")["refund_address"]
     out = tmp_path / "r.html"
     csv = tmp_path / "c.csv"
-    rc = main(["report", str(pack.path / "dataset"), "--from", refund, "--tagpack",
-               *map(str, pack.legal_responses.values()), "--csv", str(csv), "--no-figures", "-o", str(out)])
+    rc = main(
+        [
+            "report",
+            str(pack.path / "dataset"),
+            "--from",
+            refund,
+            "--tagpack",
+            *map(str, pack.legal_responses.values()),
+            "--csv",
+            str(csv),
+            "--no-figures",
+            "-o",
+            str(out),
+        ]
+    )
     assert rc == 0
     text = out.read_text(encoding="utf-8")
     assert refund in text and pack.chain.content_hash in text
@@ -183,7 +208,7 @@ def test_every_heuristic_used_is_listed_composed_and_parameterised(case):
     both = H.change.round_amount & H.change.script_type
     c = ct.Clustering(["multi_input", both, six]).fit(chain)
     text = report(t, clustering=c, tags=tags, figures=False)
-    methods = text[text.index("<h3>Clustering heuristics</h3>"):text.index("<h3>Attribution (tags)</h3>")]
+    methods = text[text.index("<h3>Clustering heuristics</h3>") : text.index("<h3>Attribution (tags)</h3>")]
     for h in (H.multi_input, both, six, H.change.round_amount, H.change.script_type, H.coinjoin.coinjoin):
         assert f"<b>{html.escape(h.name)}</b>" in methods, h.name
     for h in (H.multi_input, six, H.change.script_type):
@@ -195,7 +220,7 @@ def test_parameters_in_words(case):
     chain, tags, a, txids, t = case
     c = ct.Clustering().fit(chain)
     text = report(t, clustering=c, tags=tags, figures=False)
-    params = text[text.index("<h2>Data and parameters</h2>"):text.index("<section class='appendix'>")]
+    params = text[text.index("<h2>Data and parameters</h2>") : text.index("<section class='appendix'>")]
     for raw in ("['", "True", "False", "None", "{'"):
         assert raw not in params, raw
     assert f"at most {t.params['max_hops']:,} transactions (hops) from the start" in params
@@ -205,7 +230,7 @@ def test_parameters_in_words(case):
 
 
 def _headings(html_text: str, start: str) -> list[str]:
-    part = html_text[html_text.index(start):]
+    part = html_text[html_text.index(start) :]
     head = re.search(r"<thead><tr>(.*?)</tr></thead>", part, re.S).group(1)
     return [re.sub(r"<[^>]+>", "", re.split(r"<br>", h)[0]) for h in re.findall(r"<th>(.*?)</th>", head, re.S)]
 
@@ -226,28 +251,28 @@ def test_table_columns_are_named_as_in_the_csv(case, html_text, tmp_path):
 def test_long_tables_are_cut_to_a_summary_pointing_to_the_csv(case):
     chain, tags, a, txids, t = case
     text = report(t, tags=tags, figures=False, max_rows=2)
-    flows = text[text.index("<h2>B. Flows"):text.index("<h2>C. Tags reached")]
+    flows = text[text.index("<h2>B. Flows") : text.index("<h2>C. Tags reached")]
     assert "the full table is in the CSV" in flows and "Per step:" in flows
     # the per-coin table: the 2 largest flows only
-    coin_table = flows[flows.index("largest of the"):]
+    coin_table = flows[flows.index("largest of the") :]
     assert coin_table.count("<tr><td") == 2
     # short tables stay whole
     whole = report(t, tags=tags, figures=False)
-    assert "the full table is in the CSV" not in whole[whole.index("<h2>B. Flows"):]
+    assert "the full table is in the CSV" not in whole[whole.index("<h2>B. Flows") :]
 
 
 def test_print_rules(html_text):
     """A4 pages, pictures no higher than a page and never split, the appendix on a new page."""
-    css = html_text[html_text.index("<style>"):html_text.index("</style>")]
+    css = html_text[html_text.index("<style>") : html_text.index("</style>")]
     assert "@page{size:A4" in css
-    printed = css[css.index("@media print"):]
+    printed = css[css.index("@media print") :]
     assert "figure{break-inside:avoid" in printed and "max-height:240mm" in printed
     assert ".appendix{break-before:page" in printed.replace(".pictures,", "")
 
 
 def _candidate_rows(text: str) -> list[str]:
-    part = text[text.index("<h2 id='candidates'>"):]
-    body = part[part.index("<tbody>"):part.index("</tbody>")]
+    part = text[text.index("<h2 id='candidates'>") :]
+    body = part[part.index("<tbody>") : part.index("</tbody>")]
     return re.findall(r"<tr>(.*?)</tr>", body, re.S)
 
 
@@ -257,8 +282,9 @@ def test_candidates_show_money_strength_and_count_every_material_one(case):
     n_material = int(sc.table.material.sum())
     assert n_material >= 2  # so that one row listed differs from the material count
     text = report(t, tags=tags, candidates=sc, figures=False)
-    head = re.search(r"<h2 id='candidates'>Seizure candidates \(([\d,]+) material of ([\d,]+); the largest 1 listed\)",
-                     text)
+    head = re.search(
+        r"<h2 id='candidates'>Seizure candidates \(([\d,]+) material of ([\d,]+); the largest 1 listed\)", text
+    )
     assert head and int(head.group(1)) == n_material and int(head.group(2)) == len(sc.table)
     row = _candidate_rows(text)
     assert len(row) == 1
@@ -288,10 +314,13 @@ def test_report_without_money_columns_and_before_any_price(case):
     s = int(ct.prices.MARKET_START.timestamp()) - 400 * 86_400
     old = ct.Chain.from_tables(
         txs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "block_height": [1, 2], "time": [s, s + 600]}),
-        inputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vin": [0, 0], "prev_txid": [None, "a0" * 32],
-                             "prev_vout": [None, 0]}),
-        outputs=pd.DataFrame({"txid": ["a0" * 32, "b1" * 32], "vout": [0, 0], "address": addrs[:2],
-                              "value": [50 * 10**8, 50 * 10**8]}))
+        inputs=pd.DataFrame(
+            {"txid": ["a0" * 32, "b1" * 32], "vin": [0, 0], "prev_txid": [None, "a0" * 32], "prev_vout": [None, 0]}
+        ),
+        outputs=pd.DataFrame(
+            {"txid": ["a0" * 32, "b1" * 32], "vout": [0, 0], "address": addrs[:2], "value": [50 * 10**8, 50 * 10**8]}
+        ),
+    )
     text = report(ct.trace(old, "a0" * 32 + ":0", min_value=0), figures=False)
     assert "no market price before 2010-07-17" in text and "0.00 EUR" not in text
     assert "no price</td>" in text

@@ -29,10 +29,21 @@ A4 = (595.28, 841.89)  # points (210 x 297 mm)
 def print_to_pdf(html_path, tmp_path):
     """``chromium --headless --print-to-pdf``: the page count and layout a reader gets from a browser."""
     pdf = tmp_path / (html_path.stem + ".pdf")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--print-to-pdf={pdf}", "--no-pdf-header-footer",
-           html_path.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--print-to-pdf={pdf}",
+        "--no-pdf-header-footer",
+        html_path.as_uri(),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert pdf.exists() and pdf.stat().st_size > 1000, f"Chromium did not print ({CHROMIUM}): {res.stderr[-2000:]}"
     return pypdf.PdfReader(pdf)
@@ -62,14 +73,19 @@ def drawn_images(reader) -> list[tuple[int, tuple[int, int], tuple[float, float,
             elif op == b"cm":
                 a, b, c, d, e, f = map(float, ops)
                 A, B, C, D, E, F = ctm
-                ctm = [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E,
-                       e * B + f * D + F]
+                ctm = [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
             elif op == b"Do" and ops[0] in xo and xo[ops[0]].get("/Subtype") == "/Image":
                 A, B, C, D, E, F = ctm
                 xs, ys = [E, E + A, E + C, E + A + C], [F, F + B, F + D, F + B + D]
                 x = xo[ops[0]]
-                out.append((i + 1, (int(x["/Width"]), int(x["/Height"])), (min(xs), min(ys), max(xs), max(ys)),
-                            tuple(float(v) for v in page.mediabox)))
+                out.append(
+                    (
+                        i + 1,
+                        (int(x["/Width"]), int(x["/Height"])),
+                        (min(xs), min(ys), max(xs), max(ys)),
+                        tuple(float(v) for v in page.mediabox),
+                    )
+                )
     return out
 
 
@@ -81,14 +97,20 @@ def assert_every_picture_whole_on_one_page(html: str, reader) -> None:
         where = [d for d in drawn if d[1] == size]
         assert len(where) == 1, f"picture {size} drawn {len(where)} times (split over pages?)"
         page, _, (x0, y0, x1, y1), (px0, py0, px1, py1) = where[0]
-        assert px0 - 0.5 <= x0 < x1 <= px1 + 0.5 and py0 - 0.5 <= y0 < y1 <= py1 + 0.5, \
+        assert px0 - 0.5 <= x0 < x1 <= px1 + 0.5 and py0 - 0.5 <= y0 < y1 <= py1 + 0.5, (
             f"picture {size} on page {page} is drawn at {(x0, y0, x1, y1)}, outside the page {(px0, py0, px1, py1)}"
+        )
 
 
 def test_demo_report_prints_on_a4_in_at_most_20_pages(tmp_path):
     out = tmp_path / "demo"
-    res = subprocess.run([sys.executable, "-m", "cryptotrace", "demo", "--out", str(out)], capture_output=True,
-                         text=True, timeout=300, cwd=str(tmp_path))
+    res = subprocess.run(
+        [sys.executable, "-m", "cryptotrace", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=str(tmp_path),
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     html = (out / "report.html").read_text(encoding="utf-8")
     reader = print_to_pdf(out / "report.html", tmp_path)

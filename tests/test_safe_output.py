@@ -21,8 +21,18 @@ from hypothesis import strategies as st
 
 import cryptotrace as ct
 from cryptotrace import export as X
-from cryptotrace._safe import (FORMULA_START, csv_cell, csv_text, frame_csv_text, md_block, md_code, md_inline,
-                               one_line, unguard, xml_text)
+from cryptotrace._safe import (
+    FORMULA_START,
+    csv_cell,
+    csv_text,
+    frame_csv_text,
+    md_block,
+    md_code,
+    md_inline,
+    one_line,
+    unguard,
+    xml_text,
+)
 
 from cryptotrace.testing import shown_case as toy
 
@@ -76,18 +86,26 @@ def test_negative_numbers_stay_numbers_and_formulas_do_not():
 
 
 def test_a_cr_in_a_name_cannot_add_a_row_to_a_legal_response():
-    rows = [("bc1qexample", "Kryptohaus deposit address", "exchange", "DE",
-             "Anna Berg\r1BadAddr,injected label,exchange,DE,Mallory,forged", "reply")]
-    text = csv_text(rows, header=["address", "label", "category", "jurisdiction", "account_holder", "source"],
-                    lineterminator="\n")
+    rows = [
+        (
+            "bc1qexample",
+            "Kryptohaus deposit address",
+            "exchange",
+            "DE",
+            "Anna Berg\r1BadAddr,injected label,exchange,DE,Mallory,forged",
+            "reply",
+        )
+    ]
+    text = csv_text(
+        rows, header=["address", "label", "category", "jurisdiction", "account_holder", "source"], lineterminator="\n"
+    )
     assert "\r" not in text and text.count("\n") == 2
     back = list(csv.DictReader(io.StringIO(text)))
     assert len(back) == 1 and back[0]["source"] == "reply"
 
 
 def test_frame_csv_text_is_shaped_like_to_csv():
-    df = pd.DataFrame({"label": ["=cmd", "ok", None], "n": [1, -2, 3]},
-                      index=pd.Index(["a", "b", "c"], name="address"))
+    df = pd.DataFrame({"label": ["=cmd", "ok", None], "n": [1, -2, 3]}, index=pd.Index(["a", "b", "c"], name="address"))
     text = frame_csv_text(df)
     assert text.splitlines() == ["address,label,n", "a,'=cmd,1", "b,ok,-2", "c,,3"]
     back = pd.read_csv(io.StringIO(text), index_col=0)
@@ -101,9 +119,12 @@ def test_tags_command_csv_guards_hostile_labels(tmp_path):
     ds = tmp_path / "ds"
     chain.save(ds)
     pack = tmp_path / "tags.csv"
-    hostile = pd.DataFrame([{"address": a["X"], "label": "=HYPERLINK(\"http://evil\")\rextra,row",
-                             "category": "exchange"},
-                            {"address": a["Y"], "label": "@SUM(1)", "category": "exchange"}])
+    hostile = pd.DataFrame(
+        [
+            {"address": a["X"], "label": '=HYPERLINK("http://evil")\rextra,row', "category": "exchange"},
+            {"address": a["Y"], "label": "@SUM(1)", "category": "exchange"},
+        ]
+    )
     pack.write_text(hostile.to_csv(index=False))
     out = tmp_path / "out.csv"
     assert main(["tags", str(ds), "--tagpack", str(pack), "--per-address", "--csv", str(out)]) == 0
@@ -130,8 +151,10 @@ def newlines_as_lf(text: str) -> str:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(label=st.text(st.sampled_from(list(FORBIDDEN_XML + "<>&\"'\t\r\n aZ€")), max_size=12) | st.text(max_size=12),
-       node=st.text(min_size=1, max_size=8))
+@given(
+    label=st.text(st.sampled_from(list(FORBIDDEN_XML + "<>&\"'\t\r\n aZ€")), max_size=12) | st.text(max_size=12),
+    node=st.text(min_size=1, max_size=8),
+)
 def test_xml_exports_parse_for_any_label(tmp_path, label, node):
     g = nx.DiGraph()
     g.add_node("n1", label=label, tags=[label, "x"])
@@ -146,8 +169,9 @@ def test_xml_exports_parse_for_any_label(tmp_path, label, node):
 def test_trace_graph_with_control_characters_in_a_tag_parses(tmp_path):
     chain, tags, a, txids = toy()
     evil = "Exchange\x00\x1b[31m\uffff\x0c end"  # (pandas' text columns cannot hold lone surrogates)
-    tags = ct.TagStore.from_frame(pd.DataFrame([{"address": a["X"], "label": evil, "category": "exchange"}]),
-                                  pack="evil")
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame([{"address": a["X"], "label": evil, "category": "exchange"}]), pack="evil"
+    )
     t = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0)
     for name, back in write_and_parse(t, tmp_path):
         labels = {d.get("label") for _, d in back.nodes(data=True)}
@@ -174,12 +198,21 @@ def test_pictures_draw_dollar_labels_literally(label):
     from matplotlib import cbook
 
     chain, tags, a, txids = toy()
-    tags = ct.TagStore.from_frame(pd.DataFrame([
-        {"address": a["X"], "label": label, "category": "exchange", "jurisdiction": "NL"},
-        {"address": a["Y"], "label": label + " 2", "category": "exchange"}]), pack="math")
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame(
+            [
+                {"address": a["X"], "label": label, "category": "exchange", "jurisdiction": "NL"},
+                {"address": a["Y"], "label": label + " 2", "category": "exchange"},
+            ]
+        ),
+        pack="math",
+    )
     t = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0)
-    figs = {"flow": ct.plot.trace_flow(t, title=label), "summary": ct.plot.money_summary(t, title=label),
-            "balance": ct.plot.balance_timeline(chain, a["X"], title=label)}
+    figs = {
+        "flow": ct.plot.trace_flow(t, title=label),
+        "summary": ct.plot.money_summary(t, title=label),
+        "balance": ct.plot.balance_timeline(chain, a["X"], title=label),
+    }
     for name, fig in figs.items():
         fig.canvas.draw()  # renders every text: mathtext would raise on "$\\frac{a}{"
         for txt in (x for ax in fig.axes for x in ax.findobj(matplotlib.text.Text)):
@@ -193,8 +226,9 @@ def test_cluster_picture_with_a_math_label():
     chain, tags, a, txids = toy()
     c = ct.Clustering().fit(chain)
     label, title = "$x^2$ wallet", "$\\frac{a}{b}$ cluster"
-    tags = ct.TagStore.from_frame(pd.DataFrame([{"address": a["S"], "label": label, "category": "exchange"}]),
-                                  pack="math")
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame([{"address": a["S"], "label": label, "category": "exchange"}]), pack="math"
+    )
     fig = ct.plot.cluster_picture(c, c.cluster_of(a["S"]), tags=tags, title=title)
     fig.canvas.draw()
     shown = svg_text(fig)
@@ -208,13 +242,20 @@ HOSTILE_SCENARIO = "Op <script>alert(1)</script> [click](javascript:alert(1))\n#
 def hostile_scenario():
     from cryptotrace.cases import Scenario
 
-    return (Scenario.builder("hostile", title=HOSTILE_SCENARIO, seed=5, days=6)
-            .background(txs=600, users=80, exchanges=3, vendors=2, buyers_share=0.2)
-            .case("thief", title="a theft\n## injected", briefing=HOSTILE_SCENARIO + "\n\n    indented code\n1. list",
-                  suspect={"name": "x", "real_name": "=HYPERLINK(\"http://evil\")\rMallory,extra"}, start_day=1)
-            .theft(btc=5, exchange="Kryptohaus", outputs=2)
-            .cash_out(share="rest", exchanges=1)
-            .build())
+    return (
+        Scenario.builder("hostile", title=HOSTILE_SCENARIO, seed=5, days=6)
+        .background(txs=600, users=80, exchanges=3, vendors=2, buyers_share=0.2)
+        .case(
+            "thief",
+            title="a theft\n## injected",
+            briefing=HOSTILE_SCENARIO + "\n\n    indented code\n1. list",
+            suspect={"name": "x", "real_name": '=HYPERLINK("http://evil")\rMallory,extra'},
+            start_day=1,
+        )
+        .theft(btc=5, exchange="Kryptohaus", outputs=2)
+        .cash_out(share="rest", exchanges=1)
+        .build()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +289,7 @@ def test_legal_responses_of_a_hostile_scenario(hostile_pack):
         assert all(len(r) == 6 for r in rows)
         assert not any(starts_formula(c) for r in rows for c in r)
     holders = [r["account_holder"] for f in files for r in csv.DictReader(io.StringIO(f.read_text()))]
-    assert "'=HYPERLINK(\"http://evil\") Mallory,extra" in holders
+    assert '\'=HYPERLINK("http://evil") Mallory,extra' in holders
 
 
 def test_markdown_helpers():
@@ -262,9 +303,20 @@ def test_markdown_helpers():
 def test_report_escapes_a_hostile_tag_label():
     chain, tags, a, txids = toy()
     evil = "<img src=x onerror=alert(1)>"
-    tags = ct.TagStore.from_frame(pd.DataFrame([
-        {"address": a["X"], "label": evil, "category": "exchange", "jurisdiction": "<b>NL</b>",
-         "source": "<a href='javascript:x'>src</a>"}]), pack="evil")
+    tags = ct.TagStore.from_frame(
+        pd.DataFrame(
+            [
+                {
+                    "address": a["X"],
+                    "label": evil,
+                    "category": "exchange",
+                    "jurisdiction": "<b>NL</b>",
+                    "source": "<a href='javascript:x'>src</a>",
+                }
+            ]
+        ),
+        pack="evil",
+    )
     t = ct.trace(chain, f"{txids[0]}:0", tags=tags, min_value=0)
     html_text = ct.report(t, tags=tags, figures=True, title="<script>t</script>", notes="<i>n</i>")
     for raw in (evil, "<b>NL</b>", "<script>", "<a href", "<i>n</i>", "onerror=alert(1)>"):

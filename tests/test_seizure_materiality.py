@@ -22,12 +22,14 @@ def case():
     """10 BTC stolen (tx1:0) is split by tx3: 3 to Kraken (C), 4 unspent (B), 2.999 on (F) and two crumbs of
     0.0005 (D, E). tx4 pays F's 2.999 together with 97 clean BTC (H, from tx2) into one 99.999 BTC coin of an
     exchange's hot wallet (G). Haircut: G's coin is 2.999 / 99.999 = 2.999 % traced."""
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"outs": [(H, 97)]},
-        {"ins": [(0, 0)], "outs": [(C, 3), (B, 4), (F, 2.999), (D, 0.0005), (E, 0.0005)]},
-        {"ins": [(2, 2), (1, 0)], "outs": [(G, 99.999)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"outs": [(H, 97)]},
+            {"ins": [(0, 0)], "outs": [(C, 3), (B, 4), (F, 2.999), (D, 0.0005), (E, 0.0005)]},
+            {"ins": [(2, 2), (1, 0)], "outs": [(G, 99.999)]},
+        ]
+    )
     tags = Tags([(C, "Kraken", "exchange", "US"), (G, "CoinHarbor hot wallet", "exchange", "MT")])
     cl = Clusters({A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8})
     return trace(chain, f"{txid(1)}:0", policy="haircut", tags=tags, clustering=cl, min_value=0)
@@ -69,7 +71,11 @@ def test_immaterial_tail_is_folded_and_the_thresholds_change_it(case):
     assert "2 more, 0.00100000 BTC in all" in html and D not in html and B in html
     assert "3 material" in repr(sc)
     # thresholds
-    assert seizure_candidates(case, coinjoins=set(), min_value=10_000).tail() == {"count": 0, "tainted_value": 0, "material": 0}
+    assert seizure_candidates(case, coinjoins=set(), min_value=10_000).tail() == {
+        "count": 0,
+        "tainted_value": 0,
+        "material": 0,
+    }
     big = seizure_candidates(case, coinjoins=set(), min_value=4 * BTC)
     assert big.tail() == {"count": 4, "tainted_value": 6 * BTC, "material": 0}
     assert big.material.address.tolist() == [B]

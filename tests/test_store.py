@@ -52,8 +52,13 @@ def _closed(sub) -> Chain:
     by, vin = o.spent_by_txid.copy(), o.spent_by_vin.copy()
     by[outside] = pd.NA
     vin[outside] = pd.NA
-    return Chain.from_tables(txs=sub.txs, inputs=sub.inputs.drop(columns=["is_external"]),
-                             outputs=o.assign(spent_by_txid=by, spent_by_vin=vin), blocks=sub.blocks, validate=False)
+    return Chain.from_tables(
+        txs=sub.txs,
+        inputs=sub.inputs.drop(columns=["is_external"]),
+        outputs=o.assign(spent_by_txid=by, spent_by_vin=vin),
+        blocks=sub.blocks,
+        validate=False,
+    )
 
 
 def _import_batches(store, chain, batches=BATCHES):
@@ -78,11 +83,15 @@ def store(chain, tmp_path_factory):
 
 def _store_tables(s):
     txs = s.query("SELECT d.txid, t.* EXCLUDE (tx_id) FROM txs t JOIN txids d USING (tx_id)")
-    ins = s.query("SELECT d.txid, i.vin, p.txid AS prev_txid, i.prev_vout, a.address, i.value FROM inputs i "
-                  "JOIN txids d USING (tx_id) LEFT JOIN txids p ON p.tx_id = i.prev_tx_id "
-                  "LEFT JOIN addresses a ON a.address_id = i.address_id")
-    outs = s.query("SELECT d.txid, o.vout, a.address, o.value, o.script_type FROM outputs o JOIN txids d USING (tx_id) "
-                   "LEFT JOIN addresses a ON a.address_id = o.address_id")
+    ins = s.query(
+        "SELECT d.txid, i.vin, p.txid AS prev_txid, i.prev_vout, a.address, i.value FROM inputs i "
+        "JOIN txids d USING (tx_id) LEFT JOIN txids p ON p.tx_id = i.prev_tx_id "
+        "LEFT JOIN addresses a ON a.address_id = i.address_id"
+    )
+    outs = s.query(
+        "SELECT d.txid, o.vout, a.address, o.value, o.script_type FROM outputs o JOIN txids d USING (tx_id) "
+        "LEFT JOIN addresses a ON a.address_id = o.address_id"
+    )
     return txs, ins, outs
 
 
@@ -101,8 +110,9 @@ def test_store_tables_equal_the_chain(store, chain):
     ocols = ["txid", "vout", "address", "value", "script_type"]
     pd.testing.assert_frame_equal(_norm(outs[ocols], ["txid", "vout"]), _norm(chain.outputs[ocols], ["txid", "vout"]))
     blocks = store.query("SELECT height, hash, n_tx FROM blocks ORDER BY height")
-    pd.testing.assert_frame_equal(_norm(blocks, ["height"]),
-                                  _norm(chain.blocks[["height", "hash", "n_tx"]], ["height"]))
+    pd.testing.assert_frame_equal(
+        _norm(blocks, ["height"]), _norm(chain.blocks[["height", "hash", "n_tx"]], ["height"])
+    )
     s = store.summary()
     assert s["addresses"] == chain.index.n_addresses and s["inputs"] == len(chain.inputs)
 
@@ -147,8 +157,9 @@ def _compare_chains(got: Chain, want: Chain):
     icols = ["txid", "vin", "prev_txid", "prev_vout", "address", "value", "is_external"]
     pd.testing.assert_frame_equal(_norm(got.inputs[icols], ["txid", "vin"]), _norm(want.inputs[icols], ["txid", "vin"]))
     ocols = ["txid", "vout", "address", "value", "spent_by_txid", "spent_by_vin"]
-    pd.testing.assert_frame_equal(_norm(got.outputs[ocols], ["txid", "vout"]),
-                                  _norm(want.outputs[ocols], ["txid", "vout"]))
+    pd.testing.assert_frame_equal(
+        _norm(got.outputs[ocols], ["txid", "vout"]), _norm(want.outputs[ocols], ["txid", "vout"])
+    )
     assert got.txs.set_index("txid").fee.sort_index().equals(want.txs.set_index("txid").fee.sort_index())
 
 
@@ -212,20 +223,26 @@ def test_store_trace_equals_in_memory_trace(store, chain, policy):
     wf = want.flows.sort_values(key).reset_index(drop=True)
     gf = got.flows.sort_values(key).reset_index(drop=True)
     assert len(wf) > 5
-    pd.testing.assert_frame_equal(gf[["hop", "txid", "vout", "value", "tainted_value"]].astype(object),
-                                  wf[["hop", "txid", "vout", "value", "tainted_value"]].astype(object))
+    pd.testing.assert_frame_equal(
+        gf[["hop", "txid", "vout", "value", "tainted_value"]].astype(object),
+        wf[["hop", "txid", "vout", "value", "tainted_value"]].astype(object),
+    )
     we = want.endpoints.sort_values(key).reset_index(drop=True)
     ge = got.endpoints.sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(ge[key + ["kind", "tainted_value"]].astype(object),
-                                  we[key + ["kind", "tainted_value"]].astype(object))
+    pd.testing.assert_frame_equal(
+        ge[key + ["kind", "tainted_value"]].astype(object), we[key + ["kind", "tainted_value"]].astype(object)
+    )
 
 
 def test_interrupted_import_leaves_store_as_before_and_resumes(chain, tmp_path, monkeypatch):
     s = ct.ChainStore(tmp_path / "s")
     _import_batches(s, chain, SMALL[:2])
     before = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    counts = s.query("SELECT (SELECT count(*) FROM txs) t, (SELECT count(*) FROM inputs) i, "
-                     "(SELECT count(*) FROM txids) d").iloc[0].tolist()
+    counts = (
+        s.query("SELECT (SELECT count(*) FROM txs) t, (SELECT count(*) FROM inputs) i, (SELECT count(*) FROM txids) d")
+        .iloc[0]
+        .tolist()
+    )
     calls = {"n": 0}
     real = store_mod._write_parquet
 
@@ -243,14 +260,23 @@ def test_interrupted_import_leaves_store_as_before_and_resumes(chain, tmp_path, 
     monkeypatch.setattr(store_mod, "_write_parquet", real)
     again = ct.ChainStore(tmp_path / "s")
     assert json.loads((tmp_path / "s" / "manifest.json").read_text()) == before
-    assert again.query("SELECT (SELECT count(*) FROM txs) t, (SELECT count(*) FROM inputs) i, "
-                       "(SELECT count(*) FROM txids) d").iloc[0].tolist() == counts
+    assert (
+        again.query(
+            "SELECT (SELECT count(*) FROM txs) t, (SELECT count(*) FROM inputs) i, (SELECT count(*) FROM txids) d"
+        )
+        .iloc[0]
+        .tolist()
+        == counts
+    )
     # the next run completes; importing everything again adds nothing (already stored)
     assert again.import_chain(third, progress=False) == len(third)
     assert again.import_chain(whole, progress=False) == 0
     assert again.n_txs == len(whole)
-    assert sorted(p.name for p in (tmp_path / "s" / "txs").iterdir()) == ["b000001.parquet", "b000002.parquet",
-                                                                          "b000003.parquet"]
+    assert sorted(p.name for p in (tmp_path / "s" / "txs").iterdir()) == [
+        "b000001.parquet",
+        "b000002.parquet",
+        "b000003.parquet",
+    ]
     pos = len(whole) - 500  # in the third batch
     got = again.extract(whole.txs.txid[pos], hops=1)
     _compare_chains(got, whole.subset(sorted(_expected_tx_set(whole, np.array([pos]), 1, "both"))))
@@ -287,8 +313,9 @@ def test_errors_are_store_errors(store, tmp_path):
     with pytest.raises(StoreError, match="direction"):
         store.extract(store.query("SELECT txid FROM txids LIMIT 1").txid[0], direction="sideways")
     with pytest.raises(StoreError, match="max_txs"):
-        store.extract(store.query("SELECT txid FROM txids d JOIN txs USING (tx_id) LIMIT 1").txid[0], hops=6,
-                      max_txs=10)
+        store.extract(
+            store.query("SELECT txid FROM txids d JOIN txs USING (tx_id) LIMIT 1").txid[0], hops=6, max_txs=10
+        )
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "junk.txt").write_text("hello")
     with pytest.raises(StoreError, match="not a cryptotrace store"):
@@ -355,11 +382,14 @@ def test_one_writer_at_a_time(chain, tmp_path):
 
 def test_upper_case_txids_are_stored_in_lower_case(chain, tmp_path):
     c = chain.subset(heights=(850000, 850003))
-    up = Chain.from_tables(c.txs.assign(txid=c.txs.txid.str.upper()),
-                           c.inputs.drop(columns=["is_external"]).assign(txid=c.inputs.txid.str.upper(),
-                                                                         prev_txid=c.inputs.prev_txid.str.upper()),
-                           c.outputs.assign(txid=c.outputs.txid.str.upper(),
-                                            spent_by_txid=c.outputs.spent_by_txid.str.upper()), validate=False)
+    up = Chain.from_tables(
+        c.txs.assign(txid=c.txs.txid.str.upper()),
+        c.inputs.drop(columns=["is_external"]).assign(
+            txid=c.inputs.txid.str.upper(), prev_txid=c.inputs.prev_txid.str.upper()
+        ),
+        c.outputs.assign(txid=c.outputs.txid.str.upper(), spent_by_txid=c.outputs.spent_by_txid.str.upper()),
+        validate=False,
+    )
     s = ct.ChainStore(tmp_path / "s")
     s.import_chain(up, progress=False)
     txid = c.txs.txid.iloc[-1]
@@ -417,11 +447,15 @@ def test_store_trace_with_tags_and_the_store_clustering(store, chain):
     got = store.trace(start, max_hops=4, tags=tags, clustering="store")
     key = ["txid", "vout"]
     cols = key + ["hop", "value", "tainted_value", "tag"]
-    pd.testing.assert_frame_equal(got.flows.sort_values(key).reset_index(drop=True)[cols].astype(object),
-                                  want.flows.sort_values(key).reset_index(drop=True)[cols].astype(object))
+    pd.testing.assert_frame_equal(
+        got.flows.sort_values(key).reset_index(drop=True)[cols].astype(object),
+        want.flows.sort_values(key).reset_index(drop=True)[cols].astype(object),
+    )
     cols = key + ["kind", "tainted_value"]
-    pd.testing.assert_frame_equal(got.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object),
-                                  want.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object))
+    pd.testing.assert_frame_equal(
+        got.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object),
+        want.endpoints.sort_values(key).reset_index(drop=True)[cols].astype(object),
+    )
     # the cluster column is the store's clustering
     f = got.flows.dropna(subset=["address"]).head(5)
     assert [store.cluster_of(a) for a in f.address] == f.cluster.tolist()

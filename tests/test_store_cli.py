@@ -60,8 +60,24 @@ def test_extract_and_trace(small, tmp_path, capsys):
     assert main(["store", "cluster", str(d / "st"), "-o", str(tmp_path / "c.csv")]) == 0
     tags = Path(__file__).resolve().parents[1] / "sample_data" / "cases" / "sample" / "tags.yaml"
     capsys.readouterr()
-    assert main(["store", "trace", str(d / "st"), "--from", f"{txid}:0", "--max-hops", "3", "--tagpack", str(tags),
-                 "--clusters", "--json"]) == 0
+    assert (
+        main(
+            [
+                "store",
+                "trace",
+                str(d / "st"),
+                "--from",
+                f"{txid}:0",
+                "--max-hops",
+                "3",
+                "--tagpack",
+                str(tags),
+                "--clusters",
+                "--json",
+            ]
+        )
+        == 0
+    )
     import json
 
     got = json.loads(capsys.readouterr().out)

@@ -36,8 +36,11 @@ def _bfs_sql(store, seeds_tx: np.ndarray, hops: int) -> set:
     for _ in range(hops):
         w = pd.DataFrame({"tx_id": np.array(sorted(frontier), dtype=np.int64)})
         fwd = store.query("SELECT DISTINCT tx_id FROM inputs WHERE prev_tx_id IN (SELECT tx_id FROM w)", w=w)
-        back = store.query("SELECT DISTINCT t.tx_id FROM txs t JOIN inputs i ON t.tx_id = i.prev_tx_id "
-                           "WHERE i.tx_id IN (SELECT tx_id FROM w)", w=w)
+        back = store.query(
+            "SELECT DISTINCT t.tx_id FROM txs t JOIN inputs i ON t.tx_id = i.prev_tx_id "
+            "WHERE i.tx_id IN (SELECT tx_id FROM w)",
+            w=w,
+        )
         nxt = set(fwd.tx_id.astype(np.int64)) | set(back.tx_id.astype(np.int64))
         frontier = nxt - sel
         sel |= frontier
@@ -45,9 +48,12 @@ def _bfs_sql(store, seeds_tx: np.ndarray, hops: int) -> set:
 
 
 def _address_txs_sql(store, address: str) -> np.ndarray:
-    r = store.query("SELECT DISTINCT tx_id FROM (SELECT tx_id, address_id FROM outputs UNION ALL "
-                    "SELECT tx_id, address_id FROM inputs) JOIN addresses USING (address_id) WHERE address = $a"
-                    .replace("$a", "'" + address + "'"))
+    r = store.query(
+        "SELECT DISTINCT tx_id FROM (SELECT tx_id, address_id FROM outputs UNION ALL "
+        "SELECT tx_id, address_id FROM inputs) JOIN addresses USING (address_id) WHERE address = $a".replace(
+            "$a", "'" + address + "'"
+        )
+    )
     return r.tx_id.to_numpy(np.int64)
 
 
@@ -66,8 +72,10 @@ def test_direct_writer_equals_import_chain_of_the_same_transactions(synth, tmp_p
     for txs, inputs, outputs, blocks in synthetic_chain_batches(30_000, 6_000):
         # inputs carry only their outpoints: the store finds every spent coin's value and address
         assert inputs.columns.tolist() == ["txid", "vin", "prev_txid", "prev_vout", "sequence"]
-        imported.import_chain(Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks,
-                                                check_addresses=False), progress=False)
+        imported.import_chain(
+            Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, check_addresses=False),
+            progress=False,
+        )
     assert imported.n_batches == synth.n_batches == 5
     for t in ct.store.STORE_TABLES:
         cols = "* REPLACE (epoch(time)::BIGINT AS time)" if t in ("txs", "blocks") else "*"
@@ -75,11 +83,14 @@ def test_direct_writer_equals_import_chain_of_the_same_transactions(synth, tmp_p
         b = imported.query(f"SELECT {cols} FROM {t} ORDER BY ALL")
         pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=t)
     keys = ("n_txs", "n_inputs", "n_outputs", "tx_id_min", "tx_id_max", "txids_from", "addresses_from")
-    assert [{k: x[k] for k in keys} for x in synth.manifest["batches"]] == \
-           [{k: x[k] for k in keys} for x in imported.manifest["batches"]]
+    assert [{k: x[k] for k in keys} for x in synth.manifest["batches"]] == [
+        {k: x[k] for k in keys} for x in imported.manifest["batches"]
+    ]
     # value is conserved and every spend is resolved
-    r = synth.query("SELECT count(*) FILTER (WHERE prev_tx_id IS NOT NULL AND value IS NULL) AS unresolved, "
-                    "sum(value) AS spent FROM inputs")
+    r = synth.query(
+        "SELECT count(*) FILTER (WHERE prev_tx_id IS NOT NULL AND value IS NULL) AS unresolved, "
+        "sum(value) AS spent FROM inputs"
+    )
     assert r.unresolved[0] == 0
     fees = synth.query("SELECT sum(fee) AS f, min(fee) AS lo FROM txs")
     outs = synth.query("SELECT sum(value) AS v FROM outputs").v[0]
@@ -89,15 +100,21 @@ def test_direct_writer_equals_import_chain_of_the_same_transactions(synth, tmp_p
 
 def test_indexes_agree_with_the_base_tables(synth):
     # address_txs: exactly the (address, tx) pairs of inputs and outputs
-    got = synth.query("SELECT count(*) AS n FROM (SELECT * FROM address_txs EXCEPT "
-                      "(SELECT address_id, tx_id FROM inputs WHERE address_id IS NOT NULL UNION "
-                      "SELECT address_id, tx_id FROM outputs))").n[0]
-    pairs = synth.query("SELECT count(*) AS n FROM (SELECT DISTINCT address_id, tx_id FROM (SELECT address_id, tx_id "
-                        "FROM inputs UNION ALL SELECT address_id, tx_id FROM outputs) WHERE address_id IS NOT NULL)").n[0]
+    got = synth.query(
+        "SELECT count(*) AS n FROM (SELECT * FROM address_txs EXCEPT "
+        "(SELECT address_id, tx_id FROM inputs WHERE address_id IS NOT NULL UNION "
+        "SELECT address_id, tx_id FROM outputs))"
+    ).n[0]
+    pairs = synth.query(
+        "SELECT count(*) AS n FROM (SELECT DISTINCT address_id, tx_id FROM (SELECT address_id, tx_id "
+        "FROM inputs UNION ALL SELECT address_id, tx_id FROM outputs) WHERE address_id IS NOT NULL)"
+    ).n[0]
     assert got == 0 and synth.query("SELECT count(*) AS n FROM address_txs").n[0] == pairs
     # spenders: one row per spending input; dictionaries by id hold the same rows as by text
-    assert synth.query("SELECT count(*) AS n FROM spenders").n[0] == \
-           synth.query("SELECT count(*) AS n FROM inputs WHERE prev_tx_id IS NOT NULL").n[0]
+    assert (
+        synth.query("SELECT count(*) AS n FROM spenders").n[0]
+        == synth.query("SELECT count(*) AS n FROM inputs WHERE prev_tx_id IS NOT NULL").n[0]
+    )
     for a, b in (("txids", "txids_by_id"), ("addresses", "addresses_by_id")):
         assert synth.query(f"SELECT count(*) AS n FROM (SELECT * FROM {a} EXCEPT SELECT * FROM {b})").n[0] == 0
 
@@ -105,8 +122,9 @@ def test_indexes_agree_with_the_base_tables(synth):
 @pytest.mark.parametrize("k", [0, 1, 2])
 def test_two_hop_extraction_from_an_address_equals_plain_sql(synth, k):
     # busy, middling and quiet addresses
-    counts = synth.query("SELECT address_id, count(*) AS n FROM address_txs GROUP BY address_id ORDER BY n DESC, "
-                         "address_id")
+    counts = synth.query(
+        "SELECT address_id, count(*) AS n FROM address_txs GROUP BY address_id ORDER BY n DESC, address_id"
+    )
     aid = int(counts.address_id.iloc[[0, len(counts) // 3, len(counts) - 1][k]])
     address = synth.query(f"SELECT address FROM addresses WHERE address_id = {aid}").address[0]
     seeds = _address_txs_sql(synth, address)
@@ -114,8 +132,10 @@ def test_two_hop_extraction_from_an_address_equals_plain_sql(synth, k):
     got = synth.extract(address, hops=2)
     assert set(got.txs.txid) == want and len(want) >= len(seeds) >= 1
     view = synth.address(address)
-    bal = synth.query(f"SELECT (SELECT coalesce(sum(value), 0) FROM outputs WHERE address_id = {aid}) - "
-                      f"(SELECT coalesce(sum(value), 0) FROM inputs WHERE address_id = {aid}) AS b").b[0]
+    bal = synth.query(
+        f"SELECT (SELECT coalesce(sum(value), 0) FROM outputs WHERE address_id = {aid}) - "
+        f"(SELECT coalesce(sum(value), 0) FROM inputs WHERE address_id = {aid}) AS b"
+    ).b[0]
     assert view.balance == bal
 
 
@@ -157,7 +177,9 @@ def test_ten_million_transaction_store_answers_the_queries(tmp_path):
     s = write_synthetic_store(tmp_path / "big", n)
     assert s.n_txs == n and s.n_batches == 50
     # a transaction near the end, with its inputs resolved from earlier batches
-    t = s.query(f"SELECT d.txid FROM txs t JOIN txids_by_id d USING (tx_id) WHERE t.tx_id = {n - 5} AND NOT is_coinbase")
+    t = s.query(
+        f"SELECT d.txid FROM txs t JOIN txids_by_id d USING (tx_id) WHERE t.tx_id = {n - 5} AND NOT is_coinbase"
+    )
     if len(t):
         v = s.tx(t.txid[0])
         assert v.inputs.value.notna().all() and v.fee >= 0
@@ -171,8 +193,10 @@ def test_ten_million_transaction_store_answers_the_queries(tmp_path):
     # clustering: co-inputs of a multi-input, non-CoinJoin transaction share a cluster
     res = s.cluster(progress=False)
     assert res.n_clusters_ > 0 and res.n_skipped_ > 0
-    multi = s.query("SELECT i.tx_id, a.address FROM inputs i JOIN addresses_by_id a USING (address_id) "
-                    f"WHERE i.tx_id BETWEEN {n - 2000} AND {n - 1} QUALIFY count(*) OVER (PARTITION BY i.tx_id) = 2 "
-                    "ORDER BY i.tx_id LIMIT 2")
+    multi = s.query(
+        "SELECT i.tx_id, a.address FROM inputs i JOIN addresses_by_id a USING (address_id) "
+        f"WHERE i.tx_id BETWEEN {n - 2000} AND {n - 1} QUALIFY count(*) OVER (PARTITION BY i.tx_id) = 2 "
+        "ORDER BY i.tx_id LIMIT 2"
+    )
     if len(multi) == 2 and multi.tx_id.nunique() == 1:
         assert s.cluster_of(multi.address[0]) == s.cluster_of(multi.address[1])

@@ -76,15 +76,35 @@ def pack(tmp_path) -> Path:
 
 # --------------------------------------------------------------------------- constants
 def test_taxonomy_constants():
-    for name in ("exchange", "market", "mixing_service", "ransomware", "scam", "sanction", "miner", "gambling",
-                 "wallet_service", "payment_processor", "coinjoin", "user", "organization", "service"):
+    for name in (
+        "exchange",
+        "market",
+        "mixing_service",
+        "ransomware",
+        "scam",
+        "sanction",
+        "miner",
+        "gambling",
+        "wallet_service",
+        "payment_processor",
+        "coinjoin",
+        "user",
+        "organization",
+        "service",
+    ):
         assert name in T.CATEGORIES and len(T.CATEGORIES[name]) > 10
     assert T.ENTITY_CATEGORIES | T.ABUSE_CATEGORIES <= set(T.CATEGORIES)
     assert not T.ENTITY_CATEGORIES & T.ABUSE_CATEGORIES
     assert T.CUSTODIAL_CATEGORIES <= T.ENTITY_CATEGORIES
     assert T.CUSTODIAL_CATEGORIES <= T.STOP_CATEGORIES <= set(T.CATEGORIES)
-    assert {"exchange", "market", "gambling", "wallet_service", "payment_processor", "mixing_service"} \
-        <= T.CUSTODIAL_CATEGORIES
+    assert {
+        "exchange",
+        "market",
+        "gambling",
+        "wallet_service",
+        "payment_processor",
+        "mixing_service",
+    } <= T.CUSTODIAL_CATEGORIES
     assert "coinjoin" not in T.CUSTODIAL_CATEGORIES and "coinjoin" in T.STOP_CATEGORIES
     assert "ransomware" not in T.STOP_CATEGORIES and "miner" not in T.CUSTODIAL_CATEGORIES
     assert T.CONFIDENCE_LEVELS["authority_data"] == 60 and T.CONFIDENCE_LEVELS["ownership"] == 100
@@ -125,8 +145,13 @@ def test_load_yaml_pack_fields_and_defaults(pack):
     k = store.for_address(A[0])
     assert len(k) == 1
     k = k[0]
-    assert (k.label, k.category, k.actor, k.confidence, k.confidence_name) == \
-        ("Kraken", "exchange", "kraken", 50, "service_data")
+    assert (k.label, k.category, k.actor, k.confidence, k.confidence_name) == (
+        "Kraken",
+        "exchange",
+        "kraken",
+        50,
+        "service_data",
+    )
     assert k.source == "https://example.org/list"  # from the header
     assert k.lastmod == "2024-01-02" and k.line == 9 and k.pack == str(pack)
     assert k.is_custodial and "production order" in k.next_step
@@ -144,8 +169,18 @@ def test_load_yaml_pack_fields_and_defaults(pack):
 
 def test_to_frame_columns_and_types(pack):
     df = T.load_tags(pack).to_frame()
-    assert list(df.columns[:10]) == ["address", "label", "category", "abuse", "actor", "confidence",
-                                     "confidence_name", "source", "jurisdiction", "pack"]
+    assert list(df.columns[:10]) == [
+        "address",
+        "label",
+        "category",
+        "abuse",
+        "actor",
+        "confidence",
+        "confidence_name",
+        "source",
+        "jurisdiction",
+        "pack",
+    ]
     assert df.confidence.dtype == np.int64
     assert df.confidence.between(0, 100).all()
     assert df.label.notna().all()
@@ -180,8 +215,11 @@ def test_bech32_address_is_case_insensitive(tmp_path):
 
 
 def test_unknown_category_names_file_and_line(tmp_path):
-    p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                     f"- address: {A[1]}\n  label: y\n  category: mixer\n")
+    p = write(
+        tmp_path / "bad.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+        f"- address: {A[1]}\n  label: y\n  category: mixer\n",
+    )
     # by default the tag is kept without the unknown category, and the problem is listed with its line
     with pytest.warns(T.TagWarning, match=r"1 problem\(s\) noted on tags kept \(1 unknown concept\)"):
         store = T.load_tags(p)
@@ -197,8 +235,9 @@ def test_unknown_category_names_file_and_line(tmp_path):
 
 
 def test_unknown_category_in_header_names_header_line(tmp_path):
-    p = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ncategory: exchnage\ntags:\n- address: {A[0]}\n"
-                                     "  label: x\n")
+    p = write(
+        tmp_path / "bad.yaml", f"title: t\ncreator: c\ncategory: exchnage\ntags:\n- address: {A[0]}\n  label: x\n"
+    )
     with pytest.raises(TagError, match=r"bad.yaml, line 3: unknown category 'exchnage'.*'exchange'"):
         T.load_tags(p, strict=True)
     with pytest.warns(T.TagWarning):
@@ -208,10 +247,10 @@ def test_unknown_category_in_header_names_header_line(tmp_path):
 
 
 def test_unknown_confidence_and_bad_numbers(tmp_path):
-    for conf, pat in (("certain", "unknown confidence 'certain'"), ("140", "outside 0-100"),
-                      ("true", "not a level")):
-        p = write(tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                       f"  confidence: {conf}\n")
+    for conf, pat in (("certain", "unknown confidence 'certain'"), ("140", "outside 0-100"), ("true", "not a level")):
+        p = write(
+            tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  confidence: {conf}\n"
+        )
         with pytest.raises(TagError, match=pat) as e:
             T.load_tags(p, strict=True)
         assert "c.yaml, line 6" in str(e.value)
@@ -223,8 +262,10 @@ def test_unknown_confidence_and_bad_numbers(tmp_path):
 
 def test_invalid_address_reported_or_strict(tmp_path):
     bad = A[0][:-1] + ("2" if A[0][-1] != "2" else "3")
-    p = write(tmp_path / "p.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[1]}\n  label: ok\n"
-                                   f"- address: {bad}\n  label: broken\n")
+    p = write(
+        tmp_path / "p.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[1]}\n  label: ok\n- address: {bad}\n  label: broken\n",
+    )
     with pytest.warns(T.TagWarning, match="p.yaml, line 6"):
         store = T.load_tags(p)
     assert len(store) == 1 and store.for_address(A[1])[0].label == "ok"
@@ -236,11 +277,17 @@ def test_invalid_address_reported_or_strict(tmp_path):
 
 
 def test_conflicting_duplicates_are_problems_or_raise(tmp_path):
-    p = write(tmp_path / "dup.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
-                                     f"  category: exchange\n- address: {A[0]}\n  label: Kraken\n"
-                                     "  category: market\n")
-    with pytest.raises(TagError, match=r"dup.yaml, line 7: .* same source with conflicting category "
-                                       r"\(exchange / market\) \(line 4 and line 7\)"):
+    p = write(
+        tmp_path / "dup.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
+        f"  category: exchange\n- address: {A[0]}\n  label: Kraken\n"
+        "  category: market\n",
+    )
+    with pytest.raises(
+        TagError,
+        match=r"dup.yaml, line 7: .* same source with conflicting category "
+        r"\(exchange / market\) \(line 4 and line 7\)",
+    ):
         T.load_tags(p, strict=True)
     with pytest.warns(T.TagWarning, match="1 conflict"):
         store = T.load_tags(p)
@@ -249,19 +296,25 @@ def test_conflicting_duplicates_are_problems_or_raise(tmp_path):
     assert list(zip(prob.kind, prob.line, prob.address)) == [("conflict", 7, A[0])]
     assert "(line 4 and line 7)" in prob.problem.iloc[0]
     # two sources may disagree: both claims are kept
-    p = write(tmp_path / "two.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
-                                     f"  category: exchange\n  source: a\n- address: {A[0]}\n  label: Kraken\n"
-                                     "  category: market\n  source: b\n")
+    p = write(
+        tmp_path / "two.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: Kraken\n"
+        f"  category: exchange\n  source: a\n- address: {A[0]}\n  label: Kraken\n"
+        "  category: market\n  source: b\n",
+    )
     assert len(T.load_tags(p)) == 2
 
 
 def test_same_duplicate_kept_once_and_complementary_tags_kept(tmp_path):
     # the real hacks.yaml lists Flexcoin's address as a wallet service and as a hack: both are kept
-    p = write(tmp_path / "d.yaml", f"title: t\ncreator: c\ntags:\n"
-                                   f"- address: {A[0]}\n  label: Flexcoin\n  category: wallet_service\n"
-                                   f"- address: {A[0]}\n  label: Flexcoin hack\n  abuse: service_hack\n"
-                                   f"- address: {A[1]}\n  label: Same\n"
-                                   f"- address: {A[1]}\n  label: Same\n")
+    p = write(
+        tmp_path / "d.yaml",
+        f"title: t\ncreator: c\ntags:\n"
+        f"- address: {A[0]}\n  label: Flexcoin\n  category: wallet_service\n"
+        f"- address: {A[0]}\n  label: Flexcoin hack\n  abuse: service_hack\n"
+        f"- address: {A[1]}\n  label: Same\n"
+        f"- address: {A[1]}\n  label: Same\n",
+    )
     store = T.load_tags(p)
     assert len(store) == 3
     assert sorted(t.label for t in store.for_address(A[0])) == ["Flexcoin", "Flexcoin hack"]
@@ -326,11 +379,13 @@ def test_not_a_tagpack_and_bad_yaml(tmp_path):
 
 # --------------------------------------------------------------------------- CSV and case packs
 def test_csv_with_extra_columns(tmp_path):
-    p = write(tmp_path / "tags.csv",
-              "address,label,category,abuse,actor,confidence,source,jurisdiction,note\n"
-              f"{A[0]},Kraken,exchange,,kraken,service_data,subpoena 12,US,first\n"
-              f"{A[1]},\"Hydra, the market\",market,,,60,OFAC,RU,\n"
-              f"{A[2]},WannaCry,,ransomware,,,paper,,\n")
+    p = write(
+        tmp_path / "tags.csv",
+        "address,label,category,abuse,actor,confidence,source,jurisdiction,note\n"
+        f"{A[0]},Kraken,exchange,,kraken,service_data,subpoena 12,US,first\n"
+        f'{A[1]},"Hydra, the market",market,,,60,OFAC,RU,\n'
+        f"{A[2]},WannaCry,,ransomware,,,paper,,\n",
+    )
     store = T.load_tags(p)
     assert len(store) == 3
     df = store.to_frame().set_index("address")
@@ -347,8 +402,20 @@ def test_table_saved_as_csv_reads_back(tmp_path, pack):
     path = tmp_path / "saved.csv"
     store.to_frame().to_csv(path, index=False)
     again = T.load_tags(path)
-    cols = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-            "jurisdiction", "tx_hash", "lastmod", "is_cluster_definer"]
+    cols = [
+        "address",
+        "label",
+        "category",
+        "abuse",
+        "actor",
+        "confidence",
+        "confidence_name",
+        "source",
+        "jurisdiction",
+        "tx_hash",
+        "lastmod",
+        "is_cluster_definer",
+    ]
     pd.testing.assert_frame_equal(again.to_frame()[cols], store.to_frame()[cols])
     assert list(again.to_frame().columns) == T.COLUMNS and set(again.to_frame().pack) == {str(path)}
 
@@ -364,20 +431,27 @@ def test_csv_errors_name_line(tmp_path):
 
 def test_case_pack_legal_responses(tmp_path):
     case = tmp_path / "case"
-    write(case / "legal_responses" / "Coinbase.csv",
-          "address,label,category,jurisdiction,account_holder,source\n"
-          f"{A[5]},Coinbase,exchange,US,Jane Roe,production order 2024-17\n"
-          f"{A[6]},Coinbase,exchange,US,John Doe,production order 2024-17\n")
-    write(case / "legal_responses" / "bitstamp.csv",
-          "address,category,jurisdiction,account_holder\n"
-          f"{A[7]},exchange,LU,Max Mustermann\n")
+    write(
+        case / "legal_responses" / "Coinbase.csv",
+        "address,label,category,jurisdiction,account_holder,source\n"
+        f"{A[5]},Coinbase,exchange,US,Jane Roe,production order 2024-17\n"
+        f"{A[6]},Coinbase,exchange,US,John Doe,production order 2024-17\n",
+    )
+    write(
+        case / "legal_responses" / "bitstamp.csv",
+        f"address,category,jurisdiction,account_holder\n{A[7]},exchange,LU,Max Mustermann\n",
+    )
     write(case / "answer_key.csv", "question,answer\nq1,42\n")  # not tags: ignored in a folder
     write(case / "scenario.yaml", "name: x\nsteps: []\n")  # not a TagPack: ignored in a folder
     store = T.load_tags(case)
     assert len(store) == 3
     t = store.for_address(A[5])[0]
-    assert (t.label, t.category, t.jurisdiction, t.extra["account_holder"]) == \
-        ("Coinbase", "exchange", "US", "Jane Roe")
+    assert (t.label, t.category, t.jurisdiction, t.extra["account_holder"]) == (
+        "Coinbase",
+        "exchange",
+        "US",
+        "Jane Roe",
+    )
     assert t.confidence_name == "service_data"
     assert "Coinbase (exchange, US): send a production order" in t.next_step
     b = store.for_address(A[7])[0]
@@ -389,9 +463,12 @@ def test_case_pack_legal_responses(tmp_path):
 
 # --------------------------------------------------------------------------- store operations
 def test_best_per_address_and_merge(tmp_path, pack):
-    other = write(tmp_path / "sanctions.yaml", f"title: OFAC\ncreator: c\nlabel: OFAC listed\ncategory: user\n"
-                                               f"abuse: sanction\ntags:\n- address: {A[1]}\n- address: {A[0]}\n"
-                                               "  confidence: ownership\n")
+    other = write(
+        tmp_path / "sanctions.yaml",
+        f"title: OFAC\ncreator: c\nlabel: OFAC listed\ncategory: user\n"
+        f"abuse: sanction\ntags:\n- address: {A[1]}\n- address: {A[0]}\n"
+        "  confidence: ownership\n",
+    )
     s1, s2 = T.load_tags(pack), T.load_tags(other)
     both = s1 + s2
     assert len(both) == len(s1) + len(s2) == 8
@@ -408,32 +485,52 @@ def test_best_per_address_and_merge(tmp_path, pack):
 
 
 def test_from_frame_validates():
-    store = T.TagStore.from_frame(pd.DataFrame({"address": [A[0], A[1]], "label": ["a", "b"],
-                                                "category": ["exchange", None], "confidence": [60, None]}))
+    store = T.TagStore.from_frame(
+        pd.DataFrame(
+            {"address": [A[0], A[1]], "label": ["a", "b"], "category": ["exchange", None], "confidence": [60, None]}
+        )
+    )
     assert len(store) == 2 and store.for_address(A[0])[0].confidence_name == "authority_data"
     with pytest.raises(TagError, match="line 2: unknown category"):
-        T.TagStore.from_frame(pd.DataFrame({"address": [A[0], A[1]], "label": ["a", "b"],
-                                            "category": ["exchange", "bank"]}))
+        T.TagStore.from_frame(
+            pd.DataFrame({"address": [A[0], A[1]], "label": ["a", "b"], "category": ["exchange", "bank"]})
+        )
     assert len(T.TagStore()) == 0
 
 
 def test_to_tagpack_round_trip(tmp_path, pack):
     store = T.load_tags(pack)
-    out = store.to_tagpack(tmp_path / "out" / "export.yaml", title="Case 1 tags", creator="Instructor",
-                           lastmod="2024-01-02")
+    out = store.to_tagpack(
+        tmp_path / "out" / "export.yaml", title="Case 1 tags", creator="Instructor", lastmod="2024-01-02"
+    )
     doc = yaml.safe_load(out.read_text())
     assert doc["title"] == "Case 1 tags" and doc["creator"] == "Instructor" and doc["currency"] == "BTC"
     assert len(doc["tags"]) == len(store)
     again = T.load_tags(out)
-    cols = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-            "jurisdiction", "tx_hash", "lastmod", "is_cluster_definer"]
+    cols = [
+        "address",
+        "label",
+        "category",
+        "abuse",
+        "actor",
+        "confidence",
+        "confidence_name",
+        "source",
+        "jurisdiction",
+        "tx_hash",
+        "lastmod",
+        "is_cluster_definer",
+    ]
     pd.testing.assert_frame_equal(again.to_frame()[cols], store.to_frame()[cols])
 
 
 def test_to_tagpack_header_defaults_and_no_personal_data(tmp_path):
     case = tmp_path / "case"
-    write(case / "legal_responses" / "Kraken.csv", "address,label,category,jurisdiction,account_holder\n"
-          f"{A[0]},Kraken,exchange,US,Jane Roe\n{A[1]},Kraken,exchange,US,John Doe\n")
+    write(
+        case / "legal_responses" / "Kraken.csv",
+        "address,label,category,jurisdiction,account_holder\n"
+        f"{A[0]},Kraken,exchange,US,Jane Roe\n{A[1]},Kraken,exchange,US,John Doe\n",
+    )
     store = T.load_tags(case)
     text = store.to_tagpack(tmp_path / "p.yaml", title="t", creator="c").read_text()
     doc = yaml.safe_load(text)
@@ -471,11 +568,14 @@ def stand_in(mapping: dict[str, int]):
 
 
 def test_cluster_tags(pack, tmp_path):
-    extra = write(tmp_path / "e.yaml", f"title: t\ncreator: c\ntags:\n"
-                                       f"- address: {A[8]}\n  label: Kraken deposit\n  category: exchange\n"
-                                       "  actor: kraken\n  jurisdiction: US\n  confidence: web_crawl\n"
-                                       f"- address: {A[9]}\n  label: Sanctioned person\n  category: user\n"
-                                       "  abuse: sanction\n")
+    extra = write(
+        tmp_path / "e.yaml",
+        f"title: t\ncreator: c\ntags:\n"
+        f"- address: {A[8]}\n  label: Kraken deposit\n  category: exchange\n"
+        "  actor: kraken\n  jurisdiction: US\n  confidence: web_crawl\n"
+        f"- address: {A[9]}\n  label: Sanctioned person\n  category: user\n"
+        "  abuse: sanction\n",
+    )
     store = T.load_tags([pack, extra])
     # cluster 0: Kraken + Hydra (false merge); 1: Kraken + its deposit; 2: ransomware + sanctioned user;
     # 3: nothing tagged
@@ -520,16 +620,22 @@ def test_same_file_twice_is_read_once(pack, tmp_path):
 
 
 def test_cluster_tags_actor_conflict_and_empty(tmp_path):
-    p = write(tmp_path / "a.yaml", f"title: t\ncreator: c\ncategory: exchange\ntags:\n"
-                                   f"- address: {A[0]}\n  label: Binance\n  actor: binance\n"
-                                   f"- address: {A[1]}\n  label: Huobi\n  actor: huobi\n")
+    p = write(
+        tmp_path / "a.yaml",
+        f"title: t\ncreator: c\ncategory: exchange\ntags:\n"
+        f"- address: {A[0]}\n  label: Binance\n  actor: binance\n"
+        f"- address: {A[1]}\n  label: Huobi\n  actor: huobi\n",
+    )
     store = T.load_tags(p)
     out = T.cluster_tags(stand_in({A[0]: 5, A[1]: 5}), store)
     assert bool(out.loc[5, "likely_false_merge"]) and "actors binance, huobi" in out.loc[5, "conflicts"]
     # one business, two kinds of tag (the real packs tag Huobi as an exchange and as a mining pool)
-    same = write(tmp_path / "h.yaml", f"title: t\ncreator: c\nactor: huobi\ntags:\n"
-                                      f"- address: {A[2]}\n  label: Huobi\n  category: exchange\n"
-                                      f"- address: {A[3]}\n  label: Huobi pool\n  category: miner\n")
+    same = write(
+        tmp_path / "h.yaml",
+        f"title: t\ncreator: c\nactor: huobi\ntags:\n"
+        f"- address: {A[2]}\n  label: Huobi\n  category: exchange\n"
+        f"- address: {A[3]}\n  label: Huobi pool\n  category: miner\n",
+    )
     out = T.cluster_tags(stand_in({A[2]: 1, A[3]: 1}), T.load_tags(same))
     assert not out.loc[1, "likely_false_merge"] and out.loc[1, "labels"] == "Huobi; Huobi pool"
     empty = T.cluster_tags(stand_in({GENESIS: 0}), store)
@@ -540,8 +646,10 @@ def test_cluster_tags_actor_conflict_and_empty(tmp_path):
 
 def test_cluster_tags_keeps_account_holder(tmp_path):
     case = tmp_path / "case"
-    write(case / "legal_responses" / "Kraken.csv", "address,label,category,jurisdiction,account_holder\n"
-          f"{A[0]},Kraken,exchange,US,Jane Roe\n")
+    write(
+        case / "legal_responses" / "Kraken.csv",
+        f"address,label,category,jurisdiction,account_holder\n{A[0]},Kraken,exchange,US,Jane Roe\n",
+    )
     out = T.cluster_tags(stand_in({A[0]: 1, A[1]: 1}), T.load_tags(case))
     assert out.loc[1, "account_holder"] == "Jane Roe" and out.loc[1, "jurisdiction"] == "US"
 
@@ -549,22 +657,30 @@ def test_cluster_tags_keeps_account_holder(tmp_path):
 # --------------------------------------------------------------------------- properties
 ENTITY = sorted(T.ENTITY_CATEGORIES)
 ABUSE = sorted(T.ABUSE_CATEGORIES)
-POOL = random_addresses(np.random.default_rng(11), 40, "p2pkh") + random_addresses(np.random.default_rng(12), 10,
-                                                                                    "p2wpkh")
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-_'/:",
-                min_size=1, max_size=20).map(str.strip).filter(bool)
+POOL = random_addresses(np.random.default_rng(11), 40, "p2pkh") + random_addresses(
+    np.random.default_rng(12), 10, "p2wpkh"
+)
+words = (
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .-_'/:", min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool)
+)
 tag_rows = st.lists(
-    st.fixed_dictionaries({
-        "address": st.sampled_from(POOL),
-        "label": words,
-        "category": st.none() | st.sampled_from(ENTITY),
-        "abuse": st.none() | st.sampled_from(ABUSE),
-        "actor": st.none() | st.sampled_from(["binance", "kraken", "hydramarket"]),
-        "confidence": st.none() | st.sampled_from(list(T.CONFIDENCE_LEVELS)) | st.integers(0, 100),
-        "source": st.none() | words,
-        "jurisdiction": st.none() | st.sampled_from(["US", "DE", "RU", "LU"]),
-    }),
-    min_size=1, max_size=25, unique_by=lambda r: r["address"],
+    st.fixed_dictionaries(
+        {
+            "address": st.sampled_from(POOL),
+            "label": words,
+            "category": st.none() | st.sampled_from(ENTITY),
+            "abuse": st.none() | st.sampled_from(ABUSE),
+            "actor": st.none() | st.sampled_from(["binance", "kraken", "hydramarket"]),
+            "confidence": st.none() | st.sampled_from(list(T.CONFIDENCE_LEVELS)) | st.integers(0, 100),
+            "source": st.none() | words,
+            "jurisdiction": st.none() | st.sampled_from(["US", "DE", "RU", "LU"]),
+        }
+    ),
+    min_size=1,
+    max_size=25,
+    unique_by=lambda r: r["address"],
 )
 
 
@@ -575,8 +691,7 @@ def test_property_tagpack_round_trip(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("rt") / "pack.yaml"
     store.to_tagpack(path, title="round trip", creator="hypothesis", lastmod="2024-05-06")
     again = T.load_tags(path)
-    cols = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-            "jurisdiction"]
+    cols = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source", "jurisdiction"]
     pd.testing.assert_frame_equal(again.to_frame()[cols], store.to_frame()[cols])
 
 
@@ -608,10 +723,22 @@ def small_chain():
     """Two coinbases spent together (one owner by multi-input), paying a third address."""
     cb1, cb2, spend = "11" * 32, "22" * 32, "33" * 32
     txs = pd.DataFrame({"txid": [cb1, cb2, spend], "block_height": [1, 2, 3]})
-    inputs = pd.DataFrame({"txid": [cb1, cb2, spend, spend], "vin": [0, 0, 0, 1],
-                           "prev_txid": [None, None, cb1, cb2], "prev_vout": [None, None, 0, 0]})
-    outputs = pd.DataFrame({"txid": [cb1, cb2, spend], "vout": [0, 0, 0], "address": [A[0], A[1], A[2]],
-                            "value": [5_000_000_000, 5_000_000_000, 9_999_990_000]})
+    inputs = pd.DataFrame(
+        {
+            "txid": [cb1, cb2, spend, spend],
+            "vin": [0, 0, 0, 1],
+            "prev_txid": [None, None, cb1, cb2],
+            "prev_vout": [None, None, 0, 0],
+        }
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [cb1, cb2, spend],
+            "vout": [0, 0, 0],
+            "address": [A[0], A[1], A[2]],
+            "value": [5_000_000_000, 5_000_000_000, 9_999_990_000],
+        }
+    )
     return ct.Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs)
 
 
@@ -655,8 +782,9 @@ def test_cli_tags_errors(tmp_path, capsys):
 
     ds = tmp_path / "ds"
     small_chain().save(ds)
-    bad = write(tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                       "  category: bank\n")
+    bad = write(
+        tmp_path / "bad.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  category: bank\n"
+    )
     assert main(["tags", str(ds), "--tagpack", str(bad), "--strict"]) == 2
     assert "bad.yaml, line 6: unknown category 'bank'" in capsys.readouterr().err
     # without --strict the tag is kept (without the category) and the problem is shown as a note
@@ -666,20 +794,68 @@ def test_cli_tags_errors(tmp_path, capsys):
 
 
 # the fast TagPack reader must read exactly what YAML reads, or step aside (return None)
-_values = st.sampled_from([
-    "plain text", "yes", "no", "null", "~", "123", "-7", "1.5", ".inf", "0x1f", "2020-01-01", "2020-01-01 10:00:00",
-    "it's", "'single ''quoted'''", "'unterminated", '"double"', '"esc \\" aped"', "a: b", "x #comment", "x#y",
-    "https://example.org/a#frag", "-dash", "? q", "[flow]", "{flow: map}", "&anchor", "*alias", "!tag x", "|", ">",
-    "trailing:", "  padded  ", "ünïcode ✓", "@at", "`tick", "%pct", "true", "False", "on", "=", "<<", "0o17", "1_000",
-])
+_values = st.sampled_from(
+    [
+        "plain text",
+        "yes",
+        "no",
+        "null",
+        "~",
+        "123",
+        "-7",
+        "1.5",
+        ".inf",
+        "0x1f",
+        "2020-01-01",
+        "2020-01-01 10:00:00",
+        "it's",
+        "'single ''quoted'''",
+        "'unterminated",
+        '"double"',
+        '"esc \\" aped"',
+        "a: b",
+        "x #comment",
+        "x#y",
+        "https://example.org/a#frag",
+        "-dash",
+        "? q",
+        "[flow]",
+        "{flow: map}",
+        "&anchor",
+        "*alias",
+        "!tag x",
+        "|",
+        ">",
+        "trailing:",
+        "  padded  ",
+        "ünïcode ✓",
+        "@at",
+        "`tick",
+        "%pct",
+        "true",
+        "False",
+        "on",
+        "=",
+        "<<",
+        "0o17",
+        "1_000",
+    ]
+)
 _keys = st.sampled_from(["label", "source", "category", "note", "yes", "null", "on", "x-y", "_k"])
 _docs = st.lists(st.lists(st.tuples(_keys, _values), min_size=1, max_size=4), min_size=1, max_size=4)
 
 
 @settings(max_examples=60)
-@given(header=st.lists(st.tuples(st.sampled_from(["title", "creator", "lastmod", "confidence"]), _values),
-                       max_size=3, unique_by=lambda kv: kv[0]),
-       items=_docs, indent=st.sampled_from([0, 2]), comment=st.booleans())
+@given(
+    header=st.lists(
+        st.tuples(st.sampled_from(["title", "creator", "lastmod", "confidence"]), _values),
+        max_size=3,
+        unique_by=lambda kv: kv[0],
+    ),
+    items=_docs,
+    indent=st.sampled_from([0, 2]),
+    comment=st.booleans(),
+)
 def test_property_fast_reader_equals_yaml(header, items, indent, comment):
     lines = [f"{k}: {v}" for k, v in header] + ["tags:"]
     for item in items:
@@ -752,8 +928,11 @@ def test_current_schema_concepts_confidence_and_tag_type(tmp_path):
 
 
 def test_current_schema_bad_tag_type_and_round_trip(tmp_path):
-    p = write(tmp_path / "t.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                   "  tag_type: rumour\n  concepts: [market, drugs]\n")
+    p = write(
+        tmp_path / "t.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
+        "  tag_type: rumour\n  concepts: [market, drugs]\n",
+    )
     with pytest.warns(T.TagWarning):
         store = T.load_tags(p)
     assert store.for_address(A[0])[0].tag_type is None
@@ -765,33 +944,38 @@ def test_current_schema_bad_tag_type_and_round_trip(tmp_path):
 
 
 # the mapping of concepts to category and abuse, as a table (GraphSense concepts.yaml, see tags._BROADER)
-@pytest.mark.parametrize("concepts, category, abuse", [
-    (["exchange"], "exchange", None),
-    (["exchange", "deposit_wallet"], "exchange", None),
-    (["deposit_wallet"], None, None),
-    (["service", "exchange"], "exchange", None),  # exchange is more specific than service
-    (["exchange", "service"], "exchange", None),
-    (["market", "drugs"], "market", "drugs"),
-    (["dark_web", "market"], "market", "dark_web"),
-    (["weapons", "dark_web"], None, "weapons"),
-    (["abuse", "ransomware"], None, "ransomware"),  # ransomware < extortion < abuse
-    (["pyramid_scheme", "scam"], None, "pyramid_scheme"),
-    (["scam", "pyramid_scheme"], None, "scam"),
-    (["investment_fraud", "pyramid_scheme"], None, "pyramid_scheme"),
-    (["defi", "defi_dex_pair"], "defi_dex_pair", None),
-    (["coinjoin"], "coinjoin", None),
-    (["mixing_service", "coinjoin"], "mixing_service", None),  # unrelated: the first written
-    (["coinjoin", "mixing_service"], "coinjoin", None),
-    (["user", "miner"], "miner", None),
-    (["miner", "user"], "miner", None),
-    (["wallet_service", "exchange", "escrow_wallet"], "escrow_wallet", None),
-    (["entity", "behaviour", "source"], None, None),
-    (["unknown"], None, None),
-    ([], None, None),
-])
+@pytest.mark.parametrize(
+    "concepts, category, abuse",
+    [
+        (["exchange"], "exchange", None),
+        (["exchange", "deposit_wallet"], "exchange", None),
+        (["deposit_wallet"], None, None),
+        (["service", "exchange"], "exchange", None),  # exchange is more specific than service
+        (["exchange", "service"], "exchange", None),
+        (["market", "drugs"], "market", "drugs"),
+        (["dark_web", "market"], "market", "dark_web"),
+        (["weapons", "dark_web"], None, "weapons"),
+        (["abuse", "ransomware"], None, "ransomware"),  # ransomware < extortion < abuse
+        (["pyramid_scheme", "scam"], None, "pyramid_scheme"),
+        (["scam", "pyramid_scheme"], None, "scam"),
+        (["investment_fraud", "pyramid_scheme"], None, "pyramid_scheme"),
+        (["defi", "defi_dex_pair"], "defi_dex_pair", None),
+        (["coinjoin"], "coinjoin", None),
+        (["mixing_service", "coinjoin"], "mixing_service", None),  # unrelated: the first written
+        (["coinjoin", "mixing_service"], "coinjoin", None),
+        (["user", "miner"], "miner", None),
+        (["miner", "user"], "miner", None),
+        (["wallet_service", "exchange", "escrow_wallet"], "escrow_wallet", None),
+        (["entity", "behaviour", "source"], None, None),
+        (["unknown"], None, None),
+        ([], None, None),
+    ],
+)
 def test_concepts_to_category_table(tmp_path, concepts, category, abuse):
-    p = write(tmp_path / "c.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                   f"  concepts: [{', '.join(concepts)}]\n")
+    p = write(
+        tmp_path / "c.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  concepts: [{', '.join(concepts)}]\n",
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", T.TagWarning)
         (t,) = T.load_tags(p).for_address(A[0])
@@ -809,14 +993,19 @@ def test_property_old_and_new_schema_agree(tmp_path_factory, concepts):
     first = concepts[0]
     field_ = "abuse" if first in T.ABUSE_CATEGORIES else "category"
     old = write(d / "old.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  {field_}: {first}\n")
-    new = write(d / "new.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                f"  concepts: [{', '.join(concepts)}]\n")
+    new = write(
+        d / "new.yaml",
+        f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  concepts: [{', '.join(concepts)}]\n",
+    )
     (n,) = T.load_tags(new).for_address(A[0])
     assert n.concepts == tuple(concepts)
     if first in T.CATEGORIES:
         (o,) = T.load_tags(old).for_address(A[0])
-        (n1,) = T.load_tags(write(d / "one.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n"
-                                                  f"  concepts: [{first}]\n")).for_address(A[0])
+        (n1,) = T.load_tags(
+            write(
+                d / "one.yaml", f"title: t\ncreator: c\ntags:\n- address: {A[0]}\n  label: x\n  concepts: [{first}]\n"
+            )
+        ).for_address(A[0])
         if first in T.ENTITY_CATEGORIES or first in T.ABUSE_CATEGORIES:
             assert (n1.category, n1.abuse) == (o.category, o.abuse)
     for got, kind in ((n.category, T.ENTITY_CATEGORIES), (n.abuse, T.ABUSE_CATEGORIES)):
@@ -833,8 +1022,18 @@ def test_property_old_and_new_schema_agree(tmp_path_factory, concepts):
 
 def test_taxonomy_facts_from_graphsense():
     # concepts.yaml of graphsense-tagpack-tool (b20fe62): the INTERPOL-derived concepts are known
-    for c in ("drugs", "weapons", "dark_web", "counterfeit", "human_trafficking", "hacking", "malware",
-              "defi_dex_pair", "nameservice", "sextortion"):
+    for c in (
+        "drugs",
+        "weapons",
+        "dark_web",
+        "counterfeit",
+        "human_trafficking",
+        "hacking",
+        "malware",
+        "defi_dex_pair",
+        "nameservice",
+        "sextortion",
+    ):
         assert c in T.CONCEPTS and c in T._BROADER
     assert set(T._BROADER) <= set(T.CONCEPTS) and set(T.CONCEPTS) - set(T._BROADER) == {"concept"}
     assert "deposit_wallet" not in T.CONCEPTS and "black_list" not in T.CONCEPTS
@@ -873,11 +1072,14 @@ actors:
 
 def test_actorpack_jurisdictions_reach_tags(tmp_path):
     write(tmp_path / "actors" / "a.actorpack.yaml", ACTORS)
-    write(tmp_path / "packs" / "p.yaml", f"title: t\ncreator: c\ntags:\n"
-                                         f"- address: {A[0]}\n  label: Kraken\n  category: exchange\n  actor: kraken\n"
-                                         f"- address: {A[1]}\n  label: OMG\n  concepts: [market, drugs]\n  actor: omg\n"
-                                         f"- address: {A[2]}\n  label: K\n  actor: kraken\n  jurisdiction: GB\n"
-                                         f"- address: {A[3]}\n  label: Someone\n  actor: nobody\n")
+    write(
+        tmp_path / "packs" / "p.yaml",
+        f"title: t\ncreator: c\ntags:\n"
+        f"- address: {A[0]}\n  label: Kraken\n  category: exchange\n  actor: kraken\n"
+        f"- address: {A[1]}\n  label: OMG\n  concepts: [market, drugs]\n  actor: omg\n"
+        f"- address: {A[2]}\n  label: K\n  actor: kraken\n  jurisdiction: GB\n"
+        f"- address: {A[3]}\n  label: Someone\n  actor: nobody\n",
+    )
     with pytest.warns(T.TagWarning):
         store = T.load_tags(tmp_path)
     assert list(store.actors.index) == ["kraken", "omgomg"]
@@ -890,7 +1092,8 @@ def test_actorpack_jurisdictions_reach_tags(tmp_path):
     assert set(zip(prob.pack, prob.line, prob.kind)) == {
         ("a.actorpack.yaml", 10, "unknown concept"),  # 'cartel'
         ("a.actorpack.yaml", 20, "duplicate actor"),
-        ("p.yaml", 16, "unknown actor")}
+        ("p.yaml", 16, "unknown actor"),
+    }
     # the ActorPack given on its own, beside a tag file
     with pytest.warns(T.TagWarning, match="1 duplicate actor"):
         alone = T.load_tags(tmp_path / "packs" / "p.yaml", actors=tmp_path / "actors")

@@ -53,9 +53,11 @@ def test_why_the_provenance_says_18229(store, packs_dir):
 def test_the_invalid_addresses_are_reported_with_lines(store):
     bad = store.problems[store.problems.kind == "invalid address"]
     got = {(name(p), int(line), a) for p, line, a in zip(bad.pack, bad.line, bad.address)}
-    assert got == {("ofac.yaml", 1069, "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"),  # a Tron address marked BTC
-                   ("plustoken.yaml", 11, "1MFgcyJ7ZNSknbTBRaih6zWDE6V1A64tRYs"),  # one character too many
-                   ("plustoken.yaml", 31, "14bwh6gmvol5ntwbvxqjkjdtzv4y5ebtvm")}  # lower-cased Base58
+    assert got == {
+        ("ofac.yaml", 1069, "TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq"),  # a Tron address marked BTC
+        ("plustoken.yaml", 11, "1MFgcyJ7ZNSknbTBRaih6zWDE6V1A64tRYs"),  # one character too many
+        ("plustoken.yaml", 31, "14bwh6gmvol5ntwbvxqjkjdtzv4y5ebtvm"),
+    }  # lower-cased Base58
 
 
 def test_strict_stops_at_the_first_bad_address(packs_dir):
@@ -68,8 +70,13 @@ def test_hydra_carries_market_and_ofac_tags(store):
     by_pack = {name(t.pack): t for t in tags}
     assert set(by_pack) == {"hydra.yaml", "ofac.yaml"}
     h = by_pack["hydra.yaml"]
-    assert (h.label, h.category, h.actor, h.confidence_name, h.confidence) == \
-        ("Hydra Market", "market", "hydramarket", "authority_data", 60)
+    assert (h.label, h.category, h.actor, h.confidence_name, h.confidence) == (
+        "Hydra Market",
+        "market",
+        "hydramarket",
+        "authority_data",
+        60,
+    )
     assert h.source == "https://home.treasury.gov/policy-issues/financial-sanctions/recent-actions/20220405"
     o = by_pack["ofac.yaml"]
     assert "OFAC Sanctions" in o.label and o.source == "https://www.treasury.gov/ofac/downloads/sdnlist.txt"
@@ -92,19 +99,44 @@ def test_other_known_facts(store):
     assert [(t.label, t.abuse) for t in tw] == [("Twitter Hack Scam", "scam")]
     # hacks.yaml lists Flexcoin's address twice: as the wallet service and as the hack; both kept
     flex = store.for_address("1DssS2srnAra8ghUpgEHsEARswej4SMgd3")
-    assert sorted((t.label, t.category, t.abuse) for t in flex) == \
-        [("Flexcoin", "wallet_service", None), ("Flexcoin hack", None, "service_hack")]
+    assert sorted((t.label, t.category, t.abuse) for t in flex) == [
+        ("Flexcoin", "wallet_service", None),
+        ("Flexcoin hack", None, "service_hack"),
+    ]
 
 
 def test_what_the_real_packs_use(store):
     df = store.to_frame()
-    assert set(df.category.dropna()) == {"coinjoin", "exchange", "gambling", "market", "miner", "mixing_service",
-                                         "organization", "service", "user", "wallet_service"}
-    assert set(df.abuse.dropna()) == {"extremism", "phishing", "ponzi_scheme", "ransomware", "sanction", "scam",
-                                      "service_hack", "terrorism"}
+    assert set(df.category.dropna()) == {
+        "coinjoin",
+        "exchange",
+        "gambling",
+        "market",
+        "miner",
+        "mixing_service",
+        "organization",
+        "service",
+        "user",
+        "wallet_service",
+    }
+    assert set(df.abuse.dropna()) == {
+        "extremism",
+        "phishing",
+        "ponzi_scheme",
+        "ransomware",
+        "sanction",
+        "scam",
+        "service_hack",
+        "terrorism",
+    }
     assert df.confidence_name.value_counts().to_dict() == {
-        "forensic": 15_187, "service_data": 896, "web_crawl": 626, "unknown": 618, "authority_data": 356,
-        "untrusted_transaction": 11}
+        "forensic": 15_187,
+        "service_data": 896,
+        "web_crawl": 626,
+        "unknown": 618,
+        "authority_data": 356,
+        "untrusted_transaction": 11,
+    }
     assert (df.currency == "BTC").all() and df.address.notna().all()
     assert df.lastmod.str.match(r"^\d{4}-\d{2}-\d{2}$").fillna(True).all()
 
@@ -113,8 +145,14 @@ def test_esplora_case_hydra_pack(real_data):
     store = T.load_tags(real_data / "esplora-cases" / "hydra_tagpack.yaml")
     assert len(store) == 2 and len(store.problems) == 0
     for t in store:
-        assert (t.label, t.category, t.confidence_name, t.actor, t.is_cluster_definer, t.lastmod) == \
-            ("Hydra Market", "market", "authority_data", "hydramarket", True, "2023-05-10")
+        assert (t.label, t.category, t.confidence_name, t.actor, t.is_cluster_definer, t.lastmod) == (
+            "Hydra Market",
+            "market",
+            "authority_data",
+            "hydramarket",
+            True,
+            "2023-05-10",
+        )
     assert [t.address for t in store] == [HYDRA, "1MQBDeRWsiJBf7K1VGjJ7PWEL6GJXMfmLg"]
 
 
@@ -126,8 +164,18 @@ def test_real_store_round_trips_through_a_tagpack(packs_dir, tmp_path):
     assert len(store) == 17_694 - 14_635
     path = store.to_tagpack(tmp_path / "all.yaml", title="all", creator="test", lastmod="2000-01-01")
     again = T.load_tags(path)
-    cols = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-            "jurisdiction", "is_cluster_definer"]
+    cols = [
+        "address",
+        "label",
+        "category",
+        "abuse",
+        "actor",
+        "confidence",
+        "confidence_name",
+        "source",
+        "jurisdiction",
+        "is_cluster_definer",
+    ]
     before, after = store.to_frame(), again.to_frame()
     pd.testing.assert_frame_equal(after[cols], before[cols])
     # a tag without its own date takes the pack's lastmod (the TagPack rule for header fields)
@@ -204,8 +252,11 @@ def current_dir(real_data):
 @pytest.fixture(scope="module")
 def current(current_dir):
     # the folder holds packs/ (86 TagPacks, all currencies) and actors/ (the ActorPack): both are found
-    with pytest.warns(T.TagWarning, match=r"10 tag\(s\) left out \(10 invalid address\).*2 problem\(s\) noted on "
-                                          r"tags kept \(2 conflict\)"):
+    with pytest.warns(
+        T.TagWarning,
+        match=r"10 tag\(s\) left out \(10 invalid address\).*2 problem\(s\) noted on "
+        r"tags kept \(2 conflict\)",
+    ):
         return T.load_tags(current_dir)
 
 
@@ -231,10 +282,11 @@ def test_current_exchange_address_and_its_actor(current):
     # 16 jurisdictions
     tags = current.for_address(BINANCE_RESERVE)
     got = sorted((name(t.pack), t.line, t.label, t.category, t.actor, t.confidence_name) for t in tags)
-    assert got == [("chaininfo.yaml", 23, "Binance.com", "exchange", "binance", "service_data"),
-                   ("exchange-wallets-binance.yaml", 10, "binance reserve wallets BTC", "exchange", "binance",
-                    "service_data"),
-                   ("richest_addresses.yaml", 39, "Binance.com", "exchange", "binance", "service_data")]
+    assert got == [
+        ("chaininfo.yaml", 23, "Binance.com", "exchange", "binance", "service_data"),
+        ("exchange-wallets-binance.yaml", 10, "binance reserve wallets BTC", "exchange", "binance", "service_data"),
+        ("richest_addresses.yaml", 39, "Binance.com", "exchange", "binance", "service_data"),
+    ]
     assert all(t.jurisdiction == BINANCE_JURISDICTIONS for t in tags)  # from the actor: the tags give none
     assert all(t.category in T.STOP_CATEGORIES and t.is_custodial for t in tags)
     assert "production order" in tags[0].next_step
@@ -243,8 +295,15 @@ def test_current_exchange_address_and_its_actor(current):
     assert b.categories == "organization, defi_dex, exchange, mining_service" and "binanceus" in b.aliases
     # interpol-real_services.yaml line 9: bitcoinbon.at, an Austrian exchange, INTERPOL's authority data
     (t,) = current.for_address(BITCOINBON)
-    assert (name(t.pack), t.line, t.label, t.category, t.actor, t.jurisdiction, t.confidence_name) == \
-        ("interpol-real_services.yaml", 9, "bitcoinbon.at", "exchange", "bitcoinbon", "AT", "authority_data")
+    assert (name(t.pack), t.line, t.label, t.category, t.actor, t.jurisdiction, t.confidence_name) == (
+        "interpol-real_services.yaml",
+        9,
+        "bitcoinbon.at",
+        "exchange",
+        "bitcoinbon",
+        "AT",
+        "authority_data",
+    )
 
 
 @pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
@@ -264,15 +323,22 @@ def test_current_hydra_and_drug_markets(current):
 @pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
 def test_current_schema_fields_seen(current, current_dir):
     df = current.to_frame()
-    assert set(df.confidence_name) == {"service_data", "forensic", "web_crawl", "unknown", "authority_data",
-                                       "untrusted_transaction"}
+    assert set(df.confidence_name) == {
+        "service_data",
+        "forensic",
+        "web_crawl",
+        "unknown",
+        "authority_data",
+        "untrusted_transaction",
+    }
     # usdt_blacklist.yaml (the one pack with confidence ledger_immanent, category black_list) is all Ethereum
     usdt = current.problems[current.problems.pack.map(name) == "usdt_blacklist.yaml"]
     assert len(usdt) == 774 and (usdt.kind == "other currency").all()
     # etherscan-wordcloud-exchange.yaml (the one pack using 'concepts:') is all Ethereum too
     assert "concepts:" in (current_dir / "packs" / "etherscan-wordcloud-exchange.yaml").read_text()
-    assert (current.packs.set_index(current.packs.pack.map(name)).loc["etherscan-wordcloud-exchange.yaml",
-                                                                       "n_tags"]) == 0
+    assert (
+        (current.packs.set_index(current.packs.pack.map(name)).loc["etherscan-wordcloud-exchange.yaml", "n_tags"]) == 0
+    )
 
 
 @pytest.mark.slow  # the whole 30 MB collection: 10-40 s on 2 shared cores
@@ -280,14 +346,20 @@ def test_current_conflicts_are_kept_and_listed(current):
     # miners.yaml gives two addresses to two mining pools, with one source
     conf = current.problems[current.problems.kind == "conflict"]
     got = {(name(p), int(line), a) for p, line, a in zip(conf.pack, conf.line, conf.address)}
-    assert got == {("miners.yaml", 24402, "147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq"),
-                   ("miners.yaml", 24434, "1FLH1SoLv4U68yUERhDiWzrJn5TggMqkaZ")}
+    assert got == {
+        ("miners.yaml", 24402, "147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq"),
+        ("miners.yaml", 24434, "1FLH1SoLv4U68yUERhDiWzrJn5TggMqkaZ"),
+    }
     assert "(btctop / canoe) (line 24398 and line 24402)" in " ".join(conf.problem)
-    pools = {t.actor for t in current.for_address("147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq")
-             if name(t.pack) == "miners.yaml"}
+    pools = {
+        t.actor for t in current.for_address("147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq") if name(t.pack) == "miners.yaml"
+    }
     assert pools == {"btctop", "canoe"}
-    with pytest.raises(T.TagError, match=r"miners.yaml, line 24402: 147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq is tagged "
-                                         r"twice by the same source with conflicting actor \(btctop / canoe\)"):
+    with pytest.raises(
+        T.TagError,
+        match=r"miners.yaml, line 24402: 147SwRQdpCfj5p8PnfsXV2SsVVpVcz3aPq is tagged "
+        r"twice by the same source with conflicting actor \(btctop / canoe\)",
+    ):
         T.load_tags(current.packs.pack[current.packs.pack.map(name) == "miners.yaml"].iloc[0], strict=True)
 
 

@@ -153,14 +153,16 @@ def blocksci_simple_pattern():
     tx5 merge-tx-3: (3-3f, 12-2f) -> 15-6f     (fee f)
     """
     f = FEE / BTC
-    return make_chain([
-        {"outs": [(A, 7)]},
-        {"outs": [(B, 8)]},
-        {"ins": [(0, 0)], "outs": [(C, 1 - f), (D, 2 - f), (E, 4 - f)]},
-        {"ins": [(2, 0), (2, 1)], "outs": [(F, 3 - 3 * f)]},
-        {"ins": [(2, 2), (1, 0)], "outs": [(G, 12 - 2 * f)]},
-        {"ins": [(3, 0), (4, 0)], "outs": [(A, 15 - 6 * f)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 7)]},
+            {"outs": [(B, 8)]},
+            {"ins": [(0, 0)], "outs": [(C, 1 - f), (D, 2 - f), (E, 4 - f)]},
+            {"ins": [(2, 0), (2, 1)], "outs": [(F, 3 - 3 * f)]},
+            {"ins": [(2, 2), (1, 0)], "outs": [(G, 12 - 2 * f)]},
+            {"ins": [(3, 0), (4, 0)], "outs": [(A, 15 - 6 * f)]},
+        ]
+    )
 
 
 def test_blocksci_poison_reaches_the_last_merge_in_full():
@@ -199,10 +201,14 @@ def test_blocksci_haircut_two_outputs_total():
 
 def blocksci_mapping():
     """testchain/motifs/taint.py create_two_tx_for_mapping_test (a62f1bf): 4, 4, 2 BTC -> 3 x 3.3333 (fee 0.0001)."""
-    return make_chain([
-        {"outs": [(A, 4)]}, {"outs": [(B, 4)]}, {"outs": [(C, 2)]},
-        {"ins": [(0, 0), (1, 0), (2, 0)], "outs": [(D, 3.3333), (E, 3.3333), (F, 3.3333)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 4)]},
+            {"outs": [(B, 4)]},
+            {"outs": [(C, 2)]},
+            {"ins": [(0, 0), (1, 0), (2, 0)], "outs": [(D, 3.3333), (E, 3.3333), (F, 3.3333)]},
+        ]
+    )
 
 
 def test_blocksci_mapping_haircut_and_poison():
@@ -220,11 +226,13 @@ def test_blocksci_mapping_haircut_and_poison():
 # ---------------------------------------------------------------- order inside a coin (TaintChain, zkokelj)
 def order_case():
     # tx0: 3 stolen (A), 7 clean (B) | tx1 spends clean first, then stolen: C 5, D 5 | tx2 spends D: E 2, F 3
-    return make_chain([
-        {"outs": [(A, 3), (B, 7)]},
-        {"ins": [(0, 1), (0, 0)], "outs": [(C, 5), (D, 5)]},
-        {"ins": [(1, 1)], "outs": [(E, 2), (F, 3)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 3), (B, 7)]},
+            {"ins": [(0, 1), (0, 0)], "outs": [(C, 5), (D, 5)]},
+            {"ins": [(1, 1)], "outs": [(E, 2), (F, 3)]},
+        ]
+    )
 
 
 def test_keep_order_follows_taintchain_segments():
@@ -259,20 +267,26 @@ def test_keep_order_with_merges_and_fees_by_hand():
     #   4    c4                                       D 0, A 0                                 -
     #   tainted_first: C = [t1 c3]; tx3 stream c6 t1 c3: F 5 = [c5], G 4 = [c1 t1 c2], fee c1;
     #   tx4: G read [t1 c3]: D 1 = t1, A 0
-    chain = make_chain([
-        {"outs": [(A, 2), (B, 3)]},
-        {"ins": [(0, 1), (0, 0)], "outs": [(C, 4)]},
-        {"outs": [(E, 6)]},
-        {"ins": [(2, 0), (1, 0)], "outs": [(F, 5), (G, 4)]},
-        {"ins": [(3, 1)], "outs": [(D, 1), (A, 3)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 2), (B, 3)]},
+            {"ins": [(0, 1), (0, 0)], "outs": [(C, 4)]},
+            {"outs": [(E, 6)]},
+            {"ins": [(2, 0), (1, 0)], "outs": [(F, 5), (G, 4)]},
+            {"ins": [(3, 1)], "outs": [(D, 1), (A, 3)]},
+        ]
+    )
     keep = trace(chain, f"{txid(1)}:0", policy="fifo", fifo_order="keep", min_value=0)
-    assert hop_taint(keep, 1) == [1 * BTC] and keep.coin_parts(f"{txid(2)}:0") == [("clean", 3 * BTC),
-                                                                                 ("tainted", 1 * BTC)]
+    assert hop_taint(keep, 1) == [1 * BTC] and keep.coin_parts(f"{txid(2)}:0") == [
+        ("clean", 3 * BTC),
+        ("tainted", 1 * BTC),
+    ]
     assert hop_taint(keep, 3) == [0, 0] and fee_taint(keep) == 2 * BTC
     first = trace(chain, f"{txid(1)}:0", policy="fifo", min_value=0)
-    assert hop_taint(first, 3) == [0, 1 * BTC] and first.coin_parts(f"{txid(4)}:1") == [("tainted", BTC),
-                                                                                      ("clean", 3 * BTC)]
+    assert hop_taint(first, 3) == [0, 1 * BTC] and first.coin_parts(f"{txid(4)}:1") == [
+        ("tainted", BTC),
+        ("clean", 3 * BTC),
+    ]
     assert hop_taint(first, 4) == [1 * BTC, 0] and fee_taint(first) == 1 * BTC
     assert keep.summary()["conserved"] and first.summary()["conserved"]
 
@@ -292,12 +306,14 @@ def test_keep_order_is_refused_where_it_has_no_meaning():
 def lifo_chain():
     # tx0: A 4 stolen (start), B 6 clean | tx1: (A, B) -> C 3, D 5, fee 2 | tx2: E 1 clean (new coins)
     # tx3: (D, E) -> F 2, G 3, fee 1
-    return make_chain([
-        {"outs": [(A, 4), (B, 6)]},
-        {"ins": [(0, 0), (0, 1)], "outs": [(C, 3), (D, 5)]},
-        {"outs": [(E, 1)]},
-        {"ins": [(1, 1), (2, 0)], "outs": [(F, 2), (G, 3)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 4), (B, 6)]},
+            {"ins": [(0, 0), (0, 1)], "outs": [(C, 3), (D, 5)]},
+            {"outs": [(E, 1)]},
+            {"ins": [(1, 1), (2, 0)], "outs": [(F, 2), (G, 3)]},
+        ]
+    )
 
 
 def test_lifo_multi_hop_by_hand_and_the_zkokelj_reading():
@@ -321,12 +337,14 @@ def test_lifo_multi_hop_by_hand_and_the_zkokelj_reading():
 def tiho_chain():
     # tx0: A 5 stolen (start), B 5 clean | tx1: (A, B) -> C 4, D 4, E 1, fee 1
     # tx2: (D, E) -> F 3, G 1, fee 1     | tx3: (C) -> A 2, B 2
-    return make_chain([
-        {"outs": [(A, 5), (B, 5)]},
-        {"ins": [(0, 0), (0, 1)], "outs": [(C, 4), (D, 4), (E, 1)]},
-        {"ins": [(1, 1), (1, 2)], "outs": [(F, 3), (G, 1)]},
-        {"ins": [(1, 0)], "outs": [(A, 2), (B, 2)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 5), (B, 5)]},
+            {"ins": [(0, 0), (0, 1)], "outs": [(C, 4), (D, 4), (E, 1)]},
+            {"ins": [(1, 1), (1, 2)], "outs": [(F, 3), (G, 1)]},
+            {"ins": [(1, 0)], "outs": [(A, 2), (B, 2)]},
+        ]
+    )
 
 
 def test_tiho_multi_hop_ties_by_hand():

@@ -88,7 +88,9 @@ def test_fifo_fee_last_equals_the_plain_loop(chain, pick, order):
     ref = plain_fifo(chain, int(t.start_rows[0]), order)
     o = chain.outputs
     keys = (o.txid.astype(str) + ":" + o.vout.astype(str)).tolist()
-    got = dict(zip((t.flows.txid.astype(str) + ":" + t.flows.vout.astype(str)).tolist(), t.flows.tainted_value.tolist()))
+    got = dict(
+        zip((t.flows.txid.astype(str) + ":" + t.flows.vout.astype(str)).tolist(), t.flows.tainted_value.tolist())
+    )
     for row, parts in ref.items():
         want = sum(v for k, v in parts if k == "t")
         assert got.get(keys[row], 0) == want, (keys[row], parts)
@@ -98,13 +100,26 @@ def test_fifo_fee_last_equals_the_plain_loop(chain, pick, order):
 
 
 @settings(max_examples=60, deadline=None)
-@given(chain=chains, pick=st.integers(0, 1000), policy=st.sampled_from(CONSERVING),
-       fee_policy=st.sampled_from([None, *FEE_POLICIES]), order=st.sampled_from(list(FIFO_ORDERS)),
-       hops=st.integers(1, 8), min_value=st.sampled_from([0, 1000]))
+@given(
+    chain=chains,
+    pick=st.integers(0, 1000),
+    policy=st.sampled_from(CONSERVING),
+    fee_policy=st.sampled_from([None, *FEE_POLICIES]),
+    order=st.sampled_from(list(FIFO_ORDERS)),
+    hops=st.integers(1, 8),
+    min_value=st.sampled_from([0, 1000]),
+)
 def test_every_convention_conserves(chain, pick, policy, fee_policy, order, hops, min_value):
     order = order if policy == "fifo" else "tainted_first"
-    t = trace(chain, _start(chain, pick), policy=policy, fee_policy=fee_policy, fifo_order=order,
-              max_hops=hops, min_value=min_value)
+    t = trace(
+        chain,
+        _start(chain, pick),
+        policy=policy,
+        fee_policy=fee_policy,
+        fifo_order=order,
+        max_hops=hops,
+        min_value=min_value,
+    )
     assert int(t.endpoints.tainted_value.sum()) == t.start_value
     assert t.summary()["conserved"] is True
     fl = t.flows

@@ -24,10 +24,17 @@ def dated_chain(when: str) -> Chain:
     t0, t1 = "a0" * 32, "b1" * 32
     s = int(pd.Timestamp(when, tz="UTC").timestamp())
     txs = pd.DataFrame({"txid": [t0, t1], "block_height": [1, 2], "time": [s, s + 600]})
-    inputs = pd.DataFrame({"txid": [t0, t1, t1], "vin": [0, 0, 1], "prev_txid": [None, t0, t0],
-                           "prev_vout": [None, 0, 1]})
-    outputs = pd.DataFrame({"txid": [t0, t0, t1, t1, t1], "vout": [0, 1, 0, 1, 2], "address": addrs,
-                            "value": [3 * BTC, 7 * BTC, 1 * BTC, 6 * BTC, 3 * BTC]})
+    inputs = pd.DataFrame(
+        {"txid": [t0, t1, t1], "vin": [0, 0, 1], "prev_txid": [None, t0, t0], "prev_vout": [None, 0, 1]}
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [t0, t0, t1, t1, t1],
+            "vout": [0, 1, 0, 1, 2],
+            "address": addrs,
+            "value": [3 * BTC, 7 * BTC, 1 * BTC, 6 * BTC, 3 * BTC],
+        }
+    )
     return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs)
 
 
@@ -73,10 +80,17 @@ def test_before_any_market_price_the_row_says_so_and_shows_no_zero():
 
 def test_a_case_chain_uses_its_own_price_series():
     chain = dated_chain("2020-01-01")
-    own = prices.PriceTable.from_frame(pd.DataFrame({"date": ["2019-12-31", "2020-01-01", "2020-01-02"],
-                                                     "btc_eur": [1000.0, 1000.0, 1000.0],
-                                                     "btc_usd": [1100.0, 1100.0, 1100.0]}),
-                                       source="a test economy", synthetic=True)
+    own = prices.PriceTable.from_frame(
+        pd.DataFrame(
+            {
+                "date": ["2019-12-31", "2020-01-01", "2020-01-02"],
+                "btc_eur": [1000.0, 1000.0, 1000.0],
+                "btc_usd": [1100.0, 1100.0, 1100.0],
+            }
+        ),
+        source="a test economy",
+        synthetic=True,
+    )
     prices.register(chain, own)
     t = trace(chain, "a0" * 32 + ":0", policy="haircut", min_value=0)
     assert t.coins.value_eur.tolist() == [3000.0, 1000.0, 6000.0, 3000.0]

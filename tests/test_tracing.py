@@ -23,7 +23,11 @@ A, B, C, D, E, F, G = HOP_ADDRESSES
 
 # ---------------------------------------------------------------- DESIGN.md worked example
 WORKED = {  # outputs 1, 6, 3 BTC
-    "poison": [1, 6, 3], "haircut": [0.3, 1.8, 0.9], "fifo": [1, 2, 0], "lifo": [0, 0, 3], "tiho": [0, 3, 0],
+    "poison": [1, 6, 3],
+    "haircut": [0.3, 1.8, 0.9],
+    "fifo": [1, 2, 0],
+    "lifo": [0, 0, 3],
+    "tiho": [0, 3, 0],
 }
 
 
@@ -94,13 +98,15 @@ def test_fee_conventions(policy, fee_policy):
 def diamond():
     # tx0: 10 BTC stolen to A | tx1: A -> B 4, C 6 | tx2: C -> D 6 | tx3 (coinbase) 10 clean to E
     # tx4 spends tx1:0 (hop 2), tx2:0 (hop 3) and tx3:0 (clean): 10 to F, 10 to G
-    return make_chain([
-        {"outs": [(A, 10)]},
-        {"ins": [(0, 0)], "outs": [(B, 4), (C, 6)]},
-        {"ins": [(1, 1)], "outs": [(D, 6)]},
-        {"outs": [(E, 10)]},
-        {"ins": [(1, 0), (2, 0), (3, 0)], "outs": [(F, 10), (G, 10)]},
-    ])
+    return make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"ins": [(0, 0)], "outs": [(B, 4), (C, 6)]},
+            {"ins": [(1, 1)], "outs": [(D, 6)]},
+            {"outs": [(E, 10)]},
+            {"ins": [(1, 0), (2, 0), (3, 0)], "outs": [(F, 10), (G, 10)]},
+        ]
+    )
 
 
 def test_taint_arriving_later_by_a_longer_path_is_counted():
@@ -164,26 +170,37 @@ def test_start_forms_are_equivalent():
     assert both.start_value == 20 * BTC and both.params["start"].endswith("and 1 more")
 
 
-@pytest.mark.parametrize(("start", "err", "words"), [
-    ("nonsense", NotInChainError, "not an output"),
-    (f"{txid(1)}:5", NotInChainError, "numbered 0 to 0"),
-    ("ff" * 32, NotInChainError, "not in this chain"),
-    ("bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls", NotInChainError, "does not appear"),
-    (3, TraceError, "no clustering"),
-    ([], TraceError, "empty"),
-    (3.5, TraceError, "cannot start"),
-])
+@pytest.mark.parametrize(
+    ("start", "err", "words"),
+    [
+        ("nonsense", NotInChainError, "not an output"),
+        (f"{txid(1)}:5", NotInChainError, "numbered 0 to 0"),
+        ("ff" * 32, NotInChainError, "not in this chain"),
+        ("bc1qpx7vyv5tp7dm0g475ev527krg764t73dh77gls", NotInChainError, "does not appear"),
+        (3, TraceError, "no clustering"),
+        ([], TraceError, "empty"),
+        (3.5, TraceError, "cannot start"),
+    ],
+)
 def test_bad_starts_say_what_to_do(start, err, words):
     with pytest.raises(err, match=words):
         trace(diamond(), start)
 
 
-@pytest.mark.parametrize(("kw", "words"), [
-    ({"policy": "fair"}, "policy 'fair'"), ({"direction": "up"}, "direction 'up'"),
-    ({"fee_policy": "none"}, "fee_policy"), ({"max_hops": -1}, "max_hops"), ({"max_hops": 2.5}, "max_hops"),
-    ({"min_value": 0.5}, "min_value"), ({"stop_at": ["not-a-thing"]}, "neither an address"),
-    ({"tags": 42}, "tags must be"), ({"clustering": object()}, "fit it first"),
-])
+@pytest.mark.parametrize(
+    ("kw", "words"),
+    [
+        ({"policy": "fair"}, "policy 'fair'"),
+        ({"direction": "up"}, "direction 'up'"),
+        ({"fee_policy": "none"}, "fee_policy"),
+        ({"max_hops": -1}, "max_hops"),
+        ({"max_hops": 2.5}, "max_hops"),
+        ({"min_value": 0.5}, "min_value"),
+        ({"stop_at": ["not-a-thing"]}, "neither an address"),
+        ({"tags": 42}, "tags must be"),
+        ({"clustering": object()}, "fit it first"),
+    ],
+)
 def test_bad_options_raise_trace_errors(kw, words):
     with pytest.raises(TraceError, match=words) as info:
         trace(diamond(), f"{txid(1)}:0", **kw)
@@ -236,11 +253,13 @@ def test_tags_spread_through_clusters_unless_they_disagree():
 def test_seizure_candidates_are_ranked_and_classified():
     # thief A: 10 BTC; tx1 pays 3 to Kraken (C), keeps 4 at B (own wallet), 3 to F (unknown)
     # tx2 spends F's 3 BTC in a "CoinJoin" to G
-    chain = make_chain([
-        {"outs": [(A, 10)]},
-        {"ins": [(0, 0)], "outs": [(C, 3), (B, 4), (F, 3)]},
-        {"ins": [(1, 2)], "outs": [(G, 3)]},
-    ])
+    chain = make_chain(
+        [
+            {"outs": [(A, 10)]},
+            {"ins": [(0, 0)], "outs": [(C, 3), (B, 4), (F, 3)]},
+            {"ins": [(1, 2)], "outs": [(G, 3)]},
+        ]
+    )
     tags = Tags([(C, "Kraken", "exchange", "US")])
     cl = Clusters({A: 1, B: 1, C: 2, F: 3, G: 4})
     t = trace(chain, f"{txid(1)}:0", tags=tags, clustering=cl, min_value=0)
@@ -302,7 +321,8 @@ def test_result_explains_itself():
     # to_frame (what the CSV writes) is the flows with the worth in EUR and USD at the time
     pd.testing.assert_frame_equal(t.to_frame()[list(t.flows.columns)], t.flows)
     assert {"value_eur", "value_usd", "tainted_value_eur", "tainted_value_usd", "price_note", "time"} <= set(
-        t.to_frame().columns)
+        t.to_frame().columns
+    )
     assert list(t.flows.columns) == ["hop", "txid", "vout", "address", "cluster", "value", "tainted_value", "tag"]
     assert {"txid", "vout", "address", "value", "tainted_value", "kind", "service"} <= set(t.endpoints.columns)
     s = t.summary()

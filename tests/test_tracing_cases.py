@@ -33,19 +33,29 @@ def _perfect_tags(key) -> pd.DataFrame:
     """Every address of a service, tagged with its entity's name and jurisdiction (perfect attribution)."""
     a = key.addresses[key.addresses.entity_type.isin(list(_CATEGORY))]
     ents = key.entities
-    return pd.DataFrame({
-        "label": ents.name.reindex(a.entity).to_numpy(),
-        "category": a.entity_type.map(_CATEGORY).to_numpy(),
-        "jurisdiction": ents.jurisdiction.reindex(a.entity).to_numpy(),
-    }, index=a.index.rename("address"))
+    return pd.DataFrame(
+        {
+            "label": ents.name.reindex(a.entity).to_numpy(),
+            "category": a.entity_type.map(_CATEGORY).to_numpy(),
+            "jurisdiction": ents.jurisdiction.reindex(a.entity).to_numpy(),
+        },
+        index=a.index.rename("address"),
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_sample_cases_find_the_answer_keys_seizable_amounts(sample, case):
     chain, key = sample
     f = key.facts[case]
-    t = trace(chain, _case_start(chain, key, case), policy="poison", max_hops=60, min_value=0,
-              tags=_perfect_tags(key), clustering=_Owners(key))
+    t = trace(
+        chain,
+        _case_start(chain, key, case),
+        policy="poison",
+        max_hops=60,
+        min_value=0,
+        tags=_perfect_tags(key),
+        clustering=_Owners(key),
+    )
     sc = seizure_candidates(t, coinjoins=key.coinjoin_txids).table
     # every deposit the suspect made at an exchange is a candidate, in full, naming the exchange
     found = sc.set_index(["txid", "address"])
@@ -76,8 +86,15 @@ def test_sample_cases_find_the_answer_keys_seizable_amounts(sample, case):
 def test_sample_case_haircut_conserves_and_reaches_the_exchanges(sample):
     chain, key = sample
     f = key.facts["exchange_theft"]
-    t = trace(chain, _case_start(chain, key, "exchange_theft"), policy="haircut", max_hops=60, min_value=0,
-              tags=_perfect_tags(key), clustering=_Owners(key))
+    t = trace(
+        chain,
+        _case_start(chain, key, "exchange_theft"),
+        policy="haircut",
+        max_hops=60,
+        min_value=0,
+        tags=_perfect_tags(key),
+        clustering=_Owners(key),
+    )
     s = t.summary()
     assert s["conserved"] and s["start_value"] == f["income_sats"]
     sc = seizure_candidates(t, coinjoins=key.coinjoin_txids)
@@ -219,11 +236,14 @@ def test_xpub_from_a_seized_phone_makes_the_cold_storage_seizable(sample):
         warnings.simplefilter("ignore")
         clusters = Clustering().fit(chain)
         tags = load_tags(sample_data_dir() / "cases" / "sample" / "tags.yaml")
-    t = trace(chain, _case_start(chain, key, "nps_vendor"), policy="poison", max_hops=60, tags=tags,
-              clustering=clusters)
+    t = trace(
+        chain, _case_start(chain, key, "nps_vendor"), policy="poison", max_hops=60, tags=tags, clustering=clusters
+    )
     before = seizure_candidates(t).table
-    assert int(before.loc[before.classification == "suspect_unspent", "value"].sum()) < f["seizable_sats"][
-        "suspect_wallets"]
+    assert (
+        int(before.loc[before.classification == "suspect_unspent", "value"].sum())
+        < f["seizable_sats"]["suspect_wallets"]
+    )
     sc = seizure_candidates(t, xpubs=cold["xpub"])
     mine = sc.table[sc.table.classification == "suspect_unspent"]
     assert int(mine.value.sum()) == f["seizable_sats"]["suspect_wallets"] == cold["unspent_sats"]

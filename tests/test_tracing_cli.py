@@ -26,15 +26,37 @@ def _json(capsys, argv):
     return json.loads(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("policy", "expected"), [
-    ("poison", {1 * BTC, 6 * BTC, 3 * BTC}), ("haircut", {30_000_000, 180_000_000, 90_000_000}),
-    ("fifo", {1 * BTC, 2 * BTC}), ("lifo", {3 * BTC}), ("tiho", {3 * BTC}),
-])
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        ("poison", {1 * BTC, 6 * BTC, 3 * BTC}),
+        ("haircut", {30_000_000, 180_000_000, 90_000_000}),
+        ("fifo", {1 * BTC, 2 * BTC}),
+        ("lifo", {3 * BTC}),
+        ("tiho", {3 * BTC}),
+    ],
+)
 def test_trace_json_endpoints_per_policy(worked, capsys, policy, expected):
     chain, path = worked
     start = chain.outputs.txid[0] + ":0"
-    out = _json(capsys, ["trace", path, "--from", start, "--policy", policy, "--max-hops", "3",
-                         "--min-value", "0", "--heuristics", "none", "--json"])
+    out = _json(
+        capsys,
+        [
+            "trace",
+            path,
+            "--from",
+            start,
+            "--policy",
+            policy,
+            "--max-hops",
+            "3",
+            "--min-value",
+            "0",
+            "--heuristics",
+            "none",
+            "--json",
+        ],
+    )
     eps = out["endpoints"]
     assert {e["tainted_value"] for e in eps} == expected
     for e in eps:
@@ -61,8 +83,22 @@ tags:
   category: exchange
   jurisdiction: US
 """)
-    out = _json(capsys, ["trace", path, "--from", chain.outputs.txid[0] + ":0", "--policy", "tiho",
-                         "--tagpack", str(pack), "--heuristics", "none", "--json"])
+    out = _json(
+        capsys,
+        [
+            "trace",
+            path,
+            "--from",
+            chain.outputs.txid[0] + ":0",
+            "--policy",
+            "tiho",
+            "--tagpack",
+            str(pack),
+            "--heuristics",
+            "none",
+            "--json",
+        ],
+    )
     ep = {e["address"]: e for e in out["endpoints"]}
     assert ep[six]["kind"] == "service" and ep[six]["service"] == "Kraken" and ep[six]["tainted_value"] == 3 * BTC
     c = out["seizure_candidates"][0]
@@ -71,8 +107,22 @@ tags:
 
 def test_trace_backward_and_text_output(worked, capsys):
     chain, path = worked
-    out = _json(capsys, ["trace", path, "--from", chain.outputs.address[3], "--direction", "backward",
-                         "--policy", "haircut", "--min-value", "0", "--json"])
+    out = _json(
+        capsys,
+        [
+            "trace",
+            path,
+            "--from",
+            chain.outputs.address[3],
+            "--direction",
+            "backward",
+            "--policy",
+            "haircut",
+            "--min-value",
+            "0",
+            "--json",
+        ],
+    )
     assert [e["kind"] for e in out["endpoints"]] == ["coinbase"]
     assert out["endpoints"][0]["tainted_value"] == 6 * BTC and out["seizure_candidates"] == []
     assert main(["trace", path, "--from", chain.outputs.txid[0] + ":0", "--policy", "fifo"]) == 0
@@ -103,8 +153,22 @@ def test_trace_cli_takes_an_xpub(capsys):
     f = key.facts["nps_vendor"]
     cold = next(e for e in f["events"] if e["event"] == "cold_storage")
     addr = next(a for a in cold["addresses"])
-    out = _json(capsys, ["trace", "sample", "--from", addr, "--max-hops", "1", "--heuristics", "none",
-                         "--xpub", cold["xpub"], "--json"])
+    out = _json(
+        capsys,
+        [
+            "trace",
+            "sample",
+            "--from",
+            addr,
+            "--max-hops",
+            "1",
+            "--heuristics",
+            "none",
+            "--xpub",
+            cold["xpub"],
+            "--json",
+        ],
+    )
     at_cold = [c for c in out["seizure_candidates"] if c["address"] in cold["addresses"]]
     assert at_cold and all(c["classification"] == "suspect_unspent" for c in at_cold)
     assert all("seed or private keys" in c["action"] for c in at_cold)  # found through the xpub
@@ -114,10 +178,25 @@ def test_trace_shows_the_tag_warnings_as_readable_lines_and_keeps_json_clean(wor
     """A tag left without its category is a note on stderr (not silenced, not Python's raw warning text)."""
     chain, path = worked
     pack = tmp_path / "bad.yaml"
-    pack.write_text(f"title: t\ncreator: c\ntags:\n- address: {chain.outputs.address[3]}\n  label: x\n"
-                    "  category: bank\n")
-    assert main(["trace", path, "--from", chain.outputs.txid[0] + ":0", "--tagpack", str(pack),
-                 "--heuristics", "none", "--json"]) == 0
+    pack.write_text(
+        f"title: t\ncreator: c\ntags:\n- address: {chain.outputs.address[3]}\n  label: x\n  category: bank\n"
+    )
+    assert (
+        main(
+            [
+                "trace",
+                path,
+                "--from",
+                chain.outputs.txid[0] + ":0",
+                "--tagpack",
+                str(pack),
+                "--heuristics",
+                "none",
+                "--json",
+            ]
+        )
+        == 0
+    )
     res = capsys.readouterr()
     json.loads(res.out)  # stdout is still pure JSON
     notes = [line for line in res.err.splitlines() if line.startswith("note: ")]

@@ -56,8 +56,19 @@ def _stream(sources: list[tuple[int, int]], targets: list[int]) -> list[int]:
     return out
 
 
-def _ref_alloc(policy, fee_policy, src_val, src_taint, tgt_val, *, fee=0, short_src=0, tail_tgt=0,
-               reverse_sources=False, reverse_targets=False):
+def _ref_alloc(
+    policy,
+    fee_policy,
+    src_val,
+    src_taint,
+    tgt_val,
+    *,
+    fee=0,
+    short_src=0,
+    tail_tgt=0,
+    reverse_sources=False,
+    reverse_targets=False,
+):
     """One transaction, scalar. Returns the taint of each target, then of the tail target
     (backward: the unfunded part) if any, then of the fee (forward) if any."""
     T = sum(src_taint)
@@ -78,10 +89,11 @@ def _ref_alloc(policy, fee_policy, src_val, src_taint, tgt_val, *, fee=0, short_
         res = [0] * len(tgt_val)
         for j, i in enumerate(order):
             res[i] = got[j]
-        return res + got[len(order):]
+        return res + got[len(order) :]
 
     natural = (policy == "haircut" and fee_policy in ("proportional", "last")) or (
-        policy in ("fifo", "lifo") and fee_policy == "last")
+        policy in ("fifo", "lifo") and fee_policy == "last"
+    )
     lo, hi = max(T - sum(allv), 0), min(T, fee)
     if natural or fee == 0:
         if policy == "haircut":
@@ -110,8 +122,12 @@ def _ref_alloc(policy, fee_policy, src_val, src_taint, tgt_val, *, fee=0, short_
         srcs = [list(s) for s in srcs]
         need_t, need_c = fee_t, fee - fee_t
         for s in reversed(srcs):
-            take = min(need_t, s[0]); s[0] -= take; need_t -= take  # noqa: E702
-            take = min(need_c, s[1]); s[1] -= take; need_c -= take  # noqa: E702
+            take = min(need_t, s[0])
+            s[0] -= take
+            need_t -= take  # noqa: E702
+            take = min(need_c, s[1])
+            s[1] -= take
+            need_c -= take  # noqa: E702
         res = stream([tuple(s) for s in srcs], False)
     return res + ([fee_t] if fee else [])
 
@@ -133,8 +149,7 @@ def reference_forward(chain, start_rows, policy, fee_policy):
         sv = [iv[i] for i in range(i0, i1)]
         tv = [ov[o] for o in range(o0, o1)]
         fee, short = max(sum(sv) - sum(tv), 0), max(sum(tv) - sum(sv), 0)
-        res = _ref_alloc(policy, fee_policy, sv, tin, tv, fee=fee, short_src=short,
-                         reverse_sources=policy == "lifo")
+        res = _ref_alloc(policy, fee_policy, sv, tin, tv, fee=fee, short_src=short, reverse_sources=policy == "lifo")
         for s in src:  # passed on
             if s >= 0:
                 ends.pop(("out", s), None)
@@ -170,8 +185,7 @@ def reference_backward(chain, start_rows, policy):
         sv = [ov[o] for o in range(o0, o1)]
         tv = [iv[i] for i in range(i0, i1)]
         fee, short = max(sum(tv) - sum(sv), 0), max(sum(sv) - sum(tv), 0)
-        res = _ref_alloc(policy, "last", sv, tout, tv, short_src=fee, tail_tgt=short,
-                         reverse_targets=policy == "lifo")
+        res = _ref_alloc(policy, "last", sv, tout, tv, short_src=fee, tail_tgt=short, reverse_targets=policy == "lifo")
         for k, i in enumerate(range(i0, i1)):
             s = int(ix.output_of_input[i])
             if s >= 0 and s not in starts:
@@ -183,8 +197,12 @@ def reference_backward(chain, start_rows, policy):
 
 # ---------------------------------------------------------------- properties
 @settings(max_examples=40)
-@given(chain=chains, pick=st.integers(0, 1000), policy=st.sampled_from(list(POLICIES)),
-       fee_policy=st.sampled_from(list(FEE_POLICIES)))
+@given(
+    chain=chains,
+    pick=st.integers(0, 1000),
+    policy=st.sampled_from(list(POLICIES)),
+    fee_policy=st.sampled_from(list(FEE_POLICIES)),
+)
 def test_forward_matches_reference_and_keeps_rules(chain, pick, policy, fee_policy):
     start = _start(chain, pick)
     t = trace(chain, start, policy=policy, fee_policy=fee_policy, max_hops=100, min_value=0)
@@ -225,9 +243,14 @@ def test_backward_matches_reference_and_conserves(chain, pick, policy):
 
 
 @settings(max_examples=40)
-@given(chain=chains, pick=st.integers(0, 1000), other=st.sampled_from(CONSERVING),
-       hops=st.integers(0, 6), min_value=st.sampled_from([0, 1000, 10**9]),
-       stops=st.lists(st.integers(0, len(_ADDR) - 1), max_size=3))
+@given(
+    chain=chains,
+    pick=st.integers(0, 1000),
+    other=st.sampled_from(CONSERVING),
+    hops=st.integers(0, 6),
+    min_value=st.sampled_from([0, 1000, 10**9]),
+    stops=st.lists(st.integers(0, len(_ADDR) - 1), max_size=3),
+)
 def test_poison_taints_a_superset(chain, pick, other, hops, min_value, stops):
     start = _start(chain, pick)
     stop_at = [_ADDR[i] for i in stops if _ADDR[i] in chain.addresses.index]

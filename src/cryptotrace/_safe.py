@@ -25,8 +25,19 @@ import csv
 import io
 import re
 
-__all__ = ["FORMULA_START", "csv_cell", "csv_text", "frame_csv_text", "md_block", "md_code", "md_inline",
-           "mpl_text", "one_line", "unguard", "xml_text"]
+__all__ = [
+    "FORMULA_START",
+    "csv_cell",
+    "csv_text",
+    "frame_csv_text",
+    "md_block",
+    "md_code",
+    "md_inline",
+    "mpl_text",
+    "one_line",
+    "unguard",
+    "xml_text",
+]
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP), with their full-width forms.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -188,5 +199,6 @@ def loads_json(text, *, parse_float=None):
     try:
         return json.loads(text, parse_float=parse_float)
     except RecursionError:
-        raise json.JSONDecodeError("nested too deeply to be a data file", text if isinstance(text, str) else "",
-                                   0) from None
+        raise json.JSONDecodeError(
+            "nested too deeply to be a data file", text if isinstance(text, str) else "", 0
+        ) from None

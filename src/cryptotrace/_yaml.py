@@ -36,13 +36,17 @@ class _Composer(yaml.SafeLoader):
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             ev = self.peek_event()
-            raise self._error(f"{self._source}, line {ev.start_mark.line + 1}: YAML aliases (*name) are not "
-                              "allowed here; write the value out in full")
+            raise self._error(
+                f"{self._source}, line {ev.start_mark.line + 1}: YAML aliases (*name) are not "
+                "allowed here; write the value out in full"
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             ev = self.peek_event()
-            raise self._error(f"{self._source}, line {ev.start_mark.line + 1}: nested more than {MAX_DEPTH} "
-                              "levels deep; this is not a file cryptotrace writes or reads")
+            raise self._error(
+                f"{self._source}, line {ev.start_mark.line + 1}: nested more than {MAX_DEPTH} "
+                "levels deep; this is not a file cryptotrace writes or reads"
+            )
         try:
             return super().compose_node(parent, index)
         finally:
@@ -59,8 +63,10 @@ def read_text(path, error=InputFormatError) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise error(f"{path}: byte {exc.start:,} is not UTF-8 text; save the file as UTF-8 (a text editor's "
-                    "'Save as' offers it)") from None
+        raise error(
+            f"{path}: byte {exc.start:,} is not UTF-8 text; save the file as UTF-8 (a text editor's "
+            "'Save as' offers it)"
+        ) from None
 
 
 def compose_text(text: str, source: str, error=InputFormatError):
@@ -74,13 +80,17 @@ def compose_text(text: str, source: str, error=InputFormatError):
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
-        raise error(f"{source}, line {line}: holds the control character U+{char:04X}, which YAML does not "
-                    "allow; remove it (the file was damaged or is not text)") from None
+        raise error(
+            f"{source}, line {line}: holds the control character U+{char:04X}, which YAML does not "
+            "allow; remove it (the file was damaged or is not text)"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
-        raise error(f"{source}{where}: this is not valid YAML ({getattr(exc, 'problem', None) or exc}). Check "
-                    "the indentation and the colons on that line") from None
+        raise error(
+            f"{source}{where}: this is not valid YAML ({getattr(exc, 'problem', None) or exc}). Check "
+            "the indentation and the colons on that line"
+        ) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -97,8 +107,10 @@ def load_text(text: str, source: str, error=InputFormatError):
     except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f", line {line + 1}" if line is not None else ""
-        raise error(f"{source}{where}: a value cannot be read ({getattr(exc, 'problem', None) or exc}); check "
-                    "dates (YYYY-MM-DD, a real day) and numbers on that line") from None
+        raise error(
+            f"{source}{where}: a value cannot be read ({getattr(exc, 'problem', None) or exc}); check "
+            "dates (YYYY-MM-DD, a real day) and numbers on that line"
+        ) from None
 
 
 def load_file(path, error=InputFormatError):

@@ -193,13 +193,10 @@ def encode_address(script_type: str, payload: bytes) -> str:
     sizes = {"p2pkh": 20, "p2sh": 20, "p2wpkh": 20, "p2wsh": 32, "p2tr": 32}
     if script_type not in sizes:
         raise InvalidAddressError(
-            f"cannot encode an address of script type {script_type!r}; "
-            f"use one of {', '.join(sizes)}"
+            f"cannot encode an address of script type {script_type!r}; use one of {', '.join(sizes)}"
         )
     if len(payload) != sizes[script_type]:
-        raise InvalidAddressError(
-            f"a {script_type} address needs {sizes[script_type]} bytes, got {len(payload)}"
-        )
+        raise InvalidAddressError(f"a {script_type} address needs {sizes[script_type]} bytes, got {len(payload)}")
     if script_type in _VERSION_OF:
         raw = bytes([_VERSION_OF[script_type]]) + payload
         return _b58encode(raw + _sha256d(raw)[:4])
@@ -319,9 +316,7 @@ def address_from_script(script: bytes) -> tuple[str | None, str]:
         return encode_address("p2wsh", script[2:]), "p2wsh"
     if n == 34 and script[:2] == b"\x51\x20":
         return encode_address("p2tr", script[2:]), "p2tr"
-    if (n == 67 and script[0] == 65 and script[-1] == 0xAC) or (
-        n == 35 and script[0] == 33 and script[-1] == 0xAC
-    ):
+    if (n == 67 and script[0] == 65 and script[-1] == 0xAC) or (n == 35 and script[0] == 33 and script[-1] == 0xAC):
         return encode_address("p2pkh", hash160(script[1:-1])), "p2pk"
     if n >= 1 and script[0] == 0x6A:
         return None, "nulldata"
@@ -347,8 +342,10 @@ _CHUNK = 1 << 17  # addresses checked per numpy pass (bounds memory: ~100 MB per
 
 
 #: the BIP 173 generator folded into a 32-entry table: one lookup per 5-bit step instead of five tests
-_TAB = np.array([np.bitwise_xor.reduce([int(g) for i, g in enumerate(_GEN) if b >> i & 1] or [0]) for b in range(32)],
-                dtype=np.uint32)
+_TAB = np.array(
+    [np.bitwise_xor.reduce([int(g) for i, g in enumerate(_GEN) if b >> i & 1] or [0]) for b in range(32)],
+    dtype=np.uint32,
+)
 _CHARSET32 = np.frombuffer(_BECH32.encode("ascii"), dtype=np.uint8)
 _CHARSET58 = np.frombuffer(_B58.encode("ascii"), dtype=np.uint8)
 _WITNESS_VERSION = {"p2wpkh": 0, "p2wsh": 0, "p2tr": 1}
@@ -386,13 +383,15 @@ def bech32_chars(witness_version: int, payload: np.ndarray) -> np.ndarray:
     payload = np.ascontiguousarray(payload, dtype=np.uint8)
     n = payload.shape[0]
     data = np.concatenate([np.full((n, 1), witness_version, dtype=np.uint32), _to_5bit(payload)], axis=1)
-    chk = polymod_columns(np.full(n, HRP_CHECKSUM, dtype=np.uint32),
-                          np.concatenate([data, np.zeros((n, 6), dtype=np.uint32)], axis=1))
+    chk = polymod_columns(
+        np.full(n, HRP_CHECKSUM, dtype=np.uint32), np.concatenate([data, np.zeros((n, 6), dtype=np.uint32)], axis=1)
+    )
     chk ^= np.uint32(1 if witness_version == 0 else 0x2BC830A3)
     checksum = np.stack([(chk >> np.uint32(5 * (5 - i))) & np.uint32(31) for i in range(6)], axis=1)
     chars = _CHARSET32[np.concatenate([data, checksum], axis=1)]
-    return np.ascontiguousarray(np.concatenate([np.broadcast_to(np.frombuffer(b"bc1", np.uint8), (n, 3)), chars],
-                                               axis=1))
+    return np.ascontiguousarray(
+        np.concatenate([np.broadcast_to(np.frombuffer(b"bc1", np.uint8), (n, 3)), chars], axis=1)
+    )
 
 
 def base58check_many(version: int, payload: np.ndarray) -> list[str]:
@@ -407,8 +406,9 @@ def base58check_many(version: int, payload: np.ndarray) -> list[str]:
         return []
     sha = hashlib.sha256
     raw = payload.tobytes()
-    full = b"".join(v + sha(sha(v).digest()).digest()[:4]
-                    for v in (bytes([version]) + raw[i * k:(i + 1) * k] for i in range(n)))
+    full = b"".join(
+        v + sha(sha(v).digest()).digest()[:4] for v in (bytes([version]) + raw[i * k : (i + 1) * k] for i in range(n))
+    )
     size = k + 5
     mat = np.frombuffer(full, dtype=np.uint8).reshape(n, size)
     pad = (-size) % 4
@@ -428,7 +428,7 @@ def base58check_many(version: int, payload: np.ndarray) -> list[str]:
     nz = digits != 0
     first = np.where(nz.any(axis=1), nz.argmax(axis=1), ndig)
     text = _CHARSET58[digits].tobytes().decode("ascii")
-    return ["1" * int(z) + text[i * ndig + int(f):(i + 1) * ndig] for i, (z, f) in enumerate(zip(zeros, first))]
+    return ["1" * int(z) + text[i * ndig + int(f) : (i + 1) * ndig] for i, (z, f) in enumerate(zip(zeros, first))]
 
 
 def encode_addresses(script_type: str, payload) -> list[str]:
@@ -451,18 +451,22 @@ def encode_addresses(script_type: str, payload) -> list[str]:
         mat = np.ascontiguousarray(payload, dtype=np.uint8).reshape(len(payload), -1)
     else:
         items = list(payload)
-        mat = np.frombuffer(b"".join(items), dtype=np.uint8).reshape(len(items), -1) if items else \
-            np.zeros((0, _PAYLOAD_SIZE[script_type]), np.uint8)
+        mat = (
+            np.frombuffer(b"".join(items), dtype=np.uint8).reshape(len(items), -1)
+            if items
+            else np.zeros((0, _PAYLOAD_SIZE[script_type]), np.uint8)
+        )
     if mat.shape[0] and mat.shape[1] != _PAYLOAD_SIZE[script_type]:
-        raise InvalidAddressError(f"a {script_type} address needs {_PAYLOAD_SIZE[script_type]}-byte hashes, "
-                                  f"not {mat.shape[1]} bytes")
+        raise InvalidAddressError(
+            f"a {script_type} address needs {_PAYLOAD_SIZE[script_type]}-byte hashes, not {mat.shape[1]} bytes"
+        )
     if script_type in _WITNESS_VERSION:
         if not mat.shape[0]:
             return []
         chars = bech32_chars(_WITNESS_VERSION[script_type], mat)
         width = chars.shape[1]
         text = chars.tobytes().decode("ascii")
-        return [text[i * width:(i + 1) * width] for i in range(chars.shape[0])]
+        return [text[i * width : (i + 1) * width] for i in range(chars.shape[0])]
     return base58check_many(_VERSION_OF[script_type], mat)
 
 
@@ -545,9 +549,9 @@ def classify_addresses(addresses) -> tuple[np.ndarray, np.ndarray]:
     kinds = np.full(n, "nonstandard", dtype=object)
     valid = np.zeros(n, dtype=bool)
     for lo in range(0, n, _CHUNK):  # in slices: Python strings and work matrices stay small
-        part = addresses[lo: lo + _CHUNK]
+        part = addresses[lo : lo + _CHUNK]
         part = part.to_numpy(dtype=object) if hasattr(part, "to_numpy") else part
-        kinds[lo: lo + len(part)], valid[lo: lo + len(part)] = _classify_slice(list(part))
+        kinds[lo : lo + len(part)], valid[lo : lo + len(part)] = _classify_slice(list(part))
     return kinds, valid
 
 

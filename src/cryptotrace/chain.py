@@ -174,13 +174,14 @@ def _as_int(s: pd.Series, nullable: bool, table: str, column: str) -> pd.Series:
     if out.dtype.kind == "f":
         too_big = (out.abs() >= 2.0**63).fillna(False).to_numpy(dtype=bool)
     elif out.dtype == object:  # whole numbers too large for 64 bits stay Python ints
-        too_big = np.array([isinstance(v, int) and not -2**63 <= v < 2**63 for v in out], dtype=bool)
+        too_big = np.array([isinstance(v, int) and not -(2**63) <= v < 2**63 for v in out], dtype=bool)
     else:
         too_big = np.zeros(len(out), dtype=bool)
     if too_big.any():
         raise E.TableSchemaError(
             f"column {table}.{column} holds {out[too_big].iloc[0]!r}, far larger than any count or amount in "
-            "Bitcoin (more than 64 bits); the data is damaged or the column is the wrong one")
+            "Bitcoin (more than 64 bits); the data is damaged or the column is the wrong one"
+        )
     if nullable:
         return out.astype("Int64")
     if out.isna().any():
@@ -281,7 +282,7 @@ def _factorize(cols: list[pd.Series], grouped: tuple[int, ...] = ()) -> tuple[li
     codes, uniq = pd.factorize(allv, use_na_sentinel=True)
     out, start = [], 0
     for run, heads in runs:
-        out.append(codes[start: start + len(heads)].astype(np.int64)[run])
+        out.append(codes[start : start + len(heads)].astype(np.int64)[run])
         start += len(heads)
     return out, pd.Index(uniq, dtype="string")
 
@@ -328,9 +329,12 @@ def _address_sources(given: pd.Series, found, coinbase, has_address, validate: b
     if validate:
         bad = ~pd.isna(given).to_numpy() & ~given.isin(ADDRESS_SOURCES).to_numpy(dtype=bool, na_value=False)
         if bad.any():
-            _fail(E.TableSchemaError, "inputs.address_source holds values other than "
-                  + ", ".join(ADDRESS_SOURCES), sorted({repr(v) for v in g[bad]}),
-                  "Leave the column out (it is derived) or use one of those words")
+            _fail(
+                E.TableSchemaError,
+                "inputs.address_source holds values other than " + ", ".join(ADDRESS_SOURCES),
+                sorted({repr(v) for v in g[bad]}),
+                "Leave the column out (it is derived) or use one of those words",
+            )
     script = g == "script"
     out = np.where(found, "prevout", np.where(~has_address, "unknown", np.where(script, "script", "prevout")))
     res = pd.array(out, dtype="string")
@@ -345,18 +349,32 @@ def _check_positions(outputs, inputs, vout, vin, prev_vout, has_prev) -> None:
     """
     if (has_prev & (prev_vout < 0)).any():
         bad = has_prev & (prev_vout < 0)
-        _fail(E.TableSchemaError, "inputs name the transaction they spend but no output number (prev_vout)",
-              [f"{t} input {v} spends {p}:?" for t, v, p in zip(inputs.txid[bad], inputs.vin[bad],
-                                                                 inputs.prev_txid[bad])],
-              "Give prev_vout for every input that is not a coinbase", total=int(bad.sum()))
-    for name, df, col, num in (("outputs", outputs, "vout", vout), ("inputs", inputs, "vin", vin),
-                               ("inputs", inputs, "prev_vout", np.where(has_prev, prev_vout, 0))):
+        _fail(
+            E.TableSchemaError,
+            "inputs name the transaction they spend but no output number (prev_vout)",
+            [
+                f"{t} input {v} spends {p}:?"
+                for t, v, p in zip(inputs.txid[bad], inputs.vin[bad], inputs.prev_txid[bad])
+            ],
+            "Give prev_vout for every input that is not a coinbase",
+            total=int(bad.sum()),
+        )
+    for name, df, col, num in (
+        ("outputs", outputs, "vout", vout),
+        ("inputs", inputs, "vin", vin),
+        ("inputs", inputs, "prev_vout", np.where(has_prev, prev_vout, 0)),
+    ):
         bad = (num > _MAX_POSITION) | (num < 0)
         if bad.any():
             rows = [f"{t} {col} {x}" for t, x in zip(df.txid[bad], df[col][bad])]
-            _fail(E.TableSchemaError, f"{name}.{col} numbers outside 0 .. 4,294,967,295", rows,
-                  f"{col} is a position (0, 1, 2 ...) within a transaction; check the column was not "
-                  "shifted or filled with amounts", total=int(bad.sum()))
+            _fail(
+                E.TableSchemaError,
+                f"{name}.{col} numbers outside 0 .. 4,294,967,295",
+                rows,
+                f"{col} is a position (0, 1, 2 ...) within a transaction; check the column was not "
+                "shifted or filled with amounts",
+                total=int(bad.sum()),
+            )
 
 
 # ---------------------------------------------------------------------- the build, step by step
@@ -411,8 +429,9 @@ class _Draft:
 def _step_factorise_txids(d: _Draft, validate: bool) -> None:
     """Every txid-like column becomes an integer code (one hashing pass); upper-case hex merges with lower."""
     t, i, o = d.txs, d.inputs, d.outputs
-    codes, uniq = _factorize([t.txid, o.txid, i.txid, i.prev_txid, o.spent_by_txid],
-                             grouped=(1, 2))  # outputs.txid, inputs.txid come in runs
+    codes, uniq = _factorize(
+        [t.txid, o.txid, i.txid, i.prev_txid, o.spent_by_txid], grouped=(1, 2)
+    )  # outputs.txid, inputs.txid come in runs
     if len(uniq) and uniq.str.contains("[A-Z]", regex=True).any():  # rare: upper-case hex
         remap, uniq = pd.factorize(uniq.str.lower())
         uniq = pd.Index(uniq, dtype="string")
@@ -442,15 +461,23 @@ def _step_order_txs(d: _Draft) -> None:
     d.pos_of[d.c_tx] = np.arange(n)
     if len(np.unique(d.c_tx)) != n:
         dup = d.txs.txid[pd.Series(d.c_tx).duplicated().to_numpy()].unique().tolist()
-        _fail(E.DuplicateTxidError, "these transactions appear more than once", dup,
-              "Remove the repeated rows (a tx is listed once, whichever source it came from)")
+        _fail(
+            E.DuplicateTxidError,
+            "these transactions appear more than once",
+            dup,
+            "Remove the repeated rows (a tx is listed once, whichever source it came from)",
+        )
     d.out_tx = d.pos_of[d.c_out]
     d.in_tx = d.pos_of[d.c_in]
     for name, df, pos in (("output", d.outputs, d.out_tx), ("input", d.inputs, d.in_tx)):
         orphan = pos < 0
         if orphan.any():
-            _fail(E.TableSchemaError, f"these {name}s belong to no transaction in the txs table",
-                  df.txid[orphan].unique().tolist(), "Add the transactions to txs, or drop the rows")
+            _fail(
+                E.TableSchemaError,
+                f"these {name}s belong to no transaction in the txs table",
+                df.txid[orphan].unique().tolist(),
+                "Add the transactions to txs, or drop the rows",
+            )
 
 
 def _step_order_rows(d: _Draft, validate: bool) -> None:
@@ -474,15 +501,24 @@ def _step_order_rows(d: _Draft, validate: bool) -> None:
     d.out_start = np.concatenate([[0], np.cumsum(np.bincount(d.out_tx, minlength=n))]).astype(np.int64)
     d.in_start = np.concatenate([[0], np.cumsum(np.bincount(d.in_tx, minlength=n))]).astype(np.int64)
     if validate:
-        for name, df, pos, num, start, col in (("output", d.outputs, d.out_tx, d.vout, d.out_start, "vout"),
-                                               ("input", d.inputs, d.in_tx, d.vin, d.in_start, "vin")):
+        for name, df, pos, num, start, col in (
+            ("output", d.outputs, d.out_tx, d.vout, d.out_start, "vout"),
+            ("input", d.inputs, d.in_tx, d.vin, d.in_start, "vin"),
+        ):
             bad = num != (np.arange(len(df)) - start[pos])
             if bad.any():
                 dup = df.duplicated(["txid", col]).to_numpy()
-                problem = (f"{name}s repeat the same (txid, {col})" if dup.any() else
-                           f"{name} numbers must run 0, 1, 2 ... within each transaction, but do not in")
-                _fail(E.TableSchemaError, problem, df.txid[dup if dup.any() else bad].unique().tolist(),
-                      f"Number each transaction's {name}s from 0 without gaps or repeats, once each")
+                problem = (
+                    f"{name}s repeat the same (txid, {col})"
+                    if dup.any()
+                    else f"{name} numbers must run 0, 1, 2 ... within each transaction, but do not in"
+                )
+                _fail(
+                    E.TableSchemaError,
+                    problem,
+                    df.txid[dup if dup.any() else bad].unique().tolist(),
+                    f"Number each transaction's {name}s from 0 without gaps or repeats, once each",
+                )
 
 
 def _step_link_inputs(d: _Draft, validate: bool) -> None:
@@ -497,10 +533,16 @@ def _step_link_inputs(d: _Draft, validate: bool) -> None:
     found = internal & (okey[pos_c] == want) if len(okey) else np.zeros(len(inputs), dtype=bool)
     if validate and (internal & ~found).any():
         bad = internal & ~found
-        rows = [f"{t} input {v} spends {p}:{q}" for t, v, p, q in zip(
-            inputs.txid[bad], inputs.vin[bad], inputs.prev_txid[bad], inputs.prev_vout[bad])]
-        _fail(E.PrevoutMismatchError, "inputs spend an output that its transaction does not have", rows,
-              "Check prev_vout: the spent transaction is loaded but has no output with that number")
+        rows = [
+            f"{t} input {v} spends {p}:{q}"
+            for t, v, p, q in zip(inputs.txid[bad], inputs.vin[bad], inputs.prev_txid[bad], inputs.prev_vout[bad])
+        ]
+        _fail(
+            E.PrevoutMismatchError,
+            "inputs spend an output that its transaction does not have",
+            rows,
+            "Check prev_vout: the spent transaction is loaded but has no output with that number",
+        )
     d.found = found
     d.output_of_input = np.where(found, pos_c, -1).astype(np.int64)
     if validate:
@@ -516,17 +558,24 @@ def _check_double_spends(d: _Draft) -> None:
     ext = ~d.found & ~d.coinbase_in
     ext_key = _outpoint_key(d.c_prev[ext], d.prev_vout[ext])
     if (counts > 1).any() or len(np.unique(ext_key)) != len(ext_key):
-        rows = [f"{outputs.txid[o]}:{outputs.vout[o]} is spent by " + " and by ".join(
-            f"{inputs.txid[i]} input {inputs.vin[i]}" for i in fidx[o_idx == o])
-            for o in np.flatnonzero(counts > 1)[:_SHOW]]
+        rows = [
+            f"{outputs.txid[o]}:{outputs.vout[o]} is spent by "
+            + " and by ".join(f"{inputs.txid[i]} input {inputs.vin[i]}" for i in fidx[o_idx == o])
+            for o in np.flatnonzero(counts > 1)[:_SHOW]
+        ]
         if not rows:
             k = pd.Series(ext_key)
             for i in np.flatnonzero(ext)[k.duplicated(keep=False).to_numpy()][:_SHOW]:
-                rows.append(f"{inputs.prev_txid[i]}:{inputs.prev_vout[i]} spent by {inputs.txid[i]} "
-                            f"input {inputs.vin[i]}")
-        _fail(E.DoubleSpendError, "an output is spent twice", rows,
-              "An output can be spent once only: drop the transaction that conflicts "
-              "(often a replaced or unconfirmed one)")
+                rows.append(
+                    f"{inputs.prev_txid[i]}:{inputs.prev_vout[i]} spent by {inputs.txid[i]} input {inputs.vin[i]}"
+                )
+        _fail(
+            E.DoubleSpendError,
+            "an output is spent twice",
+            rows,
+            "An output can be spent once only: drop the transaction that conflicts "
+            "(often a replaced or unconfirmed one)",
+        )
 
 
 def _step_fill_inputs(d: _Draft, validate: bool) -> None:
@@ -549,11 +598,17 @@ def _step_fill_inputs(d: _Draft, validate: bool) -> None:
         for bad, what in ((vbad, "value"), (abad, "address")):
             if bad.any():
                 fi = fidx[bad]
-                rows = [f"{inputs.txid[i]} input {inputs.vin[i]} says {inputs[what][i]!r}, "
-                        f"output {outputs.txid[o]}:{outputs.vout[o]} says {outputs[what][o]!r}"
-                        for i, o in zip(fi, d.output_of_input[fi])]
-                _fail(E.PrevoutMismatchError, f"inputs disagree on the {what} of the output they spend", rows,
-                      "Reload both transactions from one source; one of them was edited or mis-parsed")
+                rows = [
+                    f"{inputs.txid[i]} input {inputs.vin[i]} says {inputs[what][i]!r}, "
+                    f"output {outputs.txid[o]}:{outputs.vout[o]} says {outputs[what][o]!r}"
+                    for i, o in zip(fi, d.output_of_input[fi])
+                ]
+                _fail(
+                    E.PrevoutMismatchError,
+                    f"inputs disagree on the {what} of the output they spend",
+                    rows,
+                    "Reload both transactions from one source; one of them was edited or mis-parsed",
+                )
     in_val[fidx] = out_val[o_idx]
     known = known.copy()
     known[fidx] = True
@@ -561,8 +616,7 @@ def _step_fill_inputs(d: _Draft, validate: bool) -> None:
     a_in[fidx] = d.a_out[o_idx]
     d.a_in, d.in_val, d.in_val_known = a_in, in_val, known
     inputs["value"] = pd.arrays.IntegerArray(in_val, ~known)
-    inputs["address_source"] = _address_sources(inputs.address_source, d.found, d.coinbase_in, a_in >= 0,
-                                                validate)
+    inputs["address_source"] = _address_sources(inputs.address_source, d.found, d.coinbase_in, a_in >= 0, validate)
     inputs["is_external"] = ~d.found & ~d.coinbase_in
 
 
@@ -596,10 +650,13 @@ def _step_script_types(d: _Draft, validate: bool, check_addresses: bool) -> None
     if validate and check_addresses and not valid.all():
         bad = d.addr_index[~valid].tolist()
         where = dict(zip(outputs.address.dropna(), outputs.txid[outputs.address.notna()]))
-        _fail(E.InvalidAddressError, "addresses that do not decode as Bitcoin mainnet addresses",
-              [f"{a!r} (in tx {where.get(a, 'an input')})" for a in bad],
-              "Fix the address text (copy it again from its source), or leave it empty "
-              "for outputs without an address", total=len(bad))
+        _fail(
+            E.InvalidAddressError,
+            "addresses that do not decode as Bitcoin mainnet addresses",
+            [f"{a!r} (in tx {where.get(a, 'an input')})" for a in bad],
+            "Fix the address text (copy it again from its source), or leave it empty for outputs without an address",
+            total=len(bad),
+        )
 
 
 def _step_tx_totals(d: _Draft, validate: bool) -> None:
@@ -690,10 +747,10 @@ def _txid_order(values: pa.Array) -> np.ndarray | None:
     time a string sort takes. Equal numbers are checked on the whole text.
     """
     n = len(values)
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset: values.offset + n + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset : values.offset + n + 1]
     if n == 0 or values.null_count or not (np.diff(offsets) == 64).all():
         return None
-    text = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].reshape(n, 64)
+    text = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(n, 64)
     digits = _HEX_VALUE[text[:, :16]]
     if (digits == 255).any():
         return None
@@ -730,8 +787,8 @@ def _sorted_dictionary(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
         codes[valid] = rank[enc.indices.to_numpy(zero_copy_only=False)]
         return _arrow_str(enc.dictionary).take(pa.array(dorder)), codes
     srt = vals.take(pa.array(order))
-    offsets = np.frombuffer(srt.buffers()[1], dtype=np.int64)[srt.offset: srt.offset + len(srt) + 1]
-    whole = np.frombuffer(srt.buffers()[2], dtype=np.uint8)[offsets[0]: offsets[-1]].view("S64")
+    offsets = np.frombuffer(srt.buffers()[1], dtype=np.int64)[srt.offset : srt.offset + len(srt) + 1]
+    whole = np.frombuffer(srt.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].view("S64")
     new = np.r_[True, whole[1:] != whole[:-1]] if len(whole) else np.zeros(0, dtype=bool)
     codes[valid[order]] = np.cumsum(new) - 1
     return (srt if new.all() else srt.take(pa.array(np.flatnonzero(new)))), codes
@@ -747,7 +804,7 @@ def _txid_codes(tx_txids: pa.Array, prev: pa.Array, spent: pa.Array):
     """
     n, k = len(tx_txids), len(prev)
     cats, codes = _sorted_dictionary(_concat_str([tx_txids, prev, spent]))
-    return cats, codes[:n], codes[n:n + k], codes[n + k:]
+    return cats, codes[:n], codes[n : n + k], codes[n + k :]
 
 
 def _step_compact(d: _Draft):
@@ -755,24 +812,44 @@ def _step_compact(d: _Draft):
     uniq = _arrow_str(d.uniq)
     prev_tx, spent_tx = d.pos_of[d.c_prev], d.pos_of[d.c_spent]  # tx rows, or -1
     prev_rest, spent_rest = np.flatnonzero(prev_tx < 0), np.flatnonzero(spent_tx < 0)
-    cats, tx_code, p_code, s_code = _txid_codes(uniq.take(d.c_tx), _take_arrow(uniq, d.c_prev[prev_rest]),
-                                                _take_arrow(uniq, d.c_spent[spent_rest]))
+    cats, tx_code, p_code, s_code = _txid_codes(
+        uniq.take(d.c_tx), _take_arrow(uniq, d.c_prev[prev_rest]), _take_arrow(uniq, d.c_spent[spent_rest])
+    )
     prev_code = np.full(len(prev_tx), -1, dtype=np.int64)
     prev_code[prev_tx >= 0] = tx_code[prev_tx[prev_tx >= 0]]
     prev_code[prev_rest] = p_code
     spent_code = np.full(len(spent_tx), -1, dtype=np.int64)
     spent_code[spent_tx >= 0] = tx_code[spent_tx[spent_tx >= 0]]
     spent_code[spent_rest] = s_code
-    return _compact(d.txs, d.inputs, d.outputs, cats, tx_code, prev_code, spent_code, d.addr_index, d.a_in,
-                    d.a_out, d.in_tx, d.out_tx, d.output_of_input, d.input_of_output, d.in_start, d.out_start)
+    return _compact(
+        d.txs,
+        d.inputs,
+        d.outputs,
+        cats,
+        tx_code,
+        prev_code,
+        spent_code,
+        d.addr_index,
+        d.a_in,
+        d.a_out,
+        d.in_tx,
+        d.out_tx,
+        d.output_of_input,
+        d.input_of_output,
+        d.in_start,
+        d.out_start,
+    )
 
 
 def _take_arrow(strings: pa.Array, codes: np.ndarray) -> pa.Array:
     """``strings[codes]`` as Arrow (-1: null)."""
     import pyarrow as pa
 
-    return strings.take(pa.array(np.maximum(codes, 0), mask=codes < 0)) if len(strings) else \
-        pa.nulls(len(codes), type=pa.large_string())
+    return (
+        strings.take(pa.array(np.maximum(codes, 0), mask=codes < 0))
+        if len(strings)
+        else pa.nulls(len(codes), type=pa.large_string())
+    )
 
 
 def _concat_str(parts: list) -> pa.Array:
@@ -781,8 +858,24 @@ def _concat_str(parts: list) -> pa.Array:
     return pa.concat_arrays([_arrow_str(p) for p in parts])
 
 
-def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addresses, a_in, a_out,
-             tx_of_input, tx_of_output, output_of_input, input_of_output, in_start, out_start):
+def _compact(
+    txs,
+    inputs,
+    outputs,
+    txids,
+    tx_code,
+    prev_code,
+    spent_code,
+    addresses,
+    a_in,
+    a_out,
+    tx_of_input,
+    tx_of_output,
+    output_of_input,
+    input_of_output,
+    in_start,
+    out_start,
+):
     """The finished tables and their :class:`ChainIndex`, with every id column stored compactly.
 
     * txids: one sorted dictionary ``txids`` of every txid the chain names;
@@ -832,8 +925,11 @@ def _compact(txs, inputs, outputs, txids, tx_code, prev_code, spent_code, addres
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """A table with its Categorical id columns as plain text (pandas' Arrow string dtype): the file schema."""
-    cols = {c: _take_str(df[c].cat.categories, df[c].cat.codes.to_numpy())
-            for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}
+    cols = {
+        c: _take_str(df[c].cat.categories, df[c].cat.codes.to_numpy())
+        for c in df.columns
+        if isinstance(df[c].dtype, pd.CategoricalDtype)
+    }
     return df.assign(**cols) if cols else df
 
 
@@ -848,8 +944,11 @@ def _rows_as_arrow(col: pd.Series, rows: np.ndarray) -> pa.Array:
         chunks = col.array._pa_array.chunks
         starts = np.cumsum([0] + [len(ch) for ch in chunks])
         which = np.searchsorted(starts, rows, side="right") - 1
-        parts = [ch.take(pa.array(rows[which == k] - starts[k], type=pa.int64())).cast(pa.large_string())
-                 for k, ch in enumerate(chunks) if (which == k).any()]
+        parts = [
+            ch.take(pa.array(rows[which == k] - starts[k], type=pa.int64())).cast(pa.large_string())
+            for k, ch in enumerate(chunks)
+            if (which == k).any()
+        ]
         return pa.concat_arrays(parts) if parts else pa.array([], type=pa.large_string())
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.cat.codes.to_numpy()[rows]
@@ -960,10 +1059,12 @@ class Chain:
         derived = {"inputs": ("txid", "prev_txid", "address"), "outputs": ("txid", "address", "spent_by_txid")}
         raw_in, raw_out = tables["inputs"], tables["outputs"]
         txs = _normalise(tables["txs"], "txs")
-        inputs = _normalise(raw_in.drop(columns=list(derived["inputs"]), errors="ignore"), "inputs",
-                            derived=derived["inputs"])
-        outputs = _normalise(raw_out.drop(columns=list(derived["outputs"]), errors="ignore"), "outputs",
-                             derived=derived["outputs"])
+        inputs = _normalise(
+            raw_in.drop(columns=list(derived["inputs"]), errors="ignore"), "inputs", derived=derived["inputs"]
+        )
+        outputs = _normalise(
+            raw_out.drop(columns=list(derived["outputs"]), errors="ignore"), "outputs", derived=derived["outputs"]
+        )
         blocks = _normalise(tables["blocks"], "blocks")
         ii, oi = tables["inputs_index"], tables["outputs_index"]
         if len(ii) != len(inputs) or len(oi) != len(outputs):
@@ -974,8 +1075,10 @@ class Chain:
         # txids of spent and spending transactions: tx rows through the index, the rest read from the file
         prev_rest, spent_rest = np.flatnonzero(output_of_input < 0), np.flatnonzero(input_of_output < 0)
         cats, tx_code, p_code, s_code = _txid_codes(
-            _arrow_str(txs.txid), _rows_as_arrow(raw_in.get("prev_txid"), prev_rest),
-            _rows_as_arrow(raw_out.get("spent_by_txid"), spent_rest))
+            _arrow_str(txs.txid),
+            _rows_as_arrow(raw_in.get("prev_txid"), prev_rest),
+            _rows_as_arrow(raw_out.get("spent_by_txid"), spent_rest),
+        )
         prev_code = np.full(len(inputs), -1, dtype=np.int64)
         prev_code[output_of_input >= 0] = tx_code[out_tx[output_of_input[output_of_input >= 0]]]
         prev_code[prev_rest] = p_code
@@ -983,14 +1086,27 @@ class Chain:
         spent_code[input_of_output >= 0] = tx_code[in_tx[input_of_output[input_of_output >= 0]]]
         spent_code[spent_rest] = s_code
         if inputs.address_source.isna().all() and len(inputs):  # saved before address_source existed
-            inputs["address_source"] = _address_sources(inputs.address_source, output_of_input >= 0,
-                                                        prev_code < 0, ii["address"].to_numpy(np.int64) >= 0, False)
+            inputs["address_source"] = _address_sources(
+                inputs.address_source, output_of_input >= 0, prev_code < 0, ii["address"].to_numpy(np.int64) >= 0, False
+            )
         txs, inputs, outputs, index = _compact(
-            txs, inputs, outputs, cats, tx_code, prev_code, spent_code,
-            _as_str(tables["addresses"]["address"]).array, ii["address"].to_numpy(np.int64),
-            oi["address"].to_numpy(np.int64), in_tx, out_tx, output_of_input, input_of_output,
+            txs,
+            inputs,
+            outputs,
+            cats,
+            tx_code,
+            prev_code,
+            spent_code,
+            _as_str(tables["addresses"]["address"]).array,
+            ii["address"].to_numpy(np.int64),
+            oi["address"].to_numpy(np.int64),
+            in_tx,
+            out_tx,
+            output_of_input,
+            input_of_output,
             np.concatenate([[0], np.cumsum(np.bincount(in_tx, minlength=n))]),
-            np.concatenate([[0], np.cumsum(np.bincount(out_tx, minlength=n))]))
+            np.concatenate([[0], np.cumsum(np.bincount(out_tx, minlength=n))]),
+        )
         return cls(blocks, txs, inputs, outputs, index, _checked=True)
 
     def saved_tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
@@ -1004,10 +1120,26 @@ class Chain:
             yield name, _plain(getattr(self, name))
         ix = self.index
         i64 = np.int64
-        yield "inputs_index", pd.DataFrame({"tx": ix.tx_of_input.astype(i64), "output": ix.output_of_input.astype(i64),
-                                            "address": ix.address_of_input.astype(i64)})
-        yield "outputs_index", pd.DataFrame({"tx": ix.tx_of_output.astype(i64), "input": ix.input_of_output.astype(i64),
-                                             "address": ix.address_of_output.astype(i64)})
+        yield (
+            "inputs_index",
+            pd.DataFrame(
+                {
+                    "tx": ix.tx_of_input.astype(i64),
+                    "output": ix.output_of_input.astype(i64),
+                    "address": ix.address_of_input.astype(i64),
+                }
+            ),
+        )
+        yield (
+            "outputs_index",
+            pd.DataFrame(
+                {
+                    "tx": ix.tx_of_output.astype(i64),
+                    "input": ix.input_of_output.astype(i64),
+                    "address": ix.address_of_output.astype(i64),
+                }
+            ),
+        )
         yield "addresses", pd.DataFrame({"address": pd.Series(ix.addresses.array, dtype="string")})
 
     # ------------------------------------------------------------------ views
@@ -1031,10 +1163,12 @@ class Chain:
         balance = np.bincount(oa[om & unspent], weights=ov[om & unspent], minlength=n)
         n_received = np.bincount(oa[om], minlength=n)
         n_spent = np.bincount(ia[im], minlength=n)
-        pairs = pd.DataFrame({
-            "a": np.concatenate([oa[om], ia[im]]),
-            "t": np.concatenate([ix.tx_of_output[om], ix.tx_of_input[im]]),
-        }).drop_duplicates()
+        pairs = pd.DataFrame(
+            {
+                "a": np.concatenate([oa[om], ia[im]]),
+                "t": np.concatenate([ix.tx_of_output[om], ix.tx_of_input[im]]),
+            }
+        ).drop_duplicates()
         tx_count = np.bincount(pairs.a.to_numpy(), minlength=n)
         times = self.txs.time.iloc[pairs.t.to_numpy()].reset_index(drop=True)
         tdf = pd.DataFrame({"a": pairs.a.to_numpy(), "time": times})
@@ -1045,25 +1179,28 @@ class Chain:
         stype = pd.Series(pd.NA, index=range(n), dtype="object")
         if om.any():
             stype.iloc[oa[om]] = st[om]
-        df = pd.DataFrame({
-            "address": ix.addresses.to_numpy(),
-            "script_type": stype.astype("string").to_numpy(),
-            "first_seen": first.reset_index(drop=True).astype("datetime64[s, UTC]"),
-            "last_seen": last.reset_index(drop=True).astype("datetime64[s, UTC]"),
-            "received": received.astype(np.int64),
-            "sent": sent.astype(np.int64),
-            "balance": balance.astype(np.int64),
-            "n_received": n_received,
-            "n_spent": n_spent,
-            "tx_count": tx_count,
-        })
+        df = pd.DataFrame(
+            {
+                "address": ix.addresses.to_numpy(),
+                "script_type": stype.astype("string").to_numpy(),
+                "first_seen": first.reset_index(drop=True).astype("datetime64[s, UTC]"),
+                "last_seen": last.reset_index(drop=True).astype("datetime64[s, UTC]"),
+                "received": received.astype(np.int64),
+                "sent": sent.astype(np.int64),
+                "balance": balance.astype(np.int64),
+                "n_received": n_received,
+                "n_spent": n_spent,
+                "tx_count": tx_count,
+            }
+        )
         return df.set_index("address")
 
     @property
     def utxos(self) -> pd.DataFrame:
         """The unspent outputs (the UTXO set) of this chain: coins that can still move."""
         return self.outputs[self.outputs.spent_by_txid.isna() & (self.outputs.value > 0)].drop(
-            columns=["spent_by_txid", "spent_by_vin"])
+            columns=["spent_by_txid", "spent_by_vin"]
+        )
 
     @cached_property
     def total_output_value(self) -> int:
@@ -1097,8 +1234,9 @@ class Chain:
             raise E.NotInChainError(f"address {address!r} does not appear in this chain{why}.")
         return AddressView(self, address)
 
-    def subset(self, txids=None, *, heights: tuple[int, int] | None = None, start=None, end=None,
-               addresses=None) -> Chain:
+    def subset(
+        self, txids=None, *, heights: tuple[int, int] | None = None, start=None, end=None, addresses=None
+    ) -> Chain:
         """A smaller chain holding only the chosen transactions.
 
         Criteria combine with "and". Inputs whose spent outputs fall outside
@@ -1140,8 +1278,7 @@ class Chain:
         outputs = self.outputs[keep[self.index.tx_of_output]]
         heights_kept = txs.block_height.dropna().unique()
         blocks = self.blocks[self.blocks.height.isin(heights_kept)].drop(columns=["n_tx"])
-        return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks,
-                                 validate=False)
+        return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, validate=False)
 
     # ------------------------------------------------------------------ summary
     def summary(self) -> dict:
@@ -1176,24 +1313,36 @@ class Chain:
             f"touching {s['addresses']:,} addresses.",
         ]
         if s["blocks"]:
-            lines.append(f"Blocks {s['first_height']:,} to {s['last_height']:,} ({s['blocks']:,} blocks), "
-                         f"{s['first_time'][:10]} to {s['last_time'][:10]}.")
-        lines.append(f"{format_btc(s['total_output_value'])} paid out in all; "
-                     f"{s['unspent_outputs']:,} outputs are still unspent.")
+            lines.append(
+                f"Blocks {s['first_height']:,} to {s['last_height']:,} ({s['blocks']:,} blocks), "
+                f"{s['first_time'][:10]} to {s['last_time'][:10]}."
+            )
+        lines.append(
+            f"{format_btc(s['total_output_value'])} paid out in all; "
+            f"{s['unspent_outputs']:,} outputs are still unspent."
+        )
         if s["external_inputs"]:
             lines.append(f"{s['external_inputs']:,} inputs spend coins from outside this data (a partial chain).")
         if s["addresses_from_scripts"]:
-            lines.append(f"{s['addresses_from_scripts']:,} input addresses were read from the inputs' own "
-                         "scripts (public keys, redeem and witness scripts), not from the coins they spend.")
-        fill = ("Load the data again with prevouts= (an earlier chain or dataset, a Bitcoin Core node or an "
-                "Esplora server) to fill them in.")
+            lines.append(
+                f"{s['addresses_from_scripts']:,} input addresses were read from the inputs' own "
+                "scripts (public keys, redeem and witness scripts), not from the coins they spend."
+            )
+        fill = (
+            "Load the data again with prevouts= (an earlier chain or dataset, a Bitcoin Core node or an "
+            "Esplora server) to fill them in."
+        )
         if s["inputs_without_value"]:
-            lines.append(f"{s['inputs_without_value']:,} inputs have no value: the coins they spend are outside "
-                         "this data (raw blocks do not repeat them), so their transactions have no fee. " + fill)
+            lines.append(
+                f"{s['inputs_without_value']:,} inputs have no value: the coins they spend are outside "
+                "this data (raw blocks do not repeat them), so their transactions have no fee. " + fill
+            )
         if s["inputs_without_address"]:
-            lines.append(f"{s['inputs_without_address']:,} inputs have no address: the coins they spend are "
-                         "outside this data and their own scripts do not reveal it (pay-to-public-key, "
-                         "taproot, bare multisig). " + fill)
+            lines.append(
+                f"{s['inputs_without_address']:,} inputs have no address: the coins they spend are "
+                "outside this data and their own scripts do not reveal it (pay-to-public-key, "
+                "taproot, bare multisig). " + fill
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -1201,8 +1350,10 @@ class Chain:
         span = ""
         if s["blocks"]:
             span = f" in {s['blocks']:,} blocks ({s['first_time'][:10]} to {s['last_time'][:10]})"
-        return (f"<Chain: {s['txs']:,} transactions{span}, {s['inputs']:,} inputs, "
-                f"{s['outputs']:,} outputs, {s['addresses']:,} addresses>")
+        return (
+            f"<Chain: {s['txs']:,} transactions{span}, {s['inputs']:,} inputs, "
+            f"{s['outputs']:,} outputs, {s['addresses']:,} addresses>"
+        )
 
     def _repr_html_(self) -> str:
         s = self.summary()
@@ -1212,8 +1363,11 @@ class Chain:
                 ("transactions", f"{s['txs']:,}"),
                 ("inputs / outputs", f"{s['inputs']:,} / {s['outputs']:,}"),
                 ("addresses", f"{s['addresses']:,}"),
-                ("blocks", f"{s['blocks']:,}" + (f" (heights {s['first_height']:,} to {s['last_height']:,})"
-                                                 if s["blocks"] else "")),
+                (
+                    "blocks",
+                    f"{s['blocks']:,}"
+                    + (f" (heights {s['first_height']:,} to {s['last_height']:,})" if s["blocks"] else ""),
+                ),
                 ("time span", f"{(s['first_time'] or '')[:10]} to {(s['last_time'] or '')[:10]}"),
                 ("value paid out", format_btc(s["total_output_value"])),
                 ("unspent outputs", f"{s['unspent_outputs']:,}"),
@@ -1266,13 +1420,22 @@ def _check_txid_format(uniq: pd.Index, txs, inputs, outputs) -> None:
     if ok.all():
         return
     bad = set(uniq[~ok])
-    for name, s in (("txs.txid", txs.txid), ("outputs.txid", outputs.txid), ("inputs.txid", inputs.txid),
-                    ("inputs.prev_txid", inputs.prev_txid), ("outputs.spent_by_txid", outputs.spent_by_txid)):
+    for name, s in (
+        ("txs.txid", txs.txid),
+        ("outputs.txid", outputs.txid),
+        ("inputs.txid", inputs.txid),
+        ("inputs.prev_txid", inputs.prev_txid),
+        ("outputs.spent_by_txid", outputs.spent_by_txid),
+    ):
         hits = [b for b in s.dropna().unique() if b in bad or b.lower() in bad]
         if hits:
-            _fail(E.InvalidTxidError, f"txids in {name} are not 64 hex characters",
-                  [f"{b!r} ({len(b)} characters)" for b in hits],
-                  "Copy the full txid (64 characters of 0-9 and a-f) from the source", total=len(hits))
+            _fail(
+                E.InvalidTxidError,
+                f"txids in {name} are not 64 hex characters",
+                [f"{b!r} ({len(b)} characters)" for b in hits],
+                "Copy the full txid (64 characters of 0-9 and a-f) from the source",
+                total=len(hits),
+            )
 
 
 def _check_values(txs, inputs, outputs, is_cb, unknown_in, in_sum, out_sum, given_fee) -> None:
@@ -1281,37 +1444,67 @@ def _check_values(txs, inputs, outputs, is_cb, unknown_in, in_sum, out_sum, give
         bad = (v < 0) | (v > MAX_SATS)
         bad = bad.fillna(False).to_numpy(bool)
         if bad.any():
-            rows = [f"{t} {name} {i}: {x} sats" for t, i, x in zip(
-                df.txid[bad], df["vout" if name == "output" else "vin"][bad], df.value[bad])]
-            _fail(E.ValueRangeError, f"{name} values are below 0 or above 21,000,000 BTC", rows,
-                  "Amounts are integer satoshis (1 BTC = 100,000,000 sats) between 0 and 2.1e15")
+            rows = [
+                f"{t} {name} {i}: {x} sats"
+                for t, i, x in zip(df.txid[bad], df["vout" if name == "output" else "vin"][bad], df.value[bad])
+            ]
+            _fail(
+                E.ValueRangeError,
+                f"{name} values are below 0 or above 21,000,000 BTC",
+                rows,
+                "Amounts are integer satoshis (1 BTC = 100,000,000 sats) between 0 and 2.1e15",
+            )
     over = ~is_cb & (unknown_in == 0) & (out_sum > in_sum)
     if over.any():
         idx = np.flatnonzero(over)
         rows = [f"{txs.txid[i]} pays out {format_btc(out_sum[i])} from {format_btc(in_sum[i])}" for i in idx]
-        _fail(E.OverspendError, "transactions pay out more than their inputs bring in", rows,
-              "Check the input and output values; only a coinbase (mining) transaction creates new coins")
+        _fail(
+            E.OverspendError,
+            "transactions pay out more than their inputs bring in",
+            rows,
+            "Check the input and output values; only a coinbase (mining) transaction creates new coins",
+        )
     gf = given_fee.notna().to_numpy() & txs.fee.notna().to_numpy() & ~is_cb
     if gf.any():
         diff = gf & (given_fee.fillna(0).to_numpy(np.int64) != txs.fee.fillna(0).to_numpy(np.int64))
         if diff.any():
-            rows = [f"{txs.txid[i]} says fee {given_fee[i]}, inputs - outputs = {txs.fee[i]}"
-                    for i in np.flatnonzero(diff)]
-            _fail(E.PrevoutMismatchError, "transaction fees disagree with inputs minus outputs", rows,
-                  "Leave the fee column empty to have it computed, or fix the input values")
+            rows = [
+                f"{txs.txid[i]} says fee {given_fee[i]}, inputs - outputs = {txs.fee[i]}" for i in np.flatnonzero(diff)
+            ]
+            _fail(
+                E.PrevoutMismatchError,
+                "transaction fees disagree with inputs minus outputs",
+                rows,
+                "Leave the fee column empty to have it computed, or fix the input values",
+            )
 
 
 def _derive_blocks(blocks, txs, validate: bool) -> pd.DataFrame:
-    from_txs = txs[txs.block_height.notna()].groupby("block_height").agg(
-        time=("time", "min"), n_tx=("txid", "size")).reset_index().rename(columns={"block_height": "height"})
+    from_txs = (
+        txs[txs.block_height.notna()]
+        .groupby("block_height")
+        .agg(time=("time", "min"), n_tx=("txid", "size"))
+        .reset_index()
+        .rename(columns={"block_height": "height"})
+    )
     if blocks is None or len(blocks) == 0:
-        b = pd.DataFrame({"height": from_txs.height.astype("int64"), "hash": pd.NA,
-                          "time": from_txs.time, "n_tx": from_txs.n_tx.astype("int64")})
+        b = pd.DataFrame(
+            {
+                "height": from_txs.height.astype("int64"),
+                "hash": pd.NA,
+                "time": from_txs.time,
+                "n_tx": from_txs.n_tx.astype("int64"),
+            }
+        )
     else:
         b = _normalise(blocks, "blocks").drop(columns=["n_tx"])
         if validate and b.height.duplicated().any():
-            _fail(E.ChainValidationError, "blocks repeat the same height",
-                  [str(h) for h in b.height[b.height.duplicated()]], "Keep one block per height")
+            _fail(
+                E.ChainValidationError,
+                "blocks repeat the same height",
+                [str(h) for h in b.height[b.height.duplicated()]],
+                "Keep one block per height",
+            )
         b = b.merge(from_txs[["height", "n_tx"]], on="height", how="left")
         b["n_tx"] = b.n_tx.fillna(0).astype("int64")
         if b.time.isna().any():
@@ -1321,8 +1514,10 @@ def _derive_blocks(blocks, txs, validate: bool) -> pd.DataFrame:
         missing = set(from_txs.height) - set(b.height)
         if missing:
             extra = from_txs[from_txs.height.isin(missing)]
-            b = pd.concat([b, pd.DataFrame({"height": extra.height, "hash": pd.NA, "time": extra.time,
-                                            "n_tx": extra.n_tx})], ignore_index=True)
+            b = pd.concat(
+                [b, pd.DataFrame({"height": extra.height, "hash": pd.NA, "time": extra.time, "n_tx": extra.n_tx})],
+                ignore_index=True,
+            )
     b = b.sort_values("height", kind="stable").reset_index(drop=True)
     b["height"] = b.height.astype("int64")
     b["hash"] = _as_str(b["hash"])
@@ -1348,9 +1543,13 @@ def _check_block_times(b: pd.DataFrame) -> None:
     if bad.any():
         idx = np.flatnonzero(bad)
         rows = [f"block {h[i]} at {b.time[i]} after block {h[i - 1]} at {b.time[i - 1]}" for i in idx]
-        _fail(E.BlockTimeError, "block times go backwards across heights", rows,
-              "Check the block heights and times: a block cannot be older than the blocks before it "
-              "(beyond the median of the previous 11)")
+        _fail(
+            E.BlockTimeError,
+            "block times go backwards across heights",
+            rows,
+            "Check the block heights and times: a block cannot be older than the blocks before it "
+            "(beyond the median of the previous 11)",
+        )
 
 
 # ---------------------------------------------------------------------- views
@@ -1375,8 +1574,8 @@ class TxView:
         self.fee = None if pd.isna(row.fee) else int(row.fee)
         self.is_coinbase = bool(row.is_coinbase)
         ix = chain.index
-        self.inputs = chain.inputs.iloc[ix.in_start[pos]: ix.in_start[pos + 1]].reset_index(drop=True)
-        self.outputs = chain.outputs.iloc[ix.out_start[pos]: ix.out_start[pos + 1]].reset_index(drop=True)
+        self.inputs = chain.inputs.iloc[ix.in_start[pos] : ix.in_start[pos + 1]].reset_index(drop=True)
+        self.outputs = chain.outputs.iloc[ix.out_start[pos] : ix.out_start[pos + 1]].reset_index(drop=True)
 
     @property
     def input_value(self) -> int:
@@ -1400,13 +1599,17 @@ class TxView:
         lines.append(f"  {len(self.inputs)} input(s), {format_btc(self.input_value)}:")
         for r in self.inputs.itertuples():
             src = "newly mined" if pd.isna(r.prev_txid) else f"from {r.prev_txid[:12]}...:{r.prev_vout}"
-            lines.append(f"    {r.vin}: {r.address if not pd.isna(r.address) else '(no address)'}  "
-                         f"{format_btc(r.value)}  {src}{'  (outside this data)' if r.is_external else ''}")
+            lines.append(
+                f"    {r.vin}: {r.address if not pd.isna(r.address) else '(no address)'}  "
+                f"{format_btc(r.value)}  {src}{'  (outside this data)' if r.is_external else ''}"
+            )
         lines.append(f"  {len(self.outputs)} output(s), {format_btc(self.output_value)}:")
         for r in self.outputs.itertuples():
             spent = "unspent" if pd.isna(r.spent_by_txid) else f"spent in {r.spent_by_txid[:12]}..."
-            lines.append(f"    {r.vout}: {r.address if not pd.isna(r.address) else '(' + r.script_type + ')'}  "
-                         f"{format_btc(r.value)}  {spent}")
+            lines.append(
+                f"    {r.vout}: {r.address if not pd.isna(r.address) else '(' + r.script_type + ')'}  "
+                f"{format_btc(r.value)}  {spent}"
+            )
         lines.append(f"  fee: {format_btc(self.fee) if self.fee is not None else 'unknown (inputs from outside)'}")
         return lines
 
@@ -1414,14 +1617,16 @@ class TxView:
         return "\n".join(self._lines())
 
     def __repr__(self) -> str:
-        return (f"<Tx {self.txid[:16]}...: {len(self.inputs)} in, {len(self.outputs)} out, "
-                f"{format_btc(self.output_value)}>")
+        return (
+            f"<Tx {self.txid[:16]}...: {len(self.inputs)} in, {len(self.outputs)} out, {format_btc(self.output_value)}>"
+        )
 
     def _repr_html_(self) -> str:
         head = html.escape("\n".join(self._lines()[:3]))
         ins = _btc_table(self.inputs, ["vin", "address", "value", "prev_txid", "prev_vout"]).to_html(index=False)
         outs = _btc_table(self.outputs, ["vout", "address", "value", "script_type", "spent_by_txid"]).to_html(
-            index=False)
+            index=False
+        )
         fee = html.escape(format_btc(self.fee)) if self.fee is not None else "unknown"
         return f"<pre>{head}</pre><b>Inputs</b>{ins}<b>Outputs</b>{outs}<p>fee: {fee}</p>"
 
@@ -1441,10 +1646,15 @@ class AddressView:
         snt = pd.DataFrame({"tx": ix.tx_of_input[in_rows], "sent": chain.inputs.value.fillna(0).to_numpy()[in_rows]})
         agg = rec.groupby("tx").sum().join(snt.groupby("tx").sum(), how="outer").fillna(0).astype("int64")
         t = chain.txs.iloc[agg.index.to_numpy()]
-        self.transactions = pd.DataFrame({
-            "txid": t.txid.to_numpy(), "block_height": t.block_height.to_numpy(), "time": t.time.to_numpy(),
-            "received": agg.received.to_numpy(), "sent": agg.sent.to_numpy(),
-        })
+        self.transactions = pd.DataFrame(
+            {
+                "txid": t.txid.to_numpy(),
+                "block_height": t.block_height.to_numpy(),
+                "time": t.time.to_numpy(),
+                "received": agg.received.to_numpy(),
+                "sent": agg.sent.to_numpy(),
+            }
+        )
 
     @property
     def balance(self) -> int:
@@ -1452,13 +1662,15 @@ class AddressView:
 
     def __str__(self) -> str:
         s = self.stats
-        return "\n".join([
-            f"Address {self.address} ({s.script_type})",
-            f"  seen {s.first_seen} to {s.last_seen} in {s.tx_count:,} transaction(s)",
-            f"  received {format_btc(s.received)} in {s.n_received:,} output(s)",
-            f"  sent     {format_btc(s.sent)} in {s.n_spent:,} input(s)",
-            f"  balance  {format_btc(s.balance)} (unspent in this data)",
-        ])
+        return "\n".join(
+            [
+                f"Address {self.address} ({s.script_type})",
+                f"  seen {s.first_seen} to {s.last_seen} in {s.tx_count:,} transaction(s)",
+                f"  received {format_btc(s.received)} in {s.n_received:,} output(s)",
+                f"  sent     {format_btc(s.sent)} in {s.n_spent:,} input(s)",
+                f"  balance  {format_btc(s.balance)} (unspent in this data)",
+            ]
+        )
 
     def __repr__(self) -> str:
         return f"<Address {self.address}: {self.stats.tx_count:,} txs, balance {format_btc(self.stats.balance)}>"

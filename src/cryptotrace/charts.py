@@ -27,8 +27,9 @@ def _figure(width: float, height: float, ncols: int = 1):
 
 def _column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
     if name not in df.columns:
-        raise ShowError(f"ct.charts.{what}: the table has no column {name!r}; its columns are "
-                        f"{', '.join(map(str, df.columns))}")
+        raise ShowError(
+            f"ct.charts.{what}: the table has no column {name!r}; its columns are {', '.join(map(str, df.columns))}"
+        )
     s = pd.to_numeric(df[name], errors="coerce")
     return s
 
@@ -41,8 +42,16 @@ def _scaled(name: str, s: pd.Series) -> tuple[pd.Series, str]:
     return s, name.replace("_", " ")
 
 
-def bars(table, *, value, label: str | None = None, title: str = "", horizontal: bool = False,
-         log: bool = False, sort: bool = False):
+def bars(
+    table,
+    *,
+    value,
+    label: str | None = None,
+    title: str = "",
+    horizontal: bool = False,
+    log: bool = False,
+    sort: bool = False,
+):
     """A bar chart of one or more columns of a table: one bar per row, one panel per column.
 
     Parameters
@@ -71,8 +80,7 @@ def bars(table, *, value, label: str | None = None, title: str = "", horizontal:
     if sort:
         df = df.sort_values(values[0])
     names = df[label].astype(str).tolist() if label else [str(i) for i in df.index]
-    fig, axes = _figure(max(4.5, 3.5 * len(values)), max(2.5, 0.35 * len(df) + 1) if horizontal else 3.2,
-                        len(values))
+    fig, axes = _figure(max(4.5, 3.5 * len(values)), max(2.5, 0.35 * len(df) + 1) if horizontal else 3.2, len(values))
     for k, (ax, col) in enumerate(zip(axes, values)):
         s, axis_label = _scaled(col, _column(df, col, "bars"))
         colours = _COLOURS[k % len(_COLOURS)] if len(values) > 1 else _COLOURS[: len(s)] * (len(s) // 8 + 1)
@@ -103,8 +111,9 @@ def bars(table, *, value, label: str | None = None, title: str = "", horizontal:
     return fig
 
 
-def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, ylabel: str = "number of rows",
-              log: bool = False):
+def histogram(
+    table, *, value: str, title: str = "", xlabel: str | None = None, ylabel: str = "number of rows", log: bool = False
+):
     """How many rows have each value of a column (whole numbers: one bar per number).
 
     Examples
@@ -119,8 +128,9 @@ def histogram(table, *, value: str, title: str = "", xlabel: str | None = None, 
     s = _column(df, value, "histogram").dropna()
     fig, (ax,) = _figure(8, 3)
     top = int(s.max()) if len(s) else 1
-    ax.hist(s.to_numpy(), bins=range(int(s.min()) if len(s) else 0, top + 2), color=_COLOURS[0],
-            edgecolor="white", log=log)
+    ax.hist(
+        s.to_numpy(), bins=range(int(s.min()) if len(s) else 0, top + 2), color=_COLOURS[0], edgecolor="white", log=log
+    )
     ax.set_xlabel(xlabel or value.replace("_", " "))
     ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
     ax.set_title(title)
@@ -161,8 +171,11 @@ def per_day(chain, *, title: str = "Transactions per day"):
     >>> fig.axes[0].get_ylabel()
     'transactions'
     """
-    days = chain.txs.time.dt.tz_localize(None).dt.normalize() if chain.txs.time.dt.tz is not None \
+    days = (
+        chain.txs.time.dt.tz_localize(None).dt.normalize()
+        if chain.txs.time.dt.tz is not None
         else chain.txs.time.dt.normalize()
+    )
     counts = days.value_counts().sort_index()
     fig, (ax,) = _figure(8, 3)
     ax.bar(counts.index, counts.to_numpy(), color=_COLOURS[0], width=0.8)
@@ -202,8 +215,10 @@ def timeline(chain, *, txids, paid_to, labels, gap=None, title: str = ""):
     """
     txids, paid_to, labels = list(txids), list(paid_to), list(labels)
     if not (len(txids) == len(paid_to) == len(labels)):
-        raise ShowError("ct.charts.timeline: give as many paid_to addresses and labels as txids "
-                        f"(got {len(txids)} txids, {len(paid_to)} addresses, {len(labels)} labels)")
+        raise ShowError(
+            "ct.charts.timeline: give as many paid_to addresses and labels as txids "
+            f"(got {len(txids)} txids, {len(paid_to)} addresses, {len(labels)} labels)"
+        )
     from .search import amount_paid
 
     when = [chain.tx(t).time for t in txids]
@@ -216,8 +231,7 @@ def timeline(chain, *, txids, paid_to, labels, gap=None, title: str = ""):
     width = max((max(when) - min(when)) / pd.Timedelta(days=1) / 25, 0.05) if when else 1
     ax.bar(when, amount, width=width, color=_COLOURS[: len(when)])
     for w, v, lab in zip(when, amount, labels):
-        ax.annotate(f"{lab}\n{v:,.2f} BTC", (w, v), textcoords="offset points", xytext=(0, 4), ha="center",
-                    fontsize=8)
+        ax.annotate(f"{lab}\n{v:,.2f} BTC", (w, v), textcoords="offset points", xytext=(0, 4), ha="center", fontsize=8)
     if when:
         pad = max((max(when) - min(when)) / 10, pd.Timedelta(days=1))
         ax.set_xlim(min(when) - pad, max(when) + pad)

@@ -68,10 +68,13 @@ def main(argv: list[str] | None = None) -> int:
         while where.tb_next is not None:
             where = where.tb_next
         place = f"{os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}"
-        print(f"error: cryptotrace stopped on an unexpected {type(exc).__name__} ({str(exc)[:200]}) at {place}. "
-              "This is a bug in cryptotrace, not in what you typed: please report it with the command you ran "
-              "(run it again with CRYPTOTRACE_DEBUG=1 for the full traceback). Nothing half-written was left "
-              "behind", file=sys.stderr)
+        print(
+            f"error: cryptotrace stopped on an unexpected {type(exc).__name__} ({str(exc)[:200]}) at {place}. "
+            "This is a bug in cryptotrace, not in what you typed: please report it with the command you ran "
+            "(run it again with CRYPTOTRACE_DEBUG=1 for the full traceback). Nothing half-written was left "
+            "behind",
+            file=sys.stderr,
+        )
         return 3
 
 

@@ -35,8 +35,16 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components
 from . import errors as E
 from .units import format_btc
 
-__all__ = ["Clustering", "cluster", "evaluate", "Evaluation", "LinkExplanation", "ClusterCollapseWarning",
-           "accuracy_table", "union_find"]
+__all__ = [
+    "Clustering",
+    "cluster",
+    "evaluate",
+    "Evaluation",
+    "LinkExplanation",
+    "ClusterCollapseWarning",
+    "accuracy_table",
+    "union_find",
+]
 
 
 class ClusterCollapseWarning(UserWarning):
@@ -73,16 +81,19 @@ def _check_links(n, a, b):
     for name, x in (("a", a), ("b", b)):
         x = np.asarray(x)
         if x.ndim != 1 or (x.size and (x.dtype == bool or not np.issubdtype(x.dtype, np.integer))):
-            raise E.ClusteringError(f"union_find: {name} must be a 1-D array of node numbers (integers), "
-                                    f"not {x.dtype} with shape {x.shape}")
+            raise E.ClusteringError(
+                f"union_find: {name} must be a 1-D array of node numbers (integers), not {x.dtype} with shape {x.shape}"
+            )
         if x.size and (int(x.min()) < 0 or int(x.max()) >= n):
             bad = int(x.min()) if int(x.min()) < 0 else int(x.max())
-            raise E.ClusteringError(f"union_find: node {bad} in {name} is outside 0..{n - 1}; "
-                                    f"give n larger than every node number")
+            raise E.ClusteringError(
+                f"union_find: node {bad} in {name} is outside 0..{n - 1}; give n larger than every node number"
+            )
         out.append(x.astype(np.intp, copy=False))
     if len(out[0]) != len(out[1]):
-        raise E.ClusteringError(f"union_find: a and b must be the same length (one link per position), "
-                                f"not {len(out[0])} and {len(out[1])}")
+        raise E.ClusteringError(
+            f"union_find: a and b must be the same length (one link per position), not {len(out[0])} and {len(out[1])}"
+        )
     return n, out[0], out[1]
 
 
@@ -254,8 +265,15 @@ def _collapse_scan(n: int, mi_a, mi_b, ch_a, ch_b, limit: int, refuse: bool, bat
     return risky, sa, sb
 
 
-_PARAMS = ("heuristics", "skip_coinjoin", "coinjoin", "skip_payjoin", "change_conflicts", "collapse_size",
-           "refuse_collapse")
+_PARAMS = (
+    "heuristics",
+    "skip_coinjoin",
+    "coinjoin",
+    "skip_payjoin",
+    "change_conflicts",
+    "collapse_size",
+    "refuse_collapse",
+)
 
 
 class Clustering:
@@ -310,9 +328,17 @@ class Clustering:
     ['multi_input', 'round_amount']
     """
 
-    def __init__(self, heuristics=("multi_input",), *, skip_coinjoin: bool = True, coinjoin=None,
-                 skip_payjoin: bool = False, change_conflicts: str = "skip", collapse_size: int = 50,
-                 refuse_collapse: bool = False):
+    def __init__(
+        self,
+        heuristics=("multi_input",),
+        *,
+        skip_coinjoin: bool = True,
+        coinjoin=None,
+        skip_payjoin: bool = False,
+        change_conflicts: str = "skip",
+        collapse_size: int = 50,
+        refuse_collapse: bool = False,
+    ):
         self.heuristics = heuristics
         self.skip_coinjoin = skip_coinjoin
         self.coinjoin = coinjoin
@@ -351,11 +377,13 @@ class Clustering:
         if bad:
             raise E.ClusteringError(
                 f"{', '.join(bad)} flag(s) transactions but join no addresses; give CoinJoin detectors as "
-                "Clustering(coinjoin=...) and keep skip_coinjoin=True")
+                "Clustering(coinjoin=...) and keep skip_coinjoin=True"
+            )
         cj = H.coinjoin.coinjoin if self.coinjoin is None else H.get(self.coinjoin)
         if cj.kind != "tx_flag":
-            raise E.ClusteringError(f"coinjoin={cj.name!r} must be a transaction flag such as "
-                                    "heuristics.coinjoin.coinjoin")
+            raise E.ClusteringError(
+                f"coinjoin={cj.name!r} must be a transaction flag such as heuristics.coinjoin.coinjoin"
+            )
         return hs, cj
 
     # ------------------------------------------------------------------ fit
@@ -366,8 +394,9 @@ class Clustering:
         from .heuristics.base import features
 
         if not isinstance(chain, Chain):
-            raise E.ClusteringError(f"fit() takes a Chain, not {type(chain).__name__}; "
-                                    "e.g. Clustering().fit(cryptotrace.load_sample())")
+            raise E.ClusteringError(
+                f"fit() takes a Chain, not {type(chain).__name__}; e.g. Clustering().fit(cryptotrace.load_sample())"
+            )
         hs, cj = self._check_params()
         f = features(chain)
         n_addr = f.n_addr
@@ -426,29 +455,35 @@ class Clustering:
         ch = (cat(ch_tx, np.int64), cat(ch_h, np.int16), cat(ch_a, np.int64), cat(ch_b, np.int64))
 
         # cluster collapse: a change link joining two clusters that are both large, as they have grown so far
-        collapse = pd.DataFrame(columns=["txid", "heuristic", "address_a", "address_b", "size_a", "size_b",
-                                         "refused"])
+        collapse = pd.DataFrame(columns=["txid", "heuristic", "address_a", "address_b", "size_a", "size_b", "refused"])
         if len(ch[0]):
             order = np.argsort(ch[0], kind="stable")  # in transaction (time) order
             ch = tuple(x[order] for x in ch)
-            risky, sa, sb = _collapse_scan(n_addr, mi[2], mi[3], ch[2], ch[3], int(self.collapse_size),
-                                           self.refuse_collapse)
+            risky, sa, sb = _collapse_scan(
+                n_addr, mi[2], mi[3], ch[2], ch[3], int(self.collapse_size), self.refuse_collapse
+            )
             if risky.any():
                 r = np.flatnonzero(risky)
-                collapse = pd.DataFrame({
-                    "txid": f.ix.txids[ch[0][r]].to_numpy(),
-                    "heuristic": [names[i] for i in ch[1][r]],
-                    "address_a": f.ix.addresses[ch[2][r]].to_numpy(),
-                    "address_b": f.ix.addresses[ch[3][r]].to_numpy(),
-                    "size_a": sa[r], "size_b": sb[r],
-                    "refused": self.refuse_collapse,
-                })
+                collapse = pd.DataFrame(
+                    {
+                        "txid": f.ix.txids[ch[0][r]].to_numpy(),
+                        "heuristic": [names[i] for i in ch[1][r]],
+                        "address_a": f.ix.addresses[ch[2][r]].to_numpy(),
+                        "address_b": f.ix.addresses[ch[3][r]].to_numpy(),
+                        "size_a": sa[r],
+                        "size_b": sb[r],
+                        "refused": self.refuse_collapse,
+                    }
+                )
                 what = "refused them" if self.refuse_collapse else "kept them (refuse_collapse=True drops them)"
                 warnings.warn(
                     f"cluster collapse risk: {len(r):,} change link(s) would each merge two clusters of "
                     f"{self.collapse_size}+ addresses (largest pair: {int(sa[r].max()):,} and "
                     f"{int(sb[r].max()):,}); one wrong change call is enough to fuse two owners. "
-                    f"Clustering {what}; see collapse_.", ClusterCollapseWarning, stacklevel=2)
+                    f"Clustering {what}; see collapse_.",
+                    ClusterCollapseWarning,
+                    stacklevel=2,
+                )
                 if self.refuse_collapse:
                     ch = tuple(x[~risky] for x in ch)
         self.collapse_ = collapse
@@ -484,8 +519,9 @@ class Clustering:
     # ------------------------------------------------------------------ results
     def _fitted(self):
         if "_labels" not in self.__dict__:
-            raise E.NotFittedError("this Clustering is not fitted yet: call .fit(chain) first, "
-                                    "e.g. c = Clustering().fit(chain)")
+            raise E.NotFittedError(
+                "this Clustering is not fitted yet: call .fit(chain) first, e.g. c = Clustering().fit(chain)"
+            )
 
     @cached_property
     def labels_(self) -> pd.Series:
@@ -517,12 +553,15 @@ class Clustering:
         first = g.min().reindex(range(n))
         last = g.max().reindex(range(n))
         to_time = lambda s: pd.to_datetime(s, unit="s", utc=True).astype("datetime64[s, UTC]")  # noqa: E731
-        out = pd.DataFrame({
-            "size": size.astype(np.int64),
-            "balance": np.rint(bal).astype(np.int64),
-            "first_seen": to_time(first.to_numpy()),
-            "last_seen": to_time(last.to_numpy()),
-        }, index=pd.RangeIndex(n, name="cluster_id"))
+        out = pd.DataFrame(
+            {
+                "size": size.astype(np.int64),
+                "balance": np.rint(bal).astype(np.int64),
+                "first_seen": to_time(first.to_numpy()),
+                "last_seen": to_time(last.to_numpy()),
+            },
+            index=pd.RangeIndex(n, name="cluster_id"),
+        )
         return out
 
     @cached_property
@@ -530,13 +569,15 @@ class Clustering:
         self._fitted()
         tx, h, a, b = self._ev
         ix = self.chain_.index
-        return pd.DataFrame({
-            "txid": pd.array(ix.txids[tx].to_numpy(), dtype="string"),
-            "heuristic": pd.Categorical.from_codes(h.astype(np.int64), categories=self._names),
-            "address_a": pd.array(ix.addresses[a].to_numpy(), dtype="string"),
-            "address_b": pd.array(ix.addresses[b].to_numpy(), dtype="string"),
-            "kind": pd.Categorical(np.asarray(self._kinds, dtype=object)[h.astype(np.int64)]),
-        })
+        return pd.DataFrame(
+            {
+                "txid": pd.array(ix.txids[tx].to_numpy(), dtype="string"),
+                "heuristic": pd.Categorical.from_codes(h.astype(np.int64), categories=self._names),
+                "address_a": pd.array(ix.addresses[a].to_numpy(), dtype="string"),
+                "address_b": pd.array(ix.addresses[b].to_numpy(), dtype="string"),
+                "kind": pd.Categorical(np.asarray(self._kinds, dtype=object)[h.astype(np.int64)]),
+            }
+        )
 
     def _code(self, address) -> int:
         self._fitted()
@@ -544,8 +585,11 @@ class Clustering:
         if code < 0:
             from .addresses import is_valid_address
 
-            why = "" if isinstance(address, str) and is_valid_address(address) else \
-                " (it is not even a valid Bitcoin address: check the spelling)"
+            why = (
+                ""
+                if isinstance(address, str) and is_valid_address(address)
+                else " (it is not even a valid Bitcoin address: check the spelling)"
+            )
             raise E.NotInChainError(f"address {address!r} does not appear in the clustered chain{why}.")
         return int(code)
 
@@ -557,8 +601,10 @@ class Clustering:
         """The addresses in cluster ``cluster_id`` (in the chain's address order)."""
         self._fitted()
         if not isinstance(cluster_id, (int, np.integer)) or not 0 <= int(cluster_id) < self._n_clusters:
-            raise E.ClusteringError(f"there is no cluster {cluster_id!r}: cluster ids run from 0 to "
-                                    f"{self._n_clusters - 1} (0 is the largest); find one with cluster_of(address)")
+            raise E.ClusteringError(
+                f"there is no cluster {cluster_id!r}: cluster ids run from 0 to "
+                f"{self._n_clusters - 1} (0 is the largest); find one with cluster_of(address)"
+            )
         rows = np.flatnonzero(self._labels == int(cluster_id))
         return self.chain_.index.addresses[rows].tolist()
 
@@ -621,16 +667,20 @@ class Clustering:
         return self.labels_.reset_index()
 
     def __repr__(self) -> str:
-        hs = ", ".join(str(getattr(h, "name", h)) for h in (
-            [self.heuristics] if isinstance(self.heuristics, str) else self.heuristics))
+        hs = ", ".join(
+            str(getattr(h, "name", h))
+            for h in ([self.heuristics] if isinstance(self.heuristics, str) else self.heuristics)
+        )
         cj = "CoinJoins skipped" if self.skip_coinjoin else "CoinJoins used"
         if "_labels" not in self.__dict__:
             return f"<Clustering (not fitted): {hs}; {cj}>"
         sizes = np.bincount(self._labels, minlength=self._n_clusters)
         big = int(sizes.max()) if len(sizes) else 0
-        return (f"<Clustering: {len(self._labels):,} addresses in {self._n_clusters:,} clusters "
-                f"(largest {big:,}); {', '.join(self._names)}; {cj} ({self.n_skipped_:,} txs); "
-                f"{len(self._ev[0]):,} links>")
+        return (
+            f"<Clustering: {len(self._labels):,} addresses in {self._n_clusters:,} clusters "
+            f"(largest {big:,}); {', '.join(self._names)}; {cj} ({self.n_skipped_:,} txs); "
+            f"{len(self._ev[0]):,} links>"
+        )
 
     def _repr_html_(self) -> str:
         if "_labels" not in self.__dict__:
@@ -639,8 +689,10 @@ class Clustering:
         top["balance"] = top.balance.map(lambda v: format_btc(int(v), unit=False))
         top = top.rename(columns={"balance": "balance (BTC)"})
         params = "".join(f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in self.params_.items())
-        return (f"<div><p><b>Clustering</b>: {html.escape(repr(self)[13:-1])}</p><p>Largest clusters:</p>"
-                f"{top.to_html()}<details><summary>parameters</summary><ul>{params}</ul></details></div>")
+        return (
+            f"<div><p><b>Clustering</b>: {html.escape(repr(self)[13:-1])}</p><p>Largest clusters:</p>"
+            f"{top.to_html()}<details><summary>parameters</summary><ul>{params}</ul></details></div>"
+        )
 
 
 def cluster(chain, heuristics=("multi_input",), **kw) -> Clustering:
@@ -678,19 +730,25 @@ class LinkExplanation:
             heur = c._heuristics[h]
             ax, ay, txid = ix.addresses[x], ix.addresses[y], ix.txids[tx]
             if heur.kind == "link":
-                why = (f"{ax} and {ay} both paid into transaction {txid} as inputs; all inputs had to be signed, so "
-                       f"one owner is assumed ({heur.name})")
+                why = (
+                    f"{ax} and {ay} both paid into transaction {txid} as inputs; all inputs had to be signed, so "
+                    f"one owner is assumed ({heur.name})"
+                )
             else:
                 ch_addr, payer = (ay, ax) if c._ev_is_change_target(tx, h, y) else (ax, ay)
-                why = (f"in transaction {txid}, paid from {payer}, the output to {ch_addr} is taken as the "
-                       f"payer's change ({heur.name}: {heur.because})")
+                why = (
+                    f"in transaction {txid}, paid from {payer}, the output to {ch_addr} is taken as the "
+                    f"payer's change ({heur.name}: {heur.because})"
+                )
                 etx, eh, _, eb = c._ev
-                also = sorted({c._names[k] for k in eh[(etx == tx) & (eh != h)
-                                                        & (eb == ix.addresses.get_loc(ch_addr))]})
+                also = sorted(
+                    {c._names[k] for k in eh[(etx == tx) & (eh != h) & (eb == ix.addresses.get_loc(ch_addr))]}
+                )
                 if also:
                     why += f"; also named by {', '.join(also)}"
-            rows.append({"step": i, "address_a": ax, "address_b": ay, "txid": txid, "heuristic": heur.name,
-                         "reason": why})
+            rows.append(
+                {"step": i, "address_a": ax, "address_b": ay, "txid": txid, "heuristic": heur.name, "reason": why}
+            )
         self.steps = pd.DataFrame(rows, columns=["step", "address_a", "address_b", "txid", "heuristic", "reason"])
         self.cluster_a = c.cluster_of(a)
         self.cluster_b = c.cluster_of(b)
@@ -705,9 +763,11 @@ class LinkExplanation:
 
     def __str__(self) -> str:
         if not self.linked:
-            return (f"{self.a} and {self.b} are NOT linked: they are in different clusters ({self.cluster_a}, "
-                    f"{self._sizes[0]:,} addresses, and {self.cluster_b}, {self._sizes[1]:,} addresses). No chain "
-                    "of evidence joins them with these heuristics.")
+            return (
+                f"{self.a} and {self.b} are NOT linked: they are in different clusters ({self.cluster_a}, "
+                f"{self._sizes[0]:,} addresses, and {self.cluster_b}, {self._sizes[1]:,} addresses). No chain "
+                "of evidence joins them with these heuristics."
+            )
         if not len(self.steps):
             return f"{self.a} and {self.b} are the same address."
         lines = [f"{self.a} and {self.b} are in cluster {self.cluster_a}, linked in {len(self.steps)} step(s):"]
@@ -717,8 +777,10 @@ class LinkExplanation:
     def __repr__(self) -> str:
         if not self.linked:
             return f"<LinkExplanation: {self.a[:12]}... and {self.b[:12]}... are not linked>"
-        return (f"<LinkExplanation: {self.a[:12]}... and {self.b[:12]}... linked in {len(self.steps)} step(s) via "
-                f"{', '.join(dict.fromkeys(self.steps.heuristic)) or 'nothing (same address)'}>")
+        return (
+            f"<LinkExplanation: {self.a[:12]}... and {self.b[:12]}... linked in {len(self.steps)} step(s) via "
+            f"{', '.join(dict.fromkeys(self.steps.heuristic)) or 'nothing (same address)'}>"
+        )
 
     def _repr_html_(self) -> str:
         return f"<div><pre>{html.escape(str(self))}</pre></div>"
@@ -786,12 +848,16 @@ class Evaluation:
 
     def __repr__(self) -> str:
         m = self.metrics
-        return (f"<Evaluation: precision {m['pairwise_precision']:.3f}, recall {m['pairwise_recall']:.3f}, "
-                f"purity {m['purity']:.3f}, {m['n_clusters']:,} clusters / {m['n_entities']:,} owners>")
+        return (
+            f"<Evaluation: precision {m['pairwise_precision']:.3f}, recall {m['pairwise_recall']:.3f}, "
+            f"purity {m['purity']:.3f}, {m['n_clusters']:,} clusters / {m['n_entities']:,} owners>"
+        )
 
     def _repr_html_(self) -> str:
-        return (f"<div><p>{html.escape(repr(self)[1:-1])}</p>{self.to_frame().to_html(index=False)}"
-                f"<p>Change heuristics</p>{self.change.to_html()}</div>")
+        return (
+            f"<div><p>{html.escape(repr(self)[1:-1])}</p>{self.to_frame().to_html(index=False)}"
+            f"<p>Change heuristics</p>{self.change.to_html()}</div>"
+        )
 
 
 def _pairs(counts: np.ndarray) -> float:
@@ -826,19 +892,24 @@ def evaluate(clustering: Clustering, answer_key, *, change_heuristics=None) -> E
     True
     """
     from . import heuristics as H
+
     if not isinstance(clustering, Clustering):
         raise E.ClusteringError(f"evaluate() takes a fitted Clustering first, not {type(clustering).__name__}")
     clustering._fitted()
     if not (hasattr(answer_key, "addresses") and hasattr(answer_key, "txs")):  # an AnswerKey, read by its tables
-        raise E.ClusteringError(f"evaluate() takes an AnswerKey second, not {type(answer_key).__name__}; "
-                                "load one with cryptotrace.cases.load_answer_key(...) or AnswerKey.load(path)")
+        raise E.ClusteringError(
+            f"evaluate() takes an AnswerKey second, not {type(answer_key).__name__}; "
+            "load one with cryptotrace.cases.load_answer_key(...) or AnswerKey.load(path)"
+        )
     chain = clustering.chain_
     owner = answer_key.addresses.entity
     labels = clustering.labels_
     common = labels.index.intersection(owner.index)
     if len(common) == 0:
-        raise E.ClusteringError("the answer key names none of the clustered addresses: it belongs to another "
-                                "dataset (compare answer_key.dataset_sha256 with chain.content_hash)")
+        raise E.ClusteringError(
+            "the answer key names none of the clustered addresses: it belongs to another "
+            "dataset (compare answer_key.dataset_sha256 with chain.content_hash)"
+        )
     lab = labels.reindex(common).to_numpy()
     ent_codes, ents = pd.factorize(owner.reindex(common).astype("string").fillna("<unknown>"))
     ct = pd.DataFrame({"c": lab, "e": ent_codes}).value_counts()
@@ -873,18 +944,28 @@ def evaluate(clustering: Clustering, answer_key, *, change_heuristics=None) -> E
         call = h.calls(chain)[pos]
         made = call >= 0
         right = made & (call == truth)
-        rows.append({"heuristic": h.name, "calls": int(made.sum()), "correct": int(right.sum()),
-                     "precision": right.sum() / made.sum() if made.any() else np.nan,
-                     "coverage": right.sum() / n_true if n_true else np.nan, "used": h.name in used})
+        rows.append(
+            {
+                "heuristic": h.name,
+                "calls": int(made.sum()),
+                "correct": int(right.sum()),
+                "precision": right.sum() / made.sum() if made.any() else np.nan,
+                "coverage": right.sum() / n_true if n_true else np.nan,
+                "used": h.name in used,
+            }
+        )
     change = pd.DataFrame(rows, columns=["heuristic", "calls", "correct", "precision", "coverage", "used"])
     change = change.set_index("heuristic")
     cj_true = key_txs.is_coinjoin.to_numpy(bool)[ok]
     cj_det = H.coinjoin.coinjoin if clustering.coinjoin is None else H.get(clustering.coinjoin)
     flagged = cj_det._flags(chain)[pos]
     tpc = int((flagged & cj_true).sum())
-    coin = {"flagged": int(flagged.sum()), "true": int(cj_true.sum()),
-            "precision": tpc / flagged.sum() if flagged.any() else np.nan,
-            "recall": tpc / cj_true.sum() if cj_true.any() else np.nan}
+    coin = {
+        "flagged": int(flagged.sum()),
+        "true": int(cj_true.sum()),
+        "precision": tpc / flagged.sum() if flagged.any() else np.nan,
+        "recall": tpc / cj_true.sum() if cj_true.any() else np.nan,
+    }
     return Evaluation(metrics, change, coin, dict(clustering.params_))
 
 
@@ -915,8 +996,16 @@ def accuracy_table(chain, answer_key, *, change_heuristics=None) -> pd.DataFrame
             ev = evaluate(c, answer_key, change_heuristics=hs)
             if base_eval is None:
                 base_eval = ev
-            rows.append({"heuristics": label, "skip_coinjoin": skip, **{k: ev.metrics[k] for k in (
-                "pairwise_precision", "pairwise_recall", "purity", "n_clusters", "largest_cluster")},
-                "change_precision": ev.change.precision.get(added, np.nan) if added else np.nan,
-                "collapse_links": len(c.collapse_)})
+            rows.append(
+                {
+                    "heuristics": label,
+                    "skip_coinjoin": skip,
+                    **{
+                        k: ev.metrics[k]
+                        for k in ("pairwise_precision", "pairwise_recall", "purity", "n_clusters", "largest_cluster")
+                    },
+                    "change_precision": ev.change.precision.get(added, np.nan) if added else np.nan,
+                    "collapse_links": len(c.collapse_),
+                }
+            )
     return pd.DataFrame(rows)

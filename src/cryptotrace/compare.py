@@ -42,9 +42,12 @@ class PolicyComparison:
         rows = {}
         for policy, t in self.traces.items():
             s = t.summary()
-            rows[policy] = {"transactions_followed": s["txs_followed"], "hops_reached": s["hops_reached"],
-                            "start_value": s["start_value"], **{f"at_{k}" if k == "service" else k: v
-                                                                 for k, v in s["by_kind"].items()}}
+            rows[policy] = {
+                "transactions_followed": s["txs_followed"],
+                "hops_reached": s["hops_reached"],
+                "start_value": s["start_value"],
+                **{f"at_{k}" if k == "service" else k: v for k, v in s["by_kind"].items()},
+            }
         df = pd.DataFrame(rows).T.fillna(0)
         df.index.name = "policy"
         return df.astype("int64").rename(columns={"at_service": "at_services"})
@@ -224,8 +227,10 @@ def coinjoin_detectors(chain, *, totals: bool = False) -> pd.DataFrame:
     """
     from .heuristics import COINJOIN
 
-    flags = pd.DataFrame({h.name: h(chain).to_numpy(bool) for h in COINJOIN},
-                         index=pd.Index(chain.txs.txid.to_numpy(dtype=object), name="txid"))
+    flags = pd.DataFrame(
+        {h.name: h(chain).to_numpy(bool) for h in COINJOIN},
+        index=pd.Index(chain.txs.txid.to_numpy(dtype=object), name="txid"),
+    )
     if totals:
         return flags.sum().astype("int64").to_frame("transactions_flagged").rename_axis("detector")
     return flags

@@ -53,8 +53,19 @@ INDEX_TABLES = ("inputs_index", "outputs_index", "addresses")
 #: a temporary folder this old is left over from an interrupted save, not one being written
 STALE_SECONDS = 600
 
-__all__ = ["FORMAT_NAME", "SCHEMA_VERSION", "content_hash", "read_dataset_tables", "read_manifest", "save_dataset",
-           "verify_dataset", "atomic_folder", "atomic_write_bytes", "atomic_write_text", "recover_folder"]
+__all__ = [
+    "FORMAT_NAME",
+    "SCHEMA_VERSION",
+    "content_hash",
+    "read_dataset_tables",
+    "read_manifest",
+    "save_dataset",
+    "verify_dataset",
+    "atomic_folder",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "recover_folder",
+]
 
 
 def _parquet_bytes(df):
@@ -186,8 +197,11 @@ def recover_folder(path) -> bool:
         os.replace(olds.pop(), path)
         _fsync_dir(parent)
         restored = True
-        warnings.warn(f"{path} was being replaced when the program stopped; its previous version has been "
-                      "restored. Save again if you meant to replace it", stacklevel=3)
+        warnings.warn(
+            f"{path} was being replaced when the program stopped; its previous version has been "
+            "restored. Save again if you meant to replace it",
+            stacklevel=3,
+        )
     if path.exists():
         for old in olds:
             shutil.rmtree(old, ignore_errors=True)
@@ -234,8 +248,9 @@ def save_dataset(chain, path, *, overwrite: bool = False, extra: dict | None = N
             "(--overwrite on the command line) to replace it"
         )
     if path.exists() and not (path / "manifest.json").exists() and any(path.iterdir()):
-        raise DatasetError(f"{path} exists and is not a cryptotrace dataset; refusing to replace it. "
-                           "Choose an empty or new folder.")
+        raise DatasetError(
+            f"{path} exists and is not a cryptotrace dataset; refusing to replace it. Choose an empty or new folder."
+        )
     with atomic_folder(path) as tmp:
         digests = {}
         for name, data in _table_bytes(chain, with_index=True):
@@ -262,35 +277,49 @@ def read_manifest(path) -> dict:
     """Read and check a dataset's ``manifest.json``."""
     path = Path(path)
     if not path.exists() and not recover_folder(path):
-        raise DatasetError(f"no dataset at {path}: the folder does not exist. Check the path "
-                           "(cryptotrace.load_sample() loads the bundled sample)")
+        raise DatasetError(
+            f"no dataset at {path}: the folder does not exist. Check the path "
+            "(cryptotrace.load_sample() loads the bundled sample)"
+        )
     mpath = path / "manifest.json"
     if not mpath.exists():
-        raise DatasetError(f"{path} is not a cryptotrace dataset: it has no manifest.json. "
-                           "Make datasets with chain.save(path) or `cryptotrace import`")
+        raise DatasetError(
+            f"{path} is not a cryptotrace dataset: it has no manifest.json. "
+            "Make datasets with chain.save(path) or `cryptotrace import`"
+        )
     try:
         manifest = loads_json(mpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise DatasetIntegrityError(f"{mpath} is not valid JSON ({exc}); the dataset is damaged. "
-                                    "Save or download it again") from None
+        raise DatasetIntegrityError(
+            f"{mpath} is not valid JSON ({exc}); the dataset is damaged. Save or download it again"
+        ) from None
     if manifest.get("format") != FORMAT_NAME:
         raise DatasetError(f"{mpath} does not describe a {FORMAT_NAME} (format is {manifest.get('format')!r})")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise DatasetError(f"{mpath} does not describe a {FORMAT_NAME}")
     if manifest.get("schema_version") not in READABLE_VERSIONS:
-        raise DatasetError(f"{path} uses schema version {manifest.get('schema_version')!r}; this cryptotrace reads "
-                           f"versions {', '.join(map(str, READABLE_VERSIONS))}. Upgrade cryptotrace or re-create "
-                           "the dataset")
+        raise DatasetError(
+            f"{path} uses schema version {manifest.get('schema_version')!r}; this cryptotrace reads "
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}. Upgrade cryptotrace or re-create "
+            "the dataset"
+        )
     files = manifest.get("files", {})
     if not isinstance(files, dict) or not all(isinstance(e, dict) for e in files.values()):
         raise DatasetIntegrityError(f"{mpath}: its 'files' entry is damaged; use an untouched copy of the dataset")
     for name, entry in files.items():
         rel = entry.get("path", f"{name}.parquet")
-        if (not isinstance(rel, str) or len(rel) > 200 or "\x00" in rel or Path(rel).is_absolute()
-                or Path(rel).name != rel or rel in ("", ".", "..")):
+        if (
+            not isinstance(rel, str)
+            or len(rel) > 200
+            or "\x00" in rel
+            or Path(rel).is_absolute()
+            or Path(rel).name != rel
+            or rel in ("", ".", "..")
+        ):
             raise DatasetIntegrityError(
                 f"{mpath}: the {name} table's path {rel!r} leads outside the dataset folder; a dataset's files "
-                "are plain names inside its folder. The manifest was edited: use an untouched copy")
+                "are plain names inside its folder. The manifest was edited: use an untouched copy"
+            )
     return manifest
 
 
@@ -307,8 +336,9 @@ def _dataset_files(path: Path, manifest: dict):
         entry = manifest.get("files", {}).get(name)
         fpath = path / (entry or {}).get("path", f"{name}.parquet")
         if not fpath.exists():
-            raise DatasetError(f"dataset {path} lacks its {name} table ({fpath.name}); it is incomplete. "
-                               "Save or download it again")
+            raise DatasetError(
+                f"dataset {path} lacks its {name} table ({fpath.name}); it is incomplete. Save or download it again"
+            )
         yield name, entry, fpath
 
 
@@ -317,7 +347,8 @@ def _check_digest(path: Path, name: str, entry, digest: str) -> None:
         raise DatasetIntegrityError(
             f"{path} was changed after the dataset was saved: its SHA-256 is {digest[:16]}..., "
             f"the manifest says {str(entry.get('sha256'))[:16]}... Use an untouched copy of the dataset "
-            "(evidence must not be edited), or re-create it from its source")
+            "(evidence must not be edited), or re-create it from its source"
+        )
 
 
 def verify_dataset(path) -> dict:
@@ -338,10 +369,10 @@ def verify_dataset(path) -> dict:
         digests[name] = h.hexdigest()
         _check_digest(fpath, name, entry, digests[name])
     if combine_digests(digests, manifest.get("schema_version", 1)) != manifest.get("sha256"):
-        raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables. "
-                                    "Use an untouched copy of the dataset")
+        raise DatasetIntegrityError(
+            f"{path}/manifest.json: the dataset hash does not match its tables. Use an untouched copy of the dataset"
+        )
     return manifest
-
 
 
 #: id columns a Chain rebuilds from the saved index (not decoded when the index is used)
@@ -371,8 +402,7 @@ def _decode(data: bytes, name: str, use_index: bool, fpath: Path):
             df[c] = pd.Series(pd.arrays.ArrowExtensionArray(table[c]), index=df.index)
         return df
     except Exception as exc:  # pyarrow raises several kinds
-        raise DatasetIntegrityError(f"{fpath} is not a readable Parquet file ({exc}). Re-create the dataset") \
-            from None
+        raise DatasetIntegrityError(f"{fpath} is not a readable Parquet file ({exc}). Re-create the dataset") from None
 
 
 def read_dataset_tables(path, *, use_index: bool = True, verify_hash: bool = True) -> tuple[dict, dict]:
@@ -394,10 +424,12 @@ def read_dataset_tables(path, *, use_index: bool = True, verify_hash: bool = Tru
         digests[name] = hashlib.sha256(data).hexdigest()
         if verify_hash:
             _check_digest(fpath, name, entry, digests[name])
-        tables[name] = _decode(data, name, use_index and all(n in manifest.get("files", {}) for n in INDEX_TABLES),
-                               fpath)
+        tables[name] = _decode(
+            data, name, use_index and all(n in manifest.get("files", {}) for n in INDEX_TABLES), fpath
+        )
         del data
     if verify_hash and combine_digests(digests, version) != manifest.get("sha256"):
-        raise DatasetIntegrityError(f"{path}/manifest.json: the dataset hash does not match its tables. "
-                                    "Use an untouched copy of the dataset")
+        raise DatasetIntegrityError(
+            f"{path}/manifest.json: the dataset hash does not match its tables. Use an untouched copy of the dataset"
+        )
     return tables, manifest

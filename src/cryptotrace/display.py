@@ -21,18 +21,53 @@ from .units import format_btc
 __all__ = ["BTC_COLUMNS", "Markdown", "Table", "show"]
 
 #: columns that hold satoshis in cryptotrace tables (shown as BTC by :func:`show`)
-BTC_COLUMNS = frozenset({
-    "value", "received", "sent", "balance", "balance_after", "tainted_value", "tainted_in", "tainted_out",
-    "fee_taint", "input_value", "output_value", "fee", "peeled", "remaining", "start_value", "endpoint_value",
-    "traced_start", "at_services", "at_exchanges", "suspect_unspent", "unspent_unknown", "mixed",
-    "spent_unknown", "at_service", "amount", "paid", "value_in", "value_out",
-    # a trace's endpoint kinds (tracing.ENDPOINT_KINDS), as columns of ct.compare_policies(...)
-    "unspent", "end_of_data", "spent_outside", "stopped", "below_threshold", "hop_limit", "back_to_start",
-    "external", "coinbase", "unknown_source",
-})
+BTC_COLUMNS = frozenset(
+    {
+        "value",
+        "received",
+        "sent",
+        "balance",
+        "balance_after",
+        "tainted_value",
+        "tainted_in",
+        "tainted_out",
+        "fee_taint",
+        "input_value",
+        "output_value",
+        "fee",
+        "peeled",
+        "remaining",
+        "start_value",
+        "endpoint_value",
+        "traced_start",
+        "at_services",
+        "at_exchanges",
+        "suspect_unspent",
+        "unspent_unknown",
+        "mixed",
+        "spent_unknown",
+        "at_service",
+        "amount",
+        "paid",
+        "value_in",
+        "value_out",
+        # a trace's endpoint kinds (tracing.ENDPOINT_KINDS), as columns of ct.compare_policies(...)
+        "unspent",
+        "end_of_data",
+        "spent_outside",
+        "stopped",
+        "below_threshold",
+        "hop_limit",
+        "back_to_start",
+        "external",
+        "coinbase",
+        "unknown_source",
+    }
+)
 #: columns that hold fractions 0..1 (shown as percentages)
-PERCENT_COLUMNS = frozenset({"precision", "coverage", "pairwise_precision", "pairwise_recall", "purity", "share",
-                             "tainted_share"})
+PERCENT_COLUMNS = frozenset(
+    {"precision", "coverage", "pairwise_precision", "pairwise_recall", "purity", "share", "tainted_share"}
+)
 
 
 class ShowError(CryptotraceError, ValueError):
@@ -83,8 +118,10 @@ def as_frame(obj, names=None) -> pd.DataFrame:
             out = f()
             if isinstance(out, (pd.DataFrame, pd.Series)):
                 return as_frame(out)
-    raise ShowError(f"ct.show cannot show a {type(obj).__name__}; give it a table (DataFrame), a Series, a dict "
-                    "or a cryptotrace result with to_frame()")
+    raise ShowError(
+        f"ct.show cannot show a {type(obj).__name__}; give it a table (DataFrame), a Series, a dict "
+        "or a cryptotrace result with to_frame()"
+    )
 
 
 class Table:
@@ -113,10 +150,16 @@ class Table:
 
     def _repr_html_(self) -> str:
         with pd.option_context("display.max_colwidth", None):
-            body = self.frame.to_html(index=not isinstance(self.frame.index, pd.RangeIndex), escape=True,
-                                      border=0, classes="cryptotrace-table")
-        style = ("<style>.cryptotrace-table td{white-space:normal;max-width:40em;text-align:left}"
-                 ".cryptotrace-table td.num{text-align:right}</style>")
+            body = self.frame.to_html(
+                index=not isinstance(self.frame.index, pd.RangeIndex),
+                escape=True,
+                border=0,
+                classes="cryptotrace-table",
+            )
+        style = (
+            "<style>.cryptotrace-table td{white-space:normal;max-width:40em;text-align:left}"
+            ".cryptotrace-table td.num{text-align:right}</style>"
+        )
         head = f"<b>{html.escape(self.title)}</b>" if self.title else ""
         return f"<div>{style}{head}{body}</div>"
 
@@ -166,8 +209,9 @@ def show(obj, *, columns=None, rows: int | None = None, title: str | None = None
         columns = [columns] if isinstance(columns, str) else list(columns)
         missing = [c for c in columns if c not in df.columns]
         if missing:
-            raise ShowError(f"ct.show: the table has no column {missing[0]!r}; its columns are "
-                            f"{', '.join(map(str, df.columns))}")
+            raise ShowError(
+                f"ct.show: the table has no column {missing[0]!r}; its columns are {', '.join(map(str, df.columns))}"
+            )
         df = df[columns]
     more = 0
     if rows is not None and len(df) > rows:

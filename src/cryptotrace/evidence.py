@@ -52,40 +52,56 @@ __all__ = [
 
 #: The grades, strongest first, and what each means.
 GRADES = {
-    "strong": ("a direct path of ledger facts: no CoinJoin, mixer, PayJoin-like or STONEWALL-like transaction "
-               "crossed, clustering links only by rules measured at least 99% precise, tags of confidence 50 or "
-               "more, at least min_share of the coin traced, material under poison, haircut and FIFO"),
-    "moderate": ("nothing breaks the link, but something can be questioned: a PayJoin-like or STONEWALL-like "
-                 "transaction, a clustering link measured 90-99% precise or not explained, a weak or unknown tag, "
-                 "10% to min_share of the coin traced, or material under only two of the three policies"),
-    "weak": ("the link is probabilistic: it crossed a CoinJoin or mixer, rests on a clustering link measured under "
-             "90% precise, under 10% of the coin is traced, or it is material under at most one policy"),
+    "strong": (
+        "a direct path of ledger facts: no CoinJoin, mixer, PayJoin-like or STONEWALL-like transaction "
+        "crossed, clustering links only by rules measured at least 99% precise, tags of confidence 50 or "
+        "more, at least min_share of the coin traced, material under poison, haircut and FIFO"
+    ),
+    "moderate": (
+        "nothing breaks the link, but something can be questioned: a PayJoin-like or STONEWALL-like "
+        "transaction, a clustering link measured 90-99% precise or not explained, a weak or unknown tag, "
+        "10% to min_share of the coin traced, or material under only two of the three policies"
+    ),
+    "weak": (
+        "the link is probabilistic: it crossed a CoinJoin or mixer, rests on a clustering link measured under "
+        "90% precise, under 10% of the coin is traced, or it is material under at most one policy"
+    ),
 }
 #: The taint policies every candidate is re-traced with (each with its published fee convention).
 POLICIES_CHECKED = ("poison", "haircut", "fifo")
-STRONG_PRECISION = 0.99   # a clustering link at least this precise (measured) does not weaken a candidate
-WEAK_PRECISION = 0.90     # below this, a link makes the candidate weak
-STRONG_CONFIDENCE = 50    # tags of this confidence or more (service_data, forensic, authority_data ...)
-WEAK_SHARE = 0.10         # under this share of the coin traced, a candidate is weak
-POOL_PAYERS = 3           # untraced coins of this many other payers swept in with the traced ones: a pooled wallet
+STRONG_PRECISION = 0.99  # a clustering link at least this precise (measured) does not weaken a candidate
+WEAK_PRECISION = 0.90  # below this, a link makes the candidate weak
+STRONG_CONFIDENCE = 50  # tags of this confidence or more (service_data, forensic, authority_data ...)
+WEAK_SHARE = 0.10  # under this share of the coin traced, a candidate is weak
+POOL_PAYERS = 3  # untraced coins of this many other payers swept in with the traced ones: a pooled wallet
 
 _DATA = Path(__file__).parent / "data" / "heuristic_precision.json"
 _POLICY_NAMES = {"poison": "poison", "haircut": "haircut", "fifo": "FIFO", "lifo": "LIFO", "tiho": "TIHO"}
 
 #: Alternative explanations a defence may raise, and what each means.
 ALTERNATIVES = {
-    "missed CoinJoin": ("a transaction on the path has several inputs and equal outputs but no detector called it a "
-                        "CoinJoin: if it was one, the path through it is a guess among its participants"),
-    "PayJoin": ("a transaction on the path (or a clustering link) looks like a PayJoin: the receiver may have added "
-                "a coin of their own, so the amounts and the common-input link may mislead"),
-    "shared custody": ("the link rests on addresses spent together (common-input ownership): one signer, not "
-                       "necessarily one owner; a custodian (a web wallet, an exchange, an escrow) signs for many "
-                       "people"),
-    "exchange sweep": ("the coin sits in (or the path passed through) a service's pooled wallet, where customers' "
-                       "coins are swept together: the traced part is a policy's share of a pool, not identifiable "
-                       "money of the suspect"),
-    "STONEWALL": ("a transaction on the path has the shape of a STONEWALL (two equal outputs): it may be a two-person "
-                  "CoinJoin (STONEWALLx2), so which output is whose is uncertain"),
+    "missed CoinJoin": (
+        "a transaction on the path has several inputs and equal outputs but no detector called it a "
+        "CoinJoin: if it was one, the path through it is a guess among its participants"
+    ),
+    "PayJoin": (
+        "a transaction on the path (or a clustering link) looks like a PayJoin: the receiver may have added "
+        "a coin of their own, so the amounts and the common-input link may mislead"
+    ),
+    "shared custody": (
+        "the link rests on addresses spent together (common-input ownership): one signer, not "
+        "necessarily one owner; a custodian (a web wallet, an exchange, an escrow) signs for many "
+        "people"
+    ),
+    "exchange sweep": (
+        "the coin sits in (or the path passed through) a service's pooled wallet, where customers' "
+        "coins are swept together: the traced part is a policy's share of a pool, not identifiable "
+        "money of the suspect"
+    ),
+    "STONEWALL": (
+        "a transaction on the path has the shape of a STONEWALL (two equal outputs): it may be a two-person "
+        "CoinJoin (STONEWALLx2), so which output is whose is uncertain"
+    ),
 }
 
 
@@ -149,13 +165,20 @@ def measure_precisions(chain, answer_key, *, heuristics=None, date: str | None =
     eco = facts.get("economy", {}) if isinstance(facts, dict) else {}
     return {
         "provenance": {
-            "chain": eco.get("scenario", "unknown"), "content_sha256": chain.content_hash,
-            "seed": eco.get("seed"), "transactions": len(chain.txs),
-            "measured": date or _dt.date.today().isoformat(), "cryptotrace_version": __version__,
-            "what": ("of the clustering links each heuristic made (multi-input alone, or multi-input plus that change "
-                     "heuristic), the share joining two addresses of one true owner (answer key)"),
-            "reproduce": ("cryptotrace.evidence.measure_precisions(cryptotrace.load_sample(), "
-                          "cryptotrace.cases.load_answer_key('sample'))"),
+            "chain": eco.get("scenario", "unknown"),
+            "content_sha256": chain.content_hash,
+            "seed": eco.get("seed"),
+            "transactions": len(chain.txs),
+            "measured": date or _dt.date.today().isoformat(),
+            "cryptotrace_version": __version__,
+            "what": (
+                "of the clustering links each heuristic made (multi-input alone, or multi-input plus that change "
+                "heuristic), the share joining two addresses of one true owner (answer key)"
+            ),
+            "reproduce": (
+                "cryptotrace.evidence.measure_precisions(cryptotrace.load_sample(), "
+                "cryptotrace.cases.load_answer_key('sample'))"
+            ),
         },
         "links": out,
     }
@@ -195,30 +218,39 @@ class Evidence:
 
     def __str__(self) -> str:
         c = self.candidate
-        lines = [(f"Seizure candidate {c['rank']}: {c['address']} ({c['txid']}:{c['vout']}), "
-                  f"{format_btc(int(c['tainted_value']))} traced ({100 * float(c['share']):.3g}% of the coin), "
-                  f"{c['classification']}"),
-                 f"Strength: {self.grade.upper()}: {self.reason}",
-                 "Chain of inferences:"]
+        lines = [
+            (
+                f"Seizure candidate {c['rank']}: {c['address']} ({c['txid']}:{c['vout']}), "
+                f"{format_btc(int(c['tainted_value']))} traced ({100 * float(c['share']):.3g}% of the coin), "
+                f"{c['classification']}"
+            ),
+            f"Strength: {self.grade.upper()}: {self.reason}",
+            "Chain of inferences:",
+        ]
         lines += [f"  {r.step}. {r.what}" for r in self.steps.itertuples()]
         pol = ", ".join(f"{_POLICY_NAMES[p]} {format_btc(v)}" for p, v in self.traced_under.items())
-        lines.append(f"Under other policies (material from {format_btc(self.min_value)}): {pol}; "
-                     f"holds under: {self.holds or 'none of them'}")
+        lines.append(
+            f"Under other policies (material from {format_btc(self.min_value)}): {pol}; "
+            f"holds under: {self.holds or 'none of them'}"
+        )
         if self.alternatives:
             lines.append("A defence may say:")
             lines += [f"  - {a}: {ALTERNATIVES[a]}" for a in self.alternatives]
         else:
-            lines.append("Alternative explanations: none of missed CoinJoin, PayJoin, shared custody or exchange sweep "
-                         "applies to this path.")
+            lines.append(
+                "Alternative explanations: none of missed CoinJoin, PayJoin, shared custody or exchange sweep "
+                "applies to this path."
+            )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"<Evidence for {self.candidate['address']}: {self.grade}, {len(self.steps)} inferences, "
-                f"holds under {self.holds or 'none'}>")
+        return (
+            f"<Evidence for {self.candidate['address']}: {self.grade}, {len(self.steps)} inferences, "
+            f"holds under {self.holds or 'none'}>"
+        )
 
     def _repr_html_(self) -> str:
-        return (f"<div><pre>{html.escape(str(self))}</pre>"
-                f"{self.steps.drop(columns=['step']).to_html(index=False)}</div>")
+        return f"<div><pre>{html.escape(str(self))}</pre>{self.steps.drop(columns=['step']).to_html(index=False)}</div>"
 
 
 class _Assessment:
@@ -241,8 +273,10 @@ class _Assessment:
                 hit = t.index[t.address == s]
             what = repr(which)
         if not len(hit):
-            raise TraceError(f"no seizure candidate {what}: give a rank (1 to {len(t)}), an address or a 'txid:vout' "
-                             "from the candidates table")
+            raise TraceError(
+                f"no seizure candidate {what}: give a rank (1 to {len(t)}), an address or a 'txid:vout' "
+                "from the candidates table"
+            )
         i = int(hit[0])
         row = t.loc[i].to_dict()
         steps = self.ctx.steps(i, row)
@@ -252,8 +286,9 @@ class _Assessment:
 class _Context:
     """What the grading reads: the chain's flags, the tags, the clustering, the other policies' taint."""
 
-    def __init__(self, table, trace, clustering, labels, tagtab, coinjoins, min_value, min_share, suspects,
-                 derived, rows):
+    def __init__(
+        self, table, trace, clustering, labels, tagtab, coinjoins, min_value, min_share, suspects, derived, rows
+    ):
         from . import heuristics as H
         from .tags import category_role
 
@@ -276,8 +311,9 @@ class _Context:
         self.payjoin_flags = pj
         self.payjoin = {t for t, i in self.pos.items() if i >= 0 and pj[i]}
         self.stonewall = {t for t, i in self.pos.items() if i >= 0 and sw[i]}
-        self.equal_outs = {t for t, i in self.pos.items()
-                           if i >= 0 and t not in self.cj and _equal_outputs(self.chain, i)}
+        self.equal_outs = {
+            t for t, i in self.pos.items() if i >= 0 and t not in self.cj and _equal_outputs(self.chain, i)
+        }
         # roles of tagged addresses
         if tagtab is not None and len(tagtab):
             cats = tagtab.category.astype("string").fillna("")
@@ -287,9 +323,16 @@ class _Context:
             self.role = {}
         # traced value along the paths (the trace's flows) and under the other policies
         fl = trace.flows
-        self.flow = {(t, v): (a, val, tv) for t, v, a, val, tv in zip(
-            fl.txid.tolist(), fl.vout.astype("int64").tolist(), fl.address.astype(object).tolist(),
-            fl.value.astype("int64").tolist(), fl.tainted_value.astype("int64").tolist())}
+        self.flow = {
+            (t, v): (a, val, tv)
+            for t, v, a, val, tv in zip(
+                fl.txid.tolist(),
+                fl.vout.astype("int64").tolist(),
+                fl.address.astype(object).tolist(),
+                fl.value.astype("int64").tolist(),
+                fl.tainted_value.astype("int64").tolist(),
+            )
+        }
         self.rows = rows
         self.pooled = {t: n for t, i in self.pos.items() if i >= 0 and (n := self._other_payers(i)) >= POOL_PAYERS}
         self.under = {p: _taint_at(trace, p, rows) for p in POLICIES_CHECKED}
@@ -321,8 +364,10 @@ class _Context:
                 self._explained[key] = None
                 return None
             skip = bool(self.clustering.params_.get("skip_coinjoin", True))
-            self._explained[key] = [(r.heuristic, r.txid, r.address_a, r.address_b,
-                                     link_precision(r.heuristic, skip_coinjoin=skip)) for r in ex.steps.itertuples()]
+            self._explained[key] = [
+                (r.heuristic, r.txid, r.address_a, r.address_b, link_precision(r.heuristic, skip_coinjoin=skip))
+                for r in ex.steps.itertuples()
+            ]
         return self._explained[key]
 
     def tag_of(self, address):
@@ -348,11 +393,20 @@ class _Context:
         path = list(row["evidence_path"])
         hops = [p for p in path[1:]]
         txs = [p.split(":")[0] for p in hops]
-        f = {"hops": len(hops), "coinjoin": [(t, self.family.get(t, "coinjoin")) for t in txs if t in self.cj],
-             "payjoin": [t for t in txs if t in self.payjoin], "stonewall": [t for t in txs if t in self.stonewall],
-             "equal": [t for t in txs if t in self.equal_outs], "mixer": [], "custodial_on_path": [],
-             "pooled": [(k, t, self.pooled[t]) for k, t in enumerate(txs, 1) if t in self.pooled],
-             "links": [], "link_note": None, "tags": [], "share": float(row["share"])}
+        f = {
+            "hops": len(hops),
+            "coinjoin": [(t, self.family.get(t, "coinjoin")) for t in txs if t in self.cj],
+            "payjoin": [t for t in txs if t in self.payjoin],
+            "stonewall": [t for t in txs if t in self.stonewall],
+            "equal": [t for t in txs if t in self.equal_outs],
+            "mixer": [],
+            "custodial_on_path": [],
+            "pooled": [(k, t, self.pooled[t]) for k, t in enumerate(txs, 1) if t in self.pooled],
+            "links": [],
+            "link_note": None,
+            "tags": [],
+            "share": float(row["share"]),
+        }
         for p in path[:-1]:
             t, _, v = p.partition(":")
             a = self.flow.get((t, int(v)), (None,))[0]
@@ -374,8 +428,10 @@ class _Context:
                 src = self.tag_source(addr, row["cluster"])
                 ln = self.links(addr, src) if src is not None else None
                 if ln is None:
-                    f["link_note"] = (f"{addr} takes the tag of its cluster {row['cluster']}; the links are not "
-                                      "explained (give seizure_candidates the fitted Clustering to see them)")
+                    f["link_note"] = (
+                        f"{addr} takes the tag of its cluster {row['cluster']}; the links are not "
+                        "explained (give seizure_candidates the fitted Clustering to see them)"
+                    )
                 else:
                     f["links"] += ln
                     f["tag_from"] = src
@@ -389,8 +445,10 @@ class _Context:
                 if same:
                     ln = self.links(same[0], addr)
                     if ln is None:
-                        f["link_note"] = (f"{addr} is in the suspect's cluster {row['cluster']}; the links are not "
-                                          "explained (give seizure_candidates the fitted Clustering to see them)")
+                        f["link_note"] = (
+                            f"{addr} is in the suspect's cluster {row['cluster']}; the links are not "
+                            "explained (give seizure_candidates the fitted Clustering to see them)"
+                        )
                     else:
                         f["links"] += ln
                         f["suspect_from"] = same[0]
@@ -412,8 +470,10 @@ class _Context:
         last = [(k, t, n) for k, t, n in f["pooled"] if k == f["hops"]]
         if through:
             k, _, n = through[0]
-            weak.append(f"passed through a pooled wallet at hop {k} (the traced coins swept together with coins of "
-                        f"{n} other payers): what left it is the pool's money")
+            weak.append(
+                f"passed through a pooled wallet at hop {k} (the traced coins swept together with coins of "
+                f"{n} other payers): what left it is the pool's money"
+            )
         if last:
             moderate.append(f"the coin pools the traced value with coins of {last[0][2]} other payers")
         low = [(h, p) for h, _, _, _, p in f["links"] if p is not None and p < WEAK_PRECISION]
@@ -449,8 +509,9 @@ class _Context:
         if f["stonewall"]:
             moderate.append(f"crossed {len(f['stonewall'])} STONEWALL-like transaction(s)")
         if f["equal"] and not f["stonewall"]:
-            moderate.append(f"crossed {len(f['equal'])} transaction(s) with equal outputs that no detector called a "
-                            "CoinJoin")
+            moderate.append(
+                f"crossed {len(f['equal'])} transaction(s) with equal outputs that no detector called a CoinJoin"
+            )
         # alternative explanations
         if f["equal"] or f["stonewall"]:
             alts.append("missed CoinJoin")
@@ -468,11 +529,17 @@ class _Context:
             g, why = "moderate", moderate
         else:
             g = "strong"
-            parts = [f"{f['hops']} hop(s) of ledger facts, no CoinJoin, mixer or PayJoin-like transaction",
-                     f"{_pct(share)} of the coin traced", "material under poison, haircut and FIFO"]
+            parts = [
+                f"{f['hops']} hop(s) of ledger facts, no CoinJoin, mixer or PayJoin-like transaction",
+                f"{_pct(share)} of the coin traced",
+                "material under poison, haircut and FIFO",
+            ]
             if f["links"]:
-                parts.insert(1, f"{len(f['links'])} clustering link(s), each by a rule measured at least "
-                                f"{STRONG_PRECISION:.0%} precise")
+                parts.insert(
+                    1,
+                    f"{len(f['links'])} clustering link(s), each by a rule measured at least "
+                    f"{STRONG_PRECISION:.0%} precise",
+                )
             if f["tags"]:
                 parts.insert(1, "tag of confidence 50 or more")
             why = parts
@@ -487,7 +554,7 @@ class _Context:
         merchant's takings): what leaves it is the pool's money.
         """
         ix = self.ix
-        prev = ix.output_of_input[ix.in_start[i]:ix.in_start[i + 1]]
+        prev = ix.output_of_input[ix.in_start[i] : ix.in_start[i + 1]]
         prev = prev[prev >= 0]
         if len(prev) < 2:
             return 0
@@ -517,30 +584,57 @@ class _Context:
         out = []
 
         def add(kind, what, txid=None, heuristic=None, measured=None):
-            out.append({"step": len(out) + 1, "kind": kind, "what": what, "txid": txid, "heuristic": heuristic,
-                        "measured": measured})
+            out.append(
+                {
+                    "step": len(out) + 1,
+                    "kind": kind,
+                    "what": what,
+                    "txid": txid,
+                    "heuristic": heuristic,
+                    "measured": measured,
+                }
+            )
 
-        add("start", f"Start: {p['start']}, named by the investigator; traced forward with the {p['policy']} policy "
-                     f"(fee: {p['fee_policy']}), up to {p['max_hops']} hops")
+        add(
+            "start",
+            f"Start: {p['start']}, named by the investigator; traced forward with the {p['policy']} policy "
+            f"(fee: {p['fee_policy']}), up to {p['max_hops']} hops",
+        )
         path = list(row["evidence_path"])
         for k, item in enumerate(path[1:], 1):
             t, _, v = item.partition(":")
             a, val, tv = self.flow.get((t, int(v)), (None, 0, 0))
-            what = (f"Hop {k}: transaction {t} paid output {v} ({a or 'no address'}, {format_btc(val)}), "
-                    f"{format_btc(tv)} of it traced")
+            what = (
+                f"Hop {k}: transaction {t} paid output {v} ({a or 'no address'}, {format_btc(val)}), "
+                f"{format_btc(tv)} of it traced"
+            )
             if t in self.cj:
-                what += (f"; a CoinJoin ({self.family.get(t, 'coinjoin')} detector): the path through it is one "
-                         "guess among its participants")
+                what += (
+                    f"; a CoinJoin ({self.family.get(t, 'coinjoin')} detector): the path through it is one "
+                    "guess among its participants"
+                )
                 add("coinjoin", what, t, self.family.get(t, "coinjoin"))
             elif t in self.payjoin:
-                add("payjoin", what + "; PayJoin-like (an input the payer did not need: the receiver may have "
-                                      "added a coin)", t, "payjoin_likely")
+                add(
+                    "payjoin",
+                    what + "; PayJoin-like (an input the payer did not need: the receiver may have added a coin)",
+                    t,
+                    "payjoin_likely",
+                )
             elif t in self.stonewall:
-                add("stonewall", what + "; STONEWALL-like (two equal outputs: maybe a two-person CoinJoin)", t,
-                    "stonewall_like")
+                add(
+                    "stonewall",
+                    what + "; STONEWALL-like (two equal outputs: maybe a two-person CoinJoin)",
+                    t,
+                    "stonewall_like",
+                )
             elif t in self.pooled:
-                add("pooled", what + f"; the traced coins were swept together with coins of {self.pooled[t]} other "
-                                     "payers (a pooled wallet: an exchange's, a mixer's or a merchant's)", t)
+                add(
+                    "pooled",
+                    what + f"; the traced coins were swept together with coins of {self.pooled[t]} other "
+                    "payers (a pooled wallet: an exchange's, a mixer's or a merchant's)",
+                    t,
+                )
             else:
                 add("hop", what + " (a fact of the ledger)", t)
             if a is not None and self.role.get(a) == "mixing":
@@ -550,22 +644,32 @@ class _Context:
             cname = tag.get("confidence_name") if "confidence_name" in tag else None
             src = tag.get("source") if "source" in tag else None
             c = "unknown" if conf is None or pd.isna(conf) else f"{cname or ''} ({int(conf)}/100)".strip()
-            origin = (f"inherited from {f.get('tag_from') or 'its cluster'} through the clustering"
-                      if via else "its own tag")
+            origin = (
+                f"inherited from {f.get('tag_from') or 'its cluster'} through the clustering" if via else "its own tag"
+            )
             where = tag.get("jurisdiction") if not pd.isna(tag.get("jurisdiction")) else "jurisdiction unknown"
-            add("tag", f"Tag of {addr}: {tag.get('label')!s} ({tag.get('category')!s}, {where}); "
-                       f"{origin}; confidence {c}" + (f"; source {src}" if src and not pd.isna(src) else ""),
-                measured=None if conf is None or pd.isna(conf) else float(conf) / 100)
+            add(
+                "tag",
+                f"Tag of {addr}: {tag.get('label')!s} ({tag.get('category')!s}, {where}); "
+                f"{origin}; confidence {c}" + (f"; source {src}" if src and not pd.isna(src) else ""),
+                measured=None if conf is None or pd.isna(conf) else float(conf) / 100,
+            )
         if f.get("derived"):
-            add("owner", f"{row['address']} is derived from the account key found on the seized device "
-                         f"({f['derived']}): a cryptographic fact")
+            add(
+                "owner",
+                f"{row['address']} is derived from the account key found on the seized device "
+                f"({f['derived']}): a cryptographic fact",
+            )
         if f.get("own_start"):
             add("owner", f"{row['address']} is one of the start's own addresses")
         if f.get("named_suspect"):
             add("owner", f"{row['address']} is in cluster {row['cluster']}, named as the suspect's by the investigator")
         if f.get("suspect_from"):
-            add("owner", f"{row['address']} is in the suspect's cluster {row['cluster']} with the start address "
-                         f"{f['suspect_from']}, joined by {len(f['links'])} link(s):")
+            add(
+                "owner",
+                f"{row['address']} is in the suspect's cluster {row['cluster']} with the start address "
+                f"{f['suspect_from']}, joined by {len(f['links'])} link(s):",
+            )
         for h, t, a, b, prec in f["links"]:
             m = "not measured" if prec is None else f"measured precision {prec:.3f}"
             add("cluster_link", f"  {a} and {b} joined in transaction {t} by {h} ({m})", t, h, prec)
@@ -573,8 +677,11 @@ class _Context:
             add("cluster_link", f["link_note"])
         g, why, _ = self.grade(f)
         pol = ", ".join(f"{_POLICY_NAMES[q]} {format_btc(v)}" for q, v in f["under"].items())
-        add("policies", f"Traced under each policy: {pol}; material (at least {format_btc(self.min_value)}) under "
-                        f"{', '.join(_POLICY_NAMES[q] for q in f['holds']) or 'none'}")
+        add(
+            "policies",
+            f"Traced under each policy: {pol}; material (at least {format_btc(self.min_value)}) under "
+            f"{', '.join(_POLICY_NAMES[q] for q in f['holds']) or 'none'}",
+        )
         add("grade", f"{g.upper()}: {why}")
         return out
 
@@ -589,7 +696,7 @@ def _equal_outputs(chain, i: int) -> bool:
     ix = chain.index
     if ix.in_start[i + 1] - ix.in_start[i] < 2:
         return False
-    v = chain.outputs.value.to_numpy()[ix.out_start[i]:ix.out_start[i + 1]]
+    v = chain.outputs.value.to_numpy()[ix.out_start[i] : ix.out_start[i + 1]]
     v = v[v >= 5_000]
     return len(v) >= 2 and len(np.unique(v)) < len(v)
 
@@ -609,16 +716,35 @@ def _taint_at(trace, policy: str, rows: np.ndarray) -> np.ndarray:
     if p["policy"] == policy and p["fee_policy"] == DEFAULT_FEE_POLICY[policy] and same_order:
         taint = e.taint
     else:
-        eng = Engine(trace.chain, direction="forward", policy=policy, fee_policy=DEFAULT_FEE_POLICY[policy],
-                        max_hops=int(p["max_hops"]), min_value=int(p["min_value"]), stopped_out=e.stopped)
+        eng = Engine(
+            trace.chain,
+            direction="forward",
+            policy=policy,
+            fee_policy=DEFAULT_FEE_POLICY[policy],
+            max_hops=int(p["max_hops"]),
+            min_value=int(p["min_value"]),
+            stopped_out=e.stopped,
+        )
         eng.run(trace.start_rows)
         taint = eng.taint
     r = np.asarray(rows, dtype=np.int64)
     return np.where(r >= 0, taint[np.maximum(r, 0)], 0).astype(np.int64)
 
 
-def assess(table: pd.DataFrame, trace, *, clustering=None, labels=None, tagtab=None, coinjoins=(),
-           min_value: int, min_share: float, suspects=(), derived=None, rows=None):
+def assess(
+    table: pd.DataFrame,
+    trace,
+    *,
+    clustering=None,
+    labels=None,
+    tagtab=None,
+    coinjoins=(),
+    min_value: int,
+    min_share: float,
+    suspects=(),
+    derived=None,
+    rows=None,
+):
     """Grade every seizure candidate of ``table`` (the ranked table of ``seizure_candidates``).
 
     Parameters
@@ -655,8 +781,19 @@ def assess(table: pd.DataFrame, trace, *, clustering=None, labels=None, tagtab=N
         vout = pd.to_numeric(table.vout, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         ok = (pos >= 0) & ~np.isnan(vout)
         rows = np.where(ok, ix.out_start[np.maximum(pos, 0)] + np.nan_to_num(vout).astype(np.int64), -1)
-    ctx = _Context(table, trace, clustering, labels, tagtab, coinjoins, min_value, min_share, set(suspects or ()),
-                   dict(derived or {}), rows)
+    ctx = _Context(
+        table,
+        trace,
+        clustering,
+        labels,
+        tagtab,
+        coinjoins,
+        min_value,
+        min_share,
+        set(suspects or ()),
+        dict(derived or {}),
+        rows,
+    )
     grade, reason, holds, alts, hops = [], [], [], [], []
     for i, row in enumerate(table.to_dict("records")):
         f = ctx.facts(i, row)
@@ -666,13 +803,16 @@ def assess(table: pd.DataFrame, trace, *, clustering=None, labels=None, tagtab=N
         holds.append(", ".join(_POLICY_NAMES[p] for p in f["holds"]))
         alts.append("; ".join(al))
         hops.append(f["hops"])
-    cols = pd.DataFrame({
-        "strength": pd.array(grade, dtype="string"),
-        "strength_reason": pd.array(reason, dtype="string"),
-        "holds_under": pd.array(holds, dtype="string"),
-        "alternatives": pd.array(alts, dtype="string"),
-        "hops": np.asarray(hops, dtype=np.int64),
-    }, index=table.index)
+    cols = pd.DataFrame(
+        {
+            "strength": pd.array(grade, dtype="string"),
+            "strength_reason": pd.array(reason, dtype="string"),
+            "holds_under": pd.array(holds, dtype="string"),
+            "alternatives": pd.array(alts, dtype="string"),
+            "hops": np.asarray(hops, dtype=np.int64),
+        },
+        index=table.index,
+    )
     return cols, _Assessment(pd.concat([table, cols], axis=1), ctx)
 
 
@@ -711,8 +851,15 @@ def grade_accuracy(candidates, answer_key, suspect_entities, *, material_only: b
         maker = answer_key.txs.entity.reindex(t.txid.to_numpy(dtype=object)).to_numpy(dtype=object)
         owner = answer_key.addresses.entity.reindex(t.address.to_numpy(dtype=object)).to_numpy(dtype=object)
         right = np.array([(m in sus) or (o in sus) for m, o in zip(maker, owner)], dtype=bool)
-        parts.append(pd.DataFrame({"strength": t.strength.to_numpy(dtype=object), "right": right,
-                                   "traced": t.tainted_value.to_numpy(np.int64)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "strength": t.strength.to_numpy(dtype=object),
+                    "right": right,
+                    "traced": t.tainted_value.to_numpy(np.int64),
+                }
+            )
+        )
     d = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["strength", "right", "traced"])
     rows = []
     for g in [*GRADES, "all"]:
@@ -720,6 +867,14 @@ def grade_accuracy(candidates, answer_key, suspect_entities, *, material_only: b
         n, k = len(s), int(s.right.sum()) if len(s) else 0
         tv = int(s.traced.sum()) if n else 0
         wrong_v = int(s.traced[~s.right.astype(bool)].sum()) if n else 0
-        rows.append({"strength": g, "candidates": n, "right": k, "error_rate": (n - k) / n if n else np.nan,
-                     "traced_btc": tv / 1e8, "error_rate_by_value": wrong_v / tv if tv else np.nan})
+        rows.append(
+            {
+                "strength": g,
+                "candidates": n,
+                "right": k,
+                "error_rate": (n - k) / n if n else np.nan,
+                "traced_btc": tv / 1e8,
+                "error_rate_by_value": wrong_v / tv if tv else np.nan,
+            }
+        )
     return pd.DataFrame(rows).set_index("strength")

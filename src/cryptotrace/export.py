@@ -45,15 +45,40 @@ from .errors import CryptotraceError, InputFormatError
 from .io.files import atomic_write_bytes, atomic_write_text
 from .units import format_btc
 
-__all__ = ["SATS_COLUMNS", "excel_safe", "read_csv", "to_csv", "to_gexf", "to_graphml", "to_json", "trace_graph",
-           "table_of"]
+__all__ = [
+    "SATS_COLUMNS",
+    "excel_safe",
+    "read_csv",
+    "to_csv",
+    "to_gexf",
+    "to_graphml",
+    "to_json",
+    "trace_graph",
+    "table_of",
+]
 
 #: Columns that hold satoshis (each becomes ``<name>_btc`` text and ``<name>_sats``).
-SATS_COLUMNS = frozenset({
-    "value", "tainted_value", "traced_value", "fee", "balance", "start_value", "endpoint_value", "tainted_in",
-    "tainted_out", "fee_taint", "input_value", "output_value", "received", "sent", "sats", "amount",
-    "total_output_value",
-})
+SATS_COLUMNS = frozenset(
+    {
+        "value",
+        "tainted_value",
+        "traced_value",
+        "fee",
+        "balance",
+        "start_value",
+        "endpoint_value",
+        "tainted_in",
+        "tainted_out",
+        "fee_taint",
+        "input_value",
+        "output_value",
+        "received",
+        "sent",
+        "sats",
+        "amount",
+        "total_output_value",
+    }
+)
 
 
 def excel_safe(text: str) -> str:
@@ -79,8 +104,10 @@ def table_of(obj) -> pd.DataFrame:
         return obj.reset_index()
     if hasattr(obj, "to_frame"):
         return obj.to_frame()
-    raise CryptotraceError(f"cannot export {type(obj).__name__} as a table; give a DataFrame, a Trace, "
-                           "SeizureCandidates, a Clustering or a TagStore")
+    raise CryptotraceError(
+        f"cannot export {type(obj).__name__} as a table; give a DataFrame, a Trace, "
+        "SeizureCandidates, a Clustering or a TagStore"
+    )
 
 
 def _is_na(v) -> bool:
@@ -111,8 +138,9 @@ def _excel_frame(df: pd.DataFrame, sats_columns) -> tuple[list[str], list[list[s
     header, cols = [], []
     for c in df.columns:
         s = df[c]
-        if str(c) in sats and (pd.api.types.is_integer_dtype(s) or s.dropna().map(
-                lambda v: isinstance(v, (int, np.integer))).all()):
+        if str(c) in sats and (
+            pd.api.types.is_integer_dtype(s) or s.dropna().map(lambda v: isinstance(v, (int, np.integer))).all()
+        ):
             header += [f"{c}_btc", f"{c}_sats"]
             vals = s.tolist()
             cols.append(["" if _is_na(v) else format_btc(int(v), unit=False).replace(",", "") for v in vals])
@@ -218,16 +246,35 @@ def trace_graph(trace, *, tags=None):
 
     nodes = flow_nodes(trace, tags, None)
     edges = flow_edges(trace)
-    g = nx.DiGraph(name=f"trace from {trace.params.get('start')}", policy=str(trace.params.get("policy")),
-                   direction=str(trace.params.get("direction")))
+    g = nx.DiGraph(
+        name=f"trace from {trace.params.get('start')}",
+        policy=str(trace.params.get("policy")),
+        direction=str(trace.params.get("direction")),
+    )
     for r in nodes.itertuples(index=False):
-        g.add_node(r.key, address=_plain(r.address), txid=str(r.txid), vout=int(r.vout), hop=int(r.hop),
-                   value_sats=int(r.value), tainted_sats=int(r.tainted_value),
-                   tainted_btc=float(r.tainted_value) / 1e8, label=_plain(r.label), category=_plain(r.category),
-                   jurisdiction=_plain(r.jurisdiction), kind=_plain(r.kind), group=str(r.group))
+        g.add_node(
+            r.key,
+            address=_plain(r.address),
+            txid=str(r.txid),
+            vout=int(r.vout),
+            hop=int(r.hop),
+            value_sats=int(r.value),
+            tainted_sats=int(r.tainted_value),
+            tainted_btc=float(r.tainted_value) / 1e8,
+            label=_plain(r.label),
+            category=_plain(r.category),
+            jurisdiction=_plain(r.jurisdiction),
+            kind=_plain(r.kind),
+            group=str(r.group),
+        )
     for e in edges.itertuples(index=False):
-        g.add_edge(str(e.parent), str(e.child), txid=str(e.via_txid), tainted_sats=int(e.tainted_value),
-                   tainted_btc=float(e.tainted_value) / 1e8)
+        g.add_edge(
+            str(e.parent),
+            str(e.child),
+            txid=str(e.via_txid),
+            tainted_sats=int(e.tainted_value),
+            tainted_btc=float(e.tainted_value) / 1e8,
+        )
     return g
 
 
@@ -240,8 +287,10 @@ def _graph_of(obj, tags=None):
 
     if isinstance(obj, Trace):
         return trace_graph(obj, tags=tags)
-    raise CryptotraceError(f"cannot export {type(obj).__name__} as a graph; give a Trace or a networkx graph "
-                           "(e.g. cryptotrace.tx_graph(chain))")
+    raise CryptotraceError(
+        f"cannot export {type(obj).__name__} as a graph; give a Trace or a networkx graph "
+        "(e.g. cryptotrace.tx_graph(chain))"
+    )
 
 
 def to_graphml(obj, path, *, tags=None) -> Path:
@@ -310,7 +359,8 @@ def to_json(obj, path=None, *, candidates=None, chain_hash: bool = True) -> Path
 
             candidates = seizure_candidates(obj)
         data = {
-            "format": "cryptotrace-trace", "version": 1,
+            "format": "cryptotrace-trace",
+            "version": 1,
             "params": _jsonable(dict(obj.params)),
             "summary": _jsonable(obj.summary()),
             "dataset_sha256": obj.chain.content_hash if chain_hash else None,
@@ -320,8 +370,12 @@ def to_json(obj, path=None, *, candidates=None, chain_hash: bool = True) -> Path
             "seizure_candidates": _records(candidates.to_frame()) if candidates is not None else [],
         }
     elif isinstance(obj, SeizureCandidates):
-        data = {"format": "cryptotrace-seizure-candidates", "version": 1, "params": _jsonable(obj.params),
-                "candidates": _records(obj.to_frame())}
+        data = {
+            "format": "cryptotrace-seizure-candidates",
+            "version": 1,
+            "params": _jsonable(obj.params),
+            "candidates": _records(obj.to_frame()),
+        }
     else:
         data = _records(table_of(obj).reset_index(drop=isinstance(table_of(obj).index, pd.RangeIndex)))
     text = json.dumps(data, indent=2, ensure_ascii=False)

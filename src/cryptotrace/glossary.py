@@ -37,8 +37,7 @@ class Glossary:
     def to_frame(self):
         import pandas as pd
 
-        return pd.DataFrame([{"term": k, "means": v["means"], "see": v.get("see", "")}
-                             for k, v in self.terms.items()])
+        return pd.DataFrame([{"term": k, "means": v["means"], "see": v.get("see", "")} for k, v in self.terms.items()])
 
     def __repr__(self) -> str:
         return f"<Glossary: {len(self.terms)} terms>"
@@ -47,9 +46,11 @@ class Glossary:
         return "\n".join(f"{k}: {v['means']}" for k, v in self.terms.items())
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"{html.escape(v['means'])}</td><td><code>{html.escape(v.get('see', ''))}</code></td></tr>"
-                       for k, v in self.terms.items())
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(v['means'])}</td><td><code>{html.escape(v.get('see', ''))}</code></td></tr>"
+            for k, v in self.terms.items()
+        )
         return f"<table><tr><th>term</th><th>means</th><th>in cryptotrace</th></tr>{rows}</table>"
 
 
@@ -64,6 +65,7 @@ def glossary(search: str | None = None) -> Glossary:
     terms = _terms()
     if search:
         s = search.lower()
-        terms = {k: v for k, v in terms.items() if s in k.lower()} or \
-            {k: v for k, v in terms.items() if s in v["means"].lower()}
+        terms = {k: v for k, v in terms.items() if s in k.lower()} or {
+            k: v for k, v in terms.items() if s in v["means"].lower()
+        }
     return Glossary(terms)

@@ -38,14 +38,25 @@ def tx_graph(chain) -> nx.DiGraph:
     src = ix.tx_of_output[ix.output_of_input[spent]]
     dst = ix.tx_of_input[spent]
     vals = chain.outputs.value.to_numpy(np.int64)[ix.output_of_input[spent]]
-    edges = pd.DataFrame({"a": src, "b": dst, "value": vals}).groupby(["a", "b"], sort=False).agg(
-        value=("value", "sum"), n_outputs=("value", "size")).reset_index()
+    edges = (
+        pd.DataFrame({"a": src, "b": dst, "value": vals})
+        .groupby(["a", "b"], sort=False)
+        .agg(value=("value", "sum"), n_outputs=("value", "size"))
+        .reset_index()
+    )
     txids = ix.txids.to_numpy()
     g = nx.DiGraph()
     t = chain.txs
     g.add_nodes_from(
-        (txid, {"block_height": None if pd.isna(h) else int(h), "time": tm, "fee": None if pd.isna(f) else int(f),
-                "is_coinbase": bool(cb)})
+        (
+            txid,
+            {
+                "block_height": None if pd.isna(h) else int(h),
+                "time": tm,
+                "fee": None if pd.isna(f) else int(f),
+                "is_coinbase": bool(cb),
+            },
+        )
         for txid, h, tm, f, cb in zip(t.txid, t.block_height, t.time, t.fee, t.is_coinbase)
     )
     g.add_edges_from(
@@ -76,8 +87,9 @@ def address_graph(chain) -> nx.DiGraph:
     ix = chain.index
     ia = pd.DataFrame({"tx": ix.tx_of_input, "a": ix.address_of_input})
     ia = ia[ia.a >= 0].drop_duplicates()
-    oa = pd.DataFrame({"tx": ix.tx_of_output, "b": ix.address_of_output,
-                       "value": chain.outputs.value.to_numpy(np.int64)})
+    oa = pd.DataFrame(
+        {"tx": ix.tx_of_output, "b": ix.address_of_output, "value": chain.outputs.value.to_numpy(np.int64)}
+    )
     oa = oa[oa.b >= 0].groupby(["tx", "b"], sort=False).value.sum().reset_index()
     pairs = ia.merge(oa, on="tx")
     edges = pairs.groupby(["a", "b"], sort=False).agg(value=("value", "sum"), tx_count=("tx", "nunique")).reset_index()

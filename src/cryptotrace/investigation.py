@@ -44,8 +44,7 @@ class Investigation:
     True
     """
 
-    def __init__(self, *, chain, clustering, tags, trace, candidates, title, start_text, evidence, tag_note,
-                 caught):
+    def __init__(self, *, chain, clustering, tags, trace, candidates, title, start_text, evidence, tag_note, caught):
         self.chain, self.clustering, self.tags = chain, clustering, tags
         self.trace, self.candidates = trace, candidates
         self.title, self.start_text, self.evidence, self.tag_note = title, start_text, evidence, tag_note
@@ -69,44 +68,69 @@ class Investigation:
         from .units import format_btc
 
         tot = self.candidates.totals()
-        lines = [f"Case: {self.title}", f"Started from {self.start_text} ({self.evidence}).",
-                 f"Tags: {self.tag_note}.", "", "What was found:"]
+        lines = [
+            f"Case: {self.title}",
+            f"Started from {self.start_text} ({self.evidence}).",
+            f"Tags: {self.tag_note}.",
+            "",
+            "What was found:",
+        ]
         lines += [f"  - {line}" for line in self.findings()]
-        lines += ["", f"Can be frozen at exchanges: {format_btc(int(tot.get('at_service', 0)))}. "
-                      f"Seizable in the suspect's own wallets: {format_btc(int(tot.get('suspect_unspent', 0)))}."]
+        lines += [
+            "",
+            f"Can be frozen at exchanges: {format_btc(int(tot.get('at_service', 0)))}. "
+            f"Seizable in the suspect's own wallets: {format_btc(int(tot.get('suspect_unspent', 0)))}.",
+        ]
         if self.warnings:
             lines += ["", "Warnings on the way:"] + [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"<Investigation {self.title!r}: {len(self.chain):,} transactions, "
-                f"{len(self.candidates):,} seizure candidates>")
+        return (
+            f"<Investigation {self.title!r}: {len(self.chain):,} transactions, "
+            f"{len(self.candidates):,} seizure candidates>"
+        )
 
     # ------------------------------------------------------------------ writing
     def figures(self) -> dict:
         """The report's pictures: ``{name: (caption, matplotlib Figure)}``."""
         from . import plot as P
 
-        figs = {"flow": ("How the traced coins moved (largest flows; width = traced BTC).",
-                         P.trace_flow(self.trace, tags=self.tags)),
-                "summary": ("Where the money went.", P.money_summary(self.trace, self.candidates))}
+        figs = {
+            "flow": (
+                "How the traced coins moved (largest flows; width = traced BTC).",
+                P.trace_flow(self.trace, tags=self.tags),
+            ),
+            "summary": ("Where the money went.", P.money_summary(self.trace, self.candidates)),
+        }
         starts = self.start_addresses()
         if starts:
             cid = self.clustering.cluster_of(starts[0])
-            figs["cluster"] = (f"The start's cluster ({cid}) and the evidence that joined it.",
-                               P.cluster_picture(self.clustering, cid, tags=self.tags, highlight=starts))
-            figs["balance"] = (f"Balance of the start's cluster ({cid}) over time.",
-                               P.balance_timeline(self.chain, cid, clustering=self.clustering))
+            figs["cluster"] = (
+                f"The start's cluster ({cid}) and the evidence that joined it.",
+                P.cluster_picture(self.clustering, cid, tags=self.tags, highlight=starts),
+            )
+            figs["balance"] = (
+                f"Balance of the start's cluster ({cid}) over time.",
+                P.balance_timeline(self.chain, cid, clustering=self.clustering),
+            )
         return figs
 
     def report(self, path=None, *, figures=None, **kwargs):
         """Write the case report (one self-contained HTML file; see :func:`cryptotrace.reporting.report`)."""
         from .reporting import report
 
-        return report(self.trace, path, clustering=self.clustering, tags=self.tags, candidates=self.candidates,
-                      figures=self.figures() if figures is None else figures, title=kwargs.pop("title", self.title),
-                      notes=kwargs.pop("notes", f"Started from {self.start_text} ({self.evidence}). "
-                                                f"Tags: {self.tag_note}."), **kwargs)
+        return report(
+            self.trace,
+            path,
+            clustering=self.clustering,
+            tags=self.tags,
+            candidates=self.candidates,
+            figures=self.figures() if figures is None else figures,
+            title=kwargs.pop("title", self.title),
+            notes=kwargs.pop("notes", f"Started from {self.start_text} ({self.evidence}). Tags: {self.tag_note}."),
+            **kwargs,
+        )
 
     def save(self, folder, *, dpi: int = 110) -> dict[str, Path]:
         """Write ``report.html``, the pictures (PNG) and ``seizure_candidates.csv`` into ``folder``.
@@ -144,27 +168,41 @@ def story_start(chain, facts: dict, story: str | None = None):
     Returns ``(story id, start for trace(), start in words, evidence file)`` or None when the facts
     name no story :func:`investigate` knows (:data:`STORIES`).
     """
-    for sid in ([story] if story else list(STORIES)):
+    for sid in [story] if story else list(STORIES):
         ev = {e["event"]: e for e in (facts.get(sid) or {}).get("events", [])}
         if sid == "ransomware" and "ransom_payments" in ev:
             pays = ev["ransom_payments"]["payments"]
             start = [op for p in pays for op in _outpoints(chain, p["txid"], p["address"])]
             if start:
-                return (sid, start, f"the {len(pays)} ransom payments to the addresses in the ransom notes",
-                        "evidence/ransomware_ransom_notes.md")
+                return (
+                    sid,
+                    start,
+                    f"the {len(pays)} ransom payments to the addresses in the ransom notes",
+                    "evidence/ransomware_ransom_notes.md",
+                )
         if sid == "nps_vendor" and "market_sales" in ev:
             addr = ev["market_sales"]["refund_address"]
-            return (sid, addr, f"the vendor's refund address {addr} (from the market listing)",
-                    "evidence/nps_vendor_market_listing.md")
+            return (
+                sid,
+                addr,
+                f"the vendor's refund address {addr} (from the market listing)",
+                "evidence/nps_vendor_market_listing.md",
+            )
         if sid == "exchange_theft" and "theft" in ev:
             e = ev["theft"]
             start = [op for a in e["addresses"] for op in _outpoints(chain, e["txid"], a)]
             if start:
-                return (sid, start, f"the {len(start)} outputs of the theft transaction {e['txid'][:16]}...",
-                        "evidence/exchange_theft_incident_report.md")
+                return (
+                    sid,
+                    start,
+                    f"the {len(start)} outputs of the theft transaction {e['txid'][:16]}...",
+                    "evidence/exchange_theft_incident_report.md",
+                )
     if story:
-        raise CaseError(f"this case pack has no story {story!r} that can be started by name; it has: "
-                        f"{', '.join(k for k in facts if k != 'economy') or 'none'}. Give start= instead")
+        raise CaseError(
+            f"this case pack has no story {story!r} that can be started by name; it has: "
+            f"{', '.join(k for k in facts if k != 'economy') or 'none'}. Give start= instead"
+        )
     return None
 
 
@@ -178,16 +216,37 @@ def economy_tags(facts: dict):
     rows = []
     for name, info in eco.get("exchanges", {}).items():
         for a in info.get("hot_wallet_addresses", []):
-            rows.append({"address": a, "label": f"{name} hot wallet", "category": "exchange",
-                         "jurisdiction": info.get("jurisdiction"), "confidence": "service_data",
-                         "source": f"{name} proof-of-reserves page"})
+            rows.append(
+                {
+                    "address": a,
+                    "label": f"{name} hot wallet",
+                    "category": "exchange",
+                    "jurisdiction": info.get("jurisdiction"),
+                    "confidence": "service_data",
+                    "source": f"{name} proof-of-reserves page",
+                }
+            )
     m = eco.get("market") or {}
     for a in m.get("hot_wallet_addresses", []):
-        rows.append({"address": a, "label": m.get("name", "market"), "category": "market",
-                     "confidence": "authority_data", "source": "seizure of a market server"})
+        rows.append(
+            {
+                "address": a,
+                "label": m.get("name", "market"),
+                "category": "market",
+                "confidence": "authority_data",
+                "source": "seizure of a market server",
+            }
+        )
     for name, info in eco.get("mining_pools", {}).items():
-        rows.append({"address": info["coinbase_address"], "label": name, "category": "miner",
-                     "confidence": "service_data", "source": "coinbase tag"})
+        rows.append(
+            {
+                "address": info["coinbase_address"],
+                "label": name,
+                "category": "miner",
+                "confidence": "service_data",
+                "source": "coinbase tag",
+            }
+        )
     return TagStore.from_frame(pd.DataFrame(rows), pack="sample economy (answer key)")
 
 
@@ -205,14 +264,25 @@ def _pack_tags(pack, facts):
             legal = list(pack.legal_responses.values())
             if legal:
                 tags = tags + load_tags(legal)
-            return tags, (f"the pack's tags.yaml could not be read ({exc}); used the known exchanges from the "
-                          "answer key and the legal responses instead")
+            return tags, (
+                f"the pack's tags.yaml could not be read ({exc}); used the known exchanges from the "
+                "answer key and the legal responses instead"
+            )
     return economy_tags(facts), "the sample economy's known services"
 
 
 # ---------------------------------------------------------------------------------------- the pipeline
-def investigate(data="sample", start=None, *, story: str | None = None, policy: str = "haircut",
-                max_hops: int = 12, clustering=None, tags=None, title: str | None = None) -> Investigation:
+def investigate(
+    data="sample",
+    start=None,
+    *,
+    story: str | None = None,
+    policy: str = "haircut",
+    max_hops: int = 12,
+    clustering=None,
+    tags=None,
+    title: str | None = None,
+) -> Investigation:
     """Run a whole case: cluster the addresses, load the tags, trace the money, rank the seizure candidates.
 
     Parameters
@@ -259,8 +329,10 @@ def investigate(data="sample", start=None, *, story: str | None = None, policy: 
         pack = load_case(data)
         chain = pack.chain
     else:
-        raise CaseError(f"investigate() takes a case pack, its name or folder, or a Chain, not "
-                        f"{type(data).__name__}; e.g. investigate('sample', story='ransomware')")
+        raise CaseError(
+            f"investigate() takes a case pack, its name or folder, or a Chain, not "
+            f"{type(data).__name__}; e.g. investigate('sample', story='ransomware')"
+        )
     facts = {}
     if pack is not None:
         try:
@@ -281,8 +353,10 @@ def investigate(data="sample", start=None, *, story: str | None = None, policy: 
         if start is None:
             picked = story_start(chain, facts, story) if facts else None
             if picked is None:
-                raise CaseError("investigate() needs start= (an address, txid or txid:vout from the evidence): "
-                                "this data has no answer key naming where its story starts")
+                raise CaseError(
+                    "investigate() needs start= (an address, txid or txid:vout from the evidence): "
+                    "this data has no answer key naming where its story starts"
+                )
             story, start, start_text, evidence = picked
         t = trace(chain, start, policy=policy, max_hops=max_hops, tags=tags, clustering=clustering)
         cands = seizure_candidates(t, clustering, tags)
@@ -290,8 +364,18 @@ def investigate(data="sample", start=None, *, story: str | None = None, policy: 
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if title is None:
         title = _story_title(pack, story) or (pack.title if pack is not None else "Bitcoin tracing case")
-    return Investigation(chain=chain, clustering=clustering, tags=tags, trace=t, candidates=cands, title=title,
-                         start_text=start_text, evidence=evidence, tag_note=tag_note, caught=caught)
+    return Investigation(
+        chain=chain,
+        clustering=clustering,
+        tags=tags,
+        trace=t,
+        candidates=cands,
+        title=title,
+        start_text=start_text,
+        evidence=evidence,
+        tag_note=tag_note,
+        caught=caught,
+    )
 
 
 def _story_title(pack, story):

@@ -53,13 +53,27 @@ from .errors import ClusteringError, NotInChainError, TraceError
 from .tags import category_role, tags_by_address
 from .units import SATS_PER_BTC, format_btc
 
-__all__ = ["GROUP_COLOURS", "OKABE_ITO", "balance_timeline", "cluster_picture", "flow_edges", "money_summary",
-           "trace_flow", "where_the_money_went"]
+__all__ = [
+    "GROUP_COLOURS",
+    "OKABE_ITO",
+    "balance_timeline",
+    "cluster_picture",
+    "flow_edges",
+    "money_summary",
+    "trace_flow",
+    "where_the_money_went",
+]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
-    "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73", "yellow": "#F0E442",
-    "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
     "grey": "#999999",
 }
 #: What a coin's colour means in every picture (group -> colour), in legend order.
@@ -80,8 +94,10 @@ SUMMARY_COLOURS = {
     "fees (to miners)": OKABE_ITO["black"],
     "unknown / moved on": OKABE_ITO["grey"],
 }
-_HEURISTIC_COLOURS = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple",
-                                             "sky_blue", "black", "yellow")]
+_HEURISTIC_COLOURS = [
+    OKABE_ITO[k]
+    for k in ("blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "black", "yellow")
+]
 
 
 # ====================================================================== helpers
@@ -90,7 +106,7 @@ def _short(address, n: int = 6) -> str:
     if address is None or (not isinstance(address, str) and pd.isna(address)):
         return "(no address)"
     a = str(address)
-    return a if len(a) <= 2 * n + 1 else f"{a[:n + 2]}…{a[-n + 2:]}"
+    return a if len(a) <= 2 * n + 1 else f"{a[: n + 2]}…{a[-n + 2 :]}"
 
 
 def _btc(sats) -> str:
@@ -161,22 +177,40 @@ def flow_edges(trace) -> pd.DataFrame:
     if not len(f):
         return pd.DataFrame({c: pd.Series(dtype="string" if c != "tainted_value" else "int64") for c in cols})
     key = f.txid.astype(str) + ":" + f.vout.astype(str)
-    node = pd.DataFrame({"key": key.to_numpy(), "txid": f.txid.astype(str).to_numpy(),
-                         "vout": f.vout.to_numpy(np.int64), "taint": f.tainted_value.to_numpy(np.int64)})
+    node = pd.DataFrame(
+        {
+            "key": key.to_numpy(),
+            "txid": f.txid.astype(str).to_numpy(),
+            "vout": f.vout.to_numpy(np.int64),
+            "taint": f.tainted_value.to_numpy(np.int64),
+        }
+    )
     inp = trace.chain.inputs
     inp = inp[inp.txid.isin(node.txid) & inp.prev_txid.notna()]
-    par = pd.DataFrame({"via": inp.txid.astype(str).to_numpy(), "txid": inp.prev_txid.astype(str).to_numpy(),
-                        "vout": inp.prev_vout.astype("int64").to_numpy()})
+    par = pd.DataFrame(
+        {
+            "via": inp.txid.astype(str).to_numpy(),
+            "txid": inp.prev_txid.astype(str).to_numpy(),
+            "vout": inp.prev_vout.astype("int64").to_numpy(),
+        }
+    )
     par = par.merge(node, on=["txid", "vout"], how="inner").rename(columns={"key": "parent", "taint": "p_taint"})
     if not len(par):
         return pd.DataFrame({c: pd.Series(dtype="string" if c != "tainted_value" else "int64") for c in cols})
     par["p_total"] = par.groupby("via").p_taint.transform("sum")
     kids = node.rename(columns={"txid": "via", "key": "child", "taint": "c_taint"})[["via", "child", "c_taint"]]
     e = par[["via", "parent", "p_taint", "p_total"]].merge(kids, on="via", how="inner")
-    w = np.floor(e.c_taint.to_numpy(np.float64) * e.p_taint.to_numpy(np.float64)
-                 / np.maximum(e.p_total.to_numpy(np.float64), 1)).astype(np.int64)
-    out = pd.DataFrame({"parent": pd.array(e.parent, dtype="string"), "child": pd.array(e.child, dtype="string"),
-                        "via_txid": pd.array(e.via, dtype="string"), "tainted_value": w})
+    w = np.floor(
+        e.c_taint.to_numpy(np.float64) * e.p_taint.to_numpy(np.float64) / np.maximum(e.p_total.to_numpy(np.float64), 1)
+    ).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "parent": pd.array(e.parent, dtype="string"),
+            "child": pd.array(e.child, dtype="string"),
+            "via_txid": pd.array(e.via, dtype="string"),
+            "tainted_value": w,
+        }
+    )
     return out[out.parent != out.child].reset_index(drop=True)
 
 
@@ -184,9 +218,18 @@ def flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
     """One row per traced coin with what the picture needs (group, label, endpoint kind), from ``trace.coins``."""
     c = trace.coins_with(tags=tags)  # the trace's coin table (with ``tags``: re-annotated)
     c = c[(c.entry == "coin").to_numpy(bool) & (c.traced_value.to_numpy() > 0)]
-    f = pd.DataFrame({"hop": c.hop.to_numpy(), "txid": c.txid.to_numpy(), "vout": c.vout.to_numpy(np.int64),
-                      "address": c.address.to_numpy(), "cluster": c.cluster.to_numpy(), "value": c.value.to_numpy(),
-                      "tainted_value": c.traced_value.to_numpy(), "tag": c.label.to_numpy()})
+    f = pd.DataFrame(
+        {
+            "hop": c.hop.to_numpy(),
+            "txid": c.txid.to_numpy(),
+            "vout": c.vout.to_numpy(np.int64),
+            "address": c.address.to_numpy(),
+            "cluster": c.cluster.to_numpy(),
+            "value": c.value.to_numpy(),
+            "tainted_value": c.traced_value.to_numpy(),
+            "tag": c.label.to_numpy(),
+        }
+    )
     f["key"] = f.txid.astype(str) + ":" + f.vout.astype(str)
     ep = trace.endpoints
     ep = ep[ep.vout.notna()]
@@ -203,18 +246,26 @@ def flow_nodes(trace, tags, coinjoins) -> pd.DataFrame:
         is_cj = f.txid.astype(str).isin(cj).to_numpy()
     start = c.is_start.to_numpy(bool)
     f["is_start"] = start
-    f["group"] = [_group_of(cat, k, is_start=s, is_coinjoin=j)
-                  for cat, k, s, j in zip(f.category.tolist(), f.kind.tolist(), start.tolist(), is_cj.tolist())]
+    f["group"] = [
+        _group_of(cat, k, is_start=s, is_coinjoin=j)
+        for cat, k, s, j in zip(f.category.tolist(), f.kind.tolist(), start.tolist(), is_cj.tolist())
+    ]
     return f.reset_index(drop=True)
 
 
 # groups whose coins are end points a picture must always show
 _END_GROUPS = ("exchange / custodial service", "darknet market", "mixer / CoinJoin", "other tagged", "unspent")
 # what an end point of unknown owner means, in a few words (endpoint kind -> name in the picture)
-_END_NAMES = {"hop_limit": "Not followed further\n(step limit reached)", "below_threshold": "Too small to follow",
-              "spent_outside": "Spent outside\nthese records", "back_to_start": "Back to the start",
-              "stopped": "Stopped (as asked)", "service": "A tagged service\n(no name in the tags)", "end_of_data": "Still unspent\n(unknown owner)",
-              "unspent": "Still unspent\n(unknown owner)"}
+_END_NAMES = {
+    "hop_limit": "Not followed further\n(step limit reached)",
+    "below_threshold": "Too small to follow",
+    "spent_outside": "Spent outside\nthese records",
+    "back_to_start": "Back to the start",
+    "stopped": "Stopped (as asked)",
+    "service": "A tagged service\n(no name in the tags)",
+    "end_of_data": "Still unspent\n(unknown owner)",
+    "unspent": "Still unspent\n(unknown owner)",
+}
 
 
 def _owner(nodes: pd.DataFrame) -> pd.Series:
@@ -246,8 +297,9 @@ def _merge_starts(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[pd.DataFram
     rest = nodes[~nodes.is_start]
     nodes = pd.concat([merged[rest.columns.tolist()], rest], ignore_index=True)
     if len(edges):
-        e = edges.assign(parent=edges.parent.map(lambda k: remap.get(k, k)),
-                         child=edges.child.map(lambda k: remap.get(k, k)))
+        e = edges.assign(
+            parent=edges.parent.map(lambda k: remap.get(k, k)), child=edges.child.map(lambda k: remap.get(k, k))
+        )
         e = e[e.parent != e.child]
         edges = e.groupby(["parent", "child"], sort=False, as_index=False).tainted_value.sum()
     return nodes, edges
@@ -256,8 +308,12 @@ def _merge_starts(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[pd.DataFram
 def _best_parent(edges: pd.DataFrame) -> pd.Series:
     if not len(edges):
         return pd.Series(dtype=object)
-    return (edges.sort_values("tainted_value", ascending=False, kind="stable")
-            .drop_duplicates("child").set_index("child").parent)
+    return (
+        edges.sort_values("tainted_value", ascending=False, kind="stable")
+        .drop_duplicates("child")
+        .set_index("child")
+        .parent
+    )
 
 
 def _select(nodes: pd.DataFrame, edges: pd.DataFrame, max_nodes: int) -> pd.DataFrame:
@@ -348,26 +404,49 @@ def _entity_boxes(n: pd.DataFrame, edges: pd.DataFrame):
         e = e.dropna(subset=["parent", "child"])
         e = e[e.parent != e.child].groupby(["parent", "child"], as_index=False, sort=False).tainted_value.sum()
     else:
-        e = pd.DataFrame({"parent": pd.Series(dtype=object), "child": pd.Series(dtype=object),
-                          "tainted_value": pd.Series(dtype="int64")})
+        e = pd.DataFrame(
+            {
+                "parent": pd.Series(dtype=object),
+                "child": pd.Series(dtype=object),
+                "tainted_value": pd.Series(dtype="int64"),
+            }
+        )
     g = n.groupby("ent", sort=False)
     jur = n.jurisdiction.astype("string").dropna()
-    ent = pd.DataFrame({"n_coins": g.n_coins.sum(), "n_addresses": np.maximum(g.address.nunique(), g.n_addresses.max()), "hop_min": g.hop.min(),
-                        "hop_max": g.hop.max(), "n_txs": g.txid.nunique(), "group": g.group.first(),
-                        "own_value": g.tainted_value.sum(),
-                        "end_value": n[n.kind.notna()].groupby("ent").tainted_value.sum().reindex(g.size().index)
-                        .fillna(0).astype("int64"),
-                        "address": g.address.first(), "txid": g.txid.first(), "cluster": g.cluster.first(),
-                        "label": g.label.first(),
-                        "jurisdiction": n.loc[jur.index].groupby("ent").jurisdiction.first().reindex(
-                            g.size().index)})
+    ent = pd.DataFrame(
+        {
+            "n_coins": g.n_coins.sum(),
+            "n_addresses": np.maximum(g.address.nunique(), g.n_addresses.max()),
+            "hop_min": g.hop.min(),
+            "hop_max": g.hop.max(),
+            "n_txs": g.txid.nunique(),
+            "group": g.group.first(),
+            "own_value": g.tainted_value.sum(),
+            "end_value": n[n.kind.notna()]
+            .groupby("ent")
+            .tainted_value.sum()
+            .reindex(g.size().index)
+            .fillna(0)
+            .astype("int64"),
+            "address": g.address.first(),
+            "txid": g.txid.first(),
+            "cluster": g.cluster.first(),
+            "label": g.label.first(),
+            "jurisdiction": n.loc[jur.index].groupby("ent").jurisdiction.first().reindex(g.size().index),
+        }
+    )
     inflow = e.groupby("child").tainted_value.sum().reindex(ent.index).fillna(0).astype("int64")
     idx = ent.index.astype(str)
     is_start = idx.str.startswith("start|")
     is_via = idx.str.startswith("via|")
     is_mix = idx.str.startswith("mix|")
-    val = np.where(is_start, ent.own_value, np.where((ent.end_value > 0) & ~is_mix, ent.end_value,
-                                                        np.where(is_via, inflow, np.maximum(inflow, ent.own_value))))
+    val = np.where(
+        is_start,
+        ent.own_value,
+        np.where(
+            (ent.end_value > 0) & ~is_mix, ent.end_value, np.where(is_via, inflow, np.maximum(inflow, ent.own_value))
+        ),
+    )
     ent["value"] = val.astype("int64")
     ent.loc[is_via, "group"] = "unknown owner"
     ent.loc[idx.str.startswith("small|"), "group"] = "unknown owner"
@@ -384,8 +463,9 @@ def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: flo
     n = nodes.assign(ent=_entity_key(nodes, edges).to_numpy())
     ent, e = _entity_boxes(n, edges)
     idx = ent.index.astype(str)
-    tiny = ((idx.str.startswith("end|") | idx.str.startswith("unspent|other"))
-            & (ent.value < small * max(int(trace.start_value), 1)))
+    tiny = (idx.str.startswith("end|") | idx.str.startswith("unspent|other")) & (
+        ent.value < small * max(int(trace.start_value), 1)
+    )
     if tiny.any():
         after = {k: "small|" + k.split("|", 2)[2] if k.count("|") >= 2 else "small|start" for k in idx[tiny]}
         n["ent"] = n.ent.map(lambda k: after.get(k, k))
@@ -410,30 +490,46 @@ def _entity_graph(trace, nodes: pd.DataFrame, edges: pd.DataFrame, *, small: flo
 
 def _entity_name(k: str, r) -> str:
     kind, _, rest = k.partition("|")
-    steps = (f"step {int(r.hop_min)}" if r.hop_min == r.hop_max else f"steps {int(r.hop_min)}–{int(r.hop_max)}")
+    steps = f"step {int(r.hop_min)}" if r.hop_min == r.hop_max else f"steps {int(r.hop_min)}–{int(r.hop_max)}"
     coins = f"{int(r.n_coins):,} coin{'s' if r.n_coins != 1 else ''}"
     if kind == "start":
-        who = (_short(r.address) if r.n_addresses == 1 else
-               f"{int(r.n_addresses)} addresses" + (f" (cluster {int(r.cluster)})" if pd.notna(r.cluster) else ""))
-        tag = ("\n".join(textwrap.wrap(str(r.label), 24, break_long_words=False)[:2]) + "\n"
-               if isinstance(r.label, str) and r.label else "")
+        who = (
+            _short(r.address)
+            if r.n_addresses == 1
+            else f"{int(r.n_addresses)} addresses" + (f" (cluster {int(r.cluster)})" if pd.notna(r.cluster) else "")
+        )
+        tag = (
+            "\n".join(textwrap.wrap(str(r.label), 24, break_long_words=False)[:2]) + "\n"
+            if isinstance(r.label, str) and r.label
+            else ""
+        )
         return f"Start: {tag}{who}\n{_btc(r.value)}\nin {coins}"
     if kind == "via":
-        return (f"{int(r.n_txs):,} transaction{'s' if r.n_txs != 1 else ''},\n"
-                f"{int(r.n_addresses):,} address{'es' if r.n_addresses != 1 else ''}\n(unknown owners)\n"
-                f"{steps}\n{_btc(r.value)}")
+        return (
+            f"{int(r.n_txs):,} transaction{'s' if r.n_txs != 1 else ''},\n"
+            f"{int(r.n_addresses):,} address{'es' if r.n_addresses != 1 else ''}\n(unknown owners)\n"
+            f"{steps}\n{_btc(r.value)}"
+        )
     if kind == "mix":
-        what = (f"CoinJoin\n(tx {str(r.txid)[:8]}…)" if r.n_txs == 1 else
-                f"CoinJoins and mixers\n({int(r.n_txs)} transactions)")
+        what = (
+            f"CoinJoin\n(tx {str(r.txid)[:8]}…)"
+            if r.n_txs == 1
+            else f"CoinJoins and mixers\n({int(r.n_txs)} transactions)"
+        )
         return f"{what}\n{_btc(r.value)}, {steps}"
     if kind == "small":
         return f"Smaller end points\n(unspent, too small,\nmoved on)\n{_btc(r.value)}\n{coins}, {steps}"
     if kind == "svc":
         j = f" ({r.jurisdiction})" if isinstance(r.jurisdiction, str) and r.jurisdiction else ""
-        return ("\n".join(textwrap.wrap(rest + j, 24, break_long_words=False)[:2])
-                + f"\n{_btc(r.value)}\n{coins}, {steps}")
+        return (
+            "\n".join(textwrap.wrap(rest + j, 24, break_long_words=False)[:2]) + f"\n{_btc(r.value)}\n{coins}, {steps}"
+        )
     if kind == "unspent":
-        who = "Still unspent in the\nsuspect's own cluster" if rest.startswith("suspect") else "Still unspent\n(unknown owner)"
+        who = (
+            "Still unspent in the\nsuspect's own cluster"
+            if rest.startswith("suspect")
+            else "Still unspent\n(unknown owner)"
+        )
         return f"{who}\n{_btc(r.value)}\n{coins}, {steps}"
     rest = rest.split("|")[0]
     return f"{_END_NAMES.get(rest, rest.replace('_', ' '))}\n{_btc(r.value)}\n{coins}, {steps}"
@@ -485,7 +581,7 @@ def _legend_below(ax, handles, **kw) -> None:
 
 def _light(colour: str) -> str:
     """The colour mixed 80% with white: an opaque box face that black text reads well on."""
-    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(255 - 0.25 * (255 - c)):02x}" for c in rgb)
 
 
@@ -498,8 +594,9 @@ def _draw_entities(trace, ax, ent: pd.DataFrame, e: pd.DataFrame) -> None:
         # each box near the boxes that pay into it (weighted by the traced BTC), heavier first
         col = ent[ent.layer == h]
         inc = e[e.child.isin(col.index) & e.parent.isin(list(ypos))]
-        inc = inc.assign(y=inc.parent.astype(object).map(ypos).astype(float),
-                         w=inc.tainted_value.to_numpy(np.float64) + 1.0)
+        inc = inc.assign(
+            y=inc.parent.astype(object).map(ypos).astype(float), w=inc.tainted_value.to_numpy(np.float64) + 1.0
+        )
         target = ((inc.y * inc.w).groupby(inc.child).sum() / inc.w.groupby(inc.child).sum()).reindex(col.index)
         target = target.fillna(0.0)
         order = np.lexsort((-col.value.to_numpy(), -target.to_numpy()))
@@ -510,27 +607,56 @@ def _draw_entities(trace, ax, ent: pd.DataFrame, e: pd.DataFrame) -> None:
     boxes = {}
     for k, r in ent.iterrows():
         colour = GROUP_COLOURS.get(r.group, OKABE_ITO["grey"])
-        boxes[k] = ax.text(r.layer, ypos[k], mpl_text(_entity_name(k, r)), ha="center", va="center", fontsize=9,
-                           zorder=4, bbox=dict(boxstyle="round,pad=0.45", fc=_light(colour), ec=colour, lw=2.2))
+        boxes[k] = ax.text(
+            r.layer,
+            ypos[k],
+            mpl_text(_entity_name(k, r)),
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=4,
+            bbox=dict(boxstyle="round,pad=0.45", fc=_light(colour), ec=colour, lw=2.2),
+        )
     wmax = float(e.tainted_value.max()) if len(e) else 1.0
     for r in e.itertuples(index=False):
         lw = 1.0 + 12.0 * float(r.tainted_value) / max(wmax, 1.0)
         # an arrow that skips a column bends around the boxes in between
         skip = layer[r.child] - layer[r.parent] > 1
         rad = 0.0 if not skip else (0.35 if ypos[r.child] <= ypos[r.parent] else -0.35)
-        ax.annotate("", xy=(layer[r.child], ypos[r.child]), xytext=(layer[r.parent], ypos[r.parent]),
-                    arrowprops=dict(arrowstyle="-|>", color="#555555", alpha=0.5, lw=lw, mutation_scale=10 + lw,
-                                    patchA=boxes[r.parent].get_bbox_patch(), patchB=boxes[r.child].get_bbox_patch(),
-                                    connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2), zorder=2)
+        ax.annotate(
+            "",
+            xy=(layer[r.child], ypos[r.child]),
+            xytext=(layer[r.parent], ypos[r.parent]),
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color="#555555",
+                alpha=0.5,
+                lw=lw,
+                mutation_scale=10 + lw,
+                patchA=boxes[r.parent].get_bbox_patch(),
+                patchB=boxes[r.child].get_bbox_patch(),
+                connectionstyle=f"arc3,rad={rad}",
+                shrinkA=2,
+                shrinkB=2,
+            ),
+            zorder=2,
+        )
     ax.set_xlim(-0.6, max(layer.values(), default=0) + 0.6)
     ax.set_ylim(-(max_col - 1) / 2 - 0.7, (max_col - 1) / 2 + 0.7)
     ax.set_xticks([])
     ax.set_yticks([])
     for side in ax.spines.values():
         side.set_visible(False)
-    _legend_below(ax, [Patch(facecolor=_light(c), edgecolor=c, lw=2, label=g) for g, c in GROUP_COLOURS.items()
-                       if g in set(ent.group)] + [Line2D([], [], color="#555555", lw=5, alpha=0.6,
-                                                         label="arrow width = traced BTC")], fontsize=9)
+    _legend_below(
+        ax,
+        [
+            Patch(facecolor=_light(c), edgecolor=c, lw=2, label=g)
+            for g, c in GROUP_COLOURS.items()
+            if g in set(ent.group)
+        ]
+        + [Line2D([], [], color="#555555", lw=5, alpha=0.6, label="arrow width = traced BTC")],
+        fontsize=9,
+    )
 
 
 def _time_labels(times) -> list[str]:
@@ -542,8 +668,17 @@ def _time_labels(times) -> list[str]:
     return day.tolist()
 
 
-def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoins=None,
-               title: str | None = None, ax=None, view: str = "auto") -> Figure:
+def trace_flow(
+    trace,
+    *,
+    max_nodes: int = 30,
+    x: str = "hop",
+    tags=None,
+    coinjoins=None,
+    title: str | None = None,
+    ax=None,
+    view: str = "auto",
+) -> Figure:
     """Draw where the traced money went: from the start, through the hops, to the services, CoinJoins
     and unspent coins where it ended.
 
@@ -601,8 +736,9 @@ def trace_flow(trace, *, max_nodes: int = 30, x: str = "hop", tags=None, coinjoi
     nodes, max_col = _place_coins(trace, nodes, edges, x)
     n_cols = int(nodes.xpos.nunique()) if len(nodes) else 1
     if ax is None:
-        fig = new_figure(min(12.0, max(7.5, 1.25 * n_cols + 2.0)),
-                         min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2)))
+        fig = new_figure(
+            min(12.0, max(7.5, 1.25 * n_cols + 2.0)), min(14.0, max(5.5 if x == "hop" else 6.5, 1.0 * max_col + 3.2))
+        )
         ax = fig.add_subplot()
     else:
         fig = ax.figure
@@ -618,13 +754,16 @@ def _check_flow_arguments(trace, x, view, max_nodes) -> None:
     if x not in ("hop", "time"):
         raise TraceError(f"x={x!r}: lay the flow out by 'hop' or by 'time'")
     if view not in ("auto", "entities", "coins"):
-        raise TraceError(f"view={view!r}: choose 'entities' (one box per owner or service), 'coins' (one dot "
-                         "per coin) or 'auto'")
+        raise TraceError(
+            f"view={view!r}: choose 'entities' (one box per owner or service), 'coins' (one dot per coin) or 'auto'"
+        )
     if not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
         raise TraceError(f"max_nodes={max_nodes!r}: give a whole number of 1 or more")
     if view == "entities" and x == "time":
-        raise TraceError("x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
-                         "which has no single time")
+        raise TraceError(
+            "x='time' needs the coin view (view='coins'): the entity view puts one box per owner, "
+            "which has no single time"
+        )
 
 
 def _fees(trace) -> int:
@@ -648,20 +787,30 @@ def _entity_flow(trace, nodes_all: pd.DataFrame, edges_all: pd.DataFrame, title,
         fig = ax.figure
     _draw_entities(trace, ax, ent, e)
     starts = ent[ent.index.str.startswith("start|")]
-    who = (_short(s["start"], 8) if len(starts) <= 1 and isinstance(s["start"], str) and ":" not in s["start"]
-           else str(s["start"]))
+    who = (
+        _short(s["start"], 8)
+        if len(starts) <= 1 and isinstance(s["start"], str) and ":" not in s["start"]
+        else str(s["start"])
+    )
     if title is None:
         way = "back" if backward else "through"
-        title = (f"From {who} {way} {s['hops_reached']} step{'s' if s['hops_reached'] != 1 else ''} to "
-                 f"{_destinations(ent)}" if not backward else
-                 f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)")
-    sub = (f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
-           f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
-           "one by one)")
+        title = (
+            f"From {who} {way} {s['hops_reached']} step{'s' if s['hops_reached'] != 1 else ''} to {_destinations(ent)}"
+            if not backward
+            else f"Where the {format_btc(s['start_value'])} at {who} came from ({s['hops_reached']} steps back)"
+        )
+    sub = (
+        f"{format_btc(s['start_value'])} traced ({s['policy']} rule); one box per owner, service or "
+        f"CoinJoin ({len(nodes_all):,} coin{'s' if len(nodes_all) != 1 else ''} in all; view='coins' draws them "
+        "one by one)"
+    )
     if fee:
         sub += f"; {format_btc(fee)} went to miners as fees"
-    ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
-                 fontsize=10.5, loc="left")
+    ax.set_title(
+        mpl_text("\n".join(textwrap.wrap(title, 95)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
+        fontsize=10.5,
+        loc="left",
+    )
     return fig
 
 
@@ -697,9 +846,14 @@ def _draw_coins(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, dense: bool) ->
     for e in edges.itertuples(index=False):
         (x0, y0), (x1, y1) = pos[e.parent], pos[e.child]
         lw = 0.8 + 9.0 * float(e.tainted_value) / max(wmax, 1.0)
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
-                    arrowprops=dict(arrowstyle="-|>", color="#555555", alpha=0.55, lw=lw,
-                                    shrinkA=9, shrinkB=9, mutation_scale=10 + lw))
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops=dict(
+                arrowstyle="-|>", color="#555555", alpha=0.55, lw=lw, shrinkA=9, shrinkB=9, mutation_scale=10 + lw
+            ),
+        )
     vmax = float(nodes.tainted_value.max()) if len(nodes) else 1.0
     for grp, colour in GROUP_COLOURS.items():
         sub = nodes[nodes.group == grp]
@@ -709,13 +863,24 @@ def _draw_coins(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, dense: bool) ->
         is_end = sub.kind.notna().to_numpy()
         for mask, marker in ((~is_end, "o"), (is_end, "s")):
             if mask.any():
-                ax.scatter(sub.xpos.to_numpy()[mask], sub.ypos.to_numpy()[mask], s=size[mask], c=colour,
-                           marker=marker, edgecolors="black", linewidths=0.8, zorder=3)
+                ax.scatter(
+                    sub.xpos.to_numpy()[mask],
+                    sub.ypos.to_numpy()[mask],
+                    s=size[mask],
+                    c=colour,
+                    marker=marker,
+                    edgecolors="black",
+                    linewidths=0.8,
+                    zorder=3,
+                )
     for r in nodes.itertuples(index=False):
         head = _short(r.address)
         if r.is_start and r.n_coins > 1:
-            head = (f"start: {r.n_coins} coins at\n{_short(r.address)}" if r.n_addresses == 1 else
-                    f"start: {r.n_coins} coins at\n{r.n_addresses} addresses")
+            head = (
+                f"start: {r.n_coins} coins at\n{_short(r.address)}"
+                if r.n_addresses == 1
+                else f"start: {r.n_coins} coins at\n{r.n_addresses} addresses"
+            )
         lines = [head, _btc(r.tainted_value)]
         if isinstance(r.label, str) and r.label:
             j = f" ({r.jurisdiction})" if isinstance(r.jurisdiction, str) and r.jurisdiction else ""
@@ -723,9 +888,17 @@ def _draw_coins(ax, nodes: pd.DataFrame, edges: pd.DataFrame, *, dense: bool) ->
         elif dense and not r.is_start and pd.isna(r.kind):
             lines = [_btc(r.tainted_value)]  # many coins: a followed coin of unknown owner shows its amount only
         up = dense and int(r.xpos) % 2 == 1 and len(lines) == 1  # many columns: every other label above its dot
-        ax.annotate(mpl_text("\n".join(lines)), (r.xpos, r.ypos), xytext=(0, 12 if up else -14),
-                    textcoords="offset points", ha="center", va="bottom" if up else "top", fontsize=8.5, zorder=4,
-                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8))
+        ax.annotate(
+            mpl_text("\n".join(lines)),
+            (r.xpos, r.ypos),
+            xytext=(0, 12 if up else -14),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if up else "top",
+            fontsize=8.5,
+            zorder=4,
+            bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.8),
+        )
 
 
 def _title_coin_flow(trace, ax, nodes: pd.DataFrame, nodes_all: pd.DataFrame, title) -> None:
@@ -734,20 +907,24 @@ def _title_coin_flow(trace, ax, nodes: pd.DataFrame, nodes_all: pd.DataFrame, ti
     hidden = nodes_all[~nodes_all.key.isin(set(nodes.key))]
     if title is None:
         way = "came from" if trace.params.get("direction") == "backward" else "went"
-        title = (f"Where the traced coins {way}: {s['start']} ({format_btc(s['start_value'])}), "
-                 f"policy {s['policy']}")
+        title = f"Where the traced coins {way}: {s['start']} ({format_btc(s['start_value'])}), policy {s['policy']}"
     sub = f"{len(nodes):,} of {len(nodes_all):,} traced coins shown"
     if len(hidden):
         h_end = hidden[hidden.kind.notna()]
-        sub += (f"; {len(hidden):,} not drawn (the smallest; every service, CoinJoin and unspent end point "
-                "is drawn)" if not len(h_end) or not h_end.group.isin(_END_GROUPS).any() else
-                f"; {len(hidden):,} not drawn, {len(h_end):,} of them end points with "
-                f"{format_btc(int(h_end.tainted_value.sum()))}")
+        sub += (
+            f"; {len(hidden):,} not drawn (the smallest; every service, CoinJoin and unspent end point is drawn)"
+            if not len(h_end) or not h_end.group.isin(_END_GROUPS).any()
+            else f"; {len(hidden):,} not drawn, {len(h_end):,} of them end points with "
+            f"{format_btc(int(h_end.tainted_value.sum()))}"
+        )
     fee = _fees(trace)
     if fee:
         sub += f"; {format_btc(fee)} fees"
-    ax.set_title(mpl_text("\n".join(textwrap.wrap(title, 100)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
-                 fontsize=10.5, loc="left")
+    ax.set_title(
+        mpl_text("\n".join(textwrap.wrap(title, 100)) + "\n" + "\n".join(textwrap.wrap(sub, 110))),
+        fontsize=10.5,
+        loc="left",
+    )
 
 
 def _coin_flow_axes(ax, nodes: pd.DataFrame, x: str, max_col: int) -> None:
@@ -761,21 +938,23 @@ def _coin_flow_axes(ax, nodes: pd.DataFrame, x: str, max_col: int) -> None:
         first = nodes.groupby("xpos").when.min()
         labels = _time_labels(first.reindex(ticks).to_numpy())
         every = max(1, int(np.ceil(len(ticks) / 12)))
-        ax.set_xticklabels([lab if i % every == 0 else "" for i, lab in enumerate(labels)], fontsize=8.5,
-                           rotation=30, ha="right")
-        ax.set_xlabel("time of the transaction (UTC), in order; the gaps between columns are not to scale",
-                      fontsize=9)
+        ax.set_xticklabels(
+            [lab if i % every == 0 else "" for i, lab in enumerate(labels)], fontsize=8.5, rotation=30, ha="right"
+        )
+        ax.set_xlabel("time of the transaction (UTC), in order; the gaps between columns are not to scale", fontsize=9)
     ax.set_xlim(min(ticks, default=0) - 0.6, max(ticks, default=0) + 0.6)
     ax.set_yticks([])
     ax.set_ylim(-1.2, max_col - 0.2 + 0.2)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    handles = [Patch(facecolor=c, edgecolor="black", label=g) for g, c in GROUP_COLOURS.items()
-               if g in set(nodes.group)]
-    handles += [Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black", label="followed further"),
-                Line2D([], [], marker="s", ls="", color="white", markeredgecolor="black",
-                       label="endpoint (trace stops)"),
-                Line2D([], [], color="#555555", lw=4, label="arrow width = traced BTC")]
+    handles = [
+        Patch(facecolor=c, edgecolor="black", label=g) for g, c in GROUP_COLOURS.items() if g in set(nodes.group)
+    ]
+    handles += [
+        Line2D([], [], marker="o", ls="", color="white", markeredgecolor="black", label="followed further"),
+        Line2D([], [], marker="s", ls="", color="white", markeredgecolor="black", label="endpoint (trace stops)"),
+        Line2D([], [], color="#555555", lw=4, label="arrow width = traced BTC"),
+    ]
     _legend_below(ax, handles, fontsize=8.5, title="Who holds the coin", title_fontsize=9)
 
 
@@ -795,8 +974,11 @@ def where_the_money_went(trace, candidates=None) -> pd.Series:
         raise TraceError("where the money went needs a forward trace; run trace(..., direction='forward')")
     if candidates is None:
         candidates = trace.seizure_candidates()
-    totals = candidates.totals() if hasattr(candidates, "totals") else \
-        candidates.groupby("classification").tainted_value.sum()
+    totals = (
+        candidates.totals()
+        if hasattr(candidates, "totals")
+        else candidates.groupby("classification").tainted_value.sum()
+    )
     ep = trace.endpoints
     out = pd.Series(0, index=list(SUMMARY_COLOURS), dtype="int64", name="tainted_value")
     for cls, v in totals.items():
@@ -807,9 +989,14 @@ def where_the_money_went(trace, candidates=None) -> pd.Series:
 
 _SERVICE_SUFFIX = re.compile(r"\s+(deposit address|hot wallet|cold wallet|wallet)$", re.IGNORECASE)
 # seizure class -> bar of the summary (classes not listed, such as "end_of_records", count as unknown)
-_SUMMARY_GROUP = {"at_service": "exchanges and services", "suspect_unspent": "unspent (seizable?)",
-                  "unspent_unknown": "unspent (seizable?)", "mixed": "mixers / CoinJoins",
-                  "spent_unknown": "unknown / moved on", "end_of_records": "unknown / moved on"}
+_SUMMARY_GROUP = {
+    "at_service": "exchanges and services",
+    "suspect_unspent": "unspent (seizable?)",
+    "unspent_unknown": "unspent (seizable?)",
+    "mixed": "mixers / CoinJoins",
+    "spent_unknown": "unknown / moved on",
+    "end_of_records": "unknown / moved on",
+}
 
 
 def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = None) -> Figure:
@@ -840,18 +1027,39 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
     left = 0.0
     for name, v in groups.items():
         btc = v / SATS_PER_BTC
-        ax1.barh([0], [btc], left=[left], color=SUMMARY_COLOURS[name], edgecolor="white", height=0.6,
-                 label=f"{name}: {format_btc(v)} ({(100 * v / total if total else 0):.1f}%)")
+        ax1.barh(
+            [0],
+            [btc],
+            left=[left],
+            color=SUMMARY_COLOURS[name],
+            edgecolor="white",
+            height=0.6,
+            label=f"{name}: {format_btc(v)} ({(100 * v / total if total else 0):.1f}%)",
+        )
         if total and v / total >= 0.08:
-            ax1.text(left + btc / 2, 0, f"{100 * v / total:.0f}%", ha="center", va="center",
-                     color="white" if name != "unspent (seizable?)" else "black", fontsize=10, fontweight="bold")
+            ax1.text(
+                left + btc / 2,
+                0,
+                f"{100 * v / total:.0f}%",
+                ha="center",
+                va="center",
+                color="white" if name != "unspent (seizable?)" else "black",
+                fontsize=10,
+                fontweight="bold",
+            )
         left += btc
     ax1.set_yticks([])
     ax1.set_xlabel("BTC")
     ax1.set_xlim(0, max(left, 1e-8) * 1.001)
     s = trace.summary()
-    ax1.set_title(mpl_text(title or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} "
-                                    f"(policy {s['policy']})"), fontsize=11, loc="left")
+    ax1.set_title(
+        mpl_text(
+            title
+            or f"Where the money went: {format_btc(s['start_value'])} traced\nfrom {s['start']} (policy {s['policy']})"
+        ),
+        fontsize=11,
+        loc="left",
+    )
     ax1.legend(loc="upper left", bbox_to_anchor=(0, -0.45), ncol=2, fontsize=9, frameon=False)
     for side in ("left", "right", "top"):
         ax1.spines[side].set_visible(False)
@@ -872,8 +1080,15 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
         ax2.set_xlabel("traced BTC received")
         ax2.set_title("Services that received traced value: ask them to freeze it", fontsize=10, loc="left")
     else:
-        ax2.text(0.5, 0.5, "No tagged service received traced value.\nLoad tags (exchanges' addresses) to see "
-                 "which services did.", ha="center", va="center", fontsize=10, transform=ax2.transAxes)
+        ax2.text(
+            0.5,
+            0.5,
+            "No tagged service received traced value.\nLoad tags (exchanges' addresses) to see which services did.",
+            ha="center",
+            va="center",
+            fontsize=10,
+            transform=ax2.transAxes,
+        )
         ax2.set_xticks([])
         ax2.set_yticks([])
     for side in ("right", "top"):
@@ -882,8 +1097,16 @@ def money_summary(trace, candidates=None, *, top: int = 8, title: str | None = N
 
 
 # ====================================================================== one cluster
-def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, edge_labels: bool | None = None,
-                    highlight=None, title: str | None = None) -> Figure:
+def cluster_picture(
+    clustering,
+    cluster_id,
+    *,
+    tags=None,
+    max_nodes: int = 40,
+    edge_labels: bool | None = None,
+    highlight=None,
+    title: str | None = None,
+) -> Figure:
     """Draw one cluster: its addresses and the evidence links that joined them.
 
     Each line is one piece of evidence from ``clustering.evidence_``: a
@@ -942,9 +1165,17 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
         (x0, y0), (x1, y1) = pos[a], pos[b]
         ax.plot([x0, x1], [y0, y1], color=hcol[d["heuristic"]], lw=2, alpha=0.8, zorder=1)
         if edge_labels:
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2, f"tx {d['txid'][:8]}…", fontsize=7, ha="center", va="center",
-                    color=hcol[d["heuristic"]], zorder=2,
-                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
+            ax.text(
+                (x0 + x1) / 2,
+                (y0 + y1) / 2,
+                f"tx {d['txid'][:8]}…",
+                fontsize=7,
+                ha="center",
+                va="center",
+                color=hcol[d["heuristic"]],
+                zorder=2,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85),
+            )
     groups = []
     for a in g.nodes:
         cat = None
@@ -952,38 +1183,85 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
             cat = tagtab.at[a, "category"]
         grp = _group_of(cat, None)
         groups.append(grp)
-        ax.scatter([pos[a][0]], [pos[a][1]], s=160, c=GROUP_COLOURS[grp], zorder=3,
-                   edgecolors=OKABE_ITO["vermillion"] if a in hl else "black", linewidths=3 if a in hl else 0.8)
+        ax.scatter(
+            [pos[a][0]],
+            [pos[a][1]],
+            s=160,
+            c=GROUP_COLOURS[grp],
+            zorder=3,
+            edgecolors=OKABE_ITO["vermillion"] if a in hl else "black",
+            linewidths=3 if a in hl else 0.8,
+        )
         label = _short(a)
         if tagtab is not None and a in tagtab.index and isinstance(tagtab.at[a, "label"], str):
             label += "\n" + tagtab.at[a, "label"]
         if n <= 40:
-            ax.annotate(mpl_text(label), pos[a], xytext=(0, 9), textcoords="offset points", ha="center", va="bottom",
-                        fontsize=7.5, zorder=4)
+            ax.annotate(
+                mpl_text(label),
+                pos[a],
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=7.5,
+                zorder=4,
+            )
     counts = ev.heuristic.astype(str).value_counts()
-    handles = [Line2D([], [], color=hcol[h], lw=3, label=mpl_text(f"joined by {h} ({int(counts.get(h, 0)):,} links)"))
-               for h in heur]
-    handles += [Patch(facecolor=GROUP_COLOURS[gname], edgecolor="black", label=gname)
-                for gname in GROUP_COLOURS if gname in set(groups)]
+    handles = [
+        Line2D([], [], color=hcol[h], lw=3, label=mpl_text(f"joined by {h} ({int(counts.get(h, 0)):,} links)"))
+        for h in heur
+    ]
+    handles += [
+        Patch(facecolor=GROUP_COLOURS[gname], edgecolor="black", label=gname)
+        for gname in GROUP_COLOURS
+        if gname in set(groups)
+    ]
     if hl:
-        handles.append(Line2D([], [], marker="o", ls="", color="white", markeredgecolor=OKABE_ITO["vermillion"],
-                              markeredgewidth=3, label="highlighted address"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False,
-              title="Evidence", title_fontsize=9)
-    size_note = f"{len(members):,} addresses" + (f" (the {len(shown)} nearest the most linked one shown)"
-                                                 if len(shown) < len(members) else "")
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                ls="",
+                color="white",
+                markeredgecolor=OKABE_ITO["vermillion"],
+                markeredgewidth=3,
+                label="highlighted address",
+            )
+        )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        frameon=False,
+        title="Evidence",
+        title_fontsize=9,
+    )
+    size_note = f"{len(members):,} addresses" + (
+        f" (the {len(shown)} nearest the most linked one shown)" if len(shown) < len(members) else ""
+    )
     if title is None:
         named = []
         if tagtab is not None:
             lab = tagtab.reindex(list(members))["label"].dropna().astype(str)
             named = list(dict.fromkeys(_SERVICE_SUFFIX.sub("", x) for x in lab))
-        who = (f", tagged as {', '.join(named[:3])}" + (f" and {len(named) - 3} more" if len(named) > 3 else "")
-               if named else "")
-        ring = (f"; ringed in red: {', '.join(_short(a) for a in sorted(hl)[:2])}"
-                + (f" and {len(hl) - 2} more" if len(hl) > 2 else "") if hl else "")
-        title = (f"Cluster {cluster_id}: {size_note} that one owner is likely to control{who}\n"
-                 f"{len(ev):,} evidence links: each line is a transaction that joined two of them, coloured by the "
-                 f"rule (heuristic){ring}")
+        who = (
+            f", tagged as {', '.join(named[:3])}" + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+            if named
+            else ""
+        )
+        ring = (
+            f"; ringed in red: {', '.join(_short(a) for a in sorted(hl)[:2])}"
+            + (f" and {len(hl) - 2} more" if len(hl) > 2 else "")
+            if hl
+            else ""
+        )
+        title = (
+            f"Cluster {cluster_id}: {size_note} that one owner is likely to control{who}\n"
+            f"{len(ev):,} evidence links: each line is a transaction that joined two of them, coloured by the "
+            f"rule (heuristic){ring}"
+        )
     ax.set_title(mpl_text("\n".join(textwrap.fill(x, 100) for x in title.split("\n"))), fontsize=10.5, loc="left")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -997,8 +1275,9 @@ def cluster_picture(clustering, cluster_id, *, tags=None, max_nodes: int = 40, e
 def _addresses_for(chain, what, clustering) -> tuple[list[str], str]:
     if isinstance(what, (int, np.integer)) and not isinstance(what, bool):
         if clustering is None:
-            raise ClusteringError(f"{what!r} looks like a cluster id; pass clustering=... (a fitted Clustering), "
-                                  "or give an address")
+            raise ClusteringError(
+                f"{what!r} looks like a cluster id; pass clustering=... (a fitted Clustering), or give an address"
+            )
         return clustering.members(int(what)), f"cluster {int(what)}"
     if isinstance(what, str):
         return [what.strip()], _short(what.strip(), 10)
@@ -1035,10 +1314,12 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
     spend_in = ix.input_of_output[rows]
     spent = spend_in >= 0
     t_out = chain.txs.time.to_numpy()[ix.tx_of_input[spend_in[spent]]]
-    ev = pd.DataFrame({
-        "time": np.concatenate([t_in, t_out]),
-        "change": np.concatenate([value, -value[spent]]),
-    }).sort_values("time", kind="stable")
+    ev = pd.DataFrame(
+        {
+            "time": np.concatenate([t_in, t_out]),
+            "change": np.concatenate([value, -value[spent]]),
+        }
+    ).sort_values("time", kind="stable")
     bal = ev.groupby("time", sort=True).change.sum().cumsum()
     fig = new_figure(10, 4.2)
     ax = fig.add_subplot()
@@ -1049,10 +1330,23 @@ def balance_timeline(chain, what, *, clustering=None, title: str | None = None) 
     ins = ev[ev.change > 0]
     outs = ev[ev.change < 0]
     at = lambda times: bal.reindex(times).to_numpy() / SATS_PER_BTC  # noqa: E731
-    ax.scatter(pd.to_datetime(ins.time, utc=True), at(ins.time), color=OKABE_ITO["bluish_green"], zorder=3, s=25,
-               label=f"received ({len(ins):,} payments, {format_btc(int(ins.change.sum()))})")
-    ax.scatter(pd.to_datetime(outs.time, utc=True), at(outs.time), color=OKABE_ITO["orange"], zorder=3, s=25,
-               marker="v", label=f"spent ({len(outs):,} coins, {format_btc(int(-outs.change.sum()))})")
+    ax.scatter(
+        pd.to_datetime(ins.time, utc=True),
+        at(ins.time),
+        color=OKABE_ITO["bluish_green"],
+        zorder=3,
+        s=25,
+        label=f"received ({len(ins):,} payments, {format_btc(int(ins.change.sum()))})",
+    )
+    ax.scatter(
+        pd.to_datetime(outs.time, utc=True),
+        at(outs.time),
+        color=OKABE_ITO["orange"],
+        zorder=3,
+        s=25,
+        marker="v",
+        label=f"spent ({len(outs):,} coins, {format_btc(int(-outs.change.sum()))})",
+    )
     final = int(bal.iloc[-1]) if len(bal) else 0
     ax.set_title(mpl_text(title or f"Balance of {name} over time: now {format_btc(final)}"), fontsize=11, loc="left")
     ax.set_ylabel("balance (BTC)")

@@ -71,12 +71,16 @@ _DAY = 86_400
 
 def _note_before(first: pd.Timestamp) -> str:
     if first <= MARKET_START + pd.Timedelta(days=2):
-        return (f"no market price before {first:%Y-%m-%d}: bitcoin was not traded on an exchange yet "
-                "(Mt.Gox opened on 2010-07-17)")
+        return (
+            f"no market price before {first:%Y-%m-%d}: bitcoin was not traded on an exchange yet "
+            "(Mt.Gox opened on 2010-07-17)"
+        )
     if first == REAL_START:
-        return (f"no price: the bundled price table starts on {first:%Y-%m-%d} (the daily records of "
-                "2010-07-17 to 2011-12-31 found so far may not be redistributed freely; load your own "
-                "with PriceTable.from_csv)")
+        return (
+            f"no price: the bundled price table starts on {first:%Y-%m-%d} (the daily records of "
+            "2010-07-17 to 2011-12-31 found so far may not be redistributed freely; load your own "
+            "with PriceTable.from_csv)"
+        )
     return f"no price: the price table starts on {first:%Y-%m-%d}"
 
 
@@ -109,29 +113,42 @@ class PriceTable:
 
     # ------------------------------------------------------------------ building
     @classmethod
-    def from_frame(cls, df: pd.DataFrame, *, source: str, licence: str = "", daily: bool = True,
-                   synthetic: bool = False, where: str = "the price table") -> PriceTable:
+    def from_frame(
+        cls,
+        df: pd.DataFrame,
+        *,
+        source: str,
+        licence: str = "",
+        daily: bool = True,
+        synthetic: bool = False,
+        where: str = "the price table",
+    ) -> PriceTable:
         """Check a table of prices and build a PriceTable (see :meth:`from_csv` for the rules)."""
         if not isinstance(df, pd.DataFrame):
-            raise PriceTableError(f"{where}: give a table (DataFrame) with columns date, btc_eur and/or btc_usd, "
-                                  f"not {type(df).__name__}")
+            raise PriceTableError(
+                f"{where}: give a table (DataFrame) with columns date, btc_eur and/or btc_usd, not {type(df).__name__}"
+            )
         cols = {str(c).strip().lower(): c for c in df.columns}
         tcol = cols.get("date", cols.get("time"))
         if tcol is None:
-            raise PriceTableError(f"{where}: no 'date' column (found: {', '.join(map(str, df.columns)) or 'none'}). "
-                                  "Name the first column 'date' and write days as 2021-05-08")
+            raise PriceTableError(
+                f"{where}: no 'date' column (found: {', '.join(map(str, df.columns)) or 'none'}). "
+                "Name the first column 'date' and write days as 2021-05-08"
+            )
         have = [c for c in ("btc_eur", "btc_usd") if c in cols]
         if not have:
-            raise PriceTableError(f"{where}: no price column; give 'btc_eur' and/or 'btc_usd' (the price of one "
-                                  "bitcoin in that currency)")
+            raise PriceTableError(
+                f"{where}: no price column; give 'btc_eur' and/or 'btc_usd' (the price of one bitcoin in that currency)"
+            )
         if len(df) == 0:
             raise PriceTableError(f"{where}: the table has no rows; give at least one day with a price")
         times = pd.to_datetime(df[tcol], utc=True, errors="coerce", format="ISO8601")
         bad = np.flatnonzero(times.isna().to_numpy())
         if len(bad):
             i = int(bad[0])
-            raise PriceTableError(f"{where}, row {i + 2}: {df[tcol].iloc[i]!r} is not a date. Write days as "
-                                  "2021-05-08 (year-month-day)")
+            raise PriceTableError(
+                f"{where}, row {i + 2}: {df[tcol].iloc[i]!r} is not a date. Write days as 2021-05-08 (year-month-day)"
+            )
         if daily:
             times = times.dt.floor("D")
         out = pd.DataFrame({"time": times.reset_index(drop=True)})
@@ -144,26 +161,32 @@ class PriceTable:
             bad = np.flatnonzero((vals.isna() | ~np.isfinite(vals) | (vals <= 0)).to_numpy())
             if len(bad):
                 i = int(bad[0])
-                raise PriceTableError(f"{where}, row {i + 2} ({times.iloc[i]:%Y-%m-%d}): {cur} = {raw.iloc[i]!r} is "
-                                      "not a positive price. Give the price of one bitcoin as a number above 0 "
-                                      "(e.g. 57374.62), or leave the day out")
+                raise PriceTableError(
+                    f"{where}, row {i + 2} ({times.iloc[i]:%Y-%m-%d}): {cur} = {raw.iloc[i]!r} is "
+                    "not a positive price. Give the price of one bitcoin as a number above 0 "
+                    "(e.g. 57374.62), or leave the day out"
+                )
             out[cur] = vals.to_numpy(float)
         step = np.diff(_seconds(out["time"]))
         if (step <= 0).any():
             i = int(np.flatnonzero(step <= 0)[0]) + 1
             what = "repeats" if step[i - 1] == 0 else "comes before"
-            raise PriceTableError(f"{where}, row {i + 2}: {out.time.iloc[i]:%Y-%m-%d} {what} the row above "
-                                  f"({out.time.iloc[i - 1]:%Y-%m-%d}). Sort the rows by date, oldest first, "
-                                  "one row per day")
+            raise PriceTableError(
+                f"{where}, row {i + 2}: {out.time.iloc[i]:%Y-%m-%d} {what} the row above "
+                f"({out.time.iloc[i - 1]:%Y-%m-%d}). Sort the rows by date, oldest first, "
+                "one row per day"
+            )
         out["filled"] = False
         if daily:
             gaps = step // _DAY - 1
             if (gaps > MAX_GAP_DAYS).any():
                 i = int(np.flatnonzero(gaps > MAX_GAP_DAYS)[0]) + 1
-                raise PriceTableError(f"{where}, row {i + 2}: {int(gaps[i - 1])} days are missing between "
-                                      f"{out.time.iloc[i - 1]:%Y-%m-%d} and {out.time.iloc[i]:%Y-%m-%d}. Up to "
-                                      f"{MAX_GAP_DAYS} missing days are filled from the day before (and flagged); "
-                                      "add the missing days' prices")
+                raise PriceTableError(
+                    f"{where}, row {i + 2}: {int(gaps[i - 1])} days are missing between "
+                    f"{out.time.iloc[i - 1]:%Y-%m-%d} and {out.time.iloc[i]:%Y-%m-%d}. Up to "
+                    f"{MAX_GAP_DAYS} missing days are filled from the day before (and flagged); "
+                    "add the missing days' prices"
+                )
             if gaps.any():  # fill from the previous day, flagged (vectorised: reindex on the full day range)
                 full = pd.date_range(out.time.iloc[0], out.time.iloc[-1], freq="D")
                 out = out.set_index("time").reindex(full)
@@ -196,8 +219,10 @@ class PriceTable:
         try:
             df = pd.read_csv(p, dtype=str, comment="#")
         except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise PriceTableError(f"{p} cannot be read as CSV ({exc}); save it as comma-separated text "
-                                  "with a header row date,btc_eur,btc_usd") from None
+            raise PriceTableError(
+                f"{p} cannot be read as CSV ({exc}); save it as comma-separated text "
+                "with a header row date,btc_eur,btc_usd"
+            ) from None
         return cls.from_frame(df, source=source or p.name, licence=licence, daily=daily, where=str(p))
 
     # ------------------------------------------------------------------ looking up
@@ -222,8 +247,9 @@ class PriceTable:
         before = (secs < self._secs[0]) & ~nat
         out[before] = _note_before(self.start)
         out[before & (secs < _ts_seconds(MARKET_START))] = _note_before(MARKET_START)
-        out[secs >= _ts_seconds(self.end)] = (f"no price: the price table ends on "
-                                              f"{(self.end - pd.Timedelta(seconds=1)):%Y-%m-%d}")
+        out[secs >= _ts_seconds(self.end)] = (
+            f"no price: the price table ends on {(self.end - pd.Timedelta(seconds=1)):%Y-%m-%d}"
+        )
         filled = np.zeros(len(secs), bool)
         filled[ok] = self.table["filled"].to_numpy(bool)[idx[ok]]
         out[filled] = "price of the day before (this day is missing from the price table)"
@@ -242,7 +268,7 @@ class PriceTable:
     def describe(self) -> str:
         """One line for a report: ``price source: ... (licence ...), 2012-01-01 to 2026-08-22``."""
         kind = "synthetic price series of the case" if self.synthetic else "daily prices"
-        last = (self.end - pd.Timedelta(seconds=1))
+        last = self.end - pd.Timedelta(seconds=1)
         lic = f"; licence: {self.licence}" if self.licence else ""
         return f"price source: {self.source} ({kind}, {self.start:%Y-%m-%d} to {last:%Y-%m-%d}{lic})"
 
@@ -286,10 +312,12 @@ def _seconds(times) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- the bundled table
-REAL_SOURCE = ("Bitstamp BTC/USD daily (via Kaggle 'Bitcoin Historical Data' by Zielak); EUR from the "
-               "ECB euro reference rates")
-REAL_LICENCE = ("Bitstamp prices CC BY-SA 4.0; ECB rates free to reuse with the source named "
-                "(see cryptotrace/data/PROVENANCE.md)")
+REAL_SOURCE = (
+    "Bitstamp BTC/USD daily (via Kaggle 'Bitcoin Historical Data' by Zielak); EUR from the ECB euro reference rates"
+)
+REAL_LICENCE = (
+    "Bitstamp prices CC BY-SA 4.0; ECB rates free to reuse with the source named (see cryptotrace/data/PROVENANCE.md)"
+)
 #: the first day of the bundled table (Bitstamp's daily series)
 REAL_START = pd.Timestamp("2012-01-01", tz="UTC")
 
@@ -307,8 +335,9 @@ def load_prices() -> PriceTable:
     """
     usd = pd.read_csv(DATA / "btc_usd_bitstamp.csv")
     usd["btc_eur"] = usd.btc_usd.to_numpy(float) / usd_per_eur(usd.date)
-    return PriceTable.from_frame(usd[["date", "btc_eur", "btc_usd"]], source=REAL_SOURCE, licence=REAL_LICENCE,
-                                 where=str(DATA / "btc_usd_*.csv"))
+    return PriceTable.from_frame(
+        usd[["date", "btc_eur", "btc_usd"]], source=REAL_SOURCE, licence=REAL_LICENCE, where=str(DATA / "btc_usd_*.csv")
+    )
 
 
 def usd_per_eur(times) -> np.ndarray:
@@ -325,17 +354,24 @@ def _ecb():
     return _seconds(ecb.date) // _DAY, ecb.usd_per_eur.to_numpy(float)
 
 
-SYNTHETIC_HEADER = ("# The simulated economy's own price of one bitcoin, per block: a seeded geometric random walk "
-                    "in EUR (cryptotrace.cases.economy); btc_usd = btc_eur x the ECB reference rate of the day. "
-                    "Not market prices.\n")
+SYNTHETIC_HEADER = (
+    "# The simulated economy's own price of one bitcoin, per block: a seeded geometric random walk "
+    "in EUR (cryptotrace.cases.economy); btc_usd = btc_eur x the ECB reference rate of the day. "
+    "Not market prices.\n"
+)
 
 
 def synthetic_price_csv(block_times, prices_eur) -> str:
     """The text of a case pack's ``prices.csv``: one row per block (time in UTC, btc_eur, btc_usd)."""
     t = pd.to_datetime(np.asarray(block_times, np.int64), unit="s", utc=True)
     eur = np.asarray(prices_eur, float)
-    df = pd.DataFrame({"date": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "btc_eur": np.round(eur, 2),
-                       "btc_usd": np.round(eur * usd_per_eur(t), 2)})
+    df = pd.DataFrame(
+        {
+            "date": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "btc_eur": np.round(eur, 2),
+            "btc_usd": np.round(eur * usd_per_eur(t), 2),
+        }
+    )
     return SYNTHETIC_HEADER + df.to_csv(index=False, lineterminator="\n")
 
 
@@ -385,8 +421,15 @@ def fiat_columns(value_cols=("value", "traced_value")) -> list[str]:
     return out
 
 
-def add_fiat(table, prices: PriceTable | None = None, *, value_cols=("value", "traced_value"),
-             time_col: str = "time", unit: str = "sats", chain=None) -> pd.DataFrame:
+def add_fiat(
+    table,
+    prices: PriceTable | None = None,
+    *,
+    value_cols=("value", "traced_value"),
+    time_col: str = "time",
+    unit: str = "sats",
+    chain=None,
+) -> pd.DataFrame:
     """Add the worth in euros and dollars at the time of each row.
 
     Parameters
@@ -425,8 +468,10 @@ def add_fiat(table, prices: PriceTable | None = None, *, value_cols=("value", "t
     if not isinstance(prices, PriceTable):
         raise PriceTableError(f"prices must be a PriceTable (ct.prices.load_prices()), not {type(prices).__name__}")
     if time_col not in table.columns:
-        raise PriceTableError(f"the table has no {time_col!r} column to date its amounts (columns: "
-                              f"{', '.join(map(str, table.columns))}); pass time_col='...'")
+        raise PriceTableError(
+            f"the table has no {time_col!r} column to date its amounts (columns: "
+            f"{', '.join(map(str, table.columns))}); pass time_col='...'"
+        )
     u = str(unit).strip().lower()
     if u not in ("sats", "btc"):
         raise PriceTableError(f"unit={unit!r}: use 'sats' (whole satoshis) or 'BTC'")

@@ -49,24 +49,57 @@ __all__ = ["COUNTRIES", "default_figures", "findings", "report"]
 
 #: Country names for the jurisdiction codes tags usually carry (ISO 3166 alpha-2); others show as the code.
 COUNTRIES = {
-    "AT": "Austria", "BE": "Belgium", "BG": "Bulgaria", "CA": "Canada", "CH": "Switzerland", "CY": "Cyprus",
-    "CZ": "Czechia", "DE": "Germany", "DK": "Denmark", "EE": "Estonia", "ES": "Spain", "FI": "Finland",
-    "FR": "France", "GB": "United Kingdom", "GI": "Gibraltar", "HK": "Hong Kong", "IE": "Ireland",
-    "IT": "Italy", "JP": "Japan", "KY": "Cayman Islands", "LT": "Lithuania", "LU": "Luxembourg", "LV": "Latvia",
-    "MT": "Malta", "NL": "the Netherlands", "NO": "Norway", "PL": "Poland", "PT": "Portugal", "RO": "Romania",
-    "RU": "Russia", "SC": "the Seychelles", "SE": "Sweden", "SG": "Singapore", "SK": "Slovakia",
-    "UA": "Ukraine", "UK": "United Kingdom", "US": "the United States", "VG": "the British Virgin Islands",
+    "AT": "Austria",
+    "BE": "Belgium",
+    "BG": "Bulgaria",
+    "CA": "Canada",
+    "CH": "Switzerland",
+    "CY": "Cyprus",
+    "CZ": "Czechia",
+    "DE": "Germany",
+    "DK": "Denmark",
+    "EE": "Estonia",
+    "ES": "Spain",
+    "FI": "Finland",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "GI": "Gibraltar",
+    "HK": "Hong Kong",
+    "IE": "Ireland",
+    "IT": "Italy",
+    "JP": "Japan",
+    "KY": "Cayman Islands",
+    "LT": "Lithuania",
+    "LU": "Luxembourg",
+    "LV": "Latvia",
+    "MT": "Malta",
+    "NL": "the Netherlands",
+    "NO": "Norway",
+    "PL": "Poland",
+    "PT": "Portugal",
+    "RO": "Romania",
+    "RU": "Russia",
+    "SC": "the Seychelles",
+    "SE": "Sweden",
+    "SG": "Singapore",
+    "SK": "Slovakia",
+    "UA": "Ukraine",
+    "UK": "United Kingdom",
+    "US": "the United States",
+    "VG": "the British Virgin Islands",
 }
 _SERVICE_SUFFIX = re.compile(r"\s+(deposit address|hot wallet|cold wallet|wallet)$", re.IGNORECASE)
-_TAG_CAVEAT = ("Tags are claims by third parties (a service's own records, an authority, a web page), not facts "
-               "that can be checked on the chain: quote the source and its confidence, and confirm an "
-               "attribution with the service (production order) before acting on it.")
+_TAG_CAVEAT = (
+    "Tags are claims by third parties (a service's own records, an authority, a web page), not facts "
+    "that can be checked on the chain: quote the source and its confidence, and confirm an "
+    "attribution with the service (production order) before acting on it."
+)
 _TRACE_CAVEATS = [
     "A taint policy is a convention for sharing mixed coins, not a fact on the chain: Bitcoin does not say "
     "which satoshi in a transaction paid which output. Say which policy you used and, where it matters, "
     "show that another policy gives a similar answer.",
-    "The trace only sees the transactions in the dataset. Value that leaves the records (\"end of data\", "
-    "\"spent outside\") may have moved on; the hop limit and the minimum value also stop it.",
+    'The trace only sees the transactions in the dataset. Value that leaves the records ("end of data", '
+    '"spent outside") may have moved on; the hop limit and the minimum value also stop it.',
     "Clustering links addresses by heuristics (rules of thumb). Common-input ownership is strong but "
     "CoinJoins and PayJoins break it; change heuristics can be wrong, and one wrong link can merge two owners.",
     "After a mixer or CoinJoin the link to the traced coins is probabilistic: amounts found there are leads, "
@@ -143,9 +176,11 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
     s = trace.summary()
     coins = trace.coins if getattr(trace, "fiat", False) else None
     start_worth = _worth(coins[coins.is_start & (coins.entry == "coin")], "value") if coins is not None else ""
-    out = [f"Traced {format_btc(s['start_value'])} from {s['start']} {s['direction']}{start_worth}, with the "
-           f"{s['policy']} rule ({POLICIES.get(s['policy'], '')}); followed {s['txs_followed']:,} transactions "
-           f"over {s['hops_reached']} hops."]
+    out = [
+        f"Traced {format_btc(s['start_value'])} from {s['start']} {s['direction']}{start_worth}, with the "
+        f"{s['policy']} rule ({POLICIES.get(s['policy'], '')}); followed {s['txs_followed']:,} transactions "
+        f"over {s['hops_reached']} hops."
+    ]
     if s["direction"] != "forward":
         by = sorted(s["by_kind"].items(), key=lambda kv: -kv[1])
         out += [f"{format_btc(v)} came from: {k.replace('_', ' ')}." for k, v in by]
@@ -162,17 +197,23 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
             n = len(grp)
             small = grp[grp.custodial & (grp.share < candidates.params["min_share"])] if "custodial" in grp else grp[:0]
             if len(small) == n:
-                ask = (f"ask {who} for the account holder's details (the traced part is a small share of "
-                       "the coins there, too small to ask for a freeze)")
+                ask = (
+                    f"ask {who} for the account holder's details (the traced part is a small share of "
+                    "the coins there, too small to ask for a freeze)"
+                )
             elif len(small):
-                ask = (f"ask {who} to freeze {format_btc(total - int(small.tainted_value.sum()))} of it and to name "
-                       f"the account holder ({format_btc(int(small.tainted_value.sum()))} is only a small share of "
-                       "its coins: ask for the holder's details)")
+                ask = (
+                    f"ask {who} to freeze {format_btc(total - int(small.tainted_value.sum()))} of it and to name "
+                    f"the account holder ({format_btc(int(small.tainted_value.sum()))} is only a small share of "
+                    "its coins: ask for the holder's details)"
+                )
             else:
                 ask = f"ask {who} to freeze it and to name the account holder"
             money = _worth(grp, bare=True)
-            sent = (f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
-                    f"{'s' if n != 1 else ''}{'; ' + money if money else ''}): {ask}.")
+            sent = (
+                f"{format_btc(total)} reached {who} in {_country(where)} ({n} deposit"
+                f"{'s' if n != 1 else ''}{'; ' + money if money else ''}): {ask}."
+            )
             holders = _account_holders(tags if tags is not None else trace.tags, grp.address)
             if holders:
                 sent += f" Its records name: {', '.join(holders)}."
@@ -184,17 +225,24 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
     unk = t[t.classification == "unspent_unknown"]
     if len(sus):
         money = _worth(sus, bare=True)
-        out.append(f"{format_btc(int(sus.tainted_value.sum()))} is still unspent in the suspect's own cluster "
-                   f"({len(sus)} coin{'s' if len(sus) != 1 else ''}{'; ' + money if money else ''}): "
-                   "seizable if the keys are found "
-                   "(e.g. a seed or xpub on a seized device).")
+        out.append(
+            f"{format_btc(int(sus.tainted_value.sum()))} is still unspent in the suspect's own cluster "
+            f"({len(sus)} coin{'s' if len(sus) != 1 else ''}{'; ' + money if money else ''}): "
+            "seizable if the keys are found "
+            "(e.g. a seed or xpub on a seized device)."
+        )
     if len(unk):
-        out.append(f"{format_btc(int(unk.tainted_value.sum()))} is still unspent at {unk.address.nunique():,} "
-                   f"address(es) of unknown owner{_worth(unk)}: identify the owner, then act.")
+        out.append(
+            f"{format_btc(int(unk.tainted_value.sum()))} is still unspent at {unk.address.nunique():,} "
+            f"address(es) of unknown owner{_worth(unk)}: identify the owner, then act."
+        )
     mixed = t[t.classification == "mixed"]
     if not len(sus) and not len(unk):
-        out.append("None of the traced value is still unspent" + (" (outside mixers and CoinJoins)" if len(mixed)
-                                                                 else "") + " in these records.")
+        out.append(
+            "None of the traced value is still unspent"
+            + (" (outside mixers and CoinJoins)" if len(mixed) else "")
+            + " in these records."
+        )
     if len(mixed):
         kind = mixed.kind.astype("string")
         parts = []
@@ -205,18 +253,24 @@ def findings(trace, candidates=None, *, tags=None) -> list[str]:
         if at_svc:
             parts.append(f"{format_btc(at_svc)} of it reached tagged services after the mix")
         more = f" ({'; '.join(parts)})" if parts else ""
-        out.append(f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin"
-                   f"{_worth(mixed)}{more}: "
-                   "where it went after that is uncertain (the link is probabilistic), so treat these as leads.")
+        out.append(
+            f"{format_btc(int(mixed.tainted_value.sum()))} went through a mixer or CoinJoin"
+            f"{_worth(mixed)}{more}: "
+            "where it went after that is uncertain (the link is probabilistic), so treat these as leads."
+        )
     gone = t[t.classification == "spent_unknown"]
     if len(gone):
-        out.append(f"{format_btc(int(gone.tainted_value.sum()))} moved on to unknown hands or beyond the "
-                   f"traced hops{_worth(gone)}: trace further to follow it.")
+        out.append(
+            f"{format_btc(int(gone.tainted_value.sum()))} moved on to unknown hands or beyond the "
+            f"traced hops{_worth(gone)}: trace further to follow it."
+        )
     ends = t[t.classification == "end_of_records"]
     if len(ends):
-        out.append(f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain)"
-                   f"{_worth(ends)}: fetch "
-                   "the next transactions (e.g. cryptotrace fetch) and trace further.")
+        out.append(
+            f"{format_btc(int(ends.tainted_value.sum()))} leaves these records (a partial chain)"
+            f"{_worth(ends)}: fetch "
+            "the next transactions (e.g. cryptotrace fetch) and trace further."
+        )
     fee = int(s["by_kind"].get("fee", 0))
     if fee:
         paid = _worth(coins[coins.entry == "fee"]) if coins is not None else ""
@@ -235,24 +289,31 @@ def default_figures(trace, candidates=None, *, clustering=None, tags=None) -> di
     """The report's pictures: name -> (caption, Figure)."""
     from . import plot as P
 
-    figs = {"flow": ("Where the traced money went: from the start through the hops to the services, CoinJoins and "
-                 "unspent coins (arrow width = traced BTC).", P.trace_flow(trace,
-                                                                                                     tags=tags))}
+    figs = {
+        "flow": (
+            "Where the traced money went: from the start through the hops to the services, CoinJoins and "
+            "unspent coins (arrow width = traced BTC).",
+            P.trace_flow(trace, tags=tags),
+        )
+    }
     if trace.params.get("direction") == "forward":
         figs["summary"] = ("Where the money went.", P.money_summary(trace, candidates))
     start_addr = start_addresses(trace)
     if clustering is not None and start_addr:
         try:
             cid = clustering.cluster_of(start_addr[0])
-            figs["cluster"] = (f"The cluster of the start address {start_addr[0]} and the evidence that joined it.",
-                               P.cluster_picture(clustering, cid, tags=tags, highlight=start_addr))
-            figs["balance"] = (f"Balance of cluster {cid} (the start's cluster) over time.",
-                               P.balance_timeline(trace.chain, cid, clustering=clustering))
+            figs["cluster"] = (
+                f"The cluster of the start address {start_addr[0]} and the evidence that joined it.",
+                P.cluster_picture(clustering, cid, tags=tags, highlight=start_addr),
+            )
+            figs["balance"] = (
+                f"Balance of cluster {cid} (the start's cluster) over time.",
+                P.balance_timeline(trace.chain, cid, clustering=clustering),
+            )
         except Exception:  # a picture that cannot be drawn must not stop the report
             pass
     elif start_addr:
-        figs["balance"] = ("Balance of the start address(es) over time.",
-                           P.balance_timeline(trace.chain, start_addr))
+        figs["balance"] = ("Balance of the start address(es) over time.", P.balance_timeline(trace.chain, start_addr))
     return figs
 
 
@@ -328,8 +389,11 @@ def _table(df: pd.DataFrame, columns: list[tuple[str, str, str]]) -> str:
             elif kind == "mono":
                 cells.append(f'<td class="mono">{_esc(v)}</td>')
             elif kind == "money":
-                cells.append(f'<td class="num">{v:,.2f}</td>' if isinstance(v, (int, float)) and v == v else
-                             f'<td class="note" title="{_esc(d.get("price_note"))}">no price</td>')
+                cells.append(
+                    f'<td class="num">{v:,.2f}</td>'
+                    if isinstance(v, (int, float)) and v == v
+                    else f'<td class="note" title="{_esc(d.get("price_note"))}">no price</td>'
+                )
             elif kind == "html":  # made (and escaped) by the report itself
                 cells.append(f"<td>{v}</td>")
             else:
@@ -347,21 +411,29 @@ def _heuristic_item(h) -> str:
     sub = getattr(h, "parts", None)
     kind = _esc(str(getattr(h, "kind", "heuristic")).replace("_", " "))
     if sub:
-        return (f"<li><b>{_esc(h.name)}</b> ({kind}), made of:<ul>" + "".join(_heuristic_item(p) for p in sub)
-                + "</ul></li>")
-    return (f"<li><b>{_esc(h.name)}</b> ({kind}): {_esc(h.rationale)} "
-            f"<span class='note'>Source: {_esc(h.reference)}</span></li>")
+        return (
+            f"<li><b>{_esc(h.name)}</b> ({kind}), made of:<ul>"
+            + "".join(_heuristic_item(p) for p in sub)
+            + "</ul></li>"
+        )
+    return (
+        f"<li><b>{_esc(h.name)}</b> ({kind}): {_esc(h.rationale)} "
+        f"<span class='note'>Source: {_esc(h.reference)}</span></li>"
+    )
 
 
 def _methods(trace, clustering, tags) -> str:
     from .tracing import ENDPOINT_KINDS, FEE_POLICIES, POLICIES, SEIZURE_CLASSES
 
     p = trace.params
-    parts = ["<h3>Taint policy</h3>",
-             f"<p><b>{_esc(p['policy'])}</b>: {_esc(POLICIES.get(p['policy'], ''))}.</p>",
-             f"<p><b>Fees</b> ({_esc(p.get('fee_policy'))}): {_esc(FEE_POLICIES.get(p.get('fee_policy'), ''))}.</p>",
-             "<details><summary>All policies, for comparison</summary><ul>"
-             + "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in POLICIES.items()) + "</ul></details>"]
+    parts = [
+        "<h3>Taint policy</h3>",
+        f"<p><b>{_esc(p['policy'])}</b>: {_esc(POLICIES.get(p['policy'], ''))}.</p>",
+        f"<p><b>Fees</b> ({_esc(p.get('fee_policy'))}): {_esc(FEE_POLICIES.get(p.get('fee_policy'), ''))}.</p>",
+        "<details><summary>All policies, for comparison</summary><ul>"
+        + "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in POLICIES.items())
+        + "</ul></details>",
+    ]
     if clustering is not None and getattr(clustering, "params_", None):
         cp = clustering.params_
         hs, cj = clustering._check_params()  # the heuristic objects the fit used (composed, parameterised)
@@ -370,15 +442,23 @@ def _methods(trace, clustering, tags) -> str:
             parts.append(_heuristic_item(h))
         parts.append("</ul>")
         if cp.get("skip_coinjoin"):
-            parts.append(f"<p>Transactions recognised as CoinJoins (by <b>{_esc(cj.name)}</b>) were left out of "
-                         "the clustering: their inputs belong to many people.</p>")
+            parts.append(
+                f"<p>Transactions recognised as CoinJoins (by <b>{_esc(cj.name)}</b>) were left out of "
+                "the clustering: their inputs belong to many people.</p>"
+            )
     parts.append("<h3>Attribution (tags)</h3>")
     parts.append(f"<p>{_esc(_TAG_CAVEAT)}</p>")
-    parts.append("<h3>Seizure classes</h3><ul>" + "".join(
-        f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in SEIZURE_CLASSES.items()) + "</ul>")
+    parts.append(
+        "<h3>Seizure classes</h3><ul>"
+        + "".join(f"<li><b>{_esc(k)}</b>: {_esc(v)}</li>" for k, v in SEIZURE_CLASSES.items())
+        + "</ul>"
+    )
     used = sorted(set(trace.endpoints.kind.astype(str)))
-    parts.append("<h3>Where a trace stops (endpoint kinds in this trace)</h3><ul>" + "".join(
-        f"<li><b>{_esc(k)}</b>: {_esc(ENDPOINT_KINDS.get(k, ''))}</li>" for k in used) + "</ul>")
+    parts.append(
+        "<h3>Where a trace stops (endpoint kinds in this trace)</h3><ul>"
+        + "".join(f"<li><b>{_esc(k)}</b>: {_esc(ENDPOINT_KINDS.get(k, ''))}</li>" for k in used)
+        + "</ul>"
+    )
     parts.append("<h3>Caveats</h3><ul>" + "".join(f"<li>{_esc(c)}</li>" for c in _TRACE_CAVEATS) + "</ul>")
     return "".join(parts)
 
@@ -394,29 +474,41 @@ def _tags_used(trace, tags, addresses, *, max_rows: int = 40) -> str:
         best = tags.best_per_address() if hasattr(tags, "best_per_address") else tags
         if "address" in best.columns and best.index.name != "address":
             best = best.set_index("address")
-    hit = best.reindex([a for a in pd.unique(pd.Series(list(addresses), dtype="string").dropna())]).dropna(
-        how="all")
+    hit = best.reindex([a for a in pd.unique(pd.Series(list(addresses), dtype="string").dropna())]).dropna(how="all")
     if not len(hit):
         return "<p>None of the tagged addresses were reached.</p>"
     hit = hit.reset_index().rename(columns={"index": "address"})
     for c in ("label", "category", "jurisdiction", "confidence_name", "source", "account_holder"):
         if c not in hit.columns:
             hit[c] = None
-    cols = [("address", "address", "address", "mono"), ("label", "label", "who", "text"),
-            ("category", "category", "category", "text"), ("jurisdiction", "jurisdiction", "country", "text"),
-            ("account_holder", "account_holder", "account holder", "text"),
-            ("confidence_name", "confidence_name", "confidence", "text"), ("source", "source", "source", "text")]
+    cols = [
+        ("address", "address", "address", "mono"),
+        ("label", "label", "who", "text"),
+        ("category", "category", "category", "text"),
+        ("jurisdiction", "jurisdiction", "country", "text"),
+        ("account_holder", "account_holder", "account holder", "text"),
+        ("confidence_name", "confidence_name", "confidence", "text"),
+        ("source", "source", "source", "text"),
+    ]
     if len(hit) <= max_rows:
         return _csv_table(hit, cols, [25, 18, 10, 8, 12, 10, 17])
     g = hit.assign(**{c: hit[c].astype("string").fillna("") for c in ("label", "category", "jurisdiction")})
     by = g.groupby(["label", "category", "jurisdiction"], sort=False).size().rename("addresses").reset_index()
     by = by.sort_values("addresses", ascending=False, kind="stable")
     by["addresses"] = by.addresses.map("{:,}".format)
-    return (f"<p class='note'>{len(hit):,} tagged addresses were reached; by tag (the full table is in the CSV: "
-            "<code>cryptotrace.export.to_csv(tags, 'tags.csv')</code>):</p>"
-            + _csv_table(by.head(max_rows), [("label", "label", "who", "text"), ("category", "category", "category", "text"),
-                                            ("jurisdiction", "jurisdiction", "country", "text"),
-                                            ("addresses", "addresses", "addresses reached", "num")]))
+    return (
+        f"<p class='note'>{len(hit):,} tagged addresses were reached; by tag (the full table is in the CSV: "
+        "<code>cryptotrace.export.to_csv(tags, 'tags.csv')</code>):</p>"
+        + _csv_table(
+            by.head(max_rows),
+            [
+                ("label", "label", "who", "text"),
+                ("category", "category", "category", "text"),
+                ("jurisdiction", "jurisdiction", "country", "text"),
+                ("addresses", "addresses", "addresses reached", "num"),
+            ],
+        )
+    )
 
 
 # ====================================================================== parameters in words
@@ -430,8 +522,9 @@ def _listed(v) -> str:
     if isinstance(v, bool):
         return _yes(v)
     if isinstance(v, dict):
-        return ", ".join(f"{k.replace('_', ' ')} {x:,}" if isinstance(x, int) else f"{k.replace('_', ' ')} {x}"
-                         for k, x in v.items())
+        return ", ".join(
+            f"{k.replace('_', ' ')} {x:,}" if isinstance(x, int) else f"{k.replace('_', ' ')} {x}" for k, x in v.items()
+        )
     if isinstance(v, (list, tuple, set)):
         return ", ".join(str(x).replace("_", " ") for x in v) or "none"
     return str(v)
@@ -443,14 +536,30 @@ def _trace_param_words(p: dict) -> list[tuple[str, str, str]]:
 
     words = {
         "start": ("Start", lambda v: str(v)),
-        "direction": ("Direction", lambda v: "forward: where the coins went" if v == "forward" else
-                      "backward: where the coins came from" if v == "backward" else str(v)),
+        "direction": (
+            "Direction",
+            lambda v: (
+                "forward: where the coins went"
+                if v == "forward"
+                else "backward: where the coins came from"
+                if v == "backward"
+                else str(v)
+            ),
+        ),
         "policy": ("Taint policy", lambda v: f"{v}: {POLICIES.get(v, '')}".rstrip(": ")),
         "max_hops": ("Hop limit", lambda v: f"at most {int(v):,} transactions (hops) from the start"),
         "min_value": ("Smallest amount followed", lambda v: f"amounts under {format_btc(int(v))} are not followed"),
         "fee_policy": ("Fees", lambda v: f"{v}: {FEE_POLICIES.get(v, '')}".rstrip(": ")),
-        "fifo_order": ("Inside a coin (FIFO)", lambda v: "the tainted part is read first" if v == "tainted_first"
-                       else "the coin's own order is kept" if v == "keep" else str(v).replace("_", " ")),
+        "fifo_order": (
+            "Inside a coin (FIFO)",
+            lambda v: (
+                "the tainted part is read first"
+                if v == "tainted_first"
+                else "the coin's own order is kept"
+                if v == "keep"
+                else str(v).replace("_", " ")
+            ),
+        ),
         "stop_at": ("The trace stops at", lambda v: _listed(v)),
         "tags": ("Tags used", lambda v: _listed(v)),
         "clustering": ("Clustering used", lambda v: "no" if v is None else f"yes ({v})"),
@@ -469,13 +578,25 @@ def _clustering_param_words(clustering) -> list[tuple[str, str, str]]:
         "skip_coinjoin": ("CoinJoins left out", lambda v: "yes: their inputs belong to many people" if v else "no"),
         "coinjoin": ("CoinJoin detector", lambda v: str(v).replace("_", " ")),
         "skip_payjoin": ("PayJoins left out", _yes),
-        "change_conflicts": ("Change heuristics that disagree", lambda v: "none of them is used there" if v == "skip"
-                             else "all of them are used" if v == "keep" else str(v)),
-        "collapse_size": ("Warn when a change link joins two clusters of at least",
-                          lambda v: f"{int(v):,} addresses each"),
+        "change_conflicts": (
+            "Change heuristics that disagree",
+            lambda v: (
+                "none of them is used there" if v == "skip" else "all of them are used" if v == "keep" else str(v)
+            ),
+        ),
+        "collapse_size": (
+            "Warn when a change link joins two clusters of at least",
+            lambda v: f"{int(v):,} addresses each",
+        ),
         "refuse_collapse": ("Drop such links", _yes),
-        "chain": ("Data clustered", lambda v: (f"{int(v.get('txs', 0)):,} transactions, {int(v.get('addresses', 0)):,} "
-                                               "addresses") if isinstance(v, dict) else _listed(v)),
+        "chain": (
+            "Data clustered",
+            lambda v: (
+                (f"{int(v.get('txs', 0)):,} transactions, {int(v.get('addresses', 0)):,} addresses")
+                if isinstance(v, dict)
+                else _listed(v)
+            ),
+        ),
         "cryptotrace_version": ("cryptotrace version", str),
     }
     out = []
@@ -487,18 +608,27 @@ def _clustering_param_words(clustering) -> list[tuple[str, str, str]]:
 
 
 def _kv_words(rows) -> str:
-    return "<table>" + "".join(f"<tr><th>{_esc(w)} <span class='key'>({_esc(k)})</span></th><td>{_esc(v)}</td></tr>"
-                               for w, v, k in rows) + "</table>"
+    return (
+        "<table>"
+        + "".join(
+            f"<tr><th>{_esc(w)} <span class='key'>({_esc(k)})</span></th><td>{_esc(v)}</td></tr>" for w, v, k in rows
+        )
+        + "</table>"
+    )
 
 
 # the columns of the tables, named as in the CSV export (cryptotrace.export.to_csv), with a few words each
-_CANDIDATE_COLUMNS = [("rank", "rank", "#", "num"), ("classification", "classification", "class", "text"),
-                      ("action", "action", "what to do", "text"), ("address", "address", "address", "mono"),
-                      ("tainted_value", "tainted_value_btc", "traced", "btc"),
-                      ("tainted_value_eur", "tainted_value_eur", "traced, EUR", "money"),
-                      ("tainted_value_usd", "tainted_value_usd", "traced, USD", "money"),
-                      ("share", "share", "traced share", "pct"),
-                      ("strength_cell", "strength", "evidence", "html")]
+_CANDIDATE_COLUMNS = [
+    ("rank", "rank", "#", "num"),
+    ("classification", "classification", "class", "text"),
+    ("action", "action", "what to do", "text"),
+    ("address", "address", "address", "mono"),
+    ("tainted_value", "tainted_value_btc", "traced", "btc"),
+    ("tainted_value_eur", "tainted_value_eur", "traced, EUR", "money"),
+    ("tainted_value_usd", "tainted_value_usd", "traced, USD", "money"),
+    ("share", "share", "traced share", "pct"),
+    ("strength_cell", "strength", "evidence", "html"),
+]
 _CANDIDATE_WIDTHS = [4, 9, 26, 13, 10, 9, 9, 6, 14]  # percent of the page width (the service, custodial, value
 # and kind columns of the CSV are in the action's words)
 
@@ -520,10 +650,18 @@ def _strength_cells(m: pd.DataFrame) -> tuple[list[str], list[str]]:
             cell += f"<br><span class='sub'>defence: {_esc(alt)}</span>"
         cells.append(cell)
     return cells, [f"<li value='{n}'>{_esc(reason)}</li>" for reason, n in notes.items()]
-_FLOW_COLUMNS = [("hop", "hop", "step", "num"), ("txid", "txid", "transaction", "mono"), ("vout", "vout", "output", "num"),
-                 ("address", "address", "address", "mono"), ("cluster", "cluster", "cluster", "num"),
-                 ("tag", "tag", "tag", "text"), ("value", "value_btc", "coin value", "btc"),
-                 ("tainted_value", "tainted_value_btc", "traced", "btc")]
+
+
+_FLOW_COLUMNS = [
+    ("hop", "hop", "step", "num"),
+    ("txid", "txid", "transaction", "mono"),
+    ("vout", "vout", "output", "num"),
+    ("address", "address", "address", "mono"),
+    ("cluster", "cluster", "cluster", "num"),
+    ("tag", "tag", "tag", "text"),
+    ("value", "value_btc", "coin value", "btc"),
+    ("tainted_value", "tainted_value_btc", "traced", "btc"),
+]
 _FLOW_WIDTHS = [5, 24, 5, 22, 7, 11, 13, 13]
 
 
@@ -542,19 +680,43 @@ def _csv_table(df: pd.DataFrame, columns, widths=None) -> str:
 def _flow_summary(f: pd.DataFrame) -> str:
     """The flows per step: coins, addresses and traced BTC (the short form of a long flows table)."""
     g = f.groupby("hop", sort=True)
-    t = pd.DataFrame({"hop": g.size().index, "coins": g.size().to_numpy(), "addresses": g.address.nunique().to_numpy(),
-                      "tainted_value": g.tainted_value.sum().to_numpy()})
+    t = pd.DataFrame(
+        {
+            "hop": g.size().index,
+            "coins": g.size().to_numpy(),
+            "addresses": g.address.nunique().to_numpy(),
+            "tainted_value": g.tainted_value.sum().to_numpy(),
+        }
+    )
     t["coins"] = t.coins.map("{:,}".format)
     t["addresses"] = t.addresses.map("{:,}".format)
-    return _csv_table(t, [("hop", "hop", "step", "num"), ("coins", "coins", "coins carrying traced value", "num"),
-                          ("addresses", "addresses", "at this many addresses", "num"),
-                          ("tainted_value", "tainted_value_btc", "traced at this step", "btc")])
+    return _csv_table(
+        t,
+        [
+            ("hop", "hop", "step", "num"),
+            ("coins", "coins", "coins carrying traced value", "num"),
+            ("addresses", "addresses", "at this many addresses", "num"),
+            ("tainted_value", "tainted_value_btc", "traced at this step", "btc"),
+        ],
+    )
 
 
 # ====================================================================== the report
-def report(trace, path=None, *, clustering=None, tags=None, candidates=None, title: str = "Bitcoin tracing report",
-           chain=None, figures=True, notes: str | None = None, max_rows: int = 40, max_candidates: int = 5000,
-           dpi: int = 110):
+def report(
+    trace,
+    path=None,
+    *,
+    clustering=None,
+    tags=None,
+    candidates=None,
+    title: str = "Bitcoin tracing report",
+    chain=None,
+    figures=True,
+    notes: str | None = None,
+    max_rows: int = 40,
+    max_candidates: int = 5000,
+    dpi: int = 110,
+):
     """Write the case report: one self-contained HTML file that also prints (A4, about 10 pages).
 
     It leads with what matters: the findings in plain words, then the
@@ -622,14 +784,17 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
     from . import __version__
 
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
-           f"<h1>{_esc(title)}</h1>",
-           f"<p class='note'>Made {_esc(now)} with cryptotrace {_esc(__version__)}. Amounts are in BTC with all 8 "
-           "decimals (1 BTC = 100,000,000 satoshis)"
-           + (f", and in EUR and USD at the time each coin was made ({_esc(price_line)})" if price_line else "")
-           + ". The tables' columns carry the names of the CSV export's columns.</p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_esc(title)}</h1>",
+        f"<p class='note'>Made {_esc(now)} with cryptotrace {_esc(__version__)}. Amounts are in BTC with all 8 "
+        "decimals (1 BTC = 100,000,000 satoshis)"
+        + (f", and in EUR and USD at the time each coin was made ({_esc(price_line)})" if price_line else "")
+        + ". The tables' columns carry the names of the CSV export's columns.</p>",
+    ]
     if notes:
         out.append(f"<p>{_esc(notes)}</p>")
     # 1. findings
@@ -645,18 +810,21 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
         n_material = int(t.material.sum()) if "material" in t.columns else len(m)
         listed = f"; the largest {len(m):,} listed" if len(m) < n_material else ""
         out.append(f"<h2 id='candidates'>Seizure candidates ({n_material:,} material of {len(t):,}{listed})</h2>")
-        out.append("<p class='note'>Largest traced value first. <i>tainted_value_btc</i> (traced) is the part of the "
-                   "coin the policy counts as coming from the start; <i>share</i> is that part of the coin's value. "
-                   f"A candidate is material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a "
-                   f"freeze is asked for only when the traced share is at least {100 * cp['min_share']:.0f}% of "
-                   "the coin, otherwise the account holder's details. <i>strength</i> grades the evidence that links "
-                   "the candidate to the start (the numbered notes below the table say why); it says under which "
-                   "taint policies the candidate still receives a material amount and what a defence may answer. "
-                   "The CSV has more columns for each (service, custodial, jurisdiction, value_btc, kind, "
-                   "evidence_path, strength_reason).</p>")
+        out.append(
+            "<p class='note'>Largest traced value first. <i>tainted_value_btc</i> (traced) is the part of the "
+            "coin the policy counts as coming from the start; <i>share</i> is that part of the coin's value. "
+            f"A candidate is material when at least {_esc(format_btc(cp['min_value']))} of it is traced; a "
+            f"freeze is asked for only when the traced share is at least {100 * cp['min_share']:.0f}% of "
+            "the coin, otherwise the account holder's details. <i>strength</i> grades the evidence that links "
+            "the candidate to the start (the numbered notes below the table say why); it says under which "
+            "taint policies the candidate still receives a material amount and what a defence may answer. "
+            "The CSV has more columns for each (service, custodial, jurisdiction, value_btc, kind, "
+            "evidence_path, strength_reason).</p>"
+        )
         if price_line:
-            out.append(f"<p class='note'>EUR and USD: the worth at the time each coin was made; {_esc(price_line)}."
-                       "</p>")
+            out.append(
+                f"<p class='note'>EUR and USD: the worth at the time each coin was made; {_esc(price_line)}.</p>"
+            )
         if len(t):
             tt = m.head(max_candidates).copy()
             cols = [c for c in _CANDIDATE_COLUMNS if c[0] in tt.columns or c[0] == "strength_cell"]
@@ -677,12 +845,16 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
                 out.append(f"<p class='note'>No price: {_esc(note)}.</p>")
             tail = candidates.tail_line()
             if tail:
-                out.append(f"<p class='note tail'>{_esc(tail)}: no action of their own; every candidate is in "
-                           "the CSV (<code>cryptotrace.export.to_csv(candidates, 'seizure_candidates.csv')</code>)."
-                           "</p>")
+                out.append(
+                    f"<p class='note tail'>{_esc(tail)}: no action of their own; every candidate is in "
+                    "the CSV (<code>cryptotrace.export.to_csv(candidates, 'seizure_candidates.csv')</code>)."
+                    "</p>"
+                )
             if len(m) > max_candidates:
-                out.append(f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
-                           "the CSV export has them.</p>")
+                out.append(
+                    f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
+                    "the CSV export has them.</p>"
+                )
     # 3. pictures
     figs = {}
     if figures is True:
@@ -693,59 +865,97 @@ def report(trace, path=None, *, clustering=None, tags=None, candidates=None, tit
         out.append("<section class='pictures'><h2>Pictures</h2>")
         for name, item in figs.items():
             caption, fig = item if isinstance(item, tuple) else ("", item)
-            out.append(f"<figure id='fig-{_esc(name)}'><img alt='{_esc(caption or name)}' "
-                       f"src='data:image/png;base64,{_png_data(fig, dpi)}'><figcaption>{_esc(caption)}</figcaption>"
-                       "</figure>")
+            out.append(
+                f"<figure id='fig-{_esc(name)}'><img alt='{_esc(caption or name)}' "
+                f"src='data:image/png;base64,{_png_data(fig, dpi)}'><figcaption>{_esc(caption)}</figcaption>"
+                "</figure>"
+            )
         out.append("</section>")
     # 4. summary and parameters, in words
     out.append("<h2>Case summary</h2>")
     out.append(f"<p>{_esc(trace.describe()).replace(chr(10), '<br>')}</p>")
     conserved = s["conserved"]
-    out.append(_kv([("start", s["start"]), ("start value", format_btc(s["start_value"])),
-                    ("transactions followed", f"{s['txs_followed']:,}"), ("hops reached", s["hops_reached"]),
-                    ("end points", f"{s['endpoints']:,}"),
-                    ("value conserved (the end points add up to the start)",
-                     "not applicable (poison policy)" if conserved is None else _yes(conserved))]))
+    out.append(
+        _kv(
+            [
+                ("start", s["start"]),
+                ("start value", format_btc(s["start_value"])),
+                ("transactions followed", f"{s['txs_followed']:,}"),
+                ("hops reached", s["hops_reached"]),
+                ("end points", f"{s['endpoints']:,}"),
+                (
+                    "value conserved (the end points add up to the start)",
+                    "not applicable (poison policy)" if conserved is None else _yes(conserved),
+                ),
+            ]
+        )
+    )
     out.append("<h2>Data and parameters</h2>")
     cs = chain.summary() if hasattr(chain, "summary") else {}
     t0, t1 = (chain.blocks.time.min(), chain.blocks.time.max()) if len(chain.blocks) else (None, None)
-    out.append(_kv([
-        ("dataset SHA-256", chain.content_hash),
-        ("transactions", f"{cs.get('txs', len(chain.txs)):,}"),
-        ("addresses", f"{cs.get('addresses', chain.index.n_addresses):,}"),
-        ("blocks", f"{len(chain.blocks):,}" + (f" ({str(t0)[:16]} to {str(t1)[:16]} UTC)" if t0 is not None else "")),
-        *([("prices (EUR and USD at the time)", price_line)] if price_line else []),
-    ]))
-    out.append("<p class='note'>The SHA-256 identifies the exact data analysed: <code>cryptotrace info DATASET</code> "
-               "prints it for a saved dataset, so anyone can check this report against the same records.</p>")
+    out.append(
+        _kv(
+            [
+                ("dataset SHA-256", chain.content_hash),
+                ("transactions", f"{cs.get('txs', len(chain.txs)):,}"),
+                ("addresses", f"{cs.get('addresses', chain.index.n_addresses):,}"),
+                (
+                    "blocks",
+                    f"{len(chain.blocks):,}" + (f" ({str(t0)[:16]} to {str(t1)[:16]} UTC)" if t0 is not None else ""),
+                ),
+                *([("prices (EUR and USD at the time)", price_line)] if price_line else []),
+            ]
+        )
+    )
+    out.append(
+        "<p class='note'>The SHA-256 identifies the exact data analysed: <code>cryptotrace info DATASET</code> "
+        "prints it for a saved dataset, so anyone can check this report against the same records.</p>"
+    )
     out.append("<h3>Trace parameters</h3>" + _kv_words(_trace_param_words(trace.params)))
     if clustering is not None and getattr(clustering, "params_", None):
         out.append("<h3>Clustering parameters</h3>" + _kv_words(_clustering_param_words(clustering)))
     # 5. appendix: the long per-coin tables, then the method
-    out.append("<section class='appendix'><h2>Appendix</h2><p class='note'>The evidence behind the findings, coin by "
-               "coin. Long tables are cut to a summary and their largest rows; the CSV export "
-               "(<code>cryptotrace.export.to_csv</code>) has every row.</p>")
+    out.append(
+        "<section class='appendix'><h2>Appendix</h2><p class='note'>The evidence behind the findings, coin by "
+        "coin. Long tables are cut to a summary and their largest rows; the CSV export "
+        "(<code>cryptotrace.export.to_csv</code>) has every row.</p>"
+    )
     if m is not None and len(m):
-        out.append("<h2>A. Evidence paths</h2><p class='note'>For each material candidate, the outputs "
-                   "(<code>txid:vout</code>) that link the start to it, in order (open one in a browser; the CSV "
-                   "column <i>evidence_path</i> has them all).</p>")
+        out.append(
+            "<h2>A. Evidence paths</h2><p class='note'>For each material candidate, the outputs "
+            "(<code>txid:vout</code>) that link the start to it, in order (open one in a browser; the CSV "
+            "column <i>evidence_path</i> has them all).</p>"
+        )
         for r in m.head(max_candidates).itertuples(index=False):
             path_items = list(r.evidence_path) if isinstance(r.evidence_path, (list, tuple)) else []
             who = f" ({_esc(r.service)})" if isinstance(r.service, str) and r.service else ""
-            grade = (f"; {_esc(r.strength)} evidence: {_esc(getattr(r, 'strength_reason', ''))}"
-                     if isinstance(getattr(r, "strength", None), str) else "")
-            out.append(f"<details><summary>#{_esc(r.rank)} {_esc(format_btc(r.tainted_value))} to "
-                       f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s){grade}</summary><ol>"
-                       + "".join(f"<li><code>{_esc(p)}</code></li>" for p in path_items) + "</ol></details>")
+            grade = (
+                f"; {_esc(r.strength)} evidence: {_esc(getattr(r, 'strength_reason', ''))}"
+                if isinstance(getattr(r, "strength", None), str)
+                else ""
+            )
+            out.append(
+                f"<details><summary>#{_esc(r.rank)} {_esc(format_btc(r.tainted_value))} to "
+                f"<code>{_esc(r.address)}</code>{who}: {len(path_items)} step(s){grade}</summary><ol>"
+                + "".join(f"<li><code>{_esc(p)}</code></li>" for p in path_items)
+                + "</ol></details>"
+            )
     f = trace.flows
     f = f[f.tainted_value > 0].sort_values(["tainted_value", "hop"], ascending=[False, True], kind="stable")
     out.append(f"<h2>B. Flows ({len(f):,} outputs carrying traced value)</h2>")
     if len(f) > max_rows:
         out.append("<p class='note'>Per step:</p>" + _flow_summary(f))
-        out.append(f"<p class='note'>The {max_rows:,} largest of the {len(f):,} outputs; <b>the full table is in the "
-                   "CSV</b>: <code>cryptotrace.export.to_csv(trace, 'flows.csv')</code>.</p>")
-    out.append(_csv_table(f.head(max_rows).sort_values(["hop", "tainted_value"], ascending=[True, False],
-                                                       kind="stable"), _FLOW_COLUMNS, _FLOW_WIDTHS))
+        out.append(
+            f"<p class='note'>The {max_rows:,} largest of the {len(f):,} outputs; <b>the full table is in the "
+            "CSV</b>: <code>cryptotrace.export.to_csv(trace, 'flows.csv')</code>.</p>"
+        )
+    out.append(
+        _csv_table(
+            f.head(max_rows).sort_values(["hop", "tainted_value"], ascending=[True, False], kind="stable"),
+            _FLOW_COLUMNS,
+            _FLOW_WIDTHS,
+        )
+    )
     out.append("<h2>C. Tags reached</h2>")
     out.append(_tags_used(trace, tags, trace.flows.address.dropna().tolist(), max_rows=max_rows))
     out.append("<h2>D. Method and caveats</h2>")

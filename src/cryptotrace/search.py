@@ -21,9 +21,21 @@ import pandas as pd
 
 from .errors import CryptotraceError
 
-__all__ = ["SearchError", "address_summary", "amount_paid", "coinjoin_entry", "find_services", "first_coinjoin",
-           "inputs_by_address", "paths", "payments_from", "peel_chain", "trace_transactions", "wallet_addresses",
-           "where_from"]
+__all__ = [
+    "SearchError",
+    "address_summary",
+    "amount_paid",
+    "coinjoin_entry",
+    "find_services",
+    "first_coinjoin",
+    "inputs_by_address",
+    "paths",
+    "payments_from",
+    "peel_chain",
+    "trace_transactions",
+    "wallet_addresses",
+    "where_from",
+]
 
 
 class SearchError(CryptotraceError, ValueError):
@@ -36,8 +48,10 @@ def _address_code(chain, address: str, where: str) -> int:
     try:
         code = chain.index.addresses.get_loc(a)
     except KeyError:
-        raise SearchError(f"{where}: the address {a!r} does not appear in this chain; check it (copy it from the "
-                          "evidence), or load records that include it") from None
+        raise SearchError(
+            f"{where}: the address {a!r} does not appear in this chain; check it (copy it from the "
+            "evidence), or load records that include it"
+        ) from None
     return int(code)
 
 
@@ -105,12 +119,14 @@ def _walk(chain, rows: np.ndarray, max_hops: int, stop: np.ndarray | None = None
 
 def _outputs_table(chain, rows: np.ndarray) -> pd.DataFrame:
     o = chain.outputs
-    return pd.DataFrame({
-        "txid": o.txid.take(rows).to_numpy(dtype=object),
-        "vout": o.vout.to_numpy(np.int64)[rows],
-        "address": o.address.take(rows).to_numpy(dtype=object),
-        "value": o.value.to_numpy(np.int64)[rows],
-    })
+    return pd.DataFrame(
+        {
+            "txid": o.txid.take(rows).to_numpy(dtype=object),
+            "vout": o.vout.to_numpy(np.int64)[rows],
+            "address": o.address.take(rows).to_numpy(dtype=object),
+            "value": o.value.to_numpy(np.int64)[rows],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------- addresses
@@ -221,16 +237,18 @@ def where_from(chain, txid: str, *, trace=None) -> pd.DataFrame:
     src_tx = np.where(src >= 0, ix.tx_of_output[np.maximum(src, 0)], -1)
     heights = chain.txs.block_height.to_numpy()
     cb = chain.txs.is_coinbase.to_numpy()
-    out = pd.DataFrame({
-        "vin": i.vin.to_numpy(np.int64),
-        "address": i.address.to_numpy(dtype=object),
-        "value": i.value.to_numpy(),
-        "from_txid": i.prev_txid.to_numpy(dtype=object),
-        "from_vout": i.prev_vout.to_numpy(),
-        "from_block": pd.array(np.where(src_tx >= 0, heights[np.maximum(src_tx, 0)], pd.NA), dtype="Int64"),
-        "newly_mined": np.where(src_tx >= 0, cb[np.maximum(src_tx, 0)], False).astype(bool),
-        "outside_data": src_tx < 0,
-    })
+    out = pd.DataFrame(
+        {
+            "vin": i.vin.to_numpy(np.int64),
+            "address": i.address.to_numpy(dtype=object),
+            "value": i.value.to_numpy(),
+            "from_txid": i.prev_txid.to_numpy(dtype=object),
+            "from_vout": i.prev_vout.to_numpy(),
+            "from_block": pd.array(np.where(src_tx >= 0, heights[np.maximum(src_tx, 0)], pd.NA), dtype="Int64"),
+            "newly_mined": np.where(src_tx >= 0, cb[np.maximum(src_tx, 0)], False).astype(bool),
+            "outside_data": src_tx < 0,
+        }
+    )
     if trace is not None:
         followed = set(trace.transactions.txid)
         out["followed"] = [t in followed for t in out.from_txid]
@@ -256,8 +274,12 @@ def inputs_by_address(chain, txid: str) -> pd.DataFrame:
     """
     tx = chain.tx(txid)
     i = tx.inputs
-    table = pd.DataFrame({"address": i.address.fillna("(no address)").to_numpy(dtype=object),
-                          "value": i.value.fillna(0).to_numpy(np.int64)})
+    table = pd.DataFrame(
+        {
+            "address": i.address.fillna("(no address)").to_numpy(dtype=object),
+            "value": i.value.fillna(0).to_numpy(np.int64),
+        }
+    )
     g = table.groupby("address", sort=False)
     out = pd.DataFrame({"inputs": g.size(), "value": g.value.sum().astype("int64")})
     return out.sort_values(["value", "inputs"], ascending=False, kind="stable")
@@ -320,10 +342,17 @@ def paths(chain, source, target, *, max_hops: int = 10, clustering=None, limit: 
         t["at_target"] = goal[r]
         pieces.append(t)
     if not pieces:
-        return pd.DataFrame({"path": pd.Series(dtype="int64"), "step": pd.Series(dtype="int64"),
-                             "txid": pd.Series(dtype=object), "vout": pd.Series(dtype="int64"),
-                             "address": pd.Series(dtype=object), "value": pd.Series(dtype="int64"),
-                             "at_target": pd.Series(dtype=bool)})
+        return pd.DataFrame(
+            {
+                "path": pd.Series(dtype="int64"),
+                "step": pd.Series(dtype="int64"),
+                "txid": pd.Series(dtype=object),
+                "vout": pd.Series(dtype="int64"),
+                "address": pd.Series(dtype=object),
+                "value": pd.Series(dtype="int64"),
+                "at_target": pd.Series(dtype=bool),
+            }
+        )
     return pd.concat(pieces, ignore_index=True)
 
 
@@ -405,9 +434,18 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     hit = np.flatnonzero(keep & (hop > 0))
     t = _outputs_table(chain, hit)
     look = table.iloc[tag_row[hit]].reset_index(drop=True)
-    out = pd.DataFrame({"hops": hop[hit], "service": look.label.to_numpy(), "category": look.category.to_numpy(),
-                        "jurisdiction": look.jurisdiction.to_numpy(), "address": t.address, "value": t.value,
-                        "txid": t.txid, "vout": t.vout})
+    out = pd.DataFrame(
+        {
+            "hops": hop[hit],
+            "service": look.label.to_numpy(),
+            "category": look.category.to_numpy(),
+            "jurisdiction": look.jurisdiction.to_numpy(),
+            "address": t.address,
+            "value": t.value,
+            "txid": t.txid,
+            "vout": t.vout,
+        }
+    )
     if "account_holder" in look:  # the tags are an exchange's answer to a production order
         out["account_holder"] = look.account_holder.to_numpy()
     return out.sort_values(["hops", "value"], ascending=[True, False], kind="stable").reset_index(drop=True)
@@ -466,8 +504,10 @@ def first_coinjoin(trace):
     """
     mixes = trace_transactions(trace, coinjoin=True)
     if not len(mixes):
-        raise SearchError("first_coinjoin: the trace passed through no CoinJoin (none of the detectors flags "
-                          "a transaction it followed)")
+        raise SearchError(
+            "first_coinjoin: the trace passed through no CoinJoin (none of the detectors flags "
+            "a transaction it followed)"
+        )
     return trace.chain.tx(mixes.txid.iloc[0])
 
 
@@ -493,8 +533,9 @@ def coinjoin_entry(trace):
     followed = trace.transactions
     fed = followed[followed.txid.isin(set(mix.inputs.prev_txid.dropna()))]
     if not len(fed):
-        raise SearchError(f"coinjoin_entry: the trace followed none of the transactions that fed the CoinJoin "
-                          f"{mix.txid[:16]}...")
+        raise SearchError(
+            f"coinjoin_entry: the trace followed none of the transactions that fed the CoinJoin {mix.txid[:16]}..."
+        )
     return trace.chain.tx(fed.txid.iloc[0])
 
 
@@ -569,8 +610,11 @@ def wallet_addresses(chain, xpub: str, *, count: int = 20) -> pd.DataFrame:
     except CryptotraceError:
         raise
     except Exception as exc:  # noqa: BLE001  (bitcoinlib raises its own errors: say what to give instead)
-        raise SearchError(f"wallet_addresses: {str(xpub)[:16]}... is not an account public key (xpub, ypub or "
-                          f"zpub) ({type(exc).__name__}); copy the whole key from the evidence") from None
+        raise SearchError(
+            f"wallet_addresses: {str(xpub)[:16]}... is not an account public key (xpub, ypub or "
+            f"zpub) ({type(exc).__name__}); copy the whole key from the evidence"
+        ) from None
     table = chain.addresses.reindex(derived).dropna(subset=["received"])
     return table[["received", "sent", "balance", "first_seen", "last_seen"]].astype(
-        {"received": "int64", "sent": "int64", "balance": "int64"})
+        {"received": "int64", "sent": "int64", "balance": "int64"}
+    )

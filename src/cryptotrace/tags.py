@@ -125,7 +125,7 @@ _ENTITIES = {
     "perpetrator": "someone who committed the crime being investigated",
     "donation": "an address that collects donations",
     "exchange": "a centralised exchange: trades bitcoin for money or other coins, holds its customers' "
-                "coins, knows them (KYC) and can freeze funds",
+    "coins, knows them (KYC) and can freeze funds",
     "wallet_service": "an online wallet that keeps the keys for its users (custodial)",
     "escrow_wallet": "an escrow service that holds the coins of a deal until both sides are satisfied",
     "ico_wallet": "a wallet that collected money for an initial coin offering (ICO)",
@@ -135,12 +135,12 @@ _ENTITIES = {
     "filesharing": "a file sharing service",
     "index": "a directory of (dark web) websites",
     "market": "an online marketplace, usually a darknet market selling drugs or other illegal goods; "
-              "it holds its buyers' and vendors' coins",
+    "it holds its buyers' and vendors' coins",
     "messaging_service": "a chat or messaging service",
     "mixing_service": "a mixer (tumbler): a service that takes coins and pays out other coins to hide "
-                      "their origin; it holds the coins while it mixes them",
+    "their origin; it holds the coins while it mixes them",
     "coinjoin": "a CoinJoin: many users pay into one transaction together to hide who paid whom "
-                "(no service holds the coins)",
+    "(no service holds the coins)",
     "miner": "a miner or mining pool: creates new bitcoin in coinbase transactions",
     "mining_service": "cloud mining: rents out mining power and holds its customers' payouts",
     "gambling": "an online casino or betting site holding its players' balances",
@@ -228,14 +228,22 @@ ABUSE_CATEGORIES = frozenset(_ABUSES)
 
 #: Services that hold their customers' coins: they can freeze funds, and (if lawful
 #: businesses) answer a production order with the account holder's details.
-CUSTODIAL_CATEGORIES = frozenset({
-    "exchange", "wallet_service", "escrow_wallet", "payment_processor", "gambling", "market",
-    "mixing_service", "atm", "mining_service",
-})
+CUSTODIAL_CATEGORIES = frozenset(
+    {
+        "exchange",
+        "wallet_service",
+        "escrow_wallet",
+        "payment_processor",
+        "gambling",
+        "market",
+        "mixing_service",
+        "atm",
+        "mining_service",
+    }
+)
 #: Where a trace stops by default: past these, coins are pooled with other people's
 #: coins (or mixed), so following "the same" coins further means little.
-STOP_CATEGORIES = CUSTODIAL_CATEGORIES | frozenset({"coinjoin", "service", "defi_dex", "defi_dex_pair",
-                                                     "defi_bridge"})
+STOP_CATEGORIES = CUSTODIAL_CATEGORIES | frozenset({"coinjoin", "service", "defi_dex", "defi_dex_pair", "defi_bridge"})
 #: Mixers and CoinJoins: coins paid in come out as other people's coins (the thread is lost).
 MIXING_CATEGORIES = frozenset({"mixing_service", "coinjoin"})
 #: Markets: online marketplaces, usually darknet markets selling drugs or other illegal goods.
@@ -271,6 +279,7 @@ def category_role(category) -> str | None:
         return "stop"
     return "other"
 
+
 #: Every concept name of GraphSense's concepts taxonomy (and the ``unknown`` category):
 #: the categories above plus the grouping concepts. A TagPack's ``concepts:`` list (and
 #: an ActorPack's ``categories:``) is checked against it.
@@ -293,28 +302,90 @@ CONCEPTS: dict[str, str] = {**CATEGORIES, **_STRUCTURAL}
 #   Not in that taxonomy (checked): 'deposit_wallet', 'black_list' (used by usdt_blacklist.yaml).
 #: concept -> the broader concept it belongs to (GraphSense concepts.yaml, see above).
 _BROADER = {
-    "unknown": "concept", "behaviour": "concept", "source": "concept", "mention": "source",
-    "website_mention": "mention", "forum_mention": "website_mention", "abuse": "behaviour",
-    "gray_usage": "behaviour", "mixing": "gray_usage", "white_usage": "behaviour", "sexual_abuse": "abuse",
-    "child_sexual_abuse": "sexual_abuse", "violence": "abuse", "human_trafficking": "abuse", "murder": "violence",
-    "torture": "violence", "scam": "abuse", "financial_crime": "abuse", "investment_fraud": "financial_crime",
-    "ponzi_scheme": "investment_fraud", "pyramid_scheme": "ponzi_scheme", "money_laundering": "financial_crime",
-    "extortion": "abuse", "sextortion": "extortion", "phishing": "abuse", "hacking": "abuse",
-    "service_hack": "hacking", "account_hack": "hacking", "exploit": "hacking", "data_breach": "hacking",
-    "social_engineering": "hacking", "malware": "hacking", "drugs": "abuse", "weapons": "abuse",
-    "payment_card_fraud": "financial_crime", "ransomware": "extortion", "sanction": "abuse",
-    "counterfeit": "abuse", "extremism": "abuse", "terrorism": "extremism", "terrorism_financing": "extremism",
-    "dark_web": "source", "entity": "concept", "organization": "entity", "user": "entity", "service": "entity",
-    "victim": "user", "perpetrator": "user", "donation": "user", "exchange": "service",
-    "wallet_service": "service", "escrow_wallet": "wallet_service", "ico_wallet": "wallet_service",
-    "cold_wallet": "white_usage", "hot_wallet": "white_usage", "warm_wallet": "white_usage",
-    "filesharing": "service", "index": "service", "market": "service", "messaging_service": "service",
-    "mixing_service": "service", "coinjoin": "mixing", "miner": "user", "mining_service": "service",
-    "gambling": "service", "search_engine": "service", "shop": "service", "faucet": "service",
-    "payment_processor": "service", "atm": "service", "hosting": "service", "vpn": "service",
-    "nameservice": "service", "defi": "service", "defi_token": "defi", "defi_lending": "defi",
-    "defi_dex": "defi", "defi_dex_pair": "defi_dex", "defi_derivative": "defi", "defi_bridge": "defi",
-    "defi_dao": "defi", "defi_staking": "defi", "defi_custody": "defi", "item": "concept",
+    "unknown": "concept",
+    "behaviour": "concept",
+    "source": "concept",
+    "mention": "source",
+    "website_mention": "mention",
+    "forum_mention": "website_mention",
+    "abuse": "behaviour",
+    "gray_usage": "behaviour",
+    "mixing": "gray_usage",
+    "white_usage": "behaviour",
+    "sexual_abuse": "abuse",
+    "child_sexual_abuse": "sexual_abuse",
+    "violence": "abuse",
+    "human_trafficking": "abuse",
+    "murder": "violence",
+    "torture": "violence",
+    "scam": "abuse",
+    "financial_crime": "abuse",
+    "investment_fraud": "financial_crime",
+    "ponzi_scheme": "investment_fraud",
+    "pyramid_scheme": "ponzi_scheme",
+    "money_laundering": "financial_crime",
+    "extortion": "abuse",
+    "sextortion": "extortion",
+    "phishing": "abuse",
+    "hacking": "abuse",
+    "service_hack": "hacking",
+    "account_hack": "hacking",
+    "exploit": "hacking",
+    "data_breach": "hacking",
+    "social_engineering": "hacking",
+    "malware": "hacking",
+    "drugs": "abuse",
+    "weapons": "abuse",
+    "payment_card_fraud": "financial_crime",
+    "ransomware": "extortion",
+    "sanction": "abuse",
+    "counterfeit": "abuse",
+    "extremism": "abuse",
+    "terrorism": "extremism",
+    "terrorism_financing": "extremism",
+    "dark_web": "source",
+    "entity": "concept",
+    "organization": "entity",
+    "user": "entity",
+    "service": "entity",
+    "victim": "user",
+    "perpetrator": "user",
+    "donation": "user",
+    "exchange": "service",
+    "wallet_service": "service",
+    "escrow_wallet": "wallet_service",
+    "ico_wallet": "wallet_service",
+    "cold_wallet": "white_usage",
+    "hot_wallet": "white_usage",
+    "warm_wallet": "white_usage",
+    "filesharing": "service",
+    "index": "service",
+    "market": "service",
+    "messaging_service": "service",
+    "mixing_service": "service",
+    "coinjoin": "mixing",
+    "miner": "user",
+    "mining_service": "service",
+    "gambling": "service",
+    "search_engine": "service",
+    "shop": "service",
+    "faucet": "service",
+    "payment_processor": "service",
+    "atm": "service",
+    "hosting": "service",
+    "vpn": "service",
+    "nameservice": "service",
+    "defi": "service",
+    "defi_token": "defi",
+    "defi_lending": "defi",
+    "defi_dex": "defi",
+    "defi_dex_pair": "defi_dex",
+    "defi_derivative": "defi",
+    "defi_bridge": "defi",
+    "defi_dao": "defi",
+    "defi_staking": "defi",
+    "defi_custody": "defi",
+    "item": "concept",
     "collectible": "item",
 }
 
@@ -339,11 +410,26 @@ TAG_TYPES: dict[str, str] = {
 }
 
 #: Lawful businesses that usually answer a production order.
-_ORDERABLE = frozenset({"exchange", "wallet_service", "escrow_wallet", "payment_processor", "gambling",
-                        "atm", "mining_service"})
+_ORDERABLE = frozenset(
+    {"exchange", "wallet_service", "escrow_wallet", "payment_processor", "gambling", "atm", "mining_service"}
+)
 # categories too general to say two tags disagree (a "user" tag fits inside a market's cluster)
-_GENERIC = frozenset({"organization", "user", "service", "victim", "perpetrator", "donation", "cold_wallet",
-                      "hot_wallet", "warm_wallet", "unknown", "item", "collectible"})
+_GENERIC = frozenset(
+    {
+        "organization",
+        "user",
+        "service",
+        "victim",
+        "perpetrator",
+        "donation",
+        "cold_wallet",
+        "hot_wallet",
+        "warm_wallet",
+        "unknown",
+        "item",
+        "collectible",
+    }
+)
 
 #: GraphSense confidence levels, name -> score (0-100), strongest first.
 CONFIDENCE_LEVELS: dict[str, int] = {
@@ -370,7 +456,7 @@ CONFIDENCE_DESCRIPTIONS: dict[str, str] = {
     "ledger_immanent": "read directly from the ledger (the blockchain) by a reliable procedure",
     "service_api": "read from a trusted service's own interface",
     "forensic_investigation": "found in a forensic investigation (e.g. a known victim's or perpetrator's address, "
-                              "or one a service provider gave)",
+    "or one a service provider gave)",
     "authority_data": "published by an authority (e.g. a sanctions list or a court record)",
     "trusted_provider": "from a trusted third party",
     "service_data": "from the service itself (e.g. records an exchange sent)",
@@ -385,32 +471,94 @@ _LEGAL_CONFIDENCE = "service_data"  # records a service returned to a legal requ
 
 # suggestions for names people often write
 _ALIASES = {
-    "mixer": "mixing_service", "tumbler": "mixing_service", "mixing": "mixing_service",
+    "mixer": "mixing_service",
+    "tumbler": "mixing_service",
+    "mixing": "mixing_service",
     "coinjoin_coordinator": "coinjoin",
-    "darknet_market": "market", "dark_market": "market", "marketplace": "market", "dnm": "market",
-    "payment_service": "payment_processor", "payment": "payment_processor", "wallet": "wallet_service",
-    "custodial_wallet": "wallet_service", "casino": "gambling", "betting": "gambling", "mining_pool": "miner",
-    "pool": "miner", "sanctions": "sanction", "ofac": "sanction", "hack": "service_hack", "theft": "service_hack",
-    "fraud": "scam", "ponzi": "ponzi_scheme", "cex": "exchange", "dex": "defi_dex", "kiosk": "atm",
+    "darknet_market": "market",
+    "dark_market": "market",
+    "marketplace": "market",
+    "dnm": "market",
+    "payment_service": "payment_processor",
+    "payment": "payment_processor",
+    "wallet": "wallet_service",
+    "custodial_wallet": "wallet_service",
+    "casino": "gambling",
+    "betting": "gambling",
+    "mining_pool": "miner",
+    "pool": "miner",
+    "sanctions": "sanction",
+    "ofac": "sanction",
+    "hack": "service_hack",
+    "theft": "service_hack",
+    "fraud": "scam",
+    "ponzi": "ponzi_scheme",
+    "cex": "exchange",
+    "dex": "defi_dex",
+    "kiosk": "atm",
 }
 
 # ---------------------------------------------------------------------------------------------
 # Frame layout
 # ---------------------------------------------------------------------------------------------
 #: The columns of :meth:`TagStore.to_frame`, in order (extra columns follow).
-COLUMNS = ["address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-           "jurisdiction", "pack", "line", "tx_hash", "currency", "lastmod", "is_cluster_definer", "concepts",
-           "tag_type"]
-_TEXT = ["address", "label", "category", "abuse", "actor", "confidence_name", "source", "jurisdiction", "pack",
-         "tx_hash", "currency", "lastmod", "concepts", "tag_type"]
-_TAG_FIELDS = {"address", "tx_hash", "label", "category", "abuse", "actor", "confidence", "source",
-               "jurisdiction", "currency", "network", "lastmod", "is_cluster_definer", "concepts", "tag_type"}
+COLUMNS = [
+    "address",
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "confidence_name",
+    "source",
+    "jurisdiction",
+    "pack",
+    "line",
+    "tx_hash",
+    "currency",
+    "lastmod",
+    "is_cluster_definer",
+    "concepts",
+    "tag_type",
+]
+_TEXT = [
+    "address",
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence_name",
+    "source",
+    "jurisdiction",
+    "pack",
+    "tx_hash",
+    "currency",
+    "lastmod",
+    "concepts",
+    "tag_type",
+]
+_TAG_FIELDS = {
+    "address",
+    "tx_hash",
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "source",
+    "jurisdiction",
+    "currency",
+    "network",
+    "lastmod",
+    "is_cluster_definer",
+    "concepts",
+    "tag_type",
+}
 _PACK_META = {"title", "creator", "description", "is_public", "tags", "owner"}
 _PROBLEM_COLUMNS = ["pack", "line", "address", "kind", "problem"]
 #: problem kinds whose tag was left out (the others are notes on tags that were kept:
 #: "unknown concept", "bad field", "conflict", "unknown actor", and notes on actors)
-_LEFT_OUT = frozenset({"other currency", "invalid address", "invalid tx_hash", "missing field", "bad tag",
-                       "duplicate"})
+_LEFT_OUT = frozenset({"other currency", "invalid address", "invalid tx_hash", "missing field", "bad tag", "duplicate"})
 # never extra fields: ours (pack, line, confidence_name are set by the loader, e.g. when a
 # to_frame() table saved as CSV is read back)
 _RESERVED = frozenset(COLUMNS) | _TAG_FIELDS | _PACK_META | {"n_tags"}
@@ -449,8 +597,10 @@ def _norm_category(value, what: str, pack: str, line: int | None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TagError(f"{_at(pack, line)}the {what} {value!r} is not a name; write one of the category "
-                       "names in cryptotrace.tags.CATEGORIES (e.g. exchange, market, ransomware)")
+        raise TagError(
+            f"{_at(pack, line)}the {what} {value!r} is not a name; write one of the category "
+            "names in cryptotrace.tags.CATEGORIES (e.g. exchange, market, ransomware)"
+        )
     name = value.strip().lower().replace(" ", "_").replace("-", "_")
     if not name:
         return None
@@ -481,8 +631,10 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
     if value is None or (isinstance(value, str) and not value.strip()) or _isna(value):
         return CONFIDENCE_LEVELS[_DEFAULT_CONFIDENCE], _DEFAULT_CONFIDENCE
     if isinstance(value, (bool, np.bool_)):
-        raise TagError(f"{_at(pack, line)}confidence {value!r} is not a level; write a name such as "
-                       "'authority_data' or a number from 0 to 100")
+        raise TagError(
+            f"{_at(pack, line)}confidence {value!r} is not a level; write a name such as "
+            "'authority_data' or a number from 0 to 100"
+        )
     if isinstance(value, str):
         text = value.strip()
         name = text.lower().replace(" ", "_").replace("-", "_")
@@ -506,8 +658,10 @@ def _parse_confidence(value, pack: str, line: int | None) -> tuple[int, str]:
     else:
         raise TagError(f"{_at(pack, line)}confidence {value!r} is neither a level name nor a number")
     if not 0 <= number <= 100:
-        raise TagError(f"{_at(pack, line)}confidence {value!r} is outside 0-100; write a number from "
-                       "0 to 100 or a level name such as 'forensic'")
+        raise TagError(
+            f"{_at(pack, line)}confidence {value!r} is outside 0-100; write a number from "
+            "0 to 100 or a level name such as 'forensic'"
+        )
     score = int(round(number))
     return score, confidence_name_of(score)
 
@@ -572,8 +726,10 @@ def _tag_type_of(value):
         return None
     key = name.lower().replace(" ", "_").replace("-", "_")
     if key not in TAG_TYPES:
-        raise TagError(f"unknown tag_type {name!r}.{_suggest(key, TAG_TYPES)} Write one of {', '.join(TAG_TYPES)} "
-                       "(GraphSense tag types); it was left empty")
+        raise TagError(
+            f"unknown tag_type {name!r}.{_suggest(key, TAG_TYPES)} Write one of {', '.join(TAG_TYPES)} "
+            "(GraphSense tag types); it was left empty"
+        )
     return key
 
 
@@ -735,14 +891,15 @@ class Tag:
     def __repr__(self) -> str:
         what = self.address or f"tx {self.tx_hash}"
         kinds = ", ".join(k for k in (self.category, self.abuse) if k) or "no category"
-        return (f"Tag({what}: {self.label!r}, {kinds}, {self.confidence_name} ({self.confidence}), "
-                f"{self.where})")
+        return f"Tag({what}: {self.label!r}, {kinds}, {self.confidence_name} ({self.confidence}), {self.where})"
 
     def __str__(self) -> str:
-        lines = [f"{self.address or 'tx ' + str(self.tx_hash)}: {self.label}",
-                 f"  what:       {self.description}",
-                 f"  confidence: {self.confidence_name} ({self.confidence}/100): "
-                 f"{CONFIDENCE_DESCRIPTIONS.get(self.confidence_name, '')}"]
+        lines = [
+            f"{self.address or 'tx ' + str(self.tx_hash)}: {self.label}",
+            f"  what:       {self.description}",
+            f"  confidence: {self.confidence_name} ({self.confidence}/100): "
+            f"{CONFIDENCE_DESCRIPTIONS.get(self.confidence_name, '')}",
+        ]
         if self.concepts:
             lines.append(f"  concepts:   {', '.join(self.concepts)}")
         if self.jurisdiction:
@@ -756,7 +913,6 @@ class Tag:
             lines.append(f"  next step:  {step}")
         return "\n".join(lines)
 
-
     def to_dict(self) -> dict:
         """The tag's fields as a dict (extra fields merged in)."""
         d = {k: getattr(self, k) for k in COLUMNS}
@@ -767,8 +923,9 @@ class Tag:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
 
-def next_step(category: str | None, *, label: str | None = None, jurisdiction: str | None = None,
-              abuse: str | None = None) -> str:
+def next_step(
+    category: str | None, *, label: str | None = None, jurisdiction: str | None = None, abuse: str | None = None
+) -> str:
     """What an investigator can do about funds that reached a tagged service, in one sentence.
 
     Examples
@@ -782,11 +939,15 @@ def next_step(category: str | None, *, label: str | None = None, jurisdiction: s
     name = label or category or "this service"
     where = jurisdiction or "jurisdiction unknown"
     if category in _ORDERABLE:
-        return (f"{name} ({category}, {where}): send a production order for the account holder and ask them "
-                "to freeze the funds")
+        return (
+            f"{name} ({category}, {where}): send a production order for the account holder and ask them "
+            "to freeze the funds"
+        )
     if category in ("market", "mixing_service"):
-        return (f"{name} ({category}, {where}): a criminal service will not answer a production order; the funds "
-                "can be seized only with the service's own wallets (coordinate with the unit taking it down)")
+        return (
+            f"{name} ({category}, {where}): a criminal service will not answer a production order; the funds "
+            "can be seized only with the service's own wallets (coordinate with the unit taking it down)"
+        )
     if category in STOP_CATEGORIES:
         return f"{name} ({category}): the coins are pooled or mixed here; follow them further only with care"
     if abuse == "sanction":
@@ -820,8 +981,10 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int], list[int], list[dict],
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise TagError(f"{_where(str(path), line)}: not valid YAML ({exc.problem or exc}). Fix the file "
-                       "(check the indentation and the ':' after each field name)") from None
+        raise TagError(
+            f"{_where(str(path), line)}: not valid YAML ({exc.problem or exc}). Fix the file "
+            "(check the indentation and the ':' after each field name)"
+        ) from None
     except yaml.YAMLError as exc:
         raise TagError(f"{path}: not valid YAML ({exc})") from None
     finally:
@@ -829,8 +992,10 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, int], list[int], list[dict],
         if was:
             gc.enable()
     if not isinstance(doc, dict) or not isinstance(doc.get("tags"), list):
-        raise TagError(f"{path} is not a TagPack: it needs a header (title, creator ...) and a 'tags:' list of "
-                       "tags, each with an 'address:'. See docs/guide/attribution.md for an example")
+        raise TagError(
+            f"{path} is not a TagPack: it needs a header (title, creator ...) and a 'tags:' list of "
+            "tags, each with an 'address:'. See docs/guide/attribution.md for an example"
+        )
     header_lines: dict[str, int] = {}
     tag_lines: list[int] = []
     tag_nodes: list = []
@@ -878,22 +1043,28 @@ def _check_expansion(node, where) -> None:
             size[key] = 1
             continue
         if key in on_path:
-            raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
-                           "file must not be self-referring. Write the values out instead")
+            raise TagError(
+                f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
+                "file must not be self-referring. Write the values out instead"
+            )
         on_path.add(key)
         stack.append((n, True))
         kids = [x for kv in n.value for x in kv] if isinstance(n, yaml.MappingNode) else n.value
         for k in kids:
             if k in on_path:
-                raise TagError(f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
-                               "file must not be self-referring. Write the values out instead")
+                raise TagError(
+                    f"{where}: an alias (*name) refers to the list or mapping that contains it; a tag "
+                    "file must not be self-referring. Write the values out instead"
+                )
             if k not in size:
                 stack.append((k, False))
     total = size[node]
     if total > len(size) + _MAX_ALIAS_GROWTH:
-        raise TagError(f"{where}: its aliases (*name) would expand it to {total:,} values from {len(size):,} "
-                       "written ones (a 'billion laughs' file?). Refused: write the values out instead of "
-                       "repeating them with aliases")
+        raise TagError(
+            f"{where}: its aliases (*name) would expand it to {total:,} values from {len(size):,} "
+            "written ones (a 'billion laughs' file?). Refused: write the values out instead of "
+            "repeating them with aliases"
+        )
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -1019,8 +1190,11 @@ def _fast_read(data: bytes):
             loader.dispose()
     except yaml.YAMLError:
         return None
-    if (not isinstance(header, dict) or "tags" in header
-            or (node is not None and not isinstance(node, yaml.MappingNode))):
+    if (
+        not isinstance(header, dict)
+        or "tags" in header
+        or (node is not None and not isinstance(node, yaml.MappingNode))
+    ):
         return None
     header_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}
     header_lines["tags"] = t + 1
@@ -1038,8 +1212,7 @@ def _construct_pack(loader, node):
     """
     if node is None:
         return None
-    if not isinstance(node, yaml.MappingNode) or node.tag != _MAP or any(
-            k.tag != _STR for k, _ in node.value):
+    if not isinstance(node, yaml.MappingNode) or node.tag != _MAP or any(k.tag != _STR for k, _ in node.value):
         return loader.construct_document(node)
     construct = loader.construct_object
     doc = {}
@@ -1072,34 +1245,45 @@ def _read_csv(path: Path) -> tuple[list[dict], list[int]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise TagError(f"cannot read the tag file {path} ({exc}). It must be a UTF-8 CSV file") from None
     if "\x00" in text:
-        raise TagError(f"{path}: holds a NUL character at line {text.count(chr(10), 0, text.index(chr(0))) + 1}; "
-                       "this is not a text CSV (export it again as UTF-8 CSV)")
+        raise TagError(
+            f"{path}: holds a NUL character at line {text.count(chr(10), 0, text.index(chr(0))) + 1}; "
+            "this is not a text CSV (export it again as UTF-8 CSV)"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         head = next(reader)
     except StopIteration:
-        raise TagError(f"{path} is empty; a tag CSV needs a header line such as "
-                       "'address,label,category,jurisdiction'") from None
+        raise TagError(
+            f"{path} is empty; a tag CSV needs a header line such as 'address,label,category,jurisdiction'"
+        ) from None
     except csv.Error as exc:
-        raise TagError(f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
-                       "and the length of that line (a field over 128 KiB is not a tag)") from None
+        raise TagError(
+            f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
+            "and the length of that line (a field over 128 KiB is not a tag)"
+        ) from None
     cols = [c.strip().lower() for c in head]
     if "address" not in cols and "tx_hash" not in cols:
-        raise TagError(f"{path}, line 1: a tag CSV needs an 'address' column (found {', '.join(cols) or 'none'}). "
-                       "Write a header line such as 'address,label,category,jurisdiction'")
+        raise TagError(
+            f"{path}, line 1: a tag CSV needs an 'address' column (found {', '.join(cols) or 'none'}). "
+            "Write a header line such as 'address,label,category,jurisdiction'"
+        )
     rows, lines = [], []
     try:
         for row in reader:
             if not any(c.strip() for c in row):
                 continue
             if len(row) > len(cols):
-                raise TagError(f"{_where(str(path), reader.line_num)}: {len(row)} values for {len(cols)} columns; "
-                               "put quotes around values that contain a comma")
+                raise TagError(
+                    f"{_where(str(path), reader.line_num)}: {len(row)} values for {len(cols)} columns; "
+                    "put quotes around values that contain a comma"
+                )
             rows.append({c: (v.strip() or None) for c, v in zip(cols, row) if c})
             lines.append(reader.line_num)
     except csv.Error as exc:
-        raise TagError(f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
-                       "and the length of that line (a field over 128 KiB is not a tag)") from None
+        raise TagError(
+            f"{_where(str(path), reader.line_num)}: the CSV cannot be read ({exc}); check the quotes "
+            "and the length of that line (a field over 128 KiB is not a tag)"
+        ) from None
     return rows, lines
 
 
@@ -1121,18 +1305,29 @@ def _expand_all(paths) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.suffix.lower() in (".yaml", ".yml", ".csv") and q.is_file()
-                           and not any(part.startswith(".") for part in q.relative_to(p).parts))
+            found = sorted(
+                q
+                for q in p.rglob("*")
+                if q.suffix.lower() in (".yaml", ".yml", ".csv")
+                and q.is_file()
+                and not any(part.startswith(".") for part in q.relative_to(p).parts)
+            )
             found = [q for q in found if _looks_like_tags(q)]
             if not found:
-                warnings.warn(f"no TagPack (.yaml with title and tags) or tag CSV (with address and label columns) "
-                              f"in the folder {p}; no tags read from it", TagWarning, stacklevel=3)
+                warnings.warn(
+                    f"no TagPack (.yaml with title and tags) or tag CSV (with address and label columns) "
+                    f"in the folder {p}; no tags read from it",
+                    TagWarning,
+                    stacklevel=3,
+                )
             out.extend(found)
         elif p.exists():
             out.append(p)
         else:
-            raise TagError(f"tag file {p} does not exist; check the path (a TagPack .yaml, a tag .csv, or a folder "
-                           "of them such as a case pack)")
+            raise TagError(
+                f"tag file {p} does not exist; check the path (a TagPack .yaml, a tag .csv, or a folder "
+                "of them such as a case pack)"
+            )
     return out
 
 
@@ -1186,15 +1381,19 @@ def _read_actorpack(path: Path, b: _Builder) -> list[dict]:
         doc = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise TagError(f"{_where(str(path), mark.line + 1 if mark else None)}: not valid YAML ({exc.problem or exc}). "
-                       "Fix the file (check the indentation and the ':' after each field name)") from None
+        raise TagError(
+            f"{_where(str(path), mark.line + 1 if mark else None)}: not valid YAML ({exc.problem or exc}). "
+            "Fix the file (check the indentation and the ':' after each field name)"
+        ) from None
     except yaml.YAMLError as exc:
         raise TagError(f"{path}: not valid YAML ({exc})") from None
     finally:
         loader.dispose()
     if not isinstance(doc, dict) or not isinstance(doc.get("actors"), list):
-        raise TagError(f"{path} is not an ActorPack: it needs a header (title, creator) and an 'actors:' list, "
-                       "each actor with 'id:', 'label:' and 'categories:'")
+        raise TagError(
+            f"{path} is not an ActorPack: it needs a header (title, creator) and an 'actors:' list, "
+            "each actor with 'id:', 'label:' and 'categories:'"
+        )
     lines = []
     for k, v in node.value:
         if k.value == "actors":
@@ -1202,22 +1401,42 @@ def _read_actorpack(path: Path, b: _Builder) -> list[dict]:
     pack, rows = str(path), []
     for a, line in zip(doc["actors"], lines):
         if not isinstance(a, dict) or _text(a.get("id")) is None:
-            b._problem(pack, line, None, "bad actor", f"an actor needs 'id: ...' (and label, categories); not "
-                       f"{a!r}. This entry was left out.")
+            b._problem(
+                pack,
+                line,
+                None,
+                "bad actor",
+                f"an actor needs 'id: ...' (and label, categories); not {a!r}. This entry was left out.",
+            )
             continue
         aid = _text(a["id"])
         cats, unknown = _concept_list(a.get("categories") or [])
         for c in unknown:
-            b._problem(pack, line, aid, "unknown concept", f"actor {aid!r}: unknown category {c!r}."
-                       f"{_suggest(c, CONCEPTS)} It is kept but means nothing to cryptotrace")
+            b._problem(
+                pack,
+                line,
+                aid,
+                "unknown concept",
+                f"actor {aid!r}: unknown category {c!r}."
+                f"{_suggest(c, CONCEPTS)} It is kept but means nothing to cryptotrace",
+            )
         jur = a.get("jurisdictions") or []
         jur = [str(j).strip() for j in (jur if isinstance(jur, list) else [jur]) if _text(j)]
         aliases = a.get("aliases") or []
         aliases = [str(x).strip() for x in (aliases if isinstance(aliases, list) else [aliases]) if _text(x)]
-        rows.append({"id": aid, "label": _text(a.get("label")) or aid, "categories": ", ".join(cats) or None,
-                     "jurisdictions": ", ".join(jur) or None, "uri": _text(a.get("uri")),
-                     "aliases": ", ".join(aliases) or None,
-                     "lastmod": _text(a.get("lastmod")) or _text(doc.get("lastmod")), "pack": pack, "line": line})
+        rows.append(
+            {
+                "id": aid,
+                "label": _text(a.get("label")) or aid,
+                "categories": ", ".join(cats) or None,
+                "jurisdictions": ", ".join(jur) or None,
+                "uri": _text(a.get("uri")),
+                "aliases": ", ".join(aliases) or None,
+                "lastmod": _text(a.get("lastmod")) or _text(doc.get("lastmod")),
+                "pack": pack,
+                "line": line,
+            }
+        )
     return rows
 
 
@@ -1226,8 +1445,13 @@ def _actor_frame(rows: list[dict], b: _Builder | None = None) -> pd.DataFrame:
     if len(df) and b is not None:
         dup = df["id"].duplicated()
         for r in df[dup].itertuples():
-            b._problem(r.pack, int(r.line), r.id, "duplicate actor", f"actor {r.id!r} is defined again; the first "
-                       "definition is used")
+            b._problem(
+                r.pack,
+                int(r.line),
+                r.id,
+                "duplicate actor",
+                f"actor {r.id!r} is defined again; the first definition is used",
+            )
         df = df[~dup]
     for c in ACTOR_COLUMNS:
         df[c] = df[c].astype("Int64" if c == "line" else "string")
@@ -1250,9 +1474,13 @@ def _apply_actors(df: pd.DataFrame, actors: pd.DataFrame, b: _Builder) -> pd.Dat
     resolved = actor.map(resolve)
     missing = has & resolved.isna().to_numpy()
     for i in np.flatnonzero(missing):
-        b._problem(df["pack"].iat[i], int(df["line"].iat[i]), df["address"].iat[i] or df["tx_hash"].iat[i],
-                   "unknown actor", f"actor {df['actor'].iat[i]!r} is not in the ActorPack; the tag is kept "
-                   "without the actor's details")
+        b._problem(
+            df["pack"].iat[i],
+            int(df["line"].iat[i]),
+            df["address"].iat[i] or df["tx_hash"].iat[i],
+            "unknown actor",
+            f"actor {df['actor'].iat[i]!r} is not in the ActorPack; the tag is kept without the actor's details",
+        )
     jur = resolved.map(actors["jurisdictions"].to_dict())
     fill = df["jurisdiction"].isna() & jur.notna()
     if fill.any():
@@ -1283,8 +1511,24 @@ def _actor_jurisdictions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The columns a checked tag fills from its row (``currency`` is always BTC).
-_ROW_COLUMNS = ("address", "label", "category", "abuse", "actor", "confidence", "confidence_name", "source",
-                "jurisdiction", "pack", "line", "tx_hash", "lastmod", "is_cluster_definer", "concepts", "tag_type")
+_ROW_COLUMNS = (
+    "address",
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "confidence_name",
+    "source",
+    "jurisdiction",
+    "pack",
+    "line",
+    "tx_hash",
+    "lastmod",
+    "is_cluster_definer",
+    "concepts",
+    "tag_type",
+)
 
 
 class _PackReader:
@@ -1294,8 +1538,17 @@ class _PackReader:
     problem with it is named once, at its line in the header. Checked values are cached per pack.
     """
 
-    def __init__(self, builder: _Builder, pack: str, lines: list[int], own: list[dict] | None,
-                 header_lines: dict[str, int], defaults: dict, meta: dict, nodes: list | None):
+    def __init__(
+        self,
+        builder: _Builder,
+        pack: str,
+        lines: list[int],
+        own: list[dict] | None,
+        header_lines: dict[str, int],
+        defaults: dict,
+        meta: dict,
+        nodes: list | None,
+    ):
         self.b, self.pack, self.lines, self.own, self.nodes = builder, pack, lines, own, nodes
         self.header_lines, self.defaults, self.meta = header_lines, defaults, meta
         self.cache: dict = {}  # (field, type, value) -> (result, problem text or None)
@@ -1304,8 +1557,9 @@ class _PackReader:
         self.dchecked: dict = {}
         self.extra_keys: dict = {}
         self.d_extra = sorted(defaults.keys() - _RESERVED)
-        self.no_check = {k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence",
-                                                        "is_cluster_definer")}
+        self.no_check = {
+            k: k not in defaults for k in ("category", "abuse", "tag_type", "confidence", "is_cluster_definer")
+        }
 
     # -- where a problem is ------------------------------------------------------------
     def line_of(self, i: int, key: str):
@@ -1343,8 +1597,13 @@ class _PackReader:
             if hit is None:
                 hit = self.dchecked[key] = self._run(self.defaults[key], fn, default)
                 if hit[1] is not None:
-                    self.b._problem(self.pack, self.header_lines.get(key), None, kind, hit[1] + " (in the header: "
-                                    "for every tag without its own value)")
+                    self.b._problem(
+                        self.pack,
+                        self.header_lines.get(key),
+                        None,
+                        kind,
+                        hit[1] + " (in the header: for every tag without its own value)",
+                    )
             return hit[0]
         raw = rec[key]
         ckey = (key, type(raw), raw) if not isinstance(raw, (dict, list)) else None
@@ -1367,8 +1626,14 @@ class _PackReader:
     def read(self, i: int, raw, address, line) -> dict | None:
         """The checked row of record ``i``, or None (with the problem recorded) when it is left out."""
         if type(raw) is not dict and not isinstance(raw, dict):
-            self.b._problem(self.pack, line, None, "bad tag", f"a tag must be a set of 'field: value' lines "
-                            f"starting with '- address:', not {raw!r}. This entry was left out.")
+            self.b._problem(
+                self.pack,
+                line,
+                None,
+                "bad tag",
+                f"a tag must be a set of 'field: value' lines "
+                f"starting with '- address:', not {raw!r}. This entry was left out.",
+            )
             return None
         tx_hash = self.text(raw, "tx_hash")
         if not self.tags_bitcoin(i, raw, address, tx_hash, line):
@@ -1378,9 +1643,17 @@ class _PackReader:
         if label is None:
             return None
         row = self.classification(i, raw, what)
-        row.update(address=address, label=label, source=self.text(raw, "source"), actor=self.text(raw, "actor"),
-                   jurisdiction=self.text(raw, "jurisdiction"), pack=self.pack, line=line,
-                   tx_hash=tx_hash.lower() if tx_hash else None, lastmod=self.text(raw, "lastmod"))
+        row.update(
+            address=address,
+            label=label,
+            source=self.text(raw, "source"),
+            actor=self.text(raw, "actor"),
+            jurisdiction=self.text(raw, "jurisdiction"),
+            pack=self.pack,
+            line=line,
+            tx_hash=tx_hash.lower() if tx_hash else None,
+            lastmod=self.text(raw, "lastmod"),
+        )
         return row
 
     def tags_bitcoin(self, i: int, raw: dict, address, tx_hash, line) -> bool:
@@ -1393,20 +1666,32 @@ class _PackReader:
             b.problems.append((pack, line, address or tx_hash, "other currency", f"a {cur} tag, not Bitcoin: left out"))
             return False
         if address is None and tx_hash is None:
-            b._problem(pack, line, None, "missing field", "this tag has no address; every tag needs "
-                       "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.")
+            b._problem(
+                pack,
+                line,
+                None,
+                "missing field",
+                "this tag has no address; every tag needs "
+                "'address: ...' (or 'tx_hash: ...' for a transaction). This tag was left out.",
+            )
             return False
         if address is not None:
             why = b._addr_ok.get(address, _UNCHECKED)
             if why is not None:
                 why = b._check_address(address)
             if why is not None:
-                b._problem(pack, self.line_of(i, "address"), address, "invalid address",
-                           f"{why} This tag was left out.")
+                b._problem(
+                    pack, self.line_of(i, "address"), address, "invalid address", f"{why} This tag was left out."
+                )
                 return False
         if tx_hash is not None and not _HEX64.match(tx_hash):
-            b._problem(pack, line, tx_hash, "invalid tx_hash",
-                       f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.")
+            b._problem(
+                pack,
+                line,
+                tx_hash,
+                "invalid tx_hash",
+                f"tx_hash {tx_hash!r} is not 64 hexadecimal characters. This tag was left out.",
+            )
             return False
         return True
 
@@ -1416,9 +1701,15 @@ class _PackReader:
         if label is None:
             label = self.meta.get("default_label")
         if label is None:
-            self.b._problem(self.pack, line, what, "missing field", f"the tag for {what} has no label; add 'label: "
-                            "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
-                            "left out.")
+            self.b._problem(
+                self.pack,
+                line,
+                what,
+                "missing field",
+                f"the tag for {what} has no label; add 'label: "
+                "<who it is>' to the tag (or to the pack's header for all its tags). This tag was "
+                "left out.",
+            )
         return label
 
     def classification(self, i: int, raw: dict, what) -> dict:
@@ -1433,9 +1724,14 @@ class _PackReader:
                 self.dchecked["concepts"] = True
                 where = self.line_of(i, "concepts") if "concepts" in raw else self.header_lines.get("concepts")
                 for name in unknown:
-                    self.b._problem(self.pack, where, what if "concepts" in raw else None, "unknown concept",
-                                    f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
-                                    "but gives no category; the known names are in cryptotrace.tags.CONCEPTS")
+                    self.b._problem(
+                        self.pack,
+                        where,
+                        what if "concepts" in raw else None,
+                        "unknown concept",
+                        f"unknown concept {name!r}.{_suggest(name, CONCEPTS)} It is kept in 'concepts' "
+                        "but gives no category; the known names are in cryptotrace.tags.CONCEPTS",
+                    )
             if category is None or abuse is None:
                 c_cat, c_abuse = _categories_from(concepts)
                 category = category or c_cat
@@ -1449,8 +1745,15 @@ class _PackReader:
             if CONFIDENCE_LEVELS.get(named) == score:
                 cname = named
         definer = self._optional(i, raw, "is_cluster_definer", _definer_of, None, "bad field", what)
-        return {"category": category, "abuse": abuse, "concepts": concepts, "tag_type": tag_type,
-                "confidence": score, "confidence_name": cname, "is_cluster_definer": definer}
+        return {
+            "category": category,
+            "abuse": abuse,
+            "concepts": concepts,
+            "tag_type": tag_type,
+            "confidence": score,
+            "confidence_name": cname,
+            "is_cluster_definer": definer,
+        }
 
     def first_claim(self, row: dict, line) -> bool:
         """False for an exact repeat by the same source in this pack (recorded, kept once).
@@ -1466,14 +1769,26 @@ class _PackReader:
         b, first = self.b, self.b.cols["line"][j]
         verdict = b._compare(j, row)
         if verdict == "same":
-            b.problems.append((self.pack, line, dkey[0], "duplicate",
-                               f"listed again (first at line {first}) with the same attribution: kept once"))
+            b.problems.append(
+                (
+                    self.pack,
+                    line,
+                    dkey[0],
+                    "duplicate",
+                    f"listed again (first at line {first}) with the same attribution: kept once",
+                )
+            )
             return False
         if verdict:
-            b._problem(self.pack, line, dkey[0], "conflict",
-                       f"{dkey[0]} is tagged twice by the same source with conflicting {verdict} "
-                       f"(line {first} and line {line}): both tags are kept. Keep the right "
-                       "one, or give each claim its own source")
+            b._problem(
+                self.pack,
+                line,
+                dkey[0],
+                "conflict",
+                f"{dkey[0]} is tagged twice by the same source with conflicting {verdict} "
+                f"(line {first} and line {line}): both tags are kept. Keep the right "
+                "one, or give each claim its own source",
+            )
         return True
 
     def extra_fields(self, raw: dict):
@@ -1509,8 +1824,9 @@ class _Builder:
         """The tags' addresses (normalised), all new ones checked at once (vectorised); an invalid
         one gets its reason (from decode_address) only when a Bitcoin tag uses it."""
         d = _norm_address(defaults.get("address"))
-        addrs = [(_norm_address(r["address"]) if "address" in r else d) if isinstance(r, dict) else None
-                 for r in records]
+        addrs = [
+            (_norm_address(r["address"]) if "address" in r else d) if isinstance(r, dict) else None for r in records
+        ]
         known = self._addr_ok
         todo = list(dict.fromkeys(a for a in addrs if a is not None and a not in known))
         if todo:
@@ -1530,9 +1846,18 @@ class _Builder:
         self._addr_ok[addr] = why
         return why
 
-    def add_pack(self, pack: str, records: list[dict], lines: list[int], *, own: list[dict] | None = None,
-                 header_lines: dict[str, int] | None = None, defaults: dict | None = None, meta: dict | None = None,
-                 nodes: list | None = None):
+    def add_pack(
+        self,
+        pack: str,
+        records: list[dict],
+        lines: list[int],
+        *,
+        own: list[dict] | None = None,
+        header_lines: dict[str, int] | None = None,
+        defaults: dict | None = None,
+        meta: dict | None = None,
+        nodes: list | None = None,
+    ):
         """Validate one pack's records into rows, in named steps (see :class:`_PackReader`).
 
         For each record: its shape, what it tags (address or transaction, Bitcoin only), its label,
@@ -1567,8 +1892,11 @@ class _Builder:
 
     def _pack_done(self, pack: str, start: int, n_problems: int, meta: dict | None) -> None:
         """Record the pack: its name, how many tags it gave, how many were left out, its title and creator."""
-        info = {"pack": pack, "n_tags": self.n - start,
-                "n_left_out": sum(1 for p in self.problems[n_problems:] if p[3] in _LEFT_OUT)}
+        info = {
+            "pack": pack,
+            "n_tags": self.n - start,
+            "n_left_out": sum(1 for p in self.problems[n_problems:] if p[3] in _LEFT_OUT),
+        }
         info.update({k: _text(v) for k, v in (meta or {}).items() if k in ("title", "creator")})
         self.packs.append(info)
 
@@ -1578,8 +1906,9 @@ class _Builder:
             a, b = c[fld][j], row[fld]
             if a is not None and b is not None and a != b:
                 return f"{fld} ({a} / {b})"
-        same = all(c[f][j] == row[f] for f in ("label", "category", "abuse", "actor", "confidence", "source",
-                                               "jurisdiction"))
+        same = all(
+            c[f][j] == row[f] for f in ("label", "category", "abuse", "actor", "confidence", "source", "jurisdiction")
+        )
         return "same" if same else ""
 
     def frame(self) -> pd.DataFrame:
@@ -1724,8 +2053,16 @@ def load_tags(paths, *, strict: bool = False, actors=None) -> TagStore:
         else:
             header, header_lines, tag_lines, tags, tag_nodes = _read_yaml(path)
             defaults = {k: v for k, v in header.items() if k not in _PACK_META}
-            b.add_pack(pack, tags, tag_lines, own=tags, header_lines=header_lines, defaults=defaults, meta=header,
-                       nodes=tag_nodes)
+            b.add_pack(
+                pack,
+                tags,
+                tag_lines,
+                own=tags,
+                header_lines=header_lines,
+                defaults=defaults,
+                meta=header,
+                nodes=tag_nodes,
+            )
     actor_df = _actor_frame(actor_rows, b)
     df = _actor_jurisdictions(_apply_actors(b.frame(), actor_df, b))
     store = TagStore._from_parts(df, b.problem_frame(), pd.DataFrame(b.packs), actor_df)
@@ -1739,10 +2076,15 @@ def load_tags(paths, *, strict: bool = False, actors=None) -> TagStore:
             if len(part):
                 first = part.iloc[0]
                 kinds = ", ".join(f"{int(v):,} {k}" for k, v in part.kind.value_counts().items())
-                parts.append(f"{len(part):,} {what} ({kinds}), e.g. {first.address!r} ({_where(first.pack, first.line)}"
-                             f"): {first.problem.rstrip('.')}")
-        warnings.warn("; ".join(parts) + ". See store.problems; load with strict=True to stop at the first "
-                      "problem instead", TagWarning, stacklevel=2)
+                parts.append(
+                    f"{len(part):,} {what} ({kinds}), e.g. {first.address!r} ({_where(first.pack, first.line)}"
+                    f"): {first.problem.rstrip('.')}"
+                )
+        warnings.warn(
+            "; ".join(parts) + ". See store.problems; load with strict=True to stop at the first problem instead",
+            TagWarning,
+            stacklevel=2,
+        )
     return store
 
 
@@ -1792,8 +2134,9 @@ class TagStore:
         self._cols = None
 
     @classmethod
-    def _from_parts(cls, df: pd.DataFrame, problems: pd.DataFrame, packs: pd.DataFrame,
-                    actors: pd.DataFrame | None = None) -> TagStore:
+    def _from_parts(
+        cls, df: pd.DataFrame, problems: pd.DataFrame, packs: pd.DataFrame, actors: pd.DataFrame | None = None
+    ) -> TagStore:
         store = cls.__new__(cls)
         store._df = df.reset_index(drop=True)
         store.problems = problems.reset_index(drop=True)
@@ -1813,8 +2156,9 @@ class TagStore:
         if "address" not in df.columns and "tx_hash" not in df.columns:
             raise TagError("a tag table needs an 'address' column (and 'label', 'category' ...)")
         b = _Builder(strict)
-        rows = [{k: v for k, v in r.items() if not _isna(v) and k not in ("pack", "line")}
-                for r in df.to_dict("records")]
+        rows = [
+            {k: v for k, v in r.items() if not _isna(v) and k not in ("pack", "line")} for r in df.to_dict("records")
+        ]
         b.add_pack(pack, rows, list(range(1, len(rows) + 1)), meta={"title": pack})
         return cls._from_parts(_actor_jurisdictions(b.frame()), b.problem_frame(), pd.DataFrame(b.packs))
 
@@ -1859,14 +2203,26 @@ class TagStore:
         a = self._arrays()
         extra = {k: a[k][i] for k in a if k not in COLUMNS and a[k][i] is not None}
         line, definer = a["line"][i], a["is_cluster_definer"][i]
-        return Tag(address=a["address"][i], label=a["label"][i], category=a["category"][i], abuse=a["abuse"][i],
-                   actor=a["actor"][i], confidence=int(a["confidence"][i]), confidence_name=a["confidence_name"][i],
-                   source=a["source"][i], jurisdiction=a["jurisdiction"][i], pack=a["pack"][i],
-                   line=None if line is None else int(line), tx_hash=a["tx_hash"][i],
-                   currency=a["currency"][i] or "BTC", lastmod=a["lastmod"][i],
-                   is_cluster_definer=None if definer is None else bool(definer),
-                   concepts=tuple(a["concepts"][i].split(", ")) if a["concepts"][i] else (),
-                   tag_type=a["tag_type"][i], extra=extra)
+        return Tag(
+            address=a["address"][i],
+            label=a["label"][i],
+            category=a["category"][i],
+            abuse=a["abuse"][i],
+            actor=a["actor"][i],
+            confidence=int(a["confidence"][i]),
+            confidence_name=a["confidence_name"][i],
+            source=a["source"][i],
+            jurisdiction=a["jurisdiction"][i],
+            pack=a["pack"][i],
+            line=None if line is None else int(line),
+            tx_hash=a["tx_hash"][i],
+            currency=a["currency"][i] or "BTC",
+            lastmod=a["lastmod"][i],
+            is_cluster_definer=None if definer is None else bool(definer),
+            concepts=tuple(a["concepts"][i].split(", ")) if a["concepts"][i] else (),
+            tag_type=a["tag_type"][i],
+            extra=extra,
+        )
 
     def for_address(self, address: str) -> list[Tag]:
         """All tags of one address, strongest first (an empty list if it has none).
@@ -1916,15 +2272,19 @@ class TagStore:
         """The strongest tag of each tagged address that appears in ``chain`` (see :meth:`best_per_address`)."""
         best = self.best_per_address()
         return best.loc[best.index.intersection(chain.index.addresses)].sort_values(
-            ["confidence", "label"], ascending=[False, True])
+            ["confidence", "label"], ascending=[False, True]
+        )
 
     def summary(self) -> pd.DataFrame:
         """Tags per category and abuse (counts), for a first look at what was loaded."""
         df = self._df
         kind = df["category"].fillna(df["abuse"]).fillna("(no category)")
-        return (pd.DataFrame({"kind": kind, "address": df["address"]})
-                .groupby("kind").agg(tags=("address", "size"), addresses=("address", "nunique"))
-                .sort_values("tags", ascending=False))
+        return (
+            pd.DataFrame({"kind": kind, "address": df["address"]})
+            .groupby("kind")
+            .agg(tags=("address", "size"), addresses=("address", "nunique"))
+            .sort_values("tags", ascending=False)
+        )
 
     def describe(self) -> str:
         """A few lines saying what the store holds."""
@@ -1932,8 +2292,7 @@ class TagStore:
         lines = [f"{_n(len(self), 'tag')} on {_n(n_addr, 'address')} from {_n(len(self.packs), 'file')}"]
         if len(self.problems):
             counts = self.problems["kind"].value_counts()
-            lines.append("left out: " + ", ".join(f"{int(v):,} {k}" for k, v in counts.items())
-                         + " (see .problems)")
+            lines.append("left out: " + ", ".join(f"{int(v):,} {k}" for k, v in counts.items()) + " (see .problems)")
         top = self.summary().head(8)
         if len(top):
             lines.append("most common: " + ", ".join(f"{k} {int(v):,}" for k, v in top["tags"].items()))
@@ -1941,8 +2300,10 @@ class TagStore:
 
     def __repr__(self) -> str:
         left = f"; {len(self.problems):,} left out" if len(self.problems) else ""
-        return (f"<TagStore: {_n(len(self), 'tag')} on {_n(self._df['address'].nunique(), 'address')} "
-                f"from {_n(len(self.packs), 'file')}{left}>")
+        return (
+            f"<TagStore: {_n(len(self), 'tag')} on {_n(self._df['address'].nunique(), 'address')} "
+            f"from {_n(len(self.packs), 'file')}{left}>"
+        )
 
     def _repr_html_(self) -> str:
         head = html.escape(self.describe()).replace("\n", "<br>")
@@ -1984,8 +2345,20 @@ class TagStore:
             for c in text_cols:
                 found |= names[c].astype("string").str.lower().str.contains(needle, regex=False).fillna(False)
             hit |= df["actor"].astype("string").isin(names.loc[found, "id"].astype(str).tolist()).fillna(False)
-        cols = [c for c in ("address", "label", "category", "actor", "jurisdiction", "confidence_name", "source",
-                            "account_holder") if c in df]
+        cols = [
+            c
+            for c in (
+                "address",
+                "label",
+                "category",
+                "actor",
+                "jurisdiction",
+                "confidence_name",
+                "source",
+                "account_holder",
+            )
+            if c in df
+        ]
         return df.loc[hit.to_numpy(bool), cols].reset_index(drop=True)
 
     def merge(self, other: TagStore) -> TagStore:
@@ -2015,8 +2388,16 @@ class TagStore:
         return NotImplemented
 
     # -- export
-    def to_tagpack(self, path, *, title: str, creator: str, description: str | None = None,
-                   lastmod: str | _dt.date | None = None, extra_fields: bool = True) -> Path:
+    def to_tagpack(
+        self,
+        path,
+        *,
+        title: str,
+        creator: str,
+        description: str | None = None,
+        lastmod: str | _dt.date | None = None,
+        extra_fields: bool = True,
+    ) -> Path:
         """Write the tags as a GraphSense TagPack (YAML), so a case's tags can be published.
 
         Fields with the same value on every tag go into the header (as the format intends);
@@ -2047,8 +2428,18 @@ class TagStore:
             raise TagError("there are no tags to write; load or add tags first")
         lastmod = lastmod or _dt.date.today()
         lastmod = lastmod.isoformat() if isinstance(lastmod, _dt.date) else str(lastmod)
-        fields = ["label", "category", "abuse", "actor", "confidence", "source", "lastmod", "is_cluster_definer",
-                  "concepts", "tag_type"]
+        fields = [
+            "label",
+            "category",
+            "abuse",
+            "actor",
+            "confidence",
+            "source",
+            "lastmod",
+            "is_cluster_definer",
+            "concepts",
+            "tag_type",
+        ]
         extras = [c for c in df.columns if c not in COLUMNS]
         if extra_fields:
             fields += ["jurisdiction", *extras]
@@ -2082,11 +2473,10 @@ class TagStore:
                     del rec[f]
         header["tags"] = records
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        text = yaml.dump(header, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
-                         width=1000)
+        text = yaml.dump(
+            header, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
+        )
         return atomic_write_text(path, text)
-
-
 
 
 def _n(count: int, noun: str) -> str:
@@ -2114,19 +2504,37 @@ def _isna(v) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Clusters
 # ---------------------------------------------------------------------------------------------
-_CLUSTER_COLUMNS = ["label", "category", "abuse", "actor", "confidence", "confidence_name", "jurisdiction",
-                    "source", "pack", "n_tags", "n_tagged_addresses", "n_addresses", "labels", "conflicts",
-                    "likely_false_merge", "next_step"]
+_CLUSTER_COLUMNS = [
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "confidence_name",
+    "jurisdiction",
+    "source",
+    "pack",
+    "n_tags",
+    "n_tagged_addresses",
+    "n_addresses",
+    "labels",
+    "conflicts",
+    "likely_false_merge",
+    "next_step",
+]
 
 
 def _labels_of(clustering) -> pd.Series:
     labels = clustering if isinstance(clustering, pd.Series) else getattr(clustering, "labels_", None)
     if labels is None:
-        raise TagError("cluster_tags needs a fitted clustering (with labels_: address -> cluster id); "
-                       "run Clustering(...).fit(chain) first")
+        raise TagError(
+            "cluster_tags needs a fitted clustering (with labels_: address -> cluster id); "
+            "run Clustering(...).fit(chain) first"
+        )
     if not isinstance(labels, pd.Series):
-        raise TagError(f"clustering.labels_ must be a pandas Series (address -> cluster id), not "
-                       f"{type(labels).__name__}")
+        raise TagError(
+            f"clustering.labels_ must be a pandas Series (address -> cluster id), not {type(labels).__name__}"
+        )
     return labels
 
 
@@ -2185,8 +2593,10 @@ def cluster_tags(clustering, store: TagStore) -> pd.DataFrame:
     ranked = tagged.iloc[_rank_order(tagged)]
     g = ranked.groupby("cluster_id", sort=True)
     best = ranked.drop_duplicates("cluster_id").set_index("cluster_id").sort_index()
-    out = best[["label", "category", "abuse", "actor", "confidence", "confidence_name", "jurisdiction", "source",
-                "pack"] + extras].copy()
+    out = best[
+        ["label", "category", "abuse", "actor", "confidence", "confidence_name", "jurisdiction", "source", "pack"]
+        + extras
+    ].copy()
     jur = ranked[ranked["jurisdiction"].notna()].drop_duplicates("cluster_id").set_index("cluster_id")["jurisdiction"]
     out["jurisdiction"] = jur.reindex(out.index).astype("string")
     out["n_tags"] = g.size().reindex(out.index).to_numpy(np.int64)
@@ -2199,13 +2609,17 @@ def cluster_tags(clustering, store: TagStore) -> pd.DataFrame:
     # conflicts: two specific kinds of service, or two actors, in one cluster
     spec = ranked[ranked["category"].notna() & ~ranked["category"].isin(list(_GENERIC | ABUSE_CATEGORIES))]
     cats = spec[["cluster_id", "category"]].drop_duplicates().sort_values(["cluster_id", "category"])
-    act = ranked[ranked["actor"].notna()][["cluster_id", "actor"]].drop_duplicates().sort_values(
-        ["cluster_id", "actor"])
+    act = (
+        ranked[ranked["actor"].notna()][["cluster_id", "actor"]].drop_duplicates().sort_values(["cluster_id", "actor"])
+    )
     n_cat = cats.groupby("cluster_id").size().reindex(out.index).fillna(0).to_numpy()
     n_act = act.groupby("cluster_id").size().reindex(out.index).fillna(0).to_numpy()
     # one business with two kinds of tag (Huobi the exchange and Huobi the mining pool) is no conflict
-    one_actor = (spec.groupby("cluster_id")["actor"].nunique().eq(1)
-                 & ~spec["actor"].isna().groupby(spec["cluster_id"]).any()).reindex(out.index).fillna(False)
+    one_actor = (
+        (spec.groupby("cluster_id")["actor"].nunique().eq(1) & ~spec["actor"].isna().groupby(spec["cluster_id"]).any())
+        .reindex(out.index)
+        .fillna(False)
+    )
     n_cat = np.where(one_actor.to_numpy(bool), 1, n_cat)
     conflicted = (n_cat > 1) | (n_act > 1)
     text = pd.Series("", index=out.index, dtype="string")
@@ -2222,8 +2636,15 @@ def cluster_tags(clustering, store: TagStore) -> pd.DataFrame:
             text.iloc[i] = "; ".join(parts) + ": likely a false merge, check the clustering evidence"
     out["conflicts"] = text
     out["likely_false_merge"] = conflicted
-    out["next_step"] = pd.array([next_step(c, label=lbl, jurisdiction=j, abuse=a) for c, lbl, j, a in zip(
-        _obj(out["category"]), _obj(out["label"]), _obj(out["jurisdiction"]), _obj(out["abuse"]))], dtype="string")
+    out["next_step"] = pd.array(
+        [
+            next_step(c, label=lbl, jurisdiction=j, abuse=a)
+            for c, lbl, j, a in zip(
+                _obj(out["category"]), _obj(out["label"]), _obj(out["jurisdiction"]), _obj(out["abuse"])
+            )
+        ],
+        dtype="string",
+    )
     out = out[_CLUSTER_COLUMNS + extras]
     out.index.name = "cluster_id"
     return out
@@ -2252,8 +2673,16 @@ def label_addresses(clustering, store: TagStore) -> pd.DataFrame:
     """
     labels = _labels_of(clustering)
     per_cluster = cluster_tags(labels, store)
-    cols = ["label", "category", "abuse", "confidence", "confidence_name", "jurisdiction", "likely_false_merge",
-            "next_step"]
+    cols = [
+        "label",
+        "category",
+        "abuse",
+        "confidence",
+        "confidence_name",
+        "jurisdiction",
+        "likely_false_merge",
+        "next_step",
+    ]
     member = labels[labels.isin(per_cluster.index)]
     out = per_cluster[cols].reindex(member.to_numpy())
     out.index = member.index
@@ -2278,8 +2707,9 @@ def tags_by_address(tags) -> pd.DataFrame:
     elif hasattr(tags, "best_per_address"):
         df = tags.best_per_address()
     else:
-        raise TagError(f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, "
-                       f"not {type(tags).__name__}")
+        raise TagError(
+            f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, not {type(tags).__name__}"
+        )
     if "address" in df.columns and df.index.name != "address":
         df = df.set_index("address")
     df = df.copy()

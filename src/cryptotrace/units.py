@@ -32,8 +32,10 @@ def btc_to_sats(amount) -> int:
     except (InvalidOperation, ValueError):
         raise ValueRangeError(f"amount {amount!r} is not a number of BTC; write it like 0.05") from None
     if not d.is_finite() or d.adjusted() > 15:  # 1e999999999 would take minutes to turn into an int
-        raise ValueRangeError(f"amount {str(amount)[:40]!r} is not an amount of BTC (more than all the bitcoins "
-                              "there can be); write it like 0.05")
+        raise ValueRangeError(
+            f"amount {str(amount)[:40]!r} is not an amount of BTC (more than all the bitcoins "
+            "there can be); write it like 0.05"
+        )
     sats = d * SATS_PER_BTC
     if sats != sats.to_integral_value():
         raise ValueRangeError(

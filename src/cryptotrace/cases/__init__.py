@@ -13,5 +13,17 @@ from .generate import generate, load_answer_key
 from .pack import make_case, trainee_copy
 from .scenario import Background, CaseSpec, Scenario, load_scenario
 
-__all__ = ["AnswerKey", "Background", "Case", "CaseSpec", "CheckResult", "Scenario", "generate",
-           "load_answer_key", "load_case", "load_scenario", "make_case", "trainee_copy"]
+__all__ = [
+    "AnswerKey",
+    "Background",
+    "Case",
+    "CaseSpec",
+    "CheckResult",
+    "Scenario",
+    "generate",
+    "load_answer_key",
+    "load_case",
+    "load_scenario",
+    "make_case",
+    "trainee_copy",
+]

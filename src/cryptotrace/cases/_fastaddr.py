@@ -20,8 +20,9 @@ def fixed_width_strings(chars: np.ndarray):
 
     n, width = chars.shape
     offsets = np.arange(n + 1, dtype=np.int64) * width
-    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets),
-                                                        pa.py_buffer(np.ascontiguousarray(chars))])
+    return pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(chars))]
+    )
 
 
 def take_strings(strings, codes: np.ndarray):

@@ -36,8 +36,20 @@ __all__ = ["AnswerKey", "ENTITY_TYPES"]
 
 #: Entity types the simulator uses (free text is allowed, these are the usual ones).
 ENTITY_TYPES = (
-    "user", "exchange", "merchant", "mining_pool", "cold_storage", "market", "vendor", "buyer",
-    "mixer", "coinjoin_coordinator", "ransomware", "thief", "victim", "law_enforcement",
+    "user",
+    "exchange",
+    "merchant",
+    "mining_pool",
+    "cold_storage",
+    "market",
+    "vendor",
+    "buyer",
+    "mixer",
+    "coinjoin_coordinator",
+    "ransomware",
+    "thief",
+    "victim",
+    "law_enforcement",
 )
 
 
@@ -74,8 +86,9 @@ class AnswerKey:
 
     addresses: pd.DataFrame
     txs: pd.DataFrame
-    entities: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["entity_type", "name", "jurisdiction"]).rename_axis("entity"))
+    entities: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["entity_type", "name", "jurisdiction"]).rename_axis("entity")
+    )
     facts: dict = field(default_factory=dict)
     dataset_sha256: str | None = None
     check_secret: str | None = None
@@ -105,8 +118,10 @@ class AnswerKey:
         return pd.DataFrame({"txid": c.index.to_numpy(), "vout": c.to_numpy(dtype="int64")})
 
     def __repr__(self) -> str:
-        return (f"<AnswerKey: {len(self.addresses):,} addresses of {self.addresses.entity.nunique():,} entities, "
-                f"{len(self.txs):,} txs ({int(self.txs.is_coinjoin.sum()):,} CoinJoins)>")
+        return (
+            f"<AnswerKey: {len(self.addresses):,} addresses of {self.addresses.entity.nunique():,} entities, "
+            f"{len(self.txs):,} txs ({int(self.txs.is_coinjoin.sum()):,} CoinJoins)>"
+        )
 
     # ------------------------------------------------------------------ files
     def save(self, path) -> Path:
@@ -131,24 +146,32 @@ class AnswerKey:
         path = Path(path)
         m = path / "manifest.json"
         if not m.exists():
-            raise CaseError(f"{path} is not an answer key folder (no manifest.json). Answer keys sit in the "
-                            "instructor part of a case pack, e.g. PACK/instructor/answer_key")
+            raise CaseError(
+                f"{path} is not an answer key folder (no manifest.json). Answer keys sit in the "
+                "instructor part of a case pack, e.g. PACK/instructor/answer_key"
+            )
         manifest = json.loads(m.read_text())
         if manifest.get("format") != FORMAT_NAME:
             raise CaseError(f"{m} is not a {FORMAT_NAME} manifest")
         if int(manifest.get("version", 1)) > VERSION:
-            raise CaseError(f"{m} is an answer key of version {manifest['version']}, newer than this cryptotrace "
-                            f"reads (version {VERSION}); update cryptotrace ('pip install -U cryptotrace')")
+            raise CaseError(
+                f"{m} is an answer key of version {manifest['version']}, newer than this cryptotrace "
+                f"reads (version {VERSION}); update cryptotrace ('pip install -U cryptotrace')"
+            )
 
         def csv(name):
-            return pd.read_csv(io.StringIO((path / name).read_text()), dtype=str, keep_default_na=False,
-                               na_values=[""])
+            return pd.read_csv(io.StringIO((path / name).read_text()), dtype=str, keep_default_na=False, na_values=[""])
 
         txs = csv("txs.csv")
         txs["is_coinjoin"] = txs.is_coinjoin.map({"True": True, "False": False})
-        return cls(addresses=csv("addresses.csv"), txs=txs, entities=csv("entities.csv"),
-                   facts=json.loads((path / "facts.json").read_text()),
-                   dataset_sha256=manifest.get("dataset_sha256"), check_secret=manifest.get("check_secret"))
+        return cls(
+            addresses=csv("addresses.csv"),
+            txs=txs,
+            entities=csv("entities.csv"),
+            facts=json.loads((path / "facts.json").read_text()),
+            dataset_sha256=manifest.get("dataset_sha256"),
+            check_secret=manifest.get("check_secret"),
+        )
 
 
 def _indexed(df: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:

@@ -15,8 +15,9 @@ from .checking import CheckResult, check_answer
 
 __all__ = ["Case", "Evidence", "load_case"]
 
-_ADDRESS_LIKE = re.compile(r"\b(?:bc1|tb1|bcrt1)[02-9ac-hj-np-z]{8,87}\b|\b[123mn2][1-9A-HJ-NP-Za-km-z]{25,34}\b",
-                           re.IGNORECASE)
+_ADDRESS_LIKE = re.compile(
+    r"\b(?:bc1|tb1|bcrt1)[02-9ac-hj-np-z]{8,87}\b|\b[123mn2][1-9A-HJ-NP-Za-km-z]{25,34}\b", re.IGNORECASE
+)
 _XPUB_LIKE = re.compile(r"\b[xyztuvYZUV]pub[1-9A-HJ-NP-Za-km-z]{100,112}\b")
 
 
@@ -64,8 +65,10 @@ class Evidence(dict):
         found = self.addresses(name)
         if len(found) != 1:
             listed = ", ".join(found) if found else "none"
-            raise CaseError(f"evidence file {name!r} holds {len(found)} addresses ({listed}); use "
-                            "case.evidence.addresses(...) to get them all as a list")
+            raise CaseError(
+                f"evidence file {name!r} holds {len(found)} addresses ({listed}); use "
+                "case.evidence.addresses(...) to get them all as a list"
+            )
         return found[0]
 
     def xpubs(self, name: str | None = None) -> list[str]:
@@ -81,8 +84,10 @@ class Evidence(dict):
         """The one account public key written in file ``name``."""
         found = self.xpubs(name)
         if len(found) != 1:
-            raise CaseError(f"evidence file {name!r} holds {len(found)} account public keys; use "
-                            "case.evidence.xpubs(...) to get them all as a list")
+            raise CaseError(
+                f"evidence file {name!r} holds {len(found)} account public keys; use "
+                "case.evidence.xpubs(...) to get them all as a list"
+            )
         return found[0]
 
     def show(self, name: str | None = None):
@@ -102,8 +107,10 @@ def _mapping(obj, path) -> dict:
     if obj is None:
         return {}
     if not isinstance(obj, dict):
-        raise CaseError(f"{path} should hold named fields (a YAML mapping), not a {type(obj).__name__}; the file "
-                        "was damaged or edited. Use the pack as it was handed out")
+        raise CaseError(
+            f"{path} should hold named fields (a YAML mapping), not a {type(obj).__name__}; the file "
+            "was damaged or edited. Use the pack as it was handed out"
+        )
     return obj
 
 
@@ -115,8 +122,10 @@ def _questions(items, path) -> list[dict]:
         raise CaseError(f"{path}: 'questions' should be a list, not a {type(items).__name__}")
     for k, q in enumerate(items):
         if not isinstance(q, dict) or not all(isinstance(q.get(f), str) for f in ("id", "case", "kind", "text")):
-            raise CaseError(f"{path}: question {k + 1} lacks one of id, case, kind, text (each a text); the file "
-                            "was damaged or edited. Use the pack as it was handed out")
+            raise CaseError(
+                f"{path}: question {k + 1} lacks one of id, case, kind, text (each a text); the file "
+                "was damaged or edited. Use the pack as it was handed out"
+            )
     return items
 
 
@@ -169,8 +178,10 @@ class Case:
         self.path = Path(path)
         meta = self.path / "case.yaml"
         if not meta.exists():
-            raise CaseError(f"{self.path} is not a case pack (no case.yaml). Make one with "
-                            "'cryptotrace case new SCENARIO.yaml -o FOLDER'")
+            raise CaseError(
+                f"{self.path} is not a case pack (no case.yaml). Make one with "
+                "'cryptotrace case new SCENARIO.yaml -o FOLDER'"
+            )
         self._meta = _mapping(load_file(meta, CaseError), meta)
         self.name = str(self._meta.get("name", self.path.name))
         self.title = str(self._meta.get("title", self.name))
@@ -189,15 +200,18 @@ class Case:
 
         name = self._meta.get("dataset", "dataset")
         if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
-            raise CaseError(f"{self.path / 'case.yaml'}: dataset {name!r} must be the name of a folder inside the "
-                            "pack (normally 'dataset'); the file was edited. Use the pack as it was handed out")
+            raise CaseError(
+                f"{self.path / 'case.yaml'}: dataset {name!r} must be the name of a folder inside the "
+                "pack (normally 'dataset'); the file was edited. Use the pack as it was handed out"
+            )
         chain = load_dataset(self.path / name)  # checks every file against the dataset's manifest
         want, have = self._meta.get("dataset_sha256"), read_manifest(self.path / name).get("sha256")
         if want is not None and want != have:
             raise DatasetIntegrityError(
                 f"{self.path / name}: its SHA-256 is {str(have)[:16]}..., but case.yaml says {str(want)[:16]}... "
                 "The pack's dataset was replaced or edited after the pack was made; use the pack as it was handed "
-                "out (answers checked against another dataset would be wrong)")
+                "out (answers checked against another dataset would be wrong)"
+            )
         if (self.path / "prices.csv").exists():
             from ..prices import register
 
@@ -223,8 +237,10 @@ class Case:
 
     @property
     def questions(self) -> pd.DataFrame:
-        return pd.DataFrame([{"id": q["id"], "case": q["case"], "kind": q["kind"], "text": q["text"]}
-                             for q in self._questions], columns=["id", "case", "kind", "text"]).set_index("id")
+        return pd.DataFrame(
+            [{"id": q["id"], "case": q["case"], "kind": q["kind"], "text": q["text"]} for q in self._questions],
+            columns=["id", "case", "kind", "text"],
+        ).set_index("id")
 
     @property
     def evidence(self) -> Evidence:
@@ -250,8 +266,10 @@ class Case:
 
         p = self.path / "instructor" / "answer_key"
         if not (p / "manifest.json").exists():
-            raise CaseError(f"this pack has no answer key ({p} is missing); it is the trainee version. "
-                            "Ask your instructor, or check answers with case.check(...)")
+            raise CaseError(
+                f"this pack has no answer key ({p} is missing); it is the trainee version. "
+                "Ask your instructor, or check answers with case.check(...)"
+            )
         return AnswerKey.load(p)
 
     # ------------------------------------------------------------------ checking
@@ -297,14 +315,20 @@ class Case:
             hint = f"did you mean {near[0]!r}?" if near else "see case.questions for the ids"
             raise CaseError(f"this case has no question {question_id!r}; {hint}")
         if answer is None:  # the exercise cell still says "answer = None": ask for an answer, do not fail
-            return CheckResult(question_id, False, "no answer yet. Type your answer in the cell above (replace "
-                                                   "None), run that cell, then run this one again")
+            return CheckResult(
+                question_id,
+                False,
+                "no answer yet. Type your answer in the cell above (replace "
+                "None), run that cell, then run this one again",
+            )
         try:
             return check_answer(q, answer, exam=exam or self.exam)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            raise CaseError(f"{self.path / 'questions.yaml'}: the self-check data of {question_id!r} is damaged "
-                            f"({type(exc).__name__}: {exc}); use the pack as it was handed out, or ask your "
-                            "instructor for a fresh copy") from None
+            raise CaseError(
+                f"{self.path / 'questions.yaml'}: the self-check data of {question_id!r} is damaged "
+                f"({type(exc).__name__}: {exc}); use the pack as it was handed out, or ask your "
+                "instructor for a fresh copy"
+            ) from None
 
     # ------------------------------------------------------------------ display
     def to_frame(self) -> pd.DataFrame:
@@ -314,7 +338,11 @@ class Case:
         return f"<Case {self.name!r}: {self.title}, {len(self._questions)} questions{' (exam)' if self.exam else ''}>"
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td><code>{html.escape(i)}</code></td><td>{html.escape(r.text)}</td></tr>"
-                       for i, r in self.questions.iterrows())
-        return (f"<div><b>{html.escape(self.title)}</b> ({html.escape(self.name)})"
-                f"<table><tr><th>question</th><th></th></tr>{rows}</table></div>")
+        rows = "".join(
+            f"<tr><td><code>{html.escape(i)}</code></td><td>{html.escape(r.text)}</td></tr>"
+            for i, r in self.questions.iterrows()
+        )
+        return (
+            f"<div><b>{html.escape(self.title)}</b> ({html.escape(self.name)})"
+            f"<table><tr><th>question</th><th></th></tr>{rows}</table></div>"
+        )

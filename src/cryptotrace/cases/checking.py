@@ -62,18 +62,36 @@ MAX_NUMBER = 10**15
 MAX_ITEM_HASHES = 2
 
 # legacy packs (PBKDF2 with a ladder of roundings) are still checked, with a note
-_LEGACY_NOTE = (" (this pack uses the old self-check, which gives answers away to a program; "
-                "instructor: remake it with 'cryptotrace case upgrade PACK')")
+_LEGACY_NOTE = (
+    " (this pack uses the old self-check, which gives answers away to a program; "
+    "instructor: remake it with 'cryptotrace case upgrade PACK')"
+)
 
-__all__ = ["CheckResult", "check_answer", "hash_question", "parse_amount", "question_salt", "strip_hints",
-           "SCRYPT_N", "SCRYPT_R", "SCRYPT_P"]
+__all__ = [
+    "CheckResult",
+    "check_answer",
+    "hash_question",
+    "parse_amount",
+    "question_salt",
+    "strip_hints",
+    "SCRYPT_N",
+    "SCRYPT_R",
+    "SCRYPT_P",
+]
 
 
 # --------------------------------------------------------------------------- hashing
 def _h(chk: dict, text: str) -> str:
     n, r, p = int(chk["n"]), int(chk["r"]), int(chk["p"])
-    return hashlib.scrypt(text.encode("utf-8"), salt=bytes.fromhex(chk["salt"]), n=n, r=r, p=p,
-                          maxmem=n * r * 128 * p + (1 << 24), dklen=16).hex()
+    return hashlib.scrypt(
+        text.encode("utf-8"),
+        salt=bytes.fromhex(chk["salt"]),
+        n=n,
+        r=r,
+        p=p,
+        maxmem=n * r * 128 * p + (1 << 24),
+        dklen=16,
+    ).hex()
 
 
 def _hashes(chk: dict, texts: list[str]) -> list[str]:
@@ -108,8 +126,11 @@ def _unit_name(unit: str) -> str:
 
 
 def _example(unit: str) -> str:
-    return "euros like 1250.50 or '1,250.50 EUR'" if _unit_name(unit) == "EUR" else \
-        "BTC like 0.25, '0.25 BTC', '250 mBTC' or '25,000,000 sats'"
+    return (
+        "euros like 1250.50 or '1,250.50 EUR'"
+        if _unit_name(unit) == "EUR"
+        else "BTC like 0.25, '0.25 BTC', '250 mBTC' or '25,000,000 sats'"
+    )
 
 
 def format_amount(base: int, unit: str = "BTC") -> str:
@@ -175,15 +196,19 @@ def parse_amount(value, unit: str = "BTC") -> int:
     if not d.is_finite():
         raise CaseError(f"{_short(value)} is not a number of {'euros' if eur else 'BTC'}; give {_example(unit)}")
     if d < 0:
-        raise CaseError(f"{_short(value)} is negative; an amount paid or held is never below zero. "
-                        f"Give it without the minus sign")
+        raise CaseError(
+            f"{_short(value)} is negative; an amount paid or held is never below zero. Give it without the minus sign"
+        )
     if d.adjusted() > 20:  # more than 10**20 of any unit: far beyond 21 million BTC (2.1e15 sats)
-        raise CaseError(f"{_short(value)} is far more than the 21 million BTC that can ever exist; "
-                        f"give {_example(unit)}")
+        raise CaseError(
+            f"{_short(value)} is far more than the 21 million BTC that can ever exist; give {_example(unit)}"
+        )
     base = int((d * per).to_integral_value())
     if not eur and base > MAX_SATS:
-        raise CaseError(f"{_short(value)} is more than the 21 million BTC that can ever exist. If you meant "
-                        "satoshis, write '... sats'")
+        raise CaseError(
+            f"{_short(value)} is more than the 21 million BTC that can ever exist. If you meant "
+            "satoshis, write '... sats'"
+        )
     return base
 
 
@@ -251,9 +276,19 @@ def _round_up(x: int) -> int:
 
 
 # --------------------------------------------------------------------------- building
-def hash_question(kind: str, answer, salt: str, *, tolerance: int = 0, unit: str = "BTC", exam: bool = False,
-                  n: int | None = None, r: int | None = None, p: int | None = None,
-                  iterations: int | None = None) -> dict:
+def hash_question(
+    kind: str,
+    answer,
+    salt: str,
+    *,
+    tolerance: int = 0,
+    unit: str = "BTC",
+    exam: bool = False,
+    n: int | None = None,
+    r: int | None = None,
+    p: int | None = None,
+    iterations: int | None = None,
+) -> dict:
     """The ``check`` block stored in questions.yaml for one answer.
 
     Parameters
@@ -298,8 +333,9 @@ def hash_question(kind: str, answer, salt: str, *, tolerance: int = 0, unit: str
             b = sc.bucket(a)
             sides = [(b - 1, "low"), (b, "near"), (b + 1, "high")]
             hs = _hashes(out, [f"close:{g}:{c}" for c, _ in sides])
-            out["close"] = sorted(({"hash": h, "side": s} for h, (c, s) in zip(hs, sides) if c >= 0),
-                                  key=lambda e: e["hash"])
+            out["close"] = sorted(
+                ({"hash": h, "side": s} for h, (c, s) in zip(hs, sides) if c >= 0), key=lambda e: e["hash"]
+            )
     elif kind == "list":
         items = sorted({normalise("list", x) for x in answer} - {""})
         out["hash"] = _h(out, _set_text(items))
@@ -353,8 +389,10 @@ class CheckResult:
         import html
 
         colour = "#1a7f37" if self.correct else "#b35900"
-        return (f"<div style='color:{colour}'><b>{'Right' if self.correct else 'Not yet'}</b> "
-                f"({html.escape(self.question_id)}): {html.escape(self.message)}</div>")
+        return (
+            f"<div style='color:{colour}'><b>{'Right' if self.correct else 'Not yet'}</b> "
+            f"({html.escape(self.question_id)}): {html.escape(self.message)}</div>"
+        )
 
 
 def _number(answer, qid: str) -> int:
@@ -364,8 +402,10 @@ def _number(answer, qid: str) -> int:
         raise CaseError(f"question {qid} wants a whole number, like 4, not {answer!r}")
     if isinstance(answer, int):
         if abs(answer) > MAX_NUMBER:
-            raise CaseError(f"question {qid} wants a whole number of things in the case; that number is far too "
-                            "big to be the answer")
+            raise CaseError(
+                f"question {qid} wants a whole number of things in the case; that number is far too "
+                "big to be the answer"
+            )
         return answer
     try:
         text = None if isinstance(answer, (list, tuple, set, dict)) else str(answer)
@@ -439,36 +479,60 @@ def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
     side = {e["hash"]: e["side"] for e in chk["close"]}.get(_h(chk, f"close:{g}:{b}"))
     if side == "low":  # the answer's bucket is just below the truth's
         far = _round_up(sc.high(b + 1) - a)
-        return CheckResult(qid, False, f"close, but too low: the answer is less than about "
-                                       f"{format_amount(far, unit)} more than {shown}", far)
+        return CheckResult(
+            qid,
+            False,
+            f"close, but too low: the answer is less than about {format_amount(far, unit)} more than {shown}",
+            far,
+        )
     if side == "high":
         far = _round_up(a - sc.low(b - 1))
-        return CheckResult(qid, False, f"close, but too high: the answer is less than about "
-                                       f"{format_amount(far, unit)} below {shown}", far)
+        return CheckResult(
+            qid,
+            False,
+            f"close, but too high: the answer is less than about {format_amount(far, unit)} below {shown}",
+            far,
+        )
     if side == "near":
         far = _round_up(sc.high(b) - sc.low(b))  # both in one bucket
-        return CheckResult(qid, False, f"close: within about {format_amount(far, unit)} of the answer, but not "
-                                       "right yet. Check fees and every output", far)
+        return CheckResult(
+            qid,
+            False,
+            f"close: within about {format_amount(far, unit)} of the answer, but not "
+            "right yet. Check fees and every output",
+            far,
+        )
     slip = _unit_slip(chk, a, g, unit)
     if slip:
         return CheckResult(qid, False, f"{shown} is not the answer, but {slip}", None)
     off = "about 5%" if b > sc.n_lin else format_amount(g, unit)
-    return CheckResult(qid, False, f"{shown} is not close (more than {off} off). Check the unit "
-                                   f"({'euros or cents' if unit == 'EUR' else 'BTC, mBTC or sats'}) and which "
-                                   "amounts the question asks about", None)
+    return CheckResult(
+        qid,
+        False,
+        f"{shown} is not close (more than {off} off). Check the unit "
+        f"({'euros or cents' if unit == 'EUR' else 'BTC, mBTC or sats'}) and which "
+        "amounts the question asks about",
+        None,
+    )
 
 
 #: the slips of a unit conversion: (factor, what the trainee did) -- the answer times factor is the truth
 _SLIPS = {
-    "BTC": [(10, "it is 10 times too small: check where the decimal point goes"),
-            (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
-            (1000, "it is 1,000 times too small: perhaps divided by 1,000 once too often (1 BTC = 1,000 mBTC)"),
-            (Fraction(1, 1000), "it is 1,000 times too big: perhaps mBTC were given as BTC (1 BTC = 1,000 mBTC)"),
-            (Fraction(1, 10**8), ("it is the answer in satoshis given as BTC: divide by 100,000,000 "
-                                  "(or write \"... sats\")"))],
-    "EUR": [(10, "it is 10 times too small: check where the decimal point goes"),
-            (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
-            (Fraction(1, 100), "it is the answer in cents given as euros: divide by 100")],
+    "BTC": [
+        (10, "it is 10 times too small: check where the decimal point goes"),
+        (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
+        (1000, "it is 1,000 times too small: perhaps divided by 1,000 once too often (1 BTC = 1,000 mBTC)"),
+        (Fraction(1, 1000), "it is 1,000 times too big: perhaps mBTC were given as BTC (1 BTC = 1,000 mBTC)"),
+        (
+            Fraction(1, 10**8),
+            ('it is the answer in satoshis given as BTC: divide by 100,000,000 (or write "... sats")'),
+        ),
+    ],
+    "EUR": [
+        (10, "it is 10 times too small: check where the decimal point goes"),
+        (Fraction(1, 10), "it is 10 times too big: check where the decimal point goes"),
+        (Fraction(1, 100), "it is the answer in cents given as euros: divide by 100"),
+    ],
 }
 
 
@@ -522,8 +586,12 @@ def _check_list(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
     # a long list: one hash of the set says right or not (one check stays under half a second)
     if _h(chk, _set_text(got)) == chk["hash"]:
         return CheckResult(qid, True, f"all {len(got)} right")
-    return CheckResult(qid, False, f"not all right (the answer has {m} items). To hear how many items are right, "
-                                   f"check {MAX_ITEM_HASHES} or fewer at a time")
+    return CheckResult(
+        qid,
+        False,
+        f"not all right (the answer has {m} items). To hear how many items are right, "
+        f"check {MAX_ITEM_HASHES} or fewer at a time",
+    )
 
 
 # --------------------------------------------------------------------------- legacy (format 1)

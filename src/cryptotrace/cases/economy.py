@@ -43,8 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .ledger import (SEQ_FINAL, SEQ_LOCKTIME, SEQ_RBF, T_P2PKH, T_P2SH, T_P2TR, T_P2WPKH, T_P2WSH, Ledger,
-                     tx_weight)
+from .ledger import SEQ_FINAL, SEQ_LOCKTIME, SEQ_RBF, T_P2PKH, T_P2SH, T_P2TR, T_P2WPKH, T_P2WSH, Ledger, tx_weight
 
 SATS = 100_000_000
 DUST = 1_000
@@ -55,12 +54,31 @@ WHIRLPOOL_FEE = {100_000: 5_000, 1_000_000: 50_000, 5_000_000: 175_000, 50_000_0
 WASABI_DENOM = 10_000_000
 
 COUNTRIES = ("DE", "NL", "FR", "BE", "AT", "PL", "ES", "IT", "GB", "US", "CH", "SE", "CZ", "DK")
-EXCHANGE_NAMES = (("Northbridge Exchange", "NL"), ("Kryptohaus", "DE"), ("CoinHarbor", "US"),
-                  ("Seabright Trading", "SC"), ("Balticoin", "LT"), ("Alpenbit", "CH"),
-                  ("Lumen Markets", "GB"), ("Vistula Crypto", "PL"))
+EXCHANGE_NAMES = (
+    ("Northbridge Exchange", "NL"),
+    ("Kryptohaus", "DE"),
+    ("CoinHarbor", "US"),
+    ("Seabright Trading", "SC"),
+    ("Balticoin", "LT"),
+    ("Alpenbit", "CH"),
+    ("Lumen Markets", "GB"),
+    ("Vistula Crypto", "PL"),
+)
 POOL_NAMES = ("Foundry-like Pool", "AntPool-like", "ViaBTC-like", "F2Pool-like", "Braiins-like")
-MERCHANT_NAMES = ("Velo Bikes", "Hosting Nord", "VPN Shield", "Book Corner", "Gift Card Hub", "Coffee Roasters",
-                  "Game Keys", "Print Shop", "Seed Bank", "Travel Desk", "Phone Parts", "Domain Registrar")
+MERCHANT_NAMES = (
+    "Velo Bikes",
+    "Hosting Nord",
+    "VPN Shield",
+    "Book Corner",
+    "Gift Card Hub",
+    "Coffee Roasters",
+    "Game Keys",
+    "Print Shop",
+    "Seed Bank",
+    "Travel Desk",
+    "Phone Parts",
+    "Domain Registrar",
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +110,15 @@ PROFILES = {
     "service": Profile("service", T_P2WPKH, None, True, "random", 2, False, SEQ_LOCKTIME),
     "cold": Profile("cold", T_P2WSH, None, True, "last", 2, False, SEQ_FINAL),
 }
-USER_PROFILE_WEIGHTS = {"core": 0.25, "electrum": 0.15, "mobile": 0.25, "legacy": 0.07, "nested": 0.1,
-                        "taproot": 0.1, "upgrade": 0.08}
+USER_PROFILE_WEIGHTS = {
+    "core": 0.25,
+    "electrum": 0.15,
+    "mobile": 0.25,
+    "legacy": 0.07,
+    "nested": 0.1,
+    "taproot": 0.1,
+    "upgrade": 0.08,
+}
 
 
 class Wallet:
@@ -142,12 +167,27 @@ class Wallet:
 class Economy:
     """A simulated Bitcoin economy, advanced block by block (see the module docstring)."""
 
-    def __init__(self, *, seed: int, n_blocks: int, target_txs: int, users: int, exchanges: int = 4,
-                 merchants: int = 8, mining_pools: int = 3, vendors: int = 6, buyers_share: float = 0.08,
-                 whirlpool: bool = True, wasabi: bool = True, mixer: bool = True, coinjoin_variants: bool = False,
-                 mixer_leaky: bool = False,
-                 first_height: int = 850_000, start_time: int = 1_719_446_400,
-                 start_price_eur: float = 57_000.0):
+    def __init__(
+        self,
+        *,
+        seed: int,
+        n_blocks: int,
+        target_txs: int,
+        users: int,
+        exchanges: int = 4,
+        merchants: int = 8,
+        mining_pools: int = 3,
+        vendors: int = 6,
+        buyers_share: float = 0.08,
+        whirlpool: bool = True,
+        wasabi: bool = True,
+        mixer: bool = True,
+        coinjoin_variants: bool = False,
+        mixer_leaky: bool = False,
+        first_height: int = 850_000,
+        start_time: int = 1_719_446_400,
+        start_price_eur: float = 57_000.0,
+    ):
         self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.ledger = Ledger(self.rng)
@@ -159,8 +199,22 @@ class Economy:
         self.block_first_out = 0  # outputs with a smaller id were created before the current block
         rng = self.rng
         self._eur_choices = np.array([5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 250, 300, 500, 1000], float)
-        self._btc_choices = np.array([50_000, 100_000, 200_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
-                                      10_000_000, 20_000_000, 50_000_000], np.int64)
+        self._btc_choices = np.array(
+            [
+                50_000,
+                100_000,
+                200_000,
+                250_000,
+                500_000,
+                1_000_000,
+                2_000_000,
+                5_000_000,
+                10_000_000,
+                20_000_000,
+                50_000_000,
+            ],
+            np.int64,
+        )
         # block times: ~10 minutes apart (exponential), always increasing
         gaps = np.maximum(1, rng.exponential(600.0, size=n_blocks)).astype(np.int64)
         gaps[0] = 0
@@ -177,9 +231,17 @@ class Economy:
         self.prices = start_price_eur * np.exp(np.cumsum(rng.normal(0, 0.0015, size=n_blocks)))
         self.stories: list[list] = []  # [wake_height, generator]
         self._block_txs = 0
-        self._build_actors(users=users, exchanges=exchanges, merchants=merchants, pools=mining_pools,
-                           vendors=vendors, buyers_share=buyers_share, whirlpool=whirlpool, wasabi=wasabi,
-                           mixer=mixer)
+        self._build_actors(
+            users=users,
+            exchanges=exchanges,
+            merchants=merchants,
+            pools=mining_pools,
+            vendors=vendors,
+            buyers_share=buyers_share,
+            whirlpool=whirlpool,
+            wasabi=wasabi,
+            mixer=mixer,
+        )
         if self.mixer is not None and mixer_leaky:
             self.mixer.leaky = True  # a badly run mixer (see Mixer)
         # every CoinJoin family and its look-alikes, for measuring the detectors (off by default)
@@ -267,9 +329,19 @@ class Economy:
                 break
         return None
 
-    def pay(self, wallet: Wallet, payments: list[tuple[int, int]], *, purpose: str, coins: list[int] | None = None,
-            fee_rate: float | None = None, send_all: bool = False, change_addr: int | None = None,
-            entity: int | None = None, credit: bool = True) -> tuple[int, list[int]] | None:
+    def pay(
+        self,
+        wallet: Wallet,
+        payments: list[tuple[int, int]],
+        *,
+        purpose: str,
+        coins: list[int] | None = None,
+        fee_rate: float | None = None,
+        send_all: bool = False,
+        change_addr: int | None = None,
+        entity: int | None = None,
+        credit: bool = True,
+    ) -> tuple[int, list[int]] | None:
         """Build a payment from ``wallet``: choose coins, pay the fee, add change as the wallet software would.
 
         ``payments`` are (address id, sats). With ``send_all`` the single payment's
@@ -332,9 +404,17 @@ class Economy:
                     if a == change_addr and v == change:
                         change_vout = k
                         break
-        t, outs = L.add_tx(self.h, coins, outputs, entity=wallet.entity if entity is None else entity,
-                           purpose=purpose, change_vout=change_vout, version=p.version,
-                           locktime=self._locktime(p), sequence=p.sequence)
+        t, outs = L.add_tx(
+            self.h,
+            coins,
+            outputs,
+            entity=wallet.entity if entity is None else entity,
+            purpose=purpose,
+            change_vout=change_vout,
+            version=p.version,
+            locktime=self._locktime(p),
+            sequence=p.sequence,
+        )
         cs = set(coins)
         wallet.utxos = [u for u in wallet.utxos if u not in cs]
         if credit:
@@ -381,8 +461,20 @@ class Economy:
             cold.fixed_change = cold_addr
             for v in rng.lognormal(np.log(200 * SATS), 0.3, size=5).astype(np.int64):
                 cold.utxos.append(self.ledger.external_coin(cold_addr, int(v), self.first_height - 1))
-            self.exchanges.append(Exchange(self, ent, name, jur, hot, dep, cold, hot_addrs,
-                                           sweep_every=int(rng.integers(6, 18)), batch_every=int(rng.integers(2, 6))))
+            self.exchanges.append(
+                Exchange(
+                    self,
+                    ent,
+                    name,
+                    jur,
+                    hot,
+                    dep,
+                    cold,
+                    hot_addrs,
+                    sweep_every=int(rng.integers(6, 18)),
+                    batch_every=int(rng.integers(2, 6)),
+                )
+            )
         # --- mining pools
         self.pools = []
         shares = rng.dirichlet(np.ones(pools) * 3) if pools else np.array([])
@@ -392,8 +484,9 @@ class Economy:
             cb_addr = w.new_address()
             w.fixed_change = cb_addr
             self.fund(w, rng.lognormal(np.log(10 * SATS), 0.4, size=6).astype(np.int64))
-            self.pools.append(MiningPool(self, ent, w, cb_addr, float(shares[i]),
-                                         payout_every=int(rng.integers(24, 72))))
+            self.pools.append(
+                MiningPool(self, ent, w, cb_addr, float(shares[i]), payout_every=int(rng.integers(24, 72)))
+            )
         self._pool_cum = np.cumsum([p.share for p in self.pools])
         # --- users
         names = list(USER_PROFILE_WEIGHTS)
@@ -411,8 +504,11 @@ class Economy:
             ent = E(f"{etype}_{i + 1:05d}", etype, f"{etype} {i + 1}", COUNTRIES[countries[i]])
             w = self.wallet(ent, names[prof_idx[i]], fee_factor=float(rng.uniform(0.8, 1.6)))
             n_coins = int(rng.integers(1, 4))
-            self.fund(w, np.maximum(start_bal[i] // n_coins, 10_000) * np.ones(n_coins, dtype=np.int64)
-                      + rng.integers(0, 50_000, size=n_coins))
+            self.fund(
+                w,
+                np.maximum(start_bal[i] // n_coins, 10_000) * np.ones(n_coins, dtype=np.int64)
+                + rng.integers(0, 50_000, size=n_coins),
+            )
             self.users.append(w)
             if is_buyer[i]:
                 self.buyers.append(w)
@@ -431,8 +527,11 @@ class Economy:
         self.market = Market(self, "Nightshade Market") if vendors else None
         if self.market:
             for i in range(vendors):
-                self.market.add_vendor(f"vendor_{i + 1:02d}", f"vendor '{VENDOR_NAMES[i % len(VENDOR_NAMES)]}'",
-                                       profile=["core", "electrum", "mobile"][i % 3])
+                self.market.add_vendor(
+                    f"vendor_{i + 1:02d}",
+                    f"vendor '{VENDOR_NAMES[i % len(VENDOR_NAMES)]}'",
+                    profile=["core", "electrum", "mobile"][i % 3],
+                )
         # --- mixing
         self.mixer = Mixer(self, "TumbleBit-like Mixer") if mixer else None
         self.whirlpool = Whirlpool(self) if whirlpool else None
@@ -560,8 +659,13 @@ class Economy:
         elif r < 0.89:  # consolidate small coins
             coins = w.confirmed()
             if len(coins) >= 3:
-                self.pay(w, [(w.new_address(w.profile.change_type or w.profile.receive_type), 0)],
-                         purpose="consolidation (own coins)", coins=coins, send_all=True)
+                self.pay(
+                    w,
+                    [(w.new_address(w.profile.change_type or w.profile.receive_type), 0)],
+                    purpose="consolidation (own coins)",
+                    coins=coins,
+                    send_all=True,
+                )
         elif r < 0.9:
             amt = min(bal // 2, self.amount_for(w, "p2p"))
             if self.mixer and amt > 100_000:
@@ -575,8 +679,11 @@ class Economy:
         else:  # keep savings in a second, cold wallet of the same person
             amt = min(bal // 2, self.amount_for(w, "p2p"))
             if amt > 100_000:
-                self.pay(w, [(w.new_address(T_P2WSH if rng.random() < 0.3 else None), amt)],
-                         purpose="transfer to own savings address")
+                self.pay(
+                    w,
+                    [(w.new_address(T_P2WSH if rng.random() < 0.3 else None), amt)],
+                    purpose="transfer to own savings address",
+                )
 
     def random_exchange(self) -> Exchange:
         return self.exchanges[int(self.rng.integers(0, len(self.exchanges)))]
@@ -587,16 +694,38 @@ class Economy:
         return self.ledger.build(self.block_times, self.first_height, seed_rng=self.rng)
 
 
-VENDOR_NAMES = ("PharmaFox", "NorthernLights", "CrystalClear", "DutchDirect", "GreenLeaf", "SilkRoute",
-                "BlueSky", "Alchemist", "FreshDrop", "TopShelf")
+VENDOR_NAMES = (
+    "PharmaFox",
+    "NorthernLights",
+    "CrystalClear",
+    "DutchDirect",
+    "GreenLeaf",
+    "SilkRoute",
+    "BlueSky",
+    "Alchemist",
+    "FreshDrop",
+    "TopShelf",
+)
 
 
 # ====================================================================== services
 class Exchange:
     """A custodial exchange: a deposit address per deposit, sweeps into a hot wallet, batched withdrawals."""
 
-    def __init__(self, eco: Economy, entity: int, name: str, jurisdiction: str, hot: Wallet, deposits: Wallet,
-                 cold: Wallet, hot_addrs: list[int], *, sweep_every: int, batch_every: int):
+    def __init__(
+        self,
+        eco: Economy,
+        entity: int,
+        name: str,
+        jurisdiction: str,
+        hot: Wallet,
+        deposits: Wallet,
+        cold: Wallet,
+        hot_addrs: list[int],
+        *,
+        sweep_every: int,
+        batch_every: int,
+    ):
         self.eco, self.entity, self.name, self.jurisdiction = eco, entity, name, jurisdiction
         self.hot, self.deposits, self.cold = hot, deposits, cold
         self.hot_addrs = hot_addrs
@@ -620,8 +749,13 @@ class Exchange:
         if i % self.sweep_every == 0:
             coins = self.deposits.confirmed()[:400]
             if len(coins) >= 1:
-                eco.pay(self.deposits, [(self.hot_addrs[int(eco.rng.integers(0, len(self.hot_addrs)))], 0)],
-                        coins=coins, send_all=True, purpose=f"{self.name} sweeps customer deposits into its hot wallet")
+                eco.pay(
+                    self.deposits,
+                    [(self.hot_addrs[int(eco.rng.integers(0, len(self.hot_addrs)))], 0)],
+                    coins=coins,
+                    send_all=True,
+                    purpose=f"{self.name} sweeps customer deposits into its hot wallet",
+                )
         if i % self.batch_every == 0 and self.queue:
             batch, self.queue = self.queue[:120], self.queue[120:]
             if eco.pay(self.hot, batch, purpose=f"{self.name} pays customer withdrawals (batch)") is None:
@@ -632,8 +766,9 @@ class Exchange:
 
     def refill(self) -> None:
         eco = self.eco
-        eco.pay(self.cold, [(self.hot_addrs[-1], 100 * SATS)],
-                purpose=f"{self.name} moves coins from cold to hot wallet")
+        eco.pay(
+            self.cold, [(self.hot_addrs[-1], 100 * SATS)], purpose=f"{self.name} moves coins from cold to hot wallet"
+        )
 
 
 class MiningPool:
@@ -683,8 +818,13 @@ class Merchant:
         if (eco.h - eco.first_height) % self.settle_every == 0 and self.exchange:
             coins = self.wallet.confirmed()
             if len(coins) >= 2:
-                eco.pay(self.wallet, [(self.exchange.deposit_address(self.entity), 0)], coins=coins[:100],
-                        send_all=True, purpose=f"{self.name} settles its takings at {self.exchange.name}")
+                eco.pay(
+                    self.wallet,
+                    [(self.exchange.deposit_address(self.entity), 0)],
+                    coins=coins[:100],
+                    send_all=True,
+                    purpose=f"{self.name} settles its takings at {self.exchange.name}",
+                )
 
 
 class Market:
@@ -712,8 +852,17 @@ class Market:
         self.sweep_every = 12
         self.payout_every = 72
 
-    def add_vendor(self, key: str, name: str, *, profile: str = "core", jurisdiction: str = "unknown",
-                   fixed_payout: bool = True, background: bool = True, weight: float = 1.0) -> Vendor:
+    def add_vendor(
+        self,
+        key: str,
+        name: str,
+        *,
+        profile: str = "core",
+        jurisdiction: str = "unknown",
+        fixed_payout: bool = True,
+        background: bool = True,
+        weight: float = 1.0,
+    ) -> Vendor:
         eco = self.eco
         ent = eco.entity(key, "vendor", name, jurisdiction)
         w = eco.wallet(ent, profile, label=name)
@@ -736,8 +885,16 @@ class Market:
         self._seq += 1
         due = eco.h + self.escrow_blocks + int(eco.rng.integers(0, 288))
         heapq.heappush(self.escrow, (due, self._seq, vendor, net))
-        self.orders.append({"txid_pos": r[0], "vendor": vendor.entity, "buyer": buyer.entity, "sats": amount,
-                            "deposit_address": dep, "eur": eur})
+        self.orders.append(
+            {
+                "txid_pos": r[0],
+                "vendor": vendor.entity,
+                "buyer": buyer.entity,
+                "sats": amount,
+                "deposit_address": dep,
+                "eur": eur,
+            }
+        )
         vendor.sales_sats += amount
         return r[0]
 
@@ -750,8 +907,13 @@ class Market:
         if i % self.sweep_every == 5:
             coins = self.deposits.confirmed()[:150]
             if coins:
-                eco.pay(self.deposits, [(self.hot_addrs[int(eco.rng.integers(0, 3))], 0)], coins=coins, send_all=True,
-                        purpose=f"{self.name} sweeps buyers' deposits into its hot wallet")
+                eco.pay(
+                    self.deposits,
+                    [(self.hot_addrs[int(eco.rng.integers(0, 3))], 0)],
+                    coins=coins,
+                    send_all=True,
+                    purpose=f"{self.name} sweeps buyers' deposits into its hot wallet",
+                )
         if i % self.payout_every == 40:
             waiting = {id(v) for _, _, v, _ in self.escrow}
             due = [v for v in self.vendors if v.balance > 200_000 or (v.balance > 20_000 and id(v) not in waiting)]
@@ -796,8 +958,11 @@ class Vendor:
             bal = self.wallet.balance()
             if bal > 500_000:
                 ex = eco.random_exchange()
-                eco.pay(self.wallet, [(ex.deposit_address(self.entity), int(bal * 0.8))],
-                        purpose=f"vendor cashes out at {ex.name}")
+                eco.pay(
+                    self.wallet,
+                    [(ex.deposit_address(self.entity), int(bal * 0.8))],
+                    purpose=f"vendor cashes out at {ex.name}",
+                )
 
 
 class Mixer:
@@ -826,8 +991,18 @@ class Mixer:
         self.origin: dict[int, frozenset] = {}  # reserve coin -> the deposit coins whose value it holds
         self.stats = {"payouts": 0, "draws_on_own_deposit": 0, "only_own_deposit": 0}
 
-    def deposit(self, w: Wallet, amount: int, to_addrs: list[int], *, purpose: str | None = None,
-                delay_blocks: int | None = None, coins=None, send_all=False, record: list | None = None):
+    def deposit(
+        self,
+        w: Wallet,
+        amount: int,
+        to_addrs: list[int],
+        *,
+        purpose: str | None = None,
+        delay_blocks: int | None = None,
+        coins=None,
+        send_all=False,
+        record: list | None = None,
+    ):
         eco = self.eco
         dep = self.deposits.new_address()
         r = eco.pay(w, [(dep, amount)], purpose=purpose or f"deposit to {self.name}", coins=coins, send_all=send_all)
@@ -882,8 +1057,13 @@ class Mixer:
         if (eco.h - eco.first_height) % 50 == 25:
             coins = self.deposits.confirmed()[:100]
             if coins:
-                r = eco.pay(self.deposits, [(self.pool.new_address(), 0)], coins=coins, send_all=True,
-                            purpose=f"{self.name} moves deposits into its reserve")
+                r = eco.pay(
+                    self.deposits,
+                    [(self.pool.new_address(), 0)],
+                    coins=coins,
+                    send_all=True,
+                    purpose=f"{self.name} moves deposits into its reserve",
+                )
                 if r is not None:
                     for o in r[1]:
                         self.origin[o] = frozenset(int(c) for c in coins)
@@ -894,8 +1074,9 @@ class Whirlpool:
 
     def __init__(self, eco: Economy):
         self.eco = eco
-        self.entity = eco.entity("whirlpool_coordinator", "coinjoin_coordinator", "Whirlpool-like coordinator",
-                                 "unknown")
+        self.entity = eco.entity(
+            "whirlpool_coordinator", "coinjoin_coordinator", "Whirlpool-like coordinator", "unknown"
+        )
         self.fee_wallet = eco.wallet(self.entity, "service", label="Whirlpool-like coordinator fees")
         self.fee_addr = {d: self.fee_wallet.new_address() for d in WHIRLPOOL_POOLS}
         self.premix: dict[int, list[tuple[int, Wallet]]] = {d: [] for d in WHIRLPOOL_POOLS}
@@ -923,8 +1104,7 @@ class Whirlpool:
         premix_addrs = [w.new_address(T_P2WPKH) for _ in range(n)]
         # a real tx0 starts with an OP_RETURN (its payload for the coordinator), then the pool fee, then premix coins
         pays = [(-1, 0), (self.fee_addr[pool], WHIRLPOOL_FEE[pool])] + [(a, s) for a in premix_addrs]
-        r = eco.pay(w, pays, purpose=purpose or "Whirlpool tx0: split into pool-sized coins",
-                    coins=coins, credit=False)
+        r = eco.pay(w, pays, purpose=purpose or "Whirlpool tx0: split into pool-sized coins", coins=coins, credit=False)
         if r is None:
             return None
         t, outs = r
@@ -963,11 +1143,22 @@ class Whirlpool:
         chosen = [chosen[i] for i in order]
         out_owner = [chosen[i][1] for i in rng.permutation(size)]
         out_addrs = [w.new_address(T_P2WPKH) for w in out_owner]
-        what = ("CoinJoin (Whirlpool-like, 5 inputs x 5 equal outputs)" if size == 5 else
-                f"CoinJoin (Whirlpool-like surge cycle, {size} inputs x {size} equal outputs)")
-        t, outs = eco.ledger.add_tx(eco.h, [o for o, _ in chosen], [(a, pool) for a in out_addrs],
-                                    entity=self.entity, purpose=what,
-                                    coinjoin=True, version=1, locktime=0, sequence=SEQ_FINAL)
+        what = (
+            "CoinJoin (Whirlpool-like, 5 inputs x 5 equal outputs)"
+            if size == 5
+            else f"CoinJoin (Whirlpool-like surge cycle, {size} inputs x {size} equal outputs)"
+        )
+        t, outs = eco.ledger.add_tx(
+            eco.h,
+            [o for o, _ in chosen],
+            [(a, pool) for a in out_addrs],
+            entity=self.entity,
+            purpose=what,
+            coinjoin=True,
+            version=1,
+            locktime=0,
+            sequence=SEQ_FINAL,
+        )
         eco._block_txs += 1
         self.mixes.append(t)
         for o, w in zip(outs, out_owner):
@@ -1021,8 +1212,9 @@ class Wasabi:
 
     def step(self) -> None:
         eco = self.eco
-        if (eco.h - eco.first_height) % self.every != 0 and not (self.registered and
-                                                                 (eco.h - eco.first_height) % 6 == 0):
+        if (eco.h - eco.first_height) % self.every != 0 and not (
+            self.registered and (eco.h - eco.first_height) % 6 == 0
+        ):
             return
         rng = eco.rng
         L = eco.ledger
@@ -1058,8 +1250,12 @@ class Wasabi:
                 for u in cs:
                     coins.append(u)
                     tot += lv[u]
-                    if tot > (3 if two_levels else 1) * (self.denom + coord_fee_each) + fr * (
-                            per_in * len(coins) + 3 * per_out) + DUST:
+                    if (
+                        tot
+                        > (3 if two_levels else 1) * (self.denom + coord_fee_each)
+                        + fr * (per_in * len(coins) + 3 * per_out)
+                        + DUST
+                    ):
                         break
             coins = [c for c in coins if c in conf]
             tot = sum(lv[u] for u in coins)
@@ -1068,7 +1264,8 @@ class Wasabi:
             lvl = self.denom
             while len(levels) < (2 if two_levels else 7):
                 cost_next = int(fr * (per_in * len(coins) + per_out * (len(levels) + 2))) + coord_fee_each * (
-                    len(levels) + 1)
+                    len(levels) + 1
+                )
                 if used + lvl + cost_next + DUST > tot:
                     break
                 levels.append(lvl)
@@ -1099,10 +1296,22 @@ class Wasabi:
         idx = sorted(range(len(outputs)), key=lambda i: (-outputs[i][1], outputs[i][0]))
         outputs = [outputs[i] for i in idx]
         owners = [owners[i] for i in idx]
-        what = ("CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)" if two_levels else
-                "CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)")
-        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.entity, purpose=what, coinjoin=True, version=1,
-                           locktime=0, sequence=SEQ_FINAL)
+        what = (
+            "CoinJoin (Wasabi-like, two levels: as many 0.2 as 0.1 BTC outputs)"
+            if two_levels
+            else "CoinJoin (Wasabi-like, equal outputs at 0.1, 0.2, 0.4 ... BTC)"
+        )
+        t, outs = L.add_tx(
+            eco.h,
+            inputs,
+            outputs,
+            entity=self.entity,
+            purpose=what,
+            coinjoin=True,
+            version=1,
+            locktime=0,
+            sequence=SEQ_FINAL,
+        )
         eco._block_txs += 1
         self.rounds.append(t)
         for c in inputs:
@@ -1159,8 +1368,13 @@ def coinjoin_family(purpose: str, *, variant: bool = False) -> str:
         words = purpose.split()
         n = int(words[words.index("participants,") - 1])
         k = int(words[words.index("participants,") + 1])
-        return ("joinmarket: no change" if k == 0 else "joinmarket: fewer changes than makers" if k < n - 1
-                else "joinmarket: a change for (nearly) everyone")
+        return (
+            "joinmarket: no change"
+            if k == 0
+            else "joinmarket: fewer changes than makers"
+            if k < n - 1
+            else "joinmarket: a change for (nearly) everyone"
+        )
     return fam
 
 
@@ -1213,10 +1427,17 @@ class CoinJoinVariants:
         for i in range(30):
             ent = E(f"joinmarket_{i + 1:03d}", "user", f"JoinMarket user {i + 1}", COUNTRIES[(i * 5) % len(COUNTRIES)])
             self.jm.append(eco.wallet(ent, "core" if i % 3 else "nested"))
-        self.batch_payees = [eco.wallet(E(f"batch_payee_{i + 1:03d}", "user", f"customer {i + 1}", "DE"), "mobile")
-                             for i in range(40)]
-        self.rounds: dict[str, list[int]] = {"wasabi2": [], "joinmarket": [], "stonewall": [], "token": [],
-                                             "equal_batch": [], "consolidation": []}
+        self.batch_payees = [
+            eco.wallet(E(f"batch_payee_{i + 1:03d}", "user", f"customer {i + 1}", "DE"), "mobile") for i in range(40)
+        ]
+        self.rounds: dict[str, list[int]] = {
+            "wasabi2": [],
+            "joinmarket": [],
+            "stonewall": [],
+            "token": [],
+            "equal_batch": [],
+            "consolidation": [],
+        }
 
     # ------------------------------------------------------------------ helpers
     def _ww2_type_ok(self, o: int) -> bool:
@@ -1296,9 +1517,17 @@ class CoinJoinVariants:
         idx = sorted(range(len(outputs)), key=lambda i: (-outputs[i][1], outputs[i][0]))
         outputs = [outputs[i] for i in idx]
         owners = [owners[i] for i in idx]
-        t, outs = L.add_tx(eco.h, inputs, outputs, entity=self.ww2_entity,
-                           purpose=f"CoinJoin (WabiSabi-like, {'under 50' if len(inputs) < 50 else '50+'} inputs)",
-                           coinjoin=True, version=2, locktime=0, sequence=SEQ_FINAL)
+        t, outs = L.add_tx(
+            eco.h,
+            inputs,
+            outputs,
+            entity=self.ww2_entity,
+            purpose=f"CoinJoin (WabiSabi-like, {'under 50' if len(inputs) < 50 else '50+'} inputs)",
+            coinjoin=True,
+            version=2,
+            locktime=0,
+            sequence=SEQ_FINAL,
+        )
         eco._block_txs += 1
         self.rounds["wasabi2"].append(t)
         for o, w in zip(outs, owners):
@@ -1371,9 +1600,17 @@ class CoinJoinVariants:
         outputs = [outputs[i] for i in oi]
         owners = [owners[i] for i in oi]
         inputs = [inputs[i] for i in rng.permutation(len(inputs))]
-        t, outs = L.add_tx(eco.h, inputs, outputs, entity=taker.entity,
-                           purpose=f"CoinJoin (JoinMarket-like, {k + 1} participants, {n_change} changes)",
-                           coinjoin=True, version=2, locktime=eco.h - 1, sequence=SEQ_LOCKTIME)
+        t, outs = L.add_tx(
+            eco.h,
+            inputs,
+            outputs,
+            entity=taker.entity,
+            purpose=f"CoinJoin (JoinMarket-like, {k + 1} participants, {n_change} changes)",
+            coinjoin=True,
+            version=2,
+            locktime=eco.h - 1,
+            sequence=SEQ_LOCKTIME,
+        )
         eco._block_txs += 1
         self.rounds["joinmarket"].append(t)
         for o, w in zip(outs, owners):
@@ -1398,12 +1635,23 @@ class CoinJoinVariants:
             return None
         c1 = int(rest * rng.uniform(0.2, 0.8))
         other = eco.users[int(rng.integers(0, len(eco.users)))]
-        outputs = [(other.receive_address(), a), (w.new_address(), a),  # the payment and its decoy
-                   (w.new_address(), c1), (w.new_address(), rest - c1)]
+        outputs = [
+            (other.receive_address(), a),
+            (w.new_address(), a),  # the payment and its decoy
+            (w.new_address(), c1),
+            (w.new_address(), rest - c1),
+        ]
         outputs = [outputs[i] for i in rng.permutation(4)]
-        r = eco.ledger.add_tx(eco.h, coins, outputs, entity=w.entity,
-                              purpose="STONEWALL payment (one wallet: payment, equal decoy, two changes)",
-                              version=2, locktime=eco.h - 1, sequence=SEQ_RBF)
+        r = eco.ledger.add_tx(
+            eco.h,
+            coins,
+            outputs,
+            entity=w.entity,
+            purpose="STONEWALL payment (one wallet: payment, equal decoy, two changes)",
+            version=2,
+            locktime=eco.h - 1,
+            sequence=SEQ_RBF,
+        )
         cs = set(coins)
         w.utxos = [u for u in w.utxos if u not in cs]
         eco.credit(r[1], [x for x, _ in outputs])
@@ -1427,9 +1675,17 @@ class CoinJoinVariants:
             return None
         other = eco.users[int(rng.integers(0, len(eco.users)))]
         outputs = [(-1, 0), (other.receive_address(), dust), (w.new_address(), dust), (w.new_address(), change)]
-        r = eco.ledger.add_tx(eco.h, coins, outputs, entity=w.entity,
-                              purpose="token transfer (Omni/Colu-like: OP_RETURN, two equal dust outputs)",
-                              version=1, locktime=0, sequence=SEQ_FINAL, change_vout=3)
+        r = eco.ledger.add_tx(
+            eco.h,
+            coins,
+            outputs,
+            entity=w.entity,
+            purpose="token transfer (Omni/Colu-like: OP_RETURN, two equal dust outputs)",
+            version=1,
+            locktime=0,
+            sequence=SEQ_FINAL,
+            change_vout=3,
+        )
         cs = set(coins)
         w.utxos = [u for u in w.utxos if u not in cs]
         eco.credit(r[1], [x for x, _ in outputs])
@@ -1449,8 +1705,10 @@ class CoinJoinVariants:
         else:
             k, amount = int(rng.integers(10, 17)), 10_000_000
         pays = [(self.batch_payees[int(i)].new_address(), amount) for i in rng.choice(len(self.batch_payees), k)]
-        pays += [(self.batch_payees[int(i)].new_address(), int(rng.lognormal(np.log(0.01 * SATS), 1.0)) + 20_000)
-                 for i in rng.choice(len(self.batch_payees), int(rng.integers(0, 6)))]
+        pays += [
+            (self.batch_payees[int(i)].new_address(), int(rng.lognormal(np.log(0.01 * SATS), 1.0)) + 20_000)
+            for i in rng.choice(len(self.batch_payees), int(rng.integers(0, 6)))
+        ]
         pays = [pays[i] for i in rng.permutation(len(pays))]
         r = eco.pay(ex.hot, pays, purpose=f"{ex.name} pays customer withdrawals (batch, equal amounts)")
         if r is None:
@@ -1464,14 +1722,15 @@ class CoinJoinVariants:
         eco = self.eco
         rng = eco.rng
         L = eco.ledger
-        ent = eco.entity(f"consolidator_{len(self.rounds['consolidation']) + 1:03d}", "merchant", "a shop's wallet",
-                         "DE")
+        ent = eco.entity(
+            f"consolidator_{len(self.rounds['consolidation']) + 1:03d}", "merchant", "a shop's wallet", "DE"
+        )
         w = eco.wallet(ent, "core")
         coins = eco.fund(w, rng.lognormal(np.log(0.02 * SATS), 0.8, size=60).astype(np.int64) + 20_000)
         coins.sort(key=lambda c: -L.out_value[c])
         total = sum(L.out_value[c] for c in coins)
         fee = int(max(eco.fee_rate, 1.0) * (68 * 60 + 31 * 4 + 11))
-        ones = [x for x in (10 ** p * m for p in range(4, 11) for m in (1, 2, 5)) if x * 3 <= total - fee]
+        ones = [x for x in (10**p * m for p in range(4, 11) for m in (1, 2, 5)) if x * 3 <= total - fee]
         if not ones:
             return None
         x = max(ones)
@@ -1483,9 +1742,16 @@ class CoinJoinVariants:
         if rest >= DUST:
             outputs.append((w.new_address(), rest))
         outputs.sort(key=lambda o: -o[1])
-        t, outs = L.add_tx(eco.h, coins, outputs, entity=ent,
-                           purpose="consolidation into 1-2-5 amounts (60 inputs of one wallet)",
-                           version=2, locktime=0, sequence=SEQ_FINAL)
+        t, outs = L.add_tx(
+            eco.h,
+            coins,
+            outputs,
+            entity=ent,
+            purpose="consolidation into 1-2-5 amounts (60 inputs of one wallet)",
+            version=2,
+            locktime=0,
+            sequence=SEQ_FINAL,
+        )
         cs = set(coins)
         w.utxos = [u for u in w.utxos if u not in cs]
         eco.credit(outs, [a for a, _ in outputs])

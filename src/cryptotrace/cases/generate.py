@@ -59,8 +59,10 @@ def generate(scenario_or_n=10_000, *, seed: int | None = None, days: float | Non
     elif isinstance(scenario_or_n, (str, Path)):
         scenario = load_scenario(scenario_or_n)
     else:
-        raise CaseError(f"generate() takes a number of transactions, a Scenario or a scenario file, "
-                        f"not {type(scenario_or_n).__name__}")
+        raise CaseError(
+            f"generate() takes a number of transactions, a Scenario or a scenario file, "
+            f"not {type(scenario_or_n).__name__}"
+        )
     if seed is not None:
         scenario = scenario.with_seed(seed)
     return run_scenario(scenario)[:2]
@@ -74,11 +76,24 @@ def run_scenario(scenario):
     bg = scenario.background
     n_blocks = max(6, int(math.ceil(scenario.days * 144)))
     start = int(pd.Timestamp(scenario.start, tz="UTC").timestamp())
-    eco = Economy(seed=scenario.seed, n_blocks=n_blocks, target_txs=bg.txs, users=bg.users,
-                  exchanges=bg.exchanges, merchants=bg.merchants, mining_pools=bg.mining_pools,
-                  vendors=bg.vendors, buyers_share=bg.buyers_share, whirlpool=bg.whirlpool, wasabi=bg.wasabi,
-                  mixer=bg.mixer, mixer_leaky=bg.mixer_leaky, coinjoin_variants=bg.coinjoin_variants, start_time=start,
-                  first_height=scenario.first_height)
+    eco = Economy(
+        seed=scenario.seed,
+        n_blocks=n_blocks,
+        target_txs=bg.txs,
+        users=bg.users,
+        exchanges=bg.exchanges,
+        merchants=bg.merchants,
+        mining_pools=bg.mining_pools,
+        vendors=bg.vendors,
+        buyers_share=bg.buyers_share,
+        whirlpool=bg.whirlpool,
+        wasabi=bg.wasabi,
+        mixer=bg.mixer,
+        mixer_leaky=bg.mixer_leaky,
+        coinjoin_variants=bg.coinjoin_variants,
+        start_time=start,
+        first_height=scenario.first_height,
+    )
     stories = start_stories(eco, scenario)
     eco.run()
     tables, truth = eco.build()
@@ -86,21 +101,31 @@ def run_scenario(scenario):
     eco.addr_wallet = []  # not needed once the economy has run
     # every ledger rule, every address decoded; the tables are handed over (not kept here), so the
     # Chain's working copies do not sit beside the originals
-    chain = Chain.from_tables(tables.pop("txs"), tables.pop("inputs"), tables.pop("outputs"), tables.pop("blocks"),
-                              validate=True)
+    chain = Chain.from_tables(
+        tables.pop("txs"), tables.pop("inputs"), tables.pop("outputs"), tables.pop("blocks"), validate=True
+    )
     for st in stories:
         if not st.finished:
-            warnings.warn(f"case {st.case_id!r} of scenario {scenario.name!r} did not finish its events within "
-                          f"{scenario.days:g} days; the answer key describes what did happen. Give the scenario "
-                          "more days (or fewer, shorter events)", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"case {st.case_id!r} of scenario {scenario.name!r} did not finish its events within "
+                f"{scenario.days:g} days; the answer key describes what did happen. Give the scenario "
+                "more days (or fewer, shorter events)",
+                UserWarning,
+                stacklevel=3,
+            )
     facts = {"economy": economy_facts(eco, truth, scenario)}
     for st in stories:
         f = st.facts(truth)
         # the answer to each question the pack asks (amounts in sats), by question id
         f["answers"] = {q["id"]: q["answer"] for q in case_questions(st.case_id, f)}
         facts[st.case_id] = f
-    key = AnswerKey(addresses=truth["addresses"], txs=truth["txs"], entities=truth["entities"],
-                    facts=facts, dataset_sha256=chain.content_hash)
+    key = AnswerKey(
+        addresses=truth["addresses"],
+        txs=truth["txs"],
+        entities=truth["entities"],
+        facts=facts,
+        dataset_sha256=chain.content_hash,
+    )
     return chain, key, eco, stories
 
 
@@ -112,15 +137,22 @@ def economy_facts(eco, truth, scenario) -> dict:
         "seed": int(scenario.seed),
         "first_height": int(eco.first_height),
         "blocks": int(eco.n_blocks),
-        "exchanges": {ex.name: {"entity": eco.ledger.entities[ex.entity]["entity"], "jurisdiction": ex.jurisdiction,
-                                "hot_wallet_addresses": [a[x] for x in ex.hot_addrs]}
-                      for ex in eco.exchanges},
-        "mining_pools": {eco.ledger.entities[p.entity]["name"]: {"coinbase_address": a[p.cb_addr]}
-                         for p in eco.pools},
+        "exchanges": {
+            ex.name: {
+                "entity": eco.ledger.entities[ex.entity]["entity"],
+                "jurisdiction": ex.jurisdiction,
+                "hot_wallet_addresses": [a[x] for x in ex.hot_addrs],
+            }
+            for ex in eco.exchanges
+        },
+        "mining_pools": {eco.ledger.entities[p.entity]["name"]: {"coinbase_address": a[p.cb_addr]} for p in eco.pools},
     }
     if eco.market:
-        out["market"] = {"name": eco.market.name, "hot_wallet_addresses": [a[x] for x in eco.market.hot_addrs],
-                         "orders": len(eco.market.orders)}
+        out["market"] = {
+            "name": eco.market.name,
+            "hot_wallet_addresses": [a[x] for x in eco.market.hot_addrs],
+            "orders": len(eco.market.orders),
+        }
     if eco.whirlpool:
         out["whirlpool_fee_addresses"] = {str(d): a[x] for d, x in eco.whirlpool.fee_addr.items()}
     if eco.wasabi:
@@ -148,5 +180,7 @@ def load_answer_key(name_or_path="sample") -> AnswerKey:
         if (c / "manifest.json").exists():
             return AnswerKey.load(c)
     known = sorted(q.name for q in (sample_data_dir() / "answer_keys").glob("*") if q.is_dir())
-    raise CaseError(f"no answer key found for {name_or_path!r}. Give a bundled name ({', '.join(known) or 'none'}), "
-                    "an answer key folder, or a case pack folder (its key is in instructor/answer_key)")
+    raise CaseError(
+        f"no answer key found for {name_or_path!r}. Give a bundled name ({', '.join(known) or 'none'}), "
+        "an answer key folder, or a case pack folder (its key is in instructor/answer_key)"
+    )

@@ -29,8 +29,8 @@ T_P2PKH, T_P2SH, T_P2WPKH, T_P2TR, T_P2WSH = range(5)
 TYPE_CODE = {t: i for i, t in enumerate(TYPES)}
 
 # sizes per input and output script type (p2sh = p2sh-p2wpkh, p2wsh = 2-of-3 multisig)
-_IN_BASE = (148, 64, 41, 41, 41)      # bytes outside the witness
-_IN_WIT = (0, 108, 108, 66, 254)      # witness bytes
+_IN_BASE = (148, 64, 41, 41, 41)  # bytes outside the witness
+_IN_WIT = (0, 108, 108, 66, 254)  # witness bytes
 _OUT = (34, 32, 31, 43, 43)
 IN_WEIGHT = tuple(4 * b + w for b, w in zip(_IN_BASE, _IN_WIT))
 IN_SIZE = tuple(b + w for b, w in zip(_IN_BASE, _IN_WIT))
@@ -65,43 +65,44 @@ class Ledger:
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
         # addresses
-        self.addr_type = array('b')
-        self.addr_owner = array('q')
+        self.addr_type = array("b")
+        self.addr_owner = array("q")
         self.addr_fixed: dict[int, str] = {}  # address id -> a given string (real keys)
         # entities
         self.entities: list[dict] = []
         # outputs (including coins from before the data starts: out_tx == -1)
-        self.out_tx = array('q')
-        self.out_vout = array('q')
-        self.out_addr = array('q')
-        self.out_value = array('q')
-        self.out_h = array('q')
+        self.out_tx = array("q")
+        self.out_vout = array("q")
+        self.out_addr = array("q")
+        self.out_value = array("q")
+        self.out_h = array("q")
         # inputs
-        self.in_tx = array('q')
-        self.in_prev = array('q')  # output id; -1 for a coinbase input
-        self.in_seq = array('q')
+        self.in_tx = array("q")
+        self.in_prev = array("q")  # output id; -1 for a coinbase input
+        self.in_seq = array("q")
         # transactions
-        self.tx_height = array('q')
-        self.tx_version = array('q')
-        self.tx_locktime = array('q')
-        self.tx_weight = array('q')
-        self.tx_size = array('q')
+        self.tx_height = array("q")
+        self.tx_version = array("q")
+        self.tx_locktime = array("q")
+        self.tx_weight = array("q")
+        self.tx_size = array("q")
         self.tx_purpose: list[str] = []
-        self.tx_entity = array('q')
-        self.tx_change = array('q')  # -1: no change
-        self.tx_cj = array('b')
-        self.tx_cb = array('b')
-        self.tx_in_sum = array('q')
-        self.tx_out_sum = array('q')
-        self.spent = array('b')  # 1 once an output is spent (one flag per output)
+        self.tx_entity = array("q")
+        self.tx_change = array("q")  # -1: no change
+        self.tx_cj = array("b")
+        self.tx_cb = array("b")
+        self.tx_in_sum = array("q")
+        self.tx_out_sum = array("q")
+        self.spent = array("b")  # 1 once an output is spent (one flag per output)
         self.spent_mask: np.ndarray | None = None  # set by freeze()
         self._purposes: dict[str, str] = {}
         self.frozen = False
 
     # ------------------------------------------------------------------ ids
     def new_entity(self, entity: str, entity_type: str, name: str, jurisdiction: str, **extra) -> int:
-        self.entities.append({"entity": entity, "entity_type": entity_type, "name": name,
-                              "jurisdiction": jurisdiction, **extra})
+        self.entities.append(
+            {"entity": entity, "entity_type": entity_type, "name": name, "jurisdiction": jurisdiction, **extra}
+        )
         return len(self.entities) - 1
 
     def new_address(self, owner: int, atype: int) -> int:
@@ -120,10 +121,23 @@ class Ledger:
         return len(self.out_tx) - 1
 
     # ------------------------------------------------------------------ txs
-    def add_tx(self, height: int, inputs: list[int], outputs: list[tuple[int, int]], *, entity: int,
-               purpose: str, change_vout: int = -1, version: int = 2, locktime: int = 0,
-               sequence: int | list[int] = SEQ_FINAL, coinjoin: bool = False, weight: int | None = None,
-               size: int | None = None, coinbase: bool = False) -> tuple[int, list[int]]:
+    def add_tx(
+        self,
+        height: int,
+        inputs: list[int],
+        outputs: list[tuple[int, int]],
+        *,
+        entity: int,
+        purpose: str,
+        change_vout: int = -1,
+        version: int = 2,
+        locktime: int = 0,
+        sequence: int | list[int] = SEQ_FINAL,
+        coinjoin: bool = False,
+        weight: int | None = None,
+        size: int | None = None,
+        coinbase: bool = False,
+    ) -> tuple[int, list[int]]:
         """Write one transaction; return (tx id, output ids). ``outputs`` are (address id, value)."""
         if self.frozen:  # pragma: no cover
             raise AssertionError("the ledger is frozen (built); no more transactions")
@@ -179,8 +193,16 @@ class Ledger:
         return t, list(range(first, first + n_out))
 
     def add_coinbase(self, height: int, outputs: list[tuple[int, int]], *, entity: int) -> tuple[int, list[int]]:
-        t, outs = self.add_tx(height, [], outputs, entity=entity, purpose="coinbase (newly mined coins)",
-                              version=1, locktime=0, coinbase=True)
+        t, outs = self.add_tx(
+            height,
+            [],
+            outputs,
+            entity=entity,
+            purpose="coinbase (newly mined coins)",
+            version=1,
+            locktime=0,
+            coinbase=True,
+        )
         self.in_tx.append(t)
         self.in_prev.append(-1)
         self.in_seq.append(SEQ_FINAL)
@@ -199,9 +221,26 @@ class Ledger:
         return len(self.tx_height)
 
     # ------------------------------------------------------------------ output
-    _INT_COLUMNS = ("out_tx", "out_vout", "out_addr", "out_value", "out_h", "in_tx", "in_prev", "in_seq", "tx_height",
-                    "tx_version", "tx_locktime", "tx_weight", "tx_size", "tx_entity", "tx_change", "tx_in_sum",
-                    "tx_out_sum", "addr_owner")
+    _INT_COLUMNS = (
+        "out_tx",
+        "out_vout",
+        "out_addr",
+        "out_value",
+        "out_h",
+        "in_tx",
+        "in_prev",
+        "in_seq",
+        "tx_height",
+        "tx_version",
+        "tx_locktime",
+        "tx_weight",
+        "tx_size",
+        "tx_entity",
+        "tx_change",
+        "tx_in_sum",
+        "tx_out_sum",
+        "addr_owner",
+    )
 
     def freeze(self) -> None:
         """Turn the Python lists into numpy arrays (a quarter of the memory); no transactions after this."""
@@ -213,7 +252,7 @@ class Ledger:
         self.tx_cj = np.frombuffer(self.tx_cj, dtype=np.int8).astype(bool)
         self.tx_cb = np.frombuffer(self.tx_cb, dtype=np.int8).astype(bool)
         self.spent_mask = np.frombuffer(self.spent, dtype=np.int8).astype(bool)
-        self.spent = array('b')
+        self.spent = array("b")
         self.frozen = True
 
     def unspent_value(self, addr_ids) -> int:
@@ -288,14 +327,18 @@ class Ledger:
         ro = np.flatnonzero(real)
         ro = ro[np.argsort(rank[out_tx[ro]], kind="stable")]  # the chain's order: by tx, then vout
         oa = out_addr[ro]
-        outputs = pd.DataFrame({
-            "txid": take_strings(txid_arr, out_tx[ro]),
-            "vout": out_vout[ro],
-            "address": take_strings(addr_arr, oa),  # -1: no address (OP_RETURN)
-            "value": out_value[ro],
-            "script_type": take_strings(pa.array(TYPES + ("nulldata",), type=pa.large_string()),
-                                     np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES))),
-        })
+        outputs = pd.DataFrame(
+            {
+                "txid": take_strings(txid_arr, out_tx[ro]),
+                "vout": out_vout[ro],
+                "address": take_strings(addr_arr, oa),  # -1: no address (OP_RETURN)
+                "value": out_value[ro],
+                "script_type": take_strings(
+                    pa.array(TYPES + ("nulldata",), type=pa.large_string()),
+                    np.where(oa >= 0, addr_type[np.maximum(oa, 0)], len(TYPES)),
+                ),
+            }
+        )
 
         in_tx = np.asarray(self.in_tx, dtype=np.int64)
         in_prev = np.asarray(self.in_prev, dtype=np.int64)
@@ -309,33 +352,38 @@ class Ledger:
         cb = in_prev < 0
         pp = np.maximum(in_prev, 0)
         is_ext = ~cb & (out_tx[pp] < 0)
-        inputs = pd.DataFrame({
-            "txid": take_strings(txid_arr, in_tx),
-            "vin": vin,
-            "prev_txid": take_strings(all_txids, np.where(cb, -1, prev_code_of_out[pp])),
-            "prev_vout": pd.arrays.IntegerArray(np.where(cb, 0, prev_vout_of_out[pp]), cb),
-            # address and value are given only for coins from before the data (the chain fills the rest)
-            "address": take_strings(addr_arr, np.where(is_ext, out_addr[pp], -1)),
-            "value": pd.arrays.IntegerArray(np.where(is_ext, out_value[pp], 0), ~is_ext),
-            "sequence": in_seq,
-        })
+        inputs = pd.DataFrame(
+            {
+                "txid": take_strings(txid_arr, in_tx),
+                "vin": vin,
+                "prev_txid": take_strings(all_txids, np.where(cb, -1, prev_code_of_out[pp])),
+                "prev_vout": pd.arrays.IntegerArray(np.where(cb, 0, prev_vout_of_out[pp]), cb),
+                # address and value are given only for coins from before the data (the chain fills the rest)
+                "address": take_strings(addr_arr, np.where(is_ext, out_addr[pp], -1)),
+                "value": pd.arrays.IntegerArray(np.where(is_ext, out_value[pp], 0), ~is_ext),
+                "sequence": in_seq,
+            }
+        )
 
         weight = np.asarray(self.tx_weight, dtype=np.int64)
         btime = block_times[height - first_height]
-        txs = pd.DataFrame({
-            "txid": take_strings(txid_arr, t_order),
-            "block_height": height[t_order],
-            "time": btime[t_order],
-            "version": np.asarray(self.tx_version, dtype=np.int64)[t_order],
-            "locktime": np.asarray(self.tx_locktime, dtype=np.int64)[t_order],
-            "size": np.asarray(self.tx_size, dtype=np.int64)[t_order],
-            "vsize": ((weight + 3) // 4)[t_order],
-        })
+        txs = pd.DataFrame(
+            {
+                "txid": take_strings(txid_arr, t_order),
+                "block_height": height[t_order],
+                "time": btime[t_order],
+                "version": np.asarray(self.tx_version, dtype=np.int64)[t_order],
+                "locktime": np.asarray(self.tx_locktime, dtype=np.int64)[t_order],
+                "size": np.asarray(self.tx_size, dtype=np.int64)[t_order],
+                "vsize": ((weight + 3) // 4)[t_order],
+            }
+        )
         used_heights = np.arange(first_height, first_height + len(block_times))
         bh = _hex_chars(_draw(rng, 32, len(used_heights)), 32)
         bh[:, :17] = ord("0")  # block hashes of mainnet start with zeros (proof of work): mimic the look
-        blocks = pd.DataFrame({"height": used_heights, "hash": pd.arrays.ArrowStringArray(fixed_width_strings(bh)),
-                               "time": block_times})
+        blocks = pd.DataFrame(
+            {"height": used_heights, "hash": pd.arrays.ArrowStringArray(fixed_width_strings(bh)), "time": block_times}
+        )
 
         # ---- ground truth: made on first use, so it need not sit in memory while the Chain is checked
         entities = self.entities
@@ -356,27 +404,33 @@ class Ledger:
             used[used_prev] = True  # coins from before the data that are spent here
             e = truth["entities"]
             uid = np.flatnonzero(used)
-            return pd.DataFrame({
-                "address": take_strings(addr_arr, uid),
-                "entity": e.entity.to_numpy(dtype=object)[owner_arr[uid]],
-                "entity_type": e.entity_type.to_numpy(dtype=object)[owner_arr[uid]],
-            })
+            return pd.DataFrame(
+                {
+                    "address": take_strings(addr_arr, uid),
+                    "entity": e.entity.to_numpy(dtype=object)[owner_arr[uid]],
+                    "entity_type": e.entity_type.to_numpy(dtype=object)[owner_arr[uid]],
+                }
+            )
 
         def t_txs():
             e = truth["entities"]
             c = change[t_order]
-            return pd.DataFrame({
-                "txid": take_strings(txid_arr, t_order),
-                "purpose": np.asarray(purposes, dtype=object)[t_order],
-                "entity": e.entity.to_numpy(dtype=object)[ent_of_tx[t_order]],
-                "is_coinjoin": cj[t_order],
-                "change_vout": pd.array(np.where(c >= 0, c, pd.NA), dtype="Int64"),
-            })
+            return pd.DataFrame(
+                {
+                    "txid": take_strings(txid_arr, t_order),
+                    "purpose": np.asarray(purposes, dtype=object)[t_order],
+                    "entity": e.entity.to_numpy(dtype=object)[ent_of_tx[t_order]],
+                    "is_coinjoin": cj[t_order],
+                    "change_vout": pd.array(np.where(c >= 0, c, pd.NA), dtype="Int64"),
+                }
+            )
 
         tables = {"blocks": blocks, "txs": txs, "inputs": inputs, "outputs": outputs}
-        truth = _LazyTruth({"entities": ents, "addresses": t_addr, "txs": t_txs},
-                           txids=pd.arrays.ArrowStringArray(txid_arr),
-                           addr_str=pd.arrays.ArrowStringArray(addr_arr))
+        truth = _LazyTruth(
+            {"entities": ents, "addresses": t_addr, "txs": t_txs},
+            txids=pd.arrays.ArrowStringArray(txid_arr),
+            addr_str=pd.arrays.ArrowStringArray(addr_arr),
+        )
         return tables, truth
 
 
@@ -398,7 +452,7 @@ def _draw(rng: np.random.Generator, width: int, n: int) -> bytes:
 
     At least one is drawn, so the random stream does not depend on n == 0.
     """
-    return rng.bytes(width * max(n, 1))[:width * n]
+    return rng.bytes(width * max(n, 1))[: width * n]
 
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)

@@ -56,8 +56,16 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, overwrite: bool = False,
-              exam: bool = False, secret: bytes | str | None = None):
+def make_case(
+    scenario,
+    out,
+    *,
+    seed: int | None = None,
+    variants: int = 1,
+    overwrite: bool = False,
+    exam: bool = False,
+    secret: bytes | str | None = None,
+):
     """Write a case pack (or several variants) for a scenario.
 
     Parameters
@@ -117,9 +125,16 @@ def make_case(scenario, out, *, seed: int | None = None, variants: int = 1, over
             return secrets.token_bytes(32)
         return hmac.new(secret, f"cryptotrace-variant:{i}".encode(), "sha256").digest()
 
-    return [_write_pack(sc.with_seed(sc.seed + i), out / f"variant_{i + 1:02d}", overwrite=overwrite,
-                        secret=variant_secret(i), exam=exam)
-            for i in range(variants)]
+    return [
+        _write_pack(
+            sc.with_seed(sc.seed + i),
+            out / f"variant_{i + 1:02d}",
+            overwrite=overwrite,
+            secret=variant_secret(i),
+            exam=exam,
+        )
+        for i in range(variants)
+    ]
 
 
 def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
@@ -142,8 +157,9 @@ def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
     if not (pack / "case.yaml").exists():
         variants = sorted(p for p in pack.iterdir() if (p / "case.yaml").exists()) if pack.is_dir() else []
         if not variants:
-            raise CaseError(f"{pack} is not a case pack (no case.yaml) nor a folder of variants (no "
-                            "subfolder with a case.yaml)")
+            raise CaseError(
+                f"{pack} is not a case pack (no case.yaml) nor a folder of variants (no subfolder with a case.yaml)"
+            )
         if out.exists() and not overwrite and any(out.iterdir()):
             raise CaseError(f"{out} already exists; choose another folder or pass overwrite=True (--overwrite)")
         return [trainee_copy(v, out / v.name, overwrite=True, exam=exam) for v in variants]
@@ -154,11 +170,14 @@ def trainee_copy(pack, out, *, overwrite: bool = False, exam: bool = False):
     if exam and (pack / "questions.yaml").exists():
         body = yaml.safe_load((pack / "questions.yaml").read_text(encoding="utf-8")) or {}
         if any(q.get("check", {}).get("scheme") != SCHEME for q in body.get("questions", [])):
-            raise CaseError(f"{pack} was made by an older cryptotrace whose self-check gives answers away to a "
-                            f"program; run 'cryptotrace case upgrade {pack}' before making an exam handout")
+            raise CaseError(
+                f"{pack} was made by an older cryptotrace whose self-check gives answers away to a "
+                f"program; run 'cryptotrace case upgrade {pack}' before making an exam handout"
+            )
     with atomic_folder(out) as tmp:
-        shutil.copytree(pack, tmp, dirs_exist_ok=True,
-                        ignore=lambda d, names: ["instructor"] if Path(d) == pack else [])
+        shutil.copytree(
+            pack, tmp, dirs_exist_ok=True, ignore=lambda d, names: ["instructor"] if Path(d) == pack else []
+        )
         if exam:
             meta = yaml.safe_load((tmp / "case.yaml").read_text(encoding="utf-8")) or {}
             meta["exam"] = True
@@ -181,8 +200,10 @@ def upgrade_pack(pack, *, secret: bytes | None = None) -> Path:
     pack = Path(pack)
     answers_file = pack / "instructor" / "answers.yaml"
     if not answers_file.exists():
-        raise CaseError(f"{pack} has no instructor/answers.yaml; only the instructor's copy of a pack can be "
-                        "upgraded. Trainees: ask your instructor for a new handout")
+        raise CaseError(
+            f"{pack} has no instructor/answers.yaml; only the instructor's copy of a pack can be "
+            "upgraded. Trainees: ask your instructor for a new handout"
+        )
     from .answer_key import AnswerKey
 
     answers = (yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}).get("answers", {})
@@ -274,24 +295,43 @@ class PackContent:
         for st in self.stories:
             for qq in case_questions(st.case_id, self.key.facts[st.case_id]):
                 extra = {"tolerance_sats": qq["tolerance_sats"]} if "tolerance_sats" in qq else {}
-                self._q(st.case_id, qq["id"].split(".", 1)[1], qq["kind"], qq["text"], qq["answer"],
-                        qq["explanation"], **extra)
+                self._q(
+                    st.case_id,
+                    qq["id"].split(".", 1)[1],
+                    qq["kind"],
+                    qq["text"],
+                    qq["answer"],
+                    qq["explanation"],
+                    **extra,
+                )
 
     # ------------------------------------------------------------------ files
     def files(self) -> dict[str, str]:
         self.build_questions()
         self.build_evidence()
         files = {
-            "case.yaml": _yaml({
-                "format": PACK_FORMAT, "version": PACK_VERSION, "name": self.sc.name, "title": self.sc.title,
-                "cases": [{"id": c.id, "title": c.title} for c in self.sc.cases],
-                "dataset": "dataset", "dataset_sha256": self.chain.content_hash,
-                **({"exam": True} if self.exam else {}),
-            }),
-            "questions.yaml": _yaml({"case": self.sc.name, "how_to_check": (
-                "case = cryptotrace.load_case(PACK); case.check(QUESTION_ID, ANSWER). Amounts are in BTC "
-                "(or text like '12,500 sats'); lists are Python lists or comma-separated text."),
-                "questions": self.questions}),
+            "case.yaml": _yaml(
+                {
+                    "format": PACK_FORMAT,
+                    "version": PACK_VERSION,
+                    "name": self.sc.name,
+                    "title": self.sc.title,
+                    "cases": [{"id": c.id, "title": c.title} for c in self.sc.cases],
+                    "dataset": "dataset",
+                    "dataset_sha256": self.chain.content_hash,
+                    **({"exam": True} if self.exam else {}),
+                }
+            ),
+            "questions.yaml": _yaml(
+                {
+                    "case": self.sc.name,
+                    "how_to_check": (
+                        "case = cryptotrace.load_case(PACK); case.check(QUESTION_ID, ANSWER). Amounts are in BTC "
+                        "(or text like '12,500 sats'); lists are Python lists or comma-separated text."
+                    ),
+                    "questions": self.questions,
+                }
+            ),
             "briefing.md": self.briefing(),
             "tags.yaml": self.tagpack(),
             "instructor/answers.yaml": _yaml({"case": self.sc.name, "seed": self.sc.seed, "answers": self.answers}),
@@ -319,7 +359,8 @@ class PackContent:
                         f"**Products:** {prices}\n\n"
                         "> All orders are paid through market escrow. For refunds and direct deals, my BTC address:\n"
                         f">\n> `{e['refund_address']}`\n\n"
-                        "Note: this is the address the market pays the vendor's sales to.\n")
+                        "Note: this is the address the market pays the vendor's sales to.\n"
+                    )
                 elif e["event"] == "cold_storage" and e["xpub_on_phone"]:
                     self.evidence[f"{st.case_id}_seized_phone.md"] = (
                         "# Seized phone: note found in the notes app\n\n"
@@ -327,13 +368,16 @@ class PackContent:
                         f"```\n{e['xpub']}\n{e['derivation_path']}  native segwit\n```\n\n"
                         "A `zpub` is an account public key: it shows every address of the wallet but cannot spend. "
                         "List its first receive addresses with the coins the chain holds at them:\n\n"
-                        "```python\nzpub = case.evidence.xpub(\"" + f"{st.case_id}_seized_phone.md" + "\")\n"
-                        "ct.show(ct.wallet_addresses(case.chain, zpub, count=10))\n```\n")
+                        '```python\nzpub = case.evidence.xpub("' + f"{st.case_id}_seized_phone.md" + '")\n'
+                        "ct.show(ct.wallet_addresses(case.chain, zpub, count=10))\n```\n"
+                    )
                 elif e["event"] == "ransom_payments":
                     lines = ["# Ransom notes handed in by the victims\n"]
                     for i, p in enumerate(e["payments"], 1):
-                        lines.append(f"## Victim {i}\n\n> Your files are encrypted. To get the decryptor, pay the "
-                                     f"equivalent of EUR {p['eur']:,.0f} in Bitcoin to:\n>\n> `{p['address']}`\n")
+                        lines.append(
+                            f"## Victim {i}\n\n> Your files are encrypted. To get the decryptor, pay the "
+                            f"equivalent of EUR {p['eur']:,.0f} in Bitcoin to:\n>\n> `{p['address']}`\n"
+                        )
                     self.evidence[f"{st.case_id}_ransom_notes.md"] = "\n".join(lines)
                 elif e["event"] == "theft":
                     t = self.chain.txs.set_index("txid").loc[e["txid"]]
@@ -342,17 +386,22 @@ class PackContent:
                         f"On {str(t['time'])[:16]} UTC (block {int(t['block_height']):,}) an attacker used a stolen "
                         f"signing key to send coins out of our hot wallet `{e['hot_wallet_address']}`.\n\n"
                         f"Unauthorised transaction: `{e['txid']}`\n\n"
-                        "We ask the police to trace the stolen coins and to tell us where they can be frozen.\n")
+                        "We ask the police to trace the stolen coins and to tell us where they can be frozen.\n"
+                    )
 
     def briefing(self) -> str:
         """The briefing (Markdown). Scenario text is escaped: it cannot add headings, links, HTML or code."""
         from .._safe import md_block, md_code, md_inline
 
         sc = self.sc
-        lines = [f"# {md_inline(sc.title)}", "",
-                 f"This case pack holds a Bitcoin dataset of {len(self.chain):,} transactions "
-                 f"({str(self.chain.blocks.time.min())[:10]} to {str(self.chain.blocks.time.max())[:10]}). "
-                 "Somewhere in it are the payments of the case(s) below.", ""]
+        lines = [
+            f"# {md_inline(sc.title)}",
+            "",
+            f"This case pack holds a Bitcoin dataset of {len(self.chain):,} transactions "
+            f"({str(self.chain.blocks.time.min())[:10]} to {str(self.chain.blocks.time.max())[:10]}). "
+            "Somewhere in it are the payments of the case(s) below.",
+            "",
+        ]
         for c in sc.cases:
             lines += [f"## {md_inline(c.title)}", ""]
             if c.briefing:
@@ -363,11 +412,15 @@ class PackContent:
             qs = [q for q in self.questions if q["case"] == c.id]
             if qs:
                 lines += ["Questions:", ""] + [f"- {md_code(q['id'])}: {md_inline(q['text'])}" for q in qs] + [""]
-        lines += ["## What you have", "",
-                  "- `dataset/`: the chain. `case = cryptotrace.load_case(\"PACK\")`, then `case.chain`.",
-                  "- `tags.yaml`: public attribution (known exchange hot wallets, the market, the mixer ...).",
-                  "- `legal_responses/`: what exchanges answered to production orders for deposit addresses.",
-                  "- `questions.yaml`: check an answer with `case.check(\"QUESTION_ID\", answer)`.", ""]
+        lines += [
+            "## What you have",
+            "",
+            '- `dataset/`: the chain. `case = cryptotrace.load_case("PACK")`, then `case.chain`.',
+            "- `tags.yaml`: public attribution (known exchange hot wallets, the market, the mixer ...).",
+            "- `legal_responses/`: what exchanges answered to production orders for deposit addresses.",
+            '- `questions.yaml`: check an answer with `case.check("QUESTION_ID", answer)`.',
+            "",
+        ]
         return "\n".join(lines)
 
     def tagpack(self) -> str:
@@ -377,41 +430,91 @@ class PackContent:
         where = {ex.name: ex.jurisdiction for ex in eco.exchanges}  # a hot wallet's tag names its service's country
         for name, info in a_of["exchanges"].items():
             for addr in info["hot_wallet_addresses"]:
-                tag = {"address": addr, "label": f"{name} hot wallet", "category": "exchange",
-                       "actor": slug(name), "confidence": "service_data",
-                       "source": f"{name} proof-of-reserves page"}
+                tag = {
+                    "address": addr,
+                    "label": f"{name} hot wallet",
+                    "category": "exchange",
+                    "actor": slug(name),
+                    "confidence": "service_data",
+                    "source": f"{name} proof-of-reserves page",
+                }
                 if where.get(name) and where[name] != "unknown":
                     tag["jurisdiction"] = where[name]
                 tags.append(tag)
         m = a_of.get("market")
         if m:
             for addr in m["hot_wallet_addresses"]:
-                tags.append({"address": addr, "label": m["name"], "category": "market", "abuse": "dark_web",
-                             "actor": slug(m["name"]), "confidence": "authority_data",
-                             "source": "seizure of a market server (earlier investigation)"})
+                tags.append(
+                    {
+                        "address": addr,
+                        "label": m["name"],
+                        "category": "market",
+                        "abuse": "dark_web",
+                        "actor": slug(m["name"]),
+                        "confidence": "authority_data",
+                        "source": "seizure of a market server (earlier investigation)",
+                    }
+                )
         for name, info in a_of["mining_pools"].items():
-            tags.append({"address": info["coinbase_address"], "label": name, "category": "miner",
-                         "actor": slug(name), "confidence": "service_data", "source": "coinbase tag in blocks"})
+            tags.append(
+                {
+                    "address": info["coinbase_address"],
+                    "label": name,
+                    "category": "miner",
+                    "actor": slug(name),
+                    "confidence": "service_data",
+                    "source": "coinbase tag in blocks",
+                }
+            )
         for pool, addr in sorted(a_of.get("whirlpool_fee_addresses", {}).items(), key=lambda x: int(x[0])):
-            tags.append({"address": addr, "label": f"Whirlpool-like coordinator fee ({_btc(int(pool))} pool)",
-                         "category": "coinjoin", "confidence": "forensic", "source": "tx0 fee outputs"})
+            tags.append(
+                {
+                    "address": addr,
+                    "label": f"Whirlpool-like coordinator fee ({_btc(int(pool))} pool)",
+                    "category": "coinjoin",
+                    "confidence": "forensic",
+                    "source": "tx0 fee outputs",
+                }
+            )
         if a_of.get("wasabi_coordinator_address"):
-            tags.append({"address": a_of["wasabi_coordinator_address"], "label": "Wasabi-like coordinator fee",
-                         "category": "coinjoin", "confidence": "forensic", "source": "CoinJoin fee outputs"})
+            tags.append(
+                {
+                    "address": a_of["wasabi_coordinator_address"],
+                    "label": "Wasabi-like coordinator fee",
+                    "category": "coinjoin",
+                    "confidence": "forensic",
+                    "source": "CoinJoin fee outputs",
+                }
+            )
         if eco.mixer:
             addrs = self.key.addresses
             res = addrs.index[(addrs.entity == "mixer_01")]
             used = [x for x in sorted(res) if x in set(self.chain.outputs.address.dropna())][:5]
             for addr in used:
-                tags.append({"address": addr, "label": eco.mixer.name, "category": "mixing_service",
-                             "abuse": "money_laundering", "confidence": "forensic",
-                             "source": "test deposit by an undercover officer"})
+                tags.append(
+                    {
+                        "address": addr,
+                        "label": eco.mixer.name,
+                        "category": "mixing_service",
+                        "abuse": "money_laundering",
+                        "confidence": "forensic",
+                        "source": "test deposit by an undercover officer",
+                    }
+                )
         on_chain = set(self.key.addresses.index)
         tags = [t for t in tags if t["address"] in on_chain]  # only addresses that appear in this chain
         end = str(self.chain.blocks.time.max())[:10]
-        return _yaml({"title": f"Public attribution for the case {self.sc.name}", "creator": "cryptotrace case pack",
-                      "description": "Known service addresses a trainee may use (synthetic).", "lastmod": end,
-                      "currency": "BTC", "is_public": True, "tags": tags})
+        return _yaml(
+            {
+                "title": f"Public attribution for the case {self.sc.name}",
+                "creator": "cryptotrace case pack",
+                "description": "Known service addresses a trainee may use (synthetic).",
+                "lastmod": end,
+                "currency": "BTC",
+                "is_public": True,
+                "tags": tags,
+            }
+        )
 
     def legal_responses(self) -> dict[str, str]:
         """Per exchange: the suspects' deposit addresses with the account holder, among other requested ones.
@@ -435,8 +538,11 @@ class PackContent:
                 continue
             if addr_str is None:
                 addr_str = self._addr_strings()
-            others = [(addr, cust) for addr, cust in ex.deposit_holder.items()
-                      if cust not in suspects and addr_str[addr] in used]
+            others = [
+                (addr, cust)
+                for addr, cust in ex.deposit_holder.items()
+                if cust not in suspects and addr_str[addr] in used
+            ]
             k = min(len(others), 25)
             pick = sorted(rng.choice(len(others), size=k, replace=False).tolist()) if k else []
             rows = []
@@ -446,11 +552,22 @@ class PackContent:
                 holder = ent.get("real_name") or _person(ent)
                 if addr_str[addr] not in used:
                     continue
-                rows.append((addr_str[addr], f"{ex.name} deposit address", "exchange", ex.jurisdiction,
-                             holder, f"{ex.name} reply to production order of {date}"))
+                rows.append(
+                    (
+                        addr_str[addr],
+                        f"{ex.name} deposit address",
+                        "exchange",
+                        ex.jurisdiction,
+                        holder,
+                        f"{ex.name} reply to production order of {date}",
+                    )
+                )
             rows.sort()
-            out[slug(ex.name)] = csv_text(rows, header=["address", "label", "category", "jurisdiction",
-                                                        "account_holder", "source"], lineterminator="\n")
+            out[slug(ex.name)] = csv_text(
+                rows,
+                header=["address", "label", "category", "jurisdiction", "account_holder", "source"],
+                lineterminator="\n",
+            )
         return out
 
     def _addr_strings(self):
@@ -461,12 +578,16 @@ class PackContent:
         lines = [f"# Solutions: {sc.title}", "", f"Scenario `{sc.name}`, seed {sc.seed}. Instructors only.", ""]
         for c in sc.cases:
             f = self.key.facts[c.id]
-            lines += [f"## {c.title}", "",
-                      f"Suspect: {f['suspect_name']} ({f['suspect_real_name'] or 'name unknown'}), "
-                      f"entity `{f['suspect_entity']}` in the answer key.",
-                      f"Money in: {_btc(f['income_sats'])}. Deposited at exchanges: {_btc(f['deposited_sats'])}. "
-                      f"Still in the suspect's wallets at the end: {_btc(f['unspent_sats'])} "
-                      f"(cold storage: {_btc(f['cold_storage_sats'])}).", ""]
+            lines += [
+                f"## {c.title}",
+                "",
+                f"Suspect: {f['suspect_name']} ({f['suspect_real_name'] or 'name unknown'}), "
+                f"entity `{f['suspect_entity']}` in the answer key.",
+                f"Money in: {_btc(f['income_sats'])}. Deposited at exchanges: {_btc(f['deposited_sats'])}. "
+                f"Still in the suspect's wallets at the end: {_btc(f['unspent_sats'])} "
+                f"(cold storage: {_btc(f['cold_storage_sats'])}).",
+                "",
+            ]
             for q in self.questions:
                 if q["case"] != c.id:
                     continue

@@ -80,33 +80,59 @@ _SHARE_HELP = "a share of what the suspect holds: a number from 0 to 1 (0.3), a 
 #: Event name -> {parameter: (kind, default, low, high)}; kinds: int, num, range, share, bool, choice, exchanges,
 #: exchange, strlist.
 EVENTS: dict[str, dict[str, tuple]] = {
-    "market_sales": {"orders": ("int", 60, 1, 5000), "days": ("num", 14.0, 0.05, 365),
-                     "price_eur": ("range", (30, 300), 1, 1e6), "products": ("strlist", None, None, None)},
-    "ransom_payments": {"victims": ("int", 3, 1, 50), "eur": ("range", (20_000, 80_000), 100, 1e8),
-                        "days": ("num", 5.0, 0, 365)},
-    "theft": {"btc": ("num", 50.0, 0.01, 400), "exchange": ("exchange", None, None, None),
-              "outputs": ("int", 4, 1, 50)},
+    "market_sales": {
+        "orders": ("int", 60, 1, 5000),
+        "days": ("num", 14.0, 0.05, 365),
+        "price_eur": ("range", (30, 300), 1, 1e6),
+        "products": ("strlist", None, None, None),
+    },
+    "ransom_payments": {
+        "victims": ("int", 3, 1, 50),
+        "eur": ("range", (20_000, 80_000), 100, 1e8),
+        "days": ("num", 5.0, 0, 365),
+    },
+    "theft": {
+        "btc": ("num", 50.0, 0.01, 400),
+        "exchange": ("exchange", None, None, None),
+        "outputs": ("int", 4, 1, 50),
+    },
     "wait": {"days": ("num", 1.0, 0, 365)},
     "consolidate": {},
     "split": {"parts": ("int", 4, 2, 100), "share": ("share", "rest", None, None)},
-    "peel_chain": {"share": ("share", "rest", None, None), "hops": ("int", 6, 1, 200),
-                   "exchanges": ("exchanges", 2, None, None), "peel": ("range", (0.05, 0.2), 0.001, 0.9)},
-    "coinjoin": {"share": ("share", "rest", None, None),
-                 "kind": ("choice", "whirlpool", ("whirlpool", "wasabi"), None)},
-    "mixer": {"share": ("share", "rest", None, None), "outputs": ("int", 3, 1, 20),
-              "delay_days": ("num", 0.5, 0, 30)},
+    "peel_chain": {
+        "share": ("share", "rest", None, None),
+        "hops": ("int", 6, 1, 200),
+        "exchanges": ("exchanges", 2, None, None),
+        "peel": ("range", (0.05, 0.2), 0.001, 0.9),
+    },
+    "coinjoin": {
+        "share": ("share", "rest", None, None),
+        "kind": ("choice", "whirlpool", ("whirlpool", "wasabi"), None),
+    },
+    "mixer": {"share": ("share", "rest", None, None), "outputs": ("int", 3, 1, 20), "delay_days": ("num", 0.5, 0, 30)},
     "cash_out": {"share": ("share", "rest", None, None), "exchanges": ("exchanges", 1, None, None)},
-    "cold_storage": {"share": ("share", "rest", None, None), "addresses": ("int", 3, 1, 20),
-                     "xpub_on_phone": ("bool", True, None, None)},
+    "cold_storage": {
+        "share": ("share", "rest", None, None),
+        "addresses": ("int", 3, 1, 20),
+        "xpub_on_phone": ("bool", True, None, None),
+    },
 }
 INCOME = ("market_sales", "ransom_payments", "theft")
 WALLETS = ("core", "electrum", "mobile", "legacy", "nested", "taproot", "upgrade")
 
-_BG_FIELDS = {"txs": ("int", 10_000, 100, 5_000_000), "users": ("int", None, 20, 1_000_000),
-              "exchanges": ("int", 4, 1, 8), "merchants": ("int", 8, 0, 12), "mining_pools": ("int", 3, 1, 5),
-              "vendors": ("int", 6, 0, 10), "buyers_share": ("num", 0.08, 0.0, 0.9),
-              "whirlpool": ("bool", True, None, None), "wasabi": ("bool", True, None, None),
-              "mixer": ("bool", True, None, None), "coinjoin_variants": ("bool", False, None, None)}
+_BG_FIELDS = {
+    "txs": ("int", 10_000, 100, 5_000_000),
+    "users": ("int", None, 20, 1_000_000),
+    "exchanges": ("int", 4, 1, 8),
+    "merchants": ("int", 8, 0, 12),
+    "mining_pools": ("int", 3, 1, 5),
+    "vendors": ("int", 6, 0, 10),
+    "buyers_share": ("num", 0.08, 0.0, 0.9),
+    "whirlpool": ("bool", True, None, None),
+    "wasabi": ("bool", True, None, None),
+    "mixer": ("bool", True, None, None),
+    "coinjoin_variants": ("bool", False, None, None),
+}
 _MIXER_FIELDS = ("leaky",)
 _TOP_FIELDS = ("name", "title", "seed", "start", "days", "first_height", "background", "cases")
 _CASE_FIELDS = ("id", "title", "briefing", "start_day", "suspect", "events")
@@ -177,8 +203,9 @@ class Scenario:
         return cls(seed=seed, days=days, background=Background(txs=txs))
 
     @classmethod
-    def builder(cls, name: str, *, title: str = "", seed: int = 0, days: float = 14.0,
-                start: str = "2024-06-27") -> ScenarioBuilder:
+    def builder(
+        cls, name: str, *, title: str = "", seed: int = 0, days: float = 14.0, start: str = "2024-06-27"
+    ) -> ScenarioBuilder:
         """Start a scenario in Python (the equivalent of a scenario file)."""
         return ScenarioBuilder(name, title=title, seed=seed, days=days, start=start)
 
@@ -195,11 +222,24 @@ class Scenario:
         if bg.pop("mixer_leaky"):
             bg["mixer"] = {"leaky": True}
         return {
-            "name": self.name, "title": self.title, "seed": self.seed, "start": self.start, "days": self.days,
-            "first_height": self.first_height, "background": bg,
-            "cases": [{"id": c.id, "title": c.title, **({"briefing": c.briefing} if c.briefing else {}),
-                       "start_day": c.start_day, "suspect": dict(c.suspect),
-                       "events": [{n: _plain(p)} for n, p in c.events]} for c in self.cases],
+            "name": self.name,
+            "title": self.title,
+            "seed": self.seed,
+            "start": self.start,
+            "days": self.days,
+            "first_height": self.first_height,
+            "background": bg,
+            "cases": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    **({"briefing": c.briefing} if c.briefing else {}),
+                    "start_day": c.start_day,
+                    "suspect": dict(c.suspect),
+                    "events": [{n: _plain(p)} for n, p in c.events],
+                }
+                for c in self.cases
+            ],
         }
 
     def to_yaml(self, path=None) -> str:
@@ -215,8 +255,10 @@ class Scenario:
 
     def __repr__(self) -> str:
         cases = ", ".join(c.id for c in self.cases) or "no cases"
-        return (f"<Scenario {self.name!r}: ~{self.background.txs:,} txs over {self.days:g} days, seed {self.seed}, "
-                f"cases: {cases}>")
+        return (
+            f"<Scenario {self.name!r}: ~{self.background.txs:,} txs over {self.days:g} days, seed {self.seed}, "
+            f"cases: {cases}>"
+        )
 
 
 def _plain(p: dict) -> dict:
@@ -228,15 +270,23 @@ class ScenarioBuilder:
     """Build a :class:`Scenario` step by step in Python (checked like a file)."""
 
     def __init__(self, name, *, title, seed, days, start):
-        self._d = {"name": name, "title": title or name, "seed": seed, "days": days, "start": start,
-                   "background": {}, "cases": []}
+        self._d = {
+            "name": name,
+            "title": title or name,
+            "seed": seed,
+            "days": days,
+            "start": start,
+            "background": {},
+            "cases": [],
+        }
 
     def background(self, **kw) -> ScenarioBuilder:
         self._d["background"].update(kw)
         return self
 
-    def case(self, id: str, *, title: str = "", suspect: dict | None = None, start_day: float = 0.5,
-             briefing: str = "") -> _CaseBuilder:
+    def case(
+        self, id: str, *, title: str = "", suspect: dict | None = None, start_day: float = 0.5, briefing: str = ""
+    ) -> _CaseBuilder:
         c = {"id": id, "title": title or id, "start_day": start_day, "suspect": dict(suspect or {}), "events": []}
         if briefing:
             c["briefing"] = briefing
@@ -300,8 +350,9 @@ def _to_python(node, path: tuple, marks: dict, source: str):
         for k, v in node.value:
             key = k.value
             if key in out:
-                raise ScenarioError(f"{source}, line {k.start_mark.line + 1}: field {_dotted(path + (key,))!r} "
-                                    "appears twice; keep one")
+                raise ScenarioError(
+                    f"{source}, line {k.start_mark.line + 1}: field {_dotted(path + (key,))!r} appears twice; keep one"
+                )
             out[key] = _to_python(v, path + (key,), marks, source)
             marks[path + (key,)] = k.start_mark.line + 1
         return out
@@ -311,9 +362,11 @@ def _to_python(node, path: tuple, marks: dict, source: str):
     try:
         return loader.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
-        raise ScenarioError(f"{source}, line {node.start_mark.line + 1}: the value {node.value!r:.60} cannot be "
-                            f"read ({getattr(exc, 'problem', None) or exc}); check dates (YYYY-MM-DD, a real "
-                            "day) and numbers") from None
+        raise ScenarioError(
+            f"{source}, line {node.start_mark.line + 1}: the value {node.value!r:.60} cannot be "
+            f"read ({getattr(exc, 'problem', None) or exc}); check dates (YYYY-MM-DD, a real "
+            "day) and numbers"
+        ) from None
 
 
 def _dotted(path: tuple) -> str:
@@ -370,8 +423,11 @@ class _Validator:
                 self.fail(path, f"should be true or false, not {v!r}")
             return v
         if kind == "range":
-            if not (isinstance(v, (list, tuple)) and len(v) == 2 and all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)):
+            if not (
+                isinstance(v, (list, tuple))
+                and len(v) == 2
+                and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+            ):
                 self.fail(path, f"should be two numbers [low, high], not {v!r}")
             a, b = float(v[0]), float(v[1])
             if a > b or a < lo or b > hi:
@@ -406,12 +462,18 @@ class _Validator:
             if isinstance(v, int):
                 if kind == "exchange":
                     if not 1 <= v <= len(exchanges):
-                        self.fail(path, f"there is no exchange number {v}",
-                                  f"the background has {len(exchanges)} exchanges: {', '.join(exchanges)}")
+                        self.fail(
+                            path,
+                            f"there is no exchange number {v}",
+                            f"the background has {len(exchanges)} exchanges: {', '.join(exchanges)}",
+                        )
                     return exchanges[v - 1]
                 if not 1 <= v <= len(exchanges):
-                    self.fail(path, f"{v} exchanges asked for, the background has {len(exchanges)}",
-                              "lower the number or raise background.exchanges")
+                    self.fail(
+                        path,
+                        f"{v} exchanges asked for, the background has {len(exchanges)}",
+                        "lower the number or raise background.exchanges",
+                    )
                 return v
             names = [v] if isinstance(v, str) else v
             if not isinstance(names, list) or not names:
@@ -420,8 +482,11 @@ class _Validator:
             out = []
             for i, n in enumerate(names):
                 if not isinstance(n, str) or n.lower() not in low:
-                    self.fail(path, f"{n!r} is not an exchange of this economy",
-                              f"the background's exchanges are {', '.join(exchanges)}")
+                    self.fail(
+                        path,
+                        f"{n!r} is not an exchange of this economy",
+                        f"the background's exchanges are {', '.join(exchanges)}",
+                    )
                 out.append(low[n.lower()])
             return out[0] if kind == "exchange" else tuple(out)
         raise AssertionError(kind)
@@ -435,8 +500,9 @@ class _Validator:
                 self.fail((), f"the scenario lacks {req!r}", "add it at the top of the file")
         name = d["name"]
         if not isinstance(name, str) or not _SLUG.match(name):
-            self.fail(("name",), f"{name!r} is not a short name",
-                      "use lower-case letters, digits, - and _ (it names folders)")
+            self.fail(
+                ("name",), f"{name!r} is not a short name", "use lower-case letters, digits, - and _ (it names folders)"
+            )
         title = d.get("title") or name
         if not isinstance(title, str):
             self.fail(("title",), "should be text")
@@ -460,9 +526,12 @@ class _Validator:
             leaky = self.value(m.get("leaky"), ("background", "mixer", "leaky"), "bool", False, None, None)
             bgd = {**bgd, "mixer": True}
         elif mixer is not None and not isinstance(mixer, bool):
-            self.fail(("background", "mixer"), f"should be true, false or {{leaky: true}}, not {mixer!r}",
-                      "write mixer: true (a mixer that pays out in different coins), mixer: false (none) or "
-                      "mixer: {leaky: true} (a badly run mixer whose payouts can hold the depositor's own coin)")
+            self.fail(
+                ("background", "mixer"),
+                f"should be true, false or {{leaky: true}}, not {mixer!r}",
+                "write mixer: true (a mixer that pays out in different coins), mixer: false (none) or "
+                "mixer: {leaky: true} (a badly run mixer whose payouts can hold the depositor's own coin)",
+            )
         bg_kw = {k: self.value(bgd.get(k), ("background", k), *spec) for k, spec in _BG_FIELDS.items()}
         bg_kw["mixer_leaky"] = leaky
         bg = Background(**bg_kw)
@@ -486,8 +555,11 @@ class _Validator:
                 if k in sus and not isinstance(sus[k], str):
                     self.fail(p + ("suspect", k), "should be text")
             if sus.get("wallet", "electrum") not in WALLETS:
-                self.fail(p + ("suspect", "wallet"), f"{sus['wallet']!r} is not a wallet profile",
-                          f"use one of {', '.join(WALLETS)}")
+                self.fail(
+                    p + ("suspect", "wallet"),
+                    f"{sus['wallet']!r} is not a wallet profile",
+                    f"use one of {', '.join(WALLETS)}",
+                )
             evs_raw = c.get("events")
             if not isinstance(evs_raw, list) or not evs_raw:
                 self.fail(p + ("events",), "a case needs a list of events", f"start with one of {', '.join(INCOME)}")
@@ -498,29 +570,48 @@ class _Validator:
                     ev = {ev: None}
                 if not isinstance(ev, dict) or len(ev) != 1:
                     self.fail(q, "each event is one name with its settings, like '- peel_chain: {hops: 6}'")
-                (ename, params), = ev.items()
+                ((ename, params),) = ev.items()
                 if ename not in EVENTS:
                     near = difflib.get_close_matches(str(ename), list(EVENTS), n=1)
                     hint = f"did you mean {near[0]!r}?" if near else f"events are {', '.join(EVENTS)}"
                     self.fail(q + (ename,), f"unknown event {ename!r}", hint)
                 spec = EVENTS[ename]
                 params = self.mapping(params, q + (ename,), tuple(spec))
-                vals = {k: self.value(params.get(k), q + (ename, k), *s, exchanges=exchanges)
-                        for k, s in spec.items()}
+                vals = {k: self.value(params.get(k), q + (ename, k), *s, exchanges=exchanges) for k, s in spec.items()}
                 if ename == "theft" and vals["exchange"] is None:
                     vals["exchange"] = exchanges[0]
                 if j == 0 and ename not in INCOME:
-                    self.fail(q + (ename,), f"the first event must bring the money in, not {ename!r}",
-                              f"start with one of {', '.join(INCOME)}")
+                    self.fail(
+                        q + (ename,),
+                        f"the first event must bring the money in, not {ename!r}",
+                        f"start with one of {', '.join(INCOME)}",
+                    )
                 if ename == "market_sales" and bg.vendors < 1:
-                    self.fail(q + (ename,), "market sales need the darknet market",
-                              "set background.vendors to 1 or more")
+                    self.fail(
+                        q + (ename,), "market sales need the darknet market", "set background.vendors to 1 or more"
+                    )
                 if ename == "coinjoin" and not getattr(bg, vals["kind"]):
                     self.fail(q + (ename, "kind"), f"a {vals['kind']} CoinJoin needs background.{vals['kind']}: true")
                 if ename == "mixer" and not bg.mixer:
                     self.fail(q + (ename,), "the mixer is switched off", "set background.mixer: true")
                 events.append((ename, vals))
-            cases.append(CaseSpec(id=cid, title=str(c.get("title") or cid), briefing=str(c.get("briefing") or ""),
-                                  start_day=start_day, suspect=dict(sus), events=tuple(events)))
-        return Scenario(name=name, title=title, seed=seed, days=days, start=str(start)[:10],
-                        first_height=first_height, background=bg, cases=tuple(cases))
+            cases.append(
+                CaseSpec(
+                    id=cid,
+                    title=str(c.get("title") or cid),
+                    briefing=str(c.get("briefing") or ""),
+                    start_day=start_day,
+                    suspect=dict(sus),
+                    events=tuple(events),
+                )
+            )
+        return Scenario(
+            name=name,
+            title=title,
+            seed=seed,
+            days=days,
+            start=str(start)[:10],
+            first_height=first_height,
+            background=bg,
+            cases=tuple(cases),
+        )

@@ -23,8 +23,16 @@ from .ledger import T_P2WPKH
 INCOME_EVENTS = ("market_sales", "ransom_payments", "theft")
 ROLE_OF_INCOME = {"market_sales": "vendor", "ransom_payments": "ransomware", "theft": "thief"}
 NPS_PRODUCTS = ("3-MMC", "2-FDCK", "ADB-BUTINACA", "4-CMC", "Etizolam pellets", "O-PCE", "2-MMC", "Flualprazolam")
-SECTORS = ("a dental practice", "a logistics firm", "a town hall", "an engineering office", "a school board",
-           "a law firm", "a hospital supplier", "a car dealer")
+SECTORS = (
+    "a dental practice",
+    "a logistics firm",
+    "a town hall",
+    "an engineering office",
+    "a school board",
+    "a law firm",
+    "a hospital supplier",
+    "a car dealer",
+)
 
 
 def start_stories(eco, scenario) -> list[Story]:
@@ -47,8 +55,13 @@ class Story:
         s = spec.suspect
         role = ROLE_OF_INCOME.get(spec.events[0][0], "user") if spec.events else "user"
         self.role = role
-        self.entity = eco.entity(f"{spec.id}_suspect", role, s.get("name", "the suspect"),
-                                 s.get("jurisdiction", "unknown"), real_name=s.get("real_name", ""))
+        self.entity = eco.entity(
+            f"{spec.id}_suspect",
+            role,
+            s.get("name", "the suspect"),
+            s.get("jurisdiction", "unknown"),
+            real_name=s.get("real_name", ""),
+        )
         self.wallet = eco.wallet(self.entity, s.get("wallet", "electrum"), label=s.get("name", "suspect"))
         self.cold = None
         self.log: list[dict] = []
@@ -103,8 +116,15 @@ class Story:
     def _ev_market_sales(self, orders=60, days=14.0, price_eur=(30, 300), products=None):
         eco = self.eco
         m = eco.market
-        v = Vendor(eco, self.entity, eco.ledger.entities[self.entity]["name"], self.wallet, fixed_payout=True,
-                   background=False, weight=0.0)
+        v = Vendor(
+            eco,
+            self.entity,
+            eco.ledger.entities[self.entity]["name"],
+            self.wallet,
+            fixed_payout=True,
+            background=False,
+            weight=0.0,
+        )
         m.vendors.append(v)
         self.vendor = v
         refund = v.payout_address()
@@ -112,8 +132,13 @@ class Story:
         when = np.sort(eco.rng.integers(0, n_blocks, size=orders))
         tries = 0
         lo, hi = price_eur
-        rec = {"event": "market_sales", "market": m.name, "orders": [], "refund_address": refund,
-               "products": list(products or eco.rng.choice(NPS_PRODUCTS, size=3, replace=False))}
+        rec = {
+            "event": "market_sales",
+            "market": m.name,
+            "orders": [],
+            "refund_address": refund,
+            "products": list(products or eco.rng.choice(NPS_PRODUCTS, size=3, replace=False)),
+        }
         self.log.append(rec)
         start = eco.h
         i = 0
@@ -150,8 +175,9 @@ class Story:
         self.log.append(rec)
         gap = max(1, int(days * 144 / max(victims, 1)))
         for i in range(victims):
-            ent = eco.entity(f"{self.case_id}_victim_{i + 1}", "victim",
-                             f"victim {i + 1} ({SECTORS[i % len(SECTORS)]})", "DE")
+            ent = eco.entity(
+                f"{self.case_id}_victim_{i + 1}", "victim", f"victim {i + 1} ({SECTORS[i % len(SECTORS)]})", "DE"
+            )
             vw = eco.wallet(ent, "mobile", label=f"victim {i + 1}")
             demand_eur = float(round(eco.rng.uniform(*eur) / 1000) * 1000)
             sats = eco.eur_to_sats(demand_eur)
@@ -164,8 +190,16 @@ class Story:
             addr = self.wallet.new_address()
             r = eco.pay(vw, [(addr, sats)], purpose="ransom payment by a victim")
             if r is not None:
-                rec["payments"].append({"victim": eco.ledger.entities[ent]["entity"], "tx": r[0], "address": addr,
-                                        "sats": sats, "eur": demand_eur, "exchange": ex.name})
+                rec["payments"].append(
+                    {
+                        "victim": eco.ledger.entities[ent]["entity"],
+                        "tx": r[0],
+                        "address": addr,
+                        "sats": sats,
+                        "eur": demand_eur,
+                        "exchange": ex.name,
+                    }
+                )
                 self.income_sats += sats
             yield gap
 
@@ -177,17 +211,33 @@ class Story:
         parts = [int(p) for p in parts]
         parts[-1] = amount - sum(parts[:-1])
         addrs = [self.wallet.new_address() for _ in range(outputs)]
-        r = eco.pay(ex.hot, list(zip(addrs, parts)),
-                    purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet", entity=self.entity)
+        r = eco.pay(
+            ex.hot,
+            list(zip(addrs, parts)),
+            purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet",
+            entity=self.entity,
+        )
         if r is None:
             ex.refill()
             yield 2
-            r = eco.pay(ex.hot, list(zip(addrs, parts)),
-                        purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet", entity=self.entity)
+            r = eco.pay(
+                ex.hot,
+                list(zip(addrs, parts)),
+                purpose=f"theft: unauthorised withdrawal from {ex.name}'s hot wallet",
+                entity=self.entity,
+            )
         if r is None:
             return
-        self.log.append({"event": "theft", "exchange": ex.name, "tx": r[0], "sats": amount, "addresses": addrs,
-                         "hot_wallet_address": ex.hot_addrs[0]})
+        self.log.append(
+            {
+                "event": "theft",
+                "exchange": ex.name,
+                "tx": r[0],
+                "sats": amount,
+                "addresses": addrs,
+                "hot_wallet_address": ex.hot_addrs[0],
+            }
+        )
         self.income_sats += amount
         yield 1
 
@@ -200,8 +250,13 @@ class Story:
         if len(coins) < 2:
             return
         eco = self.eco
-        r = eco.pay(self.wallet, [(self.wallet.new_address(T_P2WPKH), 0)], coins=coins, send_all=True,
-                    purpose="consolidation (own coins)")
+        r = eco.pay(
+            self.wallet,
+            [(self.wallet.new_address(T_P2WPKH), 0)],
+            coins=coins,
+            send_all=True,
+            purpose="consolidation (own coins)",
+        )
         if r:
             self.log.append({"event": "consolidate", "txs": [r[0]]})
 
@@ -218,10 +273,16 @@ class Story:
         pays[-1] = (pays[-1][0], total - sum(v for _, v in pays[:-1]) - fee_guess)
         if pays[-1][1] <= DUST:
             return
-        t, outs = eco.ledger.add_tx(eco.h, coins, pays, entity=self.entity,
-                                    purpose="splits the funds over several new addresses",
-                                    version=self.wallet.profile.version, locktime=eco._locktime(self.wallet.profile),
-                                    sequence=self.wallet.profile.sequence)
+        t, outs = eco.ledger.add_tx(
+            eco.h,
+            coins,
+            pays,
+            entity=self.entity,
+            purpose="splits the funds over several new addresses",
+            version=self.wallet.profile.version,
+            locktime=eco._locktime(self.wallet.profile),
+            sequence=self.wallet.profile.sequence,
+        )
         cs = set(coins)
         self.wallet.utxos = [u for u in self.wallet.utxos if u not in cs]
         eco.credit(outs, [a for a, _ in pays])
@@ -245,8 +306,13 @@ class Story:
             ex = exs[k % len(exs)] if k < len(exs) else exs[int(eco.rng.integers(0, len(exs)))]
             dep = ex.deposit_address(self.entity)
             nxt = w.new_address(T_P2WPKH)
-            r = eco.pay(w, [(dep, amt)], coins=coins, change_addr=nxt,
-                        purpose="peel chain: pays a little to an exchange, sends the rest on")
+            r = eco.pay(
+                w,
+                [(dep, amt)],
+                coins=coins,
+                change_addr=nxt,
+                purpose="peel chain: pays a little to an exchange, sends the rest on",
+            )
             if r is None:
                 break
             t, outs = r
@@ -277,15 +343,28 @@ class Story:
             return
         fits = [d for d in WHIRLPOOL_POOLS if value > 2 * (d + WHIRLPOOL_FEE[d])]
         pool = fits[-1] if fits else WHIRLPOOL_POOLS[0]
-        r = eco.whirlpool.tx0(w, pool=pool, max_outputs=70, coins=coins,
-                              purpose="Whirlpool tx0: split into pool-sized coins")
+        r = eco.whirlpool.tx0(
+            w, pool=pool, max_outputs=70, coins=coins, purpose="Whirlpool tx0: split into pool-sized coins"
+        )
         if r is None:
             return
         t0, outs = r
-        premix = {o for o in outs if eco.ledger.out_value[o] > pool and eco.ledger.out_value[o] < pool * 1.1
-                  and eco.addr_wallet[eco.ledger.out_addr[o]] is w and o not in w.utxos}
-        rec = {"event": "coinjoin", "kind": "whirlpool", "pool": pool, "tx0": t0, "sats_in": value,
-               "premix_sats": sum(eco.ledger.out_value[o] for o in premix)}
+        premix = {
+            o
+            for o in outs
+            if eco.ledger.out_value[o] > pool
+            and eco.ledger.out_value[o] < pool * 1.1
+            and eco.addr_wallet[eco.ledger.out_addr[o]] is w
+            and o not in w.utxos
+        }
+        rec = {
+            "event": "coinjoin",
+            "kind": "whirlpool",
+            "pool": pool,
+            "tx0": t0,
+            "sats_in": value,
+            "premix_sats": sum(eco.ledger.out_value[o] for o in premix),
+        }
         self.log.append(rec)
         first_mix = len(eco.whirlpool.mixes)
         for step in range(144):  # wait up to a day for the premix coins to be mixed
@@ -296,8 +375,7 @@ class Story:
             if step > 36:
                 eco.whirlpool.mix(pool)
         yield int(eco.rng.integers(36, 144))  # let some coins be remixed
-        rec["mix_txs"] = [t for t in eco.whirlpool.mixes[first_mix:]
-                          if any(i in premix for i in self._inputs_of(t))]
+        rec["mix_txs"] = [t for t in eco.whirlpool.mixes[first_mix:] if any(i in premix for i in self._inputs_of(t))]
         eco.whirlpool.take_postmix(w)
 
     def _inputs_of(self, t):
@@ -319,13 +397,27 @@ class Story:
         w = self.wallet
         to = [w.new_address(T_P2WPKH) for _ in range(outputs)]
         record: list = []
-        r = eco.mixer.deposit(w, 0, to, coins=coins, send_all=True, delay_blocks=max(1, int(delay_days * 144)),
-                              record=record, purpose=f"deposit to {eco.mixer.name}")
+        r = eco.mixer.deposit(
+            w,
+            0,
+            to,
+            coins=coins,
+            send_all=True,
+            delay_blocks=max(1, int(delay_days * 144)),
+            record=record,
+            purpose=f"deposit to {eco.mixer.name}",
+        )
         if r is None:
             return
         got = sum(eco.ledger.out_value[o] for o in r[1])
-        rec = {"event": "mixer", "deposit_tx": r[0], "sats_in": self._value(coins), "deposit_sats": got,
-               "payout_txs": record, "payout_addresses": to}
+        rec = {
+            "event": "mixer",
+            "deposit_tx": r[0],
+            "sats_in": self._value(coins),
+            "deposit_sats": got,
+            "payout_txs": record,
+            "payout_addresses": to,
+        }
         self.log.append(rec)
         for _ in range(int(delay_days * 144) + 288):
             if record:
@@ -376,7 +468,7 @@ class Story:
         if self.cold is None:
             self.cold = eco.wallet(self.entity, "core", label="cold storage")
         ids = []
-        for s in strs[first: first + addresses]:
+        for s in strs[first : first + addresses]:
             a = self.cold.new_address(T_P2WPKH)
             eco.ledger.addr_fixed[a] = s
             ids.append(a)
@@ -385,15 +477,31 @@ class Story:
         fee = int(max(eco.fee_rate, 1.0) * (70 * len(coins) + 31 * addresses + 11)) + 1
         vals = [int(c * (total - fee)) for c in cuts]
         vals[-1] = total - fee - sum(vals[:-1])
-        t, outs = eco.ledger.add_tx(eco.h, coins, list(zip(ids, vals)), entity=self.entity,
-                                    purpose="moves funds to cold storage (a hardware wallet)", version=2,
-                                    locktime=eco._locktime(self.wallet.profile), sequence=self.wallet.profile.sequence)
+        t, outs = eco.ledger.add_tx(
+            eco.h,
+            coins,
+            list(zip(ids, vals)),
+            entity=self.entity,
+            purpose="moves funds to cold storage (a hardware wallet)",
+            version=2,
+            locktime=eco._locktime(self.wallet.profile),
+            sequence=self.wallet.profile.sequence,
+        )
         cs = set(coins)
         self.wallet.utxos = [u for u in self.wallet.utxos if u not in cs]
         eco.credit(outs, ids)
         eco._block_txs += 1
-        self.log.append({"event": "cold_storage", "tx": t, "addresses": ids, "xpub": xpub, "path": path,
-                         "derived": strs, "xpub_on_phone": bool(xpub_on_phone)})
+        self.log.append(
+            {
+                "event": "cold_storage",
+                "tx": t,
+                "addresses": ids,
+                "xpub": xpub,
+                "path": path,
+                "derived": strs,
+                "xpub_on_phone": bool(xpub_on_phone),
+            }
+        )
 
     # ------------------------------------------------------------------ facts
     def facts(self, truth) -> dict:
@@ -409,52 +517,94 @@ class Story:
         unspent_at = L.unspent_value
 
         ent = L.entities[self.entity]
-        out: dict = {"title": self.spec.title, "suspect_entity": ent["entity"], "suspect_name": ent["name"],
-                     "suspect_real_name": ent.get("real_name", ""), "role": self.role,
-                     "income_sats": int(self.income_sats), "events": [], "finished": bool(self.finished)}
+        out: dict = {
+            "title": self.spec.title,
+            "suspect_entity": ent["entity"],
+            "suspect_name": ent["name"],
+            "suspect_real_name": ent.get("real_name", ""),
+            "role": self.role,
+            "income_sats": int(self.income_sats),
+            "events": [],
+            "finished": bool(self.finished),
+        }
         deposits = []
         for rec in self.log:
             e = {"event": rec["event"]}
             if rec["event"] == "market_sales":
-                e.update(market=rec["market"], orders=len(rec["orders"]), order_txids=[tx(t) for t in rec["orders"]],
-                         refund_address=a[rec["refund_address"]], products=[str(p) for p in rec["products"]],
-                         payout_txids=[tx(t) for t in rec.get("payout_txs", [])],
-                         sales_sats=int(rec.get("sales_sats", 0)), paid_out_sats=int(rec.get("paid_out_sats", 0)))
+                e.update(
+                    market=rec["market"],
+                    orders=len(rec["orders"]),
+                    order_txids=[tx(t) for t in rec["orders"]],
+                    refund_address=a[rec["refund_address"]],
+                    products=[str(p) for p in rec["products"]],
+                    payout_txids=[tx(t) for t in rec.get("payout_txs", [])],
+                    sales_sats=int(rec.get("sales_sats", 0)),
+                    paid_out_sats=int(rec.get("paid_out_sats", 0)),
+                )
             elif rec["event"] == "ransom_payments":
-                e["payments"] = [{"victim": p["victim"], "txid": tx(p["tx"]), "address": a[p["address"]],
-                                  "sats": int(p["sats"]), "eur": p["eur"]} for p in rec["payments"]]
+                e["payments"] = [
+                    {
+                        "victim": p["victim"],
+                        "txid": tx(p["tx"]),
+                        "address": a[p["address"]],
+                        "sats": int(p["sats"]),
+                        "eur": p["eur"],
+                    }
+                    for p in rec["payments"]
+                ]
             elif rec["event"] == "theft":
-                e.update(exchange=rec["exchange"], txid=tx(rec["tx"]), sats=int(rec["sats"]),
-                         addresses=[a[x] for x in rec["addresses"]], hot_wallet_address=a[rec["hot_wallet_address"]])
+                e.update(
+                    exchange=rec["exchange"],
+                    txid=tx(rec["tx"]),
+                    sats=int(rec["sats"]),
+                    addresses=[a[x] for x in rec["addresses"]],
+                    hot_wallet_address=a[rec["hot_wallet_address"]],
+                )
             elif rec["event"] == "peel_chain":
                 e["hop_txids"] = [tx(t) for t in rec["hops"]]
-                e["deposits"] = [{"exchange": d["exchange"], "address": a[d["address"]], "sats": int(d["sats"]),
-                                  "txid": tx(d["tx"])} for d in rec["deposits"]]
+                e["deposits"] = [
+                    {"exchange": d["exchange"], "address": a[d["address"]], "sats": int(d["sats"]), "txid": tx(d["tx"])}
+                    for d in rec["deposits"]
+                ]
                 deposits += e["deposits"]
                 ends = rec.get("end_coins", [])
                 e["end_address"] = a[L.out_addr[ends[0]]] if ends else None
                 e["end_sats"] = int(sum(int(L.out_value[o]) for o in ends))
             elif rec["event"] == "cash_out":
-                e["deposits"] = [{"exchange": d["exchange"], "address": a[d["address"]], "sats": int(d["sats"]),
-                                  "txid": tx(d["tx"])} for d in rec["deposits"]]
+                e["deposits"] = [
+                    {"exchange": d["exchange"], "address": a[d["address"]], "sats": int(d["sats"]), "txid": tx(d["tx"])}
+                    for d in rec["deposits"]
+                ]
                 deposits += e["deposits"]
             elif rec["event"] == "coinjoin":
                 e.update(kind=rec["kind"], sats_in=int(rec["sats_in"]))
                 if rec["kind"] == "whirlpool":
-                    e.update(pool_sats=int(rec["pool"]), tx0_txid=tx(rec["tx0"]),
-                             premix_sats=int(rec["premix_sats"]),
-                             mix_txids=[tx(t) for t in rec.get("mix_txs", [])])
+                    e.update(
+                        pool_sats=int(rec["pool"]),
+                        tx0_txid=tx(rec["tx0"]),
+                        premix_sats=int(rec["premix_sats"]),
+                        mix_txids=[tx(t) for t in rec.get("mix_txs", [])],
+                    )
                 else:
                     e["coinjoin_txids"] = [tx(t) for t in rec.get("txs", [])]
             elif rec["event"] == "mixer":
-                e.update(deposit_txid=tx(rec["deposit_tx"]), sats_in=int(rec["sats_in"]),
-                         deposit_sats=int(rec["deposit_sats"]),
-                         payout_txids=[tx(t) for t in rec["payout_txs"]],
-                         payout_addresses=[a[x] for x in rec["payout_addresses"]])
+                e.update(
+                    deposit_txid=tx(rec["deposit_tx"]),
+                    sats_in=int(rec["sats_in"]),
+                    deposit_sats=int(rec["deposit_sats"]),
+                    payout_txids=[tx(t) for t in rec["payout_txs"]],
+                    payout_addresses=[a[x] for x in rec["payout_addresses"]],
+                )
             elif rec["event"] == "cold_storage":
-                e.update(txid=tx(rec["tx"]), addresses=[a[x] for x in rec["addresses"]], xpub=rec["xpub"],
-                         derivation_path=rec["path"], xpub_on_phone=rec["xpub_on_phone"],
-                         derived_addresses=list(rec["derived"]), unspent_sats=unspent_at(rec["addresses"]))
+                e.update(
+                    txid=tx(rec["tx"]),
+                    addresses=[a[x] for x in rec["addresses"]],
+                    xpub=rec["xpub"],
+                    derivation_path=rec["path"],
+                    xpub_on_phone=rec["xpub_on_phone"],
+                    derived_addresses=list(rec["derived"]),
+                    unspent_sats=unspent_at(rec["addresses"]),
+                )
             elif "txs" in rec:
                 e["txids"] = [tx(t) for t in rec["txs"]]
             out["events"].append(e)

@@ -62,9 +62,11 @@ def dataset_path(dataset: str) -> Path:
         return Path(dataset)
     if dataset in sample_names():
         return sample_data_dir() / "datasets" / dataset
-    raise DatasetError(f"no dataset folder {dataset!r} (and no bundled dataset by that name; bundled: "
-                       f"{', '.join(sample_names()) or 'none'}). Give the folder made by 'cryptotrace import' "
-                       "or chain.save(...)")
+    raise DatasetError(
+        f"no dataset folder {dataset!r} (and no bundled dataset by that name; bundled: "
+        f"{', '.join(sample_names()) or 'none'}). Give the folder made by 'cryptotrace import' "
+        "or chain.save(...)"
+    )
 
 
 def load_chain(dataset: str):
@@ -81,8 +83,7 @@ def load_raw(inputs, height=None, prevouts=None):
     Blocks that parse but fail a check (merkle root, proof of work, witness commitment, links)
     are refused, not re-read as transactions.
     """
-    from ..errors import (BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError,
-                          WitnessCommitmentError)
+    from ..errors import BlockLinkError, InputFormatError, MerkleRootError, ProofOfWorkError, WitnessCommitmentError
     from ..io.raw import load_raw_blocks, load_raw_transactions
 
     try:
@@ -101,27 +102,59 @@ def add_trace_arguments(p) -> None:
     from ..tracing import FEE_POLICIES, POLICIES
 
     p.add_argument("dataset", help="a dataset folder, or the name of a bundled dataset such as 'sample'")
-    p.add_argument("--from", dest="start", action="append", required=True, metavar="TXID:VOUT|ADDRESS",
-                   help="where the trace starts: an output txid:vout, an address or a txid (repeat for several)")
+    p.add_argument(
+        "--from",
+        dest="start",
+        action="append",
+        required=True,
+        metavar="TXID:VOUT|ADDRESS",
+        help="where the trace starts: an output txid:vout, an address or a txid (repeat for several)",
+    )
     p.add_argument("--policy", default="haircut", choices=list(POLICIES), help="taint policy (default haircut)")
-    p.add_argument("--direction", default="forward", choices=("forward", "backward"),
-                   help="forward: where did the coins go (default); backward: where did they come from")
+    p.add_argument(
+        "--direction",
+        default="forward",
+        choices=("forward", "backward"),
+        help="forward: where did the coins go (default); backward: where did they come from",
+    )
     p.add_argument("--max-hops", type=int, default=10, help="how many transactions to follow (default 10)")
-    p.add_argument("--min-value", type=int, default=546,
-                   help="satoshis below which a coin is not followed (default 546, the dust limit)")
-    p.add_argument("--fee-policy", default=None, choices=list(FEE_POLICIES),
-                   help="how the fee takes taint (default: the policy's published convention: proportional "
-                        "for haircut, last for FIFO, LIFO and TIHO)")
-    p.add_argument("--tagpack", action="extend", nargs="+", default=[], metavar="FILE",
-                   help="tag files (GraphSense TagPack YAML or CSV, e.g. a case pack's tags.yaml and "
-                        "legal_responses/*.csv; folders are searched); the trace stops at tagged services")
+    p.add_argument(
+        "--min-value",
+        type=int,
+        default=546,
+        help="satoshis below which a coin is not followed (default 546, the dust limit)",
+    )
+    p.add_argument(
+        "--fee-policy",
+        default=None,
+        choices=list(FEE_POLICIES),
+        help="how the fee takes taint (default: the policy's published convention: proportional "
+        "for haircut, last for FIFO, LIFO and TIHO)",
+    )
+    p.add_argument(
+        "--tagpack",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="tag files (GraphSense TagPack YAML or CSV, e.g. a case pack's tags.yaml and "
+        "legal_responses/*.csv; folders are searched); the trace stops at tagged services",
+    )
     p.add_argument("--no-stop", action="store_true", help="do not stop at tagged services")
-    p.add_argument("--heuristics", default="multi_input",
-                   help="clustering heuristics for the cluster column and the suspect's wallets: "
-                        "comma-separated, 'all', or 'none' (default: multi_input)")
-    p.add_argument("--xpub", action="append", default=[], metavar="KEY",
-                   help="an account public key (xpub/ypub/zpub) from a seized device: coins at its addresses "
-                        "count as the suspect's (repeat for several)")
+    p.add_argument(
+        "--heuristics",
+        default="multi_input",
+        help="clustering heuristics for the cluster column and the suspect's wallets: "
+        "comma-separated, 'all', or 'none' (default: multi_input)",
+    )
+    p.add_argument(
+        "--xpub",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="an account public key (xpub/ypub/zpub) from a seized device: coins at its addresses "
+        "count as the suspect's (repeat for several)",
+    )
 
 
 def run_trace(args):
@@ -145,9 +178,17 @@ def run_trace(args):
         with shown_warnings():
             clustering = Clustering(heuristics=args.heuristics).fit(chain)
     start = args.start[0] if len(args.start) == 1 else args.start
-    t = trace(chain, start, direction=args.direction, policy=args.policy, max_hops=args.max_hops,
-              min_value=args.min_value, fee_policy=args.fee_policy, tags=tags, clustering=clustering,
-              stop_at=None if args.no_stop else "services")
-    cands = (seizure_candidates(t, clustering, tags, xpubs=args.xpub or None) if args.direction == "forward"
-             else None)
+    t = trace(
+        chain,
+        start,
+        direction=args.direction,
+        policy=args.policy,
+        max_hops=args.max_hops,
+        min_value=args.min_value,
+        fee_policy=args.fee_policy,
+        tags=tags,
+        clustering=clustering,
+        stop_at=None if args.no_stop else "services",
+    )
+    cands = seizure_candidates(t, clustering, tags, xpubs=args.xpub or None) if args.direction == "forward" else None
     return chain, tags, clustering, t, cands

@@ -16,8 +16,12 @@ def add_arguments(p):
     n.add_argument("scenario", help="a scenario YAML file (see sample_data/scenarios/)")
     n.add_argument("-o", "--out", required=True, help="the pack folder to create")
     n.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
-    n.add_argument("--variants", type=int, default=1,
-                   help="make K variants (seeds seed, seed+1 ...), one per trainee, in OUT/variant_01 ...")
+    n.add_argument(
+        "--variants",
+        type=int,
+        default=1,
+        help="make K variants (seeds seed, seed+1 ...), one per trainee, in OUT/variant_01 ...",
+    )
     n.add_argument("--overwrite", action="store_true", help="replace an existing pack")
     n.add_argument("--exam", action="store_true", help="an exam pack: the self-check gives no hints")
     c = sub.add_parser("check", help="check an answer to one question of a case pack")
@@ -42,8 +46,9 @@ def run(args) -> int:
 
     action = getattr(args, "case_command", None)
     if action == "new":
-        made = make_case(args.scenario, args.out, seed=args.seed, variants=args.variants, overwrite=args.overwrite,
-                         exam=args.exam)
+        made = make_case(
+            args.scenario, args.out, seed=args.seed, variants=args.variants, overwrite=args.overwrite, exam=args.exam
+        )
         packs = made if isinstance(made, list) else [made]
         for p in packs:
             case = load_case(p)
@@ -69,8 +74,10 @@ def run(args) -> int:
         from ..cases.pack import upgrade_pack
 
         out = upgrade_pack(args.pack)
-        print(f"remade the self-check of {out} (new random secret in instructor/answer_key). "
-              "Make new handouts from it: 'cryptotrace case handout PACK -o COPY'")
+        print(
+            f"remade the self-check of {out} (new random secret in instructor/answer_key). "
+            "Make new handouts from it: 'cryptotrace case handout PACK -o COPY'"
+        )
         return 0
     if action == "questions":
         case = load_case(args.pack)

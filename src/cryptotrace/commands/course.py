@@ -37,8 +37,10 @@ def course_source() -> Path:
 
     src = sample_data_dir().parent / "notebooks"
     if not (src / "exercises").is_dir():
-        raise CryptotraceError(f"the course notebooks are not where the sample data is ({src} has no exercises/); "
-                               "run this from a cryptotrace source checkout installed with 'pip install -e .'")
+        raise CryptotraceError(
+            f"the course notebooks are not where the sample data is ({src} has no exercises/); "
+            "run this from a cryptotrace source checkout installed with 'pip install -e .'"
+        )
     return src
 
 
@@ -70,6 +72,8 @@ def make_course(out, *, overwrite: bool = False) -> list[Path]:
 def run(args) -> int:
     written = make_course(args.dir, overwrite=args.overwrite)
     n = sum(p.suffix == ".ipynb" for p in written)
-    print(f"wrote {args.dir}: {n} trainee notebooks and their question packs (no solutions). "
-          f"Start Jupyter there: cd {args.dir} && jupyter lab")
+    print(
+        f"wrote {args.dir}: {n} trainee notebooks and their question packs (no solutions). "
+        f"Start Jupyter there: cd {args.dir} && jupyter lab"
+    )
     return 0

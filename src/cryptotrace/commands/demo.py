@@ -27,10 +27,15 @@ ORDER = 1
 
 def add_arguments(p):
     p.add_argument("--out", default=".", help="folder for the report and figures (default: here)")
-    p.add_argument("--case", default=None,
-                   help="a case pack folder or bundled pack name (default: the bundled 'sample' pack)")
-    p.add_argument("--story", default=None, choices=STORIES,
-                   help="which of the pack's cases to follow (default: the first one the pack has)")
+    p.add_argument(
+        "--case", default=None, help="a case pack folder or bundled pack name (default: the bundled 'sample' pack)"
+    )
+    p.add_argument(
+        "--story",
+        default=None,
+        choices=STORIES,
+        help="which of the pack's cases to follow (default: the first one the pack has)",
+    )
     p.add_argument("--policy", default="haircut", help="taint policy (haircut, poison, fifo, lifo, tiho)")
     p.add_argument("--max-hops", type=int, default=12, help="how many transactions to follow (default 12)")
 
@@ -72,11 +77,14 @@ def _investigate(args):
     facts = key.facts
     picked = story_start(chain, facts, args.story) or _vendor_start(chain, key)
     if picked is None:
-        raise CaseError("this chain has no case the demo knows how to start (no answer key facts); "
-                        "give a case pack with --case PACK")
+        raise CaseError(
+            "this chain has no case the demo knows how to start (no answer key facts); "
+            "give a case pack with --case PACK"
+        )
     tags = economy_tags(facts)
-    case = investigate(chain, picked[1], policy=args.policy, max_hops=args.max_hops, tags=tags,
-                       title="The cryptotrace sample chain")
+    case = investigate(
+        chain, picked[1], policy=args.policy, max_hops=args.max_hops, tags=tags, title="The cryptotrace sample chain"
+    )
     case.start_text, case.evidence = picked[2], "from the sample's answer key"
     case.tag_note = f"{len(tags):,} tags for the sample economy's known services"
     return case
@@ -107,8 +115,14 @@ def run(args) -> int:
     out = Path(args.out).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     steps = ["investigate the case", "write the report and files"]
-    bar = tqdm(total=len(steps), desc=steps[0], unit="step", file=sys.stderr, leave=True,
-               bar_format="{desc:<28} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+    bar = tqdm(
+        total=len(steps),
+        desc=steps[0],
+        unit="step",
+        file=sys.stderr,
+        leave=True,
+        bar_format="{desc:<28} {bar} {n_fmt}/{total_fmt} [{elapsed}]",
+    )
     # 1. the one pipeline: load, cluster, tags, trace, seizure candidates. Its warnings are kept on the
     # result (case.warnings) and printed below as readable lines, not as Python's raw warning text.
     with warnings.catch_warnings(record=True):
@@ -145,17 +159,23 @@ def run(args) -> int:
         return f" ({_money(rows.tainted_value_eur.sum(min_count=1), rows.tainted_value_usd.sum(min_count=1))})"
 
     print()
-    print(f"Can be frozen at exchanges: {format_btc(freeze)}{worth('at_service')}. Seizable in the suspect's own "
-          f"wallets: {format_btc(seize)}{worth('suspect_unspent')}.")
+    print(
+        f"Can be frozen at exchanges: {format_btc(freeze)}{worth('at_service')}. Seizable in the suspect's own "
+        f"wallets: {format_btc(seize)}{worth('suspect_unspent')}."
+    )
     mat = cands.material
     print()
-    print(f"Seizure candidates: {len(cands):,} in all, {int(tab.material.sum()):,} with at least "
-          f"{format_btc(cands.params['min_value'])} traced; the largest {len(mat):,} (share = traced part of the coin; "
-          "evidence strength: candidates.evidence(rank) says why):")
+    print(
+        f"Seizure candidates: {len(cands):,} in all, {int(tab.material.sum()):,} with at least "
+        f"{format_btc(cands.params['min_value'])} traced; the largest {len(mat):,} (share = traced part of the coin; "
+        "evidence strength: candidates.evidence(rank) says why):"
+    )
     for r in mat.itertuples(index=False):
         money = f"{_money(r.tainted_value_eur, r.tainted_value_usd)}; " if hasattr(r, "tainted_value_eur") else ""
-        print(f"  {r.rank:>3}. {format_btc(r.tainted_value)} ({money}{100 * r.share:.3g}%) {r.classification}, "
-              f"{r.strength} evidence: {r.action}")
+        print(
+            f"  {r.rank:>3}. {format_btc(r.tainted_value)} ({money}{100 * r.share:.3g}%) {r.classification}, "
+            f"{r.strength} evidence: {r.action}"
+        )
     if cands.tail_line():
         print(f"       {cands.tail_line()}: no action of their own (all are in seizure_candidates.csv)")
     lines = warning_lines(case.warnings)

@@ -16,10 +16,12 @@ def add_arguments(p):
     p.add_argument("dataset", help="a dataset folder, or the name of a bundled dataset such as 'sample'")
     p.add_argument("first", metavar="ADDR_A_OR_TXID", help="an address, or a txid to explain one transaction")
     p.add_argument("second", metavar="ADDR_B", nargs="?", help="the second address")
-    p.add_argument("--heuristics", default="multi_input",
-                   help="comma-separated heuristic names, or 'all' (default: multi_input)")
-    p.add_argument("--no-skip-coinjoin", dest="skip_coinjoin", action="store_false",
-                   help="also use CoinJoin transactions")
+    p.add_argument(
+        "--heuristics", default="multi_input", help="comma-separated heuristic names, or 'all' (default: multi_input)"
+    )
+    p.add_argument(
+        "--no-skip-coinjoin", dest="skip_coinjoin", action="store_false", help="also use CoinJoin transactions"
+    )
 
 
 def run(args) -> int:
@@ -33,8 +35,10 @@ def run(args) -> int:
     chain = load_chain(args.dataset)
     if args.second is None:
         if not re.fullmatch(r"[0-9a-fA-F]{64}", args.first):
-            raise ClusteringError(f"{args.first!r} is not a txid (64 hex characters); to explain a link give two "
-                                  "addresses: cryptotrace explain DATASET ADDR_A ADDR_B")
+            raise ClusteringError(
+                f"{args.first!r} is not a txid (64 hex characters); to explain a link give two "
+                "addresses: cryptotrace explain DATASET ADDR_A ADDR_B"
+            )
         print(explain(chain, args.first))
         return 0
     with shown_warnings():

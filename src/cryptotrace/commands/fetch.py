@@ -18,8 +18,12 @@ def add_arguments(p):
     p.add_argument("--address", action="append", default=[], metavar="A", help="start from this address (repeatable)")
     p.add_argument("--tx", action="append", default=[], metavar="TXID", help="start from this transaction (repeatable)")
     p.add_argument("--hops", type=int, default=0, help="how many steps to follow the money (default 0)")
-    p.add_argument("--direction", choices=("forward", "backward", "both"), default="forward",
-                   help="forward: where the money went; backward: where it came from (default forward)")
+    p.add_argument(
+        "--direction",
+        choices=("forward", "backward", "both"),
+        default="forward",
+        help="forward: where the money went; backward: where it came from (default forward)",
+    )
     p.add_argument("--max-txs", type=int, default=500, help="stop after this many transactions (default 500)")
     p.add_argument("--cache", metavar="DIR", help="keep every answer in this folder (re-runs need no network)")
     p.add_argument("--offline", action="store_true", help="use only the --cache folder, no network")
@@ -37,12 +41,26 @@ def run(args) -> int:
     seeds = list(args.address) + list(args.tx)
     if not seeds:
         raise FetchError("give at least one --address or --tx to start from")
-    client = EsploraClient(args.esplora, cache_dir=args.cache, offline=args.offline, timeout=args.timeout,
-                           rate_limit=args.rate_limit or None)
+    client = EsploraClient(
+        args.esplora,
+        cache_dir=args.cache,
+        offline=args.offline,
+        timeout=args.timeout,
+        rate_limit=args.rate_limit or None,
+    )
     chain = fetch_neighborhood(client, seeds, hops=args.hops, direction=args.direction, max_txs=args.max_txs)
-    path = save_dataset(chain, args.output, overwrite=args.overwrite,
-                        extra={"source": "esplora", "server": args.esplora, "seeds": seeds, "hops": args.hops,
-                               "direction": args.direction})
+    path = save_dataset(
+        chain,
+        args.output,
+        overwrite=args.overwrite,
+        extra={
+            "source": "esplora",
+            "server": args.esplora,
+            "seeds": seeds,
+            "hops": args.hops,
+            "direction": args.direction,
+        },
+    )
     print(f"Fetched {len(chain):,} transactions ({client.n_requests} requests) into {path}:")
     print(chain.describe())
     return 0

@@ -26,13 +26,20 @@ def add_arguments(p):
     p.add_argument("--format", "-f", required=True, choices=FORMATS, help="what the input files are")
     p.add_argument("-o", "--output", required=True, metavar="DATASET", help="dataset folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing dataset folder")
-    p.add_argument("--height", type=int, metavar="N",
-                   help="raw/blk only: height of the first block, when it cannot be worked out "
-                        "(a block from before 2012 whose parent is not in the input)")
-    p.add_argument("--prevouts", metavar="SOURCE",
-                   help="raw/blk only: where to look up the coins the inputs spend from outside the input "
-                        "(their values): an earlier DATASET folder, esplora:URL (e.g. "
-                        "esplora:https://blockstream.info/api) or core:http://USER:PASSWORD@HOST:8332")
+    p.add_argument(
+        "--height",
+        type=int,
+        metavar="N",
+        help="raw/blk only: height of the first block, when it cannot be worked out "
+        "(a block from before 2012 whose parent is not in the input)",
+    )
+    p.add_argument(
+        "--prevouts",
+        metavar="SOURCE",
+        help="raw/blk only: where to look up the coins the inputs spend from outside the input "
+        "(their values): an earlier DATASET folder, esplora:URL (e.g. "
+        "esplora:https://blockstream.info/api) or core:http://USER:PASSWORD@HOST:8332",
+    )
 
 
 def prevouts_source(text: str | None):
@@ -52,8 +59,11 @@ def prevouts_source(text: str | None):
         from ..io.core_rpc import CoreRPCClient
 
         parts = urlsplit(url)
-        bare = urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path,
-                           "", "")) if parts.hostname else url
+        bare = (
+            urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
+            if parts.hostname
+            else url
+        )
         return CoreRPCClient(bare, user=parts.username, password=parts.password)
     from pathlib import Path
 
@@ -90,11 +100,14 @@ def run(args) -> int:
     elif fmt == "etl":
         from ..io.etl import load_etl as load
     else:
+
         def load(paths):
             return load_raw(paths, height, prevouts)
+
     chain = load(list(args.inputs))
-    path = save_dataset(chain, args.output, overwrite=args.overwrite,
-                        extra={"source": fmt, "inputs": [str(x) for x in args.inputs]})
+    path = save_dataset(
+        chain, args.output, overwrite=args.overwrite, extra={"source": fmt, "inputs": [str(x) for x in args.inputs]}
+    )
     print(f"Imported {fmt} data into {path}:")
     print(chain.describe())
     return 0

@@ -10,8 +10,11 @@ ORDER = 10
 
 
 def add_arguments(p):
-    p.add_argument("dataset", help="a dataset folder (made by 'cryptotrace import', 'case new' or chain.save), "
-                                   "or a bundled name such as 'sample'")
+    p.add_argument(
+        "dataset",
+        help="a dataset folder (made by 'cryptotrace import', 'case new' or chain.save), "
+        "or a bundled name such as 'sample'",
+    )
     p.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
 
@@ -24,8 +27,16 @@ def run(args) -> int:
     sha = read_manifest(path)["sha256"]
     s = chain.summary()
     if args.json:
-        keys = ["blocks", "txs", "inputs", "outputs", "addresses", "total_output_value", "inputs_without_address",
-                "inputs_without_value"]
+        keys = [
+            "blocks",
+            "txs",
+            "inputs",
+            "outputs",
+            "addresses",
+            "total_output_value",
+            "inputs_without_address",
+            "inputs_without_value",
+        ]
         print(json.dumps({**{k: s[k] for k in keys}, "sha256": sha}, indent=2))
     else:
         print(f"Dataset {args.dataset}")

@@ -28,8 +28,16 @@ def run(args) -> int:
     from ..reporting import findings, report
 
     chain, tags, clustering, t, cands = run_trace(args)
-    path = report(t, args.output, clustering=clustering, tags=tags, candidates=cands, title=args.title,
-                  figures=not args.no_figures, notes=args.notes)
+    path = report(
+        t,
+        args.output,
+        clustering=clustering,
+        tags=tags,
+        candidates=cands,
+        title=args.title,
+        figures=not args.no_figures,
+        notes=args.notes,
+    )
     for line in findings(t, cands, tags=tags):
         print(line)
     if args.csv and cands is not None:

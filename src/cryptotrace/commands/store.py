@@ -27,17 +27,24 @@ def add_arguments(p):
     sub = p.add_subparsers(dest="store_command", metavar="STEP", title="steps")
     sub.required = True
 
-    q = sub.add_parser("import", help="append data to a store (created if new), in atomic batches",
-                       description="Append data to a store (created if new). Each batch of blocks is written "
-                                   "completely or not at all; run the same import again after an interruption "
-                                   "and it skips what is stored and goes on. Dataset, etl, esplora and core-rpc "
-                                   "and blk inputs are read one file at a time (blk: the block headers of all files "
-                                   "are read first, for the heights); raw inputs are read together.")
+    q = sub.add_parser(
+        "import",
+        help="append data to a store (created if new), in atomic batches",
+        description="Append data to a store (created if new). Each batch of blocks is written "
+        "completely or not at all; run the same import again after an interruption "
+        "and it skips what is stored and goes on. Dataset, etl, esplora and core-rpc "
+        "and blk inputs are read one file at a time (blk: the block headers of all files "
+        "are read first, for the heights); raw inputs are read together.",
+    )
     q.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     q.add_argument("store", metavar="STORE", help="the store folder (the last argument)")
     q.add_argument("--format", "-f", required=True, choices=FORMATS, help="what the input files are")
-    q.add_argument("--batch-txs", type=int, default=200_000,
-                   help="about how many transactions per batch (whole blocks; default 200,000)")
+    q.add_argument(
+        "--batch-txs",
+        type=int,
+        default=200_000,
+        help="about how many transactions per batch (whole blocks; default 200,000)",
+    )
     q.add_argument("--height", type=int, metavar="N", help="raw/blk only: height of the first block, if needed")
     q.set_defaults(_step=_import)
 
@@ -49,15 +56,25 @@ def add_arguments(p):
     q = sub.add_parser("cluster", help="multi-input clustering over the whole store; writes address,cluster_id")
     q.add_argument("store", metavar="STORE")
     q.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"), help="default duckdb")
-    q.add_argument("--no-skip-coinjoin", dest="skip_coinjoin", action="store_false",
-                   help="also use CoinJoin transactions (not advised)")
+    q.add_argument(
+        "--no-skip-coinjoin",
+        dest="skip_coinjoin",
+        action="store_false",
+        help="also use CoinJoin transactions (not advised)",
+    )
     q.add_argument("-o", "--output", required=True, help="CSV file to write (address,cluster_id)")
     q.set_defaults(_step=_cluster)
 
     q = sub.add_parser("extract", help="take the transactions around addresses or txids out as a dataset")
     q.add_argument("store", metavar="STORE")
-    q.add_argument("--from", dest="seeds", action="append", required=True, metavar="ADDRESS|TXID",
-                   help="where to start (repeat for several)")
+    q.add_argument(
+        "--from",
+        dest="seeds",
+        action="append",
+        required=True,
+        metavar="ADDRESS|TXID",
+        help="where to start (repeat for several)",
+    )
     q.add_argument("--hops", type=int, default=1, help="how many transactions away (default 1)")
     q.add_argument("--direction", default="both", choices=("both", "forward", "backward"))
     q.add_argument("--max-txs", type=int, default=200_000, help="refuse a larger extract (default 200,000)")
@@ -76,12 +93,21 @@ def add_arguments(p):
     q.add_argument("--min-value", type=int, default=546)
     q.add_argument("--fee-policy", default="proportional", choices=list(FEE_POLICIES))
     q.add_argument("--max-txs", type=int, default=200_000, help="refuse a larger extract (default 200,000)")
-    q.add_argument("--tagpack", action="extend", nargs="+", default=[], metavar="FILE",
-                   help="tag files (TagPack YAML or CSV; folders are searched): the trace stops at tagged services")
+    q.add_argument(
+        "--tagpack",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="tag files (TagPack YAML or CSV; folders are searched): the trace stops at tagged services",
+    )
     q.add_argument("--no-stop", action="store_true", help="do not stop at tagged services")
-    q.add_argument("--clusters", action="store_true",
-                   help="use the store's clustering ('store cluster' first) for the cluster column and for tags "
-                        "that reach a whole cluster")
+    q.add_argument(
+        "--clusters",
+        action="store_true",
+        help="use the store's clustering ('store cluster' first) for the cluster column and for tags "
+        "that reach a whole cluster",
+    )
     q.add_argument("--limit", type=int, default=20, help="endpoints to print (default 20)")
     q.add_argument("--json", action="store_true", help="print machine-readable JSON (amounts in satoshis)")
     q.set_defaults(_step=_trace)
@@ -151,10 +177,14 @@ def _cluster(args) -> int:
     res = store.cluster(engine=args.engine, skip_coinjoin=args.skip_coinjoin)
     res.to_csv(args.output)
     sizes = res.sizes()["size"]
-    print(f"{int(sizes.sum()):,} addresses in {res.n_clusters_:,} clusters; largest {int(sizes.max()):,} addresses; "
-          f"{int((sizes > 1).sum()):,} clusters with 2 or more addresses.")
-    print(f"Heuristics: multi_input ({args.engine}); "
-          f"{'skipped' if args.skip_coinjoin else 'used'} {res.n_skipped_:,} multi-input CoinJoin transaction(s).")
+    print(
+        f"{int(sizes.sum()):,} addresses in {res.n_clusters_:,} clusters; largest {int(sizes.max()):,} addresses; "
+        f"{int((sizes > 1).sum()):,} clusters with 2 or more addresses."
+    )
+    print(
+        f"Heuristics: multi_input ({args.engine}); "
+        f"{'skipped' if args.skip_coinjoin else 'used'} {res.n_skipped_:,} multi-input CoinJoin transaction(s)."
+    )
     print(f"Wrote {args.output}")
     return 0
 
@@ -164,9 +194,18 @@ def _extract(args) -> int:
 
     store = _open(args.store)
     chain = store.extract(args.seeds, hops=args.hops, direction=args.direction, max_txs=args.max_txs)
-    path = save_dataset(chain, args.output, overwrite=args.overwrite,
-                        extra={"source": "store", "store": str(store.path), "seeds": args.seeds, "hops": args.hops,
-                               "direction": args.direction})
+    path = save_dataset(
+        chain,
+        args.output,
+        overwrite=args.overwrite,
+        extra={
+            "source": "store",
+            "store": str(store.path),
+            "seeds": args.seeds,
+            "hops": args.hops,
+            "direction": args.direction,
+        },
+    )
     print(f"Extracted {args.hops}-hop ({args.direction}) neighbourhood into {path}:")
     print(chain.describe())
     return 0
@@ -186,9 +225,18 @@ def _trace(args) -> int:
 
         with shown_warnings():
             tags = load_tags(args.tagpack)
-    t = store.trace(start, direction=args.direction, policy=args.policy, max_hops=args.max_hops,
-                    min_value=args.min_value, fee_policy=args.fee_policy, max_txs=args.max_txs, tags=tags,
-                    clustering="store" if args.clusters else None, stop_at=None if args.no_stop else "services")
+    t = store.trace(
+        start,
+        direction=args.direction,
+        policy=args.policy,
+        max_hops=args.max_hops,
+        min_value=args.min_value,
+        fee_policy=args.fee_policy,
+        max_txs=args.max_txs,
+        tags=tags,
+        clustering="store" if args.clusters else None,
+        stop_at=None if args.no_stop else "services",
+    )
     if args.json:
         print(json.dumps(t.to_dict(), indent=2, default=str))
         return 0

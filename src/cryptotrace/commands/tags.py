@@ -15,13 +15,21 @@ ORDER = 40
 
 def add_arguments(p):
     p.add_argument("dataset", help="a dataset folder (made by 'cryptotrace import', 'case new' or chain.save)")
-    p.add_argument("--tagpack", "-t", nargs="+", required=True, metavar="FILE",
-                   help="TagPack .yaml, tag .csv files, or folders of them (e.g. a case pack)")
-    p.add_argument("--per-address", action="store_true",
-                   help="list tagged addresses instead of clusters")
-    p.add_argument("--strict", action="store_true",
-                   help="stop at the first problem: an unknown category or concept, a bad field, a conflict, an "
-                        "address that does not decode (default: list it, say so, and go on)")
+    p.add_argument(
+        "--tagpack",
+        "-t",
+        nargs="+",
+        required=True,
+        metavar="FILE",
+        help="TagPack .yaml, tag .csv files, or folders of them (e.g. a case pack)",
+    )
+    p.add_argument("--per-address", action="store_true", help="list tagged addresses instead of clusters")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop at the first problem: an unknown category or concept, a bad field, a conflict, an "
+        "address that does not decode (default: list it, say so, and go on)",
+    )
     p.add_argument("--limit", type=int, default=50, metavar="N", help="show at most N rows (default 50; 0 = all)")
     p.add_argument("--csv", metavar="OUT", help="also write the full table to this CSV file")
 
@@ -61,17 +69,31 @@ def run(args) -> int:
         try:
             from ..clustering import Clustering
         except ImportError:
-            print("The clustering module is not available in this installation: listing tagged addresses "
-                  "instead of clusters.")
+            print(
+                "The clustering module is not available in this installation: listing tagged addresses "
+                "instead of clusters."
+            )
         else:
             clustering = Clustering().fit(chain)
             table = cluster_tags(clustering, store)
-            table = table.sort_values(["likely_false_merge", "confidence", "n_addresses"],
-                                      ascending=[False, False, False])
-            cols = ["label", "category", "abuse", "confidence_name", "jurisdiction", "n_addresses",
-                    "n_tagged_addresses", "n_tags", "conflicts"]
-            print(f"{len(table):,} tagged cluster(s); {int(table['likely_false_merge'].sum()):,} with conflicting "
-                  "tags (likely false merges)")
+            table = table.sort_values(
+                ["likely_false_merge", "confidence", "n_addresses"], ascending=[False, False, False]
+            )
+            cols = [
+                "label",
+                "category",
+                "abuse",
+                "confidence_name",
+                "jurisdiction",
+                "n_addresses",
+                "n_tagged_addresses",
+                "n_tags",
+                "conflicts",
+            ]
+            print(
+                f"{len(table):,} tagged cluster(s); {int(table['likely_false_merge'].sum()):,} with conflicting "
+                "tags (likely false merges)"
+            )
             if len(table):
                 print(_show(table[cols], args.limit))
     if table is None:

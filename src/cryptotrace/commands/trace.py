@@ -51,6 +51,8 @@ def run(args) -> int:
     if cands is not None:
         print(f"\nSeizure candidates ({len(cands):,}), best prospects first:")
         for r in cands.table.head(args.limit).itertuples():
-            print(f"  {r.rank:>3}. {format_btc(r.tainted_value):>22}  {r.classification:<16} "
-                  f"{_text(r.address) or r.txid}  {r.action}")
+            print(
+                f"  {r.rank:>3}. {format_btc(r.tainted_value):>22}  {r.classification:<16} "
+                f"{_text(r.address) or r.txid}  {r.action}"
+            )
     return 0

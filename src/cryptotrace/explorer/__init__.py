@@ -29,9 +29,20 @@ _TXID = re.compile(r"^\s*[0-9a-fA-F]{64}\s*$")
 _OUTPOINT = re.compile(r"^\s*([0-9a-fA-F]{64})\s*:\s*(\d+)\s*$")
 
 
-def explore(obj, *, chain=None, tags=None, clustering=None, cluster=None, view: str | None = None,
-            hops: int = 0, direction: str = "both", max_nodes: int = DEFAULT_MAX_NODES,
-            eur_per_btc: float | None = None, title: str | None = None) -> Explorer:
+def explore(
+    obj,
+    *,
+    chain=None,
+    tags=None,
+    clustering=None,
+    cluster=None,
+    view: str | None = None,
+    hops: int = 0,
+    direction: str = "both",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    eur_per_btc: float | None = None,
+    title: str | None = None,
+) -> Explorer:
     """Open an interactive graph of where the money went.
 
     Parameters
@@ -95,8 +106,9 @@ def explore(obj, *, chain=None, tags=None, clustering=None, cluster=None, view: 
     elif isinstance(obj, AddressView):
         chain, obj = obj._chain, obj.address
     if chain is None:
-        raise ExploreError(f"ct.explore({obj!r}) needs the records: add chain=... "
-                           "(e.g. ct.explore(address, chain=chain))")
+        raise ExploreError(
+            f"ct.explore({obj!r}) needs the records: add chain=... (e.g. ct.explore(address, chain=chain))"
+        )
     model = GraphModel(chain, tags=tags, clustering=clustering, trace=trace)
     default_view = "coins"
     if trace is not None:
@@ -121,17 +133,22 @@ def explore(obj, *, chain=None, tags=None, clustering=None, cluster=None, view: 
     elif isinstance(obj, str):
         title, summary = _start_from_text(model, chain, obj)
     elif isinstance(obj, Chain):
-        raise ExploreError("a whole chain is too much to draw: say where to start, e.g. "
-                           "ct.explore(txid, chain=chain, hops=2) or ct.explore(clustering, cluster=7)")
+        raise ExploreError(
+            "a whole chain is too much to draw: say where to start, e.g. "
+            "ct.explore(txid, chain=chain, hops=2) or ct.explore(clustering, cluster=7)"
+        )
     else:
-        raise ExploreError(f"ct.explore cannot show a {type(obj).__name__}; give a Trace, a Clustering with "
-                           "cluster=, or an address, txid or 'txid:vout' with chain=")
+        raise ExploreError(
+            f"ct.explore cannot show a {type(obj).__name__}; give a Trace, a Clustering with "
+            "cluster=, or an address, txid or 'txid:vout' with chain="
+        )
     for _ in range(int(hops)):
         ids = model.nodes_.id.to_numpy(dtype=object)
-        for d in (("forward", "backward") if direction == "both" else (direction,)):
+        for d in ("forward", "backward") if direction == "both" else (direction,):
             model.expand(ids, d)
-    return Explorer(model, view=view or default_view, title=title, max_nodes=max_nodes, summary=summary,
-                    eur_per_btc=eur_per_btc)
+    return Explorer(
+        model, view=view or default_view, title=title, max_nodes=max_nodes, summary=summary, eur_per_btc=eur_per_btc
+    )
 
 
 def _output_rows(chain, txids, vouts) -> np.ndarray:
@@ -143,8 +160,10 @@ def _output_rows(chain, txids, vouts) -> np.ndarray:
     bad = vouts >= ix.out_start[pos + 1] - ix.out_start[pos]
     if bad.any():
         i = np.flatnonzero(bad)[0]
-        raise ExploreError(f"output {txids[i]}:{vouts[i]} does not exist (that transaction has "
-                           f"{ix.out_start[pos[i] + 1] - ix.out_start[pos[i]]} outputs)")
+        raise ExploreError(
+            f"output {txids[i]}:{vouts[i]} does not exist (that transaction has "
+            f"{ix.out_start[pos[i] + 1] - ix.out_start[pos[i]]} outputs)"
+        )
     return rows
 
 
@@ -181,8 +200,10 @@ def _start_from_text(model: GraphModel, chain, text: str) -> tuple[str, str]:
         return f"Transaction {txid[:12]}…", f"Transaction {txid}: its inputs (left) and outputs (right)."
     addr = text.strip()
     if chain.index.addresses.get_indexer([addr])[0] < 0:
-        raise ExploreError(f"{addr!r} is not an address, txid or 'txid:vout' in these records; "
-                           "copy it from chain.addresses or chain.txs")
+        raise ExploreError(
+            f"{addr!r} is not an address, txid or 'txid:vout' in these records; "
+            "copy it from chain.addresses or chain.txs"
+        )
     coins = model.coins_at_addresses([addr])
     model.add(coins)
     return f"Address {addr}", f"Address {addr}: the {len(coins):,} coin(s) paid to it."

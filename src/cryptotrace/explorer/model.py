@@ -134,8 +134,9 @@ class GraphModel:
             if "address" in t.columns:
                 t = t.set_index("address")
         else:
-            raise ExploreError(f"tags= takes a TagStore (ct.load_tags(...)) or a table indexed by address, "
-                               f"not {type(tags).__name__}")
+            raise ExploreError(
+                f"tags= takes a TagStore (ct.load_tags(...)) or a table indexed by address, not {type(tags).__name__}"
+            )
         cols = {}
         for c in ("label", "category", "confidence_name", "source"):
             cols[c] = t[c] if c in t.columns else pd.Series(pd.NA, index=t.index)
@@ -154,12 +155,18 @@ class GraphModel:
         if not len(members):
             return direct
         add = ok.reindex(members.to_numpy())
-        add = pd.DataFrame({
-            "label": add["label"].to_numpy(dtype=object), "category": add["category"].to_numpy(dtype=object),
-            "confidence_name": add["confidence_name"].to_numpy(dtype=object),
-            "source": [f"{s} (through its cluster {c})" for s, c in zip(add["source"].to_numpy(dtype=object),
-                                                                        members.to_numpy())],
-        }, index=members.index.astype(str))
+        add = pd.DataFrame(
+            {
+                "label": add["label"].to_numpy(dtype=object),
+                "category": add["category"].to_numpy(dtype=object),
+                "confidence_name": add["confidence_name"].to_numpy(dtype=object),
+                "source": [
+                    f"{s} (through its cluster {c})"
+                    for s, c in zip(add["source"].to_numpy(dtype=object), members.to_numpy())
+                ],
+            },
+            index=members.index.astype(str),
+        )
         return pd.concat([direct, add])
 
     @property
@@ -176,10 +183,23 @@ class GraphModel:
 
     @staticmethod
     def _empty() -> pd.DataFrame:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in [
-            ("id", object), ("txid", object), ("vout", "Int64"), ("address", object), ("value", np.int64),
-            ("made", np.int64), ("spent", np.int64), ("external", bool), ("origin", object),
-            ("order", np.int64)]})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in [
+                    ("id", object),
+                    ("txid", object),
+                    ("vout", "Int64"),
+                    ("address", object),
+                    ("value", np.int64),
+                    ("made", np.int64),
+                    ("spent", np.int64),
+                    ("external", bool),
+                    ("origin", object),
+                    ("order", np.int64),
+                ]
+            }
+        )
 
     # ------------------------------------------------------------------ coins from the chain
     def coins_from_outputs(self, rows) -> pd.DataFrame:
@@ -191,13 +211,18 @@ class GraphModel:
         spent = np.where(sp >= 0, ix.tx_of_input[np.maximum(sp, 0)], -1)
         txid = self._txids[made]
         vout = rows - ix.out_start[made]
-        return pd.DataFrame({
-            "id": [f"{a}:{b}" for a, b in zip(txid, vout.tolist())],
-            "txid": txid, "vout": pd.array(vout, dtype="Int64"),
-            "address": o.address.to_numpy(dtype=object, na_value=None)[rows],
-            "value": self._value[rows], "made": made.astype(np.int64), "spent": spent.astype(np.int64),
-            "external": np.zeros(len(rows), dtype=bool),
-        })
+        return pd.DataFrame(
+            {
+                "id": [f"{a}:{b}" for a, b in zip(txid, vout.tolist())],
+                "txid": txid,
+                "vout": pd.array(vout, dtype="Int64"),
+                "address": o.address.to_numpy(dtype=object, na_value=None)[rows],
+                "value": self._value[rows],
+                "made": made.astype(np.int64),
+                "spent": spent.astype(np.int64),
+                "external": np.zeros(len(rows), dtype=bool),
+            }
+        )
 
     def coins_from_inputs(self, in_rows) -> pd.DataFrame:
         """Coins spent by input rows: outputs in the chain, or coins from outside it (or newly mined)."""
@@ -211,14 +236,18 @@ class GraphModel:
         pv = inp.prev_vout.to_numpy(dtype=object, na_value=None)[x]
         own = self._txids[spent]
         ids = [f"{t}:coinbase" if p is None else f"{p}:{v}" for p, v, t in zip(prev, pv, own)]
-        outside = pd.DataFrame({
-            "id": ids, "txid": [t if p is None else p for p, t in zip(prev, own)],
-            "vout": pd.array([None if p is None else v for p, v in zip(prev, pv)], dtype="Int64"),
-            "address": inp.address.to_numpy(dtype=object, na_value=None)[x],
-            "value": inp.value.to_numpy(dtype=np.float64, na_value=0).astype(np.int64)[x],
-            "made": np.full(len(x), -1, dtype=np.int64), "spent": spent.astype(np.int64),
-            "external": np.ones(len(x), dtype=bool),
-        })
+        outside = pd.DataFrame(
+            {
+                "id": ids,
+                "txid": [t if p is None else p for p, t in zip(prev, own)],
+                "vout": pd.array([None if p is None else v for p, v in zip(prev, pv)], dtype="Int64"),
+                "address": inp.address.to_numpy(dtype=object, na_value=None)[x],
+                "value": inp.value.to_numpy(dtype=np.float64, na_value=0).astype(np.int64)[x],
+                "made": np.full(len(x), -1, dtype=np.int64),
+                "spent": spent.astype(np.int64),
+                "external": np.ones(len(x), dtype=bool),
+            }
+        )
         return pd.concat([inside, outside], ignore_index=True) if len(outside) else inside
 
     def coins_of_txs(self, tx, side: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -295,13 +324,15 @@ class GraphModel:
         """Add cluster, tag, traced value, endpoint kind, group, shape and time to coin rows."""
         c = coins.copy()
         addr = pd.Index(c.address.to_numpy(dtype=object), dtype=object)
-        c["cluster"] = (self._labels.reindex(addr).to_numpy(dtype=object, na_value=None)
-                        if self._labels is not None else None)
+        c["cluster"] = (
+            self._labels.reindex(addr).to_numpy(dtype=object, na_value=None) if self._labels is not None else None
+        )
         if self._tags is not None:
             t = self._tags.reindex(addr)
             for col in ("label", "category", "confidence_name", "source"):
-                c["tag" if col == "label" else ("confidence" if col == "confidence_name" else col)] = \
-                    t[col].to_numpy(dtype=object, na_value=None)
+                c["tag" if col == "label" else ("confidence" if col == "confidence_name" else col)] = t[col].to_numpy(
+                    dtype=object, na_value=None
+                )
         else:
             c["tag"] = c["category"] = c["confidence"] = c["source"] = None
         c["traced"] = [self._traced.get(i) for i in c.id] if self._traced else None
@@ -332,8 +363,15 @@ class GraphModel:
         c["coinjoin_made"] = cj
         ends = c.end_kind.notna().to_numpy(bool) if self._kind else np.zeros(len(c), dtype=bool)
         c["shape"] = np.where(c.start.to_numpy(bool), "diamond", np.where(ends | unspent, "round-rectangle", "ellipse"))
-        tk = np.where(made >= 0, self._tkey[np.maximum(made, 0)],
-                      np.where(spent >= 0, self._tkey[np.maximum(spent, 0)] - 0.5, 0.0)) if len(c) else []
+        tk = (
+            np.where(
+                made >= 0,
+                self._tkey[np.maximum(made, 0)],
+                np.where(spent >= 0, self._tkey[np.maximum(spent, 0)] - 0.5, 0.0),
+            )
+            if len(c)
+            else []
+        )
         c["t"] = tk
         return c
 
@@ -358,13 +396,16 @@ class GraphModel:
         tx = np.unique(np.asarray(tx, dtype=np.int64))
         tx = tx[tx >= 0]
         time = self._time.take(tx).reset_index(drop=True)
-        return pd.DataFrame({
-            "tx": tx, "txid": self._txids[tx],
-            "time": time.dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy(dtype=object, na_value=None),
-            "block_height": self._height.take(tx).to_numpy(dtype=object, na_value=None),
-            "rule": self.tx_rule(tx),
-            "t": self._tkey[tx] - 0.25,  # a transaction drawn as a node: just before the coins it makes
-        })
+        return pd.DataFrame(
+            {
+                "tx": tx,
+                "txid": self._txids[tx],
+                "time": time.dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy(dtype=object, na_value=None),
+                "block_height": self._height.take(tx).to_numpy(dtype=object, na_value=None),
+                "rule": self.tx_rule(tx),
+                "t": self._tkey[tx] - 0.25,  # a transaction drawn as a node: just before the coins it makes
+            }
+        )
 
     # ------------------------------------------------------------------ views
     def view_key(self, c: pd.DataFrame, view: str) -> np.ndarray:
@@ -394,27 +435,30 @@ class GraphModel:
         g = c.groupby("key", sort=False)
         first = g.first()
         best = c.sort_values("prio", kind="stable").groupby("key", sort=False).first()
-        agg = pd.DataFrame({
-            "id": first.index.to_numpy(dtype=object),
-            "kind": NODE_KIND[view],
-            "n_coins": g.size().to_numpy(np.int64),
-            "value": g.value.sum().to_numpy(np.int64),
-            "traced": g.traced_f.sum(min_count=1).to_numpy(),
-            "address": first.address.to_numpy(dtype=object) if view != "entities" else
-            np.where(g.address.nunique().to_numpy() == 1, first.address.to_numpy(dtype=object), None),
-            "cluster": first.cluster.to_numpy(dtype=object),
-            "tag": best.tag.reindex(first.index).to_numpy(dtype=object),
-            "category": best.category.reindex(first.index).to_numpy(dtype=object),
-            "confidence": best.confidence.reindex(first.index).to_numpy(dtype=object),
-            "source": best.source.reindex(first.index).to_numpy(dtype=object),
-            "group": best.group.reindex(first.index).to_numpy(dtype=object),
-            "shape": first["shape"].to_numpy(dtype=object) if view == "coins" else "hexagon",
-            "t": g.t.min().to_numpy(np.float64),
-            "order": g.order.min().to_numpy(np.int64) if "order" in c else np.arange(len(first)),
-            "origin": first.origin.to_numpy(dtype=object) if "origin" in c else None,
-            "end_kind": first.end_kind.to_numpy(dtype=object),
-            "start": g.start.any().to_numpy(bool),
-        })
+        agg = pd.DataFrame(
+            {
+                "id": first.index.to_numpy(dtype=object),
+                "kind": NODE_KIND[view],
+                "n_coins": g.size().to_numpy(np.int64),
+                "value": g.value.sum().to_numpy(np.int64),
+                "traced": g.traced_f.sum(min_count=1).to_numpy(),
+                "address": first.address.to_numpy(dtype=object)
+                if view != "entities"
+                else np.where(g.address.nunique().to_numpy() == 1, first.address.to_numpy(dtype=object), None),
+                "cluster": first.cluster.to_numpy(dtype=object),
+                "tag": best.tag.reindex(first.index).to_numpy(dtype=object),
+                "category": best.category.reindex(first.index).to_numpy(dtype=object),
+                "confidence": best.confidence.reindex(first.index).to_numpy(dtype=object),
+                "source": best.source.reindex(first.index).to_numpy(dtype=object),
+                "group": best.group.reindex(first.index).to_numpy(dtype=object),
+                "shape": first["shape"].to_numpy(dtype=object) if view == "coins" else "hexagon",
+                "t": g.t.min().to_numpy(np.float64),
+                "order": g.order.min().to_numpy(np.int64) if "order" in c else np.arange(len(first)),
+                "origin": first.origin.to_numpy(dtype=object) if "origin" in c else None,
+                "end_kind": first.end_kind.to_numpy(dtype=object),
+                "start": g.start.any().to_numpy(bool),
+            }
+        )
         if view == "coins":
             agg["txid"] = first.txid.to_numpy(dtype=object)
             agg["vout"] = first.vout.to_numpy(dtype=object)
@@ -452,12 +496,25 @@ class GraphModel:
         sh, mh = s.tx.isin(hub_tx), m.tx.isin(hub_tx)
         e = s[~sh].merge(m[~mh], on="tx")
         e = e[e.source != e.target]
-        hubs = pd.concat([
-            pd.DataFrame({"source": s.source[sh].to_numpy(), "target": s.tx[sh].map(hub_id).to_numpy(),
-                          "tx": s.tx[sh].to_numpy()}),
-            pd.DataFrame({"source": m.tx[mh].map(hub_id).to_numpy(), "target": m.target[mh].to_numpy(),
-                          "tx": m.tx[mh].to_numpy()}),
-        ], ignore_index=True)
+        hubs = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "source": s.source[sh].to_numpy(),
+                        "target": s.tx[sh].map(hub_id).to_numpy(),
+                        "tx": s.tx[sh].to_numpy(),
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "source": m.tx[mh].map(hub_id).to_numpy(),
+                        "target": m.target[mh].to_numpy(),
+                        "tx": m.tx[mh].to_numpy(),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
         e = pd.concat([e[["source", "target", "tx"]], hubs], ignore_index=True)
         g = e.groupby(["source", "target"], sort=False).tx.agg(list).reset_index()
         g["tx"] = g.tx.map(lambda x: sorted(set(x)))
@@ -472,6 +529,7 @@ class GraphModel:
 
     def describe_node(self, node) -> str:
         """Plain sentences about one node of a view (the side panel); ``node`` is a row (Series or dict)."""
+
         def val(k):
             v = node.get(k)
             return None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
@@ -482,19 +540,25 @@ class GraphModel:
         if kind == "coin":
             lines.append(f"Coin {node['id']}: {amount} paid to {val('address') or '(no address)'}.")
         else:
-            lines.append(f"{str(kind).capitalize()} {node['id']}: {int(node['n_coins'])} coin(s) on screen, "
-                         f"{amount} in all.")
+            lines.append(
+                f"{str(kind).capitalize()} {node['id']}: {int(node['n_coins'])} coin(s) on screen, {amount} in all."
+            )
         if val("traced") is not None:
             share = val("share")
-            lines.append(f"Traced value: {format_btc(int(node['traced']))}"
-                         + (f" ({share:.0%} of the coin)." if share is not None else "."))
+            lines.append(
+                f"Traced value: {format_btc(int(node['traced']))}"
+                + (f" ({share:.0%} of the coin)." if share is not None else ".")
+            )
         if val("cluster") is not None:
             lines.append(f"Cluster {node['cluster']} (addresses the clustering joined as one owner).")
         if val("tag") is not None:
             cat = val("category")
             role = category_role(cat) if isinstance(cat, str) else None
-            lines.append(f"Tagged '{node['tag']}' ({cat or 'no category'}" + (f", role {role}" if role else "")
-                         + f"), confidence {val('confidence') or 'unknown'}, source {val('source') or 'unknown'}.")
+            lines.append(
+                f"Tagged '{node['tag']}' ({cat or 'no category'}"
+                + (f", role {role}" if role else "")
+                + f"), confidence {val('confidence') or 'unknown'}, source {val('source') or 'unknown'}."
+            )
         lines.append(f"Colour: {node['group']} — {GROUPS[node['group']][1]}.")
         if val("end_kind") is not None:
             from ..tracing import ENDPOINT_KINDS

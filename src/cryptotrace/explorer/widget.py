@@ -19,6 +19,7 @@ from .model import NODE_KIND, DEFAULT_MAX_NODES, GROUPS, HUB_LINKS, SHAPES, VIEW
 try:  # the widget needs anywidget; the model and the standalone file do not
     import anywidget
     import traitlets
+
     _Base = anywidget.AnyWidget
 except ImportError:  # pragma: no cover - anywidget is a dependency
     anywidget = None
@@ -41,9 +42,12 @@ def cytoscape_source() -> str:
 
 def widget_esm() -> str:
     """The ES module anywidget loads: Cytoscape.js (UMD, wrapped) followed by explorer.js."""
-    return ("const __ctMod = {exports: {}};\n(function (module, exports) {\n" + cytoscape_source()
-            + "\n}).call(undefined, __ctMod, __ctMod.exports);\nglobalThis.__ctCytoscape = __ctMod.exports;\n"
-            + _read("explorer.js"))
+    return (
+        "const __ctMod = {exports: {}};\n(function (module, exports) {\n"
+        + cytoscape_source()
+        + "\n}).call(undefined, __ctMod, __ctMod.exports);\nglobalThis.__ctCytoscape = __ctMod.exports;\n"
+        + _read("explorer.js")
+    )
 
 
 def _defang_comments(js: str) -> str:
@@ -66,8 +70,28 @@ def _py(v):
     return v
 
 
-_NODE_FIELDS = ["id", "kind", "group", "shape", "t", "order", "origin", "s", "m", "value", "traced", "share",
-                "address", "cluster", "tag", "category", "confidence", "source", "n_coins", "end_kind"]
+_NODE_FIELDS = [
+    "id",
+    "kind",
+    "group",
+    "shape",
+    "t",
+    "order",
+    "origin",
+    "s",
+    "m",
+    "value",
+    "traced",
+    "share",
+    "address",
+    "cluster",
+    "tag",
+    "category",
+    "confidence",
+    "source",
+    "n_coins",
+    "end_kind",
+]
 
 
 class Explorer(_Base):
@@ -92,8 +116,16 @@ class Explorer(_Base):
         details = traitlets.Dict().tag(sync=True)
         _notes = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, model: GraphModel, *, view: str = "coins", title: str = "",
-                 max_nodes: int = DEFAULT_MAX_NODES, summary: str = "", eur_per_btc: float | None = None):
+    def __init__(
+        self,
+        model: GraphModel,
+        *,
+        view: str = "coins",
+        title: str = "",
+        max_nodes: int = DEFAULT_MAX_NODES,
+        summary: str = "",
+        eur_per_btc: float | None = None,
+    ):
         if view not in VIEWS:
             raise ExploreError(f"view {view!r} is not known; use one of {', '.join(VIEWS)}")
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)) or max_nodes < 1:
@@ -121,14 +153,16 @@ class Explorer(_Base):
         nodes = self.model.view_nodes(view)
         notice = ""
         ladder = ["coins", "addresses", "entities", "aggregate"]
-        for nxt in ladder[ladder.index(view) + 1:]:
+        for nxt in ladder[ladder.index(view) + 1 :]:
             if len(nodes) <= self.max_nodes:
                 break
             before = len(nodes)
             nodes = self.model.view_nodes(nxt)
-            notice = (f"{before:,} {view} would be too many to draw smoothly (limit {self.max_nodes:,}): "
-                      f"grouped per {'colour and time column' if nxt == 'aggregate' else NODE_KIND[nxt]} "
-                      f"into {len(nodes):,} nodes. Close some nodes (double click) or choose fewer to see each.")
+            notice = (
+                f"{before:,} {view} would be too many to draw smoothly (limit {self.max_nodes:,}): "
+                f"grouped per {'colour and time column' if nxt == 'aggregate' else NODE_KIND[nxt]} "
+                f"into {len(nodes):,} nodes. Close some nodes (double click) or choose fewer to see each."
+            )
             view = nxt
         return nodes, view, notice
 
@@ -137,14 +171,26 @@ class Explorer(_Base):
         self._shown, self._shown_view = nodes, shown
         self.graph = self._payload(nodes, shown, notice)
 
-    def _payload(self, nodes: pd.DataFrame, shown: str, notice: str, *, explain: bool = False,
-                 reserve: bool = False) -> dict:
-        txs = self.model.tx_table(np.concatenate([np.concatenate(nodes.s.to_numpy()) if len(nodes) else [],
-                                                  np.concatenate(nodes.m.to_numpy()) if len(nodes) else []]))
+    def _payload(
+        self, nodes: pd.DataFrame, shown: str, notice: str, *, explain: bool = False, reserve: bool = False
+    ) -> dict:
+        txs = self.model.tx_table(
+            np.concatenate(
+                [
+                    np.concatenate(nodes.s.to_numpy()) if len(nodes) else [],
+                    np.concatenate(nodes.m.to_numpy()) if len(nodes) else [],
+                ]
+            )
+        )
         txmap = {}
         for r in txs.itertuples(index=False):
-            txmap[str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time, "t": float(r.t),
-                                     "block_height": _py(r.block_height)}
+            txmap[str(int(r.tx))] = {
+                "txid": r.txid,
+                "rule": r.rule,
+                "time": r.time,
+                "t": float(r.t),
+                "block_height": _py(r.block_height),
+            }
         if explain:
             made = sorted({int(x) for m in nodes.m for x in m})[:_EXPLAIN_TX_LIMIT]
             for t in made:
@@ -152,12 +198,17 @@ class Explorer(_Base):
         groups = [g for g in GROUPS if g in set(nodes.group)] or ["unknown owner"]
         out = {
             "hub_links": HUB_LINKS,
-            "title": self.title, "view": shown, "views": list(VIEWS), "notice": notice,
+            "title": self.title,
+            "view": shown,
+            "views": list(VIEWS),
+            "notice": notice,
             "summary": self.summary,
             "nodes": self._node_records(nodes),
             "txs": txmap,
-            "legend": {"groups": [[g, GROUPS[g][0], GROUPS[g][1]] for g in groups],
-                       "shapes": [[k, v] for k, v in SHAPES.items()]},
+            "legend": {
+                "groups": [[g, GROUPS[g][0], GROUPS[g][1]] for g in groups],
+                "shapes": [[k, v] for k, v in SHAPES.items()],
+            },
         }
         if reserve:
             out["reserve"] = self._reserve(nodes, shown)
@@ -209,8 +260,13 @@ class Explorer(_Base):
                 res["nodes"].setdefault(rec["id"], rec)
             txs = m.tx_table(np.concatenate([np.concatenate(vn.s.to_numpy()), np.concatenate(vn.m.to_numpy())]))
             for r in txs.itertuples(index=False):
-                res["txs"][str(int(r.tx))] = {"txid": r.txid, "rule": r.rule, "time": r.time, "t": float(r.t),
-                                              "block_height": _py(r.block_height)}
+                res["txs"][str(int(r.tx))] = {
+                    "txid": r.txid,
+                    "rule": r.rule,
+                    "time": r.time,
+                    "t": float(r.t),
+                    "block_height": _py(r.block_height),
+                }
         return res
 
     # ------------------------------------------------------------------ browser -> model
@@ -259,14 +315,17 @@ class Explorer(_Base):
     def _coins_of(self, node_id: str) -> np.ndarray:
         if self._shown is None or node_id not in set(self._shown.id):
             shown = ", ".join(map(str, self._shown.id.head(3))) if self._shown is not None else ""
-            raise ExploreError(f"node {node_id!r} is not on screen; use an id from explorer.nodes.id "
-                               f"(for example {shown})")
+            raise ExploreError(
+                f"node {node_id!r} is not on screen; use an id from explorer.nodes.id (for example {shown})"
+            )
         m = self.model
         ann = m.annotate(m.nodes_)
         key = m.view_key(ann, self._shown_view) if self._shown_view != "aggregate" else None
         if key is None:
-            raise ExploreError("this view groups coins per colour and time column; choose a smaller view to open "
-                               "single nodes (double click to close some, or explore a smaller trace)")
+            raise ExploreError(
+                "this view groups coins per colour and time column; choose a smaller view to open "
+                "single nodes (double click to close some, or explore a smaller trace)"
+            )
         return ann.id.to_numpy(dtype=object)[key == node_id]
 
     def expand(self, node: str, *, direction: str = "forward") -> pd.DataFrame:
@@ -302,16 +361,33 @@ class Explorer(_Base):
     @property
     def nodes(self) -> pd.DataFrame:
         """The nodes on screen: ``id, kind, n_coins, value_btc, traced_btc, share, address, cluster, tag ...``."""
-        cols = ["id", "kind", "n_coins", "value", "traced", "share", "address", "cluster", "tag", "category",
-                "confidence", "source", "group", "end_kind", "origin"]
+        cols = [
+            "id",
+            "kind",
+            "n_coins",
+            "value",
+            "traced",
+            "share",
+            "address",
+            "cluster",
+            "tag",
+            "category",
+            "confidence",
+            "source",
+            "group",
+            "end_kind",
+            "origin",
+        ]
         return self._btc_table(self._shown[[c for c in cols if c in self._shown]]).reset_index(drop=True)
 
     @property
     def edges(self) -> pd.DataFrame:
         """The links on screen: ``source, target, txid`` (the first transaction), ``rule``, ``n_txs``."""
-        txs = self.model.tx_table(np.concatenate([np.concatenate(self._shown.s.to_numpy()),
-                                                  np.concatenate(self._shown.m.to_numpy())])
-                                  if len(self._shown) else [])
+        txs = self.model.tx_table(
+            np.concatenate([np.concatenate(self._shown.s.to_numpy()), np.concatenate(self._shown.m.to_numpy())])
+            if len(self._shown)
+            else []
+        )
         return self.model.edges_of(self._shown, txs).drop(columns="tx")
 
     @property
@@ -370,22 +446,49 @@ class Explorer(_Base):
         for i in ids:
             coins = self._coins_of(i)
             row = self._shown[self._shown.id == i].iloc[0]
-            self._case.append({
-                "item": len(self._case) + 1, "finding": finding, "node": i, "kind": row.kind,
-                "coins": list(map(str, coins)), "address": _py(row.address),
-                "value_btc": int(row.value) / SATS_PER_BTC,
-                "traced_btc": None if pd.isna(row.traced) else float(row.traced) / SATS_PER_BTC,
-                "cluster": _py(row.cluster), "tag": _py(row.tag), "category": _py(row.category),
-                "confidence": _py(row.confidence), "source": _py(row.source),
-                "view": self._shown_view, "note": note or notes.get(i, ""), "added": now,
-            })
+            self._case.append(
+                {
+                    "item": len(self._case) + 1,
+                    "finding": finding,
+                    "node": i,
+                    "kind": row.kind,
+                    "coins": list(map(str, coins)),
+                    "address": _py(row.address),
+                    "value_btc": int(row.value) / SATS_PER_BTC,
+                    "traced_btc": None if pd.isna(row.traced) else float(row.traced) / SATS_PER_BTC,
+                    "cluster": _py(row.cluster),
+                    "tag": _py(row.tag),
+                    "category": _py(row.category),
+                    "confidence": _py(row.confidence),
+                    "source": _py(row.source),
+                    "view": self._shown_view,
+                    "note": note or notes.get(i, ""),
+                    "added": now,
+                }
+            )
         return self.case_items
 
     @property
     def case_items(self) -> pd.DataFrame:
         """The evidence items kept with :meth:`add_to_case` (one row each)."""
-        cols = ["item", "finding", "node", "kind", "coins", "address", "value_btc", "traced_btc", "cluster", "tag",
-                "category", "confidence", "source", "view", "note", "added"]
+        cols = [
+            "item",
+            "finding",
+            "node",
+            "kind",
+            "coins",
+            "address",
+            "value_btc",
+            "traced_btc",
+            "cluster",
+            "tag",
+            "category",
+            "confidence",
+            "source",
+            "view",
+            "note",
+            "added",
+        ]
         return pd.DataFrame(self._case, columns=cols)
 
     def to_trace(self, *, policy: str | None = None, direction: str | None = None, **kwargs):
@@ -427,21 +530,23 @@ class Explorer(_Base):
     # ------------------------------------------------------------------ files
     def to_html(self, *, title: str | None = None) -> str:
         """The graph as one standalone HTML page: data and JavaScript inside, no network requests."""
-        data = self._payload(self._shown, self._shown_view, self.graph.get("notice", ""), explain=True,
-                             reserve=True)
+        data = self._payload(self._shown, self._shown_view, self.graph.get("notice", ""), explain=True, reserve=True)
         data["notes"] = dict(self._notes)
         title = title or self.title or "cryptotrace explorer"
         # every "<" escaped: no text in the data (a tag label, a note) can close the script element
         blob = json.dumps(data, ensure_ascii=False, default=_py).replace("<", "\\u003c")
         js = _read("explorer.js")
-        csp = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-               "img-src data: blob:; connect-src 'none'")
+        csp = (
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "img-src data: blob:; connect-src 'none'"
+        )
+        saved = html.escape(_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
         return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>{html.escape(title)}</title></head>
 <body style="margin:8px">
-<p style="font:12px system-ui,sans-serif;color:#444">{html.escape(title)} &middot; saved {html.escape(_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC'))} by cryptotrace &middot;
+<p style="font:12px system-ui,sans-serif;color:#444">{html.escape(title)} &middot; saved {saved} by cryptotrace &middot;
 works offline: pan, zoom, hover, click a node to open its saved neighbours (one step), double click to close.</p>
 <pre style="font:11px monospace;white-space:pre-wrap">{html.escape(self.summary)}</pre>
 <div id="ct-explorer"></div>
@@ -462,8 +567,9 @@ mount(document.getElementById("ct-explorer"), window.__ctStore);
         """Write :meth:`to_html` to ``path`` (a colleague can open it in a browser without Python)."""
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
-            raise ExploreError(f"save_html writes an .html file; {str(path)!r} has another ending "
-                               "(use e.g. 'trace.html')")
+            raise ExploreError(
+                f"save_html writes an .html file; {str(path)!r} has another ending (use e.g. 'trace.html')"
+            )
         path.write_text(self.to_html(), encoding="utf-8")
         return path
 
@@ -477,11 +583,16 @@ mount(document.getElementById("ct-explorer"), window.__ctStore);
         if self._png is None:
             if anywidget is not None:
                 self.send({"type": "png_request"})
-            raise ExploreError("the browser is drawing the picture now; run this cell again in a moment "
-                               "(or click the widget's PNG button)")
+            raise ExploreError(
+                "the browser is drawing the picture now; run this cell again in a moment "
+                "(or click the widget's PNG button)"
+            )
         path.write_bytes(self._png)
         return path
 
     def __repr__(self) -> str:
         n = 0 if self._shown is None else len(self._shown)
-        return f"<Explorer {self._shown_view}: {n:,} nodes, {len(self.model.nodes_):,} coins; {len(self._case)} case items>"
+        return (
+            f"<Explorer {self._shown_view}: {n:,} nodes, {len(self.model.nodes_):,} coins; "
+            f"{len(self._case)} case items>"
+        )

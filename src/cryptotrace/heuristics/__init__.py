@@ -32,13 +32,41 @@ from .explain import TxExplanation, explain
 from .multi_input import multi_input
 from .peel import peel_chain, peel_chains
 
-__all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "all_of", "any_of", "but_not", "unique_change",
-           "multi_input", "change", "coinjoin", "peel", "peel_chain", "peel_chains", "explain", "TxExplanation",
-           "get", "resolve", "CHANGE", "COINJOIN", "CAVEATS", "REGISTRY", "describe_all"]
+__all__ = [
+    "Heuristic",
+    "ChangeHeuristic",
+    "TxFlag",
+    "all_of",
+    "any_of",
+    "but_not",
+    "unique_change",
+    "multi_input",
+    "change",
+    "coinjoin",
+    "peel",
+    "peel_chain",
+    "peel_chains",
+    "explain",
+    "TxExplanation",
+    "get",
+    "resolve",
+    "CHANGE",
+    "COINJOIN",
+    "CAVEATS",
+    "REGISTRY",
+    "describe_all",
+]
 
 #: every change heuristic that needs no extra data, in a fixed order
-CHANGE = (change.address_reuse, change.fresh_address, change.round_amount, change.script_type,
-          change.optimal_change, change.wallet_fingerprint, peel_chain)
+CHANGE = (
+    change.address_reuse,
+    change.fresh_address,
+    change.round_amount,
+    change.script_type,
+    change.optimal_change,
+    change.wallet_fingerprint,
+    peel_chain,
+)
 #: the CoinJoin detectors (and their union, ``coinjoin``)
 COINJOIN = (coinjoin.equal_output, coinjoin.whirlpool, coinjoin.wasabi1, coinjoin.wasabi2, coinjoin.joinmarket)
 #: caveats about a transaction's inputs (not CoinJoin findings; clustering does not skip them)
@@ -74,8 +102,9 @@ def resolve(heuristics) -> list[Heuristic]:
             out += [multi_input, *CHANGE]
         else:
             if not isinstance(h, (str, Heuristic)):
-                raise HeuristicError(f"{h!r} is neither a heuristic nor a heuristic's name; "
-                                     f"known names: {', '.join(REGISTRY)}")
+                raise HeuristicError(
+                    f"{h!r} is neither a heuristic nor a heuristic's name; known names: {', '.join(REGISTRY)}"
+                )
             out.append(get(h))
     seen, uniq = set(), []
     for h in out:
@@ -100,6 +129,7 @@ def describe_all(kind: str | None = None):
     if kind not in set(table.kind):
         from ..errors import HeuristicError
 
-        raise HeuristicError(f"describe_all: no heuristic of kind {kind!r}; the kinds are "
-                             f"{', '.join(sorted(set(table.kind)))}")
+        raise HeuristicError(
+            f"describe_all: no heuristic of kind {kind!r}; the kinds are {', '.join(sorted(set(table.kind)))}"
+        )
     return table[table.kind == kind].reset_index(drop=True)

@@ -31,12 +31,33 @@ import pandas as pd
 from .._groups import group_reduce
 from ..errors import HeuristicError
 
-__all__ = ["Heuristic", "ChangeHeuristic", "TxFlag", "CombinedFlag", "all_of", "any_of", "but_not", "unique_change",
-           "features", "check_chain", "sorted_unique"]
+__all__ = [
+    "Heuristic",
+    "ChangeHeuristic",
+    "TxFlag",
+    "CombinedFlag",
+    "all_of",
+    "any_of",
+    "but_not",
+    "unique_change",
+    "features",
+    "check_chain",
+    "sorted_unique",
+]
 
 #: script types in a fixed order; codes index into this tuple (-1 unknown)
-SCRIPT_TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr", "p2pk", "multisig", "witness_unknown",
-                "nulldata", "nonstandard")
+SCRIPT_TYPES = (
+    "p2pkh",
+    "p2sh",
+    "p2wpkh",
+    "p2wsh",
+    "p2tr",
+    "p2pk",
+    "multisig",
+    "witness_unknown",
+    "nulldata",
+    "nonstandard",
+)
 
 
 # --------------------------------------------------------------------------- shared per-chain numbers
@@ -280,7 +301,8 @@ def check_chain(chain, who: str) -> None:
     if not isinstance(chain, Chain):
         raise HeuristicError(
             f"heuristic {who!r} runs on a Chain, not on {type(chain).__name__}; "
-            "load one first, e.g. chain = cryptotrace.load_sample(), then call it as heuristic(chain)")
+            "load one first, e.g. chain = cryptotrace.load_sample(), then call it as heuristic(chain)"
+        )
 
 
 # --------------------------------------------------------------------------- the objects
@@ -307,7 +329,8 @@ class Heuristic:
         raise HeuristicError(
             f"a heuristic ({self.name!r}) has no truth value. To combine heuristics write "
             "all_of(h1, h2), any_of(h1, h2), but_not(h1, h2) or h1 & h2, h1 | h2, h1 - h2 "
-            "(Python's 'and'/'or' would silently keep only one of them)")
+            "(Python's 'and'/'or' would silently keep only one of them)"
+        )
 
     def __and__(self, other):
         return all_of(self, other)
@@ -325,8 +348,10 @@ class Heuristic:
         return f"<{self.kind.replace('_', ' ')} heuristic {self.name!r}: {self.rationale.split('. ')[0].rstrip('.')}>"
 
     def _repr_html_(self) -> str:
-        return (f"<div><b>{html.escape(self.name)}</b> ({html.escape(self.kind.replace('_', ' '))} heuristic)"
-                f"<p>{html.escape(self.rationale)}</p><p><i>Source:</i> {html.escape(self.reference)}</p></div>")
+        return (
+            f"<div><b>{html.escape(self.name)}</b> ({html.escape(self.kind.replace('_', ' '))} heuristic)"
+            f"<p>{html.escape(self.rationale)}</p><p><i>Source:</i> {html.escape(self.reference)}</p></div>"
+        )
 
     def describe(self) -> str:
         """Name, rationale and reference as a short paragraph."""
@@ -334,8 +359,9 @@ class Heuristic:
 
     def to_frame(self) -> pd.DataFrame:
         """One row: name, kind, rationale, reference."""
-        return pd.DataFrame([{"name": self.name, "kind": self.kind, "rationale": self.rationale,
-                              "reference": self.reference}])
+        return pd.DataFrame(
+            [{"name": self.name, "kind": self.kind, "rationale": self.rationale, "reference": self.reference}]
+        )
 
     def explain_tx(self, chain, pos: int) -> tuple[bool, str]:  # pragma: no cover - overridden
         """(fired, plain sentence) for transaction row ``pos``."""
@@ -362,8 +388,10 @@ class ChangeHeuristic(Heuristic):
         check_chain(chain, self.name)
         cand = np.asarray(self.candidates(chain), dtype=bool)
         if cand.shape != (len(chain.outputs),):
-            raise HeuristicError(f"change heuristic {self.name!r} gave {cand.shape} candidates for "
-                                 f"{len(chain.outputs)} outputs; it must mark every output row")
+            raise HeuristicError(
+                f"change heuristic {self.name!r} gave {cand.shape} candidates for "
+                f"{len(chain.outputs)} outputs; it must mark every output row"
+            )
         return cand
 
     def calls(self, chain) -> np.ndarray:
@@ -388,8 +416,10 @@ class ChangeHeuristic(Heuristic):
             row = lo + c[0]
             addr = chain.outputs.address.iloc[row]
             addr = "no address" if pd.isna(addr) else addr
-            return True, (f"output {c[0]} ({addr}, {format_btc(int(f.out_value[row]))}) is probably the "
-                          f"sender's change: {self.because}")
+            return True, (
+                f"output {c[0]} ({addr}, {format_btc(int(f.out_value[row]))}) is probably the "
+                f"sender's change: {self.because}"
+            )
         if len(c) == 0:
             return False, "no call: no output fits this rule"
         return False, f"no call: {len(c)} outputs ({', '.join(map(str, c))}) fit this rule, so it cannot choose"
@@ -436,13 +466,16 @@ def _as_heuristics(parts, op: str) -> list[Heuristic]:
         raise HeuristicError(f"{op}() needs at least one heuristic, e.g. {op}(change.round_amount, change.script_type)")
     for p in parts:
         if not isinstance(p, Heuristic):
-            raise HeuristicError(f"{op}() combines heuristics, but got {p!r} ({type(p).__name__}); "
-                                 "use the objects in cryptotrace.heuristics, e.g. heuristics.change.round_amount")
+            raise HeuristicError(
+                f"{op}() combines heuristics, but got {p!r} ({type(p).__name__}); "
+                "use the objects in cryptotrace.heuristics, e.g. heuristics.change.round_amount"
+            )
     kinds = {p.kind if p.kind != "link" else "tx_flag" for p in parts}
     if len(kinds) > 1:
         raise HeuristicError(
             f"{op}() cannot mix change heuristics with transaction flags ({', '.join(p.name for p in parts)}); "
-            "combine change heuristics with change heuristics, and flags with flags")
+            "combine change heuristics with change heuristics, and flags with flags"
+        )
     return parts
 
 
@@ -533,9 +566,11 @@ class _UniqueChange(ChangeHeuristic):
     def __init__(self, parts):
         self.parts = parts
         self.name = f"unique_change({', '.join(p.name for p in parts)})"
-        self.rationale = ("Asks each change heuristic for its call and keeps a call only where every heuristic "
-                          "that makes one names the same output (no disagreement). " +
-                          " | ".join(f"{p.name}: {p.rationale}" for p in parts))
+        self.rationale = (
+            "Asks each change heuristic for its call and keeps a call only where every heuristic "
+            "that makes one names the same output (no disagreement). "
+            + " | ".join(f"{p.name}: {p.rationale}" for p in parts)
+        )
         self.reference = "BlockSci unique_change; " + "; ".join(sorted({p.reference for p in parts}))
         self.because = "every heuristic that makes a call names this output"
 

@@ -32,16 +32,34 @@ from .base import ChangeHeuristic, all_of, any_of, but_not, features, unique_cha
 from .peel import peel_chain
 
 __all__ = [
-    "AddressReuse", "FreshAddress", "RoundAmount", "FiatRoundAmount", "ScriptTypeMatch", "OptimalChange",
-    "WalletFingerprint", "address_reuse", "fresh_address", "round_amount", "script_type", "optimal_change",
-    "wallet_fingerprint", "peel_chain", "ALL", "all_of", "any_of", "but_not", "unique_change",
+    "AddressReuse",
+    "FreshAddress",
+    "RoundAmount",
+    "FiatRoundAmount",
+    "ScriptTypeMatch",
+    "OptimalChange",
+    "WalletFingerprint",
+    "address_reuse",
+    "fresh_address",
+    "round_amount",
+    "script_type",
+    "optimal_change",
+    "wallet_fingerprint",
+    "peel_chain",
+    "ALL",
+    "all_of",
+    "any_of",
+    "but_not",
+    "unique_change",
 ]
 
 
 class AddressReuse(ChangeHeuristic):
     name = "address_reuse"
-    rationale = ("Some wallets send the change back to the very address the coins came from. An output paid to "
-                 "one of the transaction's own input addresses is then the change.")
+    rationale = (
+        "Some wallets send the change back to the very address the coins came from. An output paid to "
+        "one of the transaction's own input addresses is then the change."
+    )
     reference = "BlockSci change.address_reuse; Meiklejohn et al., A Fistful of Bitcoins (2013)"
     because = "it pays back to an address that also spends in this transaction"
 
@@ -52,11 +70,15 @@ class AddressReuse(ChangeHeuristic):
 
 class FreshAddress(ChangeHeuristic):
     name = "fresh_address"
-    rationale = ("Wallets make a brand-new address for every change output, while people are usually paid at "
-                 "an address that has been used before (a shop, an exchange deposit). If exactly one output goes "
-                 "to an address never seen before, it is the change (one-time change address).")
-    reference = ("BlockSci change.client_change_address_behavior; Androulaki et al. (2013); "
-                 "Meiklejohn et al. (2013) one-time change")
+    rationale = (
+        "Wallets make a brand-new address for every change output, while people are usually paid at "
+        "an address that has been used before (a shop, an exchange deposit). If exactly one output goes "
+        "to an address never seen before, it is the change (one-time change address)."
+    )
+    reference = (
+        "BlockSci change.client_change_address_behavior; Androulaki et al. (2013); "
+        "Meiklejohn et al. (2013) one-time change"
+    )
     because = "it is the only output paid to an address never seen before"
 
     def candidates(self, chain):
@@ -76,23 +98,29 @@ class RoundAmount(ChangeHeuristic):
     """
 
     name = "round_amount"
-    rationale = ("Payments are often round numbers of bitcoin (0.5 BTC, 0.02 BTC), while the change is whatever "
-                 "is left over. If all outputs but one are round, the one that is not round is the change.")
+    rationale = (
+        "Payments are often round numbers of bitcoin (0.5 BTC, 0.02 BTC), while the change is whatever "
+        "is left over. If all outputs but one are round, the one that is not round is the change."
+    )
     reference = "BlockSci change.power_of_ten_value; Androulaki et al. (2013)"
 
     def __init__(self, *, digits: int = 5):
         if not isinstance(digits, (int, np.integer)) or not 1 <= digits <= 12:
-            raise HeuristicError(f"round_amount(digits={digits!r}): digits must be a whole number from 1 to 12 "
-                                 "(5 means multiples of 0.001 BTC)")
+            raise HeuristicError(
+                f"round_amount(digits={digits!r}): digits must be a whole number from 1 to 12 "
+                "(5 means multiples of 0.001 BTC)"
+            )
         self.digits = int(digits)
         if self.digits != 5:
             self.name = f"round_amount(digits={self.digits})"
-        self.because = (f"it is the only output that is not a round amount (the others are multiples of "
-                        f"{10 ** self.digits / 1e8:g} BTC)")
+        self.because = (
+            f"it is the only output that is not a round amount (the others are multiples of "
+            f"{10**self.digits / 1e8:g} BTC)"
+        )
 
     def candidates(self, chain):
         f = features(chain)
-        rnd = (f.out_value % (10 ** self.digits) == 0) & (f.out_value > 0)
+        rnd = (f.out_value % (10**self.digits) == 0) & (f.out_value > 0)
         n_round = np.bincount(f.out_tx[rnd], minlength=f.n_txs)
         return f.base_change & ~rnd & (n_round[f.out_tx] >= 1)
 
@@ -116,8 +144,10 @@ class FiatRoundAmount(ChangeHeuristic):
     """
 
     name = "fiat_round_amount"
-    rationale = ("People often pay a round sum of money (250 dollars) converted to bitcoin at the day's price. "
-                 "If exactly one output is NOT worth a round amount of money while another is, it is the change.")
+    rationale = (
+        "People often pay a round sum of money (250 dollars) converted to bitcoin at the day's price. "
+        "If exactly one output is NOT worth a round amount of money while another is, it is the change."
+    )
     reference = "Ermilov et al. (2017); Kappos et al., An Empirical Analysis of Privacy in Zcash (2018) fiat round"
 
     def __init__(self, *, price, unit: float = 10.0, tolerance: float = 0.005, currency: str = "USD"):
@@ -125,11 +155,14 @@ class FiatRoundAmount(ChangeHeuristic):
             if price <= 0:
                 raise HeuristicError(f"fiat_round_amount(price={price!r}): the price of one bitcoin must be positive")
         elif not isinstance(price, pd.Series):
-            raise HeuristicError(f"fiat_round_amount(price=...) takes a number or a pandas Series of daily prices, "
-                                 f"not {type(price).__name__}")
+            raise HeuristicError(
+                f"fiat_round_amount(price=...) takes a number or a pandas Series of daily prices, "
+                f"not {type(price).__name__}"
+            )
         if unit <= 0 or not 0 < tolerance < 0.5:
-            raise HeuristicError(f"fiat_round_amount: unit ({unit!r}) must be positive and tolerance "
-                                 f"({tolerance!r}) between 0 and 0.5")
+            raise HeuristicError(
+                f"fiat_round_amount: unit ({unit!r}) must be positive and tolerance ({tolerance!r}) between 0 and 0.5"
+            )
         self.price, self.unit, self.tolerance, self.currency = price, float(unit), float(tolerance), currency
         self.because = f"it is the only output not worth a round amount of {currency} (multiples of {unit:g})"
 
@@ -161,9 +194,11 @@ class FiatRoundAmount(ChangeHeuristic):
 
 class ScriptTypeMatch(ChangeHeuristic):
     name = "script_type"
-    rationale = ("A wallet makes its change address of the same kind as its own addresses (e.g. bc1q... if it "
-                 "spends from bc1q...). If all inputs share one address type and exactly one output has that type, "
-                 "that output is the change.")
+    rationale = (
+        "A wallet makes its change address of the same kind as its own addresses (e.g. bc1q... if it "
+        "spends from bc1q...). If all inputs share one address type and exactly one output has that type, "
+        "that output is the change."
+    )
     reference = "BlockSci change.address_type; Ermilov et al. (2017); Moeser & Narayanan (2022)"
     because = "it is the only output of the same address type as the inputs"
 
@@ -175,8 +210,10 @@ class ScriptTypeMatch(ChangeHeuristic):
 
 class OptimalChange(ChangeHeuristic):
     name = "optimal_change"
-    rationale = ("Wallets do not add coins they do not need. If one output is smaller than every input, that "
-                 "output is the change: had the payment been that small, one input fewer would have paid it.")
+    rationale = (
+        "Wallets do not add coins they do not need. If one output is smaller than every input, that "
+        "output is the change: had the payment been that small, one input fewer would have paid it."
+    )
     reference = "BlockSci change.optimal_change; Nick, Data-Driven De-Anonymization in Bitcoin (2015)"
     because = "it is the only output smaller than every input (an unnecessary-input test)"
 
@@ -188,12 +225,16 @@ class OptimalChange(ChangeHeuristic):
 
 class WalletFingerprint(ChangeHeuristic):
     name = "wallet_fingerprint"
-    rationale = ("Each wallet program builds transactions its own way (version number, whether a locktime is set, "
-                 "the input sequence numbers). The change is spent later by the same wallet, so it is spent by a "
-                 "transaction with the same fingerprint; a payment is spent by someone else's wallet.")
+    rationale = (
+        "Each wallet program builds transactions its own way (version number, whether a locktime is set, "
+        "the input sequence numbers). The change is spent later by the same wallet, so it is spent by a "
+        "transaction with the same fingerprint; a payment is spent by someone else's wallet."
+    )
     reference = "BlockSci change.locktime; Kappos et al. (2022) wallet fingerprints; Moeser & Narayanan (2022)"
-    because = ("it is the only output later spent by a transaction built the same way (same version, locktime "
-               "use and sequence numbers) as this one")
+    because = (
+        "it is the only output later spent by a transaction built the same way (same version, locktime "
+        "use and sequence numbers) as this one"
+    )
 
     def candidates(self, chain):
         f = features(chain)

@@ -46,41 +46,78 @@ import pandas as pd
 
 from .base import SCRIPT_TYPES, TxFlag, CombinedFlag, sorted_unique, features, isin_sorted
 
-__all__ = ["EqualOutput", "Whirlpool", "Wasabi1", "Wasabi2", "JoinMarket", "PayJoinLikely", "StonewallLike",
-           "WhirlpoolTx0", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket", "coinjoin",
-           "payjoin_likely", "stonewall_like", "whirlpool_tx0", "WHIRLPOOL_POOLS", "WHIRLPOOL_FEES",
-           "wasabi2_denominations", "REFERENCES", "FAMILIES", "accuracy_table"]
+__all__ = [
+    "EqualOutput",
+    "Whirlpool",
+    "Wasabi1",
+    "Wasabi2",
+    "JoinMarket",
+    "PayJoinLikely",
+    "StonewallLike",
+    "WhirlpoolTx0",
+    "equal_output",
+    "whirlpool",
+    "wasabi1",
+    "wasabi2",
+    "joinmarket",
+    "coinjoin",
+    "payjoin_likely",
+    "stonewall_like",
+    "whirlpool_tx0",
+    "WHIRLPOOL_POOLS",
+    "WHIRLPOOL_FEES",
+    "wasabi2_denominations",
+    "REFERENCES",
+    "FAMILIES",
+    "accuracy_table",
+]
 
 #: Where each rule comes from (repository, file, commit read for this module; papers and documentation).
 REFERENCES = {
-    "blocksci": ("BlockSci isCoinjoin, citp/BlockSci src/heuristics/tx_identification.cpp "
-                 "@31ca093750aa454877617bdf5b46ab27fce87989 (Kalodner et al., BlockSci, USENIX Security 2020)"),
-    "dumplings": ("Dumplings scanner, nopara73/Dumplings Dumplings/Scanning/Scanner.cs and Constants.cs "
-                  "@36f28f27ab3753211acdbf9dde09ceb760ee834b; its fork crocs-muni/Dumplings "
-                  "@4739bdaf6df01a81172e8dba849392c214222d46 (Whirlpool 5-10 in = out, Ashigaru pools, "
-                  "Wasabi 2 from 15 inputs)"),
-    "graphsense": ("GraphSense, graphsense/graphsense-lib src/graphsenselib/db/asynchronous/services/"
-                   "heuristics_service.py @a82914bf4bcb6210ff585ee5fc966b839cfdbd31 (Whirlpool 5-8 with surge "
-                   "cycles, tx0, Wasabi 1.0/1.1/2.0, JoinMarket, Stonewall veto)"),
-    "stuetz": ("Stuetz, Stockinger, Haslhofer, Moreno-Sanchez, Maffei: Adoption and Actual Privacy of Decentralized "
-               "CoinJoin Implementations in Bitcoin, ACM AFT 2022 (arXiv 2109.10229; first version 'Pinpointing and "
-               "Measuring Wasabi and Samourai CoinJoins'): the Wasabi and Samourai detection heuristics (Samourai: "
-               "5 equal outputs at a pool size, 5 inputs, some equal to it, the rest up to 0.0011 BTC above)"),
-    "moeser": ("Moeser & Boehme, Join Me on a Market for Anonymity, WEIS 2016/PETS 2017: JoinMarket CoinJoins "
-               "pay n equal outputs, one change per participant, n <= inputs"),
-    "whirlpool_docs": ("Samourai Whirlpool: pools 0.001/0.01/0.05/0.5 BTC with pool fees 5,000/50,000/175,000/"
-                       "1,750,000 sats paid in tx0 (GraphSense's WHIRLPOOL_POOLS table), 5-input mixes and 'surge "
-                       "cycles' of 6 to 8 (GraphSense's docstring); Samourai's own documentation (code.samourai.io, "
-                       "offline since 2024) was not read"),
-    "wasabi_docs": ("Wasabi Wallet 1.x (ZeroLink) documentation: base denomination ~0.1 BTC with mixing levels "
-                    "x2, x4 ...; WalletWasabi/WalletWasabi @4d0615d13224d0711e7301c4ed6c7abb10c89c8f: "
-                    "WalletWasabi/WabiSabi/Coordinator/WabiSabiConfig.cs (at most 100 inputs, at least half that, 40% "
-                    "in blame rounds; P2WPKH and P2TR inputs), WalletWasabi/WabiSabi/Client/CoinJoin/Client/Decomposer/"
-                    "DenominationBuilder.cs (powers of 2 and 3, 2x powers of 3, 1-2-5 x powers of 10), "
-                    "WalletWasabi/WabiSabi/Models/MultipartyTransaction/SigningState.cs (inputs by amount and outputs "
-                    "by value, largest first)"),
-    "stonewall_docs": ("Samourai STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes), as GraphSense's "
-                       "_is_stonewall describes them; Samourai's own documentation was not read"),
+    "blocksci": (
+        "BlockSci isCoinjoin, citp/BlockSci src/heuristics/tx_identification.cpp "
+        "@31ca093750aa454877617bdf5b46ab27fce87989 (Kalodner et al., BlockSci, USENIX Security 2020)"
+    ),
+    "dumplings": (
+        "Dumplings scanner, nopara73/Dumplings Dumplings/Scanning/Scanner.cs and Constants.cs "
+        "@36f28f27ab3753211acdbf9dde09ceb760ee834b; its fork crocs-muni/Dumplings "
+        "@4739bdaf6df01a81172e8dba849392c214222d46 (Whirlpool 5-10 in = out, Ashigaru pools, "
+        "Wasabi 2 from 15 inputs)"
+    ),
+    "graphsense": (
+        "GraphSense, graphsense/graphsense-lib src/graphsenselib/db/asynchronous/services/"
+        "heuristics_service.py @a82914bf4bcb6210ff585ee5fc966b839cfdbd31 (Whirlpool 5-8 with surge "
+        "cycles, tx0, Wasabi 1.0/1.1/2.0, JoinMarket, Stonewall veto)"
+    ),
+    "stuetz": (
+        "Stuetz, Stockinger, Haslhofer, Moreno-Sanchez, Maffei: Adoption and Actual Privacy of Decentralized "
+        "CoinJoin Implementations in Bitcoin, ACM AFT 2022 (arXiv 2109.10229; first version 'Pinpointing and "
+        "Measuring Wasabi and Samourai CoinJoins'): the Wasabi and Samourai detection heuristics (Samourai: "
+        "5 equal outputs at a pool size, 5 inputs, some equal to it, the rest up to 0.0011 BTC above)"
+    ),
+    "moeser": (
+        "Moeser & Boehme, Join Me on a Market for Anonymity, WEIS 2016/PETS 2017: JoinMarket CoinJoins "
+        "pay n equal outputs, one change per participant, n <= inputs"
+    ),
+    "whirlpool_docs": (
+        "Samourai Whirlpool: pools 0.001/0.01/0.05/0.5 BTC with pool fees 5,000/50,000/175,000/"
+        "1,750,000 sats paid in tx0 (GraphSense's WHIRLPOOL_POOLS table), 5-input mixes and 'surge "
+        "cycles' of 6 to 8 (GraphSense's docstring); Samourai's own documentation (code.samourai.io, "
+        "offline since 2024) was not read"
+    ),
+    "wasabi_docs": (
+        "Wasabi Wallet 1.x (ZeroLink) documentation: base denomination ~0.1 BTC with mixing levels "
+        "x2, x4 ...; WalletWasabi/WalletWasabi @4d0615d13224d0711e7301c4ed6c7abb10c89c8f: "
+        "WalletWasabi/WabiSabi/Coordinator/WabiSabiConfig.cs (at most 100 inputs, at least half that, 40% "
+        "in blame rounds; P2WPKH and P2TR inputs), WalletWasabi/WabiSabi/Client/CoinJoin/Client/Decomposer/"
+        "DenominationBuilder.cs (powers of 2 and 3, 2x powers of 3, 1-2-5 x powers of 10), "
+        "WalletWasabi/WabiSabi/Models/MultipartyTransaction/SigningState.cs (inputs by amount and outputs "
+        "by value, largest first)"
+    ),
+    "stonewall_docs": (
+        "Samourai STONEWALL and STONEWALLx2 (2 equal outputs + 2 changes), as GraphSense's "
+        "_is_stonewall describes them; Samourai's own documentation was not read"
+    ),
 }
 
 #: Whirlpool pool sizes in satoshis (0.001, 0.01, 0.05, 0.5 BTC)
@@ -172,8 +209,8 @@ class _Numbers:
             run_len = run_t = run_v = np.zeros(0, dtype=np.int64)
         self.run_t, self.run_v, self.run_len = run_t, run_v, run_len
         rep = run_len >= 2
-        self.n_rep_groups = np.bincount(run_t[rep], minlength=n)           # values repeated (any amount)
-        self.n_singles = np.bincount(run_t[~rep], minlength=n)             # values that occur once
+        self.n_rep_groups = np.bincount(run_t[rep], minlength=n)  # values repeated (any amount)
+        self.n_singles = np.bincount(run_t[~rep], minlength=n)  # values that occur once
         # the denomination: the most common repeated value >= MIN_DENOMINATION (ties: the larger value)
         self.top_cnt, self.top_val = _top_run(run_t, run_v, run_len, (run_v >= MIN_DENOMINATION) & rep, n)
         # the largest spendable output that is not the denomination
@@ -270,13 +307,15 @@ def _subset_shortcut(chain):
 # --------------------------------------------------------------------------- the detectors
 class WhirlpoolTx0(TxFlag):
     name = "whirlpool_tx0"
-    rationale = ("A Whirlpool tx0 is one user's transaction before the CoinJoin: it splits a coin into premix coins "
-                 "of the pool size plus a miner-fee margin (100 to 110,000 sats over it), pays the coordinator's pool "
-                 "fee (one output between half and three times the published fee, or one exactly the published fee "
-                 "when the change also falls in that range) and at most one change. Its "
-                 "inputs are one wallet's, so it is NOT a CoinJoin; it is flagged so the equal-output rules do not "
-                 "mistake its equal premix outputs for participants. A tx0 carries exactly one OP_RETURN (its "
-                 "payload for the coordinator).")
+    rationale = (
+        "A Whirlpool tx0 is one user's transaction before the CoinJoin: it splits a coin into premix coins "
+        "of the pool size plus a miner-fee margin (100 to 110,000 sats over it), pays the coordinator's pool "
+        "fee (one output between half and three times the published fee, or one exactly the published fee "
+        "when the change also falls in that range) and at most one change. Its "
+        "inputs are one wallet's, so it is NOT a CoinJoin; it is flagged so the equal-output rules do not "
+        "mistake its equal premix outputs for participants. A tx0 carries exactly one OP_RETURN (its "
+        "payload for the coordinator)."
+    )
     reference = f"{REFERENCES['graphsense']} (_whirlpool_tx0_heuristic); {REFERENCES['whirlpool_docs']}"
     because = "is a Whirlpool tx0 (premix split): one wallet's coins, before a CoinJoin"
 
@@ -309,13 +348,17 @@ class WhirlpoolTx0(TxFlag):
 
 class Whirlpool(TxFlag):
     name = "whirlpool"
-    rationale = ("Samourai Whirlpool mixes have 5 inputs and 5 outputs, or 6, 7 or 8 of each in 'surge cycles' "
-                 "(since 2023): every output exactly the pool size (0.001, 0.01, 0.05 or 0.5 BTC; Ashigaru's 0.025 "
-                 "and 0.25 too), all to different segwit (P2WPKH) addresses, each input from a different address. "
-                 "The inputs are the pool size (remixers, free) or the pool size plus 100 to 110,000 sats (new "
-                 "entrants paying the miner fee); at least one new entrant pays. OP_RETURN outputs are ignored.")
-    reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_whirlpool_coinjoin_heuristic); " \
-                f"{REFERENCES['stuetz']}; {REFERENCES['whirlpool_docs']}"
+    rationale = (
+        "Samourai Whirlpool mixes have 5 inputs and 5 outputs, or 6, 7 or 8 of each in 'surge cycles' "
+        "(since 2023): every output exactly the pool size (0.001, 0.01, 0.05 or 0.5 BTC; Ashigaru's 0.025 "
+        "and 0.25 too), all to different segwit (P2WPKH) addresses, each input from a different address. "
+        "The inputs are the pool size (remixers, free) or the pool size plus 100 to 110,000 sats (new "
+        "entrants paying the miner fee); at least one new entrant pays. OP_RETURN outputs are ignored."
+    )
+    reference = (
+        f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_whirlpool_coinjoin_heuristic); "
+        f"{REFERENCES['stuetz']}; {REFERENCES['whirlpool_docs']}"
+    )
     because = "has the Whirlpool shape: 5-8 inputs, as many equal outputs at a pool size"
 
     def flags(self, chain):
@@ -323,10 +366,18 @@ class Whirlpool(TxFlag):
         c = numbers(chain)
         n_io = c.n_sp
         d = c.max_sp
-        shape = (_not_coinbase(f) & (f.n_in == n_io) & (n_io >= WHIRLPOOL_MIN) & (n_io <= WHIRLPOOL_MAX)
-                 & (c.min_sp == c.max_sp) & isin_sorted(d, _POOLS)
-                 & (f.n_in_addr == f.n_in) & (c.n_sp_addr == n_io)
-                 & (c.out_not_wpkh == 0) & (c.in_not_wpkh == 0))
+        shape = (
+            _not_coinbase(f)
+            & (f.n_in == n_io)
+            & (n_io >= WHIRLPOOL_MIN)
+            & (n_io <= WHIRLPOOL_MAX)
+            & (c.min_sp == c.max_sp)
+            & isin_sorted(d, _POOLS)
+            & (f.n_in_addr == f.n_in)
+            & (c.n_sp_addr == n_io)
+            & (c.out_not_wpkh == 0)
+            & (c.in_not_wpkh == 0)
+        )
         # inputs of known value: the pool size (remix) or pool size + 100 .. 110,000 sats (new entrant)
         t = f.in_tx[c.in_known]
         v = f.in_value[c.in_known]
@@ -341,14 +392,18 @@ class Whirlpool(TxFlag):
 
 class Wasabi1(TxFlag):
     name = "wasabi1"
-    rationale = ("Wasabi Wallet 1.x CoinJoins pay 10 or more equal outputs of about 0.1 BTC (the base mixing level, "
-                 "0.08 to 0.12 BTC) -- counted at the base level even where a higher level (0.2, 0.4 BTC ...) has "
-                 "as many equal outputs -- plus changes and the coordinator's fee (so at least 2 outputs of a value "
-                 "of their own). There are at least as many inputs, and input addresses, as base outputs; the "
-                 "outputs are native segwit (P2WPKH), no output address repeats. (Dumplings also demands P2WPKH "
-                 "inputs; like GraphSense we do not, so a round with one older coin registered is still found.)")
-    reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_10/_wasabi_11); " \
-                f"{REFERENCES['stuetz']}; {REFERENCES['wasabi_docs']}"
+    rationale = (
+        "Wasabi Wallet 1.x CoinJoins pay 10 or more equal outputs of about 0.1 BTC (the base mixing level, "
+        "0.08 to 0.12 BTC) -- counted at the base level even where a higher level (0.2, 0.4 BTC ...) has "
+        "as many equal outputs -- plus changes and the coordinator's fee (so at least 2 outputs of a value "
+        "of their own). There are at least as many inputs, and input addresses, as base outputs; the "
+        "outputs are native segwit (P2WPKH), no output address repeats. (Dumplings also demands P2WPKH "
+        "inputs; like GraphSense we do not, so a round with one older coin registered is still found.)"
+    )
+    reference = (
+        f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_10/_wasabi_11); "
+        f"{REFERENCES['stuetz']}; {REFERENCES['wasabi_docs']}"
+    )
     because = "has the Wasabi 1.x shape: 10 or more equal outputs of about 0.1 BTC"
 
     def flags(self, chain):
@@ -356,20 +411,30 @@ class Wasabi1(TxFlag):
         c = numbers(chain)
         keep = (np.abs(c.run_v - WASABI1_BASE) <= WASABI1_PRECISION) & (c.run_len >= 2)
         n_base, _ = _top_run(c.run_t, c.run_v, c.run_len, keep, f.n_txs)
-        return (_not_coinbase(f) & (n_base >= WASABI1_MIN_EQUAL) & (f.n_in >= n_base) & (f.n_in_addr >= n_base)
-                & (c.n_singles >= 2) & (c.n_sp_addr == c.n_sp) & (c.out_not_wpkh == 0))
+        return (
+            _not_coinbase(f)
+            & (n_base >= WASABI1_MIN_EQUAL)
+            & (f.n_in >= n_base)
+            & (f.n_in_addr >= n_base)
+            & (c.n_singles >= 2)
+            & (c.n_sp_addr == c.n_sp)
+            & (c.out_not_wpkh == 0)
+        )
 
 
 class Wasabi2(TxFlag):
     name = "wasabi2"
-    rationale = ("Wasabi Wallet 2.0 (WabiSabi) CoinJoins have 20 or more inputs (at least 50 of 100 with the default "
-                 "coordinator settings, 40 in blame rounds; later coordinators run smaller rounds), all segwit "
-                 "(P2WPKH or P2TR), no address bringing more than a tenth of them; outputs listed largest first "
-                 "(inputs too, where their values are known), more than 80% of them at the standard denominations "
-                 "(powers of 2 and 3, 1-2-5 x powers of 10), at least three standard amounts each paid two or more "
-                 "times, none below 5,000 sats, no address repeated.")
-    reference = f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_20_heuristic); " \
-                f"{REFERENCES['wasabi_docs']}"
+    rationale = (
+        "Wasabi Wallet 2.0 (WabiSabi) CoinJoins have 20 or more inputs (at least 50 of 100 with the default "
+        "coordinator settings, 40 in blame rounds; later coordinators run smaller rounds), all segwit "
+        "(P2WPKH or P2TR), no address bringing more than a tenth of them; outputs listed largest first "
+        "(inputs too, where their values are known), more than 80% of them at the standard denominations "
+        "(powers of 2 and 3, 1-2-5 x powers of 10), at least three standard amounts each paid two or more "
+        "times, none below 5,000 sats, no address repeated."
+    )
+    reference = (
+        f"{REFERENCES['dumplings']}; {REFERENCES['graphsense']} (_wasabi_20_heuristic); {REFERENCES['wasabi_docs']}"
+    )
     because = "has the Wasabi 2.0 shape: 20+ inputs, outputs largest first at standard denominations"
 
     def flags(self, chain):
@@ -378,23 +443,34 @@ class Wasabi2(TxFlag):
         std_run = isin_sorted(c.run_v, _WW2)
         n_std = np.bincount(c.run_t[std_run], weights=c.run_len[std_run], minlength=f.n_txs)
         tiers = np.bincount(c.run_t[std_run & (c.run_len >= 2)], minlength=f.n_txs)
-        return (_not_coinbase(f) & (f.n_in >= WASABI2_MIN_INPUTS) & (c.in_not_w2 == 0)
-                & (c.top_in_addr * 10 <= f.n_in)
-                & (c.out_rises == 0) & (c.in_rises == 0)
-                & (n_std * 5 > c.n_sp * 4) & (tiers >= 3) & (c.min_sp >= MIN_DENOMINATION)
-                & (c.n_sp_addr == c.n_sp))
+        return (
+            _not_coinbase(f)
+            & (f.n_in >= WASABI2_MIN_INPUTS)
+            & (c.in_not_w2 == 0)
+            & (c.top_in_addr * 10 <= f.n_in)
+            & (c.out_rises == 0)
+            & (c.in_rises == 0)
+            & (n_std * 5 > c.n_sp * 4)
+            & (tiers >= 3)
+            & (c.min_sp >= MIN_DENOMINATION)
+            & (c.n_sp_addr == c.n_sp)
+        )
 
 
 class JoinMarket(TxFlag):
     name = "joinmarket"
-    rationale = ("A JoinMarket CoinJoin pays one amount to each of n >= 3 participants (a taker and its makers) "
-                 "and gives each at most one change: one repeated amount only, between 1 and n other outputs "
-                 "(fewer when a maker's change is too small or the taker sweeps), no address repeated, at least n "
-                 "input addresses, nothing paid back to an input address. Where the inputs' values are known, none "
-                 "exceeds one participant's share (amount + largest other output + 0.001 BTC for fees); rounds of "
-                 "50+ inputs have at most 20 inputs and about 2 outputs per participant. A Whirlpool tx0 is excluded.")
-    reference = f"{REFERENCES['dumplings']} (other CoinJoins); {REFERENCES['graphsense']} (_joinmarket_heuristic); " \
-                f"{REFERENCES['moeser']}; {REFERENCES['blocksci']}"
+    rationale = (
+        "A JoinMarket CoinJoin pays one amount to each of n >= 3 participants (a taker and its makers) "
+        "and gives each at most one change: one repeated amount only, between 1 and n other outputs "
+        "(fewer when a maker's change is too small or the taker sweeps), no address repeated, at least n "
+        "input addresses, nothing paid back to an input address. Where the inputs' values are known, none "
+        "exceeds one participant's share (amount + largest other output + 0.001 BTC for fees); rounds of "
+        "50+ inputs have at most 20 inputs and about 2 outputs per participant. A Whirlpool tx0 is excluded."
+    )
+    reference = (
+        f"{REFERENCES['dumplings']} (other CoinJoins); {REFERENCES['graphsense']} (_joinmarket_heuristic); "
+        f"{REFERENCES['moeser']}; {REFERENCES['blocksci']}"
+    )
     because = "has the JoinMarket shape: one equal amount for 3+ participants, at most one change each"
 
     def flags(self, chain):
@@ -404,19 +480,31 @@ class JoinMarket(TxFlag):
         k = c.n_sp - n
         big = f.n_in >= 50
         gate = ~big | ((f.n_in <= 20 * n) & (c.n_sp * 10 >= 17 * n))
-        return (_not_coinbase(f) & (n >= JOINMARKET_MIN_PARTICIPANTS) & (c.n_rep_groups == 1) & (k >= 1) & (k <= n)
-                & (n <= f.n_in_addr) & (c.n_sp_addr == c.n_sp) & (c.n_self == 0) & _subset_shortcut(chain) & gate
-                & ~whirlpool_tx0._flags(chain))
+        return (
+            _not_coinbase(f)
+            & (n >= JOINMARKET_MIN_PARTICIPANTS)
+            & (c.n_rep_groups == 1)
+            & (k >= 1)
+            & (k <= n)
+            & (n <= f.n_in_addr)
+            & (c.n_sp_addr == c.n_sp)
+            & (c.n_self == 0)
+            & _subset_shortcut(chain)
+            & gate
+            & ~whirlpool_tx0._flags(chain)
+        )
 
 
 class EqualOutput(TxFlag):
     name = "equal_output"
-    rationale = ("The generic CoinJoin rule: n >= 3 participants each get an output of the same amount (the most "
-                 "common amount, at least 5,000 sats: dust and token markers do not count) and at most one other "
-                 "output each (a change), plus at most one more for a coordinator's fee; n is no more than the "
-                 "inputs and the distinct input addresses; nothing is paid back to an input address. OP_RETURN "
-                 "outputs are ignored. Where the inputs' values are known, none exceeds one participant's share. "
-                 "A Whirlpool tx0 (one wallet's premix split) is not a CoinJoin.")
+    rationale = (
+        "The generic CoinJoin rule: n >= 3 participants each get an output of the same amount (the most "
+        "common amount, at least 5,000 sats: dust and token markers do not count) and at most one other "
+        "output each (a change), plus at most one more for a coordinator's fee; n is no more than the "
+        "inputs and the distinct input addresses; nothing is paid back to an input address. OP_RETURN "
+        "outputs are ignored. Where the inputs' values are known, none exceeds one participant's share. "
+        "A Whirlpool tx0 (one wallet's premix split) is not a CoinJoin."
+    )
     reference = f"{REFERENCES['blocksci']}; {REFERENCES['dumplings']}; {REFERENCES['graphsense']}"
     because = "looks like a CoinJoin: as many equal outputs as there are participants (equal-output rule)"
 
@@ -425,34 +513,53 @@ class EqualOutput(TxFlag):
         c = numbers(chain)
         n = c.top_cnt
         k = c.n_sp - n
-        return (_not_coinbase(f) & (f.n_in >= 2) & (n >= 3) & (k <= n + 1)
-                & (n <= f.n_in) & (n <= f.n_in_addr) & (c.n_self == 0) & _subset_shortcut(chain)
-                & ~whirlpool_tx0._flags(chain))
+        return (
+            _not_coinbase(f)
+            & (f.n_in >= 2)
+            & (n >= 3)
+            & (k <= n + 1)
+            & (n <= f.n_in)
+            & (n <= f.n_in_addr)
+            & (c.n_self == 0)
+            & _subset_shortcut(chain)
+            & ~whirlpool_tx0._flags(chain)
+        )
 
 
 class StonewallLike(TxFlag):
     name = "stonewall_like"
-    rationale = ("Samourai's STONEWALL makes an ordinary payment from ONE wallet look like a two-person CoinJoin: "
-                 "two equal outputs (the payment and a decoy of the same amount) and one or two changes, 3 or 4 "
-                 "outputs to different addresses, 2 or more inputs. STONEWALLx2 has the same shape with two people. "
-                 "So the inputs may or may not be one owner's: a caveat, not a CoinJoin finding (clustering does "
-                 "not skip it). A Whirlpool tx0 with two premix coins is not counted.")
+    rationale = (
+        "Samourai's STONEWALL makes an ordinary payment from ONE wallet look like a two-person CoinJoin: "
+        "two equal outputs (the payment and a decoy of the same amount) and one or two changes, 3 or 4 "
+        "outputs to different addresses, 2 or more inputs. STONEWALLx2 has the same shape with two people. "
+        "So the inputs may or may not be one owner's: a caveat, not a CoinJoin finding (clustering does "
+        "not skip it). A Whirlpool tx0 with two premix coins is not counted."
+    )
     reference = f"{REFERENCES['graphsense']} (_is_stonewall); {REFERENCES['stonewall_docs']}"
     because = "may be a STONEWALL: two equal outputs and changes, possibly from one wallet"
 
     def flags(self, chain):
         f = features(chain)
         c = numbers(chain)
-        return (_not_coinbase(f) & (f.n_in >= 2) & ((c.n_sp == 3) | (c.n_sp == 4)) & (c.n_sp_addr == c.n_sp)
-                & (c.n_rep_groups == 1) & (c.top_cnt == 2) & ~whirlpool_tx0._flags(chain))
+        return (
+            _not_coinbase(f)
+            & (f.n_in >= 2)
+            & ((c.n_sp == 3) | (c.n_sp == 4))
+            & (c.n_sp_addr == c.n_sp)
+            & (c.n_rep_groups == 1)
+            & (c.top_cnt == 2)
+            & ~whirlpool_tx0._flags(chain)
+        )
 
 
 class PayJoinLikely(TxFlag):
     name = "payjoin_likely"
-    rationale = ("A PayJoin is a payment where the receiver adds one of their own coins as an input. It looks "
-                 "ordinary (2 outputs, one address type) but an input is unnecessary for an ordinary wallet: the "
-                 "other inputs alone would pay the largest output and the fee. Such a transaction may join two "
-                 "people's addresses wrongly under common-input ownership. A caveat, not proof.")
+    rationale = (
+        "A PayJoin is a payment where the receiver adds one of their own coins as an input. It looks "
+        "ordinary (2 outputs, one address type) but an input is unnecessary for an ordinary wallet: the "
+        "other inputs alone would pay the largest output and the fee. Such a transaction may join two "
+        "people's addresses wrongly under common-input ownership. A caveat, not proof."
+    )
     reference = "BIP 78 (PayJoin); Ghesmati, Fdhila & Weippl, Studying Bitcoin privacy attacks (2021) UIH2"
     because = "may be a PayJoin: one of its inputs was not needed, as if the receiver added a coin"
 
@@ -460,8 +567,9 @@ class PayJoinLikely(TxFlag):
         f = features(chain)
         one_type = f.input_script_type >= 0
         spare = f.sum_in_value - f.min_in_value >= f.max_out_value + np.maximum(f.fee, 0)
-        return (~f.is_coinbase & (f.n_in >= 2) & (f.n_out == 2) & (f.n_in_addr >= 2) & one_type
-                & f.in_value_known & spare)
+        return (
+            ~f.is_coinbase & (f.n_in >= 2) & (f.n_out == 2) & (f.n_in_addr >= 2) & one_type & f.in_value_known & spare
+        )
 
 
 whirlpool_tx0 = WhirlpoolTx0()
@@ -475,9 +583,11 @@ stonewall_like = StonewallLike()
 
 coinjoin = CombinedFlag("any_of", [equal_output, whirlpool, wasabi1, wasabi2, joinmarket])
 coinjoin.name = "coinjoin"
-coinjoin.rationale = ("A transaction is taken to be a CoinJoin when any of the detectors recognise it: the "
-                      "generic equal-output rule, Whirlpool, Wasabi 1.x, Wasabi 2.0 or JoinMarket. The caveats "
-                      "stonewall_like, payjoin_likely and whirlpool_tx0 are not part of it.")
+coinjoin.rationale = (
+    "A transaction is taken to be a CoinJoin when any of the detectors recognise it: the "
+    "generic equal-output rule, Whirlpool, Wasabi 1.x, Wasabi 2.0 or JoinMarket. The caveats "
+    "stonewall_like, payjoin_likely and whirlpool_tx0 are not part of it."
+)
 coinjoin.because = "looks like a CoinJoin"
 
 
@@ -515,15 +625,28 @@ def accuracy_table(chain, family) -> pd.DataFrame:
     flags = {h.name: h._flags(chain) for h in dets}
     is_cj = np.isin(fam, FAMILIES)
     kinds = sorted(set(label.tolist()))
-    names = ([x for f in FAMILIES for x in kinds if str(x).split(":")[0] == f]
-             + [x for x in kinds if str(x).split(":")[0] not in FAMILIES and x != "other"] + ["other"])
+    names = (
+        [x for f in FAMILIES for x in kinds if str(x).split(":")[0] == f]
+        + [x for x in kinds if str(x).split(":")[0] not in FAMILIES and x != "other"]
+        + ["other"]
+    )
     rows = []
     for f in names:
         m = label == f
-        rows.append({"family": f, "transactions": int(m.sum()),
-                     **{k: (float(v[m].mean()) if m.any() else float("nan")) for k, v in flags.items()}})
-    rows.append({"family": "precision", "transactions": int(is_cj.sum()),
-                 **{k: (float(is_cj[v].mean()) if v.any() else float("nan")) for k, v in flags.items()}})
+        rows.append(
+            {
+                "family": f,
+                "transactions": int(m.sum()),
+                **{k: (float(v[m].mean()) if m.any() else float("nan")) for k, v in flags.items()},
+            }
+        )
+    rows.append(
+        {
+            "family": "precision",
+            "transactions": int(is_cj.sum()),
+            **{k: (float(is_cj[v].mean()) if v.any() else float("nan")) for k, v in flags.items()},
+        }
+    )
     own = {}
     for k, v in flags.items():
         own[k] = float((fam[v] == k).mean()) if (k in FAMILIES and v.any()) else float("nan")

@@ -85,27 +85,36 @@ def explain(chain, txid: str, *, heuristics=None) -> TxExplanation:
     ix = chain.index
     n_in = int(ix.in_start[pos + 1] - ix.in_start[pos])
     n_out = int(ix.out_start[pos + 1] - ix.out_start[pos])
-    value = int(chain.outputs.value.iloc[ix.out_start[pos]:ix.out_start[pos + 1]].sum())
-    header = (f"Transaction {t.txid}: {n_in} input(s), {n_out} output(s), {format_btc(value)} paid out"
-              + ("" if pd.isna(t.block_height) else f", block {int(t.block_height):,}"))
+    value = int(chain.outputs.value.iloc[ix.out_start[pos] : ix.out_start[pos + 1]].sum())
+    header = f"Transaction {t.txid}: {n_in} input(s), {n_out} output(s), {format_btc(value)} paid out" + (
+        "" if pd.isna(t.block_height) else f", block {int(t.block_height):,}"
+    )
     notes = []
     fired = dict(zip(table.heuristic, table.fired))
     cj = [n for n in ("coinjoin", "equal_output", "whirlpool", "wasabi1", "wasabi2", "joinmarket") if fired.get(n)]
     if cj:
-        notes.append("this looks like a CoinJoin: its inputs belong to different people, so common-input "
-                     "ownership and change calls are not trusted here (clustering skips it by default).")
+        notes.append(
+            "this looks like a CoinJoin: its inputs belong to different people, so common-input "
+            "ownership and change calls are not trusted here (clustering skips it by default)."
+        )
     if fired.get("payjoin_likely"):
         notes.append("this may be a PayJoin: joining its input addresses could merge two different people.")
     if fired.get("stonewall_like"):
-        notes.append("this may be a STONEWALL: two equal outputs and changes, made by one wallet to look like two "
-                     "people (or by two people, STONEWALLx2); neither the payment nor the owners are certain.")
+        notes.append(
+            "this may be a STONEWALL: two equal outputs and changes, made by one wallet to look like two "
+            "people (or by two people, STONEWALLx2); neither the payment nor the owners are certain."
+        )
     if fired.get("whirlpool_tx0"):
-        notes.append("this is a Whirlpool tx0: one wallet splits its coins into premix coins for a CoinJoin that "
-                     "follows; its inputs are that wallet's.")
+        notes.append(
+            "this is a Whirlpool tx0: one wallet splits its coins into premix coins for a CoinJoin that "
+            "follows; its inputs are that wallet's."
+        )
     change = table[(table.kind == "change") & table.fired]
     if len(change):
         called = change.conclusion.str.extract(r"^output (\d+)")[0]
         if called.nunique() > 1:
-            notes.append("the change heuristics disagree about which output is the change "
-                         f"(outputs {', '.join(sorted(called.dropna().unique()))}); treat every call with care.")
+            notes.append(
+                "the change heuristics disagree about which output is the change "
+                f"(outputs {', '.join(sorted(called.dropna().unique()))}); treat every call with care."
+            )
     return TxExplanation(str(t.txid), header, table, notes)

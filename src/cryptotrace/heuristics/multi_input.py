@@ -18,11 +18,15 @@ __all__ = ["MultiInput", "multi_input"]
 class MultiInput(TxFlag):
     kind = "link"
     name = "multi_input"
-    rationale = ("All the inputs of a transaction had to be signed by their owners. When the inputs come from "
-                 "several addresses, one wallet almost always holds the keys of all of them, so the addresses "
-                 "belong to the same owner (common-input ownership). Wrong for CoinJoins and PayJoins.")
-    reference = ("Nakamoto, Bitcoin whitepaper section 10 (2008); Reid & Harrigan (2011); Meiklejohn et al. (2013); "
-                 "BlockSci and GraphSense multi-input clustering")
+    rationale = (
+        "All the inputs of a transaction had to be signed by their owners. When the inputs come from "
+        "several addresses, one wallet almost always holds the keys of all of them, so the addresses "
+        "belong to the same owner (common-input ownership). Wrong for CoinJoins and PayJoins."
+    )
+    reference = (
+        "Nakamoto, Bitcoin whitepaper section 10 (2008); Reid & Harrigan (2011); Meiklejohn et al. (2013); "
+        "BlockSci and GraphSense multi-input clustering"
+    )
     because = "joins its input addresses: they all signed this transaction, so one owner is assumed"
 
     def flags(self, chain):
@@ -36,8 +40,10 @@ class MultiInput(TxFlag):
             return False, "no call: a coinbase (mining) transaction has no real inputs"
         if k < 2:
             return False, f"no call: all {int(f.n_in[pos])} input(s) come from one address"
-        return True, (f"its {int(f.n_in[pos])} inputs come from {k} addresses; all had to sign, so one owner "
-                      "is assumed for all of them (common-input ownership)")
+        return True, (
+            f"its {int(f.n_in[pos])} inputs come from {k} addresses; all had to sign, so one owner "
+            "is assumed for all of them (common-input ownership)"
+        )
 
 
 multi_input = MultiInput()

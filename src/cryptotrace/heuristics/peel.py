@@ -27,9 +27,11 @@ __all__ = ["PeelChain", "peel_chain", "peel_chains"]
 
 class PeelChain(ChangeHeuristic):
     name = "peel_chain"
-    rationale = ("In a peel chain every transaction has one input and two outputs: a small payment, and the "
-                 "rest going on to the next hop. The output that is itself spent by a one-input, two-output "
-                 "transaction continues the chain, so it is the change.")
+    rationale = (
+        "In a peel chain every transaction has one input and two outputs: a small payment, and the "
+        "rest going on to the next hop. The output that is itself spent by a one-input, two-output "
+        "transaction continues the chain, so it is the change."
+    )
     reference = "BlockSci change.peeling_chain; Meiklejohn et al., A Fistful of Bitcoins (2013)"
     because = "it is spent by the next one-input, two-output transaction, continuing a peel chain"
 
@@ -104,13 +106,17 @@ def peel_chains(chain, *, min_hops: int = 3) -> pd.DataFrame:
     pay_row = np.where(v >= 0, o0 + (1 - np.maximum(v, 0)), o0)  # the other of the two outputs
     peeled = np.where(v >= 0, f.out_value[pay_row], -1)
     addr = chain.outputs.address.to_numpy(dtype=object)[pay_row]
-    out = pd.DataFrame({
-        "peel_id": pid, "hop": hop, "txid": f.ix.txids[keep].to_numpy(),
-        "peeled": pd.array(np.where(peeled >= 0, peeled, 0), dtype="Int64"),
-        "remaining": pd.array(np.where(remaining >= 0, remaining, 0), dtype="Int64"),
-        "payment_address": pd.array(np.where(v >= 0, addr, None), dtype="string"),
-        "_len": length,
-    })
+    out = pd.DataFrame(
+        {
+            "peel_id": pid,
+            "hop": hop,
+            "txid": f.ix.txids[keep].to_numpy(),
+            "peeled": pd.array(np.where(peeled >= 0, peeled, 0), dtype="Int64"),
+            "remaining": pd.array(np.where(remaining >= 0, remaining, 0), dtype="Int64"),
+            "payment_address": pd.array(np.where(v >= 0, addr, None), dtype="string"),
+            "_len": length,
+        }
+    )
     # the last hop makes no call of its own (its change is not spent by a peel tx): values unknown
     last = v < 0
     out.loc[last, ["peeled", "remaining"]] = pd.NA

@@ -42,8 +42,14 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..errors import FetchError, FetchTimeoutError, ResponseTooLargeError
 
-__all__ = ["Http", "RETRY_STATUSES", "DEFAULT_MAX_BYTES", "DEFAULT_MAX_WAIT", "DEFAULT_MAX_TOTAL_WAIT",
-           "rpc_warming_up"]
+__all__ = [
+    "Http",
+    "RETRY_STATUSES",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_WAIT",
+    "DEFAULT_MAX_TOTAL_WAIT",
+    "rpc_warming_up",
+]
 
 #: Answers worth another try: too many requests, and the server or a proxy in trouble.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -250,8 +256,10 @@ def _read_body(resp: requests.Response, max_bytes: int) -> bytes:
     encodings = [e.strip().lower() for e in resp.headers.get("Content-Encoding", "").split(",")]
     encodings = [e for e in encodings if e and e != "identity"]
     if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
-        raise FetchError(f"the server answered in the encoding {', '.join(encodings)!r}, which cryptotrace "
-                         "does not read (it asks for gzip or deflate)")
+        raise FetchError(
+            f"the server answered in the encoding {', '.join(encodings)!r}, which cryptotrace "
+            "does not read (it asks for gzip or deflate)"
+        )
     inflater = _Inflater(encodings[0]) if encodings else None
     length = resp.headers.get("Content-Length", "")
     if inflater is None and length.isdigit() and int(length) > max_bytes:
@@ -298,22 +306,35 @@ class Http:
         "still starting", RPC error -28). ``None`` for none.
     """
 
-    def __init__(self, *, timeout: float, max_retries: int, backoff: float, rate_limit: float | None,
-                 auth=None, retry_statuses=RETRY_STATUSES, user_agent: str = "cryptotrace",
-                 max_bytes: int = DEFAULT_MAX_BYTES, max_wait: float = DEFAULT_MAX_WAIT,
-                 max_total_wait: float = DEFAULT_MAX_TOTAL_WAIT, retry_if=rpc_warming_up):
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        max_retries: int,
+        backoff: float,
+        rate_limit: float | None,
+        auth=None,
+        retry_statuses=RETRY_STATUSES,
+        user_agent: str = "cryptotrace",
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        max_total_wait: float = DEFAULT_MAX_TOTAL_WAIT,
+        retry_if=rpc_warming_up,
+    ):
         if timeout is None or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, not {max_retries!r}")
         if rate_limit is not None and rate_limit <= 0:
-            raise ValueError(f"rate_limit must be a positive number of requests per second (or None), "
-                             f"not {rate_limit!r}")
+            raise ValueError(
+                f"rate_limit must be a positive number of requests per second (or None), not {rate_limit!r}"
+            )
         if not max_bytes > 0:
             raise ValueError(f"max_bytes must be a positive number of bytes, not {max_bytes!r}")
         if not (max_wait >= 0 and max_total_wait >= 0):
-            raise ValueError(f"max_wait and max_total_wait must be 0 or more seconds, not {max_wait!r} and "
-                             f"{max_total_wait!r}")
+            raise ValueError(
+                f"max_wait and max_total_wait must be 0 or more seconds, not {max_wait!r} and {max_total_wait!r}"
+            )
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
@@ -354,15 +375,18 @@ class Http:
                 f"{what}: {url} answered {problem} and asks to wait {told:,.0f} s before trying again "
                 f"(Retry-After), longer than the {self.max_wait:g} s cryptotrace waits at most (max_wait=), so "
                 f"it stops here instead of freezing. Try again after {until}, use another server, or work "
-                "offline from a cache")
-        wait = told if told is not None else min(self.max_wait,
-                                                 self.backoff * (2 ** attempt) * (1 + 0.25 * random.random()))
+                "offline from a cache"
+            )
+        wait = (
+            told if told is not None else min(self.max_wait, self.backoff * (2**attempt) * (1 + 0.25 * random.random()))
+        )
         spent = sum(self.waits)
         if spent + wait > self.max_total_wait:
             raise FetchError(
                 f"{what}: {url} still fails after {attempt + 1} tries ({problem}); waiting {wait:.0f} s more would "
                 f"bring the waiting to more than {self.max_total_wait:g} s in all (max_total_wait=), so "
-                "cryptotrace stops here. Try again later, or lower rate_limit= if the server says 429")
+                "cryptotrace stops here. Try again later, or lower rate_limit= if the server says 429"
+            )
         return wait
 
     def request(self, method: str, url: str, *, what: str, **kwargs) -> requests.Response:
@@ -395,13 +419,16 @@ class Http:
                 self.waits.append(wait)
                 time.sleep(wait)
         tries = self.max_retries + 1
-        message = (f"{what}: {url} failed after {tries} tr{'y' if tries == 1 else 'ies'}: {last_problem}. ")
+        message = f"{what}: {url} failed after {tries} tr{'y' if tries == 1 else 'ies'}: {last_problem}. "
         if timed_out:
             raise FetchTimeoutError(
                 message + f"The server is slow, overloaded or stuck: try again later, use another server, or "
-                f"raise timeout= (now {self.timeout:g} s for each try, answer included)")
-        raise FetchError(message + "Check the network and the server address, try again later, or raise "
-                                   "timeout=/max_retries= (a lower rate_limit= helps when the server says 429)")
+                f"raise timeout= (now {self.timeout:g} s for each try, answer included)"
+            )
+        raise FetchError(
+            message + "Check the network and the server address, try again later, or raise "
+            "timeout=/max_retries= (a lower rate_limit= helps when the server says 429)"
+        )
 
     def _try(self, method, url, what, kwargs):
         """One try: ``(response with its body read, "", False)`` or ``(None, what went wrong, timed out?)``."""
@@ -418,11 +445,17 @@ class Http:
                     f"{size}; cryptotrace stopped reading it and kept nothing. A public explorer never answers "
                     "that much for one request: check that the address is the API you meant (a file download? "
                     "a hostile server?). From your own node, ask for less at a time (a smaller batch_size=, "
-                    "e.g. 5 blocks); only for a server you trust, raise max_bytes=") from None
+                    "e.g. 5 blocks); only for a server you trust, raise max_bytes="
+                ) from None
             except (requests.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
                 return self._failed(resp, watch, f"no answer within {self.timeout:g} s (timeout)")
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError, urllib3.exceptions.HTTPError, zlib.error) as exc:
+            except (
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+                urllib3.exceptions.HTTPError,
+                zlib.error,
+            ) as exc:
                 return self._failed(resp, watch, exc)
             except FetchError as exc:  # an encoding we cannot read: not worth another try
                 resp.close()
@@ -441,8 +474,14 @@ class Http:
         if resp is not None:
             resp.close()
         if watch.expired:
-            return None, (f"the answer was not complete within {self.timeout:g} s (timeout; the server "
-                          "sends too slowly or not at all)"), True
+            return (
+                None,
+                (
+                    f"the answer was not complete within {self.timeout:g} s (timeout; the server "
+                    "sends too slowly or not at all)"
+                ),
+                True,
+            )
         if isinstance(problem, str):
             return None, problem, "timeout" in problem
         if isinstance(problem, (zlib.error, requests.exceptions.ContentDecodingError)):

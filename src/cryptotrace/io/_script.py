@@ -24,17 +24,28 @@ __all__ = ["TYPE_NAMES", "addresses_of_scripts", "script_address"]
 
 #: Script-type names other tools use, mapped to cryptotrace's names (Core RPC, Esplora, blockchain-etl).
 TYPE_NAMES = {
-    "pubkey": "p2pk", "p2pk": "p2pk",
-    "pubkeyhash": "p2pkh", "p2pkh": "p2pkh",
-    "scripthash": "p2sh", "p2sh": "p2sh",
-    "witness_v0_keyhash": "p2wpkh", "v0_p2wpkh": "p2wpkh", "p2wpkh": "p2wpkh",
-    "witness_v0_scripthash": "p2wsh", "v0_p2wsh": "p2wsh", "p2wsh": "p2wsh",
-    "witness_v1_taproot": "p2tr", "v1_p2tr": "p2tr", "p2tr": "p2tr",
+    "pubkey": "p2pk",
+    "p2pk": "p2pk",
+    "pubkeyhash": "p2pkh",
+    "p2pkh": "p2pkh",
+    "scripthash": "p2sh",
+    "p2sh": "p2sh",
+    "witness_v0_keyhash": "p2wpkh",
+    "v0_p2wpkh": "p2wpkh",
+    "p2wpkh": "p2wpkh",
+    "witness_v0_scripthash": "p2wsh",
+    "v0_p2wsh": "p2wsh",
+    "p2wsh": "p2wsh",
+    "witness_v1_taproot": "p2tr",
+    "v1_p2tr": "p2tr",
+    "p2tr": "p2tr",
     "multisig": "multisig",
-    "nulldata": "nulldata", "op_return": "nulldata",
+    "nulldata": "nulldata",
+    "op_return": "nulldata",
     "witness_unknown": "witness_unknown",
     "nonstandard": "nonstandard",
 }
+
 
 def script_address(script: bytes) -> tuple[str | None, str]:
     """``(address, script_type)`` of one output script (see :func:`address_from_script`)."""
@@ -128,12 +139,12 @@ def _pushes(script: bytes) -> list | None:
         elif op == 0x4D:
             if pos + 2 > n:
                 return None
-            size = int.from_bytes(script[pos:pos + 2], "little")
+            size = int.from_bytes(script[pos : pos + 2], "little")
             pos += 2
         elif op == 0x4E:
             if pos + 4 > n:
                 return None
-            size = int.from_bytes(script[pos:pos + 4], "little")
+            size = int.from_bytes(script[pos : pos + 4], "little")
             pos += 4
         elif op == 0x4F or 0x51 <= op <= 0x60:
             out.append(bytes([op]))
@@ -142,7 +153,7 @@ def _pushes(script: bytes) -> list | None:
             return None
         if pos + size > n:
             return None
-        out.append(script[pos:pos + size])
+        out.append(script[pos : pos + size])
         pos += size
     return out
 
@@ -158,9 +169,9 @@ def _parses(script: bytes) -> bool:
         elif op == 0x4C:
             pos += 1 + (script[pos] if pos < n else 0)
         elif op == 0x4D:
-            pos += 2 + int.from_bytes(script[pos:pos + 2], "little")
+            pos += 2 + int.from_bytes(script[pos : pos + 2], "little")
         elif op == 0x4E:
-            pos += 4 + int.from_bytes(script[pos:pos + 4], "little")
+            pos += 4 + int.from_bytes(script[pos : pos + 4], "little")
         if pos > n:
             return False
     return True
@@ -180,8 +191,7 @@ def _is_witness_program(b: bytes) -> bool:
 
 
 def _is_redeem_script(b: bytes) -> bool:
-    return (len(b) >= 2 and b[-1] in _CHECKS and not _is_signature(b) and not _is_pubkey(b)
-            and _parses(b))
+    return len(b) >= 2 and b[-1] in _CHECKS and not _is_signature(b) and not _is_pubkey(b) and _parses(b)
 
 
 def spent_script(script_sig: bytes, witness: list | None) -> tuple[bytes | None, str | None]:

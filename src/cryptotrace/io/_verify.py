@@ -51,8 +51,9 @@ def _kind(v) -> str:
 def bad(where: str, subject: str, field: str, value, want: str, fix: str) -> E.FieldTypeError:
     """The error for one bad field (returned, to be raised by the caller)."""
     subj = f" {subject}:" if subject else ""
-    return E.FieldTypeError(f"{where}:{subj} field {field!r} is {_shown(value)} ({_kind(value)}), but it must be "
-                            f"{want}. {fix}")
+    return E.FieldTypeError(
+        f"{where}:{subj} field {field!r} is {_shown(value)} ({_kind(value)}), but it must be {want}. {fix}"
+    )
 
 
 FIX = "The answer was edited or damaged, or does not come from this kind of server; save or fetch it again unchanged"
@@ -117,8 +118,15 @@ def need_list(v, where, subject, field, *, nonempty: bool = False, fix: str = FI
 
 def sats(v, where, subject, field) -> int:
     """An amount in whole satoshis (Esplora): an integer from 0 to 21 million BTC."""
-    return need_int(v, where, subject, field, lo=0, hi=MAX_SATS,
-                    fix="Esplora gives amounts as whole satoshis; save or fetch the answer again unchanged")
+    return need_int(
+        v,
+        where,
+        subject,
+        field,
+        lo=0,
+        hi=MAX_SATS,
+        fix="Esplora gives amounts as whole satoshis; save or fetch the answer again unchanged",
+    )
 
 
 def btc_to_sats(v, where, subject, field) -> int:
@@ -127,8 +135,10 @@ def btc_to_sats(v, where, subject, field) -> int:
     A JSON number (read as Decimal, int or float) with at most 8 decimals,
     from 0 to 21 million; text, true/false, NaN and fractions of a satoshi are refused.
     """
-    fix = ("Bitcoin Core gives amounts as JSON numbers in BTC with at most 8 decimals; "
-           "save or fetch the answer again unchanged")
+    fix = (
+        "Bitcoin Core gives amounts as JSON numbers in BTC with at most 8 decimals; "
+        "save or fetch the answer again unchanged"
+    )
     if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
         raise bad(where, subject, field, v, "a number of BTC (a JSON number, not text)", fix)
     if isinstance(v, float) and not math.isfinite(v):
@@ -156,7 +166,7 @@ class RawTx:
 
     def __init__(self, txid, version, locktime, size, vsize):
         self.txid, self.version, self.locktime, self.size, self.vsize = txid, version, locktime, size, vsize
-        self.ins: list[tuple] = []   # (prev_txid or None for a coinbase, prev_vout or None, sequence)
+        self.ins: list[tuple] = []  # (prev_txid or None for a coinbase, prev_vout or None, sequence)
         self.outs: list[tuple] = []  # (value in sats, address or None, script type)
 
 
@@ -175,8 +185,9 @@ def rows_from_tables(t: dict) -> list[RawTx]:
             out[k].ins.append((prev, int(pv), int(seq)))
     k = -1
     txid_of = [r.txid for r in out]
-    for txid, vout, value, addr, kind in zip(*(outs[c].tolist()
-                                               for c in ("txid", "vout", "value", "address", "script_type"))):
+    for txid, vout, value, addr, kind in zip(
+        *(outs[c].tolist() for c in ("txid", "vout", "value", "address", "script_type"))
+    ):
         if vout == 0:
             k += 1
             while k < len(out) and txid_of[k] != txid:  # a transaction without outputs
@@ -211,11 +222,13 @@ def raw_rows(items: list[tuple[str, str, str]]) -> list[RawTx]:
         except E.InputFormatError as exc:
             raise E.SourceMismatchError(
                 f"{exc} The raw bytes ('hex') of transaction {txid} do not parse; the answer was altered or "
-                "damaged, fetch it again") from None
+                "damaged, fetch it again"
+            ) from None
         if len(one) != 1 or one[0].size != len(b):
             raise E.SourceMismatchError(
                 f"{where}: the raw bytes ('hex') of transaction {txid} hold {len(b):,} bytes, which is not exactly "
-                "one transaction; the answer was altered or damaged, fetch it again")
+                "one transaction; the answer was altered or damaged, fetch it again"
+            )
         out.extend(one)
     return out
 
@@ -224,14 +237,16 @@ def txid_mismatch(where: str, given: str, computed: str) -> E.TxidMismatchError:
     return E.TxidMismatchError(
         f"{where}: transaction {given}: its raw bytes ('hex') hash to txid {computed}, not to the txid the answer "
         "gives. The answer was altered or damaged (or hex and txid belong to different transactions); do not use "
-        "it as evidence, fetch it again from the node or explorer")
+        "it as evidence, fetch it again from the node or explorer"
+    )
 
 
 def field_mismatch(where: str, txid: str, field: str, json_value, raw_value) -> E.SourceMismatchError:
     return E.SourceMismatchError(
         f"{where}: transaction {txid}: the JSON says {field} = {_shown(json_value)}, but its raw bytes ('hex'), "
         f"which hash to this txid, say {_shown(raw_value)}. The JSON fields were altered or damaged; the raw bytes "
-        "are what the network signed. Fetch the answer again")
+        "are what the network signed. Fetch the answer again"
+    )
 
 
 def merkle_root_hex(txids: list[str]) -> str:
@@ -241,8 +256,9 @@ def merkle_root_hex(txids: list[str]) -> str:
 
 def header_hash(version: int, prev: str | None, merkle: str, time: int, bits: int, nonce: int) -> str:
     """Block hash (display order) of the 80-byte header made from these fields."""
-    head = struct.pack("<i32s32sIII", version, bytes.fromhex(prev or "0" * 64)[::-1], bytes.fromhex(merkle)[::-1],
-                       time, bits, nonce)
+    head = struct.pack(
+        "<i32s32sIII", version, bytes.fromhex(prev or "0" * 64)[::-1], bytes.fromhex(merkle)[::-1], time, bits, nonce
+    )
     return sha256d(head)[::-1].hex()
 
 
@@ -259,7 +275,8 @@ def compare_inputs(vins: list, r, where, txid: str, is_coinbase, coinbase_field:
         if cb != (prev is None):
             raise field_mismatch(where, txid, coinbase_field.format(i=i), cb, prev is None)
         if prev is not None and (v["txid"].lower(), v["vout"]) != (prev, pv):
-            raise field_mismatch(where, txid, f"vin[{i}] (the coin it spends, txid:vout)",
-                                 f"{v['txid']}:{v['vout']}", f"{prev}:{pv}")
+            raise field_mismatch(
+                where, txid, f"vin[{i}] (the coin it spends, txid:vout)", f"{v['txid']}:{v['vout']}", f"{prev}:{pv}"
+            )
         if v.get("sequence") is not None and v["sequence"] != seq:
             raise field_mismatch(where, txid, f"vin[{i}].sequence", v["sequence"], seq)

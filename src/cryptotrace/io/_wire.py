@@ -17,8 +17,21 @@ from ..errors import InputFormatError, MerkleRootError, ProofOfWorkError, Witnes
 from ..units import MAX_SATS
 from ._script import addresses_of_scripts, spender_addresses
 
-__all__ = ["Columns", "MAINNET_POW_LIMIT", "check_witness_commitment", "merkle_root", "parse_all_txs", "parse_block",
-           "parse_block_into", "parse_transactions", "parse_txs", "sha256d", "tables_of", "target_of_bits", "varint"]
+__all__ = [
+    "Columns",
+    "MAINNET_POW_LIMIT",
+    "check_witness_commitment",
+    "merkle_root",
+    "parse_all_txs",
+    "parse_block",
+    "parse_block_into",
+    "parse_transactions",
+    "parse_txs",
+    "sha256d",
+    "tables_of",
+    "target_of_bits",
+    "varint",
+]
 _U32 = struct.Struct("<I")
 _I32 = struct.Struct("<i")
 _U64 = struct.Struct("<Q")
@@ -33,9 +46,26 @@ def sha256d(b) -> bytes:
 class Columns:
     """Column lists the parser appends to (one row per tx / input / output)."""
 
-    __slots__ = ("txid", "version", "locktime", "size", "vsize", "tx_block",
-                 "in_tx", "vin", "prev_txid", "prev_vout", "sequence", "coinbase_script", "script_sig", "witness",
-                 "out_tx", "vout", "value", "script")
+    __slots__ = (
+        "txid",
+        "version",
+        "locktime",
+        "size",
+        "vsize",
+        "tx_block",
+        "in_tx",
+        "vin",
+        "prev_txid",
+        "prev_vout",
+        "sequence",
+        "coinbase_script",
+        "script_sig",
+        "witness",
+        "out_tx",
+        "vout",
+        "value",
+        "script",
+    )
 
     def __init__(self):
         for name in self.__slots__:
@@ -54,8 +84,7 @@ def varint(buf: bytes, pos: int) -> tuple[int, int]:
     return _U64.unpack_from(buf, pos + 1)[0], pos + 9
 
 
-def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where: str
-               ) -> tuple[int, list, list]:
+def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where: str) -> tuple[int, list, list]:
     """Parse ``count`` transactions from ``buf`` at ``pos``; return the end, the txids and the wtxids.
 
     Both in internal byte order; a transaction without witness data has its txid as wtxid (BIP 141).
@@ -70,10 +99,22 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
     end_buf = len(buf)
     txids = []
     wtxids = []
-    c_txid, c_version, c_lock, c_size, c_vsize, c_block = (cols.txid, cols.version, cols.locktime, cols.size,
-                                                          cols.vsize, cols.tx_block)
-    c_in_tx, c_vin, c_prev, c_pvout, c_seq, c_cbs = (cols.in_tx, cols.vin, cols.prev_txid, cols.prev_vout,
-                                                     cols.sequence, cols.coinbase_script)
+    c_txid, c_version, c_lock, c_size, c_vsize, c_block = (
+        cols.txid,
+        cols.version,
+        cols.locktime,
+        cols.size,
+        cols.vsize,
+        cols.tx_block,
+    )
+    c_in_tx, c_vin, c_prev, c_pvout, c_seq, c_cbs = (
+        cols.in_tx,
+        cols.vin,
+        cols.prev_txid,
+        cols.prev_vout,
+        cols.sequence,
+        cols.coinbase_script,
+    )
     c_ss, c_wit = cols.script_sig, cols.witness
     c_out_tx, c_vout, c_value, c_script = cols.out_tx, cols.vout, cols.value, cols.script
     tx_no = len(c_txid)
@@ -97,7 +138,7 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
             if n_in == 0:
                 raise ValueError("a transaction with no inputs")
             for i in range(n_in):
-                prev = buf[pos:pos + 32]
+                prev = buf[pos : pos + 32]
                 pv = u32(buf, pos + 32)[0]
                 pos += 36
                 ln = buf[pos]
@@ -108,12 +149,12 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
                 if pv == 0xFFFFFFFF and prev == b"\0" * 32:
                     c_prev.append(None)
                     c_pvout.append(-1)
-                    c_cbs.append(buf[pos:pos + ln])
+                    c_cbs.append(buf[pos : pos + ln])
                     c_ss.append(None)
                 else:
                     c_prev.append(prev[::-1].hex())
                     c_pvout.append(pv)
-                    c_ss.append(buf[pos:pos + ln])
+                    c_ss.append(buf[pos : pos + ln])
                 pos += ln
                 c_seq.append(u32(buf, pos)[0])
                 pos += 4
@@ -136,7 +177,7 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
                     pos += 1
                 else:
                     ln, pos = varint(buf, pos)
-                c_script.append(buf[pos:pos + ln])
+                c_script.append(buf[pos : pos + ln])
                 pos += ln
                 c_out_tx.append(tx_no)
                 c_vout.append(i)
@@ -156,7 +197,7 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
                             pos += 1
                         else:
                             ln, pos = varint(buf, pos)
-                        stack.append(buf[pos:pos + ln])
+                        stack.append(buf[pos : pos + ln])
                         pos += ln
                     c_wit.append(stack)
             else:
@@ -167,7 +208,7 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
                 raise IndexError
             size = pos - start
             if segwit:
-                stripped = buf[start:start + 4] + buf[body:body_end] + buf[pos - 4:pos]
+                stripped = buf[start : start + 4] + buf[body:body_end] + buf[pos - 4 : pos]
                 h = sha(sha(stripped).digest()).digest()
                 wtxids.append(sha(sha(buf[start:pos]).digest()).digest())
                 weight = len(stripped) * 3 + size
@@ -184,8 +225,13 @@ def parse_txs(buf: bytes, pos: int, count: int, cols: Columns, block: int, where
             c_block.append(block)
             tx_no += 1
     except (IndexError, struct.error, ValueError, OverflowError, MemoryError) as exc:
-        why = (str(exc) if type(exc) is ValueError else "a length or count larger than the data"
-               if isinstance(exc, (OverflowError, MemoryError)) else "the data ends early")
+        why = (
+            str(exc)
+            if type(exc) is ValueError
+            else "a length or count larger than the data"
+            if isinstance(exc, (OverflowError, MemoryError))
+            else "the data ends early"
+        )
         raise InputFormatError(
             f"{where}: transaction {len(txids)} (at byte {start}) cannot be read ({why}). The data is "
             "truncated or is not a serialized Bitcoin transaction/block; download or export it again"
@@ -207,10 +253,11 @@ MAINNET_POW_LIMIT = target_of_bits(0x1D00FFFF)
 _COMMITMENT = bytes.fromhex("6a24aa21a9ed")  # OP_RETURN, push 36, the BIP 141 commitment header
 
 
-def check_witness_commitment(cols: Columns, first_out: int, first_in: int, wtxids: list, block_hash: str,
-                              where: str) -> None:
+def check_witness_commitment(
+    cols: Columns, first_out: int, first_in: int, wtxids: list, block_hash: str, where: str
+) -> None:
     """BIP 141: a block with witness data commits to it in its coinbase (the last matching output counts)."""
-    if all(w is None or not w for w in cols.witness[first_in + 1:]):
+    if all(w is None or not w for w in cols.witness[first_in + 1 :]):
         return  # no witness data in the block: no commitment needed
     first_tx = cols.out_tx[first_out] if first_out < len(cols.out_tx) else None
     commitment = None
@@ -224,13 +271,15 @@ def check_witness_commitment(cols: Columns, first_out: int, first_in: int, wtxid
     if commitment is None or len(reserved) != 1 or len(reserved[0]) != 32:
         raise WitnessCommitmentError(
             f"{where}: block {block_hash} holds witness data but its coinbase has no witness commitment "
-            "(BIP 141) with a 32-byte reserved value; the block was altered or is not from a segwit chain")
+            "(BIP 141) with a 32-byte reserved value; the block was altered or is not from a segwit chain"
+        )
     root = merkle_root([b"\0" * 32] + wtxids[1:])
     if sha256d(root + reserved[0]) != commitment:
         raise WitnessCommitmentError(
             f"{where}: block {block_hash}: its witness data does not match the commitment in its coinbase "
             "(BIP 141). Signatures or other witness data were altered; do not use it as evidence; get a "
-            "fresh copy from a node or explorer")
+            "fresh copy from a node or explorer"
+        )
 
 
 def merkle_root(txids: list) -> bytes:
@@ -244,16 +293,25 @@ def merkle_root(txids: list) -> bytes:
     return level[0]
 
 
-def parse_block_into(buf: bytes, cols: Columns, block_no: int, where: str, *, check_merkle: bool,
-                      pow_limit: int | None = MAINNET_POW_LIMIT) -> dict:
+def parse_block_into(
+    buf: bytes,
+    cols: Columns,
+    block_no: int,
+    where: str,
+    *,
+    check_merkle: bool,
+    pow_limit: int | None = MAINNET_POW_LIMIT,
+) -> dict:
     """Parse one serialized block (header + transactions) into ``cols``; return its header facts.
 
     ``pow_limit``: check the header's proof of work against the target its
     ``bits`` encode, and that target against this limit (``None``: no check).
     """
     if len(buf) < 81:
-        raise InputFormatError(f"{where}: {len(buf)} bytes is too short for a block (an 80-byte header and "
-                               "transactions); the data is truncated or not a raw block")
+        raise InputFormatError(
+            f"{where}: {len(buf)} bytes is too short for a block (an 80-byte header and "
+            "transactions); the data is truncated or not a raw block"
+        )
     version, prev, merkle, time, bits, nonce = _HEADER.unpack_from(buf, 0)
     digest = sha256d(buf[:80])
     block_hash = digest[::-1].hex()
@@ -262,40 +320,54 @@ def parse_block_into(buf: bytes, cols: Columns, block_no: int, where: str, *, ch
     except (IndexError, struct.error):
         raise InputFormatError(f"{where}: block {block_hash} ends inside its transaction count") from None
     if count == 0 or count > len(buf) // 60:
-        raise InputFormatError(f"{where}: block header says {count} transactions, which cannot be right for "
-                               f"{len(buf):,} bytes; this is not a raw Bitcoin block")
+        raise InputFormatError(
+            f"{where}: block header says {count} transactions, which cannot be right for "
+            f"{len(buf):,} bytes; this is not a raw Bitcoin block"
+        )
     first_in = len(cols.in_tx)
     first_out = len(cols.out_tx)
     end, txids, wtxids = parse_txs(buf, pos, count, cols, block_no, f"{where} (block {block_hash})")
     if end != len(buf):
-        raise InputFormatError(f"{where}: block {block_hash} has {len(buf) - end:,} unexpected bytes after its "
-                               f"{count} transactions; the record is damaged or holds more than one block")
+        raise InputFormatError(
+            f"{where}: block {block_hash} has {len(buf) - end:,} unexpected bytes after its "
+            f"{count} transactions; the record is damaged or holds more than one block"
+        )
     if pow_limit is not None:
         target = target_of_bits(bits)
         if not 0 < target <= pow_limit:
             raise ProofOfWorkError(
                 f"{where}: block {block_hash}: its difficulty bits {bits:08x} encode no valid target for this "
-                "network. The header was edited or made up; get a fresh copy from a node or explorer")
+                "network. The header was edited or made up; get a fresh copy from a node or explorer"
+            )
         if int.from_bytes(digest, "little") > target:
             raise ProofOfWorkError(
                 f"{where}: block {block_hash}: the header's hash is above the target its bits {bits:08x} "
                 "encode, so it carries no proof of work. Its time, version, nonce, previous hash or merkle "
-                "root was edited; do not use it as evidence; get a fresh copy from a node or explorer")
+                "root was edited; do not use it as evidence; get a fresh copy from a node or explorer"
+            )
     if check_merkle:
         root = merkle_root(txids)
         if root != merkle:
             raise MerkleRootError(
                 f"{where}: block {block_hash}: its {count} transactions hash to merkle root "
                 f"{root[::-1].hex()}, but the header says {merkle[::-1].hex()}. The block was altered or "
-                "damaged; do not use it as evidence; get a fresh copy from a node or explorer")
+                "damaged; do not use it as evidence; get a fresh copy from a node or explorer"
+            )
         check_witness_commitment(cols, first_out, first_in, wtxids, block_hash, where)
     bip34 = None
     if version >= 2 and cols.coinbase_script and len(cols.in_tx) > first_in:
         cb = cols.coinbase_script[-1] if cols.prev_txid[first_in] is None else b""
         if cb and 1 <= cb[0] <= 8 and len(cb) > cb[0]:
-            bip34 = int.from_bytes(cb[1:1 + cb[0]], "little")
-    return {"hash": block_hash, "prev": prev[::-1].hex(), "time": time, "n_tx": count, "version": version,
-            "bip34": bip34, "size": len(buf)}
+            bip34 = int.from_bytes(cb[1 : 1 + cb[0]], "little")
+    return {
+        "hash": block_hash,
+        "prev": prev[::-1].hex(),
+        "time": time,
+        "n_tx": count,
+        "version": version,
+        "bip34": bip34,
+        "size": len(buf),
+    }
 
 
 def parse_block(data: bytes, *, check_merkle: bool = True, check_pow: bool = True) -> dict[str, pd.DataFrame]:
@@ -306,18 +378,21 @@ def parse_block(data: bytes, *, check_merkle: bool = True, check_pow: bool = Tru
     :func:`load_raw_blocks` gives a :class:`~cryptotrace.Chain`.
     """
     cols = Columns()
-    head = parse_block_into(bytes(data), cols, 0, "block", check_merkle=check_merkle,
-                             pow_limit=MAINNET_POW_LIMIT if check_pow else None)
+    head = parse_block_into(
+        bytes(data), cols, 0, "block", check_merkle=check_merkle, pow_limit=MAINNET_POW_LIMIT if check_pow else None
+    )
     txs, inputs, outputs = tables_of(cols)
-    header = pd.DataFrame([{"hash": head["hash"], "prev_hash": head["prev"], "time": head["time"],
-                            "n_tx": head["n_tx"]}])
+    header = pd.DataFrame(
+        [{"hash": head["hash"], "prev_hash": head["prev"], "time": head["time"], "n_tx": head["n_tx"]}]
+    )
     return {"header": header, "txs": txs, "inputs": inputs, "outputs": outputs}
 
 
 def tables_of(cols: Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     txid = np.array(cols.txid, dtype=object)
-    txs = pd.DataFrame({"txid": txid, "version": cols.version, "locktime": cols.locktime,
-                        "size": cols.size, "vsize": cols.vsize})
+    txs = pd.DataFrame(
+        {"txid": txid, "version": cols.version, "locktime": cols.locktime, "size": cols.size, "vsize": cols.vsize}
+    )
     in_tx = np.asarray(cols.in_tx, dtype=np.int64)
     prev_vout = pd.array(np.asarray(cols.prev_vout, dtype=np.int64), dtype="Int64")
     prev_vout[prev_vout == -1] = pd.NA
@@ -325,18 +400,28 @@ def tables_of(cols: Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     source = np.where(np.array([a is not None for a in in_addrs], dtype=bool), "script", "unknown")
     source = pd.array(source, dtype="string")
     source[np.asarray(cols.prev_vout, dtype=np.int64) == -1] = pd.NA  # coinbase: nothing is spent
-    inputs = pd.DataFrame({"txid": txid[in_tx] if len(in_tx) else np.array([], dtype=object),
-                           "vin": np.asarray(cols.vin, dtype=np.int64),
-                           "prev_txid": np.array(cols.prev_txid, dtype=object), "prev_vout": prev_vout,
-                           "address": np.array(in_addrs, dtype=object), "address_source": source,
-                           "sequence": np.asarray(cols.sequence, dtype=np.int64)})
+    inputs = pd.DataFrame(
+        {
+            "txid": txid[in_tx] if len(in_tx) else np.array([], dtype=object),
+            "vin": np.asarray(cols.vin, dtype=np.int64),
+            "prev_txid": np.array(cols.prev_txid, dtype=object),
+            "prev_vout": prev_vout,
+            "address": np.array(in_addrs, dtype=object),
+            "address_source": source,
+            "sequence": np.asarray(cols.sequence, dtype=np.int64),
+        }
+    )
     out_tx = np.asarray(cols.out_tx, dtype=np.int64)
     addrs, kinds = addresses_of_scripts(cols.script)
-    outputs = pd.DataFrame({"txid": txid[out_tx] if len(out_tx) else np.array([], dtype=object),
-                            "vout": np.asarray(cols.vout, dtype=np.int64),
-                            "address": np.array(addrs, dtype=object),
-                            "value": np.asarray(cols.value, dtype=np.int64),
-                            "script_type": np.array(kinds, dtype=object)})
+    outputs = pd.DataFrame(
+        {
+            "txid": txid[out_tx] if len(out_tx) else np.array([], dtype=object),
+            "vout": np.asarray(cols.vout, dtype=np.int64),
+            "address": np.array(addrs, dtype=object),
+            "value": np.asarray(cols.value, dtype=np.int64),
+            "script_type": np.array(kinds, dtype=object),
+        }
+    )
     return txs, inputs, outputs
 
 

@@ -41,7 +41,7 @@ from ._script import addresses_of_scripts, script_address
 __all__ = ["CoreRPCClient", "load_core_json", "core_tables"]
 
 
-_I32 = (-(2 ** 31), 2 ** 31 - 1)
+_I32 = (-(2**31), 2**31 - 1)
 _U32 = 0xFFFFFFFF
 
 
@@ -79,8 +79,15 @@ def _check_tx(t: dict, where: str) -> None:
     """Every field the loader reads has its Bitcoin Core type (FieldTypeError names the first that does not)."""
     txid = V.need_hex64(t.get("txid"), where, "a transaction", "txid")
     subj = f"transaction {txid}"
-    for k, (lo, hi) in (("version", _I32), ("locktime", (0, _U32)), ("size", (0, _U32)), ("vsize", (0, _U32)),
-                        ("weight", (0, _U32)), ("blocktime", (0, _U32)), ("time", (0, _U32))):
+    for k, (lo, hi) in (
+        ("version", _I32),
+        ("locktime", (0, _U32)),
+        ("size", (0, _U32)),
+        ("vsize", (0, _U32)),
+        ("weight", (0, _U32)),
+        ("blocktime", (0, _U32)),
+        ("time", (0, _U32)),
+    ):
         if k in t:
             V.need_int(t[k], where, subj, k, lo=lo, hi=hi)
     if "hex" in t:
@@ -117,8 +124,13 @@ def _check_block(b: dict, where: str) -> None:
     for k in ("merkleroot", "previousblockhash"):
         if k in b:
             V.need_hex64(b[k], where, subj, k)
-    for k, (lo, hi) in (("height", (0, _I32[1])), ("time", (0, _U32)), ("nonce", (0, _U32)), ("version", _I32),
-                        ("nTx", (0, _U32))):
+    for k, (lo, hi) in (
+        ("height", (0, _I32[1])),
+        ("time", (0, _U32)),
+        ("nonce", (0, _U32)),
+        ("version", _I32),
+        ("nTx", (0, _U32)),
+    ):
         if k in b:
             V.need_int(b[k], where, subj, k, lo=lo, hi=hi)
     if b.get("bits") is not None and (not isinstance(b["bits"], str) or len(b["bits"]) != 8):
@@ -129,7 +141,8 @@ def _check_block(b: dict, where: str) -> None:
         if isinstance(t, str):
             raise E.InputFormatError(
                 f"{where}: block {h} lists only txids (getblock verbosity 1); save it with verbosity 2 or 3 "
-                "(bitcoin-cli getblock HASH 2)")
+                "(bitcoin-cli getblock HASH 2)"
+            )
         if not isinstance(t, dict):
             raise V.bad(where, subj, "tx[...]", t, "a transaction object (getblock verbosity 2 or 3)", V.FIX)
         _check_tx(t, where)
@@ -153,8 +166,7 @@ def _compare(t: dict, r: V.RawTx, where: str) -> None:
             raise V.field_mismatch(where, txid, f"vout[{j}].value (in satoshis)", sats, value)
         named, script = _spk_address(o.get("scriptPubKey") or {})
         if script is not None and script_address(script)[0] != addr:
-            raise V.field_mismatch(where, txid, f"vout[{j}].scriptPubKey.hex pays to", script_address(script)[0],
-                                   addr)
+            raise V.field_mismatch(where, txid, f"vout[{j}].scriptPubKey.hex pays to", script_address(script)[0], addr)
         if named is not None and addr is not None and named != addr:
             raise V.field_mismatch(where, txid, f"vout[{j}] address", named, addr)
 
@@ -180,22 +192,33 @@ def _verify(blocks: list[dict], txs: list[dict], where_of: dict) -> int:
                 raise E.MerkleRootError(
                     f"{w}: block {h}: its {len(ids)} transactions, in the order given, hash to merkle root {root}, "
                     f"but the block says {b['merkleroot']}. Transactions were left out, added, reordered or "
-                    "altered; do not use the answer as evidence, fetch it again from the node")
+                    "altered; do not use the answer as evidence, fetch it again from the node"
+                )
             if all(b.get(k) is not None for k in ("version", "time", "bits", "nonce")):
-                got = V.header_hash(b["version"], b.get("previousblockhash"), b["merkleroot"], b["time"],
-                                    int(b["bits"], 16), b["nonce"])
+                got = V.header_hash(
+                    b["version"], b.get("previousblockhash"), b["merkleroot"], b["time"], int(b["bits"], 16), b["nonce"]
+                )
                 if got != h:
                     raise E.SourceMismatchError(
                         f"{w}: block {h}: its header fields (version, previousblockhash, merkleroot, time, bits, "
-                        f"nonce) hash to {got}, not to the block's hash. The answer was altered; fetch it again")
+                        f"nonce) hash to {got}, not to the block's hash. The answer was altered; fetch it again"
+                    )
         if b.get("nTx") is not None and b["nTx"] != len(ids):
-            raise E.SourceMismatchError(f"{w}: block {h} says nTx = {b['nTx']} but lists {len(ids)} transactions; "
-                                        "the answer is incomplete or altered, fetch it again")
+            raise E.SourceMismatchError(
+                f"{w}: block {h} says nTx = {b['nTx']} but lists {len(ids)} transactions; "
+                "the answer is incomplete or altered, fetch it again"
+            )
     return len(rows)
 
 
-def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict] = (), *,
-                where: str = "the answers", check: bool = True) -> dict[str, pd.DataFrame]:
+def core_tables(
+    blocks: list[dict],
+    txs: list[dict] = (),
+    prevout_txs: list[dict] = (),
+    *,
+    where: str = "the answers",
+    check: bool = True,
+) -> dict[str, pd.DataFrame]:
     """Chain tables from ``getblock`` (verbosity 2/3) and ``getrawtransaction`` answers.
 
     ``blocks`` give their transactions with heights; ``txs`` are extra
@@ -223,12 +246,29 @@ def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict
         if txid in seen:
             return
         seen.add(txid)
-        tx_rows.append({"txid": txid, "block_height": height, "time": time, "version": t.get("version"),
-                        "locktime": t.get("locktime"), "size": t.get("size"), "vsize": t.get("vsize")})
+        tx_rows.append(
+            {
+                "txid": txid,
+                "block_height": height,
+                "time": time,
+                "version": t.get("version"),
+                "locktime": t.get("locktime"),
+                "size": t.get("size"),
+                "vsize": t.get("vsize"),
+            }
+        )
         for i, v in enumerate(t["vin"]):
             if "coinbase" in v:
-                in_rows.append({"txid": txid, "vin": i, "prev_txid": None, "prev_vout": None, "value": None,
-                                "sequence": v.get("sequence")})
+                in_rows.append(
+                    {
+                        "txid": txid,
+                        "vin": i,
+                        "prev_txid": None,
+                        "prev_vout": None,
+                        "value": None,
+                        "sequence": v.get("sequence"),
+                    }
+                )
                 in_scripts.append(None)
                 continue
             value, script = None, None
@@ -242,14 +282,26 @@ def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict
                 named, script = _spk_address(p.get("scriptPubKey") or {})
                 if script is None and named is not None:
                     script = named  # an address string: used as is
-            in_rows.append({"txid": txid, "vin": i, "prev_txid": prev, "prev_vout": v["vout"], "value": value,
-                            "sequence": v.get("sequence")})
+            in_rows.append(
+                {
+                    "txid": txid,
+                    "vin": i,
+                    "prev_txid": prev,
+                    "prev_vout": v["vout"],
+                    "value": value,
+                    "sequence": v.get("sequence"),
+                }
+            )
             in_scripts.append(script)
         for j, o in enumerate(t["vout"]):
             named, script = _spk_address(o.get("scriptPubKey") or {})
-            out_rows.append({"txid": txid, "vout": j, "value": V.btc_to_sats(o["value"], "the answers",
-                                                                             f"transaction {txid}",
-                                                                             f"vout[{j}].value")})
+            out_rows.append(
+                {
+                    "txid": txid,
+                    "vout": j,
+                    "value": V.btc_to_sats(o["value"], "the answers", f"transaction {txid}", f"vout[{j}].value"),
+                }
+            )
             out_scripts.append(script)
             out_named.append(named)
 
@@ -285,15 +337,17 @@ def core_tables(blocks: list[dict], txs: list[dict] = (), prevout_txs: list[dict
     inputs["address"] = pd.Series(in_addr, dtype=object)
     return {
         "txs": pd.DataFrame(tx_rows, columns=["txid", "block_height", "time", "version", "locktime", "size", "vsize"]),
-        "inputs": inputs, "outputs": outputs,
+        "inputs": inputs,
+        "outputs": outputs,
         "blocks": pd.DataFrame(block_rows, columns=["height", "hash", "time"]),
     }
 
 
 def _is_etl(v) -> bool:
     """A blockchain-etl record (flattened block or transaction), not an RPC answer."""
-    return isinstance(v, dict) and (("number" in v and "merkle_root" in v)
-                                    or ("hash" in v and ("inputs" in v or "block_number" in v)))
+    return isinstance(v, dict) and (
+        ("number" in v and "merkle_root" in v) or ("hash" in v and ("inputs" in v or "block_number" in v))
+    )
 
 
 def _split(values: list, where: str) -> tuple[list, list]:
@@ -314,11 +368,15 @@ def _split(values: list, where: str) -> tuple[list, list]:
         elif isinstance(v, (str, int)) or v is None:
             continue  # getblockhash / getblockcount answers
         elif _is_etl(v):
-            raise E.InputFormatError(f"{where} is a blockchain-etl export, not Bitcoin Core RPC answers; "
-                                     "load it with load_etl (--format etl)")
+            raise E.InputFormatError(
+                f"{where} is a blockchain-etl export, not Bitcoin Core RPC answers; "
+                "load it with load_etl (--format etl)"
+            )
         else:
-            raise E.InputFormatError(f"{where} holds JSON that is neither a getblock nor a getrawtransaction "
-                                     f"answer (keys {sorted(v)[:6] if isinstance(v, dict) else type(v).__name__})")
+            raise E.InputFormatError(
+                f"{where} holds JSON that is neither a getblock nor a getrawtransaction "
+                f"answer (keys {sorted(v)[:6] if isinstance(v, dict) else type(v).__name__})"
+            )
     return blocks, txs
 
 
@@ -395,8 +453,10 @@ def load_core_json(paths, *, validate: bool = True, verify: bool = True):
             try:
                 values = [loads_json(ln, parse_float=Decimal) for ln in text.splitlines() if ln.strip()]
             except json.JSONDecodeError as exc:
-                raise E.InputFormatError(f"{f} is not JSON ({exc.msg} at line {exc.lineno}); save the RPC "
-                                         "answer unchanged (bitcoin-cli ... > file.json)") from None
+                raise E.InputFormatError(
+                    f"{f} is not JSON ({exc.msg} at line {exc.lineno}); save the RPC "
+                    "answer unchanged (bitcoin-cli ... > file.json)"
+                ) from None
         if f in in_folder and values and _is_etl(values[0]):
             continue  # a blockchain-etl export lying in the same folder (load it with load_etl)
         b, t = _split(values, str(f))
@@ -424,16 +484,16 @@ def _build(blocks, txs, where_of=None, *, validate: bool, verify: bool):
     if blocks:
         in_blocks = {t["txid"].lower() for b in blocks for t in b["tx"]}
         hashes = set(uniq)
-        member = [t for t in txs if (t.get("blockhash") or "").lower() in hashes
-                  and t["txid"].lower() not in in_blocks]
+        member = [t for t in txs if (t.get("blockhash") or "").lower() in hashes and t["txid"].lower() not in in_blocks]
         prevouts = [t for t in txs if (t.get("blockhash") or "").lower() not in hashes]
     else:
         member, prevouts = txs, []
     if verify:
         _verify(blocks, member + prevouts, where_of)
     t = core_tables(blocks, member, prevouts, check=False)
-    return Chain.from_tables(txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
-                             validate=validate)
+    return Chain.from_tables(
+        txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"], validate=validate
+    )
 
 
 class CoreRPCClient:
@@ -470,17 +530,29 @@ class CoreRPCClient:
     cryptotrace.errors.FetchError: RPC getblockcount: http://127.0.0.1:9 failed after 1 try: ...
     """
 
-    def __init__(self, url: str = "http://127.0.0.1:8332", *, user: str | None = None,
-                 password: str | None = None, cookie_file=None, timeout: float = 60.0, max_retries: int = 3,
-                 backoff: float = 1.0, batch_size: int = 50, progress: bool | None = None,
-                 max_bytes: int | None = None):
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8332",
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        cookie_file=None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        backoff: float = 1.0,
+        batch_size: int = 50,
+        progress: bool | None = None,
+        max_bytes: int | None = None,
+    ):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise E.FetchError(f"url {url!r} is not a web address; give e.g. 'http://127.0.0.1:8332'")
         if cookie_file is not None:
             cpath = Path(cookie_file).expanduser()
             if not cpath.exists():
-                raise E.FetchError(f"no cookie file at {cpath}; it is in the node's data folder while bitcoind "
-                                   "runs (e.g. ~/.bitcoin/.cookie), or give user= and password=")
+                raise E.FetchError(
+                    f"no cookie file at {cpath}; it is in the node's data folder while bitcoind "
+                    "runs (e.g. ~/.bitcoin/.cookie), or give user= and password="
+                )
             user, _, password = cpath.read_text().strip().partition(":")
         self.url = url
         self.batch_size = max(1, int(batch_size))
@@ -488,9 +560,15 @@ class CoreRPCClient:
         # a batch of recent blocks at verbosity 3 is several MB of JSON per block: the default answer limit
         # grows with the batch (16 MiB a call) unless max_bytes says otherwise
         limit = max_bytes if max_bytes is not None else max(DEFAULT_MAX_BYTES, 16 * 2**20 * self.batch_size)
-        self._http = Http(timeout=timeout, max_retries=max_retries, backoff=backoff, rate_limit=None,
-                          auth=(user, password or "") if user else None,
-                          retry_statuses=(429, 502, 503, 504), max_bytes=int(limit))
+        self._http = Http(
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            rate_limit=None,
+            auth=(user, password or "") if user else None,
+            retry_statuses=(429, 502, 503, 504),
+            max_bytes=int(limit),
+        )
         self._id = 0
 
     def __repr__(self) -> str:
@@ -500,16 +578,22 @@ class CoreRPCClient:
     def _post(self, payload, what: str):
         resp = self._http.request("POST", self.url, what=what, json=payload)
         if resp.status_code == 401:
-            raise E.FetchError(f"{what}: the node at {self.url} refused the login (HTTP 401). Check user= and "
-                               "password= (rpcuser/rpcpassword) or use cookie_file=")
+            raise E.FetchError(
+                f"{what}: the node at {self.url} refused the login (HTTP 401). Check user= and "
+                "password= (rpcuser/rpcpassword) or use cookie_file="
+            )
         if resp.status_code == 403:
-            raise E.FetchError(f"{what}: the node at {self.url} does not allow this computer (HTTP 403); "
-                               "see rpcallowip in bitcoin.conf")
+            raise E.FetchError(
+                f"{what}: the node at {self.url} does not allow this computer (HTTP 403); "
+                "see rpcallowip in bitcoin.conf"
+            )
         try:
             return resp.json(parse_float=Decimal)
         except ValueError:
-            raise E.FetchError(f"{what}: the node answered HTTP {resp.status_code} with something that is not "
-                               f"JSON-RPC ({resp.text[:80]!r}). Is {self.url} a Bitcoin Core RPC port?") from None
+            raise E.FetchError(
+                f"{what}: the node answered HTTP {resp.status_code} with something that is not "
+                f"JSON-RPC ({resp.text[:80]!r}). Is {self.url} a Bitcoin Core RPC port?"
+            ) from None
 
     @staticmethod
     def _raise(err: dict, method: str, params) -> None:
@@ -518,16 +602,17 @@ class CoreRPCClient:
         if code in (-5, -8):
             hint = ""
             if method == "getrawtransaction":
-                hint = (" A node finds old transactions only with -txindex=1 (restart bitcoind with it), "
-                        "or use resolve_prevouts=False")
+                hint = (
+                    " A node finds old transactions only with -txindex=1 (restart bitcoind with it), "
+                    "or use resolve_prevouts=False"
+                )
             raise E.NotFoundError(f"the node does not know {call}: {msg} (code {code}).{hint}")
         raise E.FetchError(f"the node answered {call} with error {code}: {msg}")
 
     def call(self, method: str, *params):
         """One RPC call; returns its result."""
         self._id += 1
-        ans = self._post({"jsonrpc": "1.0", "id": self._id, "method": method, "params": list(params)},
-                         f"RPC {method}")
+        ans = self._post({"jsonrpc": "1.0", "id": self._id, "method": method, "params": list(params)}, f"RPC {method}")
         if not isinstance(ans, dict):
             raise E.FetchError(f"RPC {method}: unexpected answer {str(ans)[:80]!r}")
         if ans.get("error"):
@@ -539,7 +624,7 @@ class CoreRPCClient:
         calls = [(m, list(p)) for m, p in calls]
         results = []
         for k in range(0, len(calls), self.batch_size):
-            chunk = calls[k:k + self.batch_size]
+            chunk = calls[k : k + self.batch_size]
             base = self._id + 1
             self._id += len(chunk)
             payload = [{"jsonrpc": "1.0", "id": base + i, "method": m, "params": p} for i, (m, p) in enumerate(chunk)]
@@ -574,11 +659,24 @@ class CoreRPCClient:
     def _bar(self, total, desc):
         from tqdm.auto import tqdm
 
-        return tqdm(total=total, desc=desc, unit="block", leave=False,
-                    disable=None if self.progress is None else not self.progress)
+        return tqdm(
+            total=total,
+            desc=desc,
+            unit="block",
+            leave=False,
+            disable=None if self.progress is None else not self.progress,
+        )
 
-    def fetch_chain(self, first: int, last: int | None = None, *, verbosity: int = 3,
-                    resolve_prevouts: bool = True, validate: bool = True, verify: bool = True):
+    def fetch_chain(
+        self,
+        first: int,
+        last: int | None = None,
+        *,
+        verbosity: int = 3,
+        resolve_prevouts: bool = True,
+        validate: bool = True,
+        verify: bool = True,
+    ):
         """Import blocks ``first..last`` (inclusive) into a :class:`~cryptotrace.Chain`.
 
         Parameters
@@ -612,27 +710,36 @@ class CoreRPCClient:
         blocks = []
         with self._bar(len(hashes), "blocks") as bar:
             for k in range(0, len(hashes), self.batch_size):
-                chunk = hashes[k:k + self.batch_size]
+                chunk = hashes[k : k + self.batch_size]
                 got = self.batch([("getblock", [h, verbosity]) for h in chunk])
-                for height, h, b in zip(heights[k:k + self.batch_size], chunk, got):
+                for height, h, b in zip(heights[k : k + self.batch_size], chunk, got):
                     where = f"{self.url} getblock({h!r}, {verbosity})"
                     if not _is_block(b):
-                        raise E.FetchError(f"{where}: the node's answer is not a block (keys "
-                                           f"{sorted(b)[:6] if isinstance(b, dict) else type(b).__name__})")
+                        raise E.FetchError(
+                            f"{where}: the node's answer is not a block (keys "
+                            f"{sorted(b)[:6] if isinstance(b, dict) else type(b).__name__})"
+                        )
                     _check_block(b, where)
                     if verify and (b["hash"].lower() != h.lower() or b.get("height", height) != height):
                         raise E.SourceMismatchError(
                             f"{where}: asked for block {h} at height {height}, the node answered block "
-                            f"{b['hash']} at height {b.get('height')}; is something between you and the node?")
+                            f"{b['hash']} at height {b.get('height')}; is something between you and the node?"
+                        )
                     where_of[id(b)] = where
                     blocks.append(b)
                 bar.update(len(chunk))
         prevouts = []
         if resolve_prevouts:
             inside = {t["txid"].lower() for b in blocks for t in b["tx"]}
-            need = list(dict.fromkeys(
-                v["txid"].lower() for b in blocks for t in b["tx"] for v in t["vin"]
-                if "coinbase" not in v and "prevout" not in v and v["txid"].lower() not in inside))
+            need = list(
+                dict.fromkeys(
+                    v["txid"].lower()
+                    for b in blocks
+                    for t in b["tx"]
+                    for v in t["vin"]
+                    if "coinbase" not in v and "prevout" not in v and v["txid"].lower() not in inside
+                )
+            )
             if need:
                 prevouts = self.batch([("getrawtransaction", [t, True]) for t in need])
                 for txid, t in zip(need, prevouts):
@@ -641,7 +748,8 @@ class CoreRPCClient:
                         raise E.FetchError(f"{where}: the node's answer is not a transaction")
                     _check_tx(t, where)
                     if verify and t["txid"].lower() != txid:
-                        raise E.SourceMismatchError(f"{where}: asked for transaction {txid}, the node answered "
-                                                    f"{t['txid']}")
+                        raise E.SourceMismatchError(
+                            f"{where}: asked for transaction {txid}, the node answered {t['txid']}"
+                        )
                     where_of[id(t)] = where
         return _build(blocks, prevouts, where_of, validate=validate, verify=verify)

@@ -45,7 +45,7 @@ DEFAULT_URL = "https://blockstream.info/api"
 
 
 # ---------------------------------------------------------------------- strict field types
-_I32 = (-(2 ** 31), 2 ** 31 - 1)
+_I32 = (-(2**31), 2**31 - 1)
 _U32 = 0xFFFFFFFF
 
 
@@ -93,8 +93,14 @@ def check_tx(t, where: str) -> str:
         V.need_int(v.get("vout"), where, subj, f"{f}.vout", hi=_U32)
         p = v.get("prevout")
         if p is None:
-            raise V.bad(where, subj, f"{f}.prevout", p, "the output it spends (Esplora gives it for every input "
-                        "that is not a coinbase)", V.FIX)
+            raise V.bad(
+                where,
+                subj,
+                f"{f}.prevout",
+                p,
+                "the output it spends (Esplora gives it for every input that is not a coinbase)",
+                V.FIX,
+            )
         V.need_dict(p, where, subj, f"{f}.prevout")
         V.need_hex(p.get("scriptpubkey"), where, subj, f"{f}.prevout.scriptpubkey")
         V.sats(p.get("value"), where, subj, f"{f}.prevout.value")
@@ -152,8 +158,9 @@ def verify_txs(pairs, raw_rows: list | None = None) -> int:
 
 
 # ---------------------------------------------------------------------- tables
-def esplora_tables(txs: list[dict], *, where: str = "the answers", where_of: dict | None = None
-                   ) -> dict[str, pd.DataFrame]:
+def esplora_tables(
+    txs: list[dict], *, where: str = "the answers", where_of: dict | None = None
+) -> dict[str, pd.DataFrame]:
     """Turn Esplora transaction objects into the four Chain tables (duplicates dropped).
 
     Addresses are read from the scripts (so an old pay-to-public-key output
@@ -172,26 +179,43 @@ def esplora_tables(txs: list[dict], *, where: str = "the answers", where_of: dic
         confirmed = bool(st.get("confirmed"))
         height = st.get("block_height") if confirmed else None
         weight = t.get("weight")
-        tx_rows.append({
-            "txid": txid, "block_height": height, "time": st.get("block_time") if confirmed else None,
-            "version": t.get("version"), "locktime": t.get("locktime"), "size": t.get("size"),
-            "vsize": (weight + 3) // 4 if isinstance(weight, int) else None,
-        })
+        tx_rows.append(
+            {
+                "txid": txid,
+                "block_height": height,
+                "time": st.get("block_time") if confirmed else None,
+                "version": t.get("version"),
+                "locktime": t.get("locktime"),
+                "size": t.get("size"),
+                "vsize": (weight + 3) // 4 if isinstance(weight, int) else None,
+            }
+        )
         if confirmed and height is not None:
             blocks.setdefault(height, {"height": height, "hash": st.get("block_hash"), "time": st.get("block_time")})
         for i, v in enumerate(t["vin"]):
             cb = bool(v.get("is_coinbase"))
             p = v.get("prevout") or None
-            in_rows.append({
-                "txid": txid, "vin": i, "prev_txid": None if cb else v["txid"].lower(),
-                "prev_vout": None if cb else v.get("vout"),
-                "value": p.get("value") if p else None, "sequence": v.get("sequence"),
-            })
+            in_rows.append(
+                {
+                    "txid": txid,
+                    "vin": i,
+                    "prev_txid": None if cb else v["txid"].lower(),
+                    "prev_vout": None if cb else v.get("vout"),
+                    "value": p.get("value") if p else None,
+                    "sequence": v.get("sequence"),
+                }
+            )
             in_scripts.append(bytes.fromhex(p["scriptpubkey"]) if p and p.get("scriptpubkey") is not None else None)
         for i, o in enumerate(t["vout"]):
-            out_rows.append({"txid": txid, "vout": i, "value": o.get("value"),
-                             "esplora_type": o.get("scriptpubkey_type"),
-                             "esplora_address": o.get("scriptpubkey_address")})
+            out_rows.append(
+                {
+                    "txid": txid,
+                    "vout": i,
+                    "value": o.get("value"),
+                    "esplora_type": o.get("scriptpubkey_type"),
+                    "esplora_address": o.get("scriptpubkey_address"),
+                }
+            )
             out_scripts.append(bytes.fromhex(o.get("scriptpubkey") or ""))
     outputs = pd.DataFrame(out_rows, columns=["txid", "vout", "value", "esplora_type", "esplora_address"])
     addrs, kinds = addresses_of_scripts(out_scripts)
@@ -215,8 +239,9 @@ def _chain_from_esplora(txs: list[dict], *, validate: bool = True, where_of: dic
     from ..chain import Chain
 
     t = esplora_tables(txs, where_of=where_of)
-    return Chain.from_tables(txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
-                             validate=validate)
+    return Chain.from_tables(
+        txs=t["txs"], inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"], validate=validate
+    )
 
 
 def _tx_objects(obj, where: str) -> list[dict]:
@@ -234,7 +259,8 @@ def _tx_objects(obj, where: str) -> list[dict]:
         return []  # /blocks/tip/height, /block-height/:h
     raise E.InputFormatError(
         f"{where} does not hold Esplora transactions (expected an object with txid, vin and vout, or a list "
-        "of them as GET /address/:address/txs returns)")
+        "of them as GET /address/:address/txs returns)"
+    )
 
 
 def load_esplora(paths, *, validate: bool = True, verify: bool = True):
@@ -293,7 +319,8 @@ def load_esplora(paths, *, validate: bool = True, verify: bool = True):
                 except json.JSONDecodeError as exc:
                     raise E.InputFormatError(
                         f"{f} is neither JSON nor JSON lines (line {k + 1}: {exc.msg}). Save the API answer "
-                        "unchanged (e.g. curl URL > file.json)") from None
+                        "unchanged (e.g. curl URL > file.json)"
+                    ) from None
         for v in values:
             found = _tx_objects(v, str(f))
             where_of.update((id(t), str(f)) for t in found)
@@ -378,13 +405,26 @@ class EsploraClient:
     cryptotrace.errors.OfflineCacheMissError: ...
     """
 
-    def __init__(self, base_url: str = DEFAULT_URL, *, cache_dir=None, offline: bool = False,
-                 timeout: float = 30.0, max_retries: int = 4, backoff: float = 1.0,
-                 rate_limit: float | None = 4.0, page_size: int = 25, progress: bool | None = None,
-                 verify: bool = False, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        cache_dir=None,
+        offline: bool = False,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff: float = 1.0,
+        rate_limit: float | None = 4.0,
+        page_size: int = 25,
+        progress: bool | None = None,
+        verify: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise E.FetchError(f"base_url {base_url!r} is not a web address; give e.g. "
-                               "'https://blockstream.info/api' or 'https://mempool.space/api'")
+            raise E.FetchError(
+                f"base_url {base_url!r} is not a web address; give e.g. "
+                "'https://blockstream.info/api' or 'https://mempool.space/api'"
+            )
         self.base_url = base_url.rstrip("/")
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.offline = bool(offline)
@@ -395,9 +435,14 @@ class EsploraClient:
         self.verify = bool(verify)
         from .. import __version__
 
-        self._http = Http(timeout=timeout, max_retries=max_retries, backoff=backoff, rate_limit=rate_limit,
-                          user_agent=f"cryptotrace/{__version__} (teaching; +https://pypi.org/project/cryptotrace)",
-                          max_bytes=int(max_bytes))
+        self._http = Http(
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            rate_limit=rate_limit,
+            user_agent=f"cryptotrace/{__version__} (teaching; +https://pypi.org/project/cryptotrace)",
+            max_bytes=int(max_bytes),
+        )
 
     def __repr__(self) -> str:
         cache = f", cache_dir={str(self.cache_dir)!r}" if self.cache_dir else ""
@@ -428,19 +473,25 @@ class EsploraClient:
                 if self.offline:
                     raise E.OfflineCacheMissError(
                         f"offline: the cached answer for GET {url} ({cpath}) is damaged. Delete the file and "
-                        "run once online to fetch it again") from None
+                        "run once online to fetch it again"
+                    ) from None
         if self.offline:
             where = f" ({cpath})" if cpath is not None else ""
             raise E.OfflineCacheMissError(
                 f"offline: the cache {self.cache_dir} has no answer for GET {url}{where} ({what}). Run once "
-                "online with the same cache_dir to fetch it, or leave offline=False")
+                "online with the same cache_dir to fetch it, or leave offline=False"
+            )
         resp = self._http.request("GET", url, what=what)
         if resp.status_code == 404:
-            raise E.NotFoundError(f"{what}: the server says it does not exist (HTTP 404 for GET {url}). "
-                                  "Check the id for typing errors, and that the server is a mainnet one")
+            raise E.NotFoundError(
+                f"{what}: the server says it does not exist (HTTP 404 for GET {url}). "
+                "Check the id for typing errors, and that the server is a mainnet one"
+            )
         if resp.status_code == 400:
-            raise E.FetchError(f"{what}: the server rejected the request (HTTP 400: "
-                               f"{resp.text.strip()[:200]!r}). Check the address or txid")
+            raise E.FetchError(
+                f"{what}: the server rejected the request (HTTP 400: "
+                f"{resp.text.strip()[:200]!r}). Check the address or txid"
+            )
         if resp.status_code != 200:
             raise E.FetchError(f"{what}: GET {url} answered HTTP {resp.status_code} {resp.reason}")
         value = self._decode(resp.content, kind, url, what)
@@ -467,7 +518,8 @@ class EsploraClient:
             shown = body[:80].decode("utf-8", "replace")
             raise E.FetchError(
                 f"{what}: GET {url} answered something that is not {'JSON' if kind == 'json' else 'the expected text'} "
-                f"({shown!r}...). Is the address an Esplora API root (it usually ends in /api)?") from None
+                f"({shown!r}...). Is the address an Esplora API root (it usually ends in /api)?"
+            ) from None
 
     def _bar(self, total: int, desc: str):
         from tqdm.auto import tqdm
@@ -480,8 +532,9 @@ class EsploraClient:
     def _txid(txid) -> str:
         t = str(txid).strip()
         if not _TXID.fullmatch(t):
-            raise E.InvalidTxidError(f"txid {txid!r} is not 64 hex characters ({len(t)} given); "
-                                     "copy the whole txid from the explorer")
+            raise E.InvalidTxidError(
+                f"txid {txid!r} is not 64 hex characters ({len(t)} given); copy the whole txid from the explorer"
+            )
         return t.lower()
 
     @staticmethod
@@ -513,8 +566,9 @@ class EsploraClient:
         t = self._txid(txid)
         obj = self._checked(self._get(f"/tx/{t}", what=f"transaction {t}"), f"/tx/{t}")
         if obj["txid"].lower() != t:
-            raise E.SourceMismatchError(f"GET {self.base_url}/tx/{t}: asked for transaction {t}, the server "
-                                        f"answered transaction {obj['txid']}")
+            raise E.SourceMismatchError(
+                f"GET {self.base_url}/tx/{t}: asked for transaction {t}, the server answered transaction {obj['txid']}"
+            )
         if self.verify:
             self.verify_txs([obj])
         return obj
@@ -596,8 +650,11 @@ class EsploraClient:
         with self._bar(0, f"history of {a[:12]}...") as bar:
             while len(page) >= self.page_size and page:
                 if max_txs is not None and len(out) >= max_txs:
-                    warnings.warn(f"address {a}: stopped after {len(out)} transactions (max_txs={max_txs}); "
-                                  "its history is longer", stacklevel=2)
+                    warnings.warn(
+                        f"address {a}: stopped after {len(out)} transactions (max_txs={max_txs}); "
+                        "its history is longer",
+                        stacklevel=2,
+                    )
                     break
                 last = page[-1]["txid"]
                 page = self._page(f"/address/{a}/txs/chain/{last}", what=f"history of address {a} after {last}")
@@ -670,11 +727,15 @@ class EsploraClient:
         h = info["id"].lower()
         path = f"/block/{h}/txids"
         where = f"GET {self.base_url}{path}"
-        ids = [V.need_hex64(t, where, f"block {h}", "txids[...]")
-               for t in V.need_list(self._get(path, what=f"txids of block {h}"), where, f"block {h}", "answer")]
+        ids = [
+            V.need_hex64(t, where, f"block {h}", "txids[...]")
+            for t in V.need_list(self._get(path, what=f"txids of block {h}"), where, f"block {h}", "answer")
+        ]
         if len(ids) != info["tx_count"]:
-            raise E.SourceMismatchError(f"{where}: lists {len(ids)} txids, but GET /block/{h} says tx_count = "
-                                        f"{info['tx_count']}; fetch both again")
+            raise E.SourceMismatchError(
+                f"{where}: lists {len(ids)} txids, but GET /block/{h} says tx_count = "
+                f"{info['tx_count']}; fetch both again"
+            )
         if self.verify:
             self._check_header(info, ids)
         return ids
@@ -686,24 +747,34 @@ class EsploraClient:
         subj = f"block {h}"
         try:
             root = V.need_hex64(info["merkle_root"], where, subj, "merkle_root")
-            prev = V.need_hex64(info["previousblockhash"], where, subj, "previousblockhash") \
-                if info.get("height") != 0 else None
-            fields = [V.need_int(info[k], where, subj, k, lo=lo, hi=hi)
-                      for k, lo, hi in (("version", *_I32), ("timestamp", 0, _U32), ("bits", 0, _U32),
-                                        ("nonce", 0, _U32))]
+            prev = (
+                V.need_hex64(info["previousblockhash"], where, subj, "previousblockhash")
+                if info.get("height") != 0
+                else None
+            )
+            fields = [
+                V.need_int(info[k], where, subj, k, lo=lo, hi=hi)
+                for k, lo, hi in (("version", *_I32), ("timestamp", 0, _U32), ("bits", 0, _U32), ("nonce", 0, _U32))
+            ]
         except KeyError as exc:
-            raise E.FetchError(f"{where}: the server's block answer has no {exc.args[0]!r}, so its header cannot "
-                               "be checked; use a full Esplora server, or verify=False") from None
+            raise E.FetchError(
+                f"{where}: the server's block answer has no {exc.args[0]!r}, so its header cannot "
+                "be checked; use a full Esplora server, or verify=False"
+            ) from None
         got = V.header_hash(fields[0], prev, root, fields[1], fields[2], fields[3])
         if got != h:
-            raise E.SourceMismatchError(f"{where}: the header fields (version, previousblockhash, merkle_root, "
-                                        f"timestamp, bits, nonce) hash to {got}, not to the block's id {h}; the "
-                                        "answer was altered, fetch it again")
+            raise E.SourceMismatchError(
+                f"{where}: the header fields (version, previousblockhash, merkle_root, "
+                f"timestamp, bits, nonce) hash to {got}, not to the block's id {h}; the "
+                "answer was altered, fetch it again"
+            )
         mine = V.merkle_root_hex(ids)
         if mine != root:
-            raise E.MerkleRootError(f"GET {self.base_url}/block/{h}/txids: the {len(ids)} txids, in the order "
-                                    f"given, hash to merkle root {mine}, but block {h} says {root}. Txids were left "
-                                    "out, added, reordered or altered; fetch them again")
+            raise E.MerkleRootError(
+                f"GET {self.base_url}/block/{h}/txids: the {len(ids)} txids, in the order "
+                f"given, hash to merkle root {mine}, but block {h} says {root}. Txids were left "
+                "out, added, reordered or altered; fetch them again"
+            )
 
     def _verify_block(self, h: str, objs: list[dict]) -> None:
         from ._wire import parse_block
@@ -718,7 +789,8 @@ class EsploraClient:
                 k = next((i for i, (a, b) in enumerate(zip(have, ids)) if a != b), min(len(have), len(ids)))
                 raise E.SourceMismatchError(
                     f"{pages}: the pages list {len(have)} transactions and GET /block/{h}/txids {len(ids)}, "
-                    f"first differing at position {k}; the pages were reordered or altered")
+                    f"first differing at position {k}; the pages were reordered or altered"
+                )
             self.verify_txs(objs)
             return
         where = f"GET {self.base_url}/block/{h}/raw"
@@ -730,17 +802,21 @@ class EsploraClient:
             raise E.SourceMismatchError(f"{where}: the raw block does not parse ({exc})") from None
         got = parsed["header"]["hash"].iloc[0]
         if got != h:
-            raise E.SourceMismatchError(f"{where}: asked for block {h}, the raw bytes are block {got}; "
-                                        "the server answered another block")
+            raise E.SourceMismatchError(
+                f"{where}: asked for block {h}, the raw bytes are block {got}; the server answered another block"
+            )
         rows = V.rows_from_tables(parsed)
         if len(rows) != len(objs):
-            raise E.SourceMismatchError(f"{pages}: the pages give {len(objs)} transactions, the raw block "
-                                        f"{h} holds {len(rows)}; transactions were left out or added")
+            raise E.SourceMismatchError(
+                f"{pages}: the pages give {len(objs)} transactions, the raw block "
+                f"{h} holds {len(rows)}; transactions were left out or added"
+            )
         for k, (o, r) in enumerate(zip(objs, rows)):
             if o["txid"].lower() != r.txid:
                 raise E.SourceMismatchError(
                     f"{pages}: transaction {k} of block {h} is {o['txid']} in the pages but {r.txid} in the raw "
-                    "block, whose transactions hash to its merkle root; the pages were reordered or altered")
+                    "block, whose transactions hash to its merkle root; the pages were reordered or altered"
+                )
         verify_txs([(o, None, f"{pages} (checked against {where})") for o in objs], raw_rows=rows)
 
     def tip_height(self) -> int:
@@ -770,8 +846,15 @@ def _seed_kind(seed: str) -> str:
     return "address"
 
 
-def fetch_neighborhood(client: EsploraClient, seeds, *, hops: int = 1, direction: str = "forward",
-                       max_txs: int = 500, validate: bool = True):
+def fetch_neighborhood(
+    client: EsploraClient,
+    seeds,
+    *,
+    hops: int = 1,
+    direction: str = "forward",
+    max_txs: int = 500,
+    validate: bool = True,
+):
     """Fetch the transactions around some addresses or txids, and build a Chain.
 
     Start from the seeds (an address brings its whole history, a txid its
@@ -848,13 +931,15 @@ def fetch_neighborhood(client: EsploraClient, seeds, *, hops: int = 1, direction
         nxt = [x for x in dict.fromkeys(nxt) if x not in got]
         room = max_txs - len(got)
         if len(nxt) > room:
-            nxt, stopped = nxt[:max(room, 0)], True
+            nxt, stopped = nxt[: max(room, 0)], True
         level = client.txs(nxt)
         for t in level:
             got[t["txid"]] = t
         if stopped or not level:
             break
     if stopped:
-        warnings.warn(f"stopped at max_txs={max_txs} transactions; the neighbourhood is larger. "
-                      "Raise max_txs= or lower hops=", stacklevel=2)
+        warnings.warn(
+            f"stopped at max_txs={max_txs} transactions; the neighbourhood is larger. Raise max_txs= or lower hops=",
+            stacklevel=2,
+        )
     return _chain_from_esplora(list(got.values()), validate=validate)

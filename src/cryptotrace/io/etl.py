@@ -63,11 +63,14 @@ def _int(v, what: str, *, lo: int | None = None, hi: int | None = None):
         try:
             d = Decimal(v.strip() if isinstance(v, str) else repr(v))
         except InvalidOperation:
-            raise E.FieldTypeError(f"{what} is {v!r}, which is not a number; a blockchain-etl export gives "
-                                   "amounts as whole satoshis") from None
+            raise E.FieldTypeError(
+                f"{what} is {v!r}, which is not a number; a blockchain-etl export gives amounts as whole satoshis"
+            ) from None
         if not d.is_finite() or d.adjusted() > 30 or d != d.to_integral_value():  # 30: no int of 1e999999999
-            raise E.FieldTypeError(f"{what} is {v!r}, not a whole number of satoshis; was the value exported "
-                                   "in BTC? Export the raw 'value' column")
+            raise E.FieldTypeError(
+                f"{what} is {v!r}, not a whole number of satoshis; was the value exported "
+                "in BTC? Export the raw 'value' column"
+            )
         n = int(d)
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         rng = f"from {lo:,} to {hi:,}" if hi is not None else f"{lo:,} or more"
@@ -89,23 +92,29 @@ def _time(v, what: str = "a time"):
             return pd.Timestamp(int(v), unit="s", tz="UTC")
         return pd.Timestamp(v.replace(" UTC", "Z"))
     except (TypeError, ValueError, OverflowError):
-        raise E.FieldTypeError(f"{what} is {v!r}, which is not a time; blockchain-etl gives Unix seconds, "
-                               "BigQuery a timestamp like '2009-01-12 03:30:25 UTC'") from None
+        raise E.FieldTypeError(
+            f"{what} is {v!r}, which is not a time; blockchain-etl gives Unix seconds, "
+            "BigQuery a timestamp like '2009-01-12 03:30:25 UTC'"
+        ) from None
 
 
 def _hex64(v, what: str, *, optional: bool = True):
     if v is None and optional:
         return None
     if not isinstance(v, str) or len(v) != 64 or not all(c in "0123456789abcdefABCDEF" for c in v):
-        raise E.FieldTypeError(f"{what} is {v!r}, but it must be 64 hexadecimal characters (a txid or block "
-                               "hash); export the column unchanged")
+        raise E.FieldTypeError(
+            f"{what} is {v!r}, but it must be 64 hexadecimal characters (a txid or block "
+            "hash); export the column unchanged"
+        )
     return v.lower()
 
 
 def _list(v, what: str) -> list:
     if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
-        raise E.FieldTypeError(f"{what} is {str(v)[:60]!r}, but it must be a list of objects (the nested "
-                               "records of the transactions table); export it as JSON, not as text")
+        raise E.FieldTypeError(
+            f"{what} is {str(v)[:60]!r}, but it must be a list of objects (the nested "
+            "records of the transactions table); export it as JSON, not as text"
+        )
     return v
 
 
@@ -113,8 +122,9 @@ def _addresses(v, what: str):
     """The ``addresses`` field: null, text, or a list of texts (anything else is refused)."""
     if v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(a, str) for a in v)):
         return v
-    raise E.FieldTypeError(f"{what} is {str(v)[:60]!r}, but it must be a list of addresses (texts); export the "
-                           "column unchanged")
+    raise E.FieldTypeError(
+        f"{what} is {str(v)[:60]!r}, but it must be a list of addresses (texts); export the column unchanged"
+    )
 
 
 def _one_address(addrs) -> str | None:
@@ -143,25 +153,34 @@ def etl_tables(records, *, where_of: dict | None = None) -> dict[str, pd.DataFra
         kind = r.get("type")
         if kind == "block" or ("number" in r and "merkle_root" in r):
             h = _int(r.get("number"), f"{src}: block record {k + 1} number", lo=0)
-            block_rows[h] = {"height": h, "hash": _hex64(r.get("hash"), f"{src}: block {h} hash"),
-                             "time": _time(r.get("timestamp"), f"{src}: block {h} timestamp")}
+            block_rows[h] = {
+                "height": h,
+                "hash": _hex64(r.get("hash"), f"{src}: block {h} hash"),
+                "time": _time(r.get("timestamp"), f"{src}: block {h} timestamp"),
+            }
             continue
         if "hash" not in r or "outputs" not in r:
             raise E.InputFormatError(
                 f"record {k + 1} is neither a blockchain-etl transaction (hash, inputs, outputs) nor a block "
-                f"(number, hash, timestamp); its keys are {sorted(r)[:8]}")
+                f"(number, hash, timestamp); its keys are {sorted(r)[:8]}"
+            )
         txid = _hex64(r["hash"], f"{src}: record {k + 1} hash (the txid)", optional=False)
         if txid in seen:
             continue
         seen.add(txid)
         where = f"{src}: transaction {txid}"
-        tx_rows.append({"txid": txid,
-                        "block_height": _int(r.get("block_number"), f"{where} block_number", lo=0),
-                        "time": _time(r.get("block_timestamp"), f"{where} block_timestamp"),
-                        "version": _int(r.get("version"), f"{where} version"),
-                        "locktime": _int(r.get("lock_time"), f"{where} lock_time", lo=0, hi=_U32),
-                        "size": _int(r.get("size"), f"{where} size", lo=0),
-                        "vsize": _int(r.get("virtual_size"), f"{where} virtual_size", lo=0), "fee": None})
+        tx_rows.append(
+            {
+                "txid": txid,
+                "block_height": _int(r.get("block_number"), f"{where} block_number", lo=0),
+                "time": _time(r.get("block_timestamp"), f"{where} block_timestamp"),
+                "version": _int(r.get("version"), f"{where} version"),
+                "locktime": _int(r.get("lock_time"), f"{where} lock_time", lo=0, hi=_U32),
+                "size": _int(r.get("size"), f"{where} size", lo=0),
+                "vsize": _int(r.get("virtual_size"), f"{where} virtual_size", lo=0),
+                "fee": None,
+            }
+        )
         block_hash = _hex64(r.get("block_hash"), f"{where} block_hash")
         if r.get("block_number") is not None and block_hash:
             h = tx_rows[-1]["block_height"]
@@ -170,11 +189,22 @@ def etl_tables(records, *, where_of: dict | None = None) -> dict[str, pd.DataFra
         outputs = _list(r["outputs"], f"{where} outputs")
         coinbase = r.get("is_coinbase", False)
         if not isinstance(coinbase, bool):
-            raise E.FieldTypeError(f"{where} is_coinbase is {coinbase!r}, but it must be true or false (a JSON "
-                                   "boolean, not text or a number); export the column unchanged")
+            raise E.FieldTypeError(
+                f"{where} is_coinbase is {coinbase!r}, but it must be true or false (a JSON "
+                "boolean, not text or a number); export the column unchanged"
+            )
         if coinbase and not any(i.get("spent_transaction_hash") is None for i in inputs):
-            in_rows.append({"txid": txid, "vin": 0, "prev_txid": None, "prev_vout": None, "value": None,
-                            "sequence": None, "address": None})
+            in_rows.append(
+                {
+                    "txid": txid,
+                    "vin": 0,
+                    "prev_txid": None,
+                    "prev_vout": None,
+                    "value": None,
+                    "sequence": None,
+                    "address": None,
+                }
+            )
         indexed = []
         for n, i in enumerate(inputs):
             vin = _int(i.get("index"), f"{where} inputs[{n}].index", lo=0)
@@ -182,29 +212,36 @@ def etl_tables(records, *, where_of: dict | None = None) -> dict[str, pd.DataFra
                 raise E.FieldTypeError(f"{where} inputs[{n}] has no index; export the column unchanged")
             indexed.append((vin, i))
         for vin, i in sorted(indexed, key=lambda x: x[0]):
-            in_rows.append({
-                "txid": txid, "vin": vin,
-                "prev_txid": _hex64(i.get("spent_transaction_hash"), f"{where} input {vin} spent_transaction_hash"),
-                "prev_vout": _int(i.get("spent_output_index"), f"{where} input {vin} spent_output_index",
-                                  lo=0, hi=_U32),
-                "value": _sats(i.get("value"), f"{where} input {vin} value"),
-                "sequence": _int(i.get("sequence"), f"{where} input {vin} sequence", lo=0, hi=_U32),
-                "address": _one_address(_addresses(i.get("addresses"), f"{where} input {vin} addresses")),
-            })
+            in_rows.append(
+                {
+                    "txid": txid,
+                    "vin": vin,
+                    "prev_txid": _hex64(i.get("spent_transaction_hash"), f"{where} input {vin} spent_transaction_hash"),
+                    "prev_vout": _int(
+                        i.get("spent_output_index"), f"{where} input {vin} spent_output_index", lo=0, hi=_U32
+                    ),
+                    "value": _sats(i.get("value"), f"{where} input {vin} value"),
+                    "sequence": _int(i.get("sequence"), f"{where} input {vin} sequence", lo=0, hi=_U32),
+                    "address": _one_address(_addresses(i.get("addresses"), f"{where} input {vin} addresses")),
+                }
+            )
         for n, o in enumerate(outputs):
             vout = _int(o.get("index"), f"{where} outputs[{n}].index", lo=0)
             if vout is None:
                 raise E.FieldTypeError(f"{where} outputs[{n}] has no index; export the column unchanged")
-            out_rows.append({"txid": txid, "vout": vout,
-                             "value": _sats(o.get("value"), f"{where} output {vout} value")})
+            out_rows.append(
+                {"txid": txid, "vout": vout, "value": _sats(o.get("value"), f"{where} output {vout} value")}
+            )
             sh = o.get("script_hex")
             if sh is not None and not isinstance(sh, str):
                 raise E.FieldTypeError(f"{where} output {vout} script_hex is {sh!r}, but it must be hexadecimal text")
             try:
                 out_scripts.append(bytes.fromhex(sh) if sh else None)
             except ValueError:
-                raise E.FieldTypeError(f"{where} output {vout} script_hex is {sh[:40]!r}, which is not hexadecimal; "
-                                       "export the column unchanged") from None
+                raise E.FieldTypeError(
+                    f"{where} output {vout} script_hex is {sh[:40]!r}, which is not hexadecimal; "
+                    "export the column unchanged"
+                ) from None
             named = _one_address(_addresses(o.get("addresses"), f"{where} output {vout} addresses"))
             out_fallback.append((named, TYPE_NAMES.get(str(o.get("type")), None)))
     have = [i for i, s in enumerate(out_scripts) if s is not None]
@@ -218,10 +255,12 @@ def etl_tables(records, *, where_of: dict | None = None) -> dict[str, pd.DataFra
     outputs["address"] = pd.Series(addrs, dtype=object)
     outputs["script_type"] = pd.Series(kinds, dtype=object)
     return {
-        "txs": pd.DataFrame(tx_rows, columns=["txid", "block_height", "time", "version", "locktime", "size",
-                                              "vsize", "fee"]),
-        "inputs": pd.DataFrame(in_rows, columns=["txid", "vin", "prev_txid", "prev_vout", "value", "sequence",
-                                                 "address"]),
+        "txs": pd.DataFrame(
+            tx_rows, columns=["txid", "block_height", "time", "version", "locktime", "size", "vsize", "fee"]
+        ),
+        "inputs": pd.DataFrame(
+            in_rows, columns=["txid", "vin", "prev_txid", "prev_vout", "value", "sequence", "address"]
+        ),
         "outputs": outputs,
         "blocks": pd.DataFrame(list(block_rows.values()), columns=["height", "hash", "time"]),
     }
@@ -249,9 +288,10 @@ def _read_records(path: Path) -> list:
         try:
             out.append(loads_json(line))
         except json.JSONDecodeError as exc:
-            raise E.InputFormatError(f"{path} line {n + 1} is not JSON ({exc.msg}); a blockchain-etl export has "
-                                     "one JSON object per line (BigQuery: export as 'JSON (newline delimited)')"
-                                     ) from None
+            raise E.InputFormatError(
+                f"{path} line {n + 1} is not JSON ({exc.msg}); a blockchain-etl export has "
+                "one JSON object per line (BigQuery: export as 'JSON (newline delimited)')"
+            ) from None
     return out
 
 
@@ -297,13 +337,16 @@ def load_etl(paths, *, validate: bool = True):
         records.extend(got)
     t = etl_tables(records, where_of=where_of)
     if t["txs"].empty:
-        raise E.InputFormatError(f"no transaction records in {', '.join(map(str, files))}; export the "
-                                 "transactions table (with its nested inputs and outputs)")
-    fees = {r["hash"].lower(): (r.get("fee"), where_of.get(id(r), "the export")) for r in records
-            if isinstance(r, dict) and "outputs" in r and r.get("is_coinbase") is False}
+        raise E.InputFormatError(
+            f"no transaction records in {', '.join(map(str, files))}; export the "
+            "transactions table (with its nested inputs and outputs)"
+        )
+    fees = {
+        r["hash"].lower(): (r.get("fee"), where_of.get(id(r), "the export"))
+        for r in records
+        if isinstance(r, dict) and "outputs" in r and r.get("is_coinbase") is False
+    }
     txs = t["txs"]
     # not range-checked: bitcoin-etl writes a negative fee when it could not resolve the inputs' values
-    txs["fee"] = [_int(fees[x][0], f"{fees[x][1]}: transaction {x} fee") if x in fees else None
-                  for x in txs.txid]
-    return Chain.from_tables(txs=txs, inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"],
-                             validate=validate)
+    txs["fee"] = [_int(fees[x][0], f"{fees[x][1]}: transaction {x} fee") if x in fees else None for x in txs.txid]
+    return Chain.from_tables(txs=txs, inputs=t["inputs"], outputs=t["outputs"], blocks=t["blocks"], validate=validate)

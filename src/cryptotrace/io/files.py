@@ -31,12 +31,24 @@ from ..dataset_format import (  # noqa: F401  (re-exported: the public home of t
     verify_dataset,
 )
 
-__all__ = ["FORMAT_NAME", "SCHEMA_VERSION", "content_hash", "load_dataset", "read_manifest", "save_dataset",
-           "verify_dataset", "atomic_folder", "atomic_write_bytes", "atomic_write_text", "expand_paths"]
+__all__ = [
+    "FORMAT_NAME",
+    "SCHEMA_VERSION",
+    "content_hash",
+    "load_dataset",
+    "read_manifest",
+    "save_dataset",
+    "verify_dataset",
+    "atomic_folder",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "expand_paths",
+]
 
 
-def expand_paths(paths, suffixes: tuple[str, ...], what: str, *, recursive: bool = False
-                 ) -> tuple[list[Path], set[Path]]:
+def expand_paths(
+    paths, suffixes: tuple[str, ...], what: str, *, recursive: bool = False
+) -> tuple[list[Path], set[Path]]:
     """Files named in ``paths``, with folders searched for files ending in ``suffixes``.
 
     Returns ``(files, found_in_folders)``: loaders may skip a file of another
@@ -60,7 +72,6 @@ def expand_paths(paths, suffixes: tuple[str, ...], what: str, *, recursive: bool
         else:
             raise InputFormatError(f"no file or folder at {p}; check the path of {what}")
     return files, in_folder
-
 
 
 def load_dataset(path, *, validate: bool = False, verify_hash: bool = True) -> Chain:
@@ -94,13 +105,13 @@ def load_dataset(path, *, validate: bool = False, verify_hash: bool = True) -> C
 
     tables, manifest = read_dataset_tables(path, use_index=not validate, verify_hash=verify_hash)
     # the saved index is used only when the dataset hash covers it (version 2); otherwise it is rebuilt
-    if (not validate and verify_hash and manifest.get("schema_version") >= 2
-            and all(n in tables for n in INDEX_TABLES)):
+    if not validate and verify_hash and manifest.get("schema_version") >= 2 and all(n in tables for n in INDEX_TABLES):
         chain = Chain.from_saved_tables(tables)
     else:
         inputs = tables["inputs"].drop(columns=["is_external"], errors="ignore")
-        chain = Chain.from_tables(txs=tables["txs"], inputs=inputs, outputs=tables["outputs"],
-                                  blocks=tables["blocks"], validate=validate)
+        chain = Chain.from_tables(
+            txs=tables["txs"], inputs=inputs, outputs=tables["outputs"], blocks=tables["blocks"], validate=validate
+        )
     del tables
     pa.default_memory_pool().release_unused()  # the decoded files' memory goes back to the system
     return chain

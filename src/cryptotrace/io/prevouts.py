@@ -32,10 +32,14 @@ __all__ = ["resolve_prevouts"]
 def _from_table(outs: pd.DataFrame, txids, vouts) -> pd.DataFrame:
     """Rows of ``outs`` (txid, vout, value, address) for each wanted outpoint, NA where absent."""
     want = pd.DataFrame({"txid": pd.array(txids, dtype="string"), "vout": np.asarray(vouts, dtype=np.int64)})
-    have = pd.DataFrame({"txid": outs["txid"].astype("string"), "vout": outs["vout"].astype(np.int64),
-                         "value": outs["value"].astype("Int64"),
-                         "address": (outs["address"] if "address" in outs else pd.Series(pd.NA, index=outs.index))
-                         .astype("string")})
+    have = pd.DataFrame(
+        {
+            "txid": outs["txid"].astype("string"),
+            "vout": outs["vout"].astype(np.int64),
+            "value": outs["value"].astype("Int64"),
+            "address": (outs["address"] if "address" in outs else pd.Series(pd.NA, index=outs.index)).astype("string"),
+        }
+    )
     have = have.drop_duplicates(["txid", "vout"])
     got = want.merge(have, on=["txid", "vout"], how="left", sort=False)
     return got[["value", "address"]].reset_index(drop=True)
@@ -56,9 +60,11 @@ def _parsed_outputs(hexes: dict[str, str], where: str) -> pd.DataFrame:
         parsed = parse_transactions(data, where=f"{where}: transaction {txid}")
         got = parsed["txs"].txid.tolist()
         if got != [txid]:
-            raise E.FetchError(f"{where}: asked for transaction {txid} but its bytes hash to "
-                               f"{', '.join(got) or 'nothing'}; the source is wrong or was altered. Use another "
-                               "source for the spent coins")
+            raise E.FetchError(
+                f"{where}: asked for transaction {txid} but its bytes hash to "
+                f"{', '.join(got) or 'nothing'}; the source is wrong or was altered. Use another "
+                "source for the spent coins"
+            )
         tables.append(parsed["outputs"])
     if not tables:
         return pd.DataFrame({"txid": [], "vout": [], "value": [], "address": []})
@@ -98,11 +104,15 @@ def _from_esplora(client, txids: list[str]) -> pd.DataFrame:
                 script = bytes.fromhex(o["scriptpubkey"])
                 value = o["value"]
             except (KeyError, TypeError, ValueError):
-                raise E.FetchError(f"Esplora transaction {txid} output {k}: no readable scriptpubkey and value; "
-                                   "the server's answer is damaged") from None
+                raise E.FetchError(
+                    f"Esplora transaction {txid} output {k}: no readable scriptpubkey and value; "
+                    "the server's answer is damaged"
+                ) from None
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 21 * 10**14:
-                raise E.FetchError(f"Esplora transaction {txid} output {k}: value {value!r} is not a whole "
-                                   "number of satoshis between 0 and 21,000,000 BTC")
+                raise E.FetchError(
+                    f"Esplora transaction {txid} output {k}: value {value!r} is not a whole "
+                    "number of satoshis between 0 and 21,000,000 BTC"
+                )
             rows_txid.append(txid)
             rows_vout.append(k)
             values.append(value)
@@ -133,12 +143,15 @@ def resolve_prevouts(source, txids, vouts) -> pd.DataFrame:
 
     txids = list(txids)
     if isinstance(source, Chain):
+
         def table(_):
             return source.outputs
     elif isinstance(source, (str, Path)):
         if not Path(source).is_dir():
-            raise E.InputFormatError(f"prevouts={str(source)!r} is not a dataset folder; give an earlier Chain, "
-                                     "a dataset folder, a CoreRPCClient or an EsploraClient")
+            raise E.InputFormatError(
+                f"prevouts={str(source)!r} is not a dataset folder; give an earlier Chain, "
+                "a dataset folder, a CoreRPCClient or an EsploraClient"
+            )
 
         def table(_):
             from .files import load_dataset
@@ -147,27 +160,35 @@ def resolve_prevouts(source, txids, vouts) -> pd.DataFrame:
     elif isinstance(source, pd.DataFrame):
         missing = {"txid", "vout", "value"} - set(source.columns)
         if missing:
-            raise E.TableSchemaError(f"the prevouts table lacks {', '.join(sorted(missing))}; it needs txid, "
-                                     "vout, value (satoshis) and ideally address")
+            raise E.TableSchemaError(
+                f"the prevouts table lacks {', '.join(sorted(missing))}; it needs txid, "
+                "vout, value (satoshis) and ideally address"
+            )
 
         def table(_):
             return source
     elif isinstance(source, ChainStore):
+
         def table(distinct):
             return source.query(
                 "SELECT t.txid, o.vout, o.value, a.address FROM want w JOIN txids t ON t.txid = w.txid "
                 "JOIN outputs o ON o.tx_id = t.tx_id LEFT JOIN addresses a ON a.address_id = o.address_id",
-                want=pd.DataFrame({"txid": distinct}))
+                want=pd.DataFrame({"txid": distinct}),
+            )
     elif isinstance(source, CoreRPCClient):
+
         def table(distinct):
             return _from_core(source, distinct)
     elif isinstance(source, EsploraClient):
+
         def table(distinct):
             return _from_esplora(source, distinct)
     else:
-        raise E.InputFormatError(f"prevouts= cannot be a {type(source).__name__}; give an earlier Chain, a "
-                                 "dataset folder, a ChainStore, a table (txid, vout, value, address), a "
-                                 "CoreRPCClient or an EsploraClient")
+        raise E.InputFormatError(
+            f"prevouts= cannot be a {type(source).__name__}; give an earlier Chain, a "
+            "dataset folder, a ChainStore, a table (txid, vout, value, address), a "
+            "CoreRPCClient or an EsploraClient"
+        )
     if not txids:
         return pd.DataFrame({"value": pd.array([], dtype="Int64"), "address": pd.array([], dtype="string")})
     return _from_table(table(list(dict.fromkeys(txids))), txids, vouts)

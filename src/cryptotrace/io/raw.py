@@ -32,17 +32,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import (BlockLinkError, InputFormatError, SkippedDataWarning)
-from ._wire import (MAINNET_POW_LIMIT, Columns, parse_all_txs, parse_block, parse_block_into, parse_transactions,
-                    tables_of, target_of_bits)
+from ..errors import BlockLinkError, InputFormatError, SkippedDataWarning
+from ._wire import (
+    MAINNET_POW_LIMIT,
+    Columns,
+    parse_all_txs,
+    parse_block,
+    parse_block_into,
+    parse_transactions,
+    tables_of,
+    target_of_bits,
+)
 
-__all__ = ["load_blk_files", "load_raw_blocks", "load_raw_transactions", "parse_block", "parse_transactions",
-           "read_blk_records", "MAINNET_MAGIC"]
+__all__ = [
+    "load_blk_files",
+    "load_raw_blocks",
+    "load_raw_transactions",
+    "parse_block",
+    "parse_transactions",
+    "read_blk_records",
+    "MAINNET_MAGIC",
+]
 
 MAINNET_MAGIC = bytes.fromhex("f9beb4d9")
 _U32 = struct.Struct("<I")
 _GENESIS_PREV = "0" * 64
 _BIP34_HEIGHT = 227_931  # from this height on, every coinbase starts with its block's height
+
 
 def _fill_prevouts(inputs: pd.DataFrame, txids: pd.Series, prevouts) -> pd.DataFrame:
     """Value and address of the coins spent from outside the data, from ``prevouts`` (see :mod:`.prevouts`)."""
@@ -53,15 +69,24 @@ def _fill_prevouts(inputs: pd.DataFrame, txids: pd.Series, prevouts) -> pd.DataF
     got = resolve_prevouts(prevouts, inputs.prev_txid[ext], inputs.prev_vout[ext].astype("int64"))
     known = got.value.notna().to_numpy()
     derived = inputs.address[ext].reset_index(drop=True).astype("string")
-    clash = (known & derived.notna().to_numpy() & got.address.notna().to_numpy()
-             & (derived != got.address).fillna(False).to_numpy())
+    clash = (
+        known
+        & derived.notna().to_numpy()
+        & got.address.notna().to_numpy()
+        & (derived != got.address).fillna(False).to_numpy()
+    )
     if clash.any():
         rows = inputs[ext].reset_index(drop=True)[clash]
-        shown = "; ".join(f"{t} input {v}: its scripts say {d}, the spent coin {p}:{q} says {a}" for t, v, p, q, d, a
-                          in zip(rows.txid, rows.vin, rows.prev_txid, rows.prev_vout, derived[clash],
-                                 got.address[clash]))
-        raise PrevoutMismatchError(f"{int(clash.sum())} inputs disagree with the coins prevouts= gives for them "
-                                   f"({shown[:600]}). The prevouts source is for another chain or was altered")
+        shown = "; ".join(
+            f"{t} input {v}: its scripts say {d}, the spent coin {p}:{q} says {a}"
+            for t, v, p, q, d, a in zip(
+                rows.txid, rows.vin, rows.prev_txid, rows.prev_vout, derived[clash], got.address[clash]
+            )
+        )
+        raise PrevoutMismatchError(
+            f"{int(clash.sum())} inputs disagree with the coins prevouts= gives for them "
+            f"({shown[:600]}). The prevouts source is for another chain or was altered"
+        )
     rows = np.flatnonzero(ext)[known]
     value = pd.array([pd.NA] * len(inputs), dtype="Int64")
     value[rows] = got.value[known].to_numpy(dtype=np.int64)
@@ -88,16 +113,20 @@ def _chain(cols: Columns, heads: list[dict], heights: np.ndarray | None, *, vali
             inputs = inputs[inputs.txid.isin(kept)]
             outputs = outputs[outputs.txid.isin(kept)]
             bno = bno[keep_tx]
-        txs = txs.assign(block_height=heights[bno],
-                         time=np.asarray([heads[b]["time"] for b in range(len(heads))], dtype=np.int64)[bno])
+        txs = txs.assign(
+            block_height=heights[bno],
+            time=np.asarray([heads[b]["time"] for b in range(len(heads))], dtype=np.int64)[bno],
+        )
         hb = [h for h, k in zip(heads, keep_blocks) if k]
-        blocks = pd.DataFrame({"height": heights[keep_blocks], "hash": [h["hash"] for h in hb],
-                               "time": [h["time"] for h in hb]})
+        blocks = pd.DataFrame(
+            {"height": heights[keep_blocks], "hash": [h["hash"] for h in hb], "time": [h["time"] for h in hb]}
+        )
     if prevouts is not None:
         inputs = _fill_prevouts(inputs, txs.txid, prevouts)
     # addresses come from our own encoder, so they are valid by construction: skip re-decoding them
-    return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, validate=validate,
-                             check_addresses=False)
+    return Chain.from_tables(
+        txs=txs, inputs=inputs, outputs=outputs, blocks=blocks, validate=validate, check_addresses=False
+    )
 
 
 def _assign_heights(heads: list[dict], given: dict | int | None, where: str) -> np.ndarray:
@@ -147,7 +176,8 @@ def _assign_heights(heads: list[dict], given: dict | int | None, where: str) -> 
             raise InputFormatError(
                 f"{where}: cannot tell the height of block {h['hash']}: its parent {h['prev']} is not in the "
                 "data and it is older than BIP 34 (no height in its coinbase). Load the blocks before it too, "
-                "or give heights={block_hash: height} (--height on the command line)")
+                "or give heights={block_hash: height} (--height on the command line)"
+            )
         heights[r] = root_h
         stack = [r]
         while stack:
@@ -161,12 +191,16 @@ def _assign_heights(heads: list[dict], given: dict | int | None, where: str) -> 
                 heights[k] = heights[i] + 1
                 stack.append(k)
     if stale:
-        warnings.warn(f"{where}: left out {len(stale)} stale block(s) that lost a fork (not in the main chain): "
-                      f"{', '.join(stale[:3])}", stacklevel=3)
+        warnings.warn(
+            f"{where}: left out {len(stale)} stale block(s) that lost a fork (not in the main chain): "
+            f"{', '.join(stale[:3])}",
+            stacklevel=3,
+        )
     kept = heights[heights >= 0]
     if len(set(kept.tolist())) != len(kept):
-        raise InputFormatError(f"{where}: two separate runs of blocks claim the same heights; load one chain "
-                               "of blocks at a time")
+        raise InputFormatError(
+            f"{where}: two separate runs of blocks claim the same heights; load one chain of blocks at a time"
+        )
     at_height = {int(heights[i]): i for i in range(n) if heights[i] >= 0}
     for r in roots:  # a run's first block must link to the block before it, when that one is loaded
         before = at_height.get(int(heights[r]) - 1)
@@ -174,7 +208,8 @@ def _assign_heights(heads: list[dict], given: dict | int | None, where: str) -> 
             raise BlockLinkError(
                 f"{where}: block {heads[r]['hash']} at height {heights[r]:,} says its parent is {heads[r]['prev']}, "
                 f"but the block at height {heights[r] - 1:,} is {heads[before]['hash']}. A header was edited or "
-                "the blocks come from different chains; get fresh copies from a node or explorer")
+                "the blocks come from different chains; get fresh copies from a node or explorer"
+            )
     return heights
 
 
@@ -204,13 +239,16 @@ def _block_bytes(item) -> tuple[bytes, str]:
         except (ValueError, UnicodeDecodeError):
             raise InputFormatError(f"{path} looks like hex text but does not decode as hex") from None
     if data[:4] == MAINNET_MAGIC:
-        raise InputFormatError(f"{path} starts with the blk-file magic f9beb4d9: it is a Bitcoin Core blk*.dat "
-                               "file, not one raw block. Use load_blk_files (or --format blk)")
+        raise InputFormatError(
+            f"{path} starts with the blk-file magic f9beb4d9: it is a Bitcoin Core blk*.dat "
+            "file, not one raw block. Use load_blk_files (or --format blk)"
+        )
     return data, str(path)
 
 
-def load_raw_blocks(blocks, *, heights=None, prevouts=None, check_merkle: bool = True, check_pow: bool = True,
-                    validate: bool = True):
+def load_raw_blocks(
+    blocks, *, heights=None, prevouts=None, check_merkle: bool = True, check_pow: bool = True, validate: bool = True
+):
     """Load serialized blocks (bytes, hex text or files) into a :class:`~cryptotrace.Chain`.
 
     Parameters
@@ -297,33 +335,44 @@ def read_blk_records(path, *, magic: bytes = MAINNET_MAGIC, xor_key: bytes | Non
         data = arr.tobytes()
     pos, n = 0, len(data)
     while pos + 8 <= n:
-        m = data[pos:pos + 4]
+        m = data[pos : pos + 4]
         if m != magic:
             if not any(data[pos:]):
                 break  # pre-allocated, unused end of the file
             nxt = data.find(magic, pos + 1)
             what = "zeros" if m == b"\0\0\0\0" else m.hex()
             skipped = (nxt if nxt >= 0 else n) - pos
-            problem = (f"{path}: at byte {pos:,} expected the block marker {magic.hex()} but found {what}, and "
-                       f"{skipped:,} bytes that are not all zeros follow")
+            problem = (
+                f"{path}: at byte {pos:,} expected the block marker {magic.hex()} but found {what}, and "
+                f"{skipped:,} bytes that are not all zeros follow"
+            )
             if strict or pos == 0 and nxt < 0:
                 raise InputFormatError(
                     f"{problem}. The file is damaged, is not a blk*.dat file, or belongs to another network "
-                    "(testnet's marker is 0b110907); for one raw block use load_raw_blocks")
-            where_next = f"reading on from the next block marker at byte {nxt:,}" if nxt >= 0 else \
-                "no block marker follows, so the rest of the file is left out"
-            warnings.warn(f"{problem}: skipped bytes {pos:,} to {pos + skipped:,} ({where_next}). The file is "
-                          "damaged there; blocks in the skipped part are missing (strict=True refuses such a file)",
-                          SkippedDataWarning, stacklevel=3)
+                    "(testnet's marker is 0b110907); for one raw block use load_raw_blocks"
+                )
+            where_next = (
+                f"reading on from the next block marker at byte {nxt:,}"
+                if nxt >= 0
+                else "no block marker follows, so the rest of the file is left out"
+            )
+            warnings.warn(
+                f"{problem}: skipped bytes {pos:,} to {pos + skipped:,} ({where_next}). The file is "
+                "damaged there; blocks in the skipped part are missing (strict=True refuses such a file)",
+                SkippedDataWarning,
+                stacklevel=3,
+            )
             if nxt < 0:
                 break
             pos = nxt
             continue
         length = _U32.unpack_from(data, pos + 4)[0]
         if pos + 8 + length > n:
-            raise InputFormatError(f"{path}: the block record at byte {pos:,} says {length:,} bytes but the file "
-                                   f"ends after {n - pos - 8:,}; the file is truncated (copy it again)")
-        yield pos, data[pos + 8:pos + 8 + length]
+            raise InputFormatError(
+                f"{path}: the block record at byte {pos:,} says {length:,} bytes but the file "
+                f"ends after {n - pos - 8:,}; the file is truncated (copy it again)"
+            )
+        yield pos, data[pos + 8 : pos + 8 + length]
         pos += 8 + length
 
 
@@ -336,8 +385,18 @@ POW_LIMITS = {
 }
 
 
-def load_blk_files(paths, *, heights=None, prevouts=None, magic: bytes = MAINNET_MAGIC, xor_key: bytes | None = None,
-                   check_merkle: bool = True, check_pow: bool = True, strict: bool = False, validate: bool = True):
+def load_blk_files(
+    paths,
+    *,
+    heights=None,
+    prevouts=None,
+    magic: bytes = MAINNET_MAGIC,
+    xor_key: bytes | None = None,
+    check_merkle: bool = True,
+    check_pow: bool = True,
+    strict: bool = False,
+    validate: bool = True,
+):
     """Load Bitcoin Core ``blk*.dat`` files into a :class:`~cryptotrace.Chain`.
 
     Blocks may be stored out of order (a node saves them as they arrive);
@@ -379,12 +438,14 @@ def load_blk_files(paths, *, heights=None, prevouts=None, magic: bytes = MAINNET
     limit = POW_LIMITS.get(bytes(magic), 1 << 256) if check_pow else None
     for path in files:
         for off, rec in read_blk_records(path, magic=magic, xor_key=xor_key, strict=strict):
-            heads.append(parse_block_into(rec, cols, len(heads), f"{path} at byte {off:,}",
-                                           check_merkle=check_merkle, pow_limit=limit))
+            heads.append(
+                parse_block_into(
+                    rec, cols, len(heads), f"{path} at byte {off:,}", check_merkle=check_merkle, pow_limit=limit
+                )
+            )
     if not heads:
         raise InputFormatError(f"{', '.join(map(str, files))} hold no blocks")
-    return _chain(cols, heads, _assign_heights(heads, heights, str(files[0])), validate=validate,
-                  prevouts=prevouts)
+    return _chain(cols, heads, _assign_heights(heads, heights, str(files[0])), validate=validate, prevouts=prevouts)
 
 
 def _tx_items(item) -> list[tuple[bytes, str]]:
@@ -395,8 +456,10 @@ def _tx_items(item) -> list[tuple[bytes, str]]:
         try:
             return [(bytes.fromhex(item.strip()), f"transaction hex {item[:16]}...")]
         except ValueError:
-            raise InputFormatError(f"the transaction hex {item[:24]!r}... holds characters that are not "
-                                   "hexadecimal; copy the whole raw transaction again") from None
+            raise InputFormatError(
+                f"the transaction hex {item[:24]!r}... holds characters that are not "
+                "hexadecimal; copy the whole raw transaction again"
+            ) from None
     path = Path(item)
     if not path.exists():
         raise InputFormatError(f"{str(item)[:40]!r} is neither a file nor raw transaction hex")
@@ -411,8 +474,9 @@ def _tx_items(item) -> list[tuple[bytes, str]]:
         try:
             out.append((bytes.fromhex(ln), f"{path} line {k + 1}"))
         except ValueError:
-            raise InputFormatError(f"{path} line {k + 1} is not hex; the file should hold one raw transaction "
-                                   "in hex per line") from None
+            raise InputFormatError(
+                f"{path} line {k + 1} is not hex; the file should hold one raw transaction in hex per line"
+            ) from None
     return out
 
 

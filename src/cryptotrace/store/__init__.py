@@ -83,11 +83,25 @@ __all__ = ["ChainStore", "StoreClusters", "FORMAT_NAME", "STORE_TABLES"]
 FORMAT_NAME = "cryptotrace-store"
 FORMAT_VERSION = 2
 #: the tables of a batch, each in its own folder (the last four are look-up indexes derived from the others)
-STORE_TABLES = ("blocks", "txs", "inputs", "outputs", "txids", "addresses",
-                "address_txs", "spenders", "txids_by_id", "addresses_by_id")
+STORE_TABLES = (
+    "blocks",
+    "txs",
+    "inputs",
+    "outputs",
+    "txids",
+    "addresses",
+    "address_txs",
+    "spenders",
+    "txids_by_id",
+    "addresses_by_id",
+)
 #: the look-up indexes: table -> (source, sort key)
-_INDEXES = {"address_txs": "address_id", "spenders": "prev_tx_id", "txids_by_id": "tx_id",
-            "addresses_by_id": "address_id"}
+_INDEXES = {
+    "address_txs": "address_id",
+    "spenders": "prev_tx_id",
+    "txids_by_id": "tx_id",
+    "addresses_by_id": "address_id",
+}
 _TXID = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -97,20 +111,48 @@ def _schemas():
     ts = pa.timestamp("s", tz="UTC")
     return {
         "blocks": pa.schema([("height", pa.int64()), ("hash", pa.string()), ("time", ts), ("n_tx", pa.int64())]),
-        "txs": pa.schema([("tx_id", pa.int64()), ("block_height", pa.int64()), ("time", ts),
-                          ("version", pa.int64()), ("locktime", pa.int64()), ("size", pa.int64()),
-                          ("vsize", pa.int64()), ("fee", pa.int64()), ("is_coinbase", pa.bool_()),
-                          ("n_in", pa.int64()), ("n_out", pa.int64())]),
-        "inputs": pa.schema([("tx_id", pa.int64()), ("vin", pa.int64()), ("prev_tx_id", pa.int64()),
-                             ("prev_vout", pa.int64()), ("address_id", pa.int64()), ("address_source", pa.string()),
-                             ("value", pa.int64()), ("sequence", pa.int64())]),
-        "outputs": pa.schema([("tx_id", pa.int64()), ("vout", pa.int64()), ("address_id", pa.int64()),
-                              ("value", pa.int64()), ("script_type", pa.string())]),
+        "txs": pa.schema(
+            [
+                ("tx_id", pa.int64()),
+                ("block_height", pa.int64()),
+                ("time", ts),
+                ("version", pa.int64()),
+                ("locktime", pa.int64()),
+                ("size", pa.int64()),
+                ("vsize", pa.int64()),
+                ("fee", pa.int64()),
+                ("is_coinbase", pa.bool_()),
+                ("n_in", pa.int64()),
+                ("n_out", pa.int64()),
+            ]
+        ),
+        "inputs": pa.schema(
+            [
+                ("tx_id", pa.int64()),
+                ("vin", pa.int64()),
+                ("prev_tx_id", pa.int64()),
+                ("prev_vout", pa.int64()),
+                ("address_id", pa.int64()),
+                ("address_source", pa.string()),
+                ("value", pa.int64()),
+                ("sequence", pa.int64()),
+            ]
+        ),
+        "outputs": pa.schema(
+            [
+                ("tx_id", pa.int64()),
+                ("vout", pa.int64()),
+                ("address_id", pa.int64()),
+                ("value", pa.int64()),
+                ("script_type", pa.string()),
+            ]
+        ),
         "txids": pa.schema([("tx_id", pa.int64()), ("txid", pa.string())]),
         "addresses": pa.schema([("address_id", pa.int64()), ("address", pa.string())]),
         "address_txs": pa.schema([("address_id", pa.int64()), ("tx_id", pa.int64())]),
-        "spenders": pa.schema([("prev_tx_id", pa.int64()), ("prev_vout", pa.int64()), ("tx_id", pa.int64()),
-                               ("vin", pa.int64())]),
+        "spenders": pa.schema(
+            [("prev_tx_id", pa.int64()), ("prev_vout", pa.int64()), ("tx_id", pa.int64()), ("vin", pa.int64())]
+        ),
         "txids_by_id": pa.schema([("tx_id", pa.int64()), ("txid", pa.string())]),
         "addresses_by_id": pa.schema([("address_id", pa.int64()), ("address", pa.string())]),
         "clusters": pa.schema([("address_id", pa.int64()), ("cluster_id", pa.int64())]),
@@ -141,8 +183,9 @@ def _atomic_json(path: Path, obj) -> None:
 def _progress(iterable=None, *, total=None, desc="", unit="batch", enabled=None):
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit=unit, leave=False,
-                disable=None if enabled is None else not enabled)
+    return tqdm(
+        iterable, total=total, desc=desc, unit=unit, leave=False, disable=None if enabled is None else not enabled
+    )
 
 
 def _int_or_na(s: pd.Series) -> pd.Series:
@@ -180,10 +223,11 @@ class ChainStore:
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"{str(self.path)!r} is a file, not a store folder; give a folder name")
         mf = self.path / "manifest.json"
-        if self.path.exists() and not mf.exists() and any(p for p in self.path.iterdir()
-                                                           if not p.name.startswith(".")):
-            raise StoreError(f"{str(self.path)!r} is a folder but not a cryptotrace store (no manifest.json); "
-                             "give an empty or new folder, or the folder made by 'cryptotrace store import'")
+        if self.path.exists() and not mf.exists() and any(p for p in self.path.iterdir() if not p.name.startswith(".")):
+            raise StoreError(
+                f"{str(self.path)!r} is a folder but not a cryptotrace store (no manifest.json); "
+                "give an empty or new folder, or the folder made by 'cryptotrace store import'"
+            )
         self.memory_limit = memory_limit
         self.threads = threads
         self._con = None
@@ -194,8 +238,14 @@ class ChainStore:
     def _read_manifest(self) -> dict:
         mf = self.path / "manifest.json"
         if not mf.exists():
-            return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "batches": [], "next_tx_id": 0,
-                    "next_address_id": 0, "clusters": None}
+            return {
+                "format": FORMAT_NAME,
+                "version": FORMAT_VERSION,
+                "batches": [],
+                "next_tx_id": 0,
+                "next_address_id": 0,
+                "clusters": None,
+            }
         try:
             m = json.loads(mf.read_text())
         except (OSError, ValueError) as exc:
@@ -203,17 +253,22 @@ class ChainStore:
         if m.get("format") != FORMAT_NAME:
             raise StoreError(f"{mf} is not a cryptotrace store manifest (format {m.get('format')!r})")
         if int(m.get("version", 0)) > FORMAT_VERSION:
-            raise StoreError(f"{self.path} was written by a newer cryptotrace (store version {m['version']}); "
-                             "upgrade cryptotrace")
+            raise StoreError(
+                f"{self.path} was written by a newer cryptotrace (store version {m['version']}); upgrade cryptotrace"
+            )
         if int(m.get("version", 0)) < FORMAT_VERSION:
-            raise StoreError(f"{self.path} was written by an older cryptotrace (store version {m.get('version')}, "
-                             f"without the look-up indexes of version {FORMAT_VERSION}); import the data again "
-                             "into a new store")
+            raise StoreError(
+                f"{self.path} was written by an older cryptotrace (store version {m.get('version')}, "
+                f"without the look-up indexes of version {FORMAT_VERSION}); import the data again "
+                "into a new store"
+            )
         for b in m["batches"]:
             for t in STORE_TABLES:
                 if not (self.path / t / f"{b['name']}.parquet").exists():
-                    raise StoreError(f"{self.path} lists batch {b['name']} but {t}/{b['name']}.parquet is missing; "
-                                     "the store was changed by hand: import again into a new folder")
+                    raise StoreError(
+                        f"{self.path} lists batch {b['name']} but {t}/{b['name']}.parquet is missing; "
+                        "the store was changed by hand: import again into a new folder"
+                    )
         return m
 
     def _files(self, table: str) -> list[str]:
@@ -239,8 +294,9 @@ class ChainStore:
             lo = np.zeros(len(bs), dtype=np.int64)
             hi = np.array([b[key] + b[n] for b in bs], dtype=np.int64) - 1
         else:
-            key, n = (("txids_from", "n_new_txids") if table.startswith("txids")
-                      else ("addresses_from", "n_new_addresses"))
+            key, n = (
+                ("txids_from", "n_new_txids") if table.startswith("txids") else ("addresses_from", "n_new_addresses")
+            )
             lo = np.array([b[key] for b in bs], dtype=np.int64)
             hi = lo + np.array([b[n] for b in bs], dtype=np.int64) - 1
         # a batch is needed when some id lies in [lo, hi]
@@ -253,9 +309,13 @@ class ChainStore:
     def _block_scan(self, heights) -> str:
         """``blocks`` of only the batches whose height range holds one of ``heights``."""
         h = np.unique(np.asarray(heights, dtype=np.int64))
-        files = [str(self.path / "blocks" / f"{b['name']}.parquet") for b in self.manifest["batches"]
-                 if b.get("first_height") is not None and len(h)
-                 and np.searchsorted(h, b["last_height"], side="right") > np.searchsorted(h, b["first_height"])]
+        files = [
+            str(self.path / "blocks" / f"{b['name']}.parquet")
+            for b in self.manifest["batches"]
+            if b.get("first_height") is not None
+            and len(h)
+            and np.searchsorted(h, b["last_height"], side="right") > np.searchsorted(h, b["first_height"])
+        ]
         if not files:
             return "(SELECT * FROM blocks WHERE false)"
         return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
@@ -320,8 +380,10 @@ class ChainStore:
             return con.execute(sql).df()
         except (duckdb.IOException, duckdb.InvalidInputException) as exc:  # a file damaged or removed by hand
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreError(f"the store {self.path} could not be read ({first[:300]}); a file was damaged or "
-                             "changed by hand: import the data again into a new store") from None
+            raise StoreError(
+                f"the store {self.path} could not be read ({first[:300]}); a file was damaged or "
+                "changed by hand: import the data again into a new store"
+            ) from None
         finally:
             if con is not None:
                 for name in tables:
@@ -376,8 +438,9 @@ class ChainStore:
         lines = [
             f"Chain store {s['path']}",
             f"  {s['transactions']:,} transactions in {s['batches']:,} batch(es), heights "
-            f"{s['first_height']:,} to {s['last_height']:,}" if s["first_height"] is not None else
-            f"  {s['transactions']:,} transactions in {s['batches']:,} batch(es) (unconfirmed)",
+            f"{s['first_height']:,} to {s['last_height']:,}"
+            if s["first_height"] is not None
+            else f"  {s['transactions']:,} transactions in {s['batches']:,} batch(es) (unconfirmed)",
             f"  {s['inputs']:,} inputs, {s['outputs']:,} outputs, {s['addresses']:,} addresses",
             f"  {s['bytes_on_disk'] / 1e6:,.1f} MB on disk ({per:,.0f} bytes per transaction)",
         ]
@@ -406,8 +469,10 @@ class ChainStore:
         from ..chain import Chain
 
         if not isinstance(chain, Chain):
-            raise StoreError(f"import_chain() takes a Chain, not {type(chain).__name__}; "
-                             "for a dataset folder use import_dataset(path)")
+            raise StoreError(
+                f"import_chain() takes a Chain, not {type(chain).__name__}; "
+                "for a dataset folder use import_dataset(path)"
+            )
         if isinstance(batch_txs, bool) or not isinstance(batch_txs, (int, np.integer)) or batch_txs < 1:
             raise StoreError(f"batch_txs={batch_txs!r}: give a whole number of transactions, 1 or more")
         ix = chain.index
@@ -427,15 +492,22 @@ class ChainStore:
                 if a == b:
                     continue
                 txs = chain.txs.iloc[a:b]
-                inputs = chain.inputs.iloc[ix.in_start[a]:ix.in_start[b]]
-                outputs = chain.outputs.iloc[ix.out_start[a]:ix.out_start[b]]
+                inputs = chain.inputs.iloc[ix.in_start[a] : ix.in_start[b]]
+                outputs = chain.outputs.iloc[ix.out_start[a] : ix.out_start[b]]
                 hs = txs.block_height.dropna()
                 blk = blocks[blocks.height.isin(hs.unique())] if len(hs) else blocks.iloc[:0]
                 added += self._append(txs, inputs, outputs, blk)
         return added
 
-    def import_blk_files(self, paths, *, height: int | None = None, batch_txs: int = 200_000,
-                         progress: bool | None = None, **loader_options) -> int:
+    def import_blk_files(
+        self,
+        paths,
+        *,
+        height: int | None = None,
+        batch_txs: int = 200_000,
+        progress: bool | None = None,
+        **loader_options,
+    ) -> int:
         """Append Bitcoin Core ``blk*.dat`` files one file at a time (memory: one file, not all of them).
 
         A first pass reads only the block headers of every file to give each block its height (from
@@ -464,8 +536,10 @@ class ChainStore:
                     order.append(h)
         known = {}
         if self.manifest["batches"]:
-            got = self.query("SELECT hash, height FROM blocks WHERE hash IN (SELECT h FROM w)",
-                             w=pd.DataFrame({"h": pd.array(list(set(prev_of.values())), dtype="string[pyarrow]")}))
+            got = self.query(
+                "SELECT hash, height FROM blocks WHERE hash IN (SELECT h FROM w)",
+                w=pd.DataFrame({"h": pd.array(list(set(prev_of.values())), dtype="string[pyarrow]")}),
+            )
             known = dict(zip(got.hash, got.height.astype(np.int64)))
         heights = _block_heights(order, prev_of, known, height)
         added = 0
@@ -486,8 +560,9 @@ class ChainStore:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                raise StoreError(f"another import or clustering is writing to {self.path} right now; "
-                                 "wait for it to finish") from None
+                raise StoreError(
+                    f"another import or clustering is writing to {self.path} right now; wait for it to finish"
+                ) from None
             self.manifest = self._read_manifest()  # what the last writer left
             yield
         finally:
@@ -527,16 +602,23 @@ class ChainStore:
                     break
                 ins = in_rows.take(int(txs.n_in.sum()))
                 outs = out_rows.take(int(txs.n_out.sum()))
-                aligned = (len(ins) == int(txs.n_in.sum()) and len(outs) == int(txs.n_out.sum())
-                           and (ins.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_in.to_numpy())).all()
-                           and (outs.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_out.to_numpy())).all())
+                aligned = (
+                    len(ins) == int(txs.n_in.sum())
+                    and len(outs) == int(txs.n_out.sum())
+                    and (ins.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_in.to_numpy())).all()
+                    and (outs.txid.to_numpy() == np.repeat(txs.txid.to_numpy(), txs.n_out.to_numpy())).all()
+                )
                 if not aligned:  # not in the saved order: load it whole (rare; memory as the Chain needs)
                     in_order = False
                     break
                 hs = txs.block_height.dropna().unique()
-                chain = Chain.from_tables(txs=txs, inputs=ins.drop(columns=["is_external"], errors="ignore"),
-                                          outputs=outs, blocks=blocks[blocks.height.isin(hs)].drop(
-                                              columns=["n_tx"], errors="ignore"), validate=False)
+                chain = Chain.from_tables(
+                    txs=txs,
+                    inputs=ins.drop(columns=["is_external"], errors="ignore"),
+                    outputs=outs,
+                    blocks=blocks[blocks.height.isin(hs)].drop(columns=["n_tx"], errors="ignore"),
+                    validate=False,
+                )
                 ix = chain.index
                 added += self._append(chain.txs, chain.inputs, chain.outputs, chain.blocks)
                 bar.update(len(txs))
@@ -550,10 +632,12 @@ class ChainStore:
 
         Returns the ids and the new dictionary rows (new ids follow on from the store's last one).
         """
-        col, idc, nxt = ("txid", "tx_id", "next_tx_id") if kind == "txids" else ("address", "address_id",
-                                                                                "next_address_id")
-        want = pd.DataFrame({col: pd.array(uniq, dtype="string[pyarrow]"),
-                             "_pos": np.arange(len(uniq), dtype=np.int64)})
+        col, idc, nxt = (
+            ("txid", "tx_id", "next_tx_id") if kind == "txids" else ("address", "address_id", "next_address_id")
+        )
+        want = pd.DataFrame(
+            {col: pd.array(uniq, dtype="string[pyarrow]"), "_pos": np.arange(len(uniq), dtype=np.int64)}
+        )
         ids = np.full(len(uniq), -1, dtype=np.int64)
         if self.manifest["batches"] and len(want):
             got = self.query(f"SELECT w._pos, d.{idc} FROM want w JOIN {kind} d ON d.{col} = w.{col}", want=want)
@@ -570,22 +654,27 @@ class ChainStore:
         self._clean_orphans()
         n_t, n_i = len(txs), len(inputs)
         # --- txids: one hashing pass over every txid column, then one look-up per distinct txid
-        codes, uniq = pd.factorize(pd.concat([txs.txid, inputs.txid, inputs.prev_txid, outputs.txid],
-                                             ignore_index=True).astype("string[pyarrow]"))
+        codes, uniq = pd.factorize(
+            pd.concat([txs.txid, inputs.txid, inputs.prev_txid, outputs.txid], ignore_index=True).astype(
+                "string[pyarrow]"
+            )
+        )
         lowered = pd.Series(pd.array(uniq, dtype="string[pyarrow]")).str.lower()
         if (lowered != pd.Series(pd.array(uniq, dtype="string[pyarrow]"))).any():  # rare: upper-case hex
             remap, uniq = pd.factorize(lowered)
             codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
-        c_own, c_in = codes[:n_t], codes[n_t:n_t + n_i]
-        c_prev, c_out = codes[n_t + n_i:n_t + 2 * n_i], codes[n_t + 2 * n_i:]
+        c_own, c_in = codes[:n_t], codes[n_t : n_t + n_i]
+        c_prev, c_out = codes[n_t + n_i : n_t + 2 * n_i], codes[n_t + 2 * n_i :]
         everything = np.zeros(len(uniq), dtype=bool)
         everything[c_own] = True
         everything[c_prev[c_prev >= 0]] = True
         ids, _ = self._assign_ids("txids", uniq, everything)
         own_existing = ids[c_own]
         # transactions stored already (an earlier run, an overlapping import) are skipped
-        stored = self.query("SELECT tx_id FROM txs WHERE tx_id IN (SELECT tx_id FROM w)",
-                            w=pd.DataFrame({"tx_id": own_existing[own_existing < int(self.manifest["next_tx_id"])]}))
+        stored = self.query(
+            "SELECT tx_id FROM txs WHERE tx_id IN (SELECT tx_id FROM w)",
+            w=pd.DataFrame({"tx_id": own_existing[own_existing < int(self.manifest["next_tx_id"])]}),
+        )
         keep_code = np.ones(len(uniq), dtype=bool)
         if len(stored):
             keep_code[c_own[np.isin(own_existing, stored.tx_id.to_numpy(np.int64))]] = False
@@ -608,46 +697,75 @@ class ChainStore:
 
         prev_ids = id_col(ids, c_prev)
         # --- addresses: the same, over the inputs' and outputs' address columns
-        a_codes, a_uniq = pd.factorize(pd.concat([inputs.address, outputs.address],
-                                                 ignore_index=True).astype("string[pyarrow]"))
+        a_codes, a_uniq = pd.factorize(
+            pd.concat([inputs.address, outputs.address], ignore_index=True).astype("string[pyarrow]")
+        )
         a_ids, new_addrs = self._assign_ids("addresses", a_uniq, np.ones(len(a_uniq), dtype=bool))
 
         n_i = len(inputs)
-        t = pd.DataFrame({
-            "tx_id": own_ids, "block_height": _int_or_na(txs.block_height), "time": txs.time.array,
-            "version": _int_or_na(txs.version), "locktime": _int_or_na(txs.locktime),
-            "size": _int_or_na(txs["size"]), "vsize": _int_or_na(txs.vsize), "fee": _int_or_na(txs.fee),
-            "is_coinbase": txs.is_coinbase.to_numpy(bool), "n_in": txs.n_in.to_numpy(np.int64),
-            "n_out": txs.n_out.to_numpy(np.int64)})
-        i = pd.DataFrame({
-            "tx_id": ids[c_in], "vin": inputs.vin.to_numpy(np.int64), "prev_tx_id": prev_ids,
-            "prev_vout": _int_or_na(inputs.prev_vout), "address_id": id_col(a_ids, a_codes[:n_i]),
-            "address_source": pd.array(inputs.address_source, dtype="string[pyarrow]")
-            if "address_source" in inputs else pd.array([pd.NA] * n_i, dtype="string[pyarrow]"),
-            "value": _int_or_na(inputs.value), "sequence": _int_or_na(inputs.sequence)})
-        o = pd.DataFrame({
-            "tx_id": ids[c_out], "vout": outputs.vout.to_numpy(np.int64), "address_id": id_col(a_ids, a_codes[n_i:]),
-            "value": outputs.value.to_numpy(np.int64),
-            "script_type": pd.array(outputs.script_type, dtype="string[pyarrow]")})
+        t = pd.DataFrame(
+            {
+                "tx_id": own_ids,
+                "block_height": _int_or_na(txs.block_height),
+                "time": txs.time.array,
+                "version": _int_or_na(txs.version),
+                "locktime": _int_or_na(txs.locktime),
+                "size": _int_or_na(txs["size"]),
+                "vsize": _int_or_na(txs.vsize),
+                "fee": _int_or_na(txs.fee),
+                "is_coinbase": txs.is_coinbase.to_numpy(bool),
+                "n_in": txs.n_in.to_numpy(np.int64),
+                "n_out": txs.n_out.to_numpy(np.int64),
+            }
+        )
+        i = pd.DataFrame(
+            {
+                "tx_id": ids[c_in],
+                "vin": inputs.vin.to_numpy(np.int64),
+                "prev_tx_id": prev_ids,
+                "prev_vout": _int_or_na(inputs.prev_vout),
+                "address_id": id_col(a_ids, a_codes[:n_i]),
+                "address_source": pd.array(inputs.address_source, dtype="string[pyarrow]")
+                if "address_source" in inputs
+                else pd.array([pd.NA] * n_i, dtype="string[pyarrow]"),
+                "value": _int_or_na(inputs.value),
+                "sequence": _int_or_na(inputs.sequence),
+            }
+        )
+        o = pd.DataFrame(
+            {
+                "tx_id": ids[c_out],
+                "vout": outputs.vout.to_numpy(np.int64),
+                "address_id": id_col(a_ids, a_codes[n_i:]),
+                "value": outputs.value.to_numpy(np.int64),
+                "script_type": pd.array(outputs.script_type, dtype="string[pyarrow]"),
+            }
+        )
         i = self._resolve_prevouts(i, set_ids=own_ids)
         t["fee"] = _fees(t, i, o)
-        b = pd.DataFrame({"height": blocks.height.to_numpy(np.int64),
-                          "hash": pd.array(blocks.hash, dtype="string[pyarrow]") if "hash" in blocks
-                          else pd.array([pd.NA] * len(blocks), dtype="string[pyarrow]"),
-                          "time": blocks.time.array if "time" in blocks else pd.NaT,
-                          "n_tx": t.block_height.value_counts().reindex(blocks.height.to_numpy()).fillna(0)
-                          .to_numpy(np.int64)})
+        b = pd.DataFrame(
+            {
+                "height": blocks.height.to_numpy(np.int64),
+                "hash": pd.array(blocks.hash, dtype="string[pyarrow]")
+                if "hash" in blocks
+                else pd.array([pd.NA] * len(blocks), dtype="string[pyarrow]"),
+                "time": blocks.time.array if "time" in blocks else pd.NaT,
+                "n_tx": t.block_height.value_counts().reindex(blocks.height.to_numpy()).fillna(0).to_numpy(np.int64),
+            }
+        )
         t = t.sort_values("tx_id", kind="stable")
         i = i.sort_values(["tx_id", "vin"], kind="stable")
         o = o.sort_values(["tx_id", "vout"], kind="stable")
         hs = t.block_height.dropna()
-        return self._commit({"blocks": b, "txs": t, "inputs": i, "outputs": o, "txids": new_txids,
-                             "addresses": new_addrs},
-                            first_height=int(hs.min()) if len(hs) else None,
-                            last_height=int(hs.max()) if len(hs) else None,
-                            n_new_txids=len(new_txids), n_new_addresses=len(new_addrs),
-                            # inputs whose spent coin is not known yet (its batch not imported yet)
-                            n_unresolved=int((i.prev_tx_id.notna() & i.address_id.isna()).sum()))
+        return self._commit(
+            {"blocks": b, "txs": t, "inputs": i, "outputs": o, "txids": new_txids, "addresses": new_addrs},
+            first_height=int(hs.min()) if len(hs) else None,
+            last_height=int(hs.max()) if len(hs) else None,
+            n_new_txids=len(new_txids),
+            n_new_addresses=len(new_addrs),
+            # inputs whose spent coin is not known yet (its batch not imported yet)
+            n_unresolved=int((i.prev_tx_id.notna() & i.address_id.isna()).sum()),
+        )
 
     def _resolve_prevouts(self, i: pd.DataFrame, set_ids: np.ndarray) -> pd.DataFrame:
         """Fill the value and address of inputs spending coins already in the store (earlier batches)."""
@@ -656,10 +774,18 @@ class ChainStore:
         if not need.any() or not self.manifest["batches"]:
             return i
         rows = np.flatnonzero(need.to_numpy(bool))
-        w = pd.DataFrame({"_row": rows, "prev_tx_id": i.prev_tx_id.to_numpy()[rows].astype(np.int64),
-                          "prev_vout": i.prev_vout.to_numpy()[rows].astype(np.int64)})
-        got = self.query(f"SELECT w._row, o.value, o.address_id FROM w JOIN {self._scan('outputs', w.prev_tx_id)} o "
-                         "ON o.tx_id = w.prev_tx_id AND o.vout = w.prev_vout", w=w)
+        w = pd.DataFrame(
+            {
+                "_row": rows,
+                "prev_tx_id": i.prev_tx_id.to_numpy()[rows].astype(np.int64),
+                "prev_vout": i.prev_vout.to_numpy()[rows].astype(np.int64),
+            }
+        )
+        got = self.query(
+            f"SELECT w._row, o.value, o.address_id FROM w JOIN {self._scan('outputs', w.prev_tx_id)} o "
+            "ON o.tx_id = w.prev_tx_id AND o.vout = w.prev_vout",
+            w=w,
+        )
         if not len(got):
             return i
         r = got._row.to_numpy(np.int64)
@@ -699,12 +825,20 @@ class ChainStore:
         m = json.loads(json.dumps(self.manifest))
         n_txs = len(tables["txs"])
         ids = tables["txs"].tx_id
-        m["batches"].append({"name": name, "n_txs": n_txs, "n_inputs": len(tables["inputs"]),
-                             "n_outputs": len(tables["outputs"]), **info,
-                             # id ranges, so a look-up by id reads only the batches that can hold it
-                             "tx_id_min": int(ids.min()) if n_txs else None,
-                             "tx_id_max": int(ids.max()) if n_txs else None,
-                             "txids_from": int(m["next_tx_id"]), "addresses_from": int(m["next_address_id"])})
+        m["batches"].append(
+            {
+                "name": name,
+                "n_txs": n_txs,
+                "n_inputs": len(tables["inputs"]),
+                "n_outputs": len(tables["outputs"]),
+                **info,
+                # id ranges, so a look-up by id reads only the batches that can hold it
+                "tx_id_min": int(ids.min()) if n_txs else None,
+                "tx_id_max": int(ids.max()) if n_txs else None,
+                "txids_from": int(m["next_tx_id"]),
+                "addresses_from": int(m["next_address_id"]),
+            }
+        )
         m["next_tx_id"] = int(m["next_tx_id"]) + info["n_new_txids"]
         m["next_address_id"] = int(m["next_address_id"]) + info["n_new_addresses"]
         _atomic_json(self.path / "manifest.json", m)
@@ -732,7 +866,7 @@ class ChainStore:
         for s in seeds:
             s = str(s).strip()
             head = s.split(":")[0]
-            if _TXID.match(head) and (s == head or s[len(head) + 1:].isdigit()):
+            if _TXID.match(head) and (s == head or s[len(head) + 1 :].isdigit()):
                 txids.append(head.lower())
             else:
                 addrs.append(s)
@@ -740,23 +874,33 @@ class ChainStore:
         if txids:
             tid = self._ids_of("txids", txids)
             t_ids = np.array(list(tid.values()), dtype=np.int64)
-            have = set(self.query(f"SELECT tx_id FROM {self._scan('txs', t_ids)} SEMI JOIN w USING (tx_id)",
-                                  w=pd.DataFrame({"tx_id": t_ids})).tx_id.astype(np.int64))
+            have = set(
+                self.query(
+                    f"SELECT tx_id FROM {self._scan('txs', t_ids)} SEMI JOIN w USING (tx_id)",
+                    w=pd.DataFrame({"tx_id": t_ids}),
+                ).tx_id.astype(np.int64)
+            )
             missing = [t for t in txids if tid.get(t) not in have]
             if missing:
-                raise StoreError(f"transaction {missing[0]} is not in the store {self.path}"
-                                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-                                 + "; check the txid, or import the blocks that hold it")
+                raise StoreError(
+                    f"transaction {missing[0]} is not in the store {self.path}"
+                    + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                    + "; check the txid, or import the blocks that hold it"
+                )
             found.extend(tid[t] for t in txids)
         if addrs:
             aid = self._ids_of("addresses", addrs)
             missing = [a for a in addrs if a not in aid]
             if missing:
-                raise StoreError(f"address {missing[0]!r} is not in the store {self.path}; check its spelling "
-                                 "(addresses are case-sensitive except bech32), or import more blocks")
+                raise StoreError(
+                    f"address {missing[0]!r} is not in the store {self.path}; check its spelling "
+                    "(addresses are case-sensitive except bech32), or import more blocks"
+                )
             a_ids = np.array(list(aid.values()), dtype=np.int64)
-            hit = self.query(f"SELECT DISTINCT tx_id FROM {self._scan('address_txs', a_ids)} "
-                             f"WHERE {_among('address_id', a_ids)}", w=pd.DataFrame({"address_id": a_ids}))
+            hit = self.query(
+                f"SELECT DISTINCT tx_id FROM {self._scan('address_txs', a_ids)} WHERE {_among('address_id', a_ids)}",
+                w=pd.DataFrame({"address_id": a_ids}),
+            )
             found.extend(hit.tx_id.astype(np.int64))
         return np.unique(np.asarray(found, dtype=np.int64))
 
@@ -766,16 +910,26 @@ class ChainStore:
         if not len(frontier):
             return np.zeros(0, dtype=np.int64)
         if direction in ("forward", "both"):  # transactions spending the frontier's outputs (the spenders index)
-            parts.append(self.query(f"SELECT DISTINCT tx_id FROM {self._scan('spenders', frontier)} "
-                                    f"WHERE {_among('prev_tx_id', frontier)}",
-                                    w=pd.DataFrame({"prev_tx_id": frontier})).tx_id)
+            parts.append(
+                self.query(
+                    f"SELECT DISTINCT tx_id FROM {self._scan('spenders', frontier)} "
+                    f"WHERE {_among('prev_tx_id', frontier)}",
+                    w=pd.DataFrame({"prev_tx_id": frontier}),
+                ).tx_id
+            )
         if direction in ("backward", "both"):  # transactions whose outputs the frontier spends (if stored)
-            prev = self.query(f"SELECT DISTINCT prev_tx_id FROM {self._scan('inputs', frontier)} "
-                              f"WHERE {_among('tx_id', frontier)} AND prev_tx_id IS NOT NULL",
-                              w=pd.DataFrame({"tx_id": frontier})).prev_tx_id.to_numpy(np.int64)
+            prev = self.query(
+                f"SELECT DISTINCT prev_tx_id FROM {self._scan('inputs', frontier)} "
+                f"WHERE {_among('tx_id', frontier)} AND prev_tx_id IS NOT NULL",
+                w=pd.DataFrame({"tx_id": frontier}),
+            ).prev_tx_id.to_numpy(np.int64)
             if len(prev):
-                parts.append(self.query(f"SELECT tx_id FROM {self._scan('txs', prev)} WHERE {_among('tx_id', prev)}",
-                                        w=pd.DataFrame({"tx_id": prev})).tx_id)
+                parts.append(
+                    self.query(
+                        f"SELECT tx_id FROM {self._scan('txs', prev)} WHERE {_among('tx_id', prev)}",
+                        w=pd.DataFrame({"tx_id": prev}),
+                    ).tx_id
+                )
         if not parts:
             return np.zeros(0, dtype=np.int64)
         return np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]))
@@ -811,8 +965,10 @@ class ChainStore:
             frontier = np.setdiff1d(nxt, sel, assume_unique=True)
             sel = np.union1d(sel, frontier)
             if len(sel) > max_txs:
-                raise StoreError(f"the {hop + 1}-hop neighbourhood already holds {len(sel):,} transactions, more "
-                                 f"than max_txs={max_txs:,}; take fewer hops, one direction, or raise max_txs")
+                raise StoreError(
+                    f"the {hop + 1}-hop neighbourhood already holds {len(sel):,} transactions, more "
+                    f"than max_txs={max_txs:,}; take fewer hops, one direction, or raise max_txs"
+                )
             if not len(frontier):
                 break
         return self._chain_of(sel)
@@ -824,15 +980,21 @@ class ChainStore:
         ids = np.unique(np.asarray(tx_ids, dtype=np.int64))
         w = pd.DataFrame({"tx_id": ids})
         txs = self.query(f"SELECT * FROM {self._scan('txs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id", w=w)
-        ins = self.query(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, address_source, value, sequence "
-                         f"FROM {self._scan('inputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vin", w=w)
+        ins = self.query(
+            f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, address_source, value, sequence "
+            f"FROM {self._scan('inputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vin",
+            w=w,
+        )
         # coins whose value or address was not known at import (imported out of height order): look up now
         miss = (ins.prev_tx_id.notna() & (ins.value.isna() | ins.address_id.isna())).to_numpy(bool)
         if miss.any():
             pv = ins.loc[miss, ["prev_tx_id", "prev_vout"]].astype(np.int64)
-            got = self.query(f"SELECT o.tx_id AS prev_tx_id, o.vout AS prev_vout, o.value AS v, o.address_id AS a "
-                             f"FROM {self._scan('outputs', pv.prev_tx_id.to_numpy())} o "
-                             "SEMI JOIN pv ON o.tx_id = pv.prev_tx_id AND o.vout = pv.prev_vout", pv=pv)
+            got = self.query(
+                f"SELECT o.tx_id AS prev_tx_id, o.vout AS prev_vout, o.value AS v, o.address_id AS a "
+                f"FROM {self._scan('outputs', pv.prev_tx_id.to_numpy())} o "
+                "SEMI JOIN pv ON o.tx_id = pv.prev_tx_id AND o.vout = pv.prev_vout",
+                pv=pv,
+            )
             got = pv.merge(got, on=["prev_tx_id", "prev_vout"], how="left")
             rows = np.flatnonzero(miss)
             value = pd.array(ins.value, dtype="Int64").copy()
@@ -845,37 +1007,61 @@ class ChainStore:
             addr[rows[fa]] = ga[fa]
             src[rows[fa]] = "prevout"
             ins = ins.assign(value=value, address_id=addr, address_source=src)
-        outs = self.query(f"SELECT tx_id, vout, address_id, value, script_type "
-                          f"FROM {self._scan('outputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vout", w=w)
-        spent = self.query(f"SELECT prev_tx_id AS tx_id, prev_vout AS vout, tx_id AS spent_by_tx_id, vin AS spent_by_vin "
-                           f"FROM {self._scan('spenders', ids)} WHERE {_among('prev_tx_id', ids)}",
-                           w=pd.DataFrame({"prev_tx_id": ids}))
+        outs = self.query(
+            f"SELECT tx_id, vout, address_id, value, script_type "
+            f"FROM {self._scan('outputs', ids)} WHERE {_among('tx_id', ids)} ORDER BY tx_id, vout",
+            w=w,
+        )
+        spent = self.query(
+            f"SELECT prev_tx_id AS tx_id, prev_vout AS vout, tx_id AS spent_by_tx_id, vin AS spent_by_vin "
+            f"FROM {self._scan('spenders', ids)} WHERE {_among('prev_tx_id', ids)}",
+            w=pd.DataFrame({"prev_tx_id": ids}),
+        )
         outs = outs.merge(spent, on=["tx_id", "vout"], how="left")
-        need_tx = np.unique(np.concatenate([txs.tx_id.to_numpy(np.int64), ins.prev_tx_id.dropna().to_numpy(np.int64),
-                                            outs.spent_by_tx_id.dropna().to_numpy(np.int64)]))
-        need_a = np.unique(np.concatenate([ins.address_id.dropna().to_numpy(np.int64),
-                                           outs.address_id.dropna().to_numpy(np.int64)]))
-        tmap = self.query(f"SELECT tx_id, txid FROM {self._scan('txids_by_id', need_tx)} WHERE {_among('tx_id', need_tx)}",
-                          w=pd.DataFrame({"tx_id": need_tx}))
+        need_tx = np.unique(
+            np.concatenate(
+                [
+                    txs.tx_id.to_numpy(np.int64),
+                    ins.prev_tx_id.dropna().to_numpy(np.int64),
+                    outs.spent_by_tx_id.dropna().to_numpy(np.int64),
+                ]
+            )
+        )
+        need_a = np.unique(
+            np.concatenate([ins.address_id.dropna().to_numpy(np.int64), outs.address_id.dropna().to_numpy(np.int64)])
+        )
+        tmap = self.query(
+            f"SELECT tx_id, txid FROM {self._scan('txids_by_id', need_tx)} WHERE {_among('tx_id', need_tx)}",
+            w=pd.DataFrame({"tx_id": need_tx}),
+        )
         tmap = pd.Series(tmap.txid.to_numpy(), index=tmap.tx_id.astype(np.int64).to_numpy())
-        amap = self.query(f"SELECT address_id, address FROM {self._scan('addresses_by_id', need_a)} "
-                          f"WHERE {_among('address_id', need_a)}", w=pd.DataFrame({"address_id": need_a}))
+        amap = self.query(
+            f"SELECT address_id, address FROM {self._scan('addresses_by_id', need_a)} "
+            f"WHERE {_among('address_id', need_a)}",
+            w=pd.DataFrame({"address_id": need_a}),
+        )
         amap = pd.Series(amap.address.to_numpy(), index=amap.address_id.astype(np.int64).to_numpy())
 
         def s(m, col):
             return pd.Series(m.reindex(pd.array(col, dtype="Int64")).to_numpy(), dtype="string[pyarrow]")
 
         heights = txs.block_height.dropna().astype(np.int64).unique()
-        blocks = self.query("SELECT height, any_value(hash) AS hash, any_value(time) AS time FROM "
-                            f"{self._block_scan(heights)} SEMI JOIN w USING (height) GROUP BY height",
-                            w=pd.DataFrame({"height": heights}))
+        blocks = self.query(
+            "SELECT height, any_value(hash) AS hash, any_value(time) AS time FROM "
+            f"{self._block_scan(heights)} SEMI JOIN w USING (height) GROUP BY height",
+            w=pd.DataFrame({"height": heights}),
+        )
         t = txs.drop(columns=["tx_id"]).assign(txid=s(tmap, txs.tx_id).to_numpy())
         i = ins.drop(columns=["tx_id", "prev_tx_id", "address_id"]).assign(
-            txid=s(tmap, ins.tx_id).to_numpy(), prev_txid=s(tmap, ins.prev_tx_id).to_numpy(),
-            address=s(amap, ins.address_id).to_numpy())
+            txid=s(tmap, ins.tx_id).to_numpy(),
+            prev_txid=s(tmap, ins.prev_tx_id).to_numpy(),
+            address=s(amap, ins.address_id).to_numpy(),
+        )
         o = outs.drop(columns=["tx_id", "address_id", "spent_by_tx_id"]).assign(
-            txid=s(tmap, outs.tx_id).to_numpy(), address=s(amap, outs.address_id).to_numpy(),
-            spent_by_txid=s(tmap, outs.spent_by_tx_id).to_numpy())
+            txid=s(tmap, outs.tx_id).to_numpy(),
+            address=s(amap, outs.address_id).to_numpy(),
+            spent_by_txid=s(tmap, outs.spent_by_tx_id).to_numpy(),
+        )
         # addresses were decoded when the data was first loaded; the ledger rules are checked again here
         return Chain.from_tables(txs=t, inputs=i, outputs=o, blocks=blocks, validate=True, check_addresses=False)
 
@@ -890,8 +1076,17 @@ class ChainStore:
         return self.extract([address], hops=0).address(address)
 
     # ------------------------------------------------------------------ tracing
-    def trace(self, start, *, direction: str = "forward", max_hops: int = 10, max_txs: int = 200_000,
-              clustering=None, tags=None, **kwargs):
+    def trace(
+        self,
+        start,
+        *,
+        direction: str = "forward",
+        max_hops: int = 10,
+        max_txs: int = 200_000,
+        clustering=None,
+        tags=None,
+        **kwargs,
+    ):
         """Trace from the store: extract the neighbourhood the trace can reach, then :func:`cryptotrace.trace` it.
 
         The extract takes ``max_hops + 1`` hops in the trace's direction from
@@ -913,8 +1108,10 @@ class ChainStore:
         sub = self.extract(starts, hops=int(max_hops) + 1, direction=direction, max_txs=max_txs)
         if isinstance(clustering, str):
             if clustering != "store":
-                raise StoreError(f"clustering={clustering!r}: give 'store' (the store's clustering) or a fitted "
-                                 "Clustering of the extract")
+                raise StoreError(
+                    f"clustering={clustering!r}: give 'store' (the store's clustering) or a fitted "
+                    "Clustering of the extract"
+                )
             addrs = set(sub.index.addresses)
             if tags is not None:  # tagged addresses outside the extract can still name a cluster inside it
                 addrs |= set(tags_by_address(tags).index)
@@ -973,16 +1170,25 @@ class ChainStore:
         n_clusters = int(labels.max()) + 1 if n else 0
         tmp = self.path / f".clusters.parquet.tmp-{uuid.uuid4().hex[:8]}"
         try:
-            _write_parquet(pd.DataFrame({"address_id": np.arange(n, dtype=np.int64), "cluster_id": labels}),
-                           tmp, _schemas()["clusters"])
+            _write_parquet(
+                pd.DataFrame({"address_id": np.arange(n, dtype=np.int64), "cluster_id": labels}),
+                tmp,
+                _schemas()["clusters"],
+            )
             os.replace(tmp, self.path / "clusters.parquet")
         finally:
             if tmp.exists():
                 tmp.unlink()
         m = json.loads(json.dumps(self.manifest))
-        m["clusters"] = {"engine": engine, "batches": len(m["batches"]), "addresses": n, "n_clusters": n_clusters,
-                         "heuristics": ["multi_input"], "skip_coinjoin": bool(skip_coinjoin),
-                         "n_skipped": int(n_skipped)}
+        m["clusters"] = {
+            "engine": engine,
+            "batches": len(m["batches"]),
+            "addresses": n,
+            "n_clusters": n_clusters,
+            "heuristics": ["multi_input"],
+            "skip_coinjoin": bool(skip_coinjoin),
+            "n_skipped": int(n_skipped),
+        }
         _atomic_json(self.path / "manifest.json", m)
         self.manifest = m
         return StoreClusters(self)
@@ -990,32 +1196,49 @@ class ChainStore:
     def _batch_files(self, name: str) -> dict:
         """SQL sources of one batch's txs, inputs and outputs. Inputs whose coin was not in the store when
         they were imported (batches imported out of height order) take its address and value now."""
-        src = {t: "read_parquet('" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "')"
-               for t in ("txs", "inputs", "outputs")}
+        src = {
+            t: "read_parquet('" + str(self.path / t / f"{name}.parquet").replace("'", "''") + "')"
+            for t in ("txs", "inputs", "outputs")
+        }
         batch = next(b for b in self.manifest["batches"] if b["name"] == name)
         if batch.get("n_unresolved", 1):
-            src["inputs"] = (f"(SELECT i.* REPLACE (coalesce(i.address_id, o.address_id) AS address_id, "
-                             f"coalesce(i.value, o.value) AS value) FROM {src['inputs']} i LEFT JOIN outputs o "
-                             "ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout)")
+            src["inputs"] = (
+                f"(SELECT i.* REPLACE (coalesce(i.address_id, o.address_id) AS address_id, "
+                f"coalesce(i.value, o.value) AS value) FROM {src['inputs']} i LEFT JOIN outputs o "
+                "ON o.tx_id = i.prev_tx_id AND o.vout = i.prev_vout)"
+            )
         return src
 
     def _batch_candidates(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray]:
         """One batch's multi-input transactions (2+ distinct input addresses), and those the CoinJoin detector flags."""
         f = self._batch_files(name)
-        cand = self.con.execute(
-            f"SELECT tx_id FROM {f['inputs']} WHERE address_id IS NOT NULL GROUP BY tx_id "
-            "HAVING count(DISTINCT address_id) >= 2").df().tx_id.to_numpy(np.int64)
+        cand = (
+            self.con.execute(
+                f"SELECT tx_id FROM {f['inputs']} WHERE address_id IS NOT NULL GROUP BY tx_id "
+                "HAVING count(DISTINCT address_id) >= 2"
+            )
+            .df()
+            .tx_id.to_numpy(np.int64)
+        )
         cj = _coinjoin_ids(self.con, f, cand) if skip_coinjoin and len(cand) else np.zeros(0, np.int64)
         return cand, cj
 
     def coinjoin_ids(self, *, progress: bool | None = None) -> np.ndarray:
-        """tx_ids of the multi-input transactions the CoinJoin detector flags, batch by batch (what clustering skips)."""
-        parts = [self._batch_candidates(b["name"], True)[1]
-                 for b in _progress(self.manifest["batches"], desc="CoinJoins", enabled=progress)]
+        """tx_ids of the multi-input transactions the CoinJoin detector flags, batch by batch.
+
+        What clustering skips.
+        """
+        parts = [
+            self._batch_candidates(b["name"], True)[1]
+            for b in _progress(self.manifest["batches"], desc="CoinJoins", enabled=progress)
+        ]
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def _batch_links(self, name: str, skip_coinjoin: bool) -> tuple[np.ndarray, np.ndarray, int]:
-        """(anchor, other) address links of one batch's multi-input transactions; and how many CoinJoins were skipped."""
+        """(anchor, other) address links of one batch's multi-input transactions.
+
+        Also how many CoinJoins were skipped.
+        """
         f = self._batch_files(name)
         con = self.con
         cand, cj = self._batch_candidates(name, skip_coinjoin)
@@ -1028,7 +1251,8 @@ class ChainStore:
             r = con.execute(
                 f"SELECT min(address_id) OVER (PARTITION BY tx_id) AS a, address_id AS b FROM "
                 f"(SELECT DISTINCT tx_id, address_id FROM {f['inputs']} SEMI JOIN cand USING (tx_id) "
-                "WHERE address_id IS NOT NULL)").fetchnumpy()
+                "WHERE address_id IS NOT NULL)"
+            ).fetchnumpy()
         finally:
             con.unregister("cand")
         a, b = np.asarray(r["a"], dtype=np.int64), np.asarray(r["b"], dtype=np.int64)
@@ -1160,13 +1384,20 @@ def _index_tables(tables: dict) -> dict:
     first = np.r_[True, (a[1:] != a[:-1]) | (t[1:] != t[:-1])] if len(a) else np.zeros(0, bool)
     pairs = (a[first], t[first])
     sp = np.asarray(pd.notna(i.prev_tx_id), dtype=bool)
-    spenders = pd.DataFrame({"prev_tx_id": i.prev_tx_id.to_numpy(dtype=np.int64, na_value=0)[sp],
-                             "prev_vout": i.prev_vout.to_numpy(dtype=np.int64, na_value=0)[sp],
-                             "tx_id": i.tx_id.to_numpy(np.int64)[sp], "vin": i.vin.to_numpy(np.int64)[sp]})
-    return {"address_txs": pd.DataFrame({"address_id": pairs[0], "tx_id": pairs[1]}),
-            "spenders": spenders.sort_values(["prev_tx_id", "prev_vout"], kind="stable"),
-            "txids_by_id": tables["txids"].sort_values("tx_id", kind="stable"),
-            "addresses_by_id": tables["addresses"].sort_values("address_id", kind="stable")}
+    spenders = pd.DataFrame(
+        {
+            "prev_tx_id": i.prev_tx_id.to_numpy(dtype=np.int64, na_value=0)[sp],
+            "prev_vout": i.prev_vout.to_numpy(dtype=np.int64, na_value=0)[sp],
+            "tx_id": i.tx_id.to_numpy(np.int64)[sp],
+            "vin": i.vin.to_numpy(np.int64)[sp],
+        }
+    )
+    return {
+        "address_txs": pd.DataFrame({"address_id": pairs[0], "tx_id": pairs[1]}),
+        "spenders": spenders.sort_values(["prev_tx_id", "prev_vout"], kind="stable"),
+        "txids_by_id": tables["txids"].sort_values("tx_id", kind="stable"),
+        "addresses_by_id": tables["addresses"].sort_values("address_id", kind="stable"),
+    }
 
 
 def _among(col: str, ids) -> str:
@@ -1192,8 +1423,7 @@ def _fees(t: pd.DataFrame, i: pd.DataFrame, o: pd.DataFrame) -> pd.arrays.Intege
     ids = t.tx_id.to_numpy(np.int64)
     ok = todo & ~unknown.reindex(ids).fillna(True).to_numpy(bool)
     rows = np.flatnonzero(ok)
-    fee[rows] = (sum_in.reindex(ids[rows]).to_numpy(np.int64) - sum_out.reindex(ids[rows]).fillna(0)
-                 .to_numpy(np.int64))
+    fee[rows] = sum_in.reindex(ids[rows]).to_numpy(np.int64) - sum_out.reindex(ids[rows]).fillna(0).to_numpy(np.int64)
     return fee
 
 
@@ -1219,7 +1449,7 @@ def union_batches(n: int, link_batches) -> np.ndarray:
             continue
         ra, rc = _find(parent, a), _find(parent, c)
         nodes, inv = np.unique(np.concatenate([ra, rc]), return_inverse=True)
-        m, comp = union_find(len(nodes), inv[:len(ra)], inv[len(ra):])
+        m, comp = union_find(len(nodes), inv[: len(ra)], inv[len(ra) :])
         low = np.full(m, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(low, comp, nodes)
         parent[nodes] = low[comp]
@@ -1258,20 +1488,31 @@ def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
 
     con.register("cand", pd.DataFrame({"tx_id": cand}))
     try:
-        cand = con.execute(f"SELECT DISTINCT tx_id FROM {files['outputs']} SEMI JOIN cand USING (tx_id) "
-                           "GROUP BY tx_id, value HAVING count(*) >= 2").df().tx_id.to_numpy(np.int64)
+        cand = (
+            con.execute(
+                f"SELECT DISTINCT tx_id FROM {files['outputs']} SEMI JOIN cand USING (tx_id) "
+                "GROUP BY tx_id, value HAVING count(*) >= 2"
+            )
+            .df()
+            .tx_id.to_numpy(np.int64)
+        )
     finally:
         con.unregister("cand")
     if not len(cand):
         return np.zeros(0, np.int64)
     con.register("cand", pd.DataFrame({"tx_id": cand}))
     try:
-        txs = con.execute(f"SELECT tx_id, is_coinbase FROM {files['txs']} SEMI JOIN cand USING (tx_id) "
-                          "ORDER BY tx_id").df()
-        ins = con.execute(f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, value FROM "
-                          f"{files['inputs']} SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vin").df()
-        outs = con.execute(f"SELECT tx_id, vout, address_id, value, script_type FROM {files['outputs']} "
-                           "SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vout").df()
+        txs = con.execute(
+            f"SELECT tx_id, is_coinbase FROM {files['txs']} SEMI JOIN cand USING (tx_id) ORDER BY tx_id"
+        ).df()
+        ins = con.execute(
+            f"SELECT tx_id, vin, prev_tx_id, prev_vout, address_id, value FROM "
+            f"{files['inputs']} SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vin"
+        ).df()
+        outs = con.execute(
+            f"SELECT tx_id, vout, address_id, value, script_type FROM {files['outputs']} "
+            "SEMI JOIN cand USING (tx_id) ORDER BY tx_id, vout"
+        ).df()
     finally:
         con.unregister("cand")
 
@@ -1291,11 +1532,28 @@ def _coinjoin_ids(con, files: dict, cand: np.ndarray) -> np.ndarray:
 
     chain = Chain.from_tables(
         txs=pd.DataFrame({"txid": hexid(txs.tx_id), "is_coinbase": txs.is_coinbase.to_numpy(bool)}),
-        inputs=pd.DataFrame({"txid": hexid(ins.tx_id), "vin": ins.vin, "prev_txid": hexid(ins.prev_tx_id),
-                             "prev_vout": ins.prev_vout, "address": addr(ins.address_id), "value": ins.value}),
-        outputs=pd.DataFrame({"txid": hexid(outs.tx_id), "vout": outs.vout, "address": addr(outs.address_id),
-                              "value": outs.value, "script_type": outs.script_type}),
-        validate=False, check_addresses=False)
+        inputs=pd.DataFrame(
+            {
+                "txid": hexid(ins.tx_id),
+                "vin": ins.vin,
+                "prev_txid": hexid(ins.prev_tx_id),
+                "prev_vout": ins.prev_vout,
+                "address": addr(ins.address_id),
+                "value": ins.value,
+            }
+        ),
+        outputs=pd.DataFrame(
+            {
+                "txid": hexid(outs.tx_id),
+                "vout": outs.vout,
+                "address": addr(outs.address_id),
+                "value": outs.value,
+                "script_type": outs.script_type,
+            }
+        ),
+        validate=False,
+        check_addresses=False,
+    )
     flags = np.asarray(coinjoin(chain), dtype=bool)
     pos = np.flatnonzero(flags)
     ids = chain.txs.txid.to_numpy()[pos]
@@ -1315,11 +1573,15 @@ class StoreClusters:
     def __init__(self, store: ChainStore):
         info = store.manifest.get("clusters")
         if not info or not (store.path / "clusters.parquet").exists():
-            raise StoreError(f"the store {store.path} has no clustering yet: run store.cluster() "
-                             "or 'cryptotrace store cluster STORE -o clusters.csv'")
+            raise StoreError(
+                f"the store {store.path} has no clustering yet: run store.cluster() "
+                "or 'cryptotrace store cluster STORE -o clusters.csv'"
+            )
         if info["batches"] != store.n_batches:
-            raise StoreError(f"the clustering of {store.path} covers {info['batches']} of its {store.n_batches} "
-                             "batches (data was imported since): run store.cluster() again")
+            raise StoreError(
+                f"the clustering of {store.path} covers {info['batches']} of its {store.n_batches} "
+                "batches (data was imported since): run store.cluster() again"
+            )
         self.store = store
         self.params_ = info
         self.n_clusters_ = int(info["n_clusters"])
@@ -1333,33 +1595,42 @@ class StoreClusters:
         aid = self.store._ids_of("addresses", [address])
         if address not in aid:
             raise StoreError(f"address {address!r} is not in the store {self.store.path}; check its spelling")
-        r = self.store.con.execute(f"SELECT cluster_id FROM read_parquet({self._file()}) WHERE address_id = ?",
-                                   [int(aid[address])]).fetchall()
+        r = self.store.con.execute(
+            f"SELECT cluster_id FROM read_parquet({self._file()}) WHERE address_id = ?", [int(aid[address])]
+        ).fetchall()
         return int(r[0][0])
 
     def labels_of(self, addresses) -> pd.Series:
         """``address -> cluster_id`` for these addresses (those in the store), like ``Clustering.labels_``."""
         want = pd.DataFrame({"address": pd.array(list(addresses), dtype="string[pyarrow]")})
-        r = self.store.query(f"SELECT a.address, c.cluster_id FROM addresses a SEMI JOIN want USING (address) "
-                             f"JOIN read_parquet({self._file()}) c USING (address_id)", want=want)
-        return pd.Series(r.cluster_id.to_numpy(np.int64), index=pd.Index(r.address, name="address"),
-                         name="cluster_id")
+        r = self.store.query(
+            f"SELECT a.address, c.cluster_id FROM addresses a SEMI JOIN want USING (address) "
+            f"JOIN read_parquet({self._file()}) c USING (address_id)",
+            want=want,
+        )
+        return pd.Series(r.cluster_id.to_numpy(np.int64), index=pd.Index(r.address, name="address"), name="cluster_id")
 
     def members(self, cluster_id: int) -> list[str]:
         """The addresses of one cluster."""
-        r = self.store.query(f"SELECT a.address FROM read_parquet({self._file()}) c JOIN addresses a "
-                             f"USING (address_id) WHERE c.cluster_id = {int(cluster_id)} ORDER BY a.address_id")
+        r = self.store.query(
+            f"SELECT a.address FROM read_parquet({self._file()}) c JOIN addresses a "
+            f"USING (address_id) WHERE c.cluster_id = {int(cluster_id)} ORDER BY a.address_id"
+        )
         return r.address.tolist()
 
     def sizes(self) -> pd.DataFrame:
         """``cluster_id, size`` of every cluster, largest first."""
-        return self.store.query(f"SELECT cluster_id, count(*) AS size FROM read_parquet({self._file()}) "
-                                "GROUP BY cluster_id ORDER BY cluster_id")
+        return self.store.query(
+            f"SELECT cluster_id, count(*) AS size FROM read_parquet({self._file()}) "
+            "GROUP BY cluster_id ORDER BY cluster_id"
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """``address, cluster_id`` for every address (the columns ``cryptotrace cluster`` writes)."""
-        return self.store.query(f"SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
-                                "JOIN addresses a USING (address_id) ORDER BY a.address_id")
+        return self.store.query(
+            f"SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
+            "JOIN addresses a USING (address_id) ORDER BY a.address_id"
+        )
 
     def to_csv(self, path) -> Path:
         """Write ``address,cluster_id`` to a CSV file, streamed by DuckDB (no table in memory); atomic."""
@@ -1367,9 +1638,11 @@ class StoreClusters:
         tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
         try:
             q = str(tmp).replace("'", "''")
-            self.store.con.execute(f"COPY (SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
-                                   "JOIN addresses a USING (address_id) ORDER BY a.address_id) "
-                                   f"TO '{q}' (HEADER, DELIMITER ',')")
+            self.store.con.execute(
+                f"COPY (SELECT a.address, c.cluster_id FROM read_parquet({self._file()}) c "
+                "JOIN addresses a USING (address_id) ORDER BY a.address_id) "
+                f"TO '{q}' (HEADER, DELIMITER ',')"
+            )
             os.replace(tmp, path)
         finally:
             if tmp.exists():
@@ -1377,5 +1650,7 @@ class StoreClusters:
         return path
 
     def __repr__(self) -> str:
-        return (f"<StoreClusters: {self.n_clusters_:,} clusters over {self.params_['addresses']:,} addresses "
-                f"({self.params_['engine']}; {self.n_skipped_:,} CoinJoins skipped)>")
+        return (
+            f"<StoreClusters: {self.n_clusters_:,} clusters over {self.params_['addresses']:,} addresses "
+            f"({self.params_['engine']}; {self.n_skipped_:,} CoinJoins skipped)>"
+        )

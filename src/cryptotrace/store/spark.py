@@ -35,13 +35,16 @@ def spark_session(*, cores: int = 2, memory: str = "2g"):
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (SparkSession.builder.master(f"local[{int(cores)}]").appName("cryptotrace-store")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.shuffle.partitions", str(int(cores)))
-            .config("spark.driver.memory", memory)
-            .config("spark.sql.adaptive.enabled", "true")
-            .config("spark.ui.showConsoleProgress", "false")
-            .getOrCreate())
+    return (
+        SparkSession.builder.master(f"local[{int(cores)}]")
+        .appName("cryptotrace-store")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(int(cores)))
+        .config("spark.driver.memory", memory)
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
 
 
 def _large_star(E):
@@ -49,8 +52,12 @@ def _large_star(E):
 
     both = E.union(E.select(F.col("dst").alias("src"), F.col("src").alias("dst")))
     m = both.groupBy("src").agg(F.least(F.min("dst"), F.first("src")).alias("m"))
-    return (both.join(m, "src").where(F.col("dst") > F.col("src"))
-            .select(F.col("dst").alias("src"), F.col("m").alias("dst")).distinct())
+    return (
+        both.join(m, "src")
+        .where(F.col("dst") > F.col("src"))
+        .select(F.col("dst").alias("src"), F.col("m").alias("dst"))
+        .distinct()
+    )
 
 
 def _small_star(E):
@@ -59,8 +66,12 @@ def _small_star(E):
     d = E.select(F.greatest("src", "dst").alias("src"), F.least("src", "dst").alias("dst"))
     m = d.groupBy("src").agg(F.min("dst").alias("m"))
     nodes = d.select("src", F.col("dst").alias("v")).union(m.select("src", F.col("src").alias("v")))
-    return (nodes.join(m, "src").select(F.col("v").alias("src"), F.col("m").alias("dst"))
-            .where(F.col("src") != F.col("dst")).distinct())
+    return (
+        nodes.join(m, "src")
+        .select(F.col("v").alias("src"), F.col("m").alias("dst"))
+        .where(F.col("src") != F.col("dst"))
+        .distinct()
+    )
 
 
 def connected_components(E, *, max_rounds: int = 64):
@@ -75,13 +86,20 @@ def connected_components(E, *, max_rounds: int = 64):
         E = _small_star(_large_star(E)).localCheckpoint()
         # done when the links form stars: one link out of each node, and none out of a node a link ends at
         ends = E.select("src", F.lit(1).alias("o"), F.lit(0).alias("i")).union(
-            E.select(F.col("dst").alias("src"), F.lit(0).alias("o"), F.lit(1).alias("i")))
-        bad = (ends.groupBy("src").agg(F.sum("o").alias("o"), F.sum("i").alias("i"))
-               .where((F.col("o") > 1) | ((F.col("o") > 0) & (F.col("i") > 0))).limit(1).count())
+            E.select(F.col("dst").alias("src"), F.lit(0).alias("o"), F.lit(1).alias("i"))
+        )
+        bad = (
+            ends.groupBy("src")
+            .agg(F.sum("o").alias("o"), F.sum("i").alias("i"))
+            .where((F.col("o") > 1) | ((F.col("o") > 0) & (F.col("i") > 0)))
+            .limit(1)
+            .count()
+        )
         if not bad:
             return E
-    raise StoreError(f"Spark connected components did not settle in {max_rounds} rounds; "
-                     "use engine='duckdb'")  # pragma: no cover - O(log^2 n) rounds in theory
+    raise StoreError(
+        f"Spark connected components did not settle in {max_rounds} rounds; use engine='duckdb'"
+    )  # pragma: no cover - O(log^2 n) rounds in theory
 
 
 def cluster_spark(store, *, skip_coinjoin: bool = True, progress=None, spark=None) -> tuple[np.ndarray, int]:
@@ -96,9 +114,11 @@ def cluster_spark(store, *, skip_coinjoin: bool = True, progress=None, spark=Non
     if any(b.get("n_unresolved", 1) for b in store.manifest["batches"]):
         # inputs imported before the coin they spend: its address, from the outputs
         outs = spark.read.parquet(*store._files("outputs")).select(
-            F.col("tx_id").alias("prev_tx_id"), F.col("vout").alias("prev_vout"), F.col("address_id").alias("pa"))
+            F.col("tx_id").alias("prev_tx_id"), F.col("vout").alias("prev_vout"), F.col("address_id").alias("pa")
+        )
         raw = raw.join(outs, ["prev_tx_id", "prev_vout"], "left").withColumn(
-            "address_id", F.coalesce("address_id", "pa"))
+            "address_id", F.coalesce("address_id", "pa")
+        )
     inputs = raw.select("tx_id", "address_id").where(F.col("address_id").isNotNull()).distinct()
     multi = inputs.groupBy("tx_id").agg(F.count("address_id").alias("k")).where(F.col("k") >= 2).select("tx_id")
     cj = store.coinjoin_ids(progress=progress) if skip_coinjoin else np.zeros(0, np.int64)
@@ -107,8 +127,11 @@ def cluster_spark(store, *, skip_coinjoin: bool = True, progress=None, spark=Non
         multi = multi.join(cj_df, "tx_id", "left_anti")
     kept = inputs.join(multi, "tx_id", "left_semi")
     anchor = kept.groupBy("tx_id").agg(F.min("address_id").alias("a"))
-    links = (kept.join(anchor, "tx_id").where(F.col("address_id") != F.col("a"))
-             .select(F.col("a").alias("src"), F.col("address_id").alias("dst")))
+    links = (
+        kept.join(anchor, "tx_id")
+        .where(F.col("address_id") != F.col("a"))
+        .select(F.col("a").alias("src"), F.col("address_id").alias("dst"))
+    )
     comp = connected_components(links).toPandas()
     lab = np.arange(n, dtype=np.int64)
     lab[comp.src.to_numpy(np.int64)] = comp.dst.to_numpy(np.int64)

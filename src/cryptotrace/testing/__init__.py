@@ -13,11 +13,44 @@ exercise or an engineer writing a test of their own:
 * :mod:`cryptotrace.testing.strategies`: hypothesis strategies for random valid chains (needs hypothesis).
 """
 
-from .chains import (ADDRESS_POOL, BTC, FORMULA, HOP_ADDRESSES, HOSTILE, RANDOM_CHAIN_ADDRESSES, ClustersStandIn,
-                     TagsStandIn, assert_ledger_invariants, case_start, hop_chain, hop_txid, pick_output, random_chain,
-                     shown_case, small_tables, toy_chain, txid_of)
+from .chains import (
+    ADDRESS_POOL,
+    BTC,
+    FORMULA,
+    HOP_ADDRESSES,
+    HOSTILE,
+    RANDOM_CHAIN_ADDRESSES,
+    ClustersStandIn,
+    TagsStandIn,
+    assert_ledger_invariants,
+    case_start,
+    hop_chain,
+    hop_txid,
+    pick_output,
+    random_chain,
+    shown_case,
+    small_tables,
+    toy_chain,
+    txid_of,
+)
 
-__all__ = ["ADDRESS_POOL", "BTC", "FORMULA", "HOP_ADDRESSES", "HOSTILE", "RANDOM_CHAIN_ADDRESSES", "ClustersStandIn",
-           "TagsStandIn",
-           "assert_ledger_invariants", "case_start", "hop_chain", "hop_txid", "pick_output", "random_chain",
-           "shown_case", "small_tables", "toy_chain", "txid_of"]
+__all__ = [
+    "ADDRESS_POOL",
+    "BTC",
+    "FORMULA",
+    "HOP_ADDRESSES",
+    "HOSTILE",
+    "RANDOM_CHAIN_ADDRESSES",
+    "ClustersStandIn",
+    "TagsStandIn",
+    "assert_ledger_invariants",
+    "case_start",
+    "hop_chain",
+    "hop_txid",
+    "pick_output",
+    "random_chain",
+    "shown_case",
+    "small_tables",
+    "toy_chain",
+    "txid_of",
+]

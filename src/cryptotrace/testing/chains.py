@@ -17,10 +17,24 @@ import pandas as pd
 
 from ..addresses import encode_address, random_addresses
 
-__all__ = ["ADDRESS_POOL", "BTC", "HOP_ADDRESSES", "RANDOM_CHAIN_ADDRESSES", "ClustersStandIn", "TagsStandIn",
-           "assert_ledger_invariants",
-           "case_start", "hop_chain", "hop_txid", "pick_output", "random_chain", "shown_case", "small_tables",
-           "toy_chain", "txid_of"]
+__all__ = [
+    "ADDRESS_POOL",
+    "BTC",
+    "HOP_ADDRESSES",
+    "RANDOM_CHAIN_ADDRESSES",
+    "ClustersStandIn",
+    "TagsStandIn",
+    "assert_ledger_invariants",
+    "case_start",
+    "hop_chain",
+    "hop_txid",
+    "pick_output",
+    "random_chain",
+    "shown_case",
+    "small_tables",
+    "toy_chain",
+    "txid_of",
+]
 
 BTC = 100_000_000
 
@@ -57,8 +71,15 @@ def toy_chain(txs: list[dict], *, types: dict | None = None, seed: int = 0, salt
     for k, t in enumerate(txs):
         txid = _txid(k, salt)
         h = t.get("height", k)
-        t_rows.append({"txid": txid, "block_height": h, "time": base + 600 * h,
-                       "version": t.get("version", 2), "locktime": t.get("locktime", 0)})
+        t_rows.append(
+            {
+                "txid": txid,
+                "block_height": h,
+                "time": base + 600 * h,
+                "version": t.get("version", 2),
+                "locktime": t.get("locktime", 0),
+            }
+        )
         ins = t.get("in", [])
         seq = t.get("sequence", 0xFFFFFFFF)
         if not ins:
@@ -66,11 +87,21 @@ def toy_chain(txs: list[dict], *, types: dict | None = None, seed: int = 0, salt
         for v, i in enumerate(ins):
             if isinstance(i, str):
                 pt, pv = i.split(":")
-                i_rows.append({"txid": txid, "vin": v, "prev_txid": _txid(int(pt), salt), "prev_vout": int(pv),
-                               "sequence": seq})
+                i_rows.append(
+                    {"txid": txid, "vin": v, "prev_txid": _txid(int(pt), salt), "prev_vout": int(pv), "sequence": seq}
+                )
             else:
-                i_rows.append({"txid": txid, "vin": v, "prev_txid": _txid(10_000 + k * 100 + v, salt + "-ext"),
-                               "prev_vout": 0, "address": addr[i[0]], "value": i[1], "sequence": seq})
+                i_rows.append(
+                    {
+                        "txid": txid,
+                        "vin": v,
+                        "prev_txid": _txid(10_000 + k * 100 + v, salt + "-ext"),
+                        "prev_vout": 0,
+                        "address": addr[i[0]],
+                        "value": i[1],
+                        "sequence": seq,
+                    }
+                )
         for v, (nm, val) in enumerate(t.get("out", [])):
             o_rows.append({"txid": txid, "vout": v, "address": addr[nm], "value": val})
     cols_i = ["txid", "vin", "prev_txid", "prev_vout", "address", "value", "sequence"]
@@ -85,9 +116,11 @@ def _chain(txs, inputs, outputs):
 
 
 #: A fixed pool of valid mainnet addresses of three script types (random hashes, no keys).
-ADDRESS_POOL = (random_addresses(np.random.default_rng(7), 12, "p2wpkh")
-                + random_addresses(np.random.default_rng(8), 6, "p2pkh")
-                + random_addresses(np.random.default_rng(9), 4, "p2tr"))
+ADDRESS_POOL = (
+    random_addresses(np.random.default_rng(7), 12, "p2wpkh")
+    + random_addresses(np.random.default_rng(8), 6, "p2pkh")
+    + random_addresses(np.random.default_rng(9), 4, "p2tr")
+)
 
 
 def txid_of(n: int, salt: str = "") -> str:
@@ -166,12 +199,20 @@ def small_tables():
     """
     a, b, c = ADDRESS_POOL[:3]
     cb, t1, t2 = txid_of(0), txid_of(1), txid_of(2)
-    txs = pd.DataFrame({"txid": [cb, t1, t2], "block_height": [1, 2, 3],
-                        "time": [1_600_000_000, 1_600_000_600, 1_600_001_200]})
-    inputs = pd.DataFrame({"txid": [cb, t1, t2], "vin": [0, 0, 0], "prev_txid": [None, cb, t1],
-                           "prev_vout": [None, 0, 0]})
-    outputs = pd.DataFrame({"txid": [cb, t1, t1, t2], "vout": [0, 0, 1, 0], "address": [a, b, a, c],
-                            "value": [50 * 10**8, 30 * 10**8, 19_99990000, 29_99990000]})
+    txs = pd.DataFrame(
+        {"txid": [cb, t1, t2], "block_height": [1, 2, 3], "time": [1_600_000_000, 1_600_000_600, 1_600_001_200]}
+    )
+    inputs = pd.DataFrame(
+        {"txid": [cb, t1, t2], "vin": [0, 0, 0], "prev_txid": [None, cb, t1], "prev_vout": [None, 0, 0]}
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [cb, t1, t1, t2],
+            "vout": [0, 0, 1, 0],
+            "address": [a, b, a, c],
+            "value": [50 * 10**8, 30 * 10**8, 19_99990000, 29_99990000],
+        }
+    )
     return txs, inputs, outputs
 
 
@@ -212,8 +253,16 @@ def random_chain(seed: int, n_tx: int, big: bool = False, external: bool = False
             total += v
         if external and n_spend and rng.random() < 0.3:
             v = int(rng.integers(1, scale))
-            ins.append({"txid": txid, "vin": vin, "prev_txid": rng.bytes(32).hex(), "prev_vout": 0,
-                        "value": v, "address": RANDOM_CHAIN_ADDRESSES[int(rng.integers(len(RANDOM_CHAIN_ADDRESSES)))]})
+            ins.append(
+                {
+                    "txid": txid,
+                    "vin": vin,
+                    "prev_txid": rng.bytes(32).hex(),
+                    "prev_vout": 0,
+                    "value": v,
+                    "address": RANDOM_CHAIN_ADDRESSES[int(rng.integers(len(RANDOM_CHAIN_ADDRESSES)))],
+                }
+            )
             total += v
         if n_spend == 0:  # newly mined
             total = int(rng.integers(1, scale))
@@ -225,8 +274,14 @@ def random_chain(seed: int, n_tx: int, big: bool = False, external: bool = False
         if rng.random() < 0.2 and n_out >= 2:
             values[:] = rest // n_out  # equal outputs, remainder to the fee
         for vout, v in enumerate(values.tolist()):
-            outs.append({"txid": txid, "vout": vout, "value": int(v),
-                         "address": RANDOM_CHAIN_ADDRESSES[int(rng.integers(len(RANDOM_CHAIN_ADDRESSES)))]})
+            outs.append(
+                {
+                    "txid": txid,
+                    "vout": vout,
+                    "value": int(v),
+                    "address": RANDOM_CHAIN_ADDRESSES[int(rng.integers(len(RANDOM_CHAIN_ADDRESSES)))],
+                }
+            )
             unspent.append((txid, vout, int(v)))
     inputs = pd.DataFrame(ins, columns=["txid", "vin", "prev_txid", "prev_vout", "value", "address"])
     return Chain.from_tables(txs=pd.DataFrame(txs), inputs=inputs, outputs=pd.DataFrame(outs))
@@ -264,7 +319,7 @@ def case_start(chain, key, case: str) -> list[str]:
 
 #: Text a hostile tag file could carry: HTML and a spreadsheet formula (every output must neutralise them).
 HOSTILE = "<script>alert(1)</script>"
-FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil","x")'
 
 
 def shown_case():
@@ -287,21 +342,46 @@ def shown_case():
 
     a = {k: encode_address("p2wpkh", bytes([i + 1]) * 20) for i, k in enumerate("SBCXYDE")}
     t0, t1, t2, t3 = "a0" * 32, "b1" * 32, "c2" * 32, "d3" * 32
-    txs = pd.DataFrame({"txid": [t0, t1, t2, t3], "block_height": [1, 2, 3, 4],
-                        "time": [1_700_000_000, 1_700_003_600, 1_700_007_200, 1_700_010_800]})
-    inputs = pd.DataFrame({"txid": [t0, t1, t2, t3], "vin": [0, 0, 0, 0],
-                           "prev_txid": [None, t0, t1, t0], "prev_vout": [None, 0, 1, 1]})
-    outputs = pd.DataFrame({
-        "txid": [t0, t0, t1, t1, t2, t2, t3], "vout": [0, 1, 0, 1, 0, 1, 0],
-        "address": [a["S"], a["B"], a["X"], a["C"], a["Y"], a["D"], a["E"]],
-        "value": [3 * BTC, 7 * BTC, 1 * BTC, 199_990_000, 50_000_000, 149_980_000, 7 * BTC - 10_000]})
+    txs = pd.DataFrame(
+        {
+            "txid": [t0, t1, t2, t3],
+            "block_height": [1, 2, 3, 4],
+            "time": [1_700_000_000, 1_700_003_600, 1_700_007_200, 1_700_010_800],
+        }
+    )
+    inputs = pd.DataFrame(
+        {"txid": [t0, t1, t2, t3], "vin": [0, 0, 0, 0], "prev_txid": [None, t0, t1, t0], "prev_vout": [None, 0, 1, 1]}
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [t0, t0, t1, t1, t2, t2, t3],
+            "vout": [0, 1, 0, 1, 0, 1, 0],
+            "address": [a["S"], a["B"], a["X"], a["C"], a["Y"], a["D"], a["E"]],
+            "value": [3 * BTC, 7 * BTC, 1 * BTC, 199_990_000, 50_000_000, 149_980_000, 7 * BTC - 10_000],
+        }
+    )
     chain = Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs)
-    tags = TagStore.from_frame(pd.DataFrame([
-        {"address": a["X"], "label": "Northbridge Exchange deposit address", "category": "exchange",
-         "jurisdiction": "NL", "source": "reply to production order"},
-        {"address": a["Y"], "label": f"{HOSTILE} {FORMULA}", "category": "exchange", "jurisdiction": "DE",
-         "source": "a web page"},
-    ]), pack="toy")
+    tags = TagStore.from_frame(
+        pd.DataFrame(
+            [
+                {
+                    "address": a["X"],
+                    "label": "Northbridge Exchange deposit address",
+                    "category": "exchange",
+                    "jurisdiction": "NL",
+                    "source": "reply to production order",
+                },
+                {
+                    "address": a["Y"],
+                    "label": f"{HOSTILE} {FORMULA}",
+                    "category": "exchange",
+                    "jurisdiction": "DE",
+                    "source": "a web page",
+                },
+            ]
+        ),
+        pack="toy",
+    )
     return chain, tags, a, (t0, t1, t2, t3)
 
 
@@ -327,10 +407,12 @@ def assert_ledger_invariants(chain, key=None) -> None:
     if len(spent) != len(np.unique(spent)):
         _fail("an output is spent twice")
     t = chain.txs
-    in_sum = np.bincount(ix.tx_of_input, weights=chain.inputs.value.fillna(0).to_numpy(np.int64),
-                         minlength=len(t)).astype(np.int64)
-    out_sum = np.bincount(ix.tx_of_output, weights=chain.outputs.value.to_numpy(np.int64),
-                          minlength=len(t)).astype(np.int64)
+    in_sum = np.bincount(
+        ix.tx_of_input, weights=chain.inputs.value.fillna(0).to_numpy(np.int64), minlength=len(t)
+    ).astype(np.int64)
+    out_sum = np.bincount(ix.tx_of_output, weights=chain.outputs.value.to_numpy(np.int64), minlength=len(t)).astype(
+        np.int64
+    )
     nc = ~t.is_coinbase.to_numpy()
     fee = t.fee.to_numpy(np.int64, na_value=0)
     if not (in_sum[nc] == out_sum[nc] + fee[nc]).all():
@@ -355,4 +437,3 @@ def assert_ledger_invariants(chain, key=None) -> None:
     n_out = chain.txs.set_index("txid").n_out
     if not (cv.to_numpy() < n_out.loc[cv.index].to_numpy()).all():
         _fail("the answer key names a change output that does not exist")
-

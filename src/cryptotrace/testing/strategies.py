@@ -49,15 +49,17 @@ def chain_tables(draw, max_txs: int = 12):
     txs_df = pd.DataFrame(txs, columns=["txid", "block_height", "time"])
     in_df = pd.DataFrame(ins, columns=["txid", "vin", "prev_txid", "prev_vout"])
     out_df = pd.DataFrame(outs, columns=["txid", "vout", "address", "value"])
-    blocks = pd.DataFrame({"height": txs_df.block_height, "hash": [txid_of(h, "b") for h in txs_df.block_height],
-                           "time": txs_df.time})
+    blocks = pd.DataFrame(
+        {"height": txs_df.block_height, "hash": [txid_of(h, "b") for h in txs_df.block_height], "time": txs_df.time}
+    )
     return txs_df, in_df, out_df, blocks
 
 
 #: Random valid Chains from :func:`cryptotrace.testing.random_chain` (2-14 transactions, small or huge
 #: amounts, with or without inputs from outside the data).
-random_chains = st.builds(random_chain, seed=st.integers(0, 2**31), n_tx=st.integers(2, 14), big=st.booleans(),
-                          external=st.booleans())
+random_chains = st.builds(
+    random_chain, seed=st.integers(0, 2**31), n_tx=st.integers(2, 14), big=st.booleans(), external=st.booleans()
+)
 
 
 @st.composite

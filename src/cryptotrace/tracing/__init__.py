@@ -164,7 +164,14 @@ from ._inputs import DIRECTIONS, FIFO_ORDERS, tags_by_address
 from .engine import trace
 from .policies import DEFAULT_FEE_POLICY, FEE_POLICIES, POLICIES, TAINT_POLICIES, TaintPolicy, get_policy
 from .result import COIN_COLUMNS, COIN_ENTRIES, ENDPOINT_KINDS, FIAT_COLUMNS, Trace
-from .seizure import DEFAULT_MAX_ROWS, DEFAULT_MIN_SHARE, DEFAULT_MIN_VALUE, SEIZURE_CLASSES, SeizureCandidates, seizure_candidates
+from .seizure import (
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MIN_SHARE,
+    DEFAULT_MIN_VALUE,
+    SEIZURE_CLASSES,
+    SeizureCandidates,
+    seizure_candidates,
+)
 
 __all__ = [
     "COIN_COLUMNS",
@@ -206,9 +213,15 @@ def worked_example_chain():
     t0, t1 = "a0" * 32, "b1" * 32
     btc = 100_000_000
     txs = pd.DataFrame({"txid": [t0, t1], "block_height": [1, 2], "time": [1_600_000_000, 1_600_000_600]})
-    inputs = pd.DataFrame({"txid": [t0, t1, t1], "vin": [0, 0, 1], "prev_txid": [None, t0, t0],
-                           "prev_vout": [None, 0, 1]})
-    outputs = pd.DataFrame({"txid": [t0, t0, t1, t1, t1], "vout": [0, 1, 0, 1, 2],
-                            "address": [addrs[0], addrs[1], addrs[2], addrs[3], addrs[4]],
-                            "value": [3 * btc, 7 * btc, 1 * btc, 6 * btc, 3 * btc]})
+    inputs = pd.DataFrame(
+        {"txid": [t0, t1, t1], "vin": [0, 0, 1], "prev_txid": [None, t0, t0], "prev_vout": [None, 0, 1]}
+    )
+    outputs = pd.DataFrame(
+        {
+            "txid": [t0, t0, t1, t1, t1],
+            "vout": [0, 1, 0, 1, 2],
+            "address": [addrs[0], addrs[1], addrs[2], addrs[3], addrs[4]],
+            "value": [3 * btc, 7 * btc, 1 * btc, 6 * btc, 3 * btc],
+        }
+    )
     return Chain.from_tables(txs=txs, inputs=inputs, outputs=outputs)

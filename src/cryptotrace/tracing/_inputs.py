@@ -25,7 +25,7 @@ DIRECTIONS = ("forward", "backward")
 FIFO_ORDERS = {
     "tainted_first": "a partly tainted coin is read as its tainted part, then its clean part",
     "keep": "a coin keeps the order of its tainted and clean parts from the transaction that made it "
-            "(TaintChain, zkokelj/bitcoin_tainting_methods)",
+    "(TaintChain, zkokelj/bitcoin_tainting_methods)",
 }
 _OUTPOINT = re.compile(r"^\s*([0-9a-fA-F]{64})\s*:\s*(\d+)\s*$")
 _TXID = re.compile(r"^\s*[0-9a-fA-F]{64}\s*$")
@@ -43,8 +43,10 @@ def resolve_start(chain, start, clustering) -> tuple[np.ndarray, str, np.ndarray
     elif isinstance(start, Iterable):
         items = list(start)
     else:
-        raise TraceError(f"cannot start a trace from {start!r}; give an output 'txid:vout', an address, "
-                         "a txid, a cluster id (with clustering=...), or a list of these")
+        raise TraceError(
+            f"cannot start a trace from {start!r}; give an output 'txid:vout', an address, "
+            "a txid, a cluster id (with clustering=...), or a list of these"
+        )
     if not items:
         raise TraceError("the start is empty; give at least one output 'txid:vout', address, txid or cluster")
     out_addr = ix.address_of_output
@@ -59,8 +61,10 @@ def resolve_start(chain, start, clustering) -> tuple[np.ndarray, str, np.ndarray
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             labels = labels_of(clustering)
             if labels is None:
-                raise TraceError(f"start {item!r} looks like a cluster id, but no clustering was given; "
-                                 "pass clustering=Clustering(...).fit(chain), or start from an address")
+                raise TraceError(
+                    f"start {item!r} looks like a cluster id, but no clustering was given; "
+                    "pass clustering=Clustering(...).fit(chain), or start from an address"
+                )
             addrs = labels.index[labels.to_numpy() == item]
             if not len(addrs):
                 raise TraceError(f"cluster {item!r} is not in the clustering; check the id (see clustering.labels_)")
@@ -70,16 +74,19 @@ def resolve_start(chain, start, clustering) -> tuple[np.ndarray, str, np.ndarray
             names.append(f"cluster {item}")
             continue
         if not isinstance(item, str):
-            raise TraceError(f"cannot start a trace from {item!r}; give 'txid:vout', an address, a txid "
-                             "or a cluster id")
+            raise TraceError(
+                f"cannot start a trace from {item!r}; give 'txid:vout', an address, a txid or a cluster id"
+            )
         m = _OUTPOINT.match(item)
         if m:
             pos = chain.tx_position(m.group(1))
             vout = int(m.group(2))
             n = int(ix.out_start[pos + 1] - ix.out_start[pos])
             if vout >= n:
-                raise NotInChainError(f"output {item!r} does not exist: transaction {m.group(1)[:16]}... has "
-                                      f"{n} output(s), numbered 0 to {n - 1}")
+                raise NotInChainError(
+                    f"output {item!r} does not exist: transaction {m.group(1)[:16]}... has "
+                    f"{n} output(s), numbered 0 to {n - 1}"
+                )
             parts.append(np.array([ix.out_start[pos] + vout]))
             named.append(parts[-1])
             names.append(f"{m.group(1)[:12]}...:{vout}")
@@ -92,13 +99,18 @@ def resolve_start(chain, start, clustering) -> tuple[np.ndarray, str, np.ndarray
             if code < 0:
                 from ..addresses import is_valid_address
 
-                hint = ("it is a valid address, but does not appear in this chain" if is_valid_address(item.strip())
-                        else "it is not an output 'txid:vout', a 64-character txid, or a valid address")
+                hint = (
+                    "it is a valid address, but does not appear in this chain"
+                    if is_valid_address(item.strip())
+                    else "it is not an output 'txid:vout', a 64-character txid, or a valid address"
+                )
                 raise NotInChainError(f"cannot start a trace from {item!r}: {hint}")
             rows = np.flatnonzero(out_addr == code)
             if not len(rows):
-                raise TraceError(f"address {item!r} never receives coins in this chain (it only spends), "
-                                 "so a trace has nothing to start from; start from one of its transactions")
+                raise TraceError(
+                    f"address {item!r} never receives coins in this chain (it only spends), "
+                    "so a trace has nothing to start from; start from one of its transactions"
+                )
             parts.append(rows)
             named.append(rows)
             names.append(item.strip())
@@ -116,8 +128,10 @@ def labels_of(clustering) -> pd.Series | None:
         return clustering
     labels = getattr(clustering, "labels_", None)
     if labels is None:
-        raise TraceError(f"the clustering {type(clustering).__name__} has no labels_; fit it first: "
-                         "clustering = Clustering(...).fit(chain)")
+        raise TraceError(
+            f"the clustering {type(clustering).__name__} has no labels_; fit it first: "
+            "clustering = Clustering(...).fit(chain)"
+        )
     return labels if isinstance(labels, pd.Series) else pd.Series(labels)
 
 
@@ -132,8 +146,9 @@ def tag_table(tags, labels: pd.Series | None = None) -> pd.DataFrame | None:
     if tags is None:
         return None
     if not isinstance(tags, pd.DataFrame) and not hasattr(tags, "best_per_address"):
-        raise TraceError(f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, "
-                         f"not {type(tags).__name__}")
+        raise TraceError(
+            f"tags must be a TagStore (from load_tags) or a DataFrame indexed by address, not {type(tags).__name__}"
+        )
     df = tags_by_address(tags)
     df["via_cluster"] = False
     if labels is not None and len(df):
@@ -176,8 +191,10 @@ def stop_mask(chain, stop_at, tagtab) -> tuple[np.ndarray, str]:
             elif ix.addresses.get_indexer([it])[0] >= 0:
                 addrs.append(it)
             else:
-                raise TraceError(f"stop_at item {it!r} is neither an address in this chain nor a tag category "
-                                 f"(known categories: {', '.join(sorted(known_cats))})")
+                raise TraceError(
+                    f"stop_at item {it!r} is neither an address in this chain nor a tag category "
+                    f"(known categories: {', '.join(sorted(known_cats))})"
+                )
         desc.append(", ".join(items) if items else "nothing")
     if tagtab is not None and wanted_cats:
         hit = tagtab.index[tagtab.category.isin(list(wanted_cats)).fillna(False).to_numpy(bool)]

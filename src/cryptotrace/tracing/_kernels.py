@@ -15,8 +15,18 @@ import numpy as np
 
 from .._groups import group_sum
 
-__all__ = ["cut", "distinct", "expand", "group_starts", "largest_remainder", "layout", "muldiv",
-           "pair_segments", "prefix_before", "suffix_before"]
+__all__ = [
+    "cut",
+    "distinct",
+    "expand",
+    "group_starts",
+    "largest_remainder",
+    "layout",
+    "muldiv",
+    "pair_segments",
+    "prefix_before",
+    "suffix_before",
+]
 
 
 def expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -177,8 +187,6 @@ def cut(seg, tainted, t_val, pieces=False):
     return taint, (group_starts(r_owner, len(t_val)), r_val, r_kind)
 
 
-
-
 def layout(grp, n, pseudo, reverse):
     """Positions that lay out grouped items with one optional pseudo item at each group's end.
 
@@ -196,4 +204,3 @@ def layout(grp, n, pseudo, reverse):
     real_pos = new_start[grp] + local
     pseudo_pos = (new_start[:-1] + real_len)[pseudo]
     return (real_pos, pseudo_pos), int(new_start[-1])
-

@@ -46,8 +46,9 @@ class Engine:
     unfunded part backward); per input: ``ext`` (backward: taint reaching it from outside).
     """
 
-    def __init__(self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out,
-                 fifo_order="tainted_first"):
+    def __init__(
+        self, chain, *, direction, policy, fee_policy, max_hops, min_value, stopped_out, fifo_order="tainted_first"
+    ):
         ix = chain.index
         self.ix = ix
         self.forward = direction == "forward"
@@ -111,8 +112,8 @@ class Engine:
             size = max(2 * len(self.pool_val), self.pool_n + m)
             self.pool_val = np.concatenate([self.pool_val, np.zeros(size - len(self.pool_val), dtype=np.int64)])
             self.pool_t = np.concatenate([self.pool_t, np.zeros(size - len(self.pool_t), dtype=bool)])
-        self.pool_val[self.pool_n:self.pool_n + m] = val
-        self.pool_t[self.pool_n:self.pool_n + m] = tt
+        self.pool_val[self.pool_n : self.pool_n + m] = val
+        self.pool_t[self.pool_n : self.pool_n + m] = tt
         cnt = hi - lo
         first = np.cumsum(cnt) - cnt
         gs = group_starts(owner, len(ti))
@@ -131,8 +132,10 @@ class Engine:
         """The ordered parts of output ``row`` as ``[("tainted"|"clean", satoshis), ...]``."""
         if self.keep and self.seg_len[row] > 0:
             o, n = int(self.seg_off[row]), int(self.seg_len[row])
-            return [("tainted" if t else "clean", int(v))
-                    for v, t in zip(self.pool_val[o:o + n].tolist(), self.pool_t[o:o + n].tolist())]
+            return [
+                ("tainted" if t else "clean", int(v))
+                for v, t in zip(self.pool_val[o : o + n].tolist(), self.pool_t[o : o + n].tolist())
+            ]
         t, v = int(self.taint[row]), int(self.out_value[row])
         return [(k, x) for k, x in (("tainted", t), ("clean", v - t)) if x > 0]
 
@@ -170,15 +173,23 @@ class Engine:
             tgt_rows, tgt_grp, tgt_val = in_rows, in_grp, in_val
             pt_val, pt_fee = short, False  # coinbase / unknown-value inputs
         s_pos, s_n = layout(src_grp, B, ps_val > 0, rev and self.forward)
-        s = dict(grp=np.empty(s_n, dtype=np.int64), val=np.empty(s_n, dtype=np.int64),
-                 taint=np.zeros(s_n, dtype=np.int64), row=np.full(s_n, -1, dtype=np.int64))
+        s = dict(
+            grp=np.empty(s_n, dtype=np.int64),
+            val=np.empty(s_n, dtype=np.int64),
+            taint=np.zeros(s_n, dtype=np.int64),
+            row=np.full(s_n, -1, dtype=np.int64),
+        )
         s["grp"][s_pos[0]], s["val"][s_pos[0]], s["taint"][s_pos[0]] = src_grp, src_val, src_taint
         if self.keep:  # the coins each source spends, to read their stored parts
             s["row"][s_pos[0]] = self.ix.output_of_input[in_rows]
         s["grp"][s_pos[1]], s["val"][s_pos[1]] = groups[ps_val > 0], ps_val[ps_val > 0]
         t_pos, t_n = layout(tgt_grp, B, pt_val > 0, rev and not self.forward)
-        t = dict(grp=np.empty(t_n, dtype=np.int64), val=np.empty(t_n, dtype=np.int64),
-                 row=np.empty(t_n, dtype=np.int64), pseudo=np.zeros(t_n, dtype=bool))
+        t = dict(
+            grp=np.empty(t_n, dtype=np.int64),
+            val=np.empty(t_n, dtype=np.int64),
+            row=np.empty(t_n, dtype=np.int64),
+            pseudo=np.zeros(t_n, dtype=bool),
+        )
         t["grp"][t_pos[0]], t["val"][t_pos[0]], t["row"][t_pos[0]] = tgt_grp, tgt_val, tgt_rows
         tm = pt_val > 0
         t["grp"][t_pos[1]], t["val"][t_pos[1]], t["row"][t_pos[1]] = groups[tm], pt_val[tm], groups[tm]
@@ -221,8 +232,10 @@ class Engine:
         while len(frontier):
             self.iterations += 1
             if self.iterations > limit:
-                raise TraceError("the transactions spend each other in a loop, which no valid chain does; "
-                                 "load the data with validation on (Chain.from_tables(..., validate=True))")
+                raise TraceError(
+                    "the transactions spend each other in a loop, which no valid chain does; "
+                    "load the data with validation on (Chain.from_tables(..., validate=True))"
+                )
             f = frontier[~self.stopped[frontier]]
             if self.forward:
                 sp = ix.input_of_output[f]
@@ -244,8 +257,17 @@ class Engine:
     def _process(self, batch) -> np.ndarray:
         ix = self.ix
         s, t, _ = self._items(batch)
-        b = Batch(len(batch), s["grp"], s["val"], s["taint"], t["grp"], t["val"], t["fee"], t["key"],
-                  segs=self._source_segments(s) if self.keep else None)
+        b = Batch(
+            len(batch),
+            s["grp"],
+            s["val"],
+            s["taint"],
+            t["grp"],
+            t["val"],
+            t["fee"],
+            t["key"],
+            segs=self._source_segments(s) if self.keep else None,
+        )
         if self.keep:
             alloc, _T, pieces = self.policy.allocate(b, self.fee_policy, pieces=True)
         else:
@@ -278,9 +300,21 @@ class Engine:
         return outs[changed]
 
 
-def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", max_hops: int = 10,
-          min_value: int = 546, stop_at="services", tags=None, clustering=None,
-          fee_policy: str | None = None, fifo_order: str = "tainted_first", fiat: bool = True) -> Trace:
+def trace(
+    chain,
+    start,
+    *,
+    direction: str = "forward",
+    policy: str = "haircut",
+    max_hops: int = 10,
+    min_value: int = 546,
+    stop_at="services",
+    tags=None,
+    clustering=None,
+    fee_policy: str | None = None,
+    fifo_order: str = "tainted_first",
+    fiat: bool = True,
+) -> Trace:
     """Follow coins forward (where did they go?) or backward (where did they come from?).
 
     Parameters
@@ -360,24 +394,38 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
     if fee_policy is None:
         fee_policy = pol.default_fee
     if fee_policy not in FEE_POLICIES:
-        raise TraceError(f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}, "
-                         f"or leave it out for the policy's usual one ({DEFAULT_FEE_POLICY[policy]!r} for {policy})")
+        raise TraceError(
+            f"fee_policy {fee_policy!r} is not known; use one of {', '.join(FEE_POLICIES)}, "
+            f"or leave it out for the policy's usual one ({DEFAULT_FEE_POLICY[policy]!r} for {policy})"
+        )
     if fifo_order not in FIFO_ORDERS:
         raise TraceError(f"fifo_order {fifo_order!r} is not known; use one of {', '.join(FIFO_ORDERS)}")
     if fifo_order == "keep" and (not pol.keeps_coin_order or direction != "forward"):
-        raise TraceError("fifo_order='keep' applies to forward FIFO traces only "
-                         f"(this trace is {direction} {policy}); leave fifo_order out")
+        raise TraceError(
+            "fifo_order='keep' applies to forward FIFO traces only "
+            f"(this trace is {direction} {policy}); leave fifo_order out"
+        )
     if isinstance(max_hops, bool) or not isinstance(max_hops, (int, np.integer)) or max_hops < 0:
         raise TraceError(f"max_hops must be a whole number 0 or more, not {max_hops!r}")
     if isinstance(min_value, bool) or not isinstance(min_value, (int, np.integer)) or min_value < 0:
-        raise TraceError(f"min_value must be a whole number of satoshis 0 or more, not {min_value!r} "
-                         "(use cryptotrace.btc_to_sats to convert BTC)")
+        raise TraceError(
+            f"min_value must be a whole number of satoshis 0 or more, not {min_value!r} "
+            "(use cryptotrace.btc_to_sats to convert BTC)"
+        )
     rows, start_desc, named = resolve_start(chain, start, clustering)
     labels = labels_of(clustering)
     tagtab = tag_table(tags, labels)
     stopped, stop_desc = stop_mask(chain, stop_at, tagtab)
-    eng = Engine(chain, direction=direction, policy=pol, fee_policy=fee_policy, max_hops=int(max_hops),
-                  min_value=int(min_value), stopped_out=stopped, fifo_order=fifo_order)
+    eng = Engine(
+        chain,
+        direction=direction,
+        policy=pol,
+        fee_policy=fee_policy,
+        max_hops=int(max_hops),
+        min_value=int(min_value),
+        stopped_out=stopped,
+        fifo_order=fifo_order,
+    )
     eng.run(rows, named)
     params = {
         "start": start_desc,
@@ -388,9 +436,12 @@ def trace(chain, start, *, direction: str = "forward", policy: str = "haircut", 
         "fee_policy": fee_policy,
         **({"fifo_order": fifo_order} if pol.keeps_coin_order else {}),
         "stop_at": stop_desc,
-        "tags": None if tagtab is None else (f"{int((~tagtab.via_cluster).sum()):,} tagged addresses"
-                                             + (f", {int(tagtab.via_cluster.sum()):,} more through their clusters"
-                                                if tagtab.via_cluster.any() else "")),
+        "tags": None
+        if tagtab is None
+        else (
+            f"{int((~tagtab.via_cluster).sum()):,} tagged addresses"
+            + (f", {int(tagtab.via_cluster.sum()):,} more through their clusters" if tagtab.via_cluster.any() else "")
+        ),
         "clustering": None if labels is None else type(clustering).__name__,
     }
     if not isinstance(fiat, (bool, np.bool_)):

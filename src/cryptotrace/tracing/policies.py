@@ -25,8 +25,20 @@ import numpy as np
 from .._groups import group_sum
 from ._kernels import cut, group_starts, largest_remainder, pair_segments, prefix_before, suffix_before
 
-__all__ = ["Batch", "DEFAULT_FEE_POLICY", "FEE_POLICIES", "Fifo", "Haircut", "Lifo", "POLICIES", "Poison",
-           "TAINT_POLICIES", "TaintPolicy", "Tiho", "get_policy"]
+__all__ = [
+    "Batch",
+    "DEFAULT_FEE_POLICY",
+    "FEE_POLICIES",
+    "Fifo",
+    "Haircut",
+    "Lifo",
+    "POLICIES",
+    "Poison",
+    "TAINT_POLICIES",
+    "TaintPolicy",
+    "Tiho",
+    "get_policy",
+]
 
 #: How the fee takes taint (forward traces).
 FEE_POLICIES = {
@@ -176,8 +188,10 @@ class Haircut(TaintPolicy):
     name = "haircut"
     rule = "every output gets the transaction's share of taint, in proportion to its value"
     default_fee = "proportional"
-    reference = ("BlockSci getHaircutTainted (the fee is one more share); zkokelj HaircutTainting.cpp. "
-                 "cryptotrace splits exactly (largest remainder), so the shares always add up")
+    reference = (
+        "BlockSci getHaircutTainted (the fee is one more share); zkokelj HaircutTainting.cpp. "
+        "cryptotrace splits exactly (largest remainder), so the shares always add up"
+    )
 
     def natural_fee(self, fee_policy):
         return fee_policy in ("proportional", "last")
@@ -187,8 +201,7 @@ class Haircut(TaintPolicy):
 
     def split_after_fee(self, b, fee_taint, pieces=False):
         real = b.t_val - b.fee_value
-        out = largest_remainder(b.t_grp, b.t_start, real, b.taint_in - fee_taint, b.target_total - b.fee_total,
-                                b.t_pos)
+        out = largest_remainder(b.t_grp, b.t_start, real, b.taint_in - fee_taint, b.target_total - b.fee_total, b.t_pos)
         return np.where(b.t_fee, fee_taint[b.t_grp], out)
 
 
@@ -196,8 +209,10 @@ class Fifo(TaintPolicy):
     name = "fifo"
     rule = "first in, first out: inputs in order pay the outputs in order (Clayton's case)"
     default_fee = "last"
-    reference = ("BlockSci getFifoTainted (2018, commit 4e42e43); TaintChain RustyTaintChain (\"the outputs get "
-                 "paid first ... then the rest is given to the miners\"); zkokelj FIFOTainting.cpp")
+    reference = (
+        'BlockSci getFifoTainted (2018, commit 4e42e43); TaintChain RustyTaintChain ("the outputs get '
+        'paid first ... then the rest is given to the miners"); zkokelj FIFOTainting.cpp'
+    )
     streams = True
     keeps_coin_order = True
 
@@ -228,8 +243,10 @@ class Lifo(Fifo):
     name = "lifo"
     rule = "last in, first out: the last input pays the first outputs"
     default_fee = "last"
-    reference = ("zkokelj LIFOTainting.cpp (its fee is paid from the last inputs, here from the first: "
-                 "see the notes of cryptotrace.tracing)")
+    reference = (
+        "zkokelj LIFOTainting.cpp (its fee is paid from the last inputs, here from the first: "
+        "see the notes of cryptotrace.tracing)"
+    )
     reverse_inputs = True
     keeps_coin_order = False
 
@@ -238,8 +255,10 @@ class Tiho(TaintPolicy):
     name = "tiho"
     rule = "tainted in, highest out: the taint goes to the largest outputs first"
     default_fee = "last"
-    reference = ("zkokelj TIHOTainting.cpp: taint fills the largest outputs; only what they cannot hold is left "
-                 "for the fee (equal outputs: here the lower output number first, there the higher)")
+    reference = (
+        "zkokelj TIHOTainting.cpp: taint fills the largest outputs; only what they cannot hold is left "
+        "for the fee (equal outputs: here the lower output number first, there the higher)"
+    )
 
     def split_after_fee(self, b, fee_taint, pieces=False):
         real = b.t_val - b.fee_value

@@ -48,14 +48,13 @@ _STOPPED = np.array([_KIND_CODE["stopped"], _KIND_CODE["service"]], dtype=np.int
 
 #: What a row of the coin table is (column ``entry``).
 COIN_ENTRIES = {
-    "coin": "an output on the way: the start, or an output a followed transaction pays (forward) or spends "
-            "(backward)",
+    "coin": "an output on the way: the start, or an output a followed transaction pays (forward) or spends (backward)",
     "returned": "traced value that came back to a start output (a second row for that output)",
     "fee": "the fee of a followed transaction (forward): no vout, no address",
     "unfunded": "the part of a followed transaction no input in these records pays for (backward: newly mined "
-                "coins, or inputs of unknown value): no vout, no address",
+    "coins, or inputs of unknown value): no vout, no address",
     "input": "an input of a followed transaction that spends a coin outside these records (backward); txid and "
-             "vout name that outside coin",
+    "vout name that outside coin",
 }
 _ENTRY_NAMES = list(COIN_ENTRIES)
 _ENTRY = {k: i for i, k in enumerate(_ENTRY_NAMES)}
@@ -74,22 +73,22 @@ COIN_COLUMNS = {
     "traced_value_btc": "the traced part, in BTC",
     "traced_share": "traced_value / value (0 for a coin of no value)",
     "value_eur": "the coin's value in euros at the time (column time), from the price table of the chain "
-                 "(cryptotrace.prices.for_chain: a synthetic case's own series, else the bundled daily table); empty "
-                 "where there is no price (see price_note). Absent with trace(..., fiat=False)",
+    "(cryptotrace.prices.for_chain: a synthetic case's own series, else the bundled daily table); empty "
+    "where there is no price (see price_note). Absent with trace(..., fiat=False)",
     "value_usd": "the coin's value in US dollars at the time, as value_eur",
     "tainted_value_eur": "the traced part (traced_value) in euros at the time",
     "tainted_value_usd": "the traced part (traced_value) in US dollars at the time",
     "price_note": "why a row has no price (e.g. before 2010-07-17 no market price existed, or the price table does "
-                  "not reach that day); empty where it has one",
+    "not reach that day); empty where it has one",
     "is_start": "the coin is one of the start coins",
     "endpoint_kind": "where the trace stops at this coin (see ENDPOINT_KINDS: unspent, service, stopped, fee, "
-                     "hop_limit ...); empty where the trace went on",
+    "hop_limit ...); empty where the trace went on",
     "spent_by": "the transaction (txid) that spends the coin in these records; empty if none does",
     "cluster": "the cluster (entity) of the address, from the clustering the trace was given",
     "label": "who the address belongs to, from the tags (e.g. an exchange's name)",
     "category": "the tag's category (exchange, mixing_service, market ...), lower case",
     "role": "what the category means for following money (cryptotrace.tags.category_role): mixing, market, "
-            "custodial, stop, other; empty without a category",
+    "custodial, stop, other; empty without a category",
     "jurisdiction": "the country of the tagged service",
     "confidence": "the tag's confidence score (0-100, GraphSense scale)",
     "confidence_name": "the tag's confidence level in words",
@@ -98,11 +97,11 @@ COIN_COLUMNS = {
     "tag_via_cluster": "the address has no tag of its own: it took its cluster's tag (all the cluster's tags agree)",
     "mixer": "the address is tagged as a mixer or CoinJoin coordinator (role mixing)",
     "time": "when the transaction that made the coin was mined (UTC; for an outside input, the transaction "
-            "spending it)",
+    "spending it)",
     "coinjoin": "the transaction that made the coin is recognised as a CoinJoin",
     "coinjoin_detector": "which CoinJoin detector(s) recognised it (e.g. whirlpool, wasabi2)",
     "coinjoin_on_path": "the path from the start to this coin went through a CoinJoin (the start coin's own "
-                        "transaction not counted): the link to the start is probabilistic",
+    "transaction not counted): the link to the start is probabilistic",
 }
 #: The money columns (:func:`cryptotrace.prices.add_fiat`) the coin table, the endpoints and the seizure
 #: candidates carry unless the trace was made with ``fiat=False``.
@@ -218,8 +217,9 @@ class Trace:
         """:data:`FIAT_COLUMNS` for amounts (satoshis) made by the transactions ``tx`` (rows), priced at their time."""
         from ..prices import add_fiat
 
-        base = pd.DataFrame({"value": value, "traced_value": traced,
-                             "time": self.chain.txs.time.take(tx).reset_index(drop=True)})
+        base = pd.DataFrame(
+            {"value": value, "traced_value": traced, "time": self.chain.txs.time.take(tx).reset_index(drop=True)}
+        )
         return add_fiat(base, self.prices)[FIAT_COLUMNS]
 
     @property
@@ -315,9 +315,18 @@ class Trace:
         x = np.flatnonzero(e.ext > 0)
         cb_row = ch.inputs.prev_txid.take(x).isna().to_numpy(bool)
         x_vout = ch.inputs.prev_vout.take(x).to_numpy(dtype=np.float64, na_value=np.nan)
-        return {"out": out, "kind": kind, "back": back, "p": p, "pkind": pkind, "pvalue": pvalue, "x": x,
-                "x_tx": ix.tx_of_input[x], "x_kind": np.where(cb_row, K["coinbase"], K["external"]).astype(np.int8),
-                "x_vout": np.nan_to_num(x_vout, nan=-1).astype(np.int64)}
+        return {
+            "out": out,
+            "kind": kind,
+            "back": back,
+            "p": p,
+            "pkind": pkind,
+            "pvalue": pvalue,
+            "x": x,
+            "x_tx": ix.tx_of_input[x],
+            "x_kind": np.where(cb_row, K["coinbase"], K["external"]).astype(np.int8),
+            "x_vout": np.nan_to_num(x_vout, nan=-1).astype(np.int64),
+        }
 
     @cached_property
     def _core(self) -> dict:
@@ -361,8 +370,13 @@ class Trace:
             return np.concatenate(parts, dtype=dtype, casting="unsafe")
 
         return {
-            "entry": np.repeat(np.array([_ENTRY["coin"], _ENTRY["returned"], _ENTRY["fee" if e.forward else "unfunded"],
-                                         _ENTRY["input"]], dtype=np.int8), n),
+            "entry": np.repeat(
+                np.array(
+                    [_ENTRY["coin"], _ENTRY["returned"], _ENTRY["fee" if e.forward else "unfunded"], _ENTRY["input"]],
+                    dtype=np.int8,
+                ),
+                n,
+            ),
             "row": cat([rows, back, np.full(n[2] + n[3], -1)]),
             "tx": cat([ix.tx_of_output[rows], ix.tx_of_output[back], p, s["x_tx"]]),
             "hop": cat([row_hop, e.hop[back], e.txdist[p], e.txdist[s["x_tx"]]]),
@@ -442,8 +456,10 @@ class Trace:
         for c in want:
             v = t[c].to_numpy(dtype=object, na_value=None) if t is not None and c in t else none
             if c == "confidence":
-                cols[c] = pd.array(pd.to_numeric(pd.Series(v, dtype=object), errors="coerce")
-                                   .to_numpy(dtype=object, na_value=None), dtype="Int64")
+                cols[c] = pd.array(
+                    pd.to_numeric(pd.Series(v, dtype=object), errors="coerce").to_numpy(dtype=object, na_value=None),
+                    dtype="Int64",
+                )
             else:
                 cols[c] = pd.array(v, dtype="string")
         if only is not None:
@@ -472,28 +488,35 @@ class Trace:
         spent_by = ch.txs.txid.take(np.maximum(spender, 0)).reset_index(drop=True).astype("string")
         spent_by[spender < 0] = pd.NA
         times = ch.txs.time.take(c["tx"][sel]).reset_index(drop=True)
-        return pd.DataFrame({
-            "entry": codes_to_strings(c["entry"][sel], _ENTRY_NAMES),
-            "hop": c["hop"][sel],
-            "txid": self._txid_column(c, sel),
-            "vout": vout,
-            "address": addr,
-            "value": value,
-            "value_btc": value / SATS_PER_BTC,
-            "traced_value": traced,
-            "traced_value_btc": traced / SATS_PER_BTC,
-            "traced_share": np.where(value > 0, traced / np.maximum(value, 1), 0.0),
-            "is_start": self._core_links["is_start"][sel],
-            "endpoint_kind": _kind_strings(kind),
-            "spent_by": spent_by,
-            "cluster": self._cluster_of(addr.to_numpy(dtype=object, na_value=None), labels),
-            "label": tags["label"], "category": tags["category"], "role": tags["role"],
-            "jurisdiction": tags["jurisdiction"], "confidence": tags["confidence"],
-            "confidence_name": tags["confidence_name"], "source": tags["source"],
-            "account_holder": tags["account_holder"], "tag_via_cluster": tags["tag_via_cluster"],
-            "mixer": (pd.Series(tags["role"]) == "mixing").fillna(False).to_numpy(bool),
-            "time": times,
-        })
+        return pd.DataFrame(
+            {
+                "entry": codes_to_strings(c["entry"][sel], _ENTRY_NAMES),
+                "hop": c["hop"][sel],
+                "txid": self._txid_column(c, sel),
+                "vout": vout,
+                "address": addr,
+                "value": value,
+                "value_btc": value / SATS_PER_BTC,
+                "traced_value": traced,
+                "traced_value_btc": traced / SATS_PER_BTC,
+                "traced_share": np.where(value > 0, traced / np.maximum(value, 1), 0.0),
+                "is_start": self._core_links["is_start"][sel],
+                "endpoint_kind": _kind_strings(kind),
+                "spent_by": spent_by,
+                "cluster": self._cluster_of(addr.to_numpy(dtype=object, na_value=None), labels),
+                "label": tags["label"],
+                "category": tags["category"],
+                "role": tags["role"],
+                "jurisdiction": tags["jurisdiction"],
+                "confidence": tags["confidence"],
+                "confidence_name": tags["confidence_name"],
+                "source": tags["source"],
+                "account_holder": tags["account_holder"],
+                "tag_via_cluster": tags["tag_via_cluster"],
+                "mixer": (pd.Series(tags["role"]) == "mixing").fillna(False).to_numpy(bool),
+                "time": times,
+            }
+        )
 
     @cached_property
     def _coins(self) -> pd.DataFrame:
@@ -618,18 +641,23 @@ class Trace:
         c = self._core
         sel = np.flatnonzero(c["entry"] == _ENTRY["coin"])
         addr = self._address_column(c, sel)
-        plain = addr.to_numpy(dtype=object, na_value=None) if (self._tags is not None or
-                                                                self._labels is not None) else np.zeros(len(sel))
-        return pd.DataFrame({
-            "hop": c["hop"][sel],
-            "txid": self._txid_column(c, sel),
-            "vout": c["vout"][sel],
-            "address": addr,
-            "cluster": self._cluster_of(plain),
-            "value": c["value"][sel],
-            "tainted_value": c["traced"][sel],
-            "tag": self._tag_columns(plain, self._tags, only=("label",))["label"],
-        })
+        plain = (
+            addr.to_numpy(dtype=object, na_value=None)
+            if (self._tags is not None or self._labels is not None)
+            else np.zeros(len(sel))
+        )
+        return pd.DataFrame(
+            {
+                "hop": c["hop"][sel],
+                "txid": self._txid_column(c, sel),
+                "vout": c["vout"][sel],
+                "address": addr,
+                "cluster": self._cluster_of(plain),
+                "value": c["value"][sel],
+                "tainted_value": c["traced"][sel],
+                "tag": self._tag_columns(plain, self._tags, only=("label",))["label"],
+            }
+        )
 
     @cached_property
     def endpoints(self) -> pd.DataFrame:
@@ -643,14 +671,17 @@ class Trace:
 
         ext_txid = take(inp.prev_txid, x).fillna(take(inp.txid, x))  # a coinbase input: the coinbase tx
         txid = pd.concat([take(o.txid, out), take(o.txid, back), take(ch.txs.txid, p), ext_txid], ignore_index=True)
-        addr = pd.concat([take(o.address, out), take(o.address, back), pd.Series(na_strings(len(p))),
-                          take(inp.address, x)], ignore_index=True)
+        addr = pd.concat(
+            [take(o.address, out), take(o.address, back), pd.Series(na_strings(len(p))), take(inp.address, x)],
+            ignore_index=True,
+        )
         ov = o.vout.to_numpy(np.int64)
         vout_col = np.concatenate([ov[out], ov[back], np.full(len(p), -1), s["x_vout"]]).astype(np.int64)
         value = np.concatenate([e.out_value[out], e.out_value[back], s["pvalue"], e.in_value[x]]).astype(np.int64)
         tainted = np.concatenate([e.taint[out], e.returned[back], e.pseudo[p], e.ext[x]]).astype(np.int64)
-        kinds = np.concatenate([s["kind"], np.full(len(back), _KIND_CODE["back_to_start"], dtype=np.int8),
-                                s["pkind"], s["x_kind"]])
+        kinds = np.concatenate(
+            [s["kind"], np.full(len(back), _KIND_CODE["back_to_start"], dtype=np.int8), s["pkind"], s["x_kind"]]
+        )
         hop = np.concatenate([e.hop[out], e.hop[back], e.txdist[p], e.txdist[s["x_tx"]]]).astype(np.int64)
         ix = self.chain.index
         made = np.concatenate([ix.tx_of_output[out], ix.tx_of_output[back], p, s["x_tx"]]).astype(np.int64)
@@ -660,18 +691,20 @@ class Trace:
         tags = self._tag_columns(plain, self._tags, only=("label", "category", "jurisdiction"))
         vout_col = pd.array(vout_col[order], dtype="Int64")
         vout_col[vout_col < 0] = pd.NA
-        out = pd.DataFrame({
-            "txid": txid.take(order).reset_index(drop=True),
-            "vout": vout_col,
-            "address": addr,
-            "value": value[order],
-            "tainted_value": tainted[order],
-            "kind": codes_to_strings(kinds[order], list(ENDPOINT_KINDS)),
-            "service": tags["label"],
-            "category": tags["category"],
-            "jurisdiction": tags["jurisdiction"],
-            "hop": hop[order],
-        })
+        out = pd.DataFrame(
+            {
+                "txid": txid.take(order).reset_index(drop=True),
+                "vout": vout_col,
+                "address": addr,
+                "value": value[order],
+                "tainted_value": tainted[order],
+                "kind": codes_to_strings(kinds[order], list(ENDPOINT_KINDS)),
+                "service": tags["label"],
+                "category": tags["category"],
+                "jurisdiction": tags["jurisdiction"],
+                "hop": hop[order],
+            }
+        )
         if self.fiat:  # the worth at the time the coin was made (the time column), in EUR and USD
             out["time"] = self.chain.txs.time.take(made[order]).reset_index(drop=True)
             self._insert_fiat(out, self._fiat(value[order], tainted[order], made[order]), after="tainted_value")
@@ -696,15 +729,16 @@ class Trace:
         into = passes & (spender >= 0)
         t_out = np.bincount(c["tx"][made], weights=traced[made], minlength=n)
         t_in = np.bincount(spender[into], weights=traced[into], minlength=n)
-        df = pd.DataFrame({
-            "hop": e.txdist[tx],
-            "txid": self.chain.txs.txid.take(tx).reset_index(drop=True),
-            "tainted_in": np.rint(t_in[tx]).astype(np.int64),
-            "tainted_out": np.rint(t_out[tx]).astype(np.int64),
-            "fee_taint": e.pseudo[tx] if e.forward else np.zeros(len(tx), dtype=np.int64),
-        })
+        df = pd.DataFrame(
+            {
+                "hop": e.txdist[tx],
+                "txid": self.chain.txs.txid.take(tx).reset_index(drop=True),
+                "tainted_in": np.rint(t_in[tx]).astype(np.int64),
+                "tainted_out": np.rint(t_out[tx]).astype(np.int64),
+                "fee_taint": e.pseudo[tx] if e.forward else np.zeros(len(tx), dtype=np.int64),
+            }
+        )
         return df.sort_values(["hop", "txid"], kind="stable").reset_index(drop=True)
-
 
     def coin_parts(self, output) -> list[tuple[str, int]]:
         """The parts of one output in order: ``[("tainted" | "clean", satoshis), ...]``.
@@ -817,16 +851,25 @@ class Trace:
             cl = self._cluster_of(addr)
             return np.where(pd.isna(cl), addr, cl).astype(object)
 
-        df = pd.DataFrame({
-            "from_entity": entity(from_addr), "to_entity": entity(to_addr),
-            "tainted_value": out_t[keep], "tx": tx[out_grp[keep]], "hop": e.txdist[tx[out_grp[keep]]],
-        })
+        df = pd.DataFrame(
+            {
+                "from_entity": entity(from_addr),
+                "to_entity": entity(to_addr),
+                "tainted_value": out_t[keep],
+                "tx": tx[out_grp[keep]],
+                "hop": e.txdist[tx[out_grp[keep]]],
+            }
+        )
         if not include_internal:
             df = df[df.from_entity.astype(str) != df.to_entity.astype(str)]
         g = df.groupby(["from_entity", "to_entity"], sort=False, dropna=False).agg(
-            tainted_value=("tainted_value", "sum"), n_txs=("tx", "nunique"), first_hop=("hop", "min"))
-        return g.reset_index().sort_values(["first_hop", "tainted_value"], ascending=[True, False],
-                                           kind="stable").reset_index(drop=True)[cols]
+            tainted_value=("tainted_value", "sum"), n_txs=("tx", "nunique"), first_hop=("hop", "min")
+        )
+        return (
+            g.reset_index()
+            .sort_values(["first_hop", "tainted_value"], ascending=[True, False], kind="stable")
+            .reset_index(drop=True)[cols]
+        )
 
     # -------------------------------------------------------------- summaries
     def summary(self) -> dict:
@@ -853,22 +896,27 @@ class Trace:
     def describe(self) -> str:
         """A few plain sentences about the trace."""
         s = self.summary()
-        way = "forward (where the coins went)" if s["direction"] == "forward" else \
-            "backward (where the coins came from)"
+        way = (
+            "forward (where the coins went)" if s["direction"] == "forward" else "backward (where the coins came from)"
+        )
         conv = []
         if s["direction"] == "forward" and self.policy.has_fee_choice:
             conv.append(f"fee {s['fee_policy']}: {FEE_POLICIES[s['fee_policy']]}")
         if "fifo_order" in s:
             conv.append(f"coins read {s['fifo_order']}: {FIFO_ORDERS[s['fifo_order']]}")
-        lines = [f"Traced {format_btc(s['start_value'])} from {s['start']} {way}, policy {s['policy']}: "
-                 f"{self.policy.rule}.", *[f"Convention: {c}." for c in conv],
-                 f"Followed {s['txs_followed']:,} transaction(s) over {s['hops_reached']} hop(s) "
-                 f"(limit {s['max_hops']}); the value ended in {s['endpoints']:,} place(s):"]
+        lines = [
+            f"Traced {format_btc(s['start_value'])} from {s['start']} {way}, policy {s['policy']}: {self.policy.rule}.",
+            *[f"Convention: {c}." for c in conv],
+            f"Followed {s['txs_followed']:,} transaction(s) over {s['hops_reached']} hop(s) "
+            f"(limit {s['max_hops']}); the value ended in {s['endpoints']:,} place(s):",
+        ]
         for k, v in sorted(s["by_kind"].items(), key=lambda kv: -kv[1]):
             lines.append(f"  {format_btc(v):>22}  {k}: {ENDPOINT_KINDS.get(k, k)}")
         if not s["records_complete"]:
-            lines.append("These records are a partial chain (blocks are missing between the first and last), "
-                         "so where they end is not where the coins stopped: fetch the next transactions to go on.")
+            lines.append(
+                "These records are a partial chain (blocks are missing between the first and last), "
+                "so where they end is not where the coins stopped: fetch the next transactions to go on."
+            )
         if s["conserved"] is False:
             lines.append("Warning: the endpoint total differs from the start value; please report this.")
         elif not self.policy.conserved:
@@ -933,17 +981,24 @@ class Trace:
         ep = self.endpoints
         recs = []
         for r in ep.itertuples(index=False):
-            recs.append({
-                "txid": r.txid, "vout": None if pd.isna(r.vout) else int(r.vout),
-                "address": None if pd.isna(r.address) else str(r.address), "value": int(r.value),
-                "tainted_value": int(r.tainted_value), "kind": str(r.kind),
-                "service": None if pd.isna(r.service) else str(r.service),
-                "category": None if pd.isna(r.category) else str(r.category),
-                "jurisdiction": None if pd.isna(r.jurisdiction) else str(r.jurisdiction), "hop": int(r.hop),
-            })
+            recs.append(
+                {
+                    "txid": r.txid,
+                    "vout": None if pd.isna(r.vout) else int(r.vout),
+                    "address": None if pd.isna(r.address) else str(r.address),
+                    "value": int(r.value),
+                    "tainted_value": int(r.tainted_value),
+                    "kind": str(r.kind),
+                    "service": None if pd.isna(r.service) else str(r.service),
+                    "category": None if pd.isna(r.category) else str(r.category),
+                    "jurisdiction": None if pd.isna(r.jurisdiction) else str(r.jurisdiction),
+                    "hop": int(r.hop),
+                }
+            )
             if self.fiat:
-                recs[-1].update({c: (None if pd.isna(getattr(r, c)) else float(getattr(r, c)))
-                                 for c in FIAT_COLUMNS[:4]})
+                recs[-1].update(
+                    {c: (None if pd.isna(getattr(r, c)) else float(getattr(r, c))) for c in FIAT_COLUMNS[:4]}
+                )
                 recs[-1]["price_note"] = str(r.price_note) or None
                 recs[-1]["time"] = None if pd.isna(r.time) else r.time.isoformat()
         return {"params": dict(self.params), "summary": self.summary(), "endpoints": recs}
@@ -954,8 +1009,10 @@ class Trace:
 
     def __repr__(self) -> str:
         s = self.summary()
-        return (f"<Trace {s['direction']} {s['policy']} from {s['start']} ({format_btc(s['start_value'])}): "
-                f"{s['txs_followed']:,} txs over {s['hops_reached']} hops, {s['endpoints']:,} endpoints>")
+        return (
+            f"<Trace {s['direction']} {s['policy']} from {s['start']} ({format_btc(s['start_value'])}): "
+            f"{s['txs_followed']:,} txs over {s['hops_reached']} hops, {s['endpoints']:,} endpoints>"
+        )
 
     def _repr_html_(self) -> str:
         s = self.summary()
@@ -996,7 +1053,9 @@ def _flags_of(detector, chain) -> np.ndarray:
     res = detector(chain)
     flags = np.asarray(res, dtype=bool)
     if flags.shape != (len(chain.txs),):
-        raise TraceError(f"the CoinJoin detector {getattr(detector, 'name', detector)!r} gave {flags.shape} flags "
-                         f"for {len(chain.txs)} transactions; give a transaction flag such as "
-                         "cryptotrace.heuristics.coinjoin.coinjoin")
+        raise TraceError(
+            f"the CoinJoin detector {getattr(detector, 'name', detector)!r} gave {flags.shape} flags "
+            f"for {len(chain.txs)} transactions; give a transaction flag such as "
+            "cryptotrace.heuristics.coinjoin.coinjoin"
+        )
     return flags

@@ -17,15 +17,21 @@ from ..errors import TraceError
 from ..units import format_btc
 from ._inputs import labels_of, tag_table
 
-__all__ = ["DEFAULT_MIN_SHARE", "DEFAULT_MIN_VALUE", "SEIZURE_CLASSES", "SeizureCandidates", "coinjoin_txids",
-           "seizure_candidates"]
+__all__ = [
+    "DEFAULT_MIN_SHARE",
+    "DEFAULT_MIN_VALUE",
+    "SEIZURE_CLASSES",
+    "SeizureCandidates",
+    "coinjoin_txids",
+    "seizure_candidates",
+]
 
 
 #: Classes of seizure candidate, best prospects first, with the action each suggests.
 SEIZURE_CLASSES = {
     "at_service": "at a custodial service: ask for a freeze and a production order",
     "suspect_unspent": "unspent in the suspect's cluster: seizable if the keys are obtained "
-                       "(e.g. an xpub or seed on a seized device)",
+    "(e.g. an xpub or seed on a seized device)",
     "unspent_unknown": "unspent at an address of unknown owner: identify the owner, then act",
     "mixed": "dissipated through a mixer or CoinJoin: uncertain, the link is probabilistic",
     "spent_unknown": "moved on to unknown hands (or beyond the traced hops): trace further",
@@ -34,9 +40,9 @@ SEIZURE_CLASSES = {
 
 
 #: Default materiality thresholds of :func:`seizure_candidates`.
-DEFAULT_MIN_VALUE = 100_000        # satoshis (0.001 BTC): below this a candidate has no action line of its own
-DEFAULT_MIN_SHARE = 0.5            # traced share of the coin: below this, ask for details, not a freeze
-DEFAULT_MAX_ROWS = 25              # material candidates with a line of their own (one printed page)
+DEFAULT_MIN_VALUE = 100_000  # satoshis (0.001 BTC): below this a candidate has no action line of its own
+DEFAULT_MIN_SHARE = 0.5  # traced share of the coin: below this, ask for details, not a freeze
+DEFAULT_MAX_ROWS = 25  # material candidates with a line of their own (one printed page)
 
 
 class SeizureCandidates:
@@ -92,8 +98,11 @@ class SeizureCandidates:
         (``material``: how many of them reach ``min_value`` but fall beyond ``max_rows``)."""
         shown = self._shown()
         t = self.table[~shown]
-        return {"count": len(t), "tainted_value": int(t.tainted_value.sum()),
-                "material": int((self.table.material.to_numpy(bool) & ~shown).sum())}
+        return {
+            "count": len(t),
+            "tainted_value": int(t.tainted_value.sum()),
+            "material": int((self.table.material.to_numpy(bool) & ~shown).sum()),
+        }
 
     def tail_line(self) -> str:
         """``"704 more, 0.0023 BTC in all (each under 0.001 BTC)"``, or ``""`` when there is no tail."""
@@ -102,11 +111,15 @@ class SeizureCandidates:
             return ""
         under = t["count"] - t["material"]
         if not t["material"]:
-            return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all "
-                    f"(each under {format_btc(self.params['min_value'])} traced)")
-        return (f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all ({t['material']:,} smaller material "
-                f"one(s) beyond the first {self.params.get('max_rows', DEFAULT_MAX_ROWS)} and {under:,} each under "
-                f"{format_btc(self.params['min_value'])} traced)")
+            return (
+                f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all "
+                f"(each under {format_btc(self.params['min_value'])} traced)"
+            )
+        return (
+            f"{t['count']:,} more, {format_btc(t['tainted_value'])} in all ({t['material']:,} smaller material "
+            f"one(s) beyond the first {self.params.get('max_rows', DEFAULT_MAX_ROWS)} and {under:,} each under "
+            f"{format_btc(self.params['min_value'])} traced)"
+        )
 
     def totals(self) -> pd.Series:
         """Traced satoshis per classification."""
@@ -116,11 +129,26 @@ class SeizureCandidates:
         """The table as JSON-ready dicts (satoshis as int, evidence path as a list)."""
         out = []
         for r in self.table.itertuples(index=False):
-            out.append({k: (None if (not isinstance(v, list) and pd.isna(v)) else
-                            (bool(v) if isinstance(v, (bool, np.bool_)) else
-                             (int(v) if isinstance(v, (np.integer, int)) else
-                              (float(v) if isinstance(v, np.floating) else (v if isinstance(v, list) else str(v))))))
-                        for k, v in r._asdict().items()})
+            out.append(
+                {
+                    k: (
+                        None
+                        if (not isinstance(v, list) and pd.isna(v))
+                        else (
+                            bool(v)
+                            if isinstance(v, (bool, np.bool_))
+                            else (
+                                int(v)
+                                if isinstance(v, (np.integer, int))
+                                else (
+                                    float(v) if isinstance(v, np.floating) else (v if isinstance(v, list) else str(v))
+                                )
+                            )
+                        )
+                    )
+                    for k, v in r._asdict().items()
+                }
+            )
         return out
 
     def __len__(self) -> int:
@@ -130,8 +158,7 @@ class SeizureCandidates:
         t = self.totals()
         parts = ", ".join(f"{k} {format_btc(v)}" for k, v in t.items())
         n_mat = int(self.table.material.sum())
-        return (f"<SeizureCandidates: {len(self.table):,} candidates, {n_mat:,} material "
-                f"({parts or 'none'})>")
+        return f"<SeizureCandidates: {len(self.table):,} candidates, {n_mat:,} material ({parts or 'none'})>"
 
     def _repr_html_(self) -> str:
         t = self.material.drop(columns=["evidence_path"]).copy()
@@ -141,12 +168,22 @@ class SeizureCandidates:
         for c in ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd"):
             if c in t.columns:
                 t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-        t = t.rename(columns={"value": "value (BTC)", "tainted_value": "traced (BTC)",
-                              "tainted_value_eur": "traced (EUR)", "tainted_value_usd": "traced (USD)",
-                              "value_eur": "value (EUR)", "value_usd": "value (USD)"})
+        t = t.rename(
+            columns={
+                "value": "value (BTC)",
+                "tainted_value": "traced (BTC)",
+                "tainted_value_eur": "traced (EUR)",
+                "tainted_value_usd": "traced (USD)",
+                "value_eur": "value (EUR)",
+                "value_usd": "value (USD)",
+            }
+        )
         tail = self.tail_line()
-        return (f"<div><b>Seizure candidates</b>{t.to_html(index=False)}"
-                + (f"<p>{html.escape(tail)}</p>" if tail else "") + "</div>")
+        return (
+            f"<div><b>Seizure candidates</b>{t.to_html(index=False)}"
+            + (f"<p>{html.escape(tail)}</p>" if tail else "")
+            + "</div>"
+        )
 
 
 def _next_step(category, label, jurisdiction) -> str:
@@ -162,8 +199,7 @@ def _share_text(share: float) -> str:
     return f"{p:.2f}%" if p >= 1 or p == 0 else f"{p:.2g}%"
 
 
-def _custodial_action(label, category, jurisdiction, tainted: int, value: int, share: float,
-                      min_share: float) -> str:
+def _custodial_action(label, category, jurisdiction, tainted: int, value: int, share: float, min_share: float) -> str:
     """The request to a custodial service, worded by the traced amount and its share of the coin.
 
     A freeze is asked for only when the traced part is at least ``min_share``
@@ -173,11 +209,12 @@ def _custodial_action(label, category, jurisdiction, tainted: int, value: int, s
     """
     who = f"{label or category or 'the service'} ({category or 'service'}, {jurisdiction or 'jurisdiction unknown'})"
     if share >= min_share:
-        return (f"{who}: ask them to freeze {format_btc(tainted)} and send a production order for the "
-                "account holder")
-    return (f"{who}: ask for the account holder's details (production order); the traced part is "
-            f"{format_btc(tainted)} ({_share_text(share)} of the {format_btc(value)} coin), too small a share to ask "
-            "for a freeze of the funds")
+        return f"{who}: ask them to freeze {format_btc(tainted)} and send a production order for the account holder"
+    return (
+        f"{who}: ask for the account holder's details (production order); the traced part is "
+        f"{format_btc(tainted)} ({_share_text(share)} of the {format_btc(value)} coin), too small a share to ask "
+        "for a freeze of the funds"
+    )
 
 
 def _derive(xpubs, gap: int) -> dict[str, str]:
@@ -195,8 +232,10 @@ def _derive(xpubs, gap: int) -> dict[str, str]:
             try:
                 addrs = derive_addresses(x, int(gap), change=bool(branch))
             except Exception as exc:  # bitcoinlib raises several kinds of errors for a bad key
-                raise TraceError(f"{x[:16]}... is not an extended public key (xpub, ypub or zpub) "
-                                 f"that can be read ({exc}); copy it again from the device") from None
+                raise TraceError(
+                    f"{x[:16]}... is not an extended public key (xpub, ypub or zpub) "
+                    f"that can be read ({exc}); copy it again from the device"
+                ) from None
             for i, a in enumerate(addrs):
                 out[a] = f"{x[:12]}.../{branch}/{i}"
     return out
@@ -218,8 +257,10 @@ def coinjoin_txids(chain, coinjoins) -> set:
             if isinstance(res, pd.Series) and res.index.isin(chain.txs.txid).any():
                 return {str(t) for t in res.index[flags]}
             if len(flags) != len(chain.txs):
-                raise TraceError("the CoinJoin detector returned a flag per transaction of a different chain "
-                                 f"({len(flags)} flags for {len(chain.txs)} transactions)")
+                raise TraceError(
+                    "the CoinJoin detector returned a flag per transaction of a different chain "
+                    f"({len(flags)} flags for {len(chain.txs)} transactions)"
+                )
             return set(chain.txs.txid[flags])
         return {str(t).lower() for t in res}
     if isinstance(coinjoins, str):
@@ -227,10 +268,20 @@ def coinjoin_txids(chain, coinjoins) -> set:
     return {str(t).lower() for t in coinjoins}
 
 
-def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
-                       suspects=None, xpubs=None, gap: int = 20, min_value: int = DEFAULT_MIN_VALUE,
-                       min_share: float = DEFAULT_MIN_SHARE, max_rows: int = DEFAULT_MAX_ROWS,
-                       fiat: bool = True) -> SeizureCandidates:
+def seizure_candidates(
+    trace,
+    clustering=None,
+    tags=None,
+    *,
+    coinjoins=None,
+    suspects=None,
+    xpubs=None,
+    gap: int = 20,
+    min_value: int = DEFAULT_MIN_VALUE,
+    min_share: float = DEFAULT_MIN_SHARE,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    fiat: bool = True,
+) -> SeizureCandidates:
     """Rank and classify where the traced value can be frozen or seized.
 
     Each endpoint of a forward trace (except fees) becomes a candidate in
@@ -329,19 +380,25 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
     if not (hasattr(trace, "coins_with") and hasattr(trace, "params")):  # a Trace
         raise TraceError(f"seizure_candidates needs a Trace (from cryptotrace.trace), not {type(trace).__name__}")
     if trace.params["direction"] != "forward":
-        raise TraceError("seizure candidates come from a forward trace (where the money went); "
-                         "run trace(..., direction='forward')")
+        raise TraceError(
+            "seizure candidates come from a forward trace (where the money went); run trace(..., direction='forward')"
+        )
     if isinstance(min_value, bool) or not isinstance(min_value, (int, np.integer)) or min_value < 0:
-        raise TraceError(f"min_value is a whole number of satoshis (0 or more), not {min_value!r}; "
-                         "e.g. min_value=100_000 for 0.001 BTC")
+        raise TraceError(
+            f"min_value is a whole number of satoshis (0 or more), not {min_value!r}; "
+            "e.g. min_value=100_000 for 0.001 BTC"
+        )
     if isinstance(min_share, bool) or not isinstance(min_share, (int, float, np.number)) or not 0 <= min_share <= 1:
-        raise TraceError(f"min_share is a fraction from 0 to 1, not {min_share!r}; "
-                         "e.g. min_share=0.5 for half the coin")
+        raise TraceError(
+            f"min_share is a fraction from 0 to 1, not {min_share!r}; e.g. min_share=0.5 for half the coin"
+        )
     if not isinstance(fiat, (bool, np.bool_)):
         raise TraceError(f"fiat must be True (amounts in EUR and USD too) or False, not {fiat!r}")
     if isinstance(max_rows, bool) or not isinstance(max_rows, (int, np.integer)) or max_rows < 1:
-        raise TraceError(f"max_rows is how many candidates get a line of their own (1 or more), not {max_rows!r}; "
-                         "e.g. max_rows=25 for one printed page")
+        raise TraceError(
+            f"max_rows is how many candidates get a line of their own (1 or more), not {max_rows!r}; "
+            "e.g. max_rows=25 for one printed page"
+        )
     chain, ix = trace.chain, trace.chain.index
     labels = labels_of(clustering) if clustering is not None else trace.clusters
     coins = trace.coins_with(tags=tags, clustering=clustering)  # the trace's coin table (other tags: re-annotated)
@@ -367,9 +424,13 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
     if derived and labels is not None:
         sus |= set(labels.reindex(list(derived)).dropna().tolist())
     sus |= set(derived)
-    in_suspect = pd.Series([
-        (c is not pd.NA and c is not None and c in sus) or (a in sus) or (labels is None and a in start_addr)
-        for c, a in zip(cluster.tolist(), addr.tolist())], dtype=bool)
+    in_suspect = pd.Series(
+        [
+            (c is not pd.NA and c is not None and c in sus) or (a in sus) or (labels is None and a in start_addr)
+            for c, a in zip(cluster.tolist(), addr.tolist())
+        ],
+        dtype=bool,
+    )
     # evidence paths, and whether they crossed a CoinJoin (the coin table's flag, or the txids given)
     paths = trace.evidence_paths(ep.txid, ep.vout)
     if coinjoins is None:
@@ -412,23 +473,37 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
         elif c in ("at_service", "mixed") and (s or k):
             a = _next_step(k or None, s, j) or a
         elif c == "suspect_unspent" and ad in derived:
-            a = (f"unspent at {derived[ad]} of the seized wallet's public key: seizable with that wallet's "
-                 "seed or private keys")
+            a = (
+                f"unspent at {derived[ad]} of the seized wallet's public key: seizable with that wallet's "
+                "seed or private keys"
+            )
         action.append(a)
-    table = pd.DataFrame({
-        "classification": pd.array(cls, dtype="string"),
-        "action": pd.array(action, dtype="string"),
-        "txid": ep.txid.to_numpy(), "vout": ep.vout.to_numpy(), "address": addr.to_numpy(),
-        "cluster": cluster.to_numpy(), "value": value, "tainted_value": tainted,
-        "share": share, "material": material, "custodial": custodial,
-        "service": service.to_numpy(), "category": category.to_numpy(), "jurisdiction": juris.to_numpy(),
-        "kind": ep.endpoint_kind.to_numpy(), "evidence_path": paths,
-    })
+    table = pd.DataFrame(
+        {
+            "classification": pd.array(cls, dtype="string"),
+            "action": pd.array(action, dtype="string"),
+            "txid": ep.txid.to_numpy(),
+            "vout": ep.vout.to_numpy(),
+            "address": addr.to_numpy(),
+            "cluster": cluster.to_numpy(),
+            "value": value,
+            "tainted_value": tainted,
+            "share": share,
+            "material": material,
+            "custodial": custodial,
+            "service": service.to_numpy(),
+            "category": category.to_numpy(),
+            "jurisdiction": juris.to_numpy(),
+            "kind": ep.endpoint_kind.to_numpy(),
+            "evidence_path": paths,
+        }
+    )
     if fiat:  # the worth at the time: the coin table's own columns (priced once), or priced here
         money = ep if "value_eur" in ep.columns else _priced(ep, chain)
         at = table.columns.get_loc("tainted_value") + 1
-        for i, col in enumerate(("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd", "time",
-                                 "price_note")):
+        for i, col in enumerate(
+            ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd", "time", "price_note")
+        ):
             table.insert(at + i, col, money[col].to_numpy())
     table["_r"] = [rank_of[c] for c in cls]
     table = table.sort_values(["tainted_value", "_r"], ascending=[False, True], kind="stable").drop(columns="_r")
@@ -438,11 +513,28 @@ def seizure_candidates(trace, clustering=None, tags=None, *, coinjoins=None,
 
     cj_set = cj if coinjoins is not None else set(chain.txs.txid.to_numpy()[trace.coinjoin_flags[0]])
     tagtab = tag_table(tags, labels) if tags is not None else trace.tags
-    extra, assessment = assess(table.reset_index(drop=True), trace, clustering=clustering, labels=labels,
-                               tagtab=tagtab, coinjoins=cj_set, min_value=int(min_value), min_share=float(min_share),
-                               suspects=sus, derived=derived)
+    extra, assessment = assess(
+        table.reset_index(drop=True),
+        trace,
+        clustering=clustering,
+        labels=labels,
+        tagtab=tagtab,
+        coinjoins=cj_set,
+        min_value=int(min_value),
+        min_share=float(min_share),
+        suspects=sus,
+        derived=derived,
+    )
     table = pd.concat([table.reset_index(drop=True), extra], axis=1)
-    params = {"trace": repr(trace), "trace_params": dict(trace.params), "min_value": int(min_value),
-              "min_share": float(min_share), "suspects": sorted(map(str, sus)), "coinjoins_known": cj_known,
-              "xpub_addresses": len(derived), "max_rows": int(max_rows), "fiat": bool(fiat)}
+    params = {
+        "trace": repr(trace),
+        "trace_params": dict(trace.params),
+        "min_value": int(min_value),
+        "min_share": float(min_share),
+        "suspects": sorted(map(str, sus)),
+        "coinjoins_known": cj_known,
+        "xpub_addresses": len(derived),
+        "max_rows": int(max_rows),
+        "fiat": bool(fiat),
+    }
     return SeizureCandidates(table.reset_index(drop=True), params, assessment)
