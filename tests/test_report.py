@@ -292,13 +292,14 @@ def test_candidates_show_money_strength_and_count_every_material_one(case):
     # EUR and USD beside BTC, as the candidate's own columns say (the price source named above)
     assert f"{top.tainted_value_eur:,.2f}" in row[0] and f"{top.tainted_value_usd:,.2f}" in row[0]
     assert html.escape(t.prices.describe()) in text
-    # evidence strength: the grade with its reason as a title and a numbered note, holds under, alternatives
+    # evidence strength: the grade with its reason as a title and a numbered note under the table, which
+    # also says under which policies it holds and what a defence may answer (the row stays one line)
     assert f"<b title='{html.escape(top.strength_reason)}'>{top.strength}</b><sup>1</sup>" in row[0]
-    assert f"holds under {html.escape(top.holds_under)}" in row[0]
     notes = re.search(r"<ol class='footnotes'>(.*?)</ol>", text, re.S).group(1)
     assert html.escape(top.strength_reason) in notes
+    assert f"Holds under {html.escape(top.holds_under)}." in notes
     if isinstance(top.alternatives, str) and top.alternatives:
-        assert f"defence: {html.escape(top.alternatives)}" in row[0]
+        assert f"A defence may answer: {html.escape(top.alternatives)}." in notes
 
 
 def test_report_without_money_columns_and_before_any_price(case):

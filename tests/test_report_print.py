@@ -122,11 +122,22 @@ def test_demo_report_prints_on_a4_in_at_most_20_pages(tmp_path):
     first = " ".join(reader.pages[0].extract_text().split())
     facts = ct.load_case("sample").answer_key.facts["ransomware"]  # the exchanges the ransom reached (answer key)
     exchanges = {d["exchange"] for e in facts["events"] if e["event"] == "peel_chain" for d in e["deposits"]}
-    assert "Findings" in first and "Seizure candidates" in first
+    assert "Findings" in first
     assert exchanges and any(f"reached {x}" in first for x in exchanges), (exchanges, first[:1500])
-    # money in euros and dollars beside BTC, the price source named, evidence strength in the table
+    # money in euros and dollars beside BTC, the price source named
     assert "EUR / " in first and "USD at the time" in first and "price source:" in first
-    assert "strength" in first and "holds under" in first and "defence:" in first
+    # then the material seizure candidates: the whole table on one printed page (page 2), with the grade of
+    # each candidate's evidence and the notes that say why, what it holds under and what a defence may say
+    pages = [" ".join(pg.extract_text().split()) for pg in reader.pages]
+    second = pages[1]
+    assert "Seizure candidates" in second and "strength" in second
+    shown = int(re.search(r"the largest (\d+) listed", second).group(1))
+    ranks = [
+        int(x) for x in re.findall(r"(?:^|\s)(\d{1,3}) (?:mixed|at_service|suspect_unspent|spent_unknown)\b", second)
+    ]
+    assert ranks[:1] == [1] and max(ranks) == shown, (shown, ranks)  # rank 1 to the last listed, one page
+    notes = " ".join(pages[1:4])
+    assert "Holds under" in notes and "A defence may answer" in notes
     # the flow picture (and every other) whole inside one page: not cut at the edge, not split
     assert len(png_sizes(html)) == 4
     assert_every_picture_whole_on_one_page(html, reader)

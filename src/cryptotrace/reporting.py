@@ -360,6 +360,8 @@ ol.footnotes{font-size:.8em;color:#444;margin:.2em 0 .6em 1.5em;padding:0}ol.foo
  table{font-size:8pt;max-width:100%}thead{display:table-header-group}th,td{padding:2px 4px}
  tr,li{break-inside:avoid;page-break-inside:avoid}
  .pictures,.appendix{break-before:page;page-break-before:always}
+ section.candidates{break-before:page;page-break-before:always}
+ table.candidates{font-size:6.8pt}table.candidates th,table.candidates td{padding:1px 3px;line-height:1.15}
  details:not([open])>:not(summary){display:none}
 }
 """
@@ -621,35 +623,54 @@ def _kv_words(rows) -> str:
 _CANDIDATE_COLUMNS = [
     ("rank", "rank", "#", "num"),
     ("classification", "classification", "class", "text"),
-    ("action", "action", "what to do", "text"),
-    ("address", "address", "address", "mono"),
+    ("action_short", "action", "what to do (the CSV has the whole sentence)", "text"),
+    ("address_short", "address", "address", "html"),
     ("tainted_value", "tainted_value_btc", "traced", "btc"),
     ("tainted_value_eur", "tainted_value_eur", "traced, EUR", "money"),
     ("tainted_value_usd", "tainted_value_usd", "traced, USD", "money"),
     ("share", "share", "traced share", "pct"),
     ("strength_cell", "strength", "evidence", "html"),
 ]
-_CANDIDATE_WIDTHS = [4, 9, 26, 13, 10, 9, 9, 6, 14]  # percent of the page width (the service, custodial, value
+_CANDIDATE_WIDTHS = [4, 9, 33, 12, 10, 9, 9, 6, 8]  # percent of the page width (the service, custodial, value
 # and kind columns of the CSV are in the action's words)
 
 
+def _short_action(action) -> str:
+    """The action's first clause (who, and what to ask): the amounts and the share are columns of their own."""
+    text = str(action) if isinstance(action, str) else ""
+    return text.split("; ", 1)[0]
+
+
+def _short_address(address) -> str:
+    """``bc1qxy2kgd...fjhx0wlh`` with the whole address as its tooltip (the CSV has it whole)."""
+    if not isinstance(address, str) or not address:
+        return ""
+    short = address if len(address) <= 20 else f"{address[:10]}...{address[-8:]}"
+    return f"<span class='mono' title='{_esc(address)}'>{_esc(short)}</span>"
+
+
 def _strength_cells(m: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """The strength cell of each candidate (grade with a footnote number, title = the reason; holds under;
-    alternatives) and the footnotes (each distinct reason once)."""
-    notes: dict[str, int] = {}
+    """The strength cell of each candidate (the grade with a note number; the reason as its tooltip) and the
+    numbered notes under the table: each distinct reason once, with the policies it holds under and what a
+    defence may answer."""
+    notes: dict[tuple, int] = {}
     cells = []
     for r in m.itertuples(index=False):
         reason = str(getattr(r, "strength_reason", "") or "")
-        n = notes.setdefault(reason, len(notes) + 1) if reason else None
-        cell = f"<b title='{_esc(reason)}'>{_esc(r.strength)}</b>" + (f"<sup>{n}</sup>" if n else "")
         holds = getattr(r, "holds_under", None)
         alt = getattr(r, "alternatives", None)
-        if isinstance(holds, str) and holds:
-            cell += f"<br><span class='sub'>holds under {_esc(holds)}</span>"
-        if isinstance(alt, str) and alt:
-            cell += f"<br><span class='sub'>defence: {_esc(alt)}</span>"
-        cells.append(cell)
-    return cells, [f"<li value='{n}'>{_esc(reason)}</li>" for reason, n in notes.items()]
+        key = (reason, holds if isinstance(holds, str) else "", alt if isinstance(alt, str) else "")
+        n = notes.setdefault(key, len(notes) + 1) if any(key) else None
+        cells.append(f"<b title='{_esc(reason)}'>{_esc(r.strength)}</b>" + (f"<sup>{n}</sup>" if n else ""))
+    items = []
+    for (reason, holds, alt), n in notes.items():
+        text = _esc(reason)
+        if holds:
+            text += f" Holds under {_esc(holds)}."
+        if alt:
+            text += f" A defence may answer: {_esc(alt)}."
+        items.append(f"<li value='{n}'>{text}</li>")
+    return cells, items
 
 
 _FLOW_COLUMNS = [
@@ -809,6 +830,7 @@ def report(
         cp = candidates.params
         n_material = int(t.material.sum()) if "material" in t.columns else len(m)
         listed = f"; the largest {len(m):,} listed" if len(m) < n_material else ""
+        out.append("<section class='candidates'>")
         out.append(f"<h2 id='candidates'>Seizure candidates ({n_material:,} material of {len(t):,}{listed})</h2>")
         out.append(
             "<p class='note'>Largest traced value first. <i>tainted_value_btc</i> (traced) is the part of the "
@@ -827,9 +849,15 @@ def report(
             )
         if len(t):
             tt = m.head(max_candidates).copy()
-            cols = [c for c in _CANDIDATE_COLUMNS if c[0] in tt.columns or c[0] == "strength_cell"]
+            cols = [
+                c
+                for c in _CANDIDATE_COLUMNS
+                if c[0] in tt.columns or c[0] in ("strength_cell", "action_short", "address_short")
+            ]
             widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
             footnotes = []
+            tt["action_short"] = [_short_action(a) for a in tt.action] if "action" in tt.columns else ""
+            tt["address_short"] = [_short_address(a) for a in tt.address]
             if "strength" in tt.columns:
                 tt["strength_cell"], footnotes = _strength_cells(tt)
             else:
@@ -837,7 +865,9 @@ def report(
                 widths = [w for c, w in zip(_CANDIDATE_COLUMNS, _CANDIDATE_WIDTHS) if c in cols]
             if sum(widths) != 100:  # columns left out (no money or strength columns): share their room
                 widths = [round(w * 100 / sum(widths)) for w in widths]
-            out.append(_csv_table(tt, cols, widths))
+            out.append(
+                _csv_table(tt, cols, widths).replace("<table class='wide'>", "<table class='wide candidates'>", 1)
+            )
             if footnotes:
                 out.append("<ol class='footnotes'>" + "".join(footnotes) + "</ol>")
             no_price = tt.price_note[tt.tainted_value_eur.isna()] if "tainted_value_eur" in tt.columns else []
@@ -855,6 +885,7 @@ def report(
                     f"<p class='note'>{len(m) - max_candidates:,} smaller material candidates not listed; "
                     "the CSV export has them.</p>"
                 )
+        out.append("</section>")
     # 3. pictures
     figs = {}
     if figures is True:
