@@ -349,4 +349,15 @@ CELLS = [
     graph_file = explorer.save_html("greenleaf_graph.html")
     print("The graph is in", graph_file)
     """),
+    md("""
+    ## 11. The whole case in one call
+
+    Everything you did step by step, `ct.investigate` does in one call: it clusters, loads the
+    tags, traces, ranks the seizure candidates and writes the findings in words. It is what
+    `cryptotrace demo` runs. Use it to check your work: it should tell the same story.
+    """),
+    code("""
+    whole = ct.investigate(case, start=REFUND, policy="fifo", max_hops=30, tags=tags)
+    print(whole.describe())
+    """),
 ]
