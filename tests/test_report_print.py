@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 import struct
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from cryptotrace.reporting import report
 
 from cryptotrace.testing import shown_case as toy
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from ._browser import ARGS, CHROMIUM
+
 A4 = (595.28, 841.89)  # points (210 x 297 mm)
 
 
@@ -31,14 +31,7 @@ def print_to_pdf(html_path, tmp_path):
     pdf = tmp_path / (html_path.stem + ".pdf")
     cmd = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *ARGS,
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
         f"--print-to-pdf={pdf}",
         "--no-pdf-header-footer",

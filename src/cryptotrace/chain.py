@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ._groups import group_sum
+from ._strings import take_strings
 from . import errors as E
 from .units import MAX_SATS, format_btc
 
@@ -144,7 +145,7 @@ def _fail(cls, problem: str, rows: list[str], fix: str, total: int | None = None
 def _as_str(s: pd.Series) -> pd.Series:
     """A column as pandas' string dtype (Arrow-backed) with missing values as NA."""
     if isinstance(s.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(s.cat.categories.dtype):
-        s = pd.Series(_take_str(s.cat.categories, s.cat.codes.to_numpy()), index=s.index)  # a chain's id column
+        s = pd.Series(take_strings(s.cat.categories, s.cat.codes.to_numpy()), index=s.index)  # a chain's id column
     elif not (isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow" and s.dtype.na_value is pd.NA):
         s = s.astype("string")
     empty = (s == "").to_numpy(dtype=bool, na_value=False)
@@ -285,21 +286,6 @@ def _factorize(cols: list[pd.Series], grouped: tuple[int, ...] = ()) -> tuple[li
         out.append(codes[start : start + len(heads)].astype(np.int64)[run])
         start += len(heads)
     return out, pd.Index(uniq, dtype="string")
-
-
-def _take_str(strings, codes: np.ndarray):
-    """Strings for integer codes (-1 gives a missing value), without Python objects.
-
-    ``strings`` is a pandas string Index or array, or an Arrow string array.
-    """
-    import pyarrow as pa
-
-    if len(strings) == 0:
-        return pd.array([pd.NA] * len(codes), dtype="string")
-    base = strings if isinstance(strings, (pa.Array, pa.ChunkedArray)) else pa.array(strings.array)
-    if isinstance(base, pa.ChunkedArray):
-        base = base.combine_chunks()
-    return pd.arrays.ArrowStringArray(base.take(pa.array(np.maximum(codes, 0), mask=codes < 0)))
 
 
 _MAX_POSITION = (1 << 32) - 1  # vout, vin and prev_vout are 32-bit unsigned numbers in Bitcoin's format
@@ -926,7 +912,7 @@ def _compact(
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """A table with its Categorical id columns as plain text (pandas' Arrow string dtype): the file schema."""
     cols = {
-        c: _take_str(df[c].cat.categories, df[c].cat.codes.to_numpy())
+        c: take_strings(df[c].cat.categories, df[c].cat.codes.to_numpy())
         for c in df.columns
         if isinstance(df[c].dtype, pd.CategoricalDtype)
     }

@@ -25,22 +25,6 @@ def fixed_width_strings(chars: np.ndarray):
     )
 
 
-def take_strings(strings, codes: np.ndarray):
-    """Strings for integer codes (-1 gives a missing value) as a pandas Arrow string array, without Python objects.
-
-    ``strings`` is a pandas string Index or array, or an Arrow string array.
-    """
-    import pandas as pd
-    import pyarrow as pa
-
-    if len(strings) == 0:
-        return pd.array([pd.NA] * len(codes), dtype="string")
-    base = strings if isinstance(strings, (pa.Array, pa.ChunkedArray)) else pa.array(strings.array)
-    if isinstance(base, pa.ChunkedArray):
-        base = base.combine_chunks()
-    return pd.arrays.ArrowStringArray(base.take(pa.array(np.maximum(codes, 0), mask=codes < 0)))
-
-
 def address_array(script_type: str, payload: np.ndarray):
     """Encode an ``(n, size)`` uint8 array of hashes as an Arrow string array of mainnet addresses.
 

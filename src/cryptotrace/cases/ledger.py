@@ -21,7 +21,8 @@ from array import array
 import numpy as np
 import pandas as pd
 
-from ._fastaddr import address_array, fixed_width_strings, take_strings
+from .._strings import take_strings
+from ._fastaddr import address_array, fixed_width_strings
 
 # script types by code (the code is what the ledger stores per address)
 TYPES = ("p2pkh", "p2sh", "p2wpkh", "p2tr", "p2wsh")
