@@ -377,6 +377,58 @@ def seizure_candidates(
     >>> row.classification, int(row.tainted_value), row.service
     ('at_service', 300000000, 'Kraken')
     """
+    _check_arguments(trace, min_value, min_share, fiat, max_rows)
+    chain = trace.chain
+    labels = labels_of(clustering) if clustering is not None else trace.clusters
+    ep = _endpoint_coins(trace, tags, clustering)
+    sus, derived, in_suspect = _suspects(trace, ep, labels, suspects, xpubs, gap)
+    paths = trace.evidence_paths(ep.txid, ep.vout)
+    crossed, cj, cj_known = _crossed_coinjoins(trace, ep, paths, coinjoins)
+    cls, role = _classify(ep, in_suspect, crossed)
+    table = _candidate_table(ep, cls, role, paths, derived, int(min_value), float(min_share))
+    if fiat:  # the worth at the time: the coin table's own columns (priced once), or priced here
+        money = ep if "value_eur" in ep.columns else _priced(ep, chain)
+        at = table.columns.get_loc("tainted_value") + 1
+        for i, col in enumerate(
+            ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd", "time", "price_note")
+        ):
+            table.insert(at + i, col, money[col].to_numpy())
+    table = _ranked(table, cls)
+    # evidence strength (cryptotrace.evidence): strength, strength_reason, holds_under, alternatives, hops
+    from ..evidence import assess
+
+    cj_set = cj if coinjoins is not None else set(chain.txs.txid.to_numpy()[trace.coinjoin_flags[0]])
+    tagtab = tag_table(tags, labels) if tags is not None else trace.tags
+    extra, assessment = assess(
+        table,
+        trace,
+        clustering=clustering,
+        labels=labels,
+        tagtab=tagtab,
+        coinjoins=cj_set,
+        min_value=int(min_value),
+        min_share=float(min_share),
+        suspects=sus,
+        derived=derived,
+    )
+    table = pd.concat([table, extra], axis=1)
+    params = {
+        "trace": repr(trace),
+        "trace_params": dict(trace.params),
+        "min_value": int(min_value),
+        "min_share": float(min_share),
+        "suspects": sorted(map(str, sus)),
+        "coinjoins_known": cj_known,
+        "xpub_addresses": len(derived),
+        "max_rows": int(max_rows),
+        "fiat": bool(fiat),
+    }
+    return SeizureCandidates(table, params, assessment)
+
+
+# ---------------------------------------------------------------------- the steps of seizure_candidates
+def _check_arguments(trace, min_value, min_share, fiat, max_rows) -> None:
+    """Refuse what is not a forward Trace or not a valid threshold, with the fix."""
     if not (hasattr(trace, "coins_with") and hasattr(trace, "params")):  # a Trace
         raise TraceError(f"seizure_candidates needs a Trace (from cryptotrace.trace), not {type(trace).__name__}")
     if trace.params["direction"] != "forward":
@@ -399,19 +451,23 @@ def seizure_candidates(
             f"max_rows is how many candidates get a line of their own (1 or more), not {max_rows!r}; "
             "e.g. max_rows=25 for one printed page"
         )
-    chain, ix = trace.chain, trace.chain.index
-    labels = labels_of(clustering) if clustering is not None else trace.clusters
+
+
+def _endpoint_coins(trace, tags, clustering) -> pd.DataFrame:
+    """The rows of the trace's coin table where traced value ended (fees left out), in ``trace.endpoints`` order."""
     coins = trace.coins_with(tags=tags, clustering=clustering)  # the trace's coin table (other tags: re-annotated)
     kind_all = coins.endpoint_kind
     keep = (kind_all.notna() & (kind_all != "fee")).to_numpy(dtype=bool, na_value=False)
     keep &= coins.traced_value.to_numpy() > 0
     sel = np.flatnonzero(keep)
-    sel = sel[np.lexsort((-coins.traced_value.to_numpy()[sel], coins.hop.to_numpy()[sel]))]  # as trace.endpoints
-    ep = coins.take(sel).reset_index(drop=True)
-    addr = ep.address
-    service, category, juris = ep.label, ep.category, ep.jurisdiction
-    cluster = pd.Series(ep.cluster.to_numpy(), dtype=object)
-    # suspects: the clusters of the start coins (or those given), and addresses derived from xpubs
+    sel = sel[np.lexsort((-coins.traced_value.to_numpy()[sel], coins.hop.to_numpy()[sel]))]
+    return coins.take(sel).reset_index(drop=True)
+
+
+def _suspects(trace, ep, labels, suspects, xpubs, gap):
+    """The suspect's clusters (those of the start coins, or given) and the addresses derived from seized xpubs;
+    and, per endpoint, whether it is the suspect's."""
+    ix = trace.chain.index
     codes = ix.address_of_output[trace.start_rows]
     start_addr = set(ix.addresses[codes[codes >= 0]].tolist())
     if suspects is not None:
@@ -424,38 +480,49 @@ def seizure_candidates(
     if derived and labels is not None:
         sus |= set(labels.reindex(list(derived)).dropna().tolist())
     sus |= set(derived)
-    in_suspect = pd.Series(
+    cluster = pd.Series(ep.cluster.to_numpy(), dtype=object)
+    in_suspect = np.array(
         [
             (c is not pd.NA and c is not None and c in sus) or (a in sus) or (labels is None and a in start_addr)
-            for c, a in zip(cluster.tolist(), addr.tolist())
+            for c, a in zip(cluster.tolist(), ep.address.tolist())
         ],
         dtype=bool,
     )
-    # evidence paths, and whether they crossed a CoinJoin (the coin table's flag, or the txids given)
-    paths = trace.evidence_paths(ep.txid, ep.vout)
+    return sus, derived, in_suspect
+
+
+def _crossed_coinjoins(trace, ep, paths, coinjoins):
+    """Whether each endpoint's evidence path crossed a CoinJoin: the coin table's flag, or the txids given."""
     if coinjoins is None:
-        crossed = ep.coinjoin_on_path.to_numpy(bool)
-        cj_known = int(trace.coinjoin_flags[0].sum())
-    else:
-        cj = coinjoin_txids(chain, coinjoins)
-        crossed = np.array([any(p.split(":")[0] in cj for p in path[1:]) for path in paths], dtype=bool)
-        cj_known = len(cj)
+        return ep.coinjoin_on_path.to_numpy(bool), None, int(trace.coinjoin_flags[0].sum())
+    cj = coinjoin_txids(trace.chain, coinjoins)
+    crossed = np.array([any(p.split(":")[0] in cj for p in path[1:]) for path in paths], dtype=bool)
+    return crossed, cj, len(cj)
+
+
+def _classify(ep, in_suspect, crossed):
+    """Each endpoint's class (:data:`SEIZURE_CLASSES`) from its endpoint kind, the taxonomy's role and the path."""
     kind = ep.endpoint_kind.to_numpy(dtype=object)
-    cat = category.fillna("").str.lower().to_numpy(dtype=object)
     role = ep.role.fillna("").to_numpy(dtype=object)  # one taxonomy: cryptotrace.tags.category_role
     cls = np.full(len(ep), "spent_unknown", dtype=object)
     cls[np.isin(kind, ["end_of_data", "spent_outside"])] = "end_of_records"
     unspent = kind == "unspent"
     cls[unspent] = "unspent_unknown"
-    cls[unspent & in_suspect.to_numpy()] = "suspect_unspent"
+    cls[unspent & in_suspect] = "suspect_unspent"
     at_service = (kind == "service") | (np.isin(kind, ["stopped"]) & (role == "custodial"))
     cls[at_service] = "at_service"
     cls[crossed | ep.mixer.to_numpy(bool)] = "mixed"
-    rank_of = {k: i for i, k in enumerate(SEIZURE_CLASSES)}
+    return cls, role
+
+
+def _candidate_table(ep, cls, role, paths, derived, min_value: int, min_share: float) -> pd.DataFrame:
+    """One row per endpoint: class, the action in words (by share and amount), amounts and the evidence path."""
+    service, category, juris, addr = ep.label, ep.category, ep.jurisdiction, ep.address
+    cat = category.fillna("").str.lower().to_numpy(dtype=object)
     value = ep.value.to_numpy(np.int64)
     tainted = ep.traced_value.to_numpy(np.int64)
     share = np.where(value > 0, tainted / np.maximum(value, 1), 0.0)
-    material = tainted >= int(min_value)
+    material = tainted >= min_value
     custodial = role == "custodial"
     action = []
     for i, (c, s, j, k) in enumerate(zip(cls, service.tolist(), juris.tolist(), cat.tolist())):
@@ -463,7 +530,7 @@ def seizure_candidates(
         j = None if j is pd.NA or not j else j
         ad = addr.iloc[i]
         if not material[i]:
-            action.append(f"none on its own: under {format_btc(int(min_value))} traced (see the tail line)")
+            action.append(f"none on its own: under {format_btc(min_value)} traced (see the tail line)")
             continue
         a = SEIZURE_CLASSES[c]
         if custodial[i] and c in ("at_service", "mixed"):
@@ -478,14 +545,14 @@ def seizure_candidates(
                 "seed or private keys"
             )
         action.append(a)
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "classification": pd.array(cls, dtype="string"),
             "action": pd.array(action, dtype="string"),
             "txid": ep.txid.to_numpy(),
             "vout": ep.vout.to_numpy(),
             "address": addr.to_numpy(),
-            "cluster": cluster.to_numpy(),
+            "cluster": pd.Series(ep.cluster.to_numpy(), dtype=object).to_numpy(),
             "value": value,
             "tainted_value": tainted,
             "share": share,
@@ -498,43 +565,12 @@ def seizure_candidates(
             "evidence_path": paths,
         }
     )
-    if fiat:  # the worth at the time: the coin table's own columns (priced once), or priced here
-        money = ep if "value_eur" in ep.columns else _priced(ep, chain)
-        at = table.columns.get_loc("tainted_value") + 1
-        for i, col in enumerate(
-            ("tainted_value_eur", "tainted_value_usd", "value_eur", "value_usd", "time", "price_note")
-        ):
-            table.insert(at + i, col, money[col].to_numpy())
+
+
+def _ranked(table: pd.DataFrame, cls) -> pd.DataFrame:
+    """Largest traced value first (ties: the class order of :data:`SEIZURE_CLASSES`), numbered from 1."""
+    rank_of = {k: i for i, k in enumerate(SEIZURE_CLASSES)}
     table["_r"] = [rank_of[c] for c in cls]
     table = table.sort_values(["tainted_value", "_r"], ascending=[False, True], kind="stable").drop(columns="_r")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
-    # evidence strength (cryptotrace.evidence): strength, strength_reason, holds_under, alternatives, hops
-    from ..evidence import assess
-
-    cj_set = cj if coinjoins is not None else set(chain.txs.txid.to_numpy()[trace.coinjoin_flags[0]])
-    tagtab = tag_table(tags, labels) if tags is not None else trace.tags
-    extra, assessment = assess(
-        table.reset_index(drop=True),
-        trace,
-        clustering=clustering,
-        labels=labels,
-        tagtab=tagtab,
-        coinjoins=cj_set,
-        min_value=int(min_value),
-        min_share=float(min_share),
-        suspects=sus,
-        derived=derived,
-    )
-    table = pd.concat([table.reset_index(drop=True), extra], axis=1)
-    params = {
-        "trace": repr(trace),
-        "trace_params": dict(trace.params),
-        "min_value": int(min_value),
-        "min_share": float(min_share),
-        "suspects": sorted(map(str, sus)),
-        "coinjoins_known": cj_known,
-        "xpub_addresses": len(derived),
-        "max_rows": int(max_rows),
-        "fiat": bool(fiat),
-    }
-    return SeizureCandidates(table.reset_index(drop=True), params, assessment)
+    return table.reset_index(drop=True)
