@@ -823,6 +823,27 @@ def report(
     out += [f"<li>{_esc(line)}</li>" for line in findings(trace, candidates, tags=tags)]
     out.append("</ul>")
     # 2. what to freeze or seize: the material candidates, the tail in one line
+    section, m = _candidates_section(candidates, price_line, max_candidates)
+    out += section
+    # 3. pictures
+    out += _pictures_section(trace, candidates, clustering, tags, figures, dpi)
+    # 4. summary and parameters, in words
+    out += _summary_section(trace, chain, clustering, s, price_line)
+    # 5. appendix: the long per-coin tables, then the method
+    out += _appendix(trace, m, clustering, tags, max_rows, max_candidates)
+    out.append("</section></body></html>")
+    text = "\n".join(out)
+    if path is None:
+        return text
+    from .io.files import atomic_write_text
+
+    return atomic_write_text(Path(path), text)
+
+
+# ---------------------------------------------------------------------- the report's sections
+def _candidates_section(candidates, price_line: str, max_candidates: int):
+    """The material seizure candidates on one printed page, the tail in one line; and the rows listed."""
+    out: list[str] = []
     m = None
     if candidates is not None:
         t = candidates.to_frame()
@@ -886,7 +907,12 @@ def report(
                     "the CSV export has them.</p>"
                 )
         out.append("</section>")
-    # 3. pictures
+    return out, m
+
+
+def _pictures_section(trace, candidates, clustering, tags, figures, dpi: int) -> list[str]:
+    """The pictures (given, or the default ones), each scaled to the printed page."""
+    out: list[str] = []
     figs = {}
     if figures is True:
         figs = default_figures(trace, candidates, clustering=clustering, tags=tags)
@@ -902,7 +928,12 @@ def report(
                 "</figure>"
             )
         out.append("</section>")
-    # 4. summary and parameters, in words
+    return out
+
+
+def _summary_section(trace, chain, clustering, s: dict, price_line: str) -> list[str]:
+    """The case summary and the data and parameters, in words."""
+    out: list[str] = []
     out.append("<h2>Case summary</h2>")
     out.append(f"<p>{_esc(trace.describe()).replace(chr(10), '<br>')}</p>")
     conserved = s["conserved"]
@@ -945,7 +976,12 @@ def report(
     out.append("<h3>Trace parameters</h3>" + _kv_words(_trace_param_words(trace.params)))
     if clustering is not None and getattr(clustering, "params_", None):
         out.append("<h3>Clustering parameters</h3>" + _kv_words(_clustering_param_words(clustering)))
-    # 5. appendix: the long per-coin tables, then the method
+    return out
+
+
+def _appendix(trace, m, clustering, tags, max_rows: int, max_candidates: int) -> list[str]:
+    """The evidence paths, the flows (cut, pointing to the CSV), the tags reached, the method and caveats."""
+    out: list[str] = []
     out.append(
         "<section class='appendix'><h2>Appendix</h2><p class='note'>The evidence behind the findings, coin by "
         "coin. Long tables are cut to a summary and their largest rows; the CSV export "
@@ -991,10 +1027,4 @@ def report(
     out.append(_tags_used(trace, tags, trace.flows.address.dropna().tolist(), max_rows=max_rows))
     out.append("<h2>D. Method and caveats</h2>")
     out.append(_methods(trace, clustering, tags))
-    out.append("</section></body></html>")
-    text = "\n".join(out)
-    if path is None:
-        return text
-    from .io.files import atomic_write_text
-
-    return atomic_write_text(Path(path), text)
+    return out
