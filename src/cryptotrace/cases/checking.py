@@ -447,7 +447,7 @@ def check_answer(question: dict, answer, *, exam: bool = False) -> CheckResult:
     if kind == "number":
         n = _number(answer, qid)
         ok = _h(chk, f"number:{n}") == chk["hash"]
-        return CheckResult(qid, ok, f"{n} is right" if ok else f"{n} is not the answer")
+        return CheckResult(qid, ok, f"{n} is the answer" if ok else f"{n} is not the answer")
     if isinstance(answer, (bool, int, float, list, tuple, set, dict)) and kind != "text":
         raise CaseError(f"question {qid} wants a {kind} (text), not {_short(answer)}")
     try:
@@ -457,7 +457,7 @@ def check_answer(question: dict, answer, *, exam: bool = False) -> CheckResult:
     if len(text) > 500:
         raise CaseError(f"question {qid}: that answer is {len(text):,} characters long; give a short {kind}")
     ok = _h(chk, f"{kind}:{normalise(kind, text)}") == chk["hash"]
-    return CheckResult(qid, ok, "right" if ok else f"that {kind} is not the answer")
+    return CheckResult(qid, ok, "that is the answer" if ok else f"that {kind} is not the answer")
 
 
 def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
@@ -470,8 +470,8 @@ def _check_amount(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
     shown = format_amount(a, unit)
     if _h(chk, f"amount:{g}:{a // g}") in chk["hashes"]:
         if chk.get("exact"):
-            return CheckResult(qid, True, f"exactly right ({shown})", 0)
-        return CheckResult(qid, True, f"right to within {format_amount(g, unit)} ({shown})", 2 * g)
+            return CheckResult(qid, True, f"exactly the answer ({shown})", 0)
+        return CheckResult(qid, True, f"within {format_amount(g, unit)} of the answer ({shown})", 2 * g)
     if exam or "close" not in chk:
         return CheckResult(qid, False, f"{shown} is not the answer")
     sc = _Scale(g)
@@ -575,7 +575,7 @@ def _check_list(qid: str, chk: dict, answer, exam: bool) -> CheckResult:
         raise CaseError(f"question {qid}: the list is empty; give the items like ['a', 'b'] or 'a, b'")
     if exam or "items" not in chk:
         ok = _h(chk, _set_text(got)) == chk["hash"]
-        return CheckResult(qid, ok, "right" if ok else "not the answer")
+        return CheckResult(qid, ok, "that is the answer" if ok else "not the answer")
     want, m = set(chk["items"]), len(chk["items"])
     if len(got) <= MAX_ITEM_HASHES:  # every item hashed: that alone says whether the set is right
         hits = sum(h in want for h in _hashes(chk, [f"item:{x}" for x in got]))
@@ -621,7 +621,7 @@ def _check_legacy(question: dict, answer) -> CheckResult:
         got = {normalise("list", x) for x in items if str(x).strip()}
         want = set(chk["items"])
         ok = len(got) == len(want) and all(h(f"item:{x}") in want for x in got)
-        return CheckResult(qid, ok, ("right" if ok else "not the answer") + _LEGACY_NOTE)
+        return CheckResult(qid, ok, ("that is the answer" if ok else "not the answer") + _LEGACY_NOTE)
     text = normalise(kind, _number(answer, qid) if kind == "number" else answer)
     ok = h(f"{kind}:{text}") == chk["hash"]
-    return CheckResult(qid, ok, ("right" if ok else "not the answer") + _LEGACY_NOTE)
+    return CheckResult(qid, ok, ("that is the answer" if ok else "not the answer") + _LEGACY_NOTE)
