@@ -1539,12 +1539,31 @@ def _check_block_times(b: pd.DataFrame) -> None:
 
 
 # ---------------------------------------------------------------------- views
+def _when(t) -> str:
+    """A time as people read it: ``2021-05-08 16:35:07 UTC`` (``unknown`` when there is none)."""
+    return "unknown" if t is None or pd.isna(t) else pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _readable(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for display: times in UTC words, empty cells instead of ``<NA>``, heights as whole numbers."""
+    out = df.copy()
+    for c in out.columns:
+        col = out[c]
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            out[c] = [_when(v) for v in col]
+        elif c in ("block_height", "prev_vout", "vin", "vout"):
+            out[c] = ["" if pd.isna(v) else f"{int(v)}" for v in col]
+        else:
+            out[c] = col.astype(object).where(col.notna(), "")
+    return out
+
+
 def _btc_table(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     out = df[cols].copy()
     if "value" in out:
-        out["value"] = out.value.map(lambda v: format_btc(v, unit=False))
+        out["value"] = out.value.map(lambda v: "" if pd.isna(v) else format_btc(v, unit=False))
         out = out.rename(columns={"value": "value (BTC)"})
-    return out
+    return _readable(out)
 
 
 class TxView:
@@ -1578,7 +1597,7 @@ class TxView:
         return pd.concat([i, o], ignore_index=True)
 
     def _lines(self) -> list[str]:
-        when = "unconfirmed" if self.block_height is None else f"block {self.block_height:,}, {self.time}"
+        when = "unconfirmed" if self.block_height is None else f"block {self.block_height:,}, {_when(self.time)}"
         lines = [f"Transaction {self.txid}", f"  {when}"]
         if self.is_coinbase:
             lines.append("  coinbase: newly mined coins (block reward and fees)")
@@ -1651,7 +1670,7 @@ class AddressView:
         return "\n".join(
             [
                 f"Address {self.address} ({s.script_type})",
-                f"  seen {s.first_seen} to {s.last_seen} in {s.tx_count:,} transaction(s)",
+                f"  seen {_when(s.first_seen)} to {_when(s.last_seen)} in {s.tx_count:,} transaction(s)",
                 f"  received {format_btc(s.received)} in {s.n_received:,} output(s)",
                 f"  sent     {format_btc(s.sent)} in {s.n_spent:,} input(s)",
                 f"  balance  {format_btc(s.balance)} (unspent in this data)",
@@ -1665,5 +1684,5 @@ class AddressView:
         t = self.transactions.copy()
         for c in ("received", "sent"):
             t[c] = t[c].map(lambda v: format_btc(v, unit=False))
-        t = t.rename(columns={"received": "received (BTC)", "sent": "sent (BTC)"})
+        t = _readable(t.rename(columns={"received": "received (BTC)", "sent": "sent (BTC)"}))
         return f"<pre>{html.escape(str(self))}</pre>" + t.to_html(index=False)
