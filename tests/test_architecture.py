@@ -145,3 +145,17 @@ def test_no_test_file_imports_another_test_file():
             if any(n.split(".")[-1].startswith("test_") for n in names):
                 found.append(f"{f.name}:{node.lineno}")
     assert not found, "test files importing from other test files: " + ", ".join(found)
+
+
+def test_no_method_attached_to_a_class_after_its_definition():
+    """``Class.method = function`` at module level hides a method from the class body (and from readers)."""
+    found = []
+    for name, path in _modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in classes:
+                        found.append(f"{path.relative_to(SRC.parent)}:{node.lineno}: {t.value.id}.{t.attr} = ...")
+    assert not found, "methods attached after the class (define them in the class body):\n" + "\n".join(found)

@@ -593,6 +593,12 @@ class Clustering:
             raise E.NotInChainError(f"address {address!r} does not appear in the clustered chain{why}.")
         return int(code)
 
+    def _ev_is_change_target(self, tx, h, y) -> bool:
+        """True if address code ``y`` is the change address (address_b) of the evidence row (tx, h)."""
+        etx, eh, _, eb = self._ev
+        hit = (etx == tx) & (eh == h)
+        return bool(np.any(eb[hit] == y))
+
     def cluster_of(self, address: str) -> int:
         """The cluster id of ``address``."""
         return int(self._labels[self._code(address)])
@@ -688,11 +694,27 @@ class Clustering:
         top = self.clusters_.head(10).copy()
         top["balance"] = top.balance.map(lambda v: format_btc(int(v), unit=False))
         top = top.rename(columns={"balance": "balance (BTC)"})
-        params = "".join(f"<li>{html.escape(str(k))}: {html.escape(str(v))}</li>" for k, v in self.params_.items())
+        params = "".join(
+            f"<li>{html.escape(str(k).replace('_', ' '))}: {html.escape(_in_words(v))}</li>"
+            for k, v in self.params_.items()
+        )
         return (
             f"<div><p><b>Clustering</b>: {html.escape(repr(self)[13:-1])}</p><p>Largest clusters:</p>"
             f"{top.to_html()}<details><summary>parameters</summary><ul>{params}</ul></details></div>"
         )
+
+
+def _in_words(value) -> str:
+    """A parameter for people: lists as "a, b", tables as "txs 5, addresses 9", True/False as yes/no."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {_in_words(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_in_words(v) for v in value) or "none"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return "none" if value is None else str(value)
 
 
 def cluster(chain, heuristics=("multi_input",), **kw) -> Clustering:
@@ -784,16 +806,6 @@ class LinkExplanation:
 
     def _repr_html_(self) -> str:
         return f"<div><pre>{html.escape(str(self))}</pre></div>"
-
-
-def _ev_is_change_target(self, tx, h, y) -> bool:
-    """True if address code ``y`` is the change address (address_b) of the evidence row (tx, h)."""
-    etx, eh, _, eb = self._ev
-    hit = (etx == tx) & (eh == h)
-    return bool(np.any(eb[hit] == y))
-
-
-Clustering._ev_is_change_target = _ev_is_change_target
 
 
 # ---------------------------------------------------------------------- evaluation

@@ -442,8 +442,19 @@ def trace(
             f"{int((~tagtab.via_cluster).sum()):,} tagged addresses"
             + (f", {int(tagtab.via_cluster.sum()):,} more through their clusters" if tagtab.via_cluster.any() else "")
         ),
-        "clustering": None if labels is None else type(clustering).__name__,
+        "clustering": None if labels is None else _clustering_in_words(clustering),
     }
     if not isinstance(fiat, (bool, np.bool_)):
         raise TraceError(f"fiat must be True (amounts in EUR and USD too) or False, not {fiat!r}")
     return Trace(chain, eng, rows, params, labels, tagtab, fiat=bool(fiat))
+
+
+def _clustering_in_words(clustering) -> str:
+    """What the clustering the trace was given is, for its settings: heuristics, CoinJoins, size."""
+    params = getattr(clustering, "params_", None)
+    if not isinstance(params, dict):
+        return type(clustering).__name__
+    heur = ", ".join(map(str, params.get("heuristics", []))) or "no heuristics"
+    cj = "CoinJoins skipped" if params.get("skip_coinjoin", True) else "CoinJoins used"
+    n = getattr(clustering, "n_clusters_", None)
+    return f"{heur}; {cj}" + (f"; {int(n):,} clusters" if n is not None else "")
