@@ -82,6 +82,17 @@ def test_extract_and_trace(small, tmp_path, capsys):
 
     got = json.loads(capsys.readouterr().out)
     assert got["params"]["tags"] and got["params"]["clustering"]
+    # the store's trace takes the same options as `cryptotrace trace`: FIFO pays the fee last (the published
+    # convention), exactly as a trace of the dataset does
+    chain.save(tmp_path / "ds")
+    runs = []
+    for cmd in (["store", "trace", str(d / "st")], ["trace", str(tmp_path / "ds")]):
+        capsys.readouterr()
+        args = [*cmd, "--from", f"{txid}:0", "--policy", "fifo", "--max-hops", "3", "--min-value", "0", "--json"]
+        assert main(args) == 0
+        runs.append(json.loads(capsys.readouterr().out))
+    assert runs[0]["params"]["fee_policy"] == runs[1]["params"]["fee_policy"] == "last"
+    assert runs[0]["summary"]["endpoints"] == runs[1]["summary"]["endpoints"]
 
 
 def test_blk_import_and_errors(tmp_path, capsys):

@@ -1511,24 +1511,7 @@ def _actor_jurisdictions(df: pd.DataFrame) -> pd.DataFrame:
 
 
 #: The columns a checked tag fills from its row (``currency`` is always BTC).
-_ROW_COLUMNS = (
-    "address",
-    "label",
-    "category",
-    "abuse",
-    "actor",
-    "confidence",
-    "confidence_name",
-    "source",
-    "jurisdiction",
-    "pack",
-    "line",
-    "tx_hash",
-    "lastmod",
-    "is_cluster_definer",
-    "concepts",
-    "tag_type",
-)
+_ROW_COLUMNS = tuple(c for c in COLUMNS if c != "currency")
 
 
 class _PackReader:

@@ -98,10 +98,29 @@ def load_raw(inputs, height=None, prevouts=None):
 
 
 def add_trace_arguments(p) -> None:
-    """The options of a trace: dataset, start, policy, direction, limits, tags, clustering, xpubs."""
+    """The options of ``cryptotrace trace``: dataset, start, the trace options, clustering, xpubs."""
+    p.add_argument("dataset", help="a dataset folder, or the name of a bundled dataset such as 'sample'")
+    add_trace_options(p)
+    p.add_argument(
+        "--heuristics",
+        default="multi_input",
+        help="clustering heuristics for the cluster column and the suspect's wallets: "
+        "comma-separated, 'all', or 'none' (default: multi_input)",
+    )
+    p.add_argument(
+        "--xpub",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="an account public key (xpub/ypub/zpub) from a seized device: coins at its addresses "
+        "count as the suspect's (repeat for several)",
+    )
+
+
+def add_trace_options(p) -> None:
+    """Start, policy, direction, limits and tags: the same for a trace of a dataset and of a chain store."""
     from ..tracing import FEE_POLICIES, POLICIES
 
-    p.add_argument("dataset", help="a dataset folder, or the name of a bundled dataset such as 'sample'")
     p.add_argument(
         "--from",
         dest="start",
@@ -141,20 +160,6 @@ def add_trace_arguments(p) -> None:
         "legal_responses/*.csv; folders are searched); the trace stops at tagged services",
     )
     p.add_argument("--no-stop", action="store_true", help="do not stop at tagged services")
-    p.add_argument(
-        "--heuristics",
-        default="multi_input",
-        help="clustering heuristics for the cluster column and the suspect's wallets: "
-        "comma-separated, 'all', or 'none' (default: multi_input)",
-    )
-    p.add_argument(
-        "--xpub",
-        action="append",
-        default=[],
-        metavar="KEY",
-        help="an account public key (xpub/ypub/zpub) from a seized device: coins at its addresses "
-        "count as the suspect's (repeat for several)",
-    )
 
 
 def run_trace(args):

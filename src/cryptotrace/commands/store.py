@@ -82,26 +82,12 @@ def add_arguments(p):
     q.add_argument("--overwrite", action="store_true", help="replace an existing dataset folder")
     q.set_defaults(_step=_extract)
 
-    from ..tracing import FEE_POLICIES, POLICIES
+    from ._common import add_trace_options
 
     q = sub.add_parser("trace", help="follow coins through the store (extracts what the trace can reach)")
     q.add_argument("store", metavar="STORE")
-    q.add_argument("--from", dest="start", action="append", required=True, metavar="TXID:VOUT|ADDRESS|TXID")
-    q.add_argument("--policy", default="haircut", choices=list(POLICIES))
-    q.add_argument("--direction", default="forward", choices=("forward", "backward"))
-    q.add_argument("--max-hops", type=int, default=10)
-    q.add_argument("--min-value", type=int, default=546)
-    q.add_argument("--fee-policy", default="proportional", choices=list(FEE_POLICIES))
+    add_trace_options(q)  # the same options, defaults and published fee conventions as `cryptotrace trace`
     q.add_argument("--max-txs", type=int, default=200_000, help="refuse a larger extract (default 200,000)")
-    q.add_argument(
-        "--tagpack",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="FILE",
-        help="tag files (TagPack YAML or CSV; folders are searched): the trace stops at tagged services",
-    )
-    q.add_argument("--no-stop", action="store_true", help="do not stop at tagged services")
     q.add_argument(
         "--clusters",
         action="store_true",
