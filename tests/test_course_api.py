@@ -404,3 +404,12 @@ def test_find_services_and_paths_agree_on_the_hops(n, branches, within):
         p = ct.paths(chain, _addr(1), address, max_hops=within)
         ends = p[p.at_target]
         assert hops in set(ends.step) and set(ends.value) == {BTC}
+
+
+def test_find_services_without_tags_or_with_a_bad_hop_count_says_what_to_give():
+    case = ct.load_case("sample")
+    start = case.evidence.addresses("ransomware_ransom_notes.md")[0]
+    with pytest.raises(ct.CryptotraceError, match=r"tags=ct.load_tags\(case.path\)"):
+        ct.find_services(case.chain, start, within=5)
+    with pytest.raises(ct.CryptotraceError, match="whole number of hops"):
+        ct.find_services(case.chain, start, tags=ct.load_tags(case.path), within="five")

@@ -377,7 +377,7 @@ def _tag_lookup(chain, tags, clustering) -> tuple[np.ndarray, pd.DataFrame]:
     return row, table
 
 
-def find_services(chain, start, *, tags, within: int = 5, categories=None, clustering=None) -> pd.DataFrame:
+def find_services(chain, start, *, tags=None, within: int = 5, categories=None, clustering=None) -> pd.DataFrame:
     """The tagged services the money from ``start`` reaches within ``within`` hops, nearest first.
 
     Answers "which exchange is nearest, within 5 hops?": walks forward from every output paid
@@ -417,6 +417,13 @@ def find_services(chain, start, *, tags, within: int = 5, categories=None, clust
     >>> found.service.tolist(), found.hops.tolist()
     (['Kryptohaus hot wallet'], [1])
     """
+    if tags is None:
+        raise SearchError(
+            "find_services needs the tags that say which addresses are services: "
+            "find_services(chain, start, tags=ct.load_tags(case.path), within=5)"
+        )
+    if isinstance(within, bool) or not isinstance(within, (int, np.integer)):
+        raise SearchError(f"within is a whole number of hops, not {within!r}; e.g. within=5")
     if int(within) < 1:
         raise SearchError(f"find_services: within={within}; give at least 1 hop")
     rows = _start_rows(chain, start, clustering, "find_services")
